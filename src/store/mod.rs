@@ -1,0 +1,244 @@
+//! The ledger directory: a C2SP tlog-tiles tree under `LEDGER/log/` that a
+//! static web server can publish as is, plus private state beside it.
+//!
+//! ```text
+//! LEDGER/
+//!   log/checkpoint            latest signed checkpoint (the commit point)
+//!   log/tile/<L>/<N>[.p/<W>]  hash tiles
+//!   log/tile/entries/<N>[.p/<W>]  entry bundles
+//!   vkey                      the log's verifier key (public)
+//!   private/log.key           the log's signing key (0600, directory 0700)
+//!   lock                      held by the one writer (OS file lock)
+//!   tmp/                      temporary files, cleared by each writer
+//! ```
+//!
+//! Readers never lock: they read the checkpoint first and then only files it
+//! commits to, which are immutable.
+
+mod audit;
+mod fsio;
+mod tiles;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+pub use audit::{audit, AuditReport};
+pub use tiles::{index_path, tile_rel_path, RightEdge, TileKind, TileSource, MAX_ENTRY_SIZE, TILE_WIDTH};
+pub use writer::{init, Writer};
+
+use crate::merkle::{consistency_proof, inclusion_proof, ConsistencyProof, InclusionProof, MerkleError};
+use crate::note::{NoteError, SignedCheckpoint, VerifierKey};
+
+/// Why a ledger operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Another process holds the writer lock.
+    #[error("{path} is locked by another writer; only one append may run at a time")]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// The directory is not a ledger (or not a complete one).
+    #[error("{path} is not a triage-ledger ledger: {reason}")]
+    NotALedger {
+        /// The directory.
+        path: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
+    /// `init` found something already there.
+    #[error("{path} already exists and is not empty")]
+    AlreadyExists {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// An entry is larger than the log allows.
+    #[error("{what} is {len} bytes; log entries are at most 65535 bytes (the log holds signed statements, not evidence files)")]
+    EntryTooLarge {
+        /// Which entry (file name or line number).
+        what: String,
+        /// Its length.
+        len: usize,
+    },
+    /// A file of the log does not have the content the log committed to.
+    #[error("{path}: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The checkpoint or a key is bad.
+    #[error("{path}: {source}")]
+    Note {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: NoteError,
+    },
+    /// A proof could not be made.
+    #[error(transparent)]
+    Merkle(#[from] MerkleError),
+}
+
+impl StoreError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        StoreError::Io { path: path.to_path_buf(), source }
+    }
+    pub(crate) fn corrupt(path: &Path, reason: String) -> Self {
+        StoreError::Corrupt { path: path.to_path_buf(), reason }
+    }
+    /// True when the ledger's content failed a check (as opposed to bad
+    /// usage or an I/O problem).
+    pub fn is_verification_failure(&self) -> bool {
+        match self {
+            StoreError::Corrupt { .. } => true,
+            StoreError::Note { source, .. } => source.is_verification_failure(),
+            StoreError::Merkle(e) => e.is_verification_failure(),
+            _ => false,
+        }
+    }
+}
+
+/// Paths inside a ledger directory.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    root: PathBuf,
+}
+
+impl Layout {
+    /// The layout of the ledger at `root`.
+    pub fn new(root: &Path) -> Self {
+        Layout { root: root.to_path_buf() }
+    }
+    /// The ledger directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    /// The public tlog-tiles tree.
+    pub fn log_dir(&self) -> PathBuf {
+        self.root.join("log")
+    }
+    /// The latest checkpoint.
+    pub fn checkpoint(&self) -> PathBuf {
+        self.root.join("log").join("checkpoint")
+    }
+    /// The public verifier key.
+    pub fn vkey(&self) -> PathBuf {
+        self.root.join("vkey")
+    }
+    /// The private directory.
+    pub fn private_dir(&self) -> PathBuf {
+        self.root.join("private")
+    }
+    /// The log's signing key.
+    pub fn log_key(&self) -> PathBuf {
+        self.root.join("private").join("log.key")
+    }
+    /// The writer lock file.
+    pub fn lock(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+    /// Temporary files.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+    /// A tile's full path.
+    pub fn tile(&self, kind: TileKind, n: u64, width: u64) -> PathBuf {
+        self.log_dir().join(tile_rel_path(kind, n, width))
+    }
+}
+
+/// Read-only access to a ledger: the latest checkpoint and proofs against it.
+pub struct Ledger {
+    layout: Layout,
+    vkey: VerifierKey,
+    checkpoint: SignedCheckpoint,
+}
+
+impl Ledger {
+    /// Opens a ledger: reads its verifier key, then opens (verifies, then
+    /// parses) its latest checkpoint.
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let layout = Layout::new(root);
+        let vkey = read_vkey(&layout)?;
+        let checkpoint = read_checkpoint(&layout, &vkey)?;
+        Ok(Ledger { layout, vkey, checkpoint })
+    }
+
+    /// The log's verifier key.
+    pub fn vkey(&self) -> &VerifierKey {
+        &self.vkey
+    }
+    /// The latest checkpoint.
+    pub fn checkpoint(&self) -> &SignedCheckpoint {
+        &self.checkpoint
+    }
+    /// The directory layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The inclusion proof of entry `index` against the latest checkpoint.
+    pub fn prove_inclusion(&self, index: u64) -> Result<InclusionProof, StoreError> {
+        let log_dir = self.layout.log_dir();
+        let size = self.checkpoint.root().size();
+        let src = TileSource::new(&log_dir, size);
+        Ok(inclusion_proof(&src, index, size)?)
+    }
+
+    /// The consistency proof from the tree of `old` entries to the latest checkpoint.
+    pub fn prove_consistency(&self, old: u64) -> Result<ConsistencyProof, StoreError> {
+        let log_dir = self.layout.log_dir();
+        let size = self.checkpoint.root().size();
+        let src = TileSource::new(&log_dir, size);
+        Ok(consistency_proof(&src, old, size)?)
+    }
+
+    /// Reads entry `index` from its bundle.
+    pub fn read_entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        let size = self.checkpoint.root().size();
+        if index >= size {
+            return Err(MerkleError::IndexOutOfRange { index, size }.into());
+        }
+        let n = index / TILE_WIDTH;
+        let width = tiles::tile_width(size, n);
+        let path = self.layout.tile(TileKind::Entries, n, width);
+        let data = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        let entries = tiles::parse_bundle(&data, width, &path)?;
+        Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
+    }
+}
+
+fn not_a_ledger(layout: &Layout, reason: String) -> StoreError {
+    StoreError::NotALedger { path: layout.root().to_path_buf(), reason }
+}
+
+pub(crate) fn read_vkey(layout: &Layout) -> Result<VerifierKey, StoreError> {
+    let path = layout.vkey();
+    let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => not_a_ledger(layout, format!("{} is missing", path.display())),
+        _ => StoreError::io(&path, e),
+    })?;
+    VerifierKey::parse(text.trim()).map_err(|source| StoreError::Note { path, source })
+}
+
+pub(crate) fn read_checkpoint(layout: &Layout, vkey: &VerifierKey) -> Result<SignedCheckpoint, StoreError> {
+    let path = layout.checkpoint();
+    let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => not_a_ledger(layout, format!("{} is missing", path.display())),
+        _ => StoreError::io(&path, e),
+    })?;
+    SignedCheckpoint::open(&bytes, vkey).map_err(|source| StoreError::Note { path, source })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,196 @@
+//! Store tests: round trips against the in-memory reference tree, crash
+//! leftovers, locking, and audit blame.
+
+use super::*;
+use crate::merkle::{leaf_hash, MemoryTree};
+
+fn entry(i: u64) -> Vec<u8> {
+    format!("entry number {i}").into_bytes()
+}
+
+fn new_ledger() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ledger");
+    init(&root, "example.com/test-log").unwrap();
+    (dir, root)
+}
+
+#[test]
+fn appends_in_batches_match_the_reference_tree_and_prove() {
+    let (_d, root) = new_ledger();
+    let mut reference = MemoryTree::new();
+    let mut checkpoints = Vec::new();
+    // Batch sizes chosen to cross tile and level boundaries: 256, 65536.
+    for batch in [1u64, 2, 253, 1, 255, 256, 300, 65_000, 600] {
+        let mut w = Writer::open(&root).unwrap();
+        for _ in 0..batch {
+            let i = reference.size();
+            assert_eq!(w.append(&entry(i)).unwrap(), i);
+            reference.push(leaf_hash(&entry(i)));
+        }
+        let cp = w.commit().unwrap().clone();
+        assert_eq!(cp.root(), &reference.root(), "after batch of {batch}");
+        checkpoints.push(cp);
+        drop(w);
+        let ledger = Ledger::open(&root).unwrap();
+        let size = reference.size();
+        for i in [0, size / 3, size / 2, size - 1] {
+            let p = ledger.prove_inclusion(i).unwrap();
+            assert_eq!(p, crate::merkle::inclusion_proof(&reference, i, size).unwrap());
+            p.verify(&reference.leaves()[i as usize], ledger.checkpoint().root()).unwrap();
+            assert_eq!(ledger.read_entry(i).unwrap(), entry(i));
+        }
+        for old in &checkpoints {
+            let p = ledger.prove_consistency(old.root().size()).unwrap();
+            p.verify(old.root(), ledger.checkpoint().root()).unwrap();
+        }
+        audit(&root).unwrap();
+    }
+}
+
+#[test]
+fn uncommitted_appends_vanish_on_reopen() {
+    let (_d, root) = new_ledger();
+    let mut w = Writer::open(&root).unwrap();
+    for i in 0..300 {
+        w.append(&entry(i)).unwrap();
+    }
+    w.commit().unwrap();
+    for i in 300..2000 {
+        w.append(&entry(i)).unwrap();
+    }
+    // Simulate a crash: full tiles past the checkpoint exist, no commit.
+    drop(w);
+    let layout = Layout::new(&root);
+    assert!(layout.tile(TileKind::Hashes(0), 5, 256).exists());
+    let w = Writer::open(&root).unwrap();
+    assert_eq!(w.size(), 300);
+    assert!(!layout.tile(TileKind::Hashes(0), 5, 256).exists());
+    assert!(!layout.tile(TileKind::Hashes(0), 1, 256).exists());
+    assert!(layout.tile(TileKind::Hashes(0), 1, 44).exists());
+    drop(w);
+    let report = audit(&root).unwrap();
+    assert_eq!(report.size, 300);
+    // Appending again reuses the same paths with new content.
+    let mut w = Writer::open(&root).unwrap();
+    for i in 0..1000 {
+        w.append(format!("other {i}").as_bytes()).unwrap();
+    }
+    w.commit().unwrap();
+    drop(w);
+    audit(&root).unwrap();
+}
+
+#[test]
+fn second_writer_is_refused() {
+    let (_d, root) = new_ledger();
+    let _w = Writer::open(&root).unwrap();
+    let err = Writer::open(&root).err().unwrap();
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    assert!(err.to_string().contains("locked by another writer"));
+}
+
+#[test]
+fn entries_over_65535_bytes_are_refused() {
+    let (_d, root) = new_ledger();
+    let mut w = Writer::open(&root).unwrap();
+    w.append(&vec![0u8; 65535]).unwrap();
+    let err = w.append(&vec![0u8; 65536]).err().unwrap();
+    assert!(matches!(err, StoreError::EntryTooLarge { len: 65536, .. }));
+}
+
+#[test]
+fn init_refuses_a_non_empty_directory_and_protects_the_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_d, root) = new_ledger();
+    assert!(matches!(init(&root, "x"), Err(StoreError::AlreadyExists { .. })));
+    let layout = Layout::new(&root);
+    let mode = std::fs::metadata(layout.log_key()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let mode = std::fs::metadata(layout.private_dir()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    // The public tree holds only the checkpoint so far.
+    let names: Vec<_> = std::fs::read_dir(layout.log_dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("checkpoint")]);
+}
+
+fn flip_byte(path: &Path, at: usize) {
+    let mut data = std::fs::read(path).unwrap();
+    data[at] ^= 0x01;
+    std::fs::write(path, data).unwrap();
+}
+
+fn filled(n: u64) -> (tempfile::TempDir, PathBuf) {
+    let (d, root) = new_ledger();
+    let mut w = Writer::open(&root).unwrap();
+    for i in 0..n {
+        w.append(&entry(i)).unwrap();
+    }
+    w.commit().unwrap();
+    (d, root)
+}
+
+#[test]
+fn audit_names_a_tampered_tile() {
+    let (_d, root) = filled(70_000);
+    let layout = Layout::new(&root);
+    for (kind, n, w) in [(TileKind::Hashes(0), 7, 256), (TileKind::Hashes(1), 0, 256), (TileKind::Hashes(0), 273, 112), (TileKind::Hashes(2), 0, 1)] {
+        let path = layout.tile(kind, n, w);
+        flip_byte(&path, 20);
+        let err = audit(&root).err().unwrap();
+        assert!(err.is_verification_failure());
+        assert!(err.to_string().contains(&tile_rel_path(kind, n, w)), "{err} should name {}", path.display());
+        flip_byte(&path, 20);
+        audit(&root).unwrap();
+    }
+}
+
+#[test]
+fn audit_names_a_tampered_entry_and_the_checkpoint() {
+    let (_d, root) = filled(1000);
+    let layout = Layout::new(&root);
+    let path = layout.tile(TileKind::Entries, 2, 256);
+    flip_byte(&path, 100);
+    let err = audit(&root).err().unwrap();
+    let msg = err.to_string();
+    assert!(msg.contains("tile/entries/002") && msg.contains("entry 517"), "{msg}");
+    flip_byte(&path, 100);
+    // A flipped length prefix is a structural error naming the bundle.
+    flip_byte(&path, 0);
+    assert!(audit(&root).err().unwrap().to_string().contains("tile/entries/002"));
+    flip_byte(&path, 0);
+    audit(&root).unwrap();
+
+    let cp = layout.checkpoint();
+    for at in [0, 25, 40, 70, 120] {
+        flip_byte(&cp, at);
+        let err = audit(&root).err().unwrap();
+        assert!(err.to_string().contains("checkpoint"), "{err}");
+        flip_byte(&cp, at);
+    }
+    // A missing committed tile is named too.
+    let t = layout.tile(TileKind::Hashes(0), 1, 256);
+    std::fs::rename(&t, root.join("moved")).unwrap();
+    let err = audit(&root).err().unwrap();
+    assert!(err.to_string().contains("tile/0/001") && err.to_string().contains("missing"), "{err}");
+}
+
+#[test]
+fn audit_checks_old_partial_tiles() {
+    let (_d, root) = new_ledger();
+    let mut w = Writer::open(&root).unwrap();
+    for i in 0..10 {
+        w.append(&entry(i)).unwrap();
+    }
+    w.commit().unwrap();
+    for i in 10..300 {
+        w.append(&entry(i)).unwrap();
+    }
+    w.commit().unwrap();
+    drop(w);
+    let report = audit(&root).unwrap();
+    assert!(report.old_partials >= 2, "{report:?}");
+    let old = Layout::new(&root).tile(TileKind::Hashes(0), 0, 10);
+    flip_byte(&old, 3);
+    assert!(audit(&root).err().unwrap().to_string().contains("tile/0/000.p/10"));
+}

@@ -1,0 +1,297 @@
+//! C2SP tlog-tiles paths, tile and entry-bundle encodings, and reading hashes
+//! from tiles as a [`NodeSource`] for proofs.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use super::StoreError;
+use crate::merkle::{complete_subtree_root, Hash, MerkleError, NodeSource, HASH_SIZE};
+
+/// Tile height: each tile holds up to 2^8 hashes.
+pub const TILE_HEIGHT: u32 = 8;
+/// Hashes (or entries) in a full tile (or bundle).
+pub const TILE_WIDTH: u64 = 1 << TILE_HEIGHT;
+/// Largest entry the log accepts (bundles use a u16 length prefix).
+pub const MAX_ENTRY_SIZE: usize = u16::MAX as usize;
+
+/// Encodes a tile index as tlog-tiles path elements: 1234067 → `x001/x234/067`.
+pub fn index_path(n: u64) -> String {
+    let mut groups = Vec::with_capacity(7);
+    let mut rest = n;
+    loop {
+        groups.push(rest % 1000);
+        rest /= 1000;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(groups.len() * 5);
+    for (i, g) in groups.iter().rev().enumerate() {
+        if i > 0 {
+            s.push('/');
+        }
+        if i + 1 < groups.len() {
+            s.push('x');
+        }
+        s.push_str(&format!("{g:03}"));
+    }
+    s
+}
+
+/// Which kind of tile: hashes at a tile level, or entry bundles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TileKind {
+    /// Hash tile at tile level L (stores tree level 8L hashes).
+    Hashes(u8),
+    /// Entry bundle.
+    Entries,
+}
+
+/// The path of a tile relative to the log root; `width` 256 is a full tile,
+/// anything less a partial tile `.p/<W>`.
+pub fn tile_rel_path(kind: TileKind, n: u64, width: u64) -> String {
+    let base = match kind {
+        TileKind::Hashes(l) => format!("tile/{l}/{}", index_path(n)),
+        TileKind::Entries => format!("tile/entries/{}", index_path(n)),
+    };
+    if width == TILE_WIDTH {
+        base
+    } else {
+        format!("{base}.p/{width}")
+    }
+}
+
+/// Width of tile `n` in a tree of `count` hashes at that tile level.
+pub fn tile_width(count: u64, n: u64) -> u64 {
+    (count - n * TILE_WIDTH).min(TILE_WIDTH)
+}
+
+/// Splits an entry bundle into its entries, checking it holds exactly `expect`.
+pub fn parse_bundle<'a>(bytes: &'a [u8], expect: u64, path: &Path) -> Result<Vec<&'a [u8]>, StoreError> {
+    let mut out = Vec::with_capacity(expect as usize);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if rest.len() < 2 {
+            return Err(StoreError::corrupt(path, format!("entry {} has a truncated length prefix", out.len())));
+        }
+        let len = u16::from_be_bytes([rest[0], rest[1]]) as usize;
+        if rest.len() < 2 + len {
+            return Err(StoreError::corrupt(
+                path,
+                format!("entry {} claims {len} bytes but only {} remain", out.len(), rest.len() - 2),
+            ));
+        }
+        out.push(&rest[2..2 + len]);
+        rest = &rest[2 + len..];
+    }
+    if out.len() as u64 != expect {
+        return Err(StoreError::corrupt(path, format!("holds {} entries, expected {expect}", out.len())));
+    }
+    Ok(out)
+}
+
+/// Decodes a hash tile, checking it holds exactly `width` hashes.
+pub fn parse_hash_tile(bytes: &[u8], width: u64, path: &Path) -> Result<Vec<Hash>, StoreError> {
+    if bytes.len() as u64 != width * HASH_SIZE as u64 {
+        return Err(StoreError::corrupt(
+            path,
+            format!("is {} bytes, a tile of {width} hashes is {}", bytes.len(), width * HASH_SIZE as u64),
+        ));
+    }
+    Ok(bytes
+        .chunks_exact(HASH_SIZE)
+        .map(|c| Hash::from_slice(c).unwrap_or_default())
+        .collect())
+}
+
+/// Reads subtree hashes of a tree of a given size from the tiles under `log/`.
+/// Keeps the last few tiles it read, since proofs touch one tile per level.
+pub struct TileSource<'a> {
+    log_dir: &'a Path,
+    size: u64,
+    cache: RefCell<Vec<(PathBuf, Vec<u8>)>>,
+}
+
+impl<'a> TileSource<'a> {
+    /// A source for the tree of `size` leaves stored in `log_dir`.
+    pub fn new(log_dir: &'a Path, size: u64) -> Self {
+        TileSource { log_dir, size, cache: RefCell::new(Vec::with_capacity(8)) }
+    }
+
+    fn with_tile<R>(&self, rel: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
+        let path = self.log_dir.join(rel);
+        let mut cache = self.cache.borrow_mut();
+        if let Some((_, data)) = cache.iter().find(|(p, _)| *p == path) {
+            return Ok(f(data));
+        }
+        let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let r = f(&data);
+        if cache.len() == 8 {
+            cache.remove(0);
+        }
+        cache.push((path, data));
+        Ok(r)
+    }
+}
+
+impl NodeSource for TileSource<'_> {
+    fn subtree(&self, level: u8, index: u64) -> Result<Hash, MerkleError> {
+        let err = |reason: String| MerkleError::Source { level, index, reason };
+        let tile_level = level as u32 / TILE_HEIGHT;
+        let j = level as u32 % TILE_HEIGHT;
+        let first = index << j;
+        let count = 1u64 << j;
+        let hashes_at_level = self.size >> (tile_level * TILE_HEIGHT);
+        if first + count > hashes_at_level {
+            return Err(err(format!("not a complete subtree of the tree of size {}", self.size)));
+        }
+        let n = first / TILE_WIDTH;
+        let width = tile_width(hashes_at_level, n);
+        let rel = tile_rel_path(TileKind::Hashes(tile_level as u8), n, width);
+        let offset = (first % TILE_WIDTH) as usize;
+        self.with_tile(&rel, |data| {
+            if data.len() as u64 != width * HASH_SIZE as u64 {
+                return Err(format!("{rel}: is {} bytes, expected {}", data.len(), width * HASH_SIZE as u64));
+            }
+            let slice = &data[offset * HASH_SIZE..(offset + count as usize) * HASH_SIZE];
+            let hashes: Vec<Hash> = slice
+                .chunks_exact(HASH_SIZE)
+                .map(|c| Hash::from_slice(c).unwrap_or_default())
+                .collect();
+            Ok(complete_subtree_root(&hashes))
+        })
+        .map_err(err)?
+        .map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_paths_follow_the_spec() {
+        assert_eq!(index_path(0), "000");
+        assert_eq!(index_path(999), "999");
+        assert_eq!(index_path(1000), "x001/000");
+        assert_eq!(index_path(1234067), "x001/x234/067");
+        assert_eq!(tile_rel_path(TileKind::Hashes(0), 1234067, 256), "tile/0/x001/x234/067");
+        assert_eq!(tile_rel_path(TileKind::Hashes(1), 5, 12), "tile/1/005.p/12");
+        assert_eq!(tile_rel_path(TileKind::Entries, 3, 1), "tile/entries/003.p/1");
+    }
+
+    #[test]
+    fn bundles_are_length_prefixed_and_checked() {
+        let p = Path::new("b");
+        let b = [0u8, 1, b'a', 0, 0, 0, 2, b'b', b'c'];
+        assert_eq!(parse_bundle(&b, 3, p).unwrap(), vec![&b"a"[..], &b""[..], &b"bc"[..]]);
+        assert!(parse_bundle(&b, 2, p).is_err());
+        assert!(parse_bundle(&b[..8], 3, p).is_err());
+        assert!(parse_bundle(&b[..1], 1, p).is_err());
+    }
+}
+
+/// The right edge of a tree stored as tiles: for each tile level, the hashes
+/// of its incomplete tile (fewer than 256). That is all it takes to extend the
+/// tree and to compute its root, so memory is O(log n).
+#[derive(Clone, Debug, Default)]
+pub struct RightEdge {
+    size: u64,
+    levels: Vec<Vec<Hash>>,
+}
+
+impl RightEdge {
+    /// An empty tree.
+    pub fn new() -> Self {
+        RightEdge { size: 0, levels: vec![Vec::with_capacity(TILE_WIDTH as usize)] }
+    }
+
+    /// Rebuilds the edge of a tree of `size` leaves from its partial tiles;
+    /// `read(level, n, width)` returns the hashes of one.
+    pub fn load<E>(size: u64, mut read: impl FnMut(u8, u64, u64) -> Result<Vec<Hash>, E>) -> Result<Self, E> {
+        let mut levels = Vec::new();
+        for level in 0..8u8 {
+            let count = Self::count_at(size, level);
+            if count == 0 && level > 0 {
+                break;
+            }
+            let width = count % TILE_WIDTH;
+            let mut hashes = Vec::with_capacity(TILE_WIDTH as usize);
+            if width > 0 {
+                hashes = read(level, count / TILE_WIDTH, width)?;
+            }
+            levels.push(hashes);
+        }
+        Ok(RightEdge { size, levels })
+    }
+
+    /// Number of level-8L hashes (complete subtrees of 256^L leaves) in a tree of `size`.
+    pub fn count_at(size: u64, level: u8) -> u64 {
+        let shift = level as u32 * TILE_HEIGHT;
+        if shift >= 64 {
+            0
+        } else {
+            size >> shift
+        }
+    }
+
+    /// Leaves in the tree.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The hashes of the incomplete tile at each level.
+    pub fn levels(&self) -> &[Vec<Hash>] {
+        &self.levels
+    }
+
+    /// Adds a leaf hash. Each time a tile fills, `on_full(level, n, hashes)`
+    /// is called with it before it moves up as one hash of the next level.
+    pub fn push<E>(&mut self, leaf: Hash, on_full: &mut impl FnMut(u8, u64, &[Hash]) -> Result<(), E>) -> Result<(), E> {
+        self.size += 1;
+        let mut hash = leaf;
+        let mut level = 0usize;
+        loop {
+            if self.levels.len() == level {
+                self.levels.push(Vec::with_capacity(TILE_WIDTH as usize));
+            }
+            self.levels[level].push(hash);
+            if self.levels[level].len() as u64 != TILE_WIDTH {
+                return Ok(());
+            }
+            let n = Self::count_at(self.size, level as u8) / TILE_WIDTH - 1;
+            on_full(level as u8, n, &self.levels[level])?;
+            hash = complete_subtree_root(&self.levels[level]);
+            self.levels[level].clear();
+            level += 1;
+        }
+    }
+
+    /// The RFC 9162 root of the tree.
+    pub fn root(&self) -> Hash {
+        if self.size == 0 {
+            return crate::merkle::empty_root();
+        }
+        let mut pieces = Vec::with_capacity(64);
+        for hashes in self.levels.iter().rev() {
+            let mut off = 0usize;
+            for j in (0..TILE_HEIGHT).rev() {
+                let n = 1usize << j;
+                if hashes.len() & n != 0 {
+                    pieces.push(complete_subtree_root(&hashes[off..off + n]));
+                    off += n;
+                }
+            }
+        }
+        crate::merkle::fold_right(&pieces)
+    }
+}
+
+/// Serialises hashes as a tile.
+pub fn tile_bytes(hashes: &[Hash]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(hashes.len() * HASH_SIZE);
+    for h in hashes {
+        out.extend_from_slice(h.as_bytes());
+    }
+    out
+}

@@ -1,0 +1,265 @@
+//! The single writer: creating a ledger, appending entries, committing a
+//! checkpoint, and recovering from a crash.
+//!
+//! Appends stream: entries go into the current bundle and their hashes into
+//! the right edge of each tile level (at most 255 hashes per level, so memory
+//! is O(log n) whatever the log's size); full tiles and bundles are written as
+//! soon as they fill. [`Writer::commit`] writes the partial tiles, makes
+//! everything durable with one file-system sync, and only then replaces the
+//! checkpoint (temp file, fsync, rename, fsync directory): the checkpoint is
+//! the commit point. On open, files past the checkpoint are deleted.
+
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use super::fsio::{self, AtomicWriter};
+use super::tiles::{parse_bundle, parse_hash_tile, tile_bytes, RightEdge, TileKind, MAX_ENTRY_SIZE, TILE_WIDTH};
+use super::{read_checkpoint, read_vkey, Layout, StoreError};
+use crate::merkle::{empty_root, leaf_hash, Hash, RootHash};
+use crate::note::{Checkpoint, SigType, SignedCheckpoint, SignerKey, VerifierKey};
+
+/// Creates a new ledger at `root` with a fresh log key named `origin` and a
+/// signed empty checkpoint. Returns the log's verifier key.
+pub fn init(root: &Path, origin: &str) -> Result<VerifierKey, StoreError> {
+    crate::note::validate_key_name(origin).map_err(|source| StoreError::Note { path: root.to_path_buf(), source })?;
+    if root.exists() {
+        let mut rd = fs::read_dir(root).map_err(|e| StoreError::io(root, e))?;
+        if rd.next().is_some() {
+            return Err(StoreError::AlreadyExists { path: root.to_path_buf() });
+        }
+    }
+    let layout = Layout::new(root);
+    fs::create_dir_all(layout.log_dir()).map_err(|e| StoreError::io(&layout.log_dir(), e))?;
+    fsio::create_private_dir(&layout.private_dir())?;
+    let key = SignerKey::generate(origin, SigType::Ed25519)
+        .map_err(|source| StoreError::Note { path: root.to_path_buf(), source })?;
+    fsio::write_private_file(&layout.log_key(), key.to_private_string().as_bytes())?;
+    let vkey = key.verifier();
+    let mut w = AtomicWriter::new(layout.tmp_dir())?;
+    w.write(&layout.vkey(), format!("{vkey}\n").as_bytes(), true)?;
+    let cp = Checkpoint::new(origin, RootHash::new(0, empty_root()))
+        .and_then(|c| SignedCheckpoint::sign(c, &key))
+        .map_err(|source| StoreError::Note { path: layout.checkpoint(), source })?;
+    w.write(&layout.checkpoint(), &cp.to_bytes(), true)?;
+    fsio::sync_dir(root)?;
+    Ok(vkey)
+}
+
+/// The one writer of a ledger. Holds the OS lock until dropped.
+pub struct Writer {
+    layout: Layout,
+    _lock: File,
+    key: SignerKey,
+    files: AtomicWriter,
+    committed: SignedCheckpoint,
+    /// The right edge of the tree of all entries appended, committed or not.
+    edge: RightEdge,
+    /// Hashes per tile level at the last commit, to skip rewriting unchanged partials.
+    committed_counts: Vec<u64>,
+    /// The incomplete entry bundle.
+    bundle: Vec<u8>,
+    warnings: Vec<String>,
+}
+
+impl Writer {
+    /// Takes the writer lock, verifies the checkpoint, rebuilds the right edge
+    /// of the tree from the partial tiles it names (checking them against its
+    /// root), and deletes anything a crashed writer left past it.
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let layout = Layout::new(root);
+        let vkey = read_vkey(&layout)?;
+        let lock_path = layout.lock();
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StoreError::io(&lock_path, e))?;
+        lock.try_lock().map_err(|e| match e {
+            fs::TryLockError::WouldBlock => StoreError::Locked { path: lock_path.clone() },
+            fs::TryLockError::Error(e) => StoreError::io(&lock_path, e),
+        })?;
+        let mut warnings = Vec::new();
+        let key_path = layout.log_key();
+        let meta = fs::metadata(&key_path).map_err(|e| StoreError::io(&key_path, e))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            warnings.push(format!(
+                "{} is readable by other users (mode {:o}); run: chmod 600 {}",
+                key_path.display(),
+                meta.permissions().mode() & 0o777,
+                key_path.display()
+            ));
+        }
+        let key_text = zeroize::Zeroizing::new(fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?);
+        let key = SignerKey::parse(&key_text).map_err(|source| StoreError::Note { path: key_path.clone(), source })?;
+        if key.verifier() != vkey {
+            return Err(StoreError::NotALedger {
+                path: root.to_path_buf(),
+                reason: format!("{} does not match {}", key_path.display(), layout.vkey().display()),
+            });
+        }
+        let committed = read_checkpoint(&layout, &vkey)?;
+        let files = AtomicWriter::new(layout.tmp_dir())?;
+        files.clear_stale()?;
+        let mut w = Writer {
+            layout,
+            _lock: lock,
+            key,
+            files,
+            edge: RightEdge::new(),
+            committed,
+            committed_counts: Vec::new(),
+            bundle: Vec::new(),
+            warnings,
+        };
+        w.load_edge()?;
+        w.remove_uncommitted()?;
+        Ok(w)
+    }
+
+    /// Non-fatal findings (e.g. a private key readable by others).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The last committed checkpoint.
+    pub fn committed(&self) -> &SignedCheckpoint {
+        &self.committed
+    }
+
+    /// Entries appended so far, including uncommitted ones.
+    pub fn size(&self) -> u64 {
+        self.edge.size()
+    }
+
+    fn load_edge(&mut self) -> Result<(), StoreError> {
+        let size = self.committed.root().size();
+        let layout = &self.layout;
+        self.edge = RightEdge::load(size, |level, n, width| {
+            let path = layout.tile(TileKind::Hashes(level), n, width);
+            let data = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+            parse_hash_tile(&data, width, &path)
+        })?;
+        self.committed_counts = self.level_counts();
+        let width = size % TILE_WIDTH;
+        if width > 0 {
+            let path = self.layout.tile(TileKind::Entries, size / TILE_WIDTH, width);
+            let data = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+            let entries = parse_bundle(&data, width, &path)?;
+            for (i, e) in entries.iter().enumerate() {
+                if leaf_hash(e) != self.edge.levels()[0][i] {
+                    return Err(StoreError::corrupt(&path, format!("entry {} does not match tile level 0; run `log audit`", size - width + i as u64)));
+                }
+            }
+            self.bundle = data;
+        }
+        if self.edge.root() != *self.committed.root().hash() {
+            return Err(StoreError::corrupt(
+                &self.layout.checkpoint(),
+                "the partial tiles do not hash to the checkpoint's root; run `log audit`".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Deletes tiles and bundles past the committed size (left by a writer
+    /// that crashed before its checkpoint).
+    fn remove_uncommitted(&self) -> Result<(), StoreError> {
+        let size = self.edge.size();
+        let mut kinds = vec![TileKind::Entries];
+        kinds.extend((0..8u8).map(TileKind::Hashes));
+        for kind in kinds {
+            let count = match kind {
+                TileKind::Entries => size,
+                TileKind::Hashes(l) => RightEdge::count_at(size, l),
+            };
+            let mut n = count / TILE_WIDTH;
+            let keep_width = count % TILE_WIDTH;
+            loop {
+                let full = self.layout.tile(kind, n, TILE_WIDTH);
+                let mut partial_dir = full.clone().into_os_string();
+                partial_dir.push(".p");
+                let partial_dir = std::path::PathBuf::from(partial_dir);
+                let full_exists = full.exists();
+                let partial_exists = partial_dir.exists();
+                if !full_exists && !partial_exists {
+                    break;
+                }
+                if full_exists {
+                    fs::remove_file(&full).map_err(|e| StoreError::io(&full, e))?;
+                }
+                if partial_exists {
+                    let rd = fs::read_dir(&partial_dir).map_err(|e| StoreError::io(&partial_dir, e))?;
+                    for entry in rd {
+                        let entry = entry.map_err(|e| StoreError::io(&partial_dir, e))?;
+                        let keep = n == count / TILE_WIDTH && entry.file_name().to_str() == Some(&keep_width.to_string());
+                        if !keep {
+                            let p = entry.path();
+                            fs::remove_file(&p).map_err(|e| StoreError::io(&p, e))?;
+                        }
+                    }
+                }
+                n += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends one entry (not yet committed). Returns its index.
+    pub fn append(&mut self, entry: &[u8]) -> Result<u64, StoreError> {
+        if entry.len() > MAX_ENTRY_SIZE {
+            return Err(StoreError::EntryTooLarge { what: format!("entry {}", self.size()), len: entry.len() });
+        }
+        let index = self.size();
+        self.bundle.extend_from_slice(&(entry.len() as u16).to_be_bytes());
+        self.bundle.extend_from_slice(entry);
+        if (index + 1) % TILE_WIDTH == 0 {
+            let path = self.layout.tile(TileKind::Entries, index / TILE_WIDTH, TILE_WIDTH);
+            self.files.write(&path, &self.bundle, false)?;
+            self.bundle.clear();
+        }
+        let (layout, files) = (&self.layout, &mut self.files);
+        self.edge.push(leaf_hash(entry), &mut |level, n, hashes: &[Hash]| {
+            files.write(&layout.tile(TileKind::Hashes(level), n, TILE_WIDTH), &tile_bytes(hashes), false)
+        })?;
+        Ok(index)
+    }
+
+    fn level_counts(&self) -> Vec<u64> {
+        (0..self.edge.levels().len()).map(|l| RightEdge::count_at(self.size(), l as u8)).collect()
+    }
+
+    /// Commits everything appended: writes partial tiles, syncs, then writes
+    /// and syncs the new checkpoint. Returns it (the existing one if nothing
+    /// was appended).
+    pub fn commit(&mut self) -> Result<&SignedCheckpoint, StoreError> {
+        let size = self.size();
+        if size == self.committed.root().size() {
+            return Ok(&self.committed);
+        }
+        for (level, hashes) in self.edge.levels().iter().enumerate() {
+            let width = hashes.len();
+            let count = RightEdge::count_at(size, level as u8);
+            if width == 0 || self.committed_counts.get(level) == Some(&count) {
+                continue;
+            }
+            let path = self.layout.tile(TileKind::Hashes(level as u8), count / TILE_WIDTH, width as u64);
+            self.files.write(&path, &tile_bytes(hashes), false)?;
+        }
+        let width = size % TILE_WIDTH;
+        if width > 0 {
+            let path = self.layout.tile(TileKind::Entries, size / TILE_WIDTH, width);
+            self.files.write(&path, &self.bundle, false)?;
+        }
+        fsio::sync_filesystem(&self.layout.log_dir())?;
+        let cp = Checkpoint::new(self.key.name(), RootHash::new(size, self.edge.root()))
+            .and_then(|c| SignedCheckpoint::sign(c, &self.key))
+            .map_err(|source| StoreError::Note { path: self.layout.checkpoint(), source })?;
+        self.files.write(&self.layout.checkpoint(), &cp.to_bytes(), true)?;
+        self.committed = cp;
+        self.committed_counts = self.level_counts();
+        Ok(&self.committed)
+    }
+}
+
