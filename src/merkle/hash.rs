@@ -119,7 +119,10 @@ pub(crate) fn complete_subtree_root(hashes: &[Hash]) -> Hash {
     if hashes.len() == 1 {
         return hashes[0];
     }
-    let mut level: Vec<Hash> = hashes.chunks_exact(2).map(|p| node_hash(&p[0], &p[1])).collect();
+    let mut level: Vec<Hash> = hashes
+        .chunks_exact(2)
+        .map(|p| node_hash(&p[0], &p[1]))
+        .collect();
     while level.len() > 1 {
         let half = level.len() / 2;
         for i in 0..half {

@@ -13,7 +13,9 @@ pub struct MemoryTree {
 impl MemoryTree {
     /// An empty tree.
     pub fn new() -> Self {
-        MemoryTree { levels: vec![Vec::new()] }
+        MemoryTree {
+            levels: vec![Vec::new()],
+        }
     }
 
     /// Builds a tree from entries.
@@ -33,7 +35,7 @@ impl MemoryTree {
     pub fn push(&mut self, leaf: Hash) {
         self.levels[0].push(leaf);
         let mut level = 0;
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let n = self.levels[level].len();
             let parent = node_hash(&self.levels[level][n - 2], &self.levels[level][n - 1]);
             if self.levels.len() == level + 1 {
@@ -80,7 +82,8 @@ impl MemoryTree {
     /// The root of the whole tree.
     pub fn root(&self) -> RootHash {
         // The full size is always within range.
-        self.root_at(self.size()).unwrap_or(RootHash::new(0, super::empty_root()))
+        self.root_at(self.size())
+            .unwrap_or(RootHash::new(0, super::empty_root()))
     }
 }
 

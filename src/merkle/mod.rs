@@ -9,8 +9,8 @@ mod hash;
 mod memory;
 mod proof;
 
-pub use hash::{empty_root, leaf_hash, node_hash, root_from_leaf_hashes, Hash, HASH_SIZE};
 pub(crate) use hash::{complete_subtree_root, fold_right, truncate_for_message};
+pub use hash::{empty_root, leaf_hash, node_hash, root_from_leaf_hashes, Hash, HASH_SIZE};
 
 pub use memory::MemoryTree;
 pub use proof::{

@@ -91,7 +91,10 @@ fn every_consistency_proof_up_to_64_matches_the_rfc_and_verifies() {
         for m in 0..=n {
             let p = consistency_proof(&t, m, n).unwrap();
             if m > 0 && m < n {
-                assert_eq!(p.path(), ref_subproof(m as usize, &t.leaves()[..n as usize], true));
+                assert_eq!(
+                    p.path(),
+                    ref_subproof(m as usize, &t.leaves()[..n as usize], true)
+                );
             } else {
                 assert!(p.path().is_empty());
             }
@@ -110,10 +113,14 @@ fn edge_cases_of_the_rfc() {
     let r8 = t.root_at(8).unwrap();
     let r0 = t.root_at(0).unwrap();
     // Equal sizes: empty proof, equal roots.
-    ConsistencyProof::new(8, 8, vec![]).verify(&r8, &r8).unwrap();
+    ConsistencyProof::new(8, 8, vec![])
+        .verify(&r8, &r8)
+        .unwrap();
     let other = RootHash::new(8, leaf_hash(b"x"));
     assert_eq!(
-        ConsistencyProof::new(8, 8, vec![]).verify(&r8, &other).unwrap_err(),
+        ConsistencyProof::new(8, 8, vec![])
+            .verify(&r8, &other)
+            .unwrap_err(),
         MerkleError::EqualSizeRootMismatch { size: 8 }
     );
     // Equal sizes with a non-empty proof fail.
@@ -122,8 +129,12 @@ fn edge_cases_of_the_rfc() {
         Err(MerkleError::WrongProofLength { .. })
     ));
     // Old size 0: empty proof only.
-    ConsistencyProof::new(0, 8, vec![]).verify(&r0, &r8).unwrap();
-    assert!(ConsistencyProof::new(0, 8, vec![leaf_hash(b"")]).verify(&r0, &r8).is_err());
+    ConsistencyProof::new(0, 8, vec![])
+        .verify(&r0, &r8)
+        .unwrap();
+    assert!(ConsistencyProof::new(0, 8, vec![leaf_hash(b"")])
+        .verify(&r0, &r8)
+        .is_err());
     // Old larger than new.
     assert!(ConsistencyProof::new(9, 8, vec![])
         .verify(&RootHash::new(9, leaf_hash(b"")), &r8)
@@ -162,7 +173,11 @@ fn inclusion_mutants(p: &InclusionProof) -> Vec<InclusionProof> {
         let mut short = p.path().to_vec();
         short.pop();
         out.push(InclusionProof::new(p.index(), p.size(), short));
-        out.push(InclusionProof::new(p.index(), p.size(), p.path()[1..].to_vec()));
+        out.push(InclusionProof::new(
+            p.index(),
+            p.size(),
+            p.path()[1..].to_vec(),
+        ));
     }
     let mut long = p.path().to_vec();
     long.push(leaf_hash(b"extra"));
@@ -179,7 +194,10 @@ fn damaged_inclusion_proofs_fail_up_to_40() {
             let p = inclusion_proof(&t, i, n).unwrap();
             let leaf = t.leaves()[i as usize];
             for bad in inclusion_mutants(&p) {
-                assert!(bad.verify(&leaf, &root).is_err(), "mutant of {i}/{n} verified");
+                assert!(
+                    bad.verify(&leaf, &root).is_err(),
+                    "mutant of {i}/{n} verified"
+                );
             }
             // Wrong index (same path), wrong leaf.
             for j in (0..n).filter(|&j| j != i) {
@@ -211,14 +229,20 @@ fn damaged_consistency_proofs_fail_up_to_40() {
                 let mut bytes = *path[h].as_bytes();
                 bytes[h % 32] ^= 0x80;
                 path[h] = Hash::from_bytes(bytes);
-                assert!(ConsistencyProof::new(m, n, path).verify(&old, &new).is_err());
+                assert!(ConsistencyProof::new(m, n, path)
+                    .verify(&old, &new)
+                    .is_err());
             }
             let mut short = p.path().to_vec();
             short.pop();
-            assert!(ConsistencyProof::new(m, n, short).verify(&old, &new).is_err());
+            assert!(ConsistencyProof::new(m, n, short)
+                .verify(&old, &new)
+                .is_err());
             let mut long = p.path().to_vec();
             long.push(leaf_hash(b""));
-            assert!(ConsistencyProof::new(m, n, long).verify(&old, &new).is_err());
+            assert!(ConsistencyProof::new(m, n, long)
+                .verify(&old, &new)
+                .is_err());
             // Wrong old size with the same proof and roots.
             for m2 in (1..n).filter(|&x| x != m) {
                 let bad = ConsistencyProof::new(m2, n, p.path().to_vec());
@@ -240,12 +264,18 @@ fn ct_reference_vectors() {
         if s == "-" {
             return vec![];
         }
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     };
     let h = |s: &str| Hash::from_slice(&hex(s)).unwrap();
     let mut t = MemoryTree::new();
     let mut checked = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let f: Vec<&str> = line.split_whitespace().collect();
         match f[0] {
             "leaf" => t.push(leaf_hash(&hex(f[2]))),
@@ -258,14 +288,16 @@ fn ct_reference_vectors() {
                 let want: Vec<Hash> = f[3..].iter().map(|s| h(s)).collect();
                 let p = inclusion_proof(&t, i, n).unwrap();
                 assert_eq!(p.path(), want.as_slice(), "inclusion {i} {n}");
-                p.verify(&t.leaves()[i as usize], &t.root_at(n).unwrap()).unwrap();
+                p.verify(&t.leaves()[i as usize], &t.root_at(n).unwrap())
+                    .unwrap();
             }
             "consistency" => {
                 let (m, n): (u64, u64) = (f[1].parse().unwrap(), f[2].parse().unwrap());
                 let want: Vec<Hash> = f[3..].iter().map(|s| h(s)).collect();
                 let p = consistency_proof(&t, m, n).unwrap();
                 assert_eq!(p.path(), want.as_slice(), "consistency {m} {n}");
-                p.verify(&t.root_at(m).unwrap(), &t.root_at(n).unwrap()).unwrap();
+                p.verify(&t.root_at(m).unwrap(), &t.root_at(n).unwrap())
+                    .unwrap();
             }
             other => panic!("unknown line kind {other}"),
         }

@@ -13,24 +13,39 @@ pub struct Checkpoint {
 }
 
 fn bad(reason: impl Into<String>) -> NoteError {
-    NoteError::BadCheckpoint { reason: reason.into() }
+    NoteError::BadCheckpoint {
+        reason: reason.into(),
+    }
 }
 
 impl Checkpoint {
     /// A checkpoint without extension lines.
     pub fn new(origin: &str, root: RootHash) -> Result<Self, NoteError> {
         super::validate_key_name(origin)?;
-        Ok(Checkpoint { origin: origin.to_string(), root, extensions: Vec::new() })
+        Ok(Checkpoint {
+            origin: origin.to_string(),
+            root,
+            extensions: Vec::new(),
+        })
     }
 
     /// Parses a checkpoint body (the note text, ending in a newline).
     pub fn parse(text: &str) -> Result<Self, NoteError> {
-        let body = text.strip_suffix('\n').ok_or_else(|| bad("does not end with a newline"))?;
+        let body = text
+            .strip_suffix('\n')
+            .ok_or_else(|| bad("does not end with a newline"))?;
         let mut lines = body.split('\n');
-        let origin = lines.next().filter(|l| !l.is_empty()).ok_or_else(|| bad("empty origin line"))?;
+        let origin = lines
+            .next()
+            .filter(|l| !l.is_empty())
+            .ok_or_else(|| bad("empty origin line"))?;
         let size_line = lines.next().ok_or_else(|| bad("missing tree size line"))?;
-        let size = parse_decimal(size_line)
-            .ok_or_else(|| bad(format!("tree size {:?} is not a decimal number without leading zeros", truncate_for_message(size_line))))?;
+        let size = parse_decimal(size_line).ok_or_else(|| {
+            bad(format!(
+                "tree size {:?} is not a decimal number without leading zeros",
+                truncate_for_message(size_line)
+            ))
+        })?;
         let hash_line = lines.next().ok_or_else(|| bad("missing root hash line"))?;
         let hash = Hash::from_base64(hash_line).map_err(|e| bad(format!("root hash: {e}")))?;
         let mut extensions = Vec::new();
@@ -40,7 +55,11 @@ impl Checkpoint {
             }
             extensions.push(l.to_string());
         }
-        Ok(Checkpoint { origin: origin.to_string(), root: RootHash::new(size, hash), extensions })
+        Ok(Checkpoint {
+            origin: origin.to_string(),
+            root: RootHash::new(size, hash),
+            extensions,
+        })
     }
 
     /// The log's origin line.
@@ -62,7 +81,12 @@ impl Checkpoint {
 
     /// The body text, ending with a newline.
     pub fn to_text(&self) -> String {
-        let mut s = format!("{}\n{}\n{}\n", self.origin, self.root.size(), self.root.hash().to_base64());
+        let mut s = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.root.size(),
+            self.root.hash().to_base64()
+        );
         for e in &self.extensions {
             s.push_str(e);
             s.push('\n');
@@ -73,7 +97,8 @@ impl Checkpoint {
 
 /// Parses an ASCII decimal u64 with no sign and no leading zeros.
 pub(crate) fn parse_decimal(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0')) {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
+    {
         return None;
     }
     s.parse().ok()

@@ -3,19 +3,29 @@
 //! The signed message is `cosignature/v1\ntime <t>\n` followed by the whole
 //! checkpoint body; the signature line carries key id ‖ u64 BE time ‖ signature.
 
-use super::{Checkpoint, NoteError, NoteSignature, SigType, SignerKey, SignedCheckpoint, VerifierKey};
+use super::{
+    Checkpoint, NoteError, NoteSignature, SigType, SignedCheckpoint, SignerKey, VerifierKey,
+};
 
 fn message(body: &str, timestamp: u64) -> Vec<u8> {
     format!("cosignature/v1\ntime {timestamp}\n{body}").into_bytes()
 }
 
 /// Cosigns a checkpoint body at `timestamp` (POSIX seconds) with a witness key.
-pub fn cosign(checkpoint: &Checkpoint, key: &SignerKey, timestamp: u64) -> Result<NoteSignature, NoteError> {
+pub fn cosign(
+    checkpoint: &Checkpoint,
+    key: &SignerKey,
+    timestamp: u64,
+) -> Result<NoteSignature, NoteError> {
     if key.sig_type() != SigType::Cosignature {
-        return Err(NoteError::WrongKeyType { reason: "cosignatures need a type 0x04 witness key".into() });
+        return Err(NoteError::WrongKeyType {
+            reason: "cosignatures need a type 0x04 witness key".into(),
+        });
     }
     if timestamp > i64::MAX as u64 {
-        return Err(NoteError::Malformed { reason: "cosignature time exceeds 2^63-1".into() });
+        return Err(NoteError::Malformed {
+            reason: "cosignature time exceeds 2^63-1".into(),
+        });
     }
     let sig = key.sign_raw(&message(&checkpoint.to_text(), timestamp));
     let mut raw = Vec::with_capacity(72);
@@ -40,9 +50,17 @@ pub enum CosignatureCheck {
 
 /// Checks a witness's cosignature on a checkpoint whose log signature was
 /// already verified.
-pub fn verify_cosignature(cp: &SignedCheckpoint, witness: &VerifierKey) -> Result<CosignatureCheck, NoteError> {
+pub fn verify_cosignature(
+    cp: &SignedCheckpoint,
+    witness: &VerifierKey,
+) -> Result<CosignatureCheck, NoteError> {
     if witness.sig_type() != SigType::Cosignature {
-        return Err(NoteError::WrongKeyType { reason: format!("witness key {} is not a type 0x04 cosigner key", witness.name()) });
+        return Err(NoteError::WrongKeyType {
+            reason: format!(
+                "witness key {} is not a type 0x04 cosigner key",
+                witness.name()
+            ),
+        });
     }
     let body = cp.note().text();
     let mut found = CosignatureCheck::Missing;
@@ -57,7 +75,8 @@ pub fn verify_cosignature(cp: &SignedCheckpoint, witness: &VerifierKey) -> Resul
         let mut ts = [0u8; 8];
         ts.copy_from_slice(&raw[..8]);
         let timestamp = u64::from_be_bytes(ts);
-        if timestamp > i64::MAX as u64 || !witness.verify_raw(&message(body, timestamp), &raw[8..]) {
+        if timestamp > i64::MAX as u64 || !witness.verify_raw(&message(body, timestamp), &raw[8..])
+        {
             return Ok(CosignatureCheck::Invalid);
         }
         found = CosignatureCheck::Valid { timestamp };

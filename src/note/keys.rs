@@ -41,7 +41,11 @@ impl KeyId {
 
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02x}{:02x}{:02x}{:02x}", self.0[0], self.0[1], self.0[2], self.0[3])
+        write!(
+            f,
+            "{:02x}{:02x}{:02x}{:02x}",
+            self.0[0], self.0[1], self.0[2], self.0[3]
+        )
     }
 }
 
@@ -74,7 +78,9 @@ impl SigType {
 /// Checks a key name: non-empty, no Unicode spaces, no `+`, no control characters.
 pub fn validate_key_name(name: &str) -> Result<(), NoteError> {
     if name.is_empty()
-        || name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control())
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() || c == '+' || c.is_control())
     {
         return Err(NoteError::BadKeyName {
             name: truncate_for_message(name),
@@ -97,7 +103,12 @@ impl VerifierKey {
     pub fn new(name: &str, sig_type: SigType, key: VerifyingKey) -> Result<Self, NoteError> {
         validate_key_name(name)?;
         let id = KeyId::compute(name, sig_type, key.as_bytes());
-        Ok(VerifierKey { name: name.to_string(), id, sig_type, key })
+        Ok(VerifierKey {
+            name: name.to_string(),
+            id,
+            sig_type,
+            key,
+        })
     }
 
     /// Parses `name+<8 hex digits>+<base64(type ‖ 32-byte key)>`, checking
@@ -110,8 +121,7 @@ impl VerifierKey {
         };
         // Names and ids cannot contain '+', base64 can: split at the first two.
         let mut parts = text.splitn(3, '+');
-        let (Some(name), Some(hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(name), Some(hex), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad("expected name+<8 hex digits>+<base64 key>"));
         };
         validate_key_name(name)?;
@@ -119,13 +129,17 @@ impl VerifierKey {
         let raw = B64.decode(b64).map_err(|_| bad("key is not base64"))?;
         let (&type_byte, key_bytes) = raw.split_first().ok_or_else(|| bad("empty key"))?;
         let sig_type = SigType::from_byte(type_byte)?;
-        let key_arr: [u8; 32] =
-            key_bytes.try_into().map_err(|_| bad("an Ed25519 key must be 32 bytes"))?;
+        let key_arr: [u8; 32] = key_bytes
+            .try_into()
+            .map_err(|_| bad("an Ed25519 key must be 32 bytes"))?;
         let key = VerifyingKey::from_bytes(&key_arr)
             .map_err(|_| bad("not a valid Ed25519 public key"))?;
         let vk = VerifierKey::new(name, sig_type, key)?;
         if vk.id != id {
-            return Err(bad(&format!("key id {} does not match the key (expected {})", hex, vk.id)));
+            return Err(bad(&format!(
+                "key id {} does not match the key (expected {})",
+                hex, vk.id
+            )));
         }
         Ok(vk)
     }
@@ -192,20 +206,25 @@ impl SignerKey {
     pub fn generate(name: &str, sig_type: SigType) -> Result<Self, NoteError> {
         validate_key_name(name)?;
         let secret = SigningKey::generate(&mut rand_core::OsRng);
-        Ok(SignerKey { name: name.to_string(), sig_type, secret })
+        Ok(SignerKey {
+            name: name.to_string(),
+            sig_type,
+            secret,
+        })
     }
 
     /// Parses `PRIVATE+KEY+name+<hex id>+<base64(type ‖ 32-byte seed)>`.
     pub fn parse(text: &str) -> Result<Self, NoteError> {
         let text = text.trim_end_matches(['\n', '\r']);
         // Never echo secret material in errors.
-        let bad = |reason: &str| NoteError::BadSignerKey { reason: reason.to_string() };
+        let bad = |reason: &str| NoteError::BadSignerKey {
+            reason: reason.to_string(),
+        };
         let rest = text
             .strip_prefix("PRIVATE+KEY+")
             .ok_or_else(|| bad("expected PRIVATE+KEY+name+<hex id>+<base64 key>"))?;
         let mut parts = rest.splitn(3, '+');
-        let (Some(name), Some(hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(name), Some(hex), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad("expected PRIVATE+KEY+name+<hex id>+<base64 key>"));
         };
         validate_key_name(name)?;
@@ -213,9 +232,15 @@ impl SignerKey {
         let raw = Zeroizing::new(B64.decode(b64).map_err(|_| bad("key is not base64"))?);
         let (&type_byte, seed) = raw.split_first().ok_or_else(|| bad("empty key"))?;
         let sig_type = SigType::from_byte(type_byte)?;
-        let seed: Zeroizing<[u8; 32]> =
-            Zeroizing::new(seed.try_into().map_err(|_| bad("an Ed25519 seed must be 32 bytes"))?);
-        let key = SignerKey { name: name.to_string(), sig_type, secret: SigningKey::from_bytes(&seed) };
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+            seed.try_into()
+                .map_err(|_| bad("an Ed25519 seed must be 32 bytes"))?,
+        );
+        let key = SignerKey {
+            name: name.to_string(),
+            sig_type,
+            secret: SigningKey::from_bytes(&seed),
+        };
         if key.verifier().id() != id {
             return Err(bad("key id does not match the key"));
         }
@@ -228,7 +253,12 @@ impl SignerKey {
         raw.push(self.sig_type as u8);
         raw.extend_from_slice(self.secret.as_bytes());
         let vk = self.verifier();
-        Zeroizing::new(format!("PRIVATE+KEY+{}+{}+{}", self.name, vk.id(), B64.encode(&*raw)))
+        Zeroizing::new(format!(
+            "PRIVATE+KEY+{}+{}+{}",
+            self.name,
+            vk.id(),
+            B64.encode(&*raw)
+        ))
     }
 
     /// The key name.

@@ -122,7 +122,9 @@ impl NoteError {
 }
 
 fn malformed(reason: impl Into<String>) -> NoteError {
-    NoteError::Malformed { reason: reason.into() }
+    NoteError::Malformed {
+        reason: reason.into(),
+    }
 }
 
 /// One signature line of a note: `— <name> base64(key id ‖ signature)`.
@@ -137,7 +139,11 @@ impl NoteSignature {
     /// Builds a signature line from its parts.
     pub fn new(name: &str, id: KeyId, sig: Vec<u8>) -> Result<Self, NoteError> {
         validate_key_name(name)?;
-        Ok(NoteSignature { name: name.to_string(), id, sig })
+        Ok(NoteSignature {
+            name: name.to_string(),
+            id,
+            sig,
+        })
     }
     /// Signer name.
     pub fn name(&self) -> &str {
@@ -160,21 +166,34 @@ impl NoteSignature {
     }
 
     fn parse_line(line: &str) -> Result<Self, NoteError> {
-        let rest = line
-            .strip_prefix("\u{2014} ")
-            .ok_or_else(|| malformed(format!("signature line does not start with an em dash: {:?}", truncate_for_message(line))))?;
-        let (name, b64) = rest
-            .split_once(' ')
-            .ok_or_else(|| malformed(format!("signature line has no signature: {:?}", truncate_for_message(line))))?;
+        let rest = line.strip_prefix("\u{2014} ").ok_or_else(|| {
+            malformed(format!(
+                "signature line does not start with an em dash: {:?}",
+                truncate_for_message(line)
+            ))
+        })?;
+        let (name, b64) = rest.split_once(' ').ok_or_else(|| {
+            malformed(format!(
+                "signature line has no signature: {:?}",
+                truncate_for_message(line)
+            ))
+        })?;
         validate_key_name(name)?;
         let raw = B64
             .decode(b64)
             .map_err(|_| malformed(format!("signature by {name} is not base64")))?;
         if raw.len() < 5 {
-            return Err(malformed(format!("signature by {name} is too short ({} bytes)", raw.len())));
+            return Err(malformed(format!(
+                "signature by {name} is too short ({} bytes)",
+                raw.len()
+            )));
         }
         let id = KeyId::from_bytes([raw[0], raw[1], raw[2], raw[3]]);
-        Ok(NoteSignature { name: name.to_string(), id, sig: raw[4..].to_vec() })
+        Ok(NoteSignature {
+            name: name.to_string(),
+            id,
+            sig: raw[4..].to_vec(),
+        })
     }
 }
 
@@ -196,7 +215,10 @@ impl Note {
         }
         let s = std::str::from_utf8(bytes).map_err(|_| malformed("not valid UTF-8"))?;
         if let Some(c) = s.chars().find(|&c| c.is_ascii_control() && c != '\n') {
-            return Err(malformed(format!("contains control character U+{:04X}", c as u32)));
+            return Err(malformed(format!(
+                "contains control character U+{:04X}",
+                c as u32
+            )));
         }
         if !s.ends_with('\n') {
             return Err(malformed("does not end with a newline"));
@@ -211,7 +233,11 @@ impl Note {
             return Err(malformed("no signature lines"));
         }
         let mut sigs = Vec::new();
-        for line in sig_block.strip_suffix('\n').unwrap_or(sig_block).split('\n') {
+        for line in sig_block
+            .strip_suffix('\n')
+            .unwrap_or(sig_block)
+            .split('\n')
+        {
             if sigs.len() == MAX_SIGNATURES {
                 return Err(NoteError::TooLarge {
                     reason: format!("more than {MAX_SIGNATURES} signatures"),
@@ -219,18 +245,29 @@ impl Note {
             }
             sigs.push(NoteSignature::parse_line(line)?);
         }
-        Ok(Note { text: text.to_string(), sigs })
+        Ok(Note {
+            text: text.to_string(),
+            sigs,
+        })
     }
 
     /// Builds an unsigned note from text that must end in a newline.
     pub fn new(text: &str) -> Result<Self, NoteError> {
         if !text.ends_with('\n') || text.contains("\n\n") || text.is_empty() {
-            return Err(malformed("note text must end with one newline and contain no blank line"));
+            return Err(malformed(
+                "note text must end with one newline and contain no blank line",
+            ));
         }
         if let Some(c) = text.chars().find(|&c| c.is_ascii_control() && c != '\n') {
-            return Err(malformed(format!("contains control character U+{:04X}", c as u32)));
+            return Err(malformed(format!(
+                "contains control character U+{:04X}",
+                c as u32
+            )));
         }
-        Ok(Note { text: text.to_string(), sigs: Vec::new() })
+        Ok(Note {
+            text: text.to_string(),
+            sigs: Vec::new(),
+        })
     }
 
     /// The note text, including its final newline.
@@ -251,7 +288,11 @@ impl Note {
             });
         }
         let sig = key.sign_raw(self.text.as_bytes());
-        self.sigs.push(NoteSignature::new(key.name(), key.verifier().id(), sig.to_vec())?);
+        self.sigs.push(NoteSignature::new(
+            key.name(),
+            key.verifier().id(),
+            sig.to_vec(),
+        )?);
         Ok(())
     }
 
@@ -270,7 +311,10 @@ impl Note {
     /// signatures by unknown (name, id) pairs are ignored, a bad signature by a
     /// known key rejects the note, and at least one known key must have signed.
     /// Returns the keys whose signatures verified.
-    pub fn verify<'k>(&self, trusted: &'k [VerifierKey]) -> Result<Vec<&'k VerifierKey>, NoteError> {
+    pub fn verify<'k>(
+        &self,
+        trusted: &'k [VerifierKey],
+    ) -> Result<Vec<&'k VerifierKey>, NoteError> {
         let mut ok = Vec::new();
         for sig in &self.sigs {
             let Some(key) = trusted.iter().find(|k| {
@@ -279,9 +323,15 @@ impl Note {
                 continue;
             };
             if !key.verify_raw(self.text.as_bytes(), &sig.sig) {
-                return Err(NoteError::BadSignature { name: sig.name.clone(), id: sig.id });
+                return Err(NoteError::BadSignature {
+                    name: sig.name.clone(),
+                    id: sig.id,
+                });
             }
-            if !ok.iter().any(|k: &&VerifierKey| k.id() == key.id() && k.name() == key.name()) {
+            if !ok
+                .iter()
+                .any(|k: &&VerifierKey| k.id() == key.id() && k.name() == key.name())
+            {
                 ok.push(key);
             }
         }

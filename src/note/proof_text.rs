@@ -23,7 +23,9 @@ pub struct TlogProof {
 }
 
 fn bad(reason: impl Into<String>) -> NoteError {
-    NoteError::BadProofText { reason: reason.into() }
+    NoteError::BadProofText {
+        reason: reason.into(),
+    }
 }
 
 impl TlogProof {
@@ -37,13 +39,20 @@ impl TlogProof {
                 checkpoint.root().size()
             )));
         }
-        Ok(TlogProof { extra: None, index: proof.index(), path: proof.path().to_vec(), checkpoint: checkpoint.to_bytes() })
+        Ok(TlogProof {
+            extra: None,
+            index: proof.index(),
+            path: proof.path().to_vec(),
+            checkpoint: checkpoint.to_bytes(),
+        })
     }
 
     /// Parses the text form.
     pub fn parse(bytes: &[u8]) -> Result<Self, NoteError> {
         if bytes.len() > super::MAX_NOTE_SIZE + 8 * 1024 {
-            return Err(NoteError::TooLarge { reason: format!("proof of {} bytes", bytes.len()) });
+            return Err(NoteError::TooLarge {
+                reason: format!("proof of {} bytes", bytes.len()),
+            });
         }
         let text = std::str::from_utf8(bytes).map_err(|_| bad("not valid UTF-8"))?;
         let (head, checkpoint) = text
@@ -56,13 +65,24 @@ impl TlogProof {
         let mut line = lines.next().ok_or_else(|| bad("missing index line"))?;
         let mut extra = None;
         if let Some(b64) = line.strip_prefix("extra ") {
-            extra = Some(B64.decode(b64).map_err(|_| bad("extra data is not base64"))?);
+            extra = Some(
+                B64.decode(b64)
+                    .map_err(|_| bad("extra data is not base64"))?,
+            );
             line = lines.next().ok_or_else(|| bad("missing index line"))?;
         }
-        let idx = line
-            .strip_prefix("index ")
-            .ok_or_else(|| bad(format!("expected \"index N\", got {:?}", truncate_for_message(line))))?;
-        let index = parse_decimal(idx).ok_or_else(|| bad(format!("index {:?} is not a decimal number", truncate_for_message(idx))))?;
+        let idx = line.strip_prefix("index ").ok_or_else(|| {
+            bad(format!(
+                "expected \"index N\", got {:?}",
+                truncate_for_message(line)
+            ))
+        })?;
+        let index = parse_decimal(idx).ok_or_else(|| {
+            bad(format!(
+                "index {:?} is not a decimal number",
+                truncate_for_message(idx)
+            ))
+        })?;
         let mut path = Vec::new();
         for (n, l) in lines.enumerate() {
             if path.len() == MAX_PATH {
@@ -70,7 +90,12 @@ impl TlogProof {
             }
             path.push(Hash::from_base64(l).map_err(|e| bad(format!("path hash {}: {e}", n + 1)))?);
         }
-        Ok(TlogProof { extra, index, path, checkpoint: checkpoint.as_bytes().to_vec() })
+        Ok(TlogProof {
+            extra,
+            index,
+            path,
+            checkpoint: checkpoint.as_bytes().to_vec(),
+        })
     }
 
     /// The text form.
@@ -102,7 +127,11 @@ impl TlogProof {
 
     /// Opens the checkpoint with the log's key and checks that `entry` is at
     /// the proof's index in that tree. Returns the verified checkpoint.
-    pub fn verify(&self, entry: &[u8], log_key: &VerifierKey) -> Result<SignedCheckpoint, VerifyProofError> {
+    pub fn verify(
+        &self,
+        entry: &[u8],
+        log_key: &VerifierKey,
+    ) -> Result<SignedCheckpoint, VerifyProofError> {
         let cp = SignedCheckpoint::open(&self.checkpoint, log_key)?;
         let proof = InclusionProof::new(self.index, cp.root().size(), self.path.clone());
         proof.verify(&crate::merkle::leaf_hash(entry), cp.root())?;

@@ -4,7 +4,8 @@ use super::*;
 use crate::merkle::{leaf_hash, Hash, RootHash};
 
 // Go's golang.org/x/mod/sumdb/note test vector (the origin of c2sp.org/signed-note).
-const GO_SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+const GO_SKEY: &str =
+    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 const GO_VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 const GO_TEXT: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
 const GO_SIG_LINE: &str = "\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
@@ -33,7 +34,10 @@ fn signed_note_spec_example_parses_and_is_refused_without_its_key() {
     assert!(note.text().ends_with("ed è subito sera.\n"));
     assert_eq!(note.signatures()[0].name(), "quasimodo.example/salvatore");
     let vkey = VerifierKey::parse(GO_VKEY).unwrap();
-    assert!(matches!(note.verify(&[vkey]), Err(NoteError::NoTrustedSignature { .. })));
+    assert!(matches!(
+        note.verify(&[vkey]),
+        Err(NoteError::NoTrustedSignature { .. })
+    ));
 }
 
 #[test]
@@ -54,7 +58,11 @@ fn log_key() -> SignerKey {
 }
 
 fn signed(key: &SignerKey, size: u64) -> SignedCheckpoint {
-    let cp = Checkpoint::new(key.name(), RootHash::new(size, leaf_hash(&size.to_be_bytes()))).unwrap();
+    let cp = Checkpoint::new(
+        key.name(),
+        RootHash::new(size, leaf_hash(&size.to_be_bytes())),
+    )
+    .unwrap();
     SignedCheckpoint::sign(cp, key).unwrap()
 }
 
@@ -72,11 +80,17 @@ fn checkpoint_round_trip_and_tampering() {
     for i in 0..bytes.len() {
         let mut b = bytes.clone();
         b[i] ^= 0x01;
-        assert!(SignedCheckpoint::open(&b, &vk).is_err(), "byte {i} flipped still opened");
+        assert!(
+            SignedCheckpoint::open(&b, &vk).is_err(),
+            "byte {i} flipped still opened"
+        );
     }
     // Truncations are refused.
     for cut in 0..bytes.len() {
-        assert!(SignedCheckpoint::open(&bytes[..cut], &vk).is_err(), "truncated at {cut}");
+        assert!(
+            SignedCheckpoint::open(&bytes[..cut], &vk).is_err(),
+            "truncated at {cut}"
+        );
     }
     // Another key with the same name is not trusted.
     let other = SignerKey::generate("example.com/log", SigType::Ed25519).unwrap();
@@ -116,31 +130,50 @@ fn note_grammar_and_limits() {
     assert!(Note::parse(s.replace("\n\n", "\n").as_bytes()).is_err());
     assert!(Note::parse(&vec![b'a'; MAX_NOTE_SIZE + 1]).is_err());
     assert!(Note::parse(&[0xff, 0xfe, b'\n']).is_err());
-    let many = format!("{s}{}", s.lines().last().unwrap().to_string().repeat(1) + "\n").repeat(1);
-    assert!(Note::parse(many.as_bytes()).is_ok());
+    // A second copy of the signature line is still a valid note.
+    let twice = format!("{s}{}\n", s.lines().last().unwrap());
+    assert!(Note::parse(twice.as_bytes()).is_ok());
     let mut too_many = s.clone();
     let line = format!("{}\n", s.lines().last().unwrap());
     for _ in 0..MAX_SIGNATURES {
         too_many.push_str(&line);
     }
-    assert!(matches!(Note::parse(too_many.as_bytes()), Err(NoteError::TooLarge { .. })));
+    assert!(matches!(
+        Note::parse(too_many.as_bytes()),
+        Err(NoteError::TooLarge { .. })
+    ));
 }
 
 #[test]
 fn verifier_key_errors_name_the_problem() {
-    assert!(matches!(VerifierKey::parse("nope"), Err(NoteError::BadVerifierKey { .. })));
+    assert!(matches!(
+        VerifierKey::parse("nope"),
+        Err(NoteError::BadVerifierKey { .. })
+    ));
     // Wrong key id for the key.
     let wrong_id = GO_VKEY.replace("c74f20a3", "c74f20a4");
-    assert!(matches!(VerifierKey::parse(&wrong_id), Err(NoteError::BadVerifierKey { .. })));
+    assert!(matches!(
+        VerifierKey::parse(&wrong_id),
+        Err(NoteError::BadVerifierKey { .. })
+    ));
     // Unknown type byte (0x02 ECDSA).
     let k = VerifierKey::parse(GO_VKEY).unwrap();
     let mut raw = vec![0x02];
     raw.extend_from_slice(k.key().as_bytes());
     let s = format!("PeterNeumann+c74f20a3+{}", B64.encode(raw));
-    assert!(matches!(VerifierKey::parse(&s), Err(NoteError::UnsupportedKeyType { type_byte: 2 })));
-    assert!(matches!(VerifierKey::parse("bad name+c74f20a3+AA=="), Err(NoteError::BadKeyName { .. })));
+    assert!(matches!(
+        VerifierKey::parse(&s),
+        Err(NoteError::UnsupportedKeyType { type_byte: 2 })
+    ));
+    assert!(matches!(
+        VerifierKey::parse("bad name+c74f20a3+AA=="),
+        Err(NoteError::BadKeyName { .. })
+    ));
     // Private key errors never echo the key.
-    let err = SignerKey::parse("PRIVATE+KEY+n+00000000+c2VjcmV0c2VjcmV0").err().unwrap().to_string();
+    let err = SignerKey::parse("PRIVATE+KEY+n+00000000+c2VjcmV0c2VjcmV0")
+        .err()
+        .unwrap()
+        .to_string();
     assert!(!err.contains("c2VjcmV0"), "{err}");
 }
 
@@ -150,12 +183,20 @@ fn cosignatures_round_trip_and_fail_when_tampered() {
     let w = SignerKey::generate("witness.example/w1", SigType::Cosignature).unwrap();
     let wv = w.verifier();
     let mut cp = signed(&key, 9);
-    assert_eq!(verify_cosignature(&cp, &wv).unwrap(), CosignatureCheck::Missing);
+    assert_eq!(
+        verify_cosignature(&cp, &wv).unwrap(),
+        CosignatureCheck::Missing
+    );
     let line = cosign(cp.checkpoint(), &w, 1_700_000_000).unwrap();
     cp.add_cosignature(line).unwrap();
     let bytes = cp.to_bytes();
     let reopened = SignedCheckpoint::open(&bytes, &key.verifier()).unwrap();
-    assert_eq!(verify_cosignature(&reopened, &wv).unwrap(), CosignatureCheck::Valid { timestamp: 1_700_000_000 });
+    assert_eq!(
+        verify_cosignature(&reopened, &wv).unwrap(),
+        CosignatureCheck::Valid {
+            timestamp: 1_700_000_000
+        }
+    );
 
     // Flip a byte inside the cosignature's base64 (last line).
     let text = String::from_utf8(bytes).unwrap();
@@ -165,13 +206,19 @@ fn cosignatures_round_trip_and_fail_when_tampered() {
     raw[20] ^= 1; // inside the signature
     let tampered = text.replace(sig_b64, &B64.encode(&raw));
     let reopened = SignedCheckpoint::open(tampered.as_bytes(), &key.verifier()).unwrap();
-    assert_eq!(verify_cosignature(&reopened, &wv).unwrap(), CosignatureCheck::Invalid);
+    assert_eq!(
+        verify_cosignature(&reopened, &wv).unwrap(),
+        CosignatureCheck::Invalid
+    );
     // Changing the timestamp invalidates it too.
     let mut raw = B64.decode(sig_b64).unwrap();
     raw[11] ^= 1;
     let tampered = text.replace(sig_b64, &B64.encode(&raw));
     let reopened = SignedCheckpoint::open(tampered.as_bytes(), &key.verifier()).unwrap();
-    assert_eq!(verify_cosignature(&reopened, &wv).unwrap(), CosignatureCheck::Invalid);
+    assert_eq!(
+        verify_cosignature(&reopened, &wv).unwrap(),
+        CosignatureCheck::Invalid
+    );
     // A note-signing key cannot cosign, and a log key is not a witness key.
     assert!(cosign(cp.checkpoint(), &key, 1).is_err());
     assert!(verify_cosignature(&cp, &key.verifier()).is_err());
@@ -188,9 +235,15 @@ fn tlog_proof_text_round_trip_and_errors() {
     assert!(text.starts_with("c2sp.org/tlog-proof@v1\nindex 3\n"));
     let parsed = TlogProof::parse(text.as_bytes()).unwrap();
     parsed.verify(b"3", &key.verifier()).unwrap();
-    assert!(matches!(parsed.verify(b"4", &key.verifier()), Err(VerifyProofError::Inclusion(_))));
+    assert!(matches!(
+        parsed.verify(b"4", &key.verifier()),
+        Err(VerifyProofError::Inclusion(_))
+    ));
     let other = SignerKey::generate("example.com/log", SigType::Ed25519).unwrap();
-    assert!(matches!(parsed.verify(b"3", &other.verifier()), Err(VerifyProofError::Checkpoint(_))));
+    assert!(matches!(
+        parsed.verify(b"3", &other.verifier()),
+        Err(VerifyProofError::Checkpoint(_))
+    ));
     for bad in [
         text.replace("tlog-proof@v1", "tlog-proof@v2"),
         text.replace("index 3", "index 03"),
@@ -198,7 +251,14 @@ fn tlog_proof_text_round_trip_and_errors() {
         text.replacen("\n\n", "\n", 1),
         text.replacen("=\n", "\n", 1),
     ] {
-        assert!(TlogProof::parse(bad.as_bytes()).is_err() || TlogProof::parse(bad.as_bytes()).unwrap().verify(b"3", &key.verifier()).is_err(), "accepted {bad}");
+        assert!(
+            TlogProof::parse(bad.as_bytes()).is_err()
+                || TlogProof::parse(bad.as_bytes())
+                    .unwrap()
+                    .verify(b"3", &key.verifier())
+                    .is_err(),
+            "accepted {bad}"
+        );
     }
     let with_extra = text.replace("index 3", "extra aGVsbG8=\nindex 3");
     let parsed = TlogProof::parse(with_extra.as_bytes()).unwrap();

@@ -12,7 +12,10 @@ use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::tiles::{parse_bundle, parse_hash_tile, tile_bytes, tile_width, RightEdge, TileKind, TILE_WIDTH};
+use super::interior::InteriorChecker;
+use super::tiles::{
+    parse_bundle, parse_hash_tile, tile_bytes, tile_width, RightEdge, TileKind, TILE_WIDTH,
+};
 use super::{read_checkpoint, read_vkey, Layout, StoreError};
 use crate::merkle::{leaf_hash, Hash};
 
@@ -29,6 +32,8 @@ pub struct AuditReport {
     pub tiles: u64,
     /// Older partial tiles and bundles compared with their full versions.
     pub old_partials: u64,
+    /// Tile interiors checked in the private index (`index/interior-<L>`).
+    pub index_records: u64,
 }
 
 struct Finding {
@@ -44,7 +49,9 @@ struct Findings {
 
 fn read_committed(path: &Path) -> Result<Vec<u8>, StoreError> {
     fs::read(path).map_err(|e| match e.kind() {
-        ErrorKind::NotFound => StoreError::corrupt(path, "is missing, but the checkpoint commits to it".into()),
+        ErrorKind::NotFound => {
+            StoreError::corrupt(path, "is missing, but the checkpoint commits to it".into())
+        }
         _ => StoreError::io(path, e),
     })
 }
@@ -53,7 +60,12 @@ fn read_committed(path: &Path) -> Result<Vec<u8>, StoreError> {
 /// its committed content. `prefix_len(W)` gives the length of that prefix, or
 /// `None` for a width past the checkpoint (left by a crashed writer, not
 /// committed, and so not the audit's business). Returns how many were checked.
-fn check_partials(full: &Path, current: &[u8], prefix_len: impl Fn(u64) -> Option<usize>, f: &mut Findings) -> Result<u64, StoreError> {
+fn check_partials(
+    full: &Path,
+    current: &[u8],
+    prefix_len: impl Fn(u64) -> Option<usize>,
+    f: &mut Findings,
+) -> Result<u64, StoreError> {
     let mut dir = full.as_os_str().to_owned();
     dir.push(".p");
     let dir = PathBuf::from(dir);
@@ -65,7 +77,12 @@ fn check_partials(full: &Path, current: &[u8], prefix_len: impl Fn(u64) -> Optio
     let mut checked = 0;
     for entry in rd {
         let entry = entry.map_err(|e| StoreError::io(&dir, e))?;
-        let Some(len) = entry.file_name().to_str().and_then(|s| s.parse::<u64>().ok()).and_then(&prefix_len) else {
+        let Some(len) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .and_then(&prefix_len)
+        else {
             continue;
         };
         let path = entry.path();
@@ -93,8 +110,16 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
     let cp = read_checkpoint(&layout, &vkey)?;
     let size = cp.root().size();
     let mut findings = Findings::default();
-    let mut report = AuditReport { size, root: *cp.root().hash(), bundles: 0, tiles: 0, old_partials: 0 };
+    let mut report = AuditReport {
+        size,
+        root: *cp.root().hash(),
+        bundles: 0,
+        tiles: 0,
+        old_partials: 0,
+        index_records: 0,
+    };
     let mut edge = RightEdge::new();
+    let index = InteriorChecker::open(&layout);
 
     let bundles = size.div_ceil(TILE_WIDTH);
     for n in 0..bundles {
@@ -113,7 +138,11 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
             })
             .collect();
         let full_bundle = layout.tile(TileKind::Entries, n, TILE_WIDTH);
-        let bundle_prefix = |w: u64| (w >= 1).then(|| offsets.get(w as usize - 1).copied()).flatten();
+        let bundle_prefix = |w: u64| {
+            (w >= 1)
+                .then(|| offsets.get(w as usize - 1).copied())
+                .flatten()
+        };
         report.old_partials += check_partials(&full_bundle, &data, bundle_prefix, &mut findings)?;
 
         // The stored level-0 tile must hold exactly these leaf hashes.
@@ -141,19 +170,29 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
         report.tiles += u64::from(width == TILE_WIDTH);
         let bytes = tile_bytes(&leaves);
         let full_tile = layout.tile(TileKind::Hashes(0), n, TILE_WIDTH);
-        report.old_partials += check_partials(&full_tile, &bytes, hash_prefix(bytes.len()), &mut findings)?;
+        report.old_partials +=
+            check_partials(&full_tile, &bytes, hash_prefix(bytes.len()), &mut findings)?;
 
-        let mut on_full = |level: u8, tn: u64, hashes: &[Hash]| -> Result<(), StoreError> {
-            if level == 0 {
-                return Ok(()); // compared above, against the entries directly
-            }
-            let path = layout.tile(TileKind::Hashes(level), tn, TILE_WIDTH);
-            let bytes = tile_bytes(hashes);
-            compare_tile(&path, &bytes, &mut findings)?;
-            report.tiles += 1;
-            report.old_partials += check_partials(&path, &bytes, hash_prefix(bytes.len()), &mut findings)?;
-            Ok(())
-        };
+        let mut on_full =
+            |level: u8, tn: u64, hashes: &[Hash], interior: &[Hash]| -> Result<(), StoreError> {
+                if let Some((path, reason)) = index.check(level, tn, interior)? {
+                    if findings.first_tile.is_none() {
+                        findings.first_tile = Some(Finding { path, reason });
+                    }
+                } else {
+                    report.index_records += 1;
+                }
+                if level == 0 {
+                    return Ok(()); // compared above, against the entries directly
+                }
+                let path = layout.tile(TileKind::Hashes(level), tn, TILE_WIDTH);
+                let bytes = tile_bytes(hashes);
+                compare_tile(&path, &bytes, &mut findings)?;
+                report.tiles += 1;
+                report.old_partials +=
+                    check_partials(&path, &bytes, hash_prefix(bytes.len()), &mut findings)?;
+                Ok(())
+            };
         for leaf in leaves {
             edge.push(leaf, &mut on_full)?;
         }
@@ -164,12 +203,21 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
             continue;
         }
         let count = RightEdge::count_at(size, level as u8);
-        let path = layout.tile(TileKind::Hashes(level as u8), count / TILE_WIDTH, hashes.len() as u64);
+        let path = layout.tile(
+            TileKind::Hashes(level as u8),
+            count / TILE_WIDTH,
+            hashes.len() as u64,
+        );
         let bytes = tile_bytes(hashes);
         compare_tile(&path, &bytes, &mut findings)?;
         report.tiles += 1;
-        let full = layout.tile(TileKind::Hashes(level as u8), count / TILE_WIDTH, TILE_WIDTH);
-        report.old_partials += check_partials(&full, &bytes, hash_prefix(bytes.len()), &mut findings)?;
+        let full = layout.tile(
+            TileKind::Hashes(level as u8),
+            count / TILE_WIDTH,
+            TILE_WIDTH,
+        );
+        report.old_partials +=
+            check_partials(&full, &bytes, hash_prefix(bytes.len()), &mut findings)?;
     }
     if size % TILE_WIDTH != 0 {
         report.tiles += 1;
@@ -182,24 +230,32 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
         }
         return Ok(report);
     }
-    let f = findings.first_entry.or(findings.first_tile).unwrap_or(Finding {
-        path: layout.checkpoint(),
-        reason: format!(
-            "the entries hash to root {} but the checkpoint commits to {} for size {size}",
-            computed,
-            cp.root().hash()
-        ),
-    });
+    let f = findings
+        .first_entry
+        .or(findings.first_tile)
+        .unwrap_or(Finding {
+            path: layout.checkpoint(),
+            reason: format!(
+                "the entries hash to root {} but the checkpoint commits to {} for size {size}",
+                computed,
+                cp.root().hash()
+            ),
+        });
     Err(StoreError::corrupt(&f.path, f.reason))
 }
 
 fn compare_tile(path: &Path, expected: &[u8], f: &mut Findings) -> Result<(), StoreError> {
     let stored = read_committed(path)?;
     if stored.len() != expected.len() {
-        return Err(StoreError::corrupt(path, format!("is {} bytes, expected {}", stored.len(), expected.len())));
+        return Err(StoreError::corrupt(
+            path,
+            format!("is {} bytes, expected {}", stored.len(), expected.len()),
+        ));
     }
     if stored != expected && f.first_tile.is_none() {
-        let k = (0..expected.len() / 32).find(|&k| stored[k * 32..k * 32 + 32] != expected[k * 32..k * 32 + 32]).unwrap_or(0);
+        let k = (0..expected.len() / 32)
+            .find(|&k| stored[k * 32..k * 32 + 32] != expected[k * 32..k * 32 + 32])
+            .unwrap_or(0);
         f.first_tile = Some(Finding {
             path: path.to_path_buf(),
             reason: format!("hash {k} differs from the hash recomputed from the entries"),

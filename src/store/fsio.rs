@@ -13,7 +13,9 @@ use super::StoreError;
 pub struct AtomicWriter {
     tmp_dir: PathBuf,
     counter: u64,
-    last_dir: Option<PathBuf>,
+    pid: u32,
+    /// Directories known to exist (the few most recently used).
+    known_dirs: Vec<PathBuf>,
 }
 
 impl AtomicWriter {
@@ -21,16 +23,27 @@ impl AtomicWriter {
     /// the same file system as the destinations.
     pub fn new(tmp_dir: PathBuf) -> Result<Self, StoreError> {
         fs::create_dir_all(&tmp_dir).map_err(|e| StoreError::io(&tmp_dir, e))?;
-        Ok(AtomicWriter { tmp_dir, counter: 0, last_dir: None })
+        Ok(AtomicWriter {
+            tmp_dir,
+            counter: 0,
+            pid: std::process::id(),
+            known_dirs: Vec::with_capacity(4),
+        })
     }
 
-    /// Removes stale temporary files left by a crash.
+    /// Removes stale temporary files (and worker directories) left by a crash.
     pub fn clear_stale(&self) -> Result<(), StoreError> {
         let rd = fs::read_dir(&self.tmp_dir).map_err(|e| StoreError::io(&self.tmp_dir, e))?;
         for entry in rd {
             let entry = entry.map_err(|e| StoreError::io(&self.tmp_dir, e))?;
             let p = entry.path();
-            fs::remove_file(&p).map_err(|e| StoreError::io(&p, e))?;
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            let res = if is_dir {
+                fs::remove_dir_all(&p)
+            } else {
+                fs::remove_file(&p)
+            };
+            res.map_err(|e| StoreError::io(&p, e))?;
         }
         Ok(())
     }
@@ -39,13 +52,20 @@ impl AtomicWriter {
     /// before the rename and its directory after it (full durability on its
     /// own); without, durability comes from a later [`sync_filesystem`].
     pub fn write(&mut self, dest: &Path, data: &[u8], sync: bool) -> Result<(), StoreError> {
-        let dir = dest.parent().ok_or_else(|| StoreError::corrupt(dest, "has no parent directory".to_string()))?;
-        if self.last_dir.as_deref() != Some(dir) {
+        let dir = dest
+            .parent()
+            .ok_or_else(|| StoreError::corrupt(dest, "has no parent directory".to_string()))?;
+        if !self.known_dirs.iter().any(|d| d == dir) {
             fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
-            self.last_dir = Some(dir.to_path_buf());
+            if self.known_dirs.len() == 4 {
+                self.known_dirs.remove(0);
+            }
+            self.known_dirs.push(dir.to_path_buf());
         }
         self.counter += 1;
-        let tmp = self.tmp_dir.join(format!("{}.{}.tmp", std::process::id(), self.counter));
+        let tmp = self
+            .tmp_dir
+            .join(format!("{}.{}.tmp", self.pid, self.counter));
         let mut f = File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
         f.write_all(data).map_err(|e| StoreError::io(&tmp, e))?;
         if sync {
@@ -113,4 +133,139 @@ pub fn write_private_file(path: &Path, data: &[u8]) -> Result<(), StoreError> {
         sync_dir(dir)?;
     }
     Ok(())
+}
+
+/// Writes many new files concurrently. Creating a file costs a round trip to
+/// the disk when the file system's metadata is not cached (on the VMs this
+/// project runs on, about a millisecond), so the tiles of a large append are
+/// written by a few threads, each creating its temporary files in its own
+/// directory (creations in one directory are serialised by the kernel).
+///
+/// It also flushes early: every [`FLUSH_EVERY`] bytes queued, a flusher thread
+/// syncs the file system, so that disk writes overlap with hashing and the
+/// sync at commit only has the tail left.
+pub struct ParallelWriter {
+    tx: Option<std::sync::mpsc::SyncSender<(PathBuf, Vec<u8>)>>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    error: std::sync::Arc<std::sync::Mutex<Option<StoreError>>>,
+    flush_tx: Option<std::sync::mpsc::SyncSender<()>>,
+    flusher: Option<std::thread::JoinHandle<()>>,
+    queued: u64,
+}
+
+/// Bytes queued between two early flushes.
+pub const FLUSH_EVERY: u64 = 16 << 20;
+
+impl ParallelWriter {
+    /// Starts `threads` writers whose temporary files live under
+    /// `tmp_root/w<N>`, and a flusher that syncs the file system of `sync_root`.
+    pub fn new(tmp_root: &Path, sync_root: &Path, threads: usize) -> Result<Self, StoreError> {
+        use std::sync::{mpsc, Arc, Mutex};
+        let (tx, rx) = mpsc::sync_channel::<(PathBuf, Vec<u8>)>(threads * 8);
+        let rx = Arc::new(Mutex::new(rx));
+        let error = Arc::new(Mutex::new(None));
+        let mut workers = Vec::with_capacity(threads);
+        for n in 0..threads {
+            let mut w = AtomicWriter::new(tmp_root.join(format!("w{n}")))?;
+            let (rx, error) = (Arc::clone(&rx), Arc::clone(&error));
+            workers.push(std::thread::spawn(move || loop {
+                // A poisoned lock means another worker panicked; stop quietly,
+                // `finish` reports the panic.
+                let job = match rx.lock() {
+                    Ok(guard) => guard.recv(),
+                    Err(_) => return,
+                };
+                let Ok((path, data)) = job else { return };
+                if let Err(e) = w.write(&path, &data, false) {
+                    if let Ok(mut slot) = error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                    return;
+                }
+            }));
+        }
+        let (flush_tx, flush_rx) = mpsc::sync_channel::<()>(1);
+        let sync_root = sync_root.to_path_buf();
+        // Early flushes are an optimisation: their errors are ignored here
+        // because the commit's own sync reports any that persist.
+        let flusher = std::thread::spawn(move || {
+            while flush_rx.recv().is_ok() {
+                let _ = sync_filesystem(&sync_root);
+            }
+        });
+        Ok(ParallelWriter {
+            tx: Some(tx),
+            workers,
+            error,
+            flush_tx: Some(flush_tx),
+            flusher: Some(flusher),
+            queued: 0,
+        })
+    }
+
+    fn take_error(&self) -> Option<StoreError> {
+        self.error.lock().ok().and_then(|mut e| e.take())
+    }
+
+    /// Queues a file; blocks while the queue is full.
+    pub fn submit(&mut self, path: PathBuf, data: Vec<u8>) -> Result<(), StoreError> {
+        if let Some(e) = self.take_error() {
+            return Err(e);
+        }
+        let before = self.queued / FLUSH_EVERY;
+        self.queued += data.len() as u64;
+        if self.queued / FLUSH_EVERY != before {
+            if let Some(f) = &self.flush_tx {
+                let _ = f.try_send(()); // one pending flush is enough
+            }
+        }
+        let sent = self
+            .tx
+            .as_ref()
+            .map(|tx| tx.send((path.clone(), data)).is_ok())
+            .unwrap_or(false);
+        if !sent {
+            return Err(self.take_error().unwrap_or_else(|| {
+                StoreError::io(&path, std::io::Error::other("file writer threads stopped"))
+            }));
+        }
+        Ok(())
+    }
+
+    /// Waits until every queued file is written; reports the first error.
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        let panicked = self.stop();
+        if let Some(e) = self.take_error() {
+            return Err(e);
+        }
+        if panicked {
+            return Err(StoreError::io(
+                Path::new("tile writer"),
+                std::io::Error::other("a writer thread panicked"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Closes the queues and joins every thread; true if one panicked.
+    fn stop(&mut self) -> bool {
+        drop(self.tx.take());
+        drop(self.flush_tx.take());
+        let mut panicked = false;
+        if let Some(f) = self.flusher.take() {
+            panicked |= f.join().is_err();
+        }
+        for w in self.workers.drain(..) {
+            panicked |= w.join().is_err();
+        }
+        panicked
+    }
+}
+
+impl Drop for ParallelWriter {
+    /// No thread may outlive the writer (and its lock): a late write could
+    /// land after the next writer cleaned up past the checkpoint.
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

@@ -8,6 +8,7 @@
 //!   log/tile/entries/<N>[.p/<W>]  entry bundles
 //!   vkey                      the log's verifier key (public)
 //!   private/log.key           the log's signing key (0600, directory 0700)
+//!   index/interior-<L>        derived index of tile interiors (for fast proofs)
 //!   lock                      held by the one writer (OS file lock)
 //!   tmp/                      temporary files, cleared by each writer
 //! ```
@@ -17,17 +18,24 @@
 
 mod audit;
 mod fsio;
+mod interior;
 mod tiles;
 mod writer;
 
 use std::path::{Path, PathBuf};
 
 pub use audit::{audit, AuditReport};
-pub use tiles::{index_path, tile_rel_path, RightEdge, TileKind, TileSource, MAX_ENTRY_SIZE, TILE_WIDTH};
+pub use tiles::{
+    index_path, tile_rel_path, RightEdge, TileKind, TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
+};
 pub use writer::{init, Writer};
 
-use crate::merkle::{consistency_proof, inclusion_proof, ConsistencyProof, InclusionProof, MerkleError};
+use crate::merkle::{
+    consistency_proof, inclusion_proof, range_root, ConsistencyProof, InclusionProof, MerkleError,
+    NodeSource, RootHash,
+};
 use crate::note::{NoteError, SignedCheckpoint, VerifierKey};
+use interior::IndexedSource;
 
 /// Why a ledger operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -91,10 +99,16 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        StoreError::Io { path: path.to_path_buf(), source }
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
     pub(crate) fn corrupt(path: &Path, reason: String) -> Self {
-        StoreError::Corrupt { path: path.to_path_buf(), reason }
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        }
     }
     /// True when the ledger's content failed a check (as opposed to bad
     /// usage or an I/O problem).
@@ -117,7 +131,9 @@ pub struct Layout {
 impl Layout {
     /// The layout of the ledger at `root`.
     pub fn new(root: &Path) -> Self {
-        Layout { root: root.to_path_buf() }
+        Layout {
+            root: root.to_path_buf(),
+        }
     }
     /// The ledger directory.
     pub fn root(&self) -> &Path {
@@ -147,6 +163,10 @@ impl Layout {
     pub fn lock(&self) -> PathBuf {
         self.root.join("lock")
     }
+    /// Derived indexes (rebuilt from the log when missing).
+    pub fn index_dir(&self) -> PathBuf {
+        self.root.join("index")
+    }
     /// Temporary files.
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
@@ -162,6 +182,7 @@ pub struct Ledger {
     layout: Layout,
     vkey: VerifierKey,
     checkpoint: SignedCheckpoint,
+    source: IndexedSource,
 }
 
 impl Ledger {
@@ -171,7 +192,13 @@ impl Ledger {
         let layout = Layout::new(root);
         let vkey = read_vkey(&layout)?;
         let checkpoint = read_checkpoint(&layout, &vkey)?;
-        Ok(Ledger { layout, vkey, checkpoint })
+        let source = IndexedSource::new(&layout, checkpoint.root().size());
+        Ok(Ledger {
+            layout,
+            vkey,
+            checkpoint,
+            source,
+        })
     }
 
     /// The log's verifier key.
@@ -188,19 +215,57 @@ impl Ledger {
     }
 
     /// The inclusion proof of entry `index` against the latest checkpoint.
+    /// Made from the interior index and checked against the signed root
+    /// before it is returned; if the index disagrees, made again from the
+    /// tiles alone.
     pub fn prove_inclusion(&self, index: u64) -> Result<InclusionProof, StoreError> {
+        let root = self.checkpoint.root();
+        let fast = &self.source;
+        let leaf = fast.subtree(0, index);
+        let proof = inclusion_proof(fast, index, root.size())?;
+        if let Ok(leaf) = leaf {
+            if proof.verify(&leaf, root).is_ok() {
+                return Ok(proof);
+            }
+        }
         let log_dir = self.layout.log_dir();
-        let size = self.checkpoint.root().size();
-        let src = TileSource::new(&log_dir, size);
-        Ok(inclusion_proof(&src, index, size)?)
+        let slow = TileSource::new(&log_dir, root.size());
+        let proof = inclusion_proof(&slow, index, root.size())?;
+        proof.verify(&slow.subtree(0, index)?, root).map_err(|e| {
+            StoreError::corrupt(
+                &log_dir,
+                format!("the tiles do not match the checkpoint ({e}); run `log audit`"),
+            )
+        })?;
+        Ok(proof)
     }
 
-    /// The consistency proof from the tree of `old` entries to the latest checkpoint.
+    /// The consistency proof from the tree of `old` entries to the latest
+    /// checkpoint, checked against the signed root like inclusion proofs.
     pub fn prove_consistency(&self, old: u64) -> Result<ConsistencyProof, StoreError> {
+        let root = self.checkpoint.root();
+        let fast = &self.source;
+        let proof = consistency_proof(fast, old, root.size())?;
+        if old == 0 || old == root.size() {
+            return Ok(proof);
+        }
+        let old_root = range_root(fast, 0, old).map(|h| RootHash::new(old, h));
+        if let Ok(old_root) = old_root {
+            if proof.verify(&old_root, root).is_ok() {
+                return Ok(proof);
+            }
+        }
         let log_dir = self.layout.log_dir();
-        let size = self.checkpoint.root().size();
-        let src = TileSource::new(&log_dir, size);
-        Ok(consistency_proof(&src, old, size)?)
+        let slow = TileSource::new(&log_dir, root.size());
+        let proof = consistency_proof(&slow, old, root.size())?;
+        let old_root = RootHash::new(old, range_root(&slow, 0, old)?);
+        proof.verify(&old_root, root).map_err(|e| {
+            StoreError::corrupt(
+                &log_dir,
+                format!("the tiles do not match the checkpoint ({e}); run `log audit`"),
+            )
+        })?;
+        Ok(proof)
     }
 
     /// Reads entry `index` from its bundle.
@@ -219,22 +284,32 @@ impl Ledger {
 }
 
 fn not_a_ledger(layout: &Layout, reason: String) -> StoreError {
-    StoreError::NotALedger { path: layout.root().to_path_buf(), reason }
+    StoreError::NotALedger {
+        path: layout.root().to_path_buf(),
+        reason,
+    }
 }
 
 pub(crate) fn read_vkey(layout: &Layout) -> Result<VerifierKey, StoreError> {
     let path = layout.vkey();
     let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => not_a_ledger(layout, format!("{} is missing", path.display())),
+        std::io::ErrorKind::NotFound => {
+            not_a_ledger(layout, format!("{} is missing", path.display()))
+        }
         _ => StoreError::io(&path, e),
     })?;
     VerifierKey::parse(text.trim()).map_err(|source| StoreError::Note { path, source })
 }
 
-pub(crate) fn read_checkpoint(layout: &Layout, vkey: &VerifierKey) -> Result<SignedCheckpoint, StoreError> {
+pub(crate) fn read_checkpoint(
+    layout: &Layout,
+    vkey: &VerifierKey,
+) -> Result<SignedCheckpoint, StoreError> {
     let path = layout.checkpoint();
     let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => not_a_ledger(layout, format!("{} is missing", path.display())),
+        std::io::ErrorKind::NotFound => {
+            not_a_ledger(layout, format!("{} is missing", path.display()))
+        }
         _ => StoreError::io(&path, e),
     })?;
     SignedCheckpoint::open(&bytes, vkey).map_err(|source| StoreError::Note { path, source })

@@ -36,8 +36,12 @@ fn appends_in_batches_match_the_reference_tree_and_prove() {
         let size = reference.size();
         for i in [0, size / 3, size / 2, size - 1] {
             let p = ledger.prove_inclusion(i).unwrap();
-            assert_eq!(p, crate::merkle::inclusion_proof(&reference, i, size).unwrap());
-            p.verify(&reference.leaves()[i as usize], ledger.checkpoint().root()).unwrap();
+            assert_eq!(
+                p,
+                crate::merkle::inclusion_proof(&reference, i, size).unwrap()
+            );
+            p.verify(&reference.leaves()[i as usize], ledger.checkpoint().root())
+                .unwrap();
             assert_eq!(ledger.read_entry(i).unwrap(), entry(i));
         }
         for old in &checkpoints {
@@ -103,14 +107,28 @@ fn entries_over_65535_bytes_are_refused() {
 fn init_refuses_a_non_empty_directory_and_protects_the_key() {
     use std::os::unix::fs::PermissionsExt;
     let (_d, root) = new_ledger();
-    assert!(matches!(init(&root, "x"), Err(StoreError::AlreadyExists { .. })));
+    assert!(matches!(
+        init(&root, "x"),
+        Err(StoreError::AlreadyExists { .. })
+    ));
     let layout = Layout::new(&root);
-    let mode = std::fs::metadata(layout.log_key()).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(layout.log_key())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600);
-    let mode = std::fs::metadata(layout.private_dir()).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(layout.private_dir())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o700);
     // The public tree holds only the checkpoint so far.
-    let names: Vec<_> = std::fs::read_dir(layout.log_dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(layout.log_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("checkpoint")]);
 }
 
@@ -134,12 +152,21 @@ fn filled(n: u64) -> (tempfile::TempDir, PathBuf) {
 fn audit_names_a_tampered_tile() {
     let (_d, root) = filled(70_000);
     let layout = Layout::new(&root);
-    for (kind, n, w) in [(TileKind::Hashes(0), 7, 256), (TileKind::Hashes(1), 0, 256), (TileKind::Hashes(0), 273, 112), (TileKind::Hashes(2), 0, 1)] {
+    for (kind, n, w) in [
+        (TileKind::Hashes(0), 7, 256),
+        (TileKind::Hashes(1), 0, 256),
+        (TileKind::Hashes(0), 273, 112),
+        (TileKind::Hashes(2), 0, 1),
+    ] {
         let path = layout.tile(kind, n, w);
         flip_byte(&path, 20);
         let err = audit(&root).err().unwrap();
         assert!(err.is_verification_failure());
-        assert!(err.to_string().contains(&tile_rel_path(kind, n, w)), "{err} should name {}", path.display());
+        assert!(
+            err.to_string().contains(&tile_rel_path(kind, n, w)),
+            "{err} should name {}",
+            path.display()
+        );
         flip_byte(&path, 20);
         audit(&root).unwrap();
     }
@@ -153,11 +180,18 @@ fn audit_names_a_tampered_entry_and_the_checkpoint() {
     flip_byte(&path, 100);
     let err = audit(&root).err().unwrap();
     let msg = err.to_string();
-    assert!(msg.contains("tile/entries/002") && msg.contains("entry 517"), "{msg}");
+    assert!(
+        msg.contains("tile/entries/002") && msg.contains("entry 517"),
+        "{msg}"
+    );
     flip_byte(&path, 100);
     // A flipped length prefix is a structural error naming the bundle.
     flip_byte(&path, 0);
-    assert!(audit(&root).err().unwrap().to_string().contains("tile/entries/002"));
+    assert!(audit(&root)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("tile/entries/002"));
     flip_byte(&path, 0);
     audit(&root).unwrap();
 
@@ -172,7 +206,10 @@ fn audit_names_a_tampered_entry_and_the_checkpoint() {
     let t = layout.tile(TileKind::Hashes(0), 1, 256);
     std::fs::rename(&t, root.join("moved")).unwrap();
     let err = audit(&root).err().unwrap();
-    assert!(err.to_string().contains("tile/0/001") && err.to_string().contains("missing"), "{err}");
+    assert!(
+        err.to_string().contains("tile/0/001") && err.to_string().contains("missing"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -192,5 +229,58 @@ fn audit_checks_old_partial_tiles() {
     assert!(report.old_partials >= 2, "{report:?}");
     let old = Layout::new(&root).tile(TileKind::Hashes(0), 0, 10);
     flip_byte(&old, 3);
-    assert!(audit(&root).err().unwrap().to_string().contains("tile/0/000.p/10"));
+    assert!(audit(&root)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("tile/0/000.p/10"));
+}
+
+#[test]
+fn the_interior_index_is_derived_checked_and_never_trusted_blindly() {
+    let (_d, root) = filled(70_000);
+    let layout = Layout::new(&root);
+    let reference = MemoryTree::from_entries((0..70_000u64).map(entry));
+    let index0 = interior::interior_path(&layout, 0);
+    let full_len = std::fs::metadata(&index0).unwrap().len();
+    assert_eq!(full_len, (70_000 / 256) * interior::RECORD_BYTES);
+
+    // A corrupted record: proofs stay correct (checked against the signed
+    // root, made again from the tiles), and audit names the index file.
+    flip_byte(&index0, interior::RECORD_BYTES as usize * 3 + 100);
+    let ledger = Ledger::open(&root).unwrap();
+    for i in [768u64, 800, 1000, 69_999] {
+        let p = ledger.prove_inclusion(i).unwrap();
+        assert_eq!(
+            p,
+            crate::merkle::inclusion_proof(&reference, i, 70_000).unwrap()
+        );
+    }
+    let p = ledger.prove_consistency(900).unwrap();
+    assert_eq!(
+        p,
+        crate::merkle::consistency_proof(&reference, 900, 70_000).unwrap()
+    );
+    let err = audit(&root).err().unwrap();
+    assert!(err.to_string().contains("index/interior-0"), "{err}");
+
+    // Deleted or truncated: readers fall back, the next writer rebuilds it.
+    std::fs::remove_file(&index0).unwrap();
+    let ledger = Ledger::open(&root).unwrap();
+    assert_eq!(
+        ledger.prove_inclusion(5).unwrap(),
+        crate::merkle::inclusion_proof(&reference, 5, 70_000).unwrap()
+    );
+    drop(Writer::open(&root).unwrap());
+    assert_eq!(std::fs::metadata(&index0).unwrap().len(), full_len);
+    let report = audit(&root).unwrap();
+    assert_eq!(report.index_records, 70_000 / 256 + 70_000 / 65_536);
+    // Records past the checkpoint (a crashed writer's) are cut off on open.
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&index0)
+        .unwrap();
+    f.set_len(full_len + 1000).unwrap();
+    drop(Writer::open(&root).unwrap());
+    assert_eq!(std::fs::metadata(&index0).unwrap().len(), full_len);
 }

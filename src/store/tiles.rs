@@ -67,25 +67,39 @@ pub fn tile_width(count: u64, n: u64) -> u64 {
 }
 
 /// Splits an entry bundle into its entries, checking it holds exactly `expect`.
-pub fn parse_bundle<'a>(bytes: &'a [u8], expect: u64, path: &Path) -> Result<Vec<&'a [u8]>, StoreError> {
+pub fn parse_bundle<'a>(
+    bytes: &'a [u8],
+    expect: u64,
+    path: &Path,
+) -> Result<Vec<&'a [u8]>, StoreError> {
     let mut out = Vec::with_capacity(expect as usize);
     let mut rest = bytes;
     while !rest.is_empty() {
         if rest.len() < 2 {
-            return Err(StoreError::corrupt(path, format!("entry {} has a truncated length prefix", out.len())));
+            return Err(StoreError::corrupt(
+                path,
+                format!("entry {} has a truncated length prefix", out.len()),
+            ));
         }
         let len = u16::from_be_bytes([rest[0], rest[1]]) as usize;
         if rest.len() < 2 + len {
             return Err(StoreError::corrupt(
                 path,
-                format!("entry {} claims {len} bytes but only {} remain", out.len(), rest.len() - 2),
+                format!(
+                    "entry {} claims {len} bytes but only {} remain",
+                    out.len(),
+                    rest.len() - 2
+                ),
             ));
         }
         out.push(&rest[2..2 + len]);
         rest = &rest[2 + len..];
     }
     if out.len() as u64 != expect {
-        return Err(StoreError::corrupt(path, format!("holds {} entries, expected {expect}", out.len())));
+        return Err(StoreError::corrupt(
+            path,
+            format!("holds {} entries, expected {expect}", out.len()),
+        ));
     }
     Ok(out)
 }
@@ -95,7 +109,11 @@ pub fn parse_hash_tile(bytes: &[u8], width: u64, path: &Path) -> Result<Vec<Hash
     if bytes.len() as u64 != width * HASH_SIZE as u64 {
         return Err(StoreError::corrupt(
             path,
-            format!("is {} bytes, a tile of {width} hashes is {}", bytes.len(), width * HASH_SIZE as u64),
+            format!(
+                "is {} bytes, a tile of {width} hashes is {}",
+                bytes.len(),
+                width * HASH_SIZE as u64
+            ),
         ));
     }
     Ok(bytes
@@ -115,7 +133,11 @@ pub struct TileSource<'a> {
 impl<'a> TileSource<'a> {
     /// A source for the tree of `size` leaves stored in `log_dir`.
     pub fn new(log_dir: &'a Path, size: u64) -> Self {
-        TileSource { log_dir, size, cache: RefCell::new(Vec::with_capacity(8)) }
+        TileSource {
+            log_dir,
+            size,
+            cache: RefCell::new(Vec::with_capacity(8)),
+        }
     }
 
     fn with_tile<R>(&self, rel: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
@@ -136,14 +158,21 @@ impl<'a> TileSource<'a> {
 
 impl NodeSource for TileSource<'_> {
     fn subtree(&self, level: u8, index: u64) -> Result<Hash, MerkleError> {
-        let err = |reason: String| MerkleError::Source { level, index, reason };
+        let err = |reason: String| MerkleError::Source {
+            level,
+            index,
+            reason,
+        };
         let tile_level = level as u32 / TILE_HEIGHT;
         let j = level as u32 % TILE_HEIGHT;
         let first = index << j;
         let count = 1u64 << j;
         let hashes_at_level = self.size >> (tile_level * TILE_HEIGHT);
         if first + count > hashes_at_level {
-            return Err(err(format!("not a complete subtree of the tree of size {}", self.size)));
+            return Err(err(format!(
+                "not a complete subtree of the tree of size {}",
+                self.size
+            )));
         }
         let n = first / TILE_WIDTH;
         let width = tile_width(hashes_at_level, n);
@@ -151,7 +180,11 @@ impl NodeSource for TileSource<'_> {
         let offset = (first % TILE_WIDTH) as usize;
         self.with_tile(&rel, |data| {
             if data.len() as u64 != width * HASH_SIZE as u64 {
-                return Err(format!("{rel}: is {} bytes, expected {}", data.len(), width * HASH_SIZE as u64));
+                return Err(format!(
+                    "{rel}: is {} bytes, expected {}",
+                    data.len(),
+                    width * HASH_SIZE as u64
+                ));
             }
             let slice = &data[offset * HASH_SIZE..(offset + count as usize) * HASH_SIZE];
             let hashes: Vec<Hash> = slice
@@ -175,16 +208,45 @@ mod tests {
         assert_eq!(index_path(999), "999");
         assert_eq!(index_path(1000), "x001/000");
         assert_eq!(index_path(1234067), "x001/x234/067");
-        assert_eq!(tile_rel_path(TileKind::Hashes(0), 1234067, 256), "tile/0/x001/x234/067");
+        assert_eq!(
+            tile_rel_path(TileKind::Hashes(0), 1234067, 256),
+            "tile/0/x001/x234/067"
+        );
         assert_eq!(tile_rel_path(TileKind::Hashes(1), 5, 12), "tile/1/005.p/12");
-        assert_eq!(tile_rel_path(TileKind::Entries, 3, 1), "tile/entries/003.p/1");
+        assert_eq!(
+            tile_rel_path(TileKind::Entries, 3, 1),
+            "tile/entries/003.p/1"
+        );
+    }
+
+    #[test]
+    fn tile_interior_matches_the_subtree_roots() {
+        use crate::merkle::{leaf_hash, MemoryTree, NodeSource};
+        let t = MemoryTree::from_entries((0..256u32).map(|i| i.to_be_bytes()));
+        let mut interior = Vec::new();
+        let root = tile_interior(t.leaves(), &mut interior);
+        assert_eq!(root, *t.root().hash());
+        assert_eq!(interior.len(), INTERIOR_HASHES);
+        for j in 1..8u32 {
+            for k in 0..(256usize >> j) {
+                assert_eq!(
+                    interior[interior_offset(j) + k],
+                    t.subtree(j as u8, k as u64).unwrap(),
+                    "height {j} index {k}"
+                );
+            }
+        }
+        assert_ne!(root, leaf_hash(b""));
     }
 
     #[test]
     fn bundles_are_length_prefixed_and_checked() {
         let p = Path::new("b");
         let b = [0u8, 1, b'a', 0, 0, 0, 2, b'b', b'c'];
-        assert_eq!(parse_bundle(&b, 3, p).unwrap(), vec![&b"a"[..], &b""[..], &b"bc"[..]]);
+        assert_eq!(
+            parse_bundle(&b, 3, p).unwrap(),
+            vec![&b"a"[..], &b""[..], &b"bc"[..]]
+        );
         assert!(parse_bundle(&b, 2, p).is_err());
         assert!(parse_bundle(&b[..8], 3, p).is_err());
         assert!(parse_bundle(&b[..1], 1, p).is_err());
@@ -198,17 +260,58 @@ mod tests {
 pub struct RightEdge {
     size: u64,
     levels: Vec<Vec<Hash>>,
+    /// Interior hashes of the last full tile (see [`tile_interior`]).
+    interior: Vec<Hash>,
+}
+
+/// Hashes inside a full tile's subtree, below its root: heights 1..=7 of the
+/// 256-hash tile, 128 + 64 + … + 2 = 254 hashes, height by height.
+pub const INTERIOR_HASHES: usize = 254;
+
+/// Where height `j` (1..=7) starts among a tile's interior hashes.
+pub fn interior_offset(j: u32) -> usize {
+    256 - (256 >> (j - 1))
+}
+
+/// Computes the interior hashes of a full tile into `out` and returns the
+/// tile's root (the hash it contributes to the next tile level).
+pub fn tile_interior(hashes: &[Hash], out: &mut Vec<Hash>) -> Hash {
+    debug_assert_eq!(hashes.len() as u64, TILE_WIDTH);
+    out.clear();
+    out.extend(
+        hashes
+            .chunks_exact(2)
+            .map(|p| crate::merkle::node_hash(&p[0], &p[1])),
+    );
+    let mut start = 0;
+    let mut len = out.len();
+    while len > 2 {
+        for k in 0..len / 2 {
+            let h = crate::merkle::node_hash(&out[start + 2 * k], &out[start + 2 * k + 1]);
+            out.push(h);
+        }
+        start += len;
+        len /= 2;
+    }
+    crate::merkle::node_hash(&out[start], &out[start + 1])
 }
 
 impl RightEdge {
     /// An empty tree.
     pub fn new() -> Self {
-        RightEdge { size: 0, levels: vec![Vec::with_capacity(TILE_WIDTH as usize)] }
+        RightEdge {
+            size: 0,
+            levels: vec![Vec::with_capacity(TILE_WIDTH as usize)],
+            interior: Vec::with_capacity(INTERIOR_HASHES),
+        }
     }
 
     /// Rebuilds the edge of a tree of `size` leaves from its partial tiles;
     /// `read(level, n, width)` returns the hashes of one.
-    pub fn load<E>(size: u64, mut read: impl FnMut(u8, u64, u64) -> Result<Vec<Hash>, E>) -> Result<Self, E> {
+    pub fn load<E>(
+        size: u64,
+        mut read: impl FnMut(u8, u64, u64) -> Result<Vec<Hash>, E>,
+    ) -> Result<Self, E> {
         let mut levels = Vec::new();
         for level in 0..8u8 {
             let count = Self::count_at(size, level);
@@ -222,7 +325,11 @@ impl RightEdge {
             }
             levels.push(hashes);
         }
-        Ok(RightEdge { size, levels })
+        Ok(RightEdge {
+            size,
+            levels,
+            interior: Vec::with_capacity(INTERIOR_HASHES),
+        })
     }
 
     /// Number of level-8L hashes (complete subtrees of 256^L leaves) in a tree of `size`.
@@ -245,9 +352,14 @@ impl RightEdge {
         &self.levels
     }
 
-    /// Adds a leaf hash. Each time a tile fills, `on_full(level, n, hashes)`
-    /// is called with it before it moves up as one hash of the next level.
-    pub fn push<E>(&mut self, leaf: Hash, on_full: &mut impl FnMut(u8, u64, &[Hash]) -> Result<(), E>) -> Result<(), E> {
+    /// Adds a leaf hash. Each time a tile fills, `on_full(level, n, hashes,
+    /// interior)` is called with it (and its interior hashes) before its root
+    /// moves up as one hash of the next level.
+    pub fn push<E>(
+        &mut self,
+        leaf: Hash,
+        on_full: &mut impl FnMut(u8, u64, &[Hash], &[Hash]) -> Result<(), E>,
+    ) -> Result<(), E> {
         self.size += 1;
         let mut hash = leaf;
         let mut level = 0usize;
@@ -260,8 +372,8 @@ impl RightEdge {
                 return Ok(());
             }
             let n = Self::count_at(self.size, level as u8) / TILE_WIDTH - 1;
-            on_full(level as u8, n, &self.levels[level])?;
-            hash = complete_subtree_root(&self.levels[level]);
+            hash = tile_interior(&self.levels[level], &mut self.interior);
+            on_full(level as u8, n, &self.levels[level], &self.interior)?;
             self.levels[level].clear();
             level += 1;
         }

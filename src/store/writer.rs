@@ -13,8 +13,14 @@ use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use super::fsio::{self, AtomicWriter};
-use super::tiles::{parse_bundle, parse_hash_tile, tile_bytes, RightEdge, TileKind, MAX_ENTRY_SIZE, TILE_WIDTH};
+use super::fsio::{self, AtomicWriter, ParallelWriter};
+use super::interior::InteriorWriter;
+
+/// Threads that write full tiles during large appends.
+const WRITER_THREADS: usize = 6;
+use super::tiles::{
+    parse_bundle, parse_hash_tile, tile_bytes, RightEdge, TileKind, MAX_ENTRY_SIZE, TILE_WIDTH,
+};
 use super::{read_checkpoint, read_vkey, Layout, StoreError};
 use crate::merkle::{empty_root, leaf_hash, Hash, RootHash};
 use crate::note::{Checkpoint, SigType, SignedCheckpoint, SignerKey, VerifierKey};
@@ -22,25 +28,35 @@ use crate::note::{Checkpoint, SigType, SignedCheckpoint, SignerKey, VerifierKey}
 /// Creates a new ledger at `root` with a fresh log key named `origin` and a
 /// signed empty checkpoint. Returns the log's verifier key.
 pub fn init(root: &Path, origin: &str) -> Result<VerifierKey, StoreError> {
-    crate::note::validate_key_name(origin).map_err(|source| StoreError::Note { path: root.to_path_buf(), source })?;
+    crate::note::validate_key_name(origin).map_err(|source| StoreError::Note {
+        path: root.to_path_buf(),
+        source,
+    })?;
     if root.exists() {
         let mut rd = fs::read_dir(root).map_err(|e| StoreError::io(root, e))?;
         if rd.next().is_some() {
-            return Err(StoreError::AlreadyExists { path: root.to_path_buf() });
+            return Err(StoreError::AlreadyExists {
+                path: root.to_path_buf(),
+            });
         }
     }
     let layout = Layout::new(root);
     fs::create_dir_all(layout.log_dir()).map_err(|e| StoreError::io(&layout.log_dir(), e))?;
     fsio::create_private_dir(&layout.private_dir())?;
-    let key = SignerKey::generate(origin, SigType::Ed25519)
-        .map_err(|source| StoreError::Note { path: root.to_path_buf(), source })?;
+    let key = SignerKey::generate(origin, SigType::Ed25519).map_err(|source| StoreError::Note {
+        path: root.to_path_buf(),
+        source,
+    })?;
     fsio::write_private_file(&layout.log_key(), key.to_private_string().as_bytes())?;
     let vkey = key.verifier();
     let mut w = AtomicWriter::new(layout.tmp_dir())?;
     w.write(&layout.vkey(), format!("{vkey}\n").as_bytes(), true)?;
     let cp = Checkpoint::new(origin, RootHash::new(0, empty_root()))
         .and_then(|c| SignedCheckpoint::sign(c, &key))
-        .map_err(|source| StoreError::Note { path: layout.checkpoint(), source })?;
+        .map_err(|source| StoreError::Note {
+            path: layout.checkpoint(),
+            source,
+        })?;
     w.write(&layout.checkpoint(), &cp.to_bytes(), true)?;
     fsio::sync_dir(root)?;
     Ok(vkey)
@@ -52,6 +68,10 @@ pub struct Writer {
     _lock: File,
     key: SignerKey,
     files: AtomicWriter,
+    /// The interior index, appended to as tiles fill.
+    index: InteriorWriter,
+    /// Writes full tiles and bundles in the background until the next commit.
+    background: Option<ParallelWriter>,
     committed: SignedCheckpoint,
     /// The right edge of the tree of all entries appended, committed or not.
     edge: RightEdge,
@@ -77,7 +97,9 @@ impl Writer {
             .open(&lock_path)
             .map_err(|e| StoreError::io(&lock_path, e))?;
         lock.try_lock().map_err(|e| match e {
-            fs::TryLockError::WouldBlock => StoreError::Locked { path: lock_path.clone() },
+            fs::TryLockError::WouldBlock => StoreError::Locked {
+                path: lock_path.clone(),
+            },
             fs::TryLockError::Error(e) => StoreError::io(&lock_path, e),
         })?;
         let mut warnings = Vec::new();
@@ -91,22 +113,34 @@ impl Writer {
                 key_path.display()
             ));
         }
-        let key_text = zeroize::Zeroizing::new(fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?);
-        let key = SignerKey::parse(&key_text).map_err(|source| StoreError::Note { path: key_path.clone(), source })?;
+        let key_text = zeroize::Zeroizing::new(
+            fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?,
+        );
+        let key = SignerKey::parse(&key_text).map_err(|source| StoreError::Note {
+            path: key_path.clone(),
+            source,
+        })?;
         if key.verifier() != vkey {
             return Err(StoreError::NotALedger {
                 path: root.to_path_buf(),
-                reason: format!("{} does not match {}", key_path.display(), layout.vkey().display()),
+                reason: format!(
+                    "{} does not match {}",
+                    key_path.display(),
+                    layout.vkey().display()
+                ),
             });
         }
         let committed = read_checkpoint(&layout, &vkey)?;
         let files = AtomicWriter::new(layout.tmp_dir())?;
         files.clear_stale()?;
+        let index = InteriorWriter::open(&layout, committed.root().size())?;
         let mut w = Writer {
             layout,
             _lock: lock,
             key,
             files,
+            index,
+            background: None,
             edge: RightEdge::new(),
             committed,
             committed_counts: Vec::new(),
@@ -144,12 +178,20 @@ impl Writer {
         self.committed_counts = self.level_counts();
         let width = size % TILE_WIDTH;
         if width > 0 {
-            let path = self.layout.tile(TileKind::Entries, size / TILE_WIDTH, width);
+            let path = self
+                .layout
+                .tile(TileKind::Entries, size / TILE_WIDTH, width);
             let data = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
             let entries = parse_bundle(&data, width, &path)?;
             for (i, e) in entries.iter().enumerate() {
                 if leaf_hash(e) != self.edge.levels()[0][i] {
-                    return Err(StoreError::corrupt(&path, format!("entry {} does not match tile level 0; run `log audit`", size - width + i as u64)));
+                    return Err(StoreError::corrupt(
+                        &path,
+                        format!(
+                            "entry {} does not match tile level 0; run `log audit`",
+                            size - width + i as u64
+                        ),
+                    ));
                 }
             }
             self.bundle = data;
@@ -157,7 +199,8 @@ impl Writer {
         if self.edge.root() != *self.committed.root().hash() {
             return Err(StoreError::corrupt(
                 &self.layout.checkpoint(),
-                "the partial tiles do not hash to the checkpoint's root; run `log audit`".to_string(),
+                "the partial tiles do not hash to the checkpoint's root; run `log audit`"
+                    .to_string(),
             ));
         }
         Ok(())
@@ -190,10 +233,12 @@ impl Writer {
                     fs::remove_file(&full).map_err(|e| StoreError::io(&full, e))?;
                 }
                 if partial_exists {
-                    let rd = fs::read_dir(&partial_dir).map_err(|e| StoreError::io(&partial_dir, e))?;
+                    let rd =
+                        fs::read_dir(&partial_dir).map_err(|e| StoreError::io(&partial_dir, e))?;
                     for entry in rd {
                         let entry = entry.map_err(|e| StoreError::io(&partial_dir, e))?;
-                        let keep = n == count / TILE_WIDTH && entry.file_name().to_str() == Some(&keep_width.to_string());
+                        let keep = n == count / TILE_WIDTH
+                            && entry.file_name().to_str() == Some(&keep_width.to_string());
                         if !keep {
                             let p = entry.path();
                             fs::remove_file(&p).map_err(|e| StoreError::io(&p, e))?;
@@ -209,25 +254,49 @@ impl Writer {
     /// Appends one entry (not yet committed). Returns its index.
     pub fn append(&mut self, entry: &[u8]) -> Result<u64, StoreError> {
         if entry.len() > MAX_ENTRY_SIZE {
-            return Err(StoreError::EntryTooLarge { what: format!("entry {}", self.size()), len: entry.len() });
+            return Err(StoreError::EntryTooLarge {
+                what: format!("entry {}", self.size()),
+                len: entry.len(),
+            });
         }
         let index = self.size();
-        self.bundle.extend_from_slice(&(entry.len() as u16).to_be_bytes());
-        self.bundle.extend_from_slice(entry);
-        if (index + 1) % TILE_WIDTH == 0 {
-            let path = self.layout.tile(TileKind::Entries, index / TILE_WIDTH, TILE_WIDTH);
-            self.files.write(&path, &self.bundle, false)?;
-            self.bundle.clear();
+        if self.background.is_none() {
+            self.background = Some(ParallelWriter::new(
+                &self.layout.tmp_dir(),
+                &self.layout.log_dir(),
+                WRITER_THREADS,
+            )?);
         }
-        let (layout, files) = (&self.layout, &mut self.files);
-        self.edge.push(leaf_hash(entry), &mut |level, n, hashes: &[Hash]| {
-            files.write(&layout.tile(TileKind::Hashes(level), n, TILE_WIDTH), &tile_bytes(hashes), false)
-        })?;
+        let (layout, edge, interiors) = (&self.layout, &mut self.edge, &mut self.index);
+        let Some(bg) = self.background.as_mut() else {
+            unreachable!("started just above")
+        };
+        self.bundle
+            .extend_from_slice(&(entry.len() as u16).to_be_bytes());
+        self.bundle.extend_from_slice(entry);
+        if (index + 1).is_multiple_of(TILE_WIDTH) {
+            let path = layout.tile(TileKind::Entries, index / TILE_WIDTH, TILE_WIDTH);
+            let cap = self.bundle.capacity();
+            let full = std::mem::replace(&mut self.bundle, Vec::with_capacity(cap));
+            bg.submit(path, full)?;
+        }
+        edge.push(
+            leaf_hash(entry),
+            &mut |level, n, hashes: &[Hash], interior: &[Hash]| {
+                interiors.append(level, n, interior)?;
+                bg.submit(
+                    layout.tile(TileKind::Hashes(level), n, TILE_WIDTH),
+                    tile_bytes(hashes),
+                )
+            },
+        )?;
         Ok(index)
     }
 
     fn level_counts(&self) -> Vec<u64> {
-        (0..self.edge.levels().len()).map(|l| RightEdge::count_at(self.size(), l as u8)).collect()
+        (0..self.edge.levels().len())
+            .map(|l| RightEdge::count_at(self.size(), l as u8))
+            .collect()
     }
 
     /// Commits everything appended: writes partial tiles, syncs, then writes
@@ -238,28 +307,41 @@ impl Writer {
         if size == self.committed.root().size() {
             return Ok(&self.committed);
         }
+        if let Some(bg) = self.background.take() {
+            bg.finish()?;
+        }
+        self.index.flush()?;
         for (level, hashes) in self.edge.levels().iter().enumerate() {
             let width = hashes.len();
             let count = RightEdge::count_at(size, level as u8);
             if width == 0 || self.committed_counts.get(level) == Some(&count) {
                 continue;
             }
-            let path = self.layout.tile(TileKind::Hashes(level as u8), count / TILE_WIDTH, width as u64);
+            let path = self.layout.tile(
+                TileKind::Hashes(level as u8),
+                count / TILE_WIDTH,
+                width as u64,
+            );
             self.files.write(&path, &tile_bytes(hashes), false)?;
         }
         let width = size % TILE_WIDTH;
         if width > 0 {
-            let path = self.layout.tile(TileKind::Entries, size / TILE_WIDTH, width);
+            let path = self
+                .layout
+                .tile(TileKind::Entries, size / TILE_WIDTH, width);
             self.files.write(&path, &self.bundle, false)?;
         }
         fsio::sync_filesystem(&self.layout.log_dir())?;
         let cp = Checkpoint::new(self.key.name(), RootHash::new(size, self.edge.root()))
             .and_then(|c| SignedCheckpoint::sign(c, &self.key))
-            .map_err(|source| StoreError::Note { path: self.layout.checkpoint(), source })?;
-        self.files.write(&self.layout.checkpoint(), &cp.to_bytes(), true)?;
+            .map_err(|source| StoreError::Note {
+                path: self.layout.checkpoint(),
+                source,
+            })?;
+        self.files
+            .write(&self.layout.checkpoint(), &cp.to_bytes(), true)?;
         self.committed = cp;
         self.committed_counts = self.level_counts();
         Ok(&self.committed)
     }
 }
-

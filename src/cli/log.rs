@@ -1,0 +1,421 @@
+//! `triage-ledger init` and `triage-ledger log …`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{ArgGroup, Subcommand};
+use triage_ledger::merkle::{leaf_hash, ConsistencyProof, Hash};
+use triage_ledger::note::{SignedCheckpoint, TlogProof, VerifierKey};
+use triage_ledger::store::{self, Ledger, Writer, MAX_ENTRY_SIZE};
+
+use super::{CmdResult, Failure};
+
+#[derive(Subcommand)]
+pub enum LogCommand {
+    /// Print the log's verifier key on one line.
+    Vkey {
+        /// The ledger directory.
+        ledger: PathBuf,
+    },
+    /// Append entries and commit them under one new checkpoint, printed on stdout.
+    #[command(group(ArgGroup::new("input").required(true).args(["files", "lines"])))]
+    Append {
+        /// The ledger directory.
+        ledger: PathBuf,
+        /// Files, each one entry (`-` reads one entry from stdin).
+        files: Vec<PathBuf>,
+        /// Read entries from stdin, one per line (without its newline).
+        #[arg(long, conflicts_with = "files")]
+        lines: bool,
+    },
+    /// Print the latest signed checkpoint.
+    Checkpoint {
+        /// The ledger directory.
+        ledger: PathBuf,
+    },
+    /// Print a proof against the latest checkpoint: inclusion (c2sp.org/tlog-proof)
+    /// with --index, consistency (base64 hashes, one a line) with --from.
+    #[command(group(ArgGroup::new("what").required(true).args(["index", "from"])))]
+    Prove {
+        /// The ledger directory.
+        ledger: PathBuf,
+        /// Index of the entry to prove.
+        #[arg(long)]
+        index: Option<u64>,
+        /// Size of the older tree to prove consistency from.
+        #[arg(long)]
+        from: Option<u64>,
+    },
+    /// Print one entry's bytes.
+    Get {
+        /// The ledger directory.
+        ledger: PathBuf,
+        /// Index of the entry.
+        #[arg(long)]
+        index: u64,
+    },
+    /// Verify a tlog-proof for an entry, offline.
+    VerifyInclusion {
+        /// The log's verifier key, or a file holding it.
+        #[arg(long)]
+        vkey: String,
+        /// The proof (c2sp.org/tlog-proof), `-` for stdin.
+        #[arg(long)]
+        proof: PathBuf,
+        /// The entry's bytes.
+        #[arg(long)]
+        entry: PathBuf,
+    },
+    /// Verify that one checkpoint's tree is a prefix of another's, offline.
+    VerifyConsistency {
+        /// The log's verifier key, or a file holding it.
+        #[arg(long)]
+        vkey: String,
+        /// The older checkpoint.
+        #[arg(long)]
+        old: PathBuf,
+        /// The newer checkpoint.
+        #[arg(long)]
+        new: PathBuf,
+        /// The proof: base64 hashes, one a line (`-` for stdin).
+        #[arg(long)]
+        proof: PathBuf,
+    },
+    /// Re-read every entry, recompute every tile and the root, check the checkpoint.
+    Audit {
+        /// The ledger directory.
+        ledger: PathBuf,
+    },
+}
+
+pub fn run(cmd: LogCommand) -> CmdResult {
+    match cmd {
+        LogCommand::Vkey { ledger } => {
+            println!("{}", Ledger::open(&ledger)?.vkey());
+            Ok(())
+        }
+        LogCommand::Append {
+            ledger,
+            files,
+            lines,
+        } => append(&ledger, &files, lines),
+        LogCommand::Checkpoint { ledger } => {
+            let l = Ledger::open(&ledger)?;
+            write_stdout(&l.checkpoint().to_bytes())
+        }
+        LogCommand::Prove {
+            ledger,
+            index,
+            from,
+        } => prove(&ledger, index, from),
+        LogCommand::Get { ledger, index } => {
+            let l = Ledger::open(&ledger)?;
+            write_stdout(&l.read_entry(index)?)
+        }
+        LogCommand::VerifyInclusion { vkey, proof, entry } => {
+            verify_inclusion(&vkey, &proof, &entry)
+        }
+        LogCommand::VerifyConsistency {
+            vkey,
+            old,
+            new,
+            proof,
+        } => verify_consistency(&vkey, &old, &new, &proof),
+        LogCommand::Audit { ledger } => audit(&ledger),
+    }
+}
+
+pub fn init(ledger: &Path, origin: &str) -> CmdResult {
+    let vkey = store::init(ledger, origin)?;
+    println!("{vkey}");
+    eprintln!("created ledger {} (log {origin}, size 0)", ledger.display());
+    eprintln!(
+        "public tree: {} (serve it as is); keep {} secret",
+        ledger.join("log").display(),
+        ledger.join("private").display()
+    );
+    Ok(())
+}
+
+fn write_stdout(bytes: &[u8]) -> CmdResult {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure::input(format!("stdout: {e}")))
+}
+
+fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
+    let name = path.display().to_string();
+    let mut data = Vec::new();
+    let res = if name == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut data)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut data))
+    };
+    res.map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    if data.len() as u64 > limit {
+        return Err(Failure::input(format!(
+            "{name}: larger than the {limit}-byte limit"
+        )));
+    }
+    Ok(data)
+}
+
+fn append(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
+    let mut w = Writer::open(ledger)?;
+    for warning in w.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let first = w.size();
+    if lines {
+        append_lines(&mut w)?;
+    } else {
+        for f in files {
+            let data = read_input(f, MAX_ENTRY_SIZE as u64).map_err(|e| {
+                Failure::input(format!("{} (nothing was appended)", e.message))
+                    .hint("log a signed statement that carries the file's digest, not the file")
+            })?;
+            w.append(&data)?;
+        }
+    }
+    let count = w.size() - first;
+    let cp = w.commit()?.clone();
+    write_stdout(&cp.to_bytes())?;
+    if count == 0 {
+        eprintln!("nothing to append; tree size stays {}", cp.root().size());
+    } else {
+        eprintln!(
+            "appended {count} entries (indexes {first}..={}); tree size {}",
+            first + count - 1,
+            cp.root().size()
+        );
+    }
+    Ok(())
+}
+
+/// Streams stdin line by line into the writer, never holding more than one
+/// line (≤ 65535 bytes) beyond the read buffer.
+fn append_lines(w: &mut Writer) -> CmdResult {
+    let stdin = std::io::stdin();
+    let mut reader = BufReader::with_capacity(1 << 20, stdin.lock());
+    let mut pending: Vec<u8> = Vec::new();
+    let mut line_no: u64 = 0;
+    let too_long = |line_no: u64, len: usize| {
+        Failure::input(format!("stdin line {line_no} is {len} bytes or more; log entries are at most {MAX_ENTRY_SIZE} bytes (nothing was appended)"))
+    };
+    loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| Failure::input(format!("stdin: {e}")))?;
+        if buf.is_empty() {
+            if !pending.is_empty() {
+                w.append(&pending)?;
+            }
+            return Ok(());
+        }
+        let mut consumed = 0;
+        while let Some(pos) = memchr::memchr(b'\n', &buf[consumed..]) {
+            line_no += 1;
+            let line = &buf[consumed..consumed + pos];
+            if pending.is_empty() {
+                if line.len() > MAX_ENTRY_SIZE {
+                    return Err(too_long(line_no, line.len()));
+                }
+                w.append(line)?;
+            } else {
+                pending.extend_from_slice(line);
+                if pending.len() > MAX_ENTRY_SIZE {
+                    return Err(too_long(line_no, pending.len()));
+                }
+                w.append(&pending)?;
+                pending.clear();
+            }
+            consumed += pos + 1;
+        }
+        pending.extend_from_slice(&buf[consumed..]);
+        let len = buf.len();
+        reader.consume(len);
+        if pending.len() > MAX_ENTRY_SIZE {
+            return Err(too_long(line_no + 1, pending.len()));
+        }
+    }
+}
+
+fn prove(ledger: &Path, index: Option<u64>, from: Option<u64>) -> CmdResult {
+    let l = Ledger::open(ledger)?;
+    let size = l.checkpoint().root().size();
+    if let Some(i) = index {
+        if i >= size {
+            return Err(Failure::input(format!(
+                "entry {i} is not in the log (tree size {size})"
+            )));
+        }
+        let p = l.prove_inclusion(i)?;
+        let text = TlogProof::new(&p, l.checkpoint()).map_err(|e| Failure::input(e.to_string()))?;
+        return write_stdout(text.to_text().as_bytes());
+    }
+    let m = from.unwrap_or(0);
+    if m > size {
+        return Err(Failure::input(format!(
+            "--from {m} is larger than the tree size {size}"
+        )));
+    }
+    let p = l.prove_consistency(m)?;
+    let mut out = String::new();
+    for h in p.path() {
+        out.push_str(&h.to_base64());
+        out.push('\n');
+    }
+    write_stdout(out.as_bytes())
+}
+
+/// `--vkey` takes the key itself or a file that holds it.
+fn load_vkey(arg: &str) -> Result<VerifierKey, Failure> {
+    if let Ok(k) = VerifierKey::parse(arg) {
+        return Ok(k);
+    }
+    let path = Path::new(arg);
+    if !path.exists() {
+        return Err(Failure::input(format!(
+            "--vkey {arg:?} is neither a verifier key (name+id+key) nor a file"
+        )));
+    }
+    let text = read_input(path, 4096)?;
+    let text =
+        String::from_utf8(text).map_err(|_| Failure::input(format!("{arg}: not UTF-8 text")))?;
+    VerifierKey::parse(text.trim()).map_err(|e| Failure::input(format!("{arg}: {e}")))
+}
+
+fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path) -> CmdResult {
+    let vkey = load_vkey(vkey)?;
+    let proof_bytes = read_input(proof, 256 * 1024)?;
+    let parsed = TlogProof::parse(&proof_bytes)
+        .map_err(|e| Failure::input(format!("{}: {e}", proof.display())))?;
+    let entry_bytes = read_input(entry, MAX_ENTRY_SIZE as u64)?;
+    match parsed.verify(&entry_bytes, &vkey) {
+        Ok(cp) => {
+            println!(
+                "ok: checkpoint signed by {} (key id {})",
+                vkey.name(),
+                vkey.id()
+            );
+            println!(
+                "ok: {} ({} bytes, leaf hash {}) is entry {} of tree size {} (root {})",
+                entry.display(),
+                entry_bytes.len(),
+                leaf_hash(&entry_bytes),
+                parsed.index(),
+                cp.root().size(),
+                cp.root().hash()
+            );
+            println!("not checked: witness cosignatures (no witness policy given), so a split view is not excluded");
+            println!("verified");
+            Ok(())
+        }
+        Err(e) if e.is_verification_failure() => {
+            Err(Failure::verification(format!("not verified: {e}")))
+        }
+        Err(e) => Err(Failure::input(format!("{}: {e}", proof.display()))),
+    }
+}
+
+fn open_checkpoint(path: &Path, vkey: &VerifierKey) -> Result<SignedCheckpoint, Failure> {
+    let bytes = read_input(path, 256 * 1024)?;
+    SignedCheckpoint::open(&bytes, vkey).map_err(|e| {
+        let msg = format!("{}: {e}", path.display());
+        if e.is_verification_failure() {
+            Failure::verification(msg)
+        } else {
+            Failure::input(msg)
+        }
+    })
+}
+
+fn verify_consistency(vkey: &str, old: &Path, new: &Path, proof: &Path) -> CmdResult {
+    let vkey = load_vkey(vkey)?;
+    let old_cp = open_checkpoint(old, &vkey)?;
+    let new_cp = open_checkpoint(new, &vkey)?;
+    let text = read_input(proof, 64 * 1024)?;
+    let text = String::from_utf8(text)
+        .map_err(|_| Failure::input(format!("{}: not UTF-8 text", proof.display())))?;
+    let mut path = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        path.push(
+            Hash::from_base64(line)
+                .map_err(|e| Failure::input(format!("{} line {}: {e}", proof.display(), n + 1)))?,
+        );
+    }
+    let (o, n) = (old_cp.root(), new_cp.root());
+    if o.size() > n.size() {
+        return Err(Failure::input(format!(
+            "--old has tree size {} which is larger than --new's {}; swap them",
+            o.size(),
+            n.size()
+        )));
+    }
+    let p = ConsistencyProof::new(o.size(), n.size(), path);
+    println!(
+        "ok: both checkpoints signed by {} (key id {})",
+        vkey.name(),
+        vkey.id()
+    );
+    match p.verify(o, n) {
+        Ok(()) => {
+            println!(
+                "ok: tree {} (root {}) is a prefix of tree {} (root {})",
+                o.size(),
+                o.hash(),
+                n.size(),
+                n.hash()
+            );
+            println!("not checked: witness cosignatures (no witness policy given)");
+            println!("verified");
+            Ok(())
+        }
+        Err(e) if e.is_verification_failure() => {
+            Err(Failure::verification(format!("not verified: {e}")))
+        }
+        Err(e) => Err(Failure::input(e.to_string())),
+    }
+}
+
+fn audit(ledger: &Path) -> CmdResult {
+    match store::audit(ledger) {
+        Ok(r) => {
+            println!(
+                "ok: checkpoint signature (tree size {}, root {})",
+                r.size, r.root
+            );
+            println!(
+                "ok: {} entries in {} bundles re-read and hashed",
+                r.size, r.bundles
+            );
+            println!("ok: {} hash tiles recomputed and compared", r.tiles);
+            println!(
+                "ok: {} older partial tiles are prefixes of their tiles",
+                r.old_partials
+            );
+            println!("ok: root recomputed from the entries equals the checkpoint's");
+            println!("audit passed");
+            Ok(())
+        }
+        Err(e) => {
+            let code_is_verification = e.is_verification_failure();
+            let f: Failure = e.into();
+            if code_is_verification {
+                Err(Failure::verification(format!(
+                    "audit failed: {}",
+                    f.message
+                )))
+            } else {
+                Err(f)
+            }
+        }
+    }
+}

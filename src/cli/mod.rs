@@ -1,0 +1,125 @@
+//! Command-line interface. Results go to stdout, diagnostics to stderr.
+//! Exit codes, the same for every command: 0 success or verified,
+//! 1 verification failed, 2 usage, parse or I/O error.
+
+mod log;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code and message of a failed command.
+pub struct Failure {
+    code: u8,
+    message: String,
+    hint: Option<String>,
+}
+
+impl Failure {
+    /// Verification failed (exit 1).
+    pub fn verification(message: impl Into<String>) -> Self {
+        Failure {
+            code: 1,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    /// Usage, parse or I/O error (exit 2).
+    pub fn input(message: impl Into<String>) -> Self {
+        Failure {
+            code: 2,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    /// Adds a hint line.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl From<triage_ledger::store::StoreError> for Failure {
+    fn from(e: triage_ledger::store::StoreError) -> Self {
+        use triage_ledger::store::StoreError;
+        let hint = match &e {
+            StoreError::Locked { .. } => {
+                Some("wait for the other `log append` to finish; readers never need the lock")
+            }
+            StoreError::NotALedger { .. } => {
+                Some("create one with: triage-ledger init LEDGER --origin ORIGIN")
+            }
+            StoreError::Corrupt { .. } => {
+                Some("run `triage-ledger log audit LEDGER` to check the whole log")
+            }
+            StoreError::EntryTooLarge { .. } => {
+                Some("log a signed statement that carries the file's digest, not the file")
+            }
+            _ => None,
+        };
+        let f = if e.is_verification_failure() {
+            Failure::verification(e.to_string())
+        } else {
+            Failure::input(e.to_string())
+        };
+        match hint {
+            Some(h) => f.hint(h),
+            None => f,
+        }
+    }
+}
+
+/// Result of a command.
+pub type CmdResult = Result<(), Failure>;
+
+const AFTER_HELP: &str =
+    "Exit codes: 0 success (or verified), 1 verification failed, 2 usage, parse or I/O error.";
+
+/// triage-ledger: a verifiable evidence ledger for MP203 triage-facility assessments.
+#[derive(Parser)]
+#[command(name = "triage-ledger", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new ledger: a log key, a signed empty checkpoint; prints the verifier key.
+    Init {
+        /// The ledger directory to create (must not exist, or be empty).
+        ledger: std::path::PathBuf,
+        /// The log's origin (also its key name), e.g. `ledger.example.org/mp203`.
+        #[arg(long)]
+        origin: String,
+    },
+    /// The transparency log: append, checkpoints, proofs, audit.
+    #[command(subcommand, after_help = AFTER_HELP)]
+    Log(log::LogCommand),
+}
+
+/// Runs the command line and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Init { ledger, origin } => log::init(&ledger, &origin),
+        Command::Log(cmd) => log::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            if let Some(h) = f.hint {
+                eprintln!("hint: {h}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}

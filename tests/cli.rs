@@ -1,0 +1,462 @@
+//! The command line as a user drives it: exit codes, outputs, and the errors
+//! that bad input of every kind produces.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Out {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_triage-ledger"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut si = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let t = std::thread::spawn(move || {
+        let _ = si.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    t.join().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    ledger: PathBuf,
+}
+
+fn setup(lines: usize) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let ledger = root.join("ledger");
+    let o = run(
+        &["init", s(&ledger), "--origin", "ledger.example.org/cli"],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("ledger.example.org/cli+"));
+    if lines > 0 {
+        let input: String = (0..lines).map(|i| format!("statement {i}\n")).collect();
+        let o = run(&["log", "append", s(&ledger), "--lines"], input.as_bytes());
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    Env {
+        _dir: dir,
+        root,
+        ledger,
+    }
+}
+
+fn write(env: &Env, name: &str, data: &[u8]) -> PathBuf {
+    let p = env.root.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+#[test]
+fn append_prove_and_verify_inclusion() {
+    let env = setup(1000);
+    let o = run(&["log", "checkpoint", s(&env.ledger)], b"");
+    assert!(
+        o.stdout.starts_with("ledger.example.org/cli\n1000\n"),
+        "{}",
+        o.stdout
+    );
+    let vkey = run(&["log", "vkey", s(&env.ledger)], b"")
+        .stdout
+        .trim()
+        .to_string();
+
+    let proof = run(&["log", "prove", s(&env.ledger), "--index", "733"], b"");
+    assert_eq!(proof.code, 0);
+    assert!(proof
+        .stdout
+        .starts_with("c2sp.org/tlog-proof@v1\nindex 733\n"));
+    let proof_file = write(&env, "p.tlog-proof", proof.stdout.as_bytes());
+    let entry = write(&env, "e", b"statement 733");
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            &vkey,
+            "--proof",
+            s(&proof_file),
+            "--entry",
+            s(&entry),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("is entry 733 of tree size 1000"));
+    assert!(o.stdout.contains("not checked: witness cosignatures"));
+    // `--vkey` also takes the ledger's vkey file.
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            s(&env.ledger.join("vkey")),
+            "--proof",
+            s(&proof_file),
+            "--entry",
+            s(&entry),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+
+    // Wrong entry: verification failure, exit 1.
+    let wrong = write(&env, "w", b"statement 734");
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            &vkey,
+            "--proof",
+            s(&proof_file),
+            "--entry",
+            s(&wrong),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("does not lead to the root"),
+        "{}",
+        o.stderr
+    );
+
+    // A flipped path hash: exit 1; a truncated path: exit 1 naming the length.
+    let mut lines: Vec<String> = proof.stdout.lines().map(String::from).collect();
+    let original = lines[3].clone();
+    lines[3] = original.replacen(&original[..4], "AAAA", 1);
+    let tampered = write(&env, "t", (lines.join("\n") + "\n").as_bytes());
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            &vkey,
+            "--proof",
+            s(&tampered),
+            "--entry",
+            s(&entry),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    lines[3] = original;
+    lines.remove(3);
+    let truncated = write(&env, "tr", (lines.join("\n") + "\n").as_bytes());
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            &vkey,
+            "--proof",
+            s(&truncated),
+            "--entry",
+            s(&entry),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("hashes, expected"), "{}", o.stderr);
+
+    // Another log's key: exit 1, and the error says no trusted signature.
+    let other = setup(0);
+    let other_vkey = run(&["log", "vkey", s(&other.ledger)], b"")
+        .stdout
+        .trim()
+        .to_string();
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            &other_vkey,
+            "--proof",
+            s(&proof_file),
+            "--entry",
+            s(&entry),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("no signature by a trusted key"),
+        "{}",
+        o.stderr
+    );
+
+    // Malformed proofs and keys: exit 2 naming the problem.
+    for (bad, needle) in [
+        (
+            proof.stdout.replace("tlog-proof@v1", "tlog-proof@v9"),
+            "first line",
+        ),
+        (proof.stdout.replace("index 733", "index -1"), "index"),
+        (proof.stdout.replacen('=', "!", 1), "path hash 1"),
+        (String::from("\u{0}\u{1}garbage"), "tlog-proof"),
+        (proof.stdout[..40].to_string(), "tlog-proof"),
+    ] {
+        let f = write(&env, "bad", bad.as_bytes());
+        let o = run(
+            &[
+                "log",
+                "verify-inclusion",
+                "--vkey",
+                &vkey,
+                "--proof",
+                s(&f),
+                "--entry",
+                s(&entry),
+            ],
+            b"",
+        );
+        assert!(o.code == 2 || o.code == 1, "{needle}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(needle) || o.code == 1,
+            "wanted {needle:?} in {}",
+            o.stderr
+        );
+        assert!(!o.stderr.contains("panicked"));
+    }
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            "nonsense+zz+AAAA",
+            "--proof",
+            s(&proof_file),
+            "--entry",
+            s(&entry),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("neither a verifier key"), "{}", o.stderr);
+}
+
+#[test]
+fn consistency_between_checkpoints() {
+    let env = setup(300);
+    let old = write(
+        &env,
+        "old",
+        run(&["log", "checkpoint", s(&env.ledger)], b"")
+            .stdout
+            .as_bytes(),
+    );
+    let o = run(&["log", "append", s(&env.ledger), "--lines"], b"a\nb\nc");
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout.starts_with("ledger.example.org/cli\n303\n"),
+        "final line without newline is an entry"
+    );
+    let new = write(&env, "new", o.stdout.as_bytes());
+    let proof = write(
+        &env,
+        "c",
+        run(&["log", "prove", s(&env.ledger), "--from", "300"], b"")
+            .stdout
+            .as_bytes(),
+    );
+    let vkey = s(&env.ledger.join("vkey")).to_string();
+    let o = run(
+        &[
+            "log",
+            "verify-consistency",
+            "--vkey",
+            &vkey,
+            "--old",
+            s(&old),
+            "--new",
+            s(&new),
+            "--proof",
+            s(&proof),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("tree 300") && o.stdout.contains("prefix of tree 303"));
+    // Swapped: usage error. Tampered proof: exit 1.
+    let o = run(
+        &[
+            "log",
+            "verify-consistency",
+            "--vkey",
+            &vkey,
+            "--old",
+            s(&new),
+            "--new",
+            s(&old),
+            "--proof",
+            s(&proof),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2);
+    let text = std::fs::read_to_string(&proof).unwrap();
+    let bad = write(&env, "cb", text.replacen(&text[..2], "AA", 1).as_bytes());
+    let o = run(
+        &[
+            "log",
+            "verify-consistency",
+            "--vkey",
+            &vkey,
+            "--old",
+            s(&old),
+            "--new",
+            s(&new),
+            "--proof",
+            s(&bad),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    // A checkpoint with one changed byte: exit 1 (signature) or 2 (unparseable), never 0.
+    let cp = std::fs::read(&new).unwrap();
+    for at in [0, 24, 30, cp.len() - 5] {
+        let mut b = cp.clone();
+        b[at] ^= 0x02;
+        let f = write(&env, "newbad", &b);
+        let o = run(
+            &[
+                "log",
+                "verify-consistency",
+                "--vkey",
+                &vkey,
+                "--old",
+                s(&old),
+                "--new",
+                s(&f),
+                "--proof",
+                s(&proof),
+            ],
+            b"",
+        );
+        assert!(o.code == 1 || o.code == 2, "byte {at}: {}", o.stderr);
+        assert!(o.stderr.contains("newbad"), "{}", o.stderr);
+    }
+}
+
+#[test]
+fn oversized_entries_append_nothing() {
+    let env = setup(10);
+    let mut input = b"ok line\n".to_vec();
+    input.extend(vec![b'x'; 70_000]);
+    input.push(b'\n');
+    let o = run(&["log", "append", s(&env.ledger), "--lines"], &input);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("stdin line 2") && o.stderr.contains("nothing was appended"),
+        "{}",
+        o.stderr
+    );
+    let big = write(&env, "big", &vec![0u8; 65_536]);
+    let small = write(&env, "small", b"fine");
+    let o = run(&["log", "append", s(&env.ledger), s(&small), s(&big)], b"");
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("big") && o.stderr.contains("65535"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["log", "checkpoint", s(&env.ledger)], b"");
+    assert!(
+        o.stdout.starts_with("ledger.example.org/cli\n10\n"),
+        "{}",
+        o.stdout
+    );
+    let o = run(&["log", "audit", s(&env.ledger)], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // Files and stdin as one entry each.
+    let o = run(
+        &["log", "append", s(&env.ledger), s(&small), "-"],
+        b"from stdin\n",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(&["log", "get", s(&env.ledger), "--index", "11"], b"");
+    assert_eq!(o.stdout, "from stdin\n");
+}
+
+#[test]
+fn audit_names_tampered_files_with_exit_1() {
+    let env = setup(5000);
+    let log = env.ledger.join("log");
+    let o = run(&["log", "audit", s(&env.ledger)], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("audit passed"));
+    for (rel, at) in [
+        ("tile/0/004", 77),
+        ("tile/entries/010", 300),
+        ("tile/1/000.p/19", 5),
+        ("checkpoint", 30),
+    ] {
+        let p = log.join(rel);
+        let orig = std::fs::read(&p).unwrap();
+        let mut b = orig.clone();
+        b[at] ^= 0x10;
+        std::fs::write(&p, &b).unwrap();
+        let o = run(&["log", "audit", s(&env.ledger)], b"");
+        assert_eq!(o.code, 1, "{rel}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(rel),
+            "audit should name {rel}: {}",
+            o.stderr
+        );
+        std::fs::write(&p, &orig).unwrap();
+    }
+    let o = run(&["log", "audit", s(&env.ledger)], b"");
+    assert_eq!(o.code, 0);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = setup(0);
+    for args in [
+        vec!["log", "append", s(&env.ledger)],
+        vec!["log", "prove", s(&env.ledger)],
+        vec!["log", "prove", s(&env.ledger), "--index", "0"],
+        vec!["log", "prove", s(&env.ledger), "--from", "1"],
+        vec!["log", "checkpoint", "/nonexistent/ledger"],
+        vec!["init", s(&env.ledger), "--origin", "has space"],
+        vec!["frobnicate"],
+    ] {
+        let o = run(&args, b"");
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(!o.stderr.is_empty());
+    }
+    let o = run(&["log", "checkpoint", s(&env.root)], b"");
+    assert!(
+        o.stderr.contains("not a triage-ledger ledger") && o.stderr.contains("hint: create one"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["--help"], b"");
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.contains("Exit codes"));
+}
