@@ -460,3 +460,46 @@ fn usage_errors_exit_2() {
     assert_eq!(o.code, 0);
     assert!(o.stdout.contains("Exit codes"));
 }
+
+#[test]
+fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let o = run(&["demo", s(&d)], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("Try next:"));
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            s(&d.join("log.vkey")),
+            "--proof",
+            s(&d.join("entry-3.tlog-proof")),
+            "--entry",
+            s(&d.join("entry-3")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(
+        &[
+            "log",
+            "verify-consistency",
+            "--vkey",
+            s(&d.join("log.vkey")),
+            "--old",
+            s(&d.join("checkpoint.old")),
+            "--new",
+            s(&d.join("checkpoint.new")),
+            "--proof",
+            s(&d.join("consistency.proof")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // Running it again over the same directory refuses to overwrite.
+    let o = run(&["demo", s(&d)], b"");
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+}

@@ -2,6 +2,7 @@
 //! Exit codes, the same for every command: 0 success or verified,
 //! 1 verification failed, 2 usage, parse or I/O error.
 
+mod demo;
 mod log;
 
 use std::process::ExitCode;
@@ -93,6 +94,11 @@ enum Command {
         #[arg(long)]
         origin: String,
     },
+    /// Build a small demo ledger in DIR and show the round trip (append, proofs, audit).
+    Demo {
+        /// Directory to create the demo in (DIR/ledger is the ledger).
+        dir: std::path::PathBuf,
+    },
     /// The transparency log: append, checkpoints, proofs, audit.
     #[command(subcommand, after_help = AFTER_HELP)]
     Log(log::LogCommand),
@@ -110,6 +116,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Init { ledger, origin } => log::init(&ledger, &origin),
+        Command::Demo { dir } => demo::run(&dir),
         Command::Log(cmd) => log::run(cmd),
     };
     match result {

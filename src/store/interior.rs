@@ -3,8 +3,9 @@
 //!
 //! Tiles store one tree level in eight; a proof needs hashes at the levels in
 //! between, which cost up to 255 SHA-256 computations per tile to rebuild.
-//! For every full tile, `LEDGER/index/interior-<L>` keeps its 254 interior
-//! hashes (heights 1..=7) as one fixed-size record. The index is derived data:
+//! For every full tile, `LEDGER/index/interior-<L>` keeps its interior
+//! hashes at heights 4..=7 (30 hashes, 960 bytes) as one fixed-size record;
+//! heights 1..=3 cost at most 7 hashes to recompute from the tile. The index is derived data:
 //! it is written with the tiles and synced before the checkpoint, cut back or
 //! rebuilt from the tiles when a writer opens the ledger, checked by
 //! `log audit`, and readers verify every proof they make from it against the
@@ -23,8 +24,23 @@ use super::tiles::{
 use super::{Layout, StoreError};
 use crate::merkle::{complete_subtree_root, Hash, MerkleError, NodeSource, HASH_SIZE};
 
+/// The lowest height kept: lower subtrees (at most 7 hashes to combine) are
+/// cheaper to recompute from the tile, which the proof reads anyway, than to
+/// write for every tile.
+pub const STORED_FROM_HEIGHT: u32 = 4;
+/// Interior hashes kept per tile: heights 4..=7, 16 + 8 + 4 + 2.
+pub const RECORD_HASHES: usize = INTERIOR_HASHES - interior_offset_const(STORED_FROM_HEIGHT);
 /// Bytes of one tile's interior record.
-pub const RECORD_BYTES: u64 = (INTERIOR_HASHES * HASH_SIZE) as u64;
+pub const RECORD_BYTES: u64 = (RECORD_HASHES * HASH_SIZE) as u64;
+
+const fn interior_offset_const(j: u32) -> usize {
+    256 - (256 >> (j - 1))
+}
+
+/// The part of a tile's interior that the index keeps.
+fn stored(interior: &[Hash]) -> &[Hash] {
+    &interior[interior_offset(STORED_FROM_HEIGHT)..]
+}
 /// Tile levels a tree of up to 2^64 leaves can have.
 const LEVELS: usize = 8;
 
@@ -82,7 +98,7 @@ impl InteriorWriter {
                 let data = fs::read(&tile).map_err(|e| StoreError::io(&tile, e))?;
                 let hashes = parse_hash_tile(&data, TILE_WIDTH, &tile)?;
                 tile_interior(&hashes, &mut interior);
-                out.write_all(&tile_bytes(&interior))
+                out.write_all(&tile_bytes(stored(&interior)))
                     .map_err(|e| StoreError::io(&path, e))?;
             }
             w.files.push(Some(out));
@@ -110,7 +126,7 @@ impl InteriorWriter {
             ));
         }
         if let Some(out) = self.files[l].as_mut() {
-            out.write_all(&tile_bytes(interior))
+            out.write_all(&tile_bytes(stored(interior)))
                 .map_err(|e| StoreError::io(&path, e))?;
         }
         self.next[l] += 1;
@@ -261,17 +277,16 @@ impl NodeSource for IndexedSource {
                 })
                 .map_err(err);
         }
-        if width == TILE_WIDTH {
-            if let Some(h) = self.read_interior(
-                &mut cache,
-                tile_level,
-                n,
-                interior_offset(j) + (within >> j),
-            ) {
+        if width == TILE_WIDTH && j >= STORED_FROM_HEIGHT {
+            let offset = interior_offset(j) - interior_offset(STORED_FROM_HEIGHT) + (within >> j);
+            if let Some(h) = self.read_interior(&mut cache, tile_level, n, offset) {
                 return Ok(h);
             }
-        } else if let Some((_, h)) = cache.edge.iter().find(|(k, _)| *k == (level, index)) {
-            return Ok(*h);
+        }
+        if width < TILE_WIDTH {
+            if let Some((_, h)) = cache.edge.iter().find(|(k, _)| *k == (level, index)) {
+                return Ok(*h);
+            }
         }
         let h = self
             .with_tile(&mut cache, tile_level, n, width, |d| {
@@ -327,7 +342,7 @@ impl InteriorChecker {
         let mut buf = vec![0u8; RECORD_BYTES as usize];
         f.read_exact_at(&mut buf, n * RECORD_BYTES)
             .map_err(|e| StoreError::io(path, e))?;
-        if buf != tile_bytes(interior) {
+        if buf != tile_bytes(stored(interior)) {
             return Ok(Some((
                 path.clone(),
                 format!("record {n} does not match the tile's recomputed interior (this index is derived: delete it and the next writer rebuilds it)"),

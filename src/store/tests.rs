@@ -248,6 +248,7 @@ fn the_interior_index_is_derived_checked_and_never_trusted_blindly() {
     // A corrupted record: proofs stay correct (checked against the signed
     // root, made again from the tiles), and audit names the index file.
     flip_byte(&index0, interior::RECORD_BYTES as usize * 3 + 100);
+    // (record 3 covers entries 768..1024)
     let ledger = Ledger::open(&root).unwrap();
     for i in [768u64, 800, 1000, 69_999] {
         let p = ledger.prove_inclusion(i).unwrap();
