@@ -6,6 +6,23 @@
 //! no I/O), [`note`] (signed notes, checkpoints, cosignatures, tlog-proof
 //! text), [`store`] (the ledger directory: tiles, appends, recovery, audit).
 //! The binary's `cli` module only parses arguments and prints.
+//!
+//! ```
+//! use triage_ledger::merkle::{inclusion_proof, leaf_hash, MemoryTree};
+//! use triage_ledger::note::{Checkpoint, SigType, SignedCheckpoint, SignerKey};
+//!
+//! // A log of three entries, its signed checkpoint, and a proof of entry 1.
+//! let tree = MemoryTree::from_entries(["a", "b", "c"]);
+//! let key = SignerKey::generate("example.org/log", SigType::Ed25519)?;
+//! let cp = SignedCheckpoint::sign(Checkpoint::new("example.org/log", tree.root())?, &key)?;
+//! let proof = inclusion_proof(&tree, 1, 3)?;
+//!
+//! // A verifier holds only the verifier key, the checkpoint bytes, the proof and the entry.
+//! let opened = SignedCheckpoint::open(&cp.to_bytes(), &key.verifier())?;
+//! proof.verify(&leaf_hash(b"b"), opened.root())?;
+//! assert!(proof.verify(&leaf_hash(b"x"), opened.root()).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]

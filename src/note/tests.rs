@@ -265,3 +265,47 @@ fn tlog_proof_text_round_trip_and_errors() {
     assert_eq!(parsed.extra(), Some(&b"hello"[..]));
     parsed.verify(b"3", &key.verifier()).unwrap();
 }
+
+mod never_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn valid_checkpoint() -> Vec<u8> {
+        let key = SignerKey::parse(GO_SKEY).unwrap();
+        let cp =
+            Checkpoint::new("PeterNeumann", RootHash::new(7, Hash::from_bytes([9; 32]))).unwrap();
+        SignedCheckpoint::sign(cp, &key).unwrap().to_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn parsers_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let vk = VerifierKey::parse(GO_VKEY).unwrap();
+            let _ = Note::parse(&bytes);
+            let _ = SignedCheckpoint::open(&bytes, &vk);
+            let _ = TlogProof::parse(&bytes).map(|p| p.verify(b"x", &vk));
+            if let Ok(s) = std::str::from_utf8(&bytes) {
+                let _ = Checkpoint::parse(s);
+                let _ = VerifierKey::parse(s);
+                let _ = SignerKey::parse(s);
+            }
+        }
+
+        #[test]
+        fn mutated_checkpoints_are_refused_or_unchanged(at in 0usize..200, byte in any::<u8>(), cut in 0usize..200) {
+            let vk = VerifierKey::parse(GO_VKEY).unwrap();
+            let good = valid_checkpoint();
+            let mut b = good.clone();
+            let at = at % b.len();
+            b[at] = byte;
+            match SignedCheckpoint::open(&b, &vk) {
+                Ok(cp) => prop_assert_eq!(&cp.to_bytes(), &good),
+                Err(_) => {}
+            }
+            let cut = cut % good.len();
+            prop_assert!(SignedCheckpoint::open(&good[..cut], &vk).is_err());
+        }
+    }
+}
