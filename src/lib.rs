@@ -27,6 +27,8 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod cbor;
+pub mod cose;
 pub mod merkle;
 pub mod note;
 pub mod store;

@@ -1,0 +1,335 @@
+//! Deterministic CBOR (RFC 8949 §4.2.1 "core deterministic encoding").
+//!
+//! Everything the ledger hashes or signs goes through [`encode`], which
+//! writes the shortest integer and length forms, definite lengths only, map
+//! keys sorted by their encoded bytes, and refuses duplicate keys and floats.
+//! [`decode`] accepts only input that re-encodes to the very same bytes, so a
+//! statement has exactly one valid encoding. `ciborium` parses; it does not
+//! enforce any of this on its own.
+
+pub use ciborium::Value;
+
+/// Largest CBOR item accepted by [`decode`] (signed statements are smaller).
+pub const MAX_CBOR_SIZE: usize = 1 << 20;
+
+/// Why CBOR was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CborError {
+    /// Not well-formed CBOR.
+    #[error("malformed CBOR: {0}")]
+    Malformed(String),
+    /// Well-formed, but not in deterministic form.
+    #[error("CBOR is not in deterministic form (RFC 8949 §4.2.1): {0}")]
+    NotDeterministic(String),
+    /// Bytes after the single top-level item.
+    #[error("{0} trailing bytes after the CBOR item")]
+    TrailingBytes(usize),
+    /// Larger than [`MAX_CBOR_SIZE`].
+    #[error("CBOR item of {0} bytes exceeds the {MAX_CBOR_SIZE}-byte limit")]
+    TooLarge(usize),
+    /// A value the profile does not allow.
+    #[error("not allowed in this profile: {0}")]
+    Unsupported(String),
+    /// Mapping to or from a Rust type failed.
+    #[error("CBOR does not match the expected structure: {0}")]
+    Shape(String),
+}
+
+fn head(out: &mut Vec<u8>, major: u8, arg: u64) {
+    let m = major << 5;
+    match arg {
+        0..=23 => out.push(m | arg as u8),
+        24..=0xff => out.extend_from_slice(&[m | 24, arg as u8]),
+        0x100..=0xffff => {
+            out.push(m | 25);
+            out.extend_from_slice(&(arg as u16).to_be_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            out.push(m | 26);
+            out.extend_from_slice(&(arg as u32).to_be_bytes());
+        }
+        _ => {
+            out.push(m | 27);
+            out.extend_from_slice(&arg.to_be_bytes());
+        }
+    }
+}
+
+fn encode_into(v: &Value, out: &mut Vec<u8>) -> Result<(), CborError> {
+    match v {
+        Value::Integer(i) => {
+            let n = i128::from(*i);
+            if n >= 0 {
+                head(out, 0, n as u64);
+            } else {
+                head(out, 1, (-1 - n) as u64);
+            }
+        }
+        Value::Bytes(b) => {
+            head(out, 2, b.len() as u64);
+            out.extend_from_slice(b);
+        }
+        Value::Text(t) => {
+            head(out, 3, t.len() as u64);
+            out.extend_from_slice(t.as_bytes());
+        }
+        Value::Array(items) => {
+            head(out, 4, items.len() as u64);
+            for item in items {
+                encode_into(item, out)?;
+            }
+        }
+        Value::Map(entries) => {
+            let mut encoded: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(entries.len());
+            for (k, val) in entries {
+                encoded.push((encode(k)?, encode(val)?));
+            }
+            encoded.sort_by(|a, b| a.0.cmp(&b.0));
+            if let Some(w) = encoded.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Err(CborError::NotDeterministic(format!(
+                    "duplicate map key {}",
+                    hex(&w[0].0)
+                )));
+            }
+            head(out, 5, encoded.len() as u64);
+            for (k, val) in encoded {
+                out.extend_from_slice(&k);
+                out.extend_from_slice(&val);
+            }
+        }
+        Value::Tag(tag, inner) => {
+            head(out, 6, *tag);
+            encode_into(inner, out)?;
+        }
+        Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
+        Value::Null => out.push(0xf6),
+        Value::Float(_) => return Err(CborError::Unsupported("floating-point numbers".into())),
+        _ => return Err(CborError::Unsupported("this kind of simple value".into())),
+    }
+    Ok(())
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Encodes a value in deterministic form.
+pub fn encode(v: &Value) -> Result<Vec<u8>, CborError> {
+    let mut out = Vec::new();
+    encode_into(v, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes one CBOR item, refusing anything that is not exactly its own
+/// deterministic encoding (non-shortest forms, indefinite lengths, unsorted
+/// or duplicate map keys, floats, trailing bytes).
+pub fn decode(bytes: &[u8]) -> Result<Value, CborError> {
+    if bytes.len() > MAX_CBOR_SIZE {
+        return Err(CborError::TooLarge(bytes.len()));
+    }
+    let mut cursor = std::io::Cursor::new(bytes);
+    let v: Value =
+        ciborium::de::from_reader(&mut cursor).map_err(|e| CborError::Malformed(e.to_string()))?;
+    let used = cursor.position() as usize;
+    if used != bytes.len() {
+        return Err(CborError::TrailingBytes(bytes.len() - used));
+    }
+    let again = encode(&v)?;
+    if again != bytes {
+        let at = again
+            .iter()
+            .zip(bytes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(again.len().min(bytes.len()));
+        return Err(CborError::NotDeterministic(format!(
+            "differs from the deterministic encoding at byte {at}"
+        )));
+    }
+    Ok(v)
+}
+
+/// Serialises a Rust value (through serde) in deterministic form.
+pub fn to_vec<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CborError> {
+    let v = Value::serialized(value).map_err(|e| CborError::Shape(e.to_string()))?;
+    encode(&v)
+}
+
+/// Decodes deterministic CBOR into a Rust value (through serde).
+pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CborError> {
+    decode(bytes)?
+        .deserialized()
+        .map_err(|e| CborError::Shape(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn int(n: i128) -> Value {
+        Value::Integer(n.try_into().unwrap())
+    }
+
+    /// RFC 8949 Appendix A examples that are in deterministic form.
+    #[test]
+    fn rfc8949_appendix_a_round_trips() {
+        let cases: Vec<(Value, &str)> = vec![
+            (int(0), "00"),
+            (int(1), "01"),
+            (int(10), "0a"),
+            (int(23), "17"),
+            (int(24), "1818"),
+            (int(25), "1819"),
+            (int(100), "1864"),
+            (int(1000), "1903e8"),
+            (int(1000000), "1a000f4240"),
+            (int(1000000000000), "1b000000e8d4a51000"),
+            (int(18446744073709551615), "1bffffffffffffffff"),
+            (int(-18446744073709551616), "3bffffffffffffffff"),
+            (int(-1), "20"),
+            (int(-10), "29"),
+            (int(-100), "3863"),
+            (int(-1000), "3903e7"),
+            (Value::Bool(false), "f4"),
+            (Value::Bool(true), "f5"),
+            (Value::Null, "f6"),
+            (Value::Tag(1, Box::new(int(1363896240))), "c11a514b67b0"),
+            (Value::Bytes(vec![]), "40"),
+            (Value::Bytes(vec![1, 2, 3, 4]), "4401020304"),
+            (Value::Text(String::new()), "60"),
+            (Value::Text("a".into()), "6161"),
+            (Value::Text("IETF".into()), "6449455446"),
+            (Value::Text("\"\\".into()), "62225c"),
+            (Value::Text("\u{00fc}".into()), "62c3bc"),
+            (Value::Text("\u{6c34}".into()), "63e6b0b4"),
+            (Value::Array(vec![]), "80"),
+            (Value::Array(vec![int(1), int(2), int(3)]), "83010203"),
+            (
+                Value::Array(vec![
+                    int(1),
+                    Value::Array(vec![int(2), int(3)]),
+                    Value::Array(vec![int(4), int(5)]),
+                ]),
+                "8301820203820405",
+            ),
+            (
+                Value::Array((1..=25).map(int).collect()),
+                "98190102030405060708090a0b0c0d0e0f101112131415161718181819",
+            ),
+            (Value::Map(vec![]), "a0"),
+            (
+                Value::Map(vec![(int(1), int(2)), (int(3), int(4))]),
+                "a201020304",
+            ),
+            (
+                Value::Map(vec![
+                    (Value::Text("a".into()), int(1)),
+                    (Value::Text("b".into()), Value::Array(vec![int(2), int(3)])),
+                ]),
+                "a26161016162820203",
+            ),
+        ];
+        for (v, h) in cases {
+            assert_eq!(hex(&encode(&v).unwrap()), h, "{v:?}");
+            assert_eq!(decode(&unhex(h)).unwrap(), v, "{h}");
+        }
+    }
+
+    /// RFC 8949 §4.2.1's example of key order.
+    #[test]
+    fn map_keys_sort_by_encoded_bytes() {
+        let keys = vec![
+            Value::Bool(false),
+            Value::Array(vec![int(-1)]),
+            Value::Array(vec![int(100)]),
+            Value::Text("aa".into()),
+            Value::Text("z".into()),
+            int(-1),
+            int(100),
+            int(10),
+        ];
+        let m = Value::Map(keys.iter().cloned().map(|k| (k, Value::Null)).collect());
+        let bytes = encode(&m).unwrap();
+        let Value::Map(sorted) = decode(&bytes).unwrap() else {
+            panic!()
+        };
+        let order: Vec<Value> = sorted.into_iter().map(|(k, _)| k).collect();
+        let mut want = keys;
+        want.reverse();
+        assert_eq!(order, want);
+    }
+
+    #[test]
+    fn non_deterministic_input_is_refused_with_a_reason() {
+        for (h, what) in [
+            ("1817", "non-shortest integer"),
+            ("190017", "non-shortest integer"),
+            ("5800", "non-shortest length"),
+            ("9f0102ff", "indefinite array"),
+            ("5f4101ff", "indefinite bytes"),
+            ("a203040102", "unsorted map"),
+            ("a201020103", "duplicate key"),
+            ("f93c00", "half float"),
+            ("fb3ff0000000000000", "double float"),
+            ("f7", "undefined"),
+        ] {
+            let err = decode(&unhex(h)).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    CborError::NotDeterministic(_) | CborError::Unsupported(_)
+                ),
+                "{what} ({h}) gave {err:?}"
+            );
+        }
+        assert_eq!(
+            decode(&unhex("0000")).unwrap_err(),
+            CborError::TrailingBytes(1)
+        );
+        assert!(matches!(
+            decode(&unhex("18")).unwrap_err(),
+            CborError::Malformed(_)
+        ));
+        assert!(matches!(
+            decode(&unhex("62c3")).unwrap_err(),
+            CborError::Malformed(_)
+        ));
+        assert!(matches!(decode(&[]).unwrap_err(), CborError::Malformed(_)));
+        assert!(matches!(
+            decode(&vec![0x40; MAX_CBOR_SIZE + 1]).unwrap_err(),
+            CborError::TooLarge(_)
+        ));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let mut deep = vec![0x81u8; 100_000];
+        deep.push(0x00);
+        assert!(decode(&deep).is_err());
+    }
+
+    #[test]
+    fn serde_structs_come_out_sorted() {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct S {
+            zeta: u8,
+            #[serde(with = "serde_bytes")]
+            alpha: Vec<u8>,
+        }
+        let s = S {
+            zeta: 1,
+            alpha: vec![7],
+        };
+        let b = to_vec(&s).unwrap();
+        // Keys sort by their encoded bytes, length byte first: "zeta" (64 7a…)
+        // comes before "alpha" (65 61…), whatever the struct's field order.
+        assert_eq!(hex(&b), "a2647a6574610165616c7068614107");
+        assert_eq!(from_slice::<S>(&b).unwrap(), s);
+    }
+}

@@ -1,0 +1,212 @@
+//! COSE known answers (COSE WG Examples), the statement profile, and tampering.
+
+use super::*;
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// cose-wg/Examples eddsa-examples/eddsa-sig-01.json ("EdDSA-01: EdDSA - 25519 - sign0"):
+/// the RFC 8032 test-1 key signing "This is the content." with protected
+/// {1: -8, 3: 0} and unprotected {4: '11'}.
+const WG_D: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+const WG_X: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+const WG_MSG: &str = "d28445a201270300a10442313154546869732069732074686520636f6e74656e742e58407142fd2ff96d56db85bee905a76ba1d0b7321a95c8c4d3607c5781932b7afb8711497dfa751bf40b58b3bcc32300b1487f3db34085eef013bf08f4a44d6fef0d";
+
+fn wg_key() -> SigningKey {
+    SigningKey::from_bytes(&unhex(WG_D).try_into().unwrap())
+}
+
+#[test]
+fn cose_wg_eddsa_sig_01_verifies_and_signs_bit_for_bit() {
+    let key = wg_key();
+    assert_eq!(key.verifying_key().as_bytes().to_vec(), unhex(WG_X));
+    let msg = CoseSign1::parse(&unhex(WG_MSG)).unwrap();
+    msg.verify(&key.verifying_key(), None).unwrap();
+    assert_eq!(msg.payload(), Some(&b"This is the content."[..]));
+    let resigned = CoseSign1::sign(
+        msg.protected_bytes().to_vec(),
+        msg.unprotected().to_vec(),
+        b"This is the content.",
+        false,
+        &key,
+    )
+    .unwrap();
+    assert_eq!(resigned.to_bytes().unwrap(), unhex(WG_MSG));
+    // Flip any bit of the protected header, payload or signature: refused.
+    let good = unhex(WG_MSG);
+    for at in [5, 6, 8, 20, 30, 40, 60, good.len() - 1] {
+        let mut b = good.clone();
+        b[at] ^= 0x01;
+        let ok = CoseSign1::parse(&b).and_then(|m| m.verify(&key.verifying_key(), None));
+        assert!(ok.is_err(), "flipped byte {at} still verified");
+    }
+}
+
+fn demo_header() -> StatementHeader {
+    StatementHeader {
+        content_type: "application/vnd.triage-ledger.test+cbor".into(),
+        issuer: "CN=Demo Operator".into(),
+        subject: "TF-0001".into(),
+        issued_at: 1_790_000_000,
+        x5chain: vec![vec![0x30, 0x03, 0x02, 0x01, 0x01]],
+    }
+}
+
+fn payload() -> Vec<u8> {
+    crate::cbor::encode(&Value::Map(vec![(
+        Value::Text("k".into()),
+        Value::Integer(7.into()),
+    )]))
+    .unwrap()
+}
+
+#[test]
+fn statements_round_trip_and_verify_over_the_received_bytes() {
+    let key = wg_key();
+    let st = Statement::sign(demo_header(), &payload(), &key).unwrap();
+    let parsed = Statement::parse(st.bytes()).unwrap();
+    assert_eq!(parsed.header(), &demo_header());
+    assert_eq!(parsed.payload(), payload().as_slice());
+    parsed.verify(&key.verifying_key()).unwrap();
+    let other = SigningKey::from_bytes(&[7; 32]);
+    assert_eq!(
+        parsed.verify(&other.verifying_key()).unwrap_err(),
+        CoseError::BadSignature
+    );
+    // Every single-byte change is refused by parsing or by the signature.
+    let good = st.bytes().to_vec();
+    for at in 0..good.len() {
+        let mut b = good.clone();
+        b[at] ^= 0x20;
+        let r = Statement::parse(&b).and_then(|s| s.verify(&key.verifying_key()));
+        assert!(r.is_err(), "byte {at} flipped still verified");
+    }
+    // Truncation.
+    for cut in 0..good.len() {
+        assert!(Statement::parse(&good[..cut]).is_err());
+    }
+}
+
+#[test]
+fn coset_an_independent_implementation_reads_and_verifies_our_statements() {
+    use coset::TaggedCborSerializable;
+    let key = wg_key();
+    let st = Statement::sign(demo_header(), &payload(), &key).unwrap();
+    let theirs = coset::CoseSign1::from_tagged_slice(st.bytes()).unwrap();
+    assert_eq!(
+        theirs.protected.header.alg,
+        Some(coset::RegisteredLabelWithPrivate::Assigned(
+            coset::iana::Algorithm::EdDSA
+        ))
+    );
+    assert_eq!(theirs.payload.as_deref(), Some(payload().as_slice()));
+    theirs
+        .verify_signature(b"", |sig, data| {
+            let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| ())?;
+            key.verifying_key()
+                .verify_strict(data, &sig)
+                .map_err(|_| ())
+        })
+        .unwrap();
+    // And a message coset builds and signs verifies with ours.
+    let protected = coset::HeaderBuilder::new()
+        .algorithm(coset::iana::Algorithm::EdDSA)
+        .build();
+    let built = coset::CoseSign1Builder::new()
+        .protected(protected)
+        .payload(b"hello".to_vec())
+        .create_signature(b"", |data| key.sign(data).to_bytes().to_vec())
+        .build();
+    let bytes = built.to_tagged_vec().unwrap();
+    CoseSign1::parse(&bytes)
+        .unwrap()
+        .verify(&key.verifying_key(), None)
+        .unwrap();
+}
+
+fn resign_with_protected(map: Vec<(Value, Value)>) -> Vec<u8> {
+    let protected = crate::cbor::encode(&Value::Map(map)).unwrap();
+    CoseSign1::sign(protected, Vec::new(), &payload(), false, &wg_key())
+        .unwrap()
+        .to_bytes()
+        .unwrap()
+}
+
+#[test]
+fn the_profile_refuses_what_it_does_not_define() {
+    let h = demo_header();
+    let good_map = match crate::cbor::decode(&h.encode().unwrap()).unwrap() {
+        Value::Map(m) => m,
+        _ => unreachable!(),
+    };
+    let with = |f: &dyn Fn(&mut HeaderMap)| {
+        let mut m = good_map.clone();
+        f(&mut m);
+        Statement::parse(&resign_with_protected(m))
+    };
+    let alg_es256 = with(&|m| m[0].1 = Value::Integer((-7).into()));
+    assert!(
+        matches!(alg_es256, Err(CoseError::Profile(ref s)) if s.contains("not EdDSA")),
+        "{alg_es256:?}"
+    );
+    let extra = with(&|m| m.push((Value::Integer(4.into()), Value::Bytes(vec![1]))));
+    assert!(
+        matches!(extra, Err(CoseError::Profile(ref s)) if s.contains("unexpected protected header label"))
+    );
+    let no_chain = with(&|m| m.retain(|(k, _)| k != &Value::Integer(33.into())));
+    assert!(matches!(no_chain, Err(CoseError::Profile(ref s)) if s.contains("x5chain")));
+    let no_ct = with(&|m| m.retain(|(k, _)| k != &Value::Integer(3.into())));
+    assert!(matches!(no_ct, Err(CoseError::Profile(_))));
+    let neg_iat = with(&|m| {
+        if let Value::Map(c) = &mut m[2].1 {
+            c[2].1 = Value::Integer((-5).into());
+        }
+    });
+    assert!(matches!(neg_iat, Err(CoseError::Profile(ref s)) if s.contains("iat")));
+
+    // Non-empty unprotected header, detached payload, non-deterministic payload.
+    let key = wg_key();
+    let mut msg =
+        CoseSign1::sign(h.encode().unwrap(), Vec::new(), &payload(), false, &key).unwrap();
+    msg.set_unprotected(vec![(Value::Integer(4.into()), Value::Bytes(vec![1]))]);
+    assert!(matches!(
+        Statement::parse(&msg.to_bytes().unwrap()),
+        Err(CoseError::Profile(_))
+    ));
+    let detached =
+        CoseSign1::sign(h.encode().unwrap(), Vec::new(), &payload(), true, &key).unwrap();
+    assert!(matches!(
+        Statement::parse(&detached.to_bytes().unwrap()),
+        Err(CoseError::Profile(_))
+    ));
+    let loose =
+        CoseSign1::sign(h.encode().unwrap(), Vec::new(), &unhex("1817"), false, &key).unwrap();
+    assert!(
+        matches!(Statement::parse(&loose.to_bytes().unwrap()), Err(CoseError::Profile(ref s)) if s.contains("payload"))
+    );
+    // A protected header whose map is not deterministic (keys out of order).
+    let unsorted = unhex("a403781d6170706c69636174696f6e2f766e642e782b63626f720127");
+    let m = CoseSign1::sign(unsorted, Vec::new(), &payload(), false, &key).unwrap();
+    assert!(matches!(
+        Statement::parse(&m.to_bytes().unwrap()),
+        Err(CoseError::Cbor(_))
+    ));
+    // Untagged, wrong arity.
+    assert!(matches!(
+        CoseSign1::parse(&unhex("8440a0f640")),
+        Err(CoseError::Structure(_))
+    ));
+    assert!(matches!(
+        CoseSign1::parse(&unhex("d28340a0f6")),
+        Err(CoseError::Structure(_))
+    ));
+    // Oversized.
+    assert!(matches!(
+        Statement::parse(&vec![0u8; MAX_STATEMENT_SIZE + 1]),
+        Err(CoseError::TooLarge(_))
+    ));
+}
