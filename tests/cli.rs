@@ -442,6 +442,7 @@ fn usage_errors_exit_2() {
         vec!["log", "prove", s(&env.ledger)],
         vec!["log", "prove", s(&env.ledger), "--index", "0"],
         vec!["log", "prove", s(&env.ledger), "--from", "1"],
+        vec!["log", "get", s(&env.ledger), "--index", "999"],
         vec!["log", "checkpoint", "/nonexistent/ledger"],
         vec!["init", s(&env.ledger), "--origin", "has space"],
         vec!["frobnicate"],

@@ -3,10 +3,14 @@
 //!
 //! The entries are the data and the checkpoint is the signed commitment; tiles
 //! are derived. So the audit recomputes everything from the entries in one
-//! streaming pass (memory O(log n)) and then decides whom to blame: if the
-//! entries hash to the signed root, every tile that differs is corrupt;
-//! otherwise the first entry whose hash differs from the committed leaf hash
-//! is named.
+//! streaming pass (memory O(log n)), notes every disagreement by kind, and
+//! then decides whom to blame:
+//! - if the entries hash to the signed root, the entries are right and the
+//!   first tile (then old partial tile, then index record) that differs is
+//!   named;
+//! - otherwise an entry was changed: the first entry whose hash differs from
+//!   the committed leaf hash is named, or, if the level-0 tile was changed
+//!   along with it, the bundle under the lowest upper-level hash that differs.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -14,10 +18,11 @@ use std::path::{Path, PathBuf};
 
 use super::interior::InteriorChecker;
 use super::tiles::{
-    parse_bundle, parse_hash_tile, tile_bytes, tile_width, RightEdge, TileKind, TILE_WIDTH,
+    parse_bundle, parse_hash_tile, tile_bytes, tile_width, RightEdge, TileKind, TILE_HEIGHT,
+    TILE_WIDTH,
 };
 use super::{read_checkpoint, read_vkey, Layout, StoreError};
-use crate::merkle::{leaf_hash, Hash};
+use crate::merkle::{leaf_hash, Hash, HASH_SIZE};
 
 /// What a clean audit covered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +35,8 @@ pub struct AuditReport {
     pub bundles: u64,
     /// Hash tiles compared (full and current partial).
     pub tiles: u64,
-    /// Older partial tiles and bundles compared with their full versions.
+    /// Partial tiles and bundles of earlier checkpoints compared with the
+    /// committed tiles they must be prefixes of.
     pub old_partials: u64,
     /// Tile interiors checked in the private index (`index/interior-<L>`).
     pub index_records: u64,
@@ -41,10 +47,25 @@ struct Finding {
     reason: String,
 }
 
+/// The first disagreement of each kind.
 #[derive(Default)]
 struct Findings {
-    first_tile: Option<Finding>,
-    first_entry: Option<Finding>,
+    /// An entry whose leaf hash differs from the level-0 tile.
+    entry: Option<Finding>,
+    /// A level-0 tile differing from the entries' leaf hashes.
+    leaf_tile: Option<Finding>,
+    /// The lowest upper-level tile hash that differs, with the first entry it covers.
+    upper_tile: Option<(u8, Finding, u64)>,
+    /// An older partial tile or bundle that is not a prefix of its tile.
+    partial: Option<Finding>,
+    /// An interior index record that differs.
+    index: Option<Finding>,
+}
+
+fn note(slot: &mut Option<Finding>, path: PathBuf, reason: String) {
+    if slot.is_none() {
+        *slot = Some(Finding { path, reason });
+    }
 }
 
 fn read_committed(path: &Path) -> Result<Vec<u8>, StoreError> {
@@ -58,8 +79,8 @@ fn read_committed(path: &Path) -> Result<Vec<u8>, StoreError> {
 
 /// Compares the partial versions `<tile>.p/<W>` of a tile with the prefix of
 /// its committed content. `prefix_len(W)` gives the length of that prefix, or
-/// `None` for a width past the checkpoint (left by a crashed writer, not
-/// committed, and so not the audit's business). Returns how many were checked.
+/// `None` for a width past the checkpoint (left by a crashed writer, never
+/// committed, so not the audit's business). Returns how many were checked.
 fn check_partials(
     full: &Path,
     current: &[u8],
@@ -77,21 +98,22 @@ fn check_partials(
     let mut checked = 0;
     for entry in rd {
         let entry = entry.map_err(|e| StoreError::io(&dir, e))?;
-        let Some(len) = entry
+        let width = entry
             .file_name()
             .to_str()
             .and_then(|s| s.parse::<u64>().ok())
-            .and_then(&prefix_len)
-        else {
+            .filter(|w| (1..TILE_WIDTH).contains(w));
+        let Some(len) = width.and_then(&prefix_len) else {
             continue;
         };
         let path = entry.path();
         let data = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
-        if data != current[..len] && f.first_tile.is_none() {
-            f.first_tile = Some(Finding {
+        if data != current[..len] {
+            note(
+                &mut f.partial,
                 path,
-                reason: "this partial tile is not a prefix of the committed tile".to_string(),
-            });
+                "this partial tile is not a prefix of the committed tile".into(),
+            );
         }
         checked += 1;
     }
@@ -99,7 +121,7 @@ fn check_partials(
 }
 
 fn hash_prefix(current_len: usize) -> impl Fn(u64) -> Option<usize> {
-    move |w| (w >= 1 && (w as usize) * 32 <= current_len).then_some(w as usize * 32)
+    move |w| (w as usize * HASH_SIZE <= current_len).then_some(w as usize * HASH_SIZE)
 }
 
 /// Audits the ledger at `root`. `Err(StoreError::Corrupt)` names the first
@@ -121,14 +143,14 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
     let mut edge = RightEdge::new();
     let index = InteriorChecker::open(&layout);
 
-    let bundles = size.div_ceil(TILE_WIDTH);
-    for n in 0..bundles {
+    for n in 0..size.div_ceil(TILE_WIDTH) {
         let width = tile_width(size, n);
         let bundle_path = layout.tile(TileKind::Entries, n, width);
         let data = read_committed(&bundle_path)?;
         let entries = parse_bundle(&data, width, &bundle_path)?;
         report.bundles += 1;
         let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
+
         // Partial versions of this bundle must be prefixes of it.
         let offsets: Vec<usize> = entries
             .iter()
@@ -138,11 +160,7 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
             })
             .collect();
         let full_bundle = layout.tile(TileKind::Entries, n, TILE_WIDTH);
-        let bundle_prefix = |w: u64| {
-            (w >= 1)
-                .then(|| offsets.get(w as usize - 1).copied())
-                .flatten()
-        };
+        let bundle_prefix = |w: u64| offsets.get(w as usize - 1).copied();
         report.old_partials += check_partials(&full_bundle, &data, bundle_prefix, &mut findings)?;
 
         // The stored level-0 tile must hold exactly these leaf hashes.
@@ -151,23 +169,15 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
         let stored = parse_hash_tile(&stored, width, &tile_path)?;
         if let Some(k) = (0..leaves.len()).find(|&k| leaves[k] != stored[k]) {
             let index = n * TILE_WIDTH + k as u64;
-            if findings.first_entry.is_none() {
-                findings.first_entry = Some(Finding {
-                    path: bundle_path.clone(),
-                    reason: format!(
-                        "entry {index} does not hash to the leaf hash the log committed to in {}",
-                        tile_path.display()
-                    ),
-                });
-            }
-            if findings.first_tile.is_none() {
-                findings.first_tile = Some(Finding {
-                    path: tile_path.clone(),
-                    reason: format!("hash {k} differs from the leaf hash of entry {index}"),
-                });
-            }
+            let reason = format!(
+                "entry {index} does not hash to the leaf hash the log committed to in {}",
+                tile_path.display()
+            );
+            note(&mut findings.entry, bundle_path.clone(), reason);
+            let reason = format!("hash {k} differs from the leaf hash of entry {index}");
+            note(&mut findings.leaf_tile, tile_path.clone(), reason);
         }
-        report.tiles += u64::from(width == TILE_WIDTH);
+        report.tiles += 1;
         let bytes = tile_bytes(&leaves);
         let full_tile = layout.tile(TileKind::Hashes(0), n, TILE_WIDTH);
         report.old_partials +=
@@ -175,19 +185,16 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
 
         let mut on_full =
             |level: u8, tn: u64, hashes: &[Hash], interior: &[Hash]| -> Result<(), StoreError> {
-                if let Some((path, reason)) = index.check(level, tn, interior)? {
-                    if findings.first_tile.is_none() {
-                        findings.first_tile = Some(Finding { path, reason });
-                    }
-                } else {
-                    report.index_records += 1;
+                match index.check(level, tn, interior)? {
+                    Some((path, reason)) => note(&mut findings.index, path, reason),
+                    None => report.index_records += 1,
                 }
                 if level == 0 {
                     return Ok(()); // compared above, against the entries directly
                 }
                 let path = layout.tile(TileKind::Hashes(level), tn, TILE_WIDTH);
                 let bytes = tile_bytes(hashes);
-                compare_tile(&path, &bytes, &mut findings)?;
+                compare_tile(level, tn, &path, &bytes, &mut findings)?;
                 report.tiles += 1;
                 report.old_partials +=
                     check_partials(&path, &bytes, hash_prefix(bytes.len()), &mut findings)?;
@@ -197,54 +204,76 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
             edge.push(leaf, &mut on_full)?;
         }
     }
-    // The partial tiles the checkpoint names, above level 0 (level 0 was compared above).
+    // The partial tiles the checkpoint names above level 0.
     for (level, hashes) in edge.levels().iter().enumerate().skip(1) {
         if hashes.is_empty() {
             continue;
         }
-        let count = RightEdge::count_at(size, level as u8);
-        let path = layout.tile(
-            TileKind::Hashes(level as u8),
-            count / TILE_WIDTH,
-            hashes.len() as u64,
-        );
+        let level = level as u8;
+        let n = RightEdge::count_at(size, level) / TILE_WIDTH;
+        let path = layout.tile(TileKind::Hashes(level), n, hashes.len() as u64);
         let bytes = tile_bytes(hashes);
-        compare_tile(&path, &bytes, &mut findings)?;
+        compare_tile(level, n, &path, &bytes, &mut findings)?;
         report.tiles += 1;
-        let full = layout.tile(
-            TileKind::Hashes(level as u8),
-            count / TILE_WIDTH,
-            TILE_WIDTH,
-        );
+        let full = layout.tile(TileKind::Hashes(level), n, TILE_WIDTH);
         report.old_partials +=
             check_partials(&full, &bytes, hash_prefix(bytes.len()), &mut findings)?;
-    }
-    if size % TILE_WIDTH != 0 {
-        report.tiles += 1;
     }
 
     let computed = edge.root();
     if computed == *cp.root().hash() {
-        if let Some(f) = findings.first_tile {
-            return Err(StoreError::corrupt(&f.path, f.reason));
-        }
-        return Ok(report);
+        let Findings {
+            leaf_tile,
+            upper_tile,
+            partial,
+            index,
+            ..
+        } = findings;
+        return match leaf_tile
+            .or(upper_tile.map(|(_, f, _)| f))
+            .or(partial)
+            .or(index)
+        {
+            Some(f) => Err(StoreError::corrupt(&f.path, f.reason)),
+            None => Ok(report),
+        };
     }
-    let f = findings
-        .first_entry
-        .or(findings.first_tile)
-        .unwrap_or(Finding {
-            path: layout.checkpoint(),
-            reason: format!(
-                "the entries hash to root {} but the checkpoint commits to {} for size {size}",
-                computed,
-                cp.root().hash()
+    if let Some(f) = findings.entry {
+        return Err(StoreError::corrupt(&f.path, f.reason));
+    }
+    if let Some((level, tile, first_entry)) = findings.upper_tile {
+        let bundle = layout.tile(
+            TileKind::Entries,
+            first_entry / TILE_WIDTH,
+            tile_width(size, first_entry / TILE_WIDTH),
+        );
+        return Err(StoreError::corrupt(
+            &bundle,
+            format!(
+                "the entries from {first_entry} on do not hash to what the log committed to at tree level {} ({}); \
+                 their level-0 tile was changed with them",
+                level as u32 * TILE_HEIGHT,
+                tile.path.display()
             ),
-        });
-    Err(StoreError::corrupt(&f.path, f.reason))
+        ));
+    }
+    Err(StoreError::corrupt(
+        &layout.checkpoint(),
+        format!(
+            "the entries hash to root {computed} but the checkpoint commits to {} for size {size}",
+            cp.root().hash()
+        ),
+    ))
 }
 
-fn compare_tile(path: &Path, expected: &[u8], f: &mut Findings) -> Result<(), StoreError> {
+/// Compares a stored upper-level tile with the one recomputed from the entries.
+fn compare_tile(
+    level: u8,
+    n: u64,
+    path: &Path,
+    expected: &[u8],
+    f: &mut Findings,
+) -> Result<(), StoreError> {
     let stored = read_committed(path)?;
     if stored.len() != expected.len() {
         return Err(StoreError::corrupt(
@@ -252,14 +281,20 @@ fn compare_tile(path: &Path, expected: &[u8], f: &mut Findings) -> Result<(), St
             format!("is {} bytes, expected {}", stored.len(), expected.len()),
         ));
     }
-    if stored != expected && f.first_tile.is_none() {
-        let k = (0..expected.len() / 32)
-            .find(|&k| stored[k * 32..k * 32 + 32] != expected[k * 32..k * 32 + 32])
-            .unwrap_or(0);
-        f.first_tile = Some(Finding {
-            path: path.to_path_buf(),
-            reason: format!("hash {k} differs from the hash recomputed from the entries"),
-        });
+    if stored == expected || f.upper_tile.as_ref().is_some_and(|(l, _, _)| *l <= level) {
+        return Ok(());
     }
+    let k = (0..expected.len() / HASH_SIZE)
+        .find(|&k| {
+            stored[k * HASH_SIZE..(k + 1) * HASH_SIZE]
+                != expected[k * HASH_SIZE..(k + 1) * HASH_SIZE]
+        })
+        .unwrap_or(0) as u64;
+    let first_entry = (n * TILE_WIDTH + k) << (level as u32 * TILE_HEIGHT);
+    let finding = Finding {
+        path: path.to_path_buf(),
+        reason: format!("hash {k} differs from the hash recomputed from the entries"),
+    };
+    f.upper_tile = Some((level, finding, first_entry));
     Ok(())
 }

@@ -186,11 +186,17 @@ impl ParallelWriter {
         }
         let (flush_tx, flush_rx) = mpsc::sync_channel::<()>(1);
         let sync_root = sync_root.to_path_buf();
-        // Early flushes are an optimisation: their errors are ignored here
-        // because the commit's own sync reports any that persist.
+        let flush_error = Arc::clone(&error);
+        // syncfs(2) reports a write-back error only once per open file, so an
+        // error seen here must reach `finish` (the commit's own sync, on
+        // another descriptor, would not see it again).
         let flusher = std::thread::spawn(move || {
             while flush_rx.recv().is_ok() {
-                let _ = sync_filesystem(&sync_root);
+                if let Err(e) = sync_filesystem(&sync_root) {
+                    if let Ok(mut slot) = flush_error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                }
             }
         });
         Ok(ParallelWriter {

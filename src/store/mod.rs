@@ -92,6 +92,22 @@ pub enum StoreError {
         /// The error.
         source: NoteError,
     },
+    /// An index past the end of the log.
+    #[error("entry {index} is not in the log (tree size {size})")]
+    NotInLog {
+        /// Requested index.
+        index: u64,
+        /// Tree size of the checkpoint.
+        size: u64,
+    },
+    /// A consistency proof was asked from a size past the end of the log.
+    #[error("size {old} is larger than the log's tree size {size}")]
+    OldSizeTooLarge {
+        /// Requested old size.
+        old: u64,
+        /// Tree size of the checkpoint.
+        size: u64,
+    },
     /// A proof could not be made.
     #[error(transparent)]
     Merkle(#[from] MerkleError),
@@ -220,6 +236,12 @@ impl Ledger {
     /// tiles alone.
     pub fn prove_inclusion(&self, index: u64) -> Result<InclusionProof, StoreError> {
         let root = self.checkpoint.root();
+        if index >= root.size() {
+            return Err(StoreError::NotInLog {
+                index,
+                size: root.size(),
+            });
+        }
         let fast = &self.source;
         let leaf = fast.subtree(0, index);
         let proof = inclusion_proof(fast, index, root.size())?;
@@ -244,6 +266,12 @@ impl Ledger {
     /// checkpoint, checked against the signed root like inclusion proofs.
     pub fn prove_consistency(&self, old: u64) -> Result<ConsistencyProof, StoreError> {
         let root = self.checkpoint.root();
+        if old > root.size() {
+            return Err(StoreError::OldSizeTooLarge {
+                old,
+                size: root.size(),
+            });
+        }
         let fast = &self.source;
         let proof = consistency_proof(fast, old, root.size())?;
         if old == 0 || old == root.size() {
@@ -268,18 +296,31 @@ impl Ledger {
         Ok(proof)
     }
 
-    /// Reads entry `index` from its bundle.
+    /// Reads entry `index` from its bundle and checks it: its leaf hash must
+    /// be the one the signed root commits to at that index.
     pub fn read_entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
         let size = self.checkpoint.root().size();
         if index >= size {
-            return Err(MerkleError::IndexOutOfRange { index, size }.into());
+            return Err(StoreError::NotInLog { index, size });
         }
         let n = index / TILE_WIDTH;
         let width = tiles::tile_width(size, n);
         let path = self.layout.tile(TileKind::Entries, n, width);
         let data = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
         let entries = tiles::parse_bundle(&data, width, &path)?;
-        Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
+        let entry = entries[(index % TILE_WIDTH) as usize].to_vec();
+        let proof = self.prove_inclusion(index)?;
+        proof
+            .verify(&crate::merkle::leaf_hash(&entry), self.checkpoint.root())
+            .map_err(|_| {
+                StoreError::corrupt(
+                    &path,
+                    format!(
+                        "entry {index} is not the entry the checkpoint commits to; run `log audit`"
+                    ),
+                )
+            })?;
+        Ok(entry)
     }
 }
 

@@ -285,3 +285,114 @@ fn the_interior_index_is_derived_checked_and_never_trusted_blindly() {
     drop(Writer::open(&root).unwrap());
     assert_eq!(std::fs::metadata(&index0).unwrap().len(), full_len);
 }
+
+#[test]
+fn reopening_keeps_the_partial_tiles_of_earlier_checkpoints() {
+    let (_d, root) = new_ledger();
+    let layout = Layout::new(&root);
+    for (from, to) in [(0u64, 10u64), (10, 20)] {
+        let mut w = Writer::open(&root).unwrap();
+        for i in from..to {
+            w.append(&entry(i)).unwrap();
+        }
+        w.commit().unwrap();
+    }
+    drop(Writer::open(&root).unwrap());
+    for w in [10, 20] {
+        assert!(
+            layout.tile(TileKind::Hashes(0), 0, w).exists(),
+            "tile/0/000.p/{w}"
+        );
+        assert!(
+            layout.tile(TileKind::Entries, 0, w).exists(),
+            "entries/000.p/{w}"
+        );
+    }
+    // A stale wider partial (a crashed writer's) is removed.
+    std::fs::copy(
+        layout.tile(TileKind::Hashes(0), 0, 20),
+        layout.tile(TileKind::Hashes(0), 0, 30),
+    )
+    .unwrap();
+    drop(Writer::open(&root).unwrap());
+    assert!(!layout.tile(TileKind::Hashes(0), 0, 30).exists());
+    assert!(layout.tile(TileKind::Hashes(0), 0, 10).exists());
+}
+
+#[test]
+fn cleanup_finds_uncommitted_tiles_past_a_gap() {
+    let (_d, root) = filled(300);
+    let layout = Layout::new(&root);
+    // As if threads wrote tiles 3 and 5 but not 2 and 4 before a crash.
+    for n in [3u64, 5] {
+        std::fs::write(layout.tile(TileKind::Hashes(0), n, 256), [0u8; 8192]).unwrap();
+        std::fs::write(layout.tile(TileKind::Entries, n, 256), [0u8; 2]).unwrap();
+    }
+    drop(Writer::open(&root).unwrap());
+    for n in [3u64, 5] {
+        assert!(!layout.tile(TileKind::Hashes(0), n, 256).exists());
+        assert!(!layout.tile(TileKind::Entries, n, 256).exists());
+    }
+}
+
+#[test]
+fn a_failed_writer_refuses_to_commit() {
+    let (_d, root) = new_ledger();
+    let mut w = Writer::open(&root).unwrap();
+    w.append(b"fine").unwrap();
+    // Make the next full bundle unwritable: a directory where a file must go.
+    let layout = Layout::new(&root);
+    std::fs::create_dir_all(layout.tile(TileKind::Entries, 0, 256)).unwrap();
+    std::fs::write(layout.tile(TileKind::Entries, 0, 256).join("x"), b"x").unwrap();
+    let mut failed = false;
+    for i in 1..2000u64 {
+        if w.append(&entry(i)).is_err() {
+            failed = true;
+            break;
+        }
+    }
+    let commit = w.commit();
+    assert!(
+        failed || commit.is_err(),
+        "the blocked tile write went unnoticed"
+    );
+    assert!(w.commit().is_err(), "a failed writer must stay failed");
+    drop(w);
+    std::fs::remove_dir_all(layout.tile(TileKind::Entries, 0, 256)).unwrap();
+    assert_eq!(Ledger::open(&root).unwrap().checkpoint().root().size(), 0);
+    audit(&root).unwrap();
+}
+
+#[test]
+fn audit_blames_entries_changed_together_with_their_leaf_tile() {
+    let (_d, root) = filled(300);
+    let layout = Layout::new(&root);
+    // Replace entry 7 and its leaf hash consistently: only the tree above disagrees.
+    let bundle = layout.tile(TileKind::Entries, 0, 256);
+    let data = std::fs::read(&bundle).unwrap();
+    let mut entries: Vec<Vec<u8>> = tiles::parse_bundle(&data, 256, &bundle)
+        .unwrap()
+        .iter()
+        .map(|e| e.to_vec())
+        .collect();
+    entries[7] = b"forged statement!".to_vec();
+    let mut out = Vec::new();
+    for e in &entries {
+        out.extend_from_slice(&(e.len() as u16).to_be_bytes());
+        out.extend_from_slice(e);
+    }
+    std::fs::write(&bundle, out).unwrap();
+    let tile = layout.tile(TileKind::Hashes(0), 0, 256);
+    let mut t = std::fs::read(&tile).unwrap();
+    t[7 * 32..8 * 32].copy_from_slice(leaf_hash(b"forged statement!").as_bytes());
+    std::fs::write(&tile, t).unwrap();
+    let err = audit(&root).err().unwrap().to_string();
+    assert!(
+        err.contains("tile/entries/000") && err.contains("level-0 tile was changed"),
+        "{err}"
+    );
+    // Reading the entry refuses it too.
+    let l = Ledger::open(&root).unwrap();
+    assert!(l.read_entry(7).is_err());
+    assert!(l.read_entry(300).is_err());
+}

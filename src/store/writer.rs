@@ -18,6 +18,9 @@ use super::interior::InteriorWriter;
 
 /// Threads that write full tiles during large appends.
 const WRITER_THREADS: usize = 6;
+/// Empty tile indexes in a row after which cleanup stops looking. Far more
+/// than the jobs that can be in flight (queue plus threads, per tile kind).
+const CLEANUP_LOOKAHEAD: u64 = 256;
 use super::tiles::{
     parse_bundle, parse_hash_tile, tile_bytes, RightEdge, TileKind, MAX_ENTRY_SIZE, TILE_WIDTH,
 };
@@ -65,7 +68,6 @@ pub fn init(root: &Path, origin: &str) -> Result<VerifierKey, StoreError> {
 /// The one writer of a ledger. Holds the OS lock until dropped.
 pub struct Writer {
     layout: Layout,
-    _lock: File,
     key: SignerKey,
     files: AtomicWriter,
     /// The interior index, appended to as tiles fill.
@@ -80,6 +82,22 @@ pub struct Writer {
     /// The incomplete entry bundle.
     bundle: Vec<u8>,
     warnings: Vec<String>,
+    /// Set when an append or commit failed: the in-memory state may no longer
+    /// match the files, so the writer refuses further work.
+    failed: bool,
+    /// Declared last so that it is released last, after `Drop` has joined the
+    /// background threads (no write may land once another writer can start).
+    _lock: File,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Join the tile writers and hand buffered index records to the kernel
+        // while the lock is still held; errors no longer matter (nothing
+        // uncommitted is kept, the next writer cleans up past the checkpoint).
+        drop(self.background.take());
+        let _ = self.index.flush();
+    }
 }
 
 impl Writer {
@@ -146,6 +164,7 @@ impl Writer {
             committed_counts: Vec::new(),
             bundle: Vec::new(),
             warnings,
+            failed: false,
         };
         w.load_edge()?;
         w.remove_uncommitted()?;
@@ -207,7 +226,13 @@ impl Writer {
     }
 
     /// Deletes tiles and bundles past the committed size (left by a writer
-    /// that crashed before its checkpoint).
+    /// that crashed before its checkpoint). Partial tiles of earlier commits
+    /// stay: clients holding older checkpoints still fetch them.
+    ///
+    /// Full tiles are written by several threads taking jobs in order from
+    /// one queue, so after a crash the written ones past the checkpoint form a
+    /// run with holes only among the last few in flight; scanning on until
+    /// [`CLEANUP_LOOKAHEAD`] indexes in a row hold nothing finds them all.
     fn remove_uncommitted(&self) -> Result<(), StoreError> {
         let size = self.edge.size();
         let mut kinds = vec![TileKind::Entries];
@@ -217,42 +242,71 @@ impl Writer {
                 TileKind::Entries => size,
                 TileKind::Hashes(l) => RightEdge::count_at(size, l),
             };
-            let mut n = count / TILE_WIDTH;
+            let first = count / TILE_WIDTH;
             let keep_width = count % TILE_WIDTH;
-            loop {
+            let mut n = first;
+            let mut empty_run = 0;
+            while empty_run < CLEANUP_LOOKAHEAD {
                 let full = self.layout.tile(kind, n, TILE_WIDTH);
                 let mut partial_dir = full.clone().into_os_string();
                 partial_dir.push(".p");
                 let partial_dir = std::path::PathBuf::from(partial_dir);
-                let full_exists = full.exists();
-                let partial_exists = partial_dir.exists();
-                if !full_exists && !partial_exists {
-                    break;
-                }
-                if full_exists {
+                let mut found = false;
+                if full.exists() {
                     fs::remove_file(&full).map_err(|e| StoreError::io(&full, e))?;
+                    found = true;
                 }
-                if partial_exists {
+                if partial_dir.exists() {
+                    found = true;
                     let rd =
                         fs::read_dir(&partial_dir).map_err(|e| StoreError::io(&partial_dir, e))?;
                     for entry in rd {
                         let entry = entry.map_err(|e| StoreError::io(&partial_dir, e))?;
-                        let keep = n == count / TILE_WIDTH
-                            && entry.file_name().to_str() == Some(&keep_width.to_string());
-                        if !keep {
+                        let width = entry
+                            .file_name()
+                            .to_str()
+                            .and_then(|w| w.parse::<u64>().ok());
+                        let committed = n == first && width.is_some_and(|w| w <= keep_width);
+                        if !committed {
                             let p = entry.path();
                             fs::remove_file(&p).map_err(|e| StoreError::io(&p, e))?;
                         }
                     }
                 }
+                empty_run = if found { 0 } else { empty_run + 1 };
                 n += 1;
             }
         }
         Ok(())
     }
 
-    /// Appends one entry (not yet committed). Returns its index.
+    fn check_usable(&self) -> Result<(), StoreError> {
+        if self.failed {
+            return Err(StoreError::NotALedger {
+                path: self.layout.root().to_path_buf(),
+                reason: "this writer failed earlier and holds no consistent state; open the ledger again".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Appends one entry (not yet committed). Returns its index. An entry
+    /// that is too large is refused without harm; any other error leaves the
+    /// writer unusable (open the ledger again: nothing uncommitted is kept).
     pub fn append(&mut self, entry: &[u8]) -> Result<u64, StoreError> {
+        self.check_usable()?;
+        if entry.len() > MAX_ENTRY_SIZE {
+            return Err(StoreError::EntryTooLarge {
+                what: format!("entry {}", self.size()),
+                len: entry.len(),
+            });
+        }
+        let r = self.append_inner(entry);
+        self.failed |= r.is_err();
+        r
+    }
+
+    fn append_inner(&mut self, entry: &[u8]) -> Result<u64, StoreError> {
         if entry.len() > MAX_ENTRY_SIZE {
             return Err(StoreError::EntryTooLarge {
                 what: format!("entry {}", self.size()),
@@ -303,9 +357,18 @@ impl Writer {
     /// and syncs the new checkpoint. Returns it (the existing one if nothing
     /// was appended).
     pub fn commit(&mut self) -> Result<&SignedCheckpoint, StoreError> {
+        self.check_usable()?;
+        if let Err(e) = self.commit_inner() {
+            self.failed = true;
+            return Err(e);
+        }
+        Ok(&self.committed)
+    }
+
+    fn commit_inner(&mut self) -> Result<(), StoreError> {
         let size = self.size();
         if size == self.committed.root().size() {
-            return Ok(&self.committed);
+            return Ok(());
         }
         if let Some(bg) = self.background.take() {
             bg.finish()?;
@@ -342,6 +405,6 @@ impl Writer {
             .write(&self.layout.checkpoint(), &cp.to_bytes(), true)?;
         self.committed = cp;
         self.committed_counts = self.level_counts();
-        Ok(&self.committed)
+        Ok(())
     }
 }
