@@ -29,6 +29,7 @@
 
 pub mod cbor;
 pub mod cose;
+pub mod identity;
 pub mod merkle;
 pub mod note;
 pub mod store;

@@ -1,0 +1,475 @@
+//! X.509 certificates: issuing the scheme root and role certificates (rcgen,
+//! signing with ed25519-dalek), reading them (x509-parser), and validating a
+//! chain to the root at a given time for a given role.
+
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, IsCa, Issuer,
+    KeyIdMethod, KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm, PKCS_ED25519,
+};
+use sha2::{Digest, Sha256};
+use x509_parser::prelude::*;
+
+use super::{IdentityError, Role};
+
+/// OID of Ed25519 (RFC 8410).
+const OID_ED25519: &str = "1.3.101.112";
+
+/// A validity period in POSIX seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Validity {
+    /// First second of validity.
+    pub not_before: i64,
+    /// Last second of validity.
+    pub not_after: i64,
+}
+
+/// A parsed certificate of the scheme's profile (Ed25519 keys and signatures).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Certificate {
+    der: Vec<u8>,
+    subject: String,
+    issuer: String,
+    subject_raw: Vec<u8>,
+    issuer_raw: Vec<u8>,
+    key: VerifyingKey,
+    validity: Validity,
+    is_ca: bool,
+    can_sign_certs: bool,
+    can_sign_data: bool,
+    roles: Vec<Role>,
+    tbs: Vec<u8>,
+    signature: Vec<u8>,
+    serial: String,
+}
+
+fn bad(subject: &str, reason: impl Into<String>) -> IdentityError {
+    IdentityError::BadCertificate {
+        subject: subject.to_string(),
+        reason: reason.into(),
+    }
+}
+
+impl Certificate {
+    /// Parses DER, checking the profile: Ed25519 key and signature algorithm,
+    /// no trailing bytes.
+    pub fn from_der(der: &[u8]) -> Result<Self, IdentityError> {
+        let (rest, x) = X509Certificate::from_der(der)
+            .map_err(|e| bad("?", format!("not a DER X.509 certificate: {e}")))?;
+        if !rest.is_empty() {
+            return Err(bad(
+                "?",
+                format!("{} bytes after the certificate", rest.len()),
+            ));
+        }
+        let subject = x.subject().to_string();
+        if x.signature_algorithm.algorithm.to_id_string() != OID_ED25519 {
+            return Err(bad(&subject, "signature algorithm is not Ed25519"));
+        }
+        let spki = x.public_key();
+        if spki.algorithm.algorithm.to_id_string() != OID_ED25519 {
+            return Err(bad(&subject, "public key is not Ed25519"));
+        }
+        let key_bytes: [u8; 32] = spki
+            .subject_public_key
+            .data
+            .as_ref()
+            .try_into()
+            .map_err(|_| bad(&subject, "an Ed25519 public key is 32 bytes"))?;
+        let key = VerifyingKey::from_bytes(&key_bytes)
+            .map_err(|_| bad(&subject, "invalid Ed25519 public key"))?;
+        let mut is_ca = false;
+        let mut ku: Option<(bool, bool)> = None;
+        let mut roles = Vec::new();
+        for ext in x.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::BasicConstraints(bc) => is_ca = bc.ca,
+                ParsedExtension::KeyUsage(k) => {
+                    ku = Some((k.key_cert_sign(), k.digital_signature()))
+                }
+                ParsedExtension::ExtendedKeyUsage(eku) => {
+                    for oid in &eku.other {
+                        if let Some(r) = Role::ALL
+                            .into_iter()
+                            .find(|r| r.oid_der() == oid.as_bytes())
+                        {
+                            roles.push(r);
+                        }
+                    }
+                }
+                ParsedExtension::UnsupportedExtension { .. } if ext.critical => {
+                    return Err(bad(
+                        &subject,
+                        format!("unsupported critical extension {}", ext.oid),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let (can_sign_certs, can_sign_data) = ku.unwrap_or((false, false));
+        let validity = Validity {
+            not_before: x.validity().not_before.timestamp(),
+            not_after: x.validity().not_after.timestamp(),
+        };
+        Ok(Certificate {
+            der: der.to_vec(),
+            issuer: x.issuer().to_string(),
+            subject_raw: x.subject().as_raw().to_vec(),
+            issuer_raw: x.issuer().as_raw().to_vec(),
+            subject,
+            key,
+            validity,
+            is_ca,
+            can_sign_certs,
+            can_sign_data,
+            roles,
+            tbs: x.tbs_certificate.as_ref().to_vec(),
+            signature: x.signature_value.data.to_vec(),
+            serial: x.raw_serial_as_string(),
+        })
+    }
+
+    /// Parses a PEM file's first CERTIFICATE block.
+    pub fn from_pem(text: &[u8]) -> Result<Self, IdentityError> {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(text)
+            .map_err(|e| bad("?", format!("not a PEM certificate: {e}")))?;
+        if pem.label != "CERTIFICATE" {
+            return Err(bad(
+                "?",
+                format!("PEM block is {:?}, not CERTIFICATE", pem.label),
+            ));
+        }
+        Self::from_der(&pem.contents)
+    }
+
+    /// PEM text.
+    pub fn to_pem(&self) -> String {
+        let b64 = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(&self.der)
+        };
+        let mut s = String::from("-----BEGIN CERTIFICATE-----\n");
+        for chunk in b64.as_bytes().chunks(64) {
+            s.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+            s.push('\n');
+        }
+        s.push_str("-----END CERTIFICATE-----\n");
+        s
+    }
+
+    /// DER bytes.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+    /// Subject distinguished name, as text (RFC 4514).
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+    /// Issuer distinguished name, as text.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+    /// The certified public key.
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+    /// Validity period.
+    pub fn validity(&self) -> Validity {
+        self.validity
+    }
+    /// Whether it is a CA certificate that may sign certificates.
+    pub fn is_ca(&self) -> bool {
+        self.is_ca && self.can_sign_certs
+    }
+    /// Roles granted by its extended key usage.
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+    /// Serial number, hex.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+    /// SHA-256 of the DER: how statements and revocations name a certificate.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        Sha256::digest(&self.der).into()
+    }
+
+    /// Checks that `issuer` signed this certificate.
+    fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), IdentityError> {
+        let untrusted = |reason: String| IdentityError::Untrusted {
+            subject: self.subject.clone(),
+            reason,
+        };
+        if self.issuer_raw != issuer.subject_raw {
+            return Err(untrusted(format!(
+                "its issuer {} is not {}",
+                self.issuer, issuer.subject
+            )));
+        }
+        if !issuer.is_ca() {
+            return Err(untrusted(format!(
+                "{} is not a CA allowed to sign certificates",
+                issuer.subject
+            )));
+        }
+        let sig = ed25519_dalek::Signature::from_slice(&self.signature)
+            .map_err(|_| untrusted("signature is not 64 bytes".into()))?;
+        issuer
+            .key
+            .verify_strict(&self.tbs, &sig)
+            .map_err(|_| untrusted(format!("signature by {} does not verify", issuer.subject)))
+    }
+
+    fn check_time(&self, at: i64) -> Result<(), IdentityError> {
+        if at < self.validity.not_before || at > self.validity.not_after {
+            return Err(IdentityError::NotValidAt {
+                subject: self.subject.clone(),
+                at,
+                not_before: self.validity.not_before,
+                not_after: self.validity.not_after,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Validates `chain` (signer first, then intermediates) against the trust
+/// root at time `at` (POSIX seconds): every signature, every validity period,
+/// CA flags and key usages, and — when `role` is given — that the signer
+/// holds it. With `role` None the signer must be the root itself (the scheme
+/// root signs revocations with its own key).
+pub fn validate_chain(
+    chain: &[Certificate],
+    root: &Certificate,
+    at: i64,
+    role: Option<Role>,
+) -> Result<(), IdentityError> {
+    let leaf = chain
+        .first()
+        .ok_or_else(|| bad("?", "empty certificate chain"))?;
+    root.check_time(at)?;
+    match role {
+        None => {
+            if chain.len() != 1 || leaf.der != root.der {
+                return Err(IdentityError::Untrusted {
+                    subject: leaf.subject.clone(),
+                    reason: "only the scheme root itself may sign this".into(),
+                });
+            }
+            if !leaf.can_sign_data {
+                return Err(bad(&leaf.subject, "key usage lacks digitalSignature"));
+            }
+            return Ok(());
+        }
+        Some(role) => {
+            if !leaf.roles.contains(&role) {
+                let has = leaf
+                    .roles
+                    .iter()
+                    .map(|r| r.name())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(IdentityError::WrongRole {
+                    subject: leaf.subject.clone(),
+                    role,
+                    has: if has.is_empty() { "none".into() } else { has },
+                });
+            }
+            if !leaf.can_sign_data {
+                return Err(IdentityError::Untrusted {
+                    subject: leaf.subject.clone(),
+                    reason: "key usage lacks digitalSignature".into(),
+                });
+            }
+            if leaf.is_ca {
+                return Err(IdentityError::Untrusted {
+                    subject: leaf.subject.clone(),
+                    reason: "a CA certificate cannot sign statements".into(),
+                });
+            }
+        }
+    }
+    for (i, cert) in chain.iter().enumerate() {
+        cert.check_time(at)?;
+        let issuer = chain.get(i + 1).unwrap_or(root);
+        cert.verify_signed_by(issuer)?;
+    }
+    Ok(())
+}
+
+/// rcgen's view of an ed25519-dalek key.
+struct DalekSigner<'a> {
+    key: &'a SigningKey,
+    public: [u8; 32],
+}
+
+impl PublicKeyData for DalekSigner<'_> {
+    fn der_bytes(&self) -> &[u8] {
+        &self.public
+    }
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &PKCS_ED25519
+    }
+}
+
+impl rcgen::SigningKey for DalekSigner<'_> {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        Ok(self.key.sign(msg).to_bytes().to_vec())
+    }
+}
+
+struct PublicOnly([u8; 32]);
+
+impl PublicKeyData for PublicOnly {
+    fn der_bytes(&self) -> &[u8] {
+        &self.0
+    }
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &PKCS_ED25519
+    }
+}
+
+/// RFC 7093 §2 method 1: the leftmost 160 bits of the SHA-256 of the key.
+fn key_id(key: &VerifyingKey) -> Vec<u8> {
+    Sha256::digest(key.as_bytes())[..20].to_vec()
+}
+
+fn to_time(t: i64) -> Result<::time::OffsetDateTime, IdentityError> {
+    ::time::OffsetDateTime::from_unix_timestamp(t)
+        .map_err(|e| IdentityError::Issue(format!("time {t}: {e}")))
+}
+
+fn random_serial() -> SerialNumber {
+    let mut b = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+    b[0] &= 0x7f; // positive
+    b[0] |= 0x01; // and of full length
+    SerialNumber::from_slice(&b)
+}
+
+fn dn(common_name: &str, organisation: &str) -> DistinguishedName {
+    let mut d = DistinguishedName::new();
+    d.push(DnType::OrganizationName, organisation);
+    d.push(DnType::CommonName, common_name);
+    d
+}
+
+fn root_params(
+    common_name: &str,
+    organisation: &str,
+    key: &VerifyingKey,
+    validity: Validity,
+) -> Result<CertificateParams, IdentityError> {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = dn(common_name, organisation);
+    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    p.not_before = to_time(validity.not_before)?;
+    p.not_after = to_time(validity.not_after)?;
+    p.key_identifier_method = KeyIdMethod::PreSpecified(key_id(key));
+    Ok(p)
+}
+
+/// Issues a self-signed scheme root: basicConstraints CA (path length 0),
+/// keyCertSign, cRLSign and digitalSignature (it signs revocations itself).
+pub fn issue_root(
+    common_name: &str,
+    organisation: &str,
+    key: &SigningKey,
+    validity: Validity,
+) -> Result<Certificate, IdentityError> {
+    let mut p = root_params(common_name, organisation, &key.verifying_key(), validity)?;
+    p.serial_number = Some(random_serial());
+    let signer = DalekSigner {
+        key,
+        public: key.verifying_key().to_bytes(),
+    };
+    let cert = p
+        .self_signed(&signer)
+        .map_err(|e| IdentityError::Issue(e.to_string()))?;
+    Certificate::from_der(cert.der())
+}
+
+/// Issues a role certificate for `subject_key`, signed by the root.
+pub fn issue_role(
+    common_name: &str,
+    organisation: &str,
+    role: Role,
+    subject_key: &VerifyingKey,
+    root: &Certificate,
+    root_key: &SigningKey,
+    validity: Validity,
+) -> Result<Certificate, IdentityError> {
+    if !root.is_ca() {
+        return Err(IdentityError::Issue(format!(
+            "{} is not a CA certificate",
+            root.subject()
+        )));
+    }
+    if root_key.verifying_key() != *root.key() {
+        return Err(IdentityError::Issue(
+            "the root key does not match the root certificate".into(),
+        ));
+    }
+    // Rebuild the issuer's name as the root was issued (O then CN, UTF8String).
+    let (root_cn, root_o) = root_names(root)?;
+    let issuer_params = root_params(&root_cn, &root_o, root.key(), root.validity())?;
+    let issuer = Issuer::new(
+        issuer_params,
+        DalekSigner {
+            key: root_key,
+            public: root_key.verifying_key().to_bytes(),
+        },
+    );
+    let mut p = CertificateParams::default();
+    p.distinguished_name = dn(common_name, organisation);
+    p.is_ca = IsCa::ExplicitNoCa;
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.not_before = to_time(validity.not_before)?;
+    p.not_after = to_time(validity.not_after)?;
+    p.serial_number = Some(random_serial());
+    p.use_authority_key_identifier_extension = true;
+    p.key_identifier_method = KeyIdMethod::PreSpecified(key_id(subject_key));
+    // extKeyUsage (2.5.29.37) = SEQUENCE OF OBJECT IDENTIFIER, with the role.
+    let oid = role.oid_der();
+    let mut content = vec![0x06, oid.len() as u8];
+    content.extend_from_slice(&oid);
+    let mut seq = vec![0x30, content.len() as u8];
+    seq.extend(content);
+    p.custom_extensions
+        .push(CustomExtension::from_oid_content(&[2, 5, 29, 37], seq));
+    let cert = p
+        .signed_by(&PublicOnly(subject_key.to_bytes()), &issuer)
+        .map_err(|e| IdentityError::Issue(e.to_string()))?;
+    let parsed = Certificate::from_der(cert.der())?;
+    if parsed.issuer_raw != root.subject_raw {
+        return Err(IdentityError::Issue(
+            "the root's name could not be reproduced (was it issued by this tool?)".into(),
+        ));
+    }
+    Ok(parsed)
+}
+
+fn root_names(root: &Certificate) -> Result<(String, String), IdentityError> {
+    let (_, x) =
+        X509Certificate::from_der(&root.der).map_err(|e| bad(&root.subject, e.to_string()))?;
+    let cn = x
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|a| a.as_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let o = x
+        .subject()
+        .iter_organization()
+        .next()
+        .and_then(|a| a.as_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    Ok((cn, o))
+}
