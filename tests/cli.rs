@@ -504,3 +504,154 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("already exists"), "{}", o.stderr);
 }
+
+#[test]
+fn an_administrator_creates_keys_and_certificates() {
+    let env = setup(0);
+    let p = |n: &str| env.root.join(n);
+    for name in ["root", "op"] {
+        let o = run(&["keys", "new", "--out", s(&p(name))], b"");
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    let o = run(&["keys", "new", "--out", s(&p("op"))], b"");
+    assert_eq!(o.code, 2, "keys new must not overwrite");
+    let o = run(
+        &[
+            "cert",
+            "root",
+            "--key",
+            s(&p("root.key")),
+            "--name",
+            "Scheme Root",
+            "--org",
+            "Scheme",
+            "--valid-from",
+            "2026-01-01",
+            "--out",
+            s(&p("root.pem")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("ca:          yes"));
+    let o = run(
+        &[
+            "cert",
+            "issue",
+            "--root-cert",
+            s(&p("root.pem")),
+            "--root-key",
+            s(&p("root.key")),
+            "--key",
+            s(&p("op.pub")),
+            "--role",
+            "operator",
+            "--name",
+            "Op",
+            "--org",
+            "Triage Ltd",
+            "--out",
+            s(&p("op.pem")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("roles:       operator"), "{}", o.stdout);
+    if let Ok(out) = Command::new("openssl")
+        .args([
+            "verify",
+            "-x509_strict",
+            "-CAfile",
+            s(&p("root.pem")),
+            s(&p("op.pem")),
+        ])
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for (args, needle) in [
+        (
+            vec![
+                "cert",
+                "issue",
+                "--root-cert",
+                s(&p("root.pem")),
+                "--root-key",
+                s(&p("op.key")),
+                "--key",
+                s(&p("op.pub")),
+                "--role",
+                "ssc",
+                "--name",
+                "x",
+                "--org",
+                "y",
+                "--out",
+                s(&p("x.pem")),
+            ],
+            "does not match",
+        ),
+        (
+            vec![
+                "cert",
+                "issue",
+                "--root-cert",
+                s(&p("op.pem")),
+                "--root-key",
+                s(&p("op.key")),
+                "--key",
+                s(&p("op.pub")),
+                "--role",
+                "ssc",
+                "--name",
+                "x",
+                "--org",
+                "y",
+                "--out",
+                s(&p("x.pem")),
+            ],
+            "not a CA",
+        ),
+        (
+            vec![
+                "cert",
+                "root",
+                "--key",
+                s(&p("op.pub")),
+                "--name",
+                "x",
+                "--org",
+                "y",
+                "--out",
+                s(&p("y.pem")),
+            ],
+            "PKCS#8",
+        ),
+        (
+            vec![
+                "cert",
+                "root",
+                "--key",
+                s(&p("root.key")),
+                "--name",
+                "x",
+                "--org",
+                "y",
+                "--valid-from",
+                "2026-13-01",
+                "--out",
+                s(&p("y.pem")),
+            ],
+            "YYYY-MM-DD",
+        ),
+        (vec!["cert", "show", s(&p("op.key"))], "certificate"),
+    ] {
+        let o = run(&args, b"");
+        assert_eq!(o.code, 2, "{args:?}");
+        assert!(o.stderr.contains(needle), "wanted {needle:?}: {}", o.stderr);
+    }
+}

@@ -3,6 +3,7 @@
 //! 1 verification failed, 2 usage, parse or I/O error.
 
 mod demo;
+mod identity;
 mod log;
 
 use std::process::ExitCode;
@@ -99,6 +100,12 @@ enum Command {
         /// Directory to create the demo in (DIR/ledger is the ledger).
         dir: std::path::PathBuf,
     },
+    /// Key pairs for the scheme's signers.
+    #[command(subcommand)]
+    Keys(identity::KeysCommand),
+    /// Certificates: the scheme root and role certificates.
+    #[command(subcommand)]
+    Cert(identity::CertCommand),
     /// The transparency log: append, checkpoints, proofs, audit.
     #[command(subcommand, after_help = AFTER_HELP)]
     Log(log::LogCommand),
@@ -118,6 +125,8 @@ pub fn main() -> ExitCode {
         Command::Init { ledger, origin } => log::init(&ledger, &origin),
         Command::Demo { dir } => demo::run(&dir),
         Command::Log(cmd) => log::run(cmd),
+        Command::Keys(cmd) => identity::keys(cmd),
+        Command::Cert(cmd) => identity::cert(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,262 @@
+//! `triage-ledger keys …` and `triage-ledger cert …`: what an administrator
+//! of the scheme types to create keys and certificates.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use triage_ledger::identity::{self, Certificate, IdentityError, Role, Validity};
+
+use super::{CmdResult, Failure};
+
+impl From<IdentityError> for Failure {
+    fn from(e: IdentityError) -> Self {
+        if e.is_verification_failure() {
+            Failure::verification(e.to_string())
+        } else {
+            Failure::input(e.to_string())
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create an Ed25519 key pair: PATH.key (PKCS#8 PEM, mode 0600) and PATH.pub (SPKI PEM).
+    New {
+        /// Path prefix of the two files.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CertCommand {
+    /// Create the self-signed scheme root certificate.
+    Root {
+        /// The root's private key (from `keys new`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Common name, e.g. "MP203 Scheme Root".
+        #[arg(long)]
+        name: String,
+        /// Organisation, e.g. "Security Sub-Committee".
+        #[arg(long)]
+        org: String,
+        /// First day of validity, YYYY-MM-DD (default: now).
+        #[arg(long)]
+        valid_from: Option<String>,
+        /// Days of validity.
+        #[arg(long, default_value_t = 3650)]
+        days: u32,
+        /// Where to write the certificate (PEM).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Issue a role certificate for a public key, signed by the scheme root.
+    Issue {
+        /// The root certificate (PEM).
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// The root's private key.
+        #[arg(long)]
+        root_key: PathBuf,
+        /// The subject's public key (PATH.pub from `keys new`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The role: operator, user-cio or ssc.
+        #[arg(long)]
+        role: String,
+        /// Common name, e.g. "Example Triage Ltd operations".
+        #[arg(long)]
+        name: String,
+        /// Organisation.
+        #[arg(long)]
+        org: String,
+        /// First day of validity, YYYY-MM-DD (default: now).
+        #[arg(long)]
+        valid_from: Option<String>,
+        /// Days of validity.
+        #[arg(long, default_value_t = 730)]
+        days: u32,
+        /// Where to write the certificate (PEM).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show a certificate: subject, issuer, roles, validity, fingerprint.
+    Show {
+        /// The certificate (PEM or DER).
+        cert: PathBuf,
+    },
+}
+
+fn write_new(path: &Path, text: &str) -> CmdResult {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+}
+
+fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Parses YYYY-MM-DD (midnight UTC) or takes the current time.
+fn start_time(valid_from: Option<&str>) -> Result<i64, Failure> {
+    let Some(d) = valid_from else {
+        return Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0));
+    };
+    let bad = || Failure::input(format!("--valid-from {d:?}: expected YYYY-MM-DD"));
+    let parts: Vec<&str> = d.split('-').collect();
+    let [y, m, dd] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let (y, m, dd): (i32, u8, u8) = (
+        y.parse().map_err(|_| bad())?,
+        m.parse().map_err(|_| bad())?,
+        dd.parse().map_err(|_| bad())?,
+    );
+    let month = time::Month::try_from(m).map_err(|_| bad())?;
+    let date = time::Date::from_calendar_date(y, month, dd).map_err(|_| bad())?;
+    Ok(date.midnight().assume_utc().unix_timestamp())
+}
+
+fn validity(valid_from: Option<&str>, days: u32) -> Result<Validity, Failure> {
+    let not_before = start_time(valid_from)?;
+    Ok(Validity {
+        not_before,
+        not_after: not_before + i64::from(days) * 86_400 - 1,
+    })
+}
+
+fn load_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Failure> {
+    let (key, warning) = identity::read_private_key(path)?;
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    Ok(key)
+}
+
+/// Reads a certificate in PEM or DER.
+pub fn load_cert(path: &Path) -> Result<Certificate, Failure> {
+    let data =
+        std::fs::read(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    let parsed = if data.starts_with(b"-----BEGIN") {
+        Certificate::from_pem(&data)
+    } else {
+        Certificate::from_der(&data)
+    };
+    parsed.map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+}
+
+pub fn keys(cmd: KeysCommand) -> CmdResult {
+    match cmd {
+        KeysCommand::New { out } => {
+            let key = identity::generate_key();
+            let (k, p) = (with_suffix(&out, ".key"), with_suffix(&out, ".pub"));
+            identity::write_private_key(&k, &key)?;
+            identity::write_public_key(&p, &key.verifying_key())?;
+            println!("{}", p.display());
+            eprintln!(
+                "wrote {} (private, mode 0600) and {} (public)",
+                k.display(),
+                p.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn describe(c: &Certificate) -> String {
+    let roles = c
+        .roles()
+        .iter()
+        .map(|r| r.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fp: String = c.fingerprint().iter().map(|b| format!("{b:02x}")).collect();
+    let v = c.validity();
+    let date = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .map(|d| {
+                format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                    d.year(),
+                    d.month() as u8,
+                    d.day(),
+                    d.hour(),
+                    d.minute(),
+                    d.second()
+                )
+            })
+            .unwrap_or_else(|_| t.to_string())
+    };
+    format!(
+        "subject:     {}\nissuer:      {}\nserial:      {}\nvalid:       {} to {}\nca:          {}\nroles:       {}\nsha256:      {fp}\n",
+        c.subject(),
+        c.issuer(),
+        c.serial(),
+        date(v.not_before),
+        date(v.not_after),
+        if c.is_ca() { "yes" } else { "no" },
+        if roles.is_empty() { "none".to_string() } else { roles },
+    )
+}
+
+pub fn cert(cmd: CertCommand) -> CmdResult {
+    match cmd {
+        CertCommand::Root {
+            key,
+            name,
+            org,
+            valid_from,
+            days,
+            out,
+        } => {
+            let k = load_key(&key)?;
+            let c = identity::issue_root(&name, &org, &k, validity(valid_from.as_deref(), days)?)?;
+            write_new(&out, &c.to_pem())?;
+            print!("{}", describe(&c));
+            Ok(())
+        }
+        CertCommand::Issue {
+            root_cert,
+            root_key,
+            key,
+            role,
+            name,
+            org,
+            valid_from,
+            days,
+            out,
+        } => {
+            let role = Role::parse(&role)?;
+            let root = load_cert(&root_cert)?;
+            let rk = load_key(&root_key)?;
+            let subject = identity::read_public_key(&key)?;
+            let c = identity::issue_role(
+                &name,
+                &org,
+                role,
+                &subject,
+                &root,
+                &rk,
+                validity(valid_from.as_deref(), days)?,
+            )?;
+            write_new(&out, &c.to_pem())?;
+            print!("{}", describe(&c));
+            Ok(())
+        }
+        CertCommand::Show { cert } => {
+            print!("{}", describe(&load_cert(&cert)?));
+            Ok(())
+        }
+    }
+}
