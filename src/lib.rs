@@ -32,4 +32,5 @@ pub mod cose;
 pub mod identity;
 pub mod merkle;
 pub mod note;
+pub mod record;
 pub mod store;
