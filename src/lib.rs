@@ -32,5 +32,6 @@ pub mod cose;
 pub mod identity;
 pub mod merkle;
 pub mod note;
+pub mod policy;
 pub mod record;
 pub mod store;

@@ -1,0 +1,400 @@
+//! The registration policy: what may be appended to the ledger, and the
+//! lifecycle state of every facility, derived from the log alone.
+//!
+//! [`State`] is rebuilt by replaying the logged statements in order (it is
+//! never stored, so it cannot disagree with the log); [`State::admit`] checks
+//! one new statement against every rule and, if it passes, applies it, so a
+//! batch's later statements may reference its earlier ones.
+
+mod lifecycle;
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::cose::{CoseError, Statement};
+use crate::identity::{validate_chain, Certificate, IdentityError};
+use crate::record::{Kind, Record, RecordError, Ref};
+
+pub use lifecycle::{DecisionState, FacilityState, StepState};
+
+/// The CWT `sub` of statements that are not about one facility (revocations).
+pub const SCHEME_SUBJECT: &str = "scheme";
+
+/// Which rule refused a statement.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// Not a well-formed statement of the profile.
+    #[error("malformed statement: {0}")]
+    Malformed(#[from] CoseError),
+    /// The payload is not a valid record of its content type.
+    #[error("invalid record: {0}")]
+    Record(#[from] RecordError),
+    /// The signer's certificate is unreadable.
+    #[error("signer certificate: {0}")]
+    Certificate(IdentityError),
+    /// The signature does not verify with the certified key.
+    #[error("signature: the statement is not signed by the key of {subject}")]
+    BadSignature {
+        /// Subject of the certificate in x5chain.
+        subject: String,
+    },
+    /// The certificate chain, validity or role check failed.
+    #[error("signer: {0}")]
+    Signer(IdentityError),
+    /// The statement claims to be from the future.
+    #[error("iat {iat} is in the future (now {now}, allowed skew {skew} s)")]
+    FutureIat {
+        /// Claimed time.
+        iat: u64,
+        /// Verifier's time.
+        now: u64,
+        /// Allowed skew.
+        skew: u64,
+    },
+    /// The signer's certificate was revoked by an earlier entry.
+    #[error("signer {subject} was revoked by entry {index}")]
+    Revoked {
+        /// The certificate's subject.
+        subject: String,
+        /// The revocation's log index.
+        index: u64,
+    },
+    /// Header claims disagree with the record or certificate.
+    #[error("claims: {0}")]
+    Claims(String),
+    /// A reference does not resolve to a logged entry it may reference.
+    #[error("reference {field} → entry {index}: {reason}")]
+    Reference {
+        /// The record field.
+        field: &'static str,
+        /// The index referenced.
+        index: u64,
+        /// Why it does not resolve.
+        reason: String,
+    },
+    /// A lifecycle rule of domain.md does not hold.
+    #[error("lifecycle: {0}")]
+    Lifecycle(String),
+}
+
+impl PolicyError {
+    /// A short name for the rule, for reports and tests.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            PolicyError::Malformed(_) => "malformed",
+            PolicyError::Record(_) => "record",
+            PolicyError::Certificate(_) => "certificate",
+            PolicyError::BadSignature { .. } => "signature",
+            PolicyError::Signer(IdentityError::WrongRole { .. }) => "role",
+            PolicyError::Signer(IdentityError::NotValidAt { .. }) => "validity",
+            PolicyError::Signer(_) => "chain",
+            PolicyError::FutureIat { .. } => "future-iat",
+            PolicyError::Revoked { .. } => "revoked",
+            PolicyError::Claims(_) => "claims",
+            PolicyError::Reference { .. } => "reference",
+            PolicyError::Lifecycle(_) => "lifecycle",
+        }
+    }
+}
+
+/// One logged statement as the state keeps it.
+#[derive(Clone, Debug)]
+pub struct Logged {
+    /// Log index.
+    pub index: u64,
+    /// SHA-256 of the logged bytes.
+    pub sha256: [u8; 32],
+    /// The decoded record.
+    pub record: Record,
+    /// CWT iat.
+    pub issued_at: u64,
+    /// Signer certificate fingerprint (SHA-256 of DER).
+    pub signer: [u8; 32],
+    /// Signer certificate subject.
+    pub signer_subject: String,
+}
+
+/// Policy settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The scheme root every signer must chain to.
+    pub root: Certificate,
+    /// The current time (POSIX seconds).
+    pub now: u64,
+    /// How far in the future an `iat` may be.
+    pub skew: u64,
+}
+
+/// Everything the ledger knows, derived from its statements in log order.
+#[derive(Default)]
+pub struct State {
+    logged: Vec<Logged>,
+    by_hash: HashMap<[u8; 32], u64>,
+    revoked: HashMap<[u8; 32], u64>,
+    facilities: std::collections::BTreeMap<String, FacilityState>,
+    /// Chains that validated (signatures, CA flags): leaf fingerprint → the
+    /// fingerprints of the whole chain.
+    chains: HashMap<[u8; 32], Vec<[u8; 32]>>,
+}
+
+/// What [`State::admit`] did with a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// A new entry at this index.
+    New(u64),
+    /// The very same bytes were already logged at this index.
+    Duplicate(u64),
+}
+
+fn sha256(b: &[u8]) -> [u8; 32] {
+    Sha256::digest(b).into()
+}
+
+impl State {
+    /// An empty ledger's state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replays an already-logged statement (no signature or certificate
+    /// checks: it was checked when admitted). Fails if the log holds
+    /// something the policy could never have admitted.
+    pub fn replay(&mut self, index: u64, bytes: &[u8]) -> Result<(), PolicyError> {
+        let st = Statement::parse(bytes)?;
+        let record = Record::decode(&st.header().content_type, st.payload())?;
+        let leaf =
+            Certificate::from_der(&st.header().x5chain[0]).map_err(PolicyError::Certificate)?;
+        self.apply(index, bytes, &st, record, &leaf)
+    }
+
+    /// Checks a new statement that would get log index `index` against every
+    /// rule, and applies it if it passes.
+    pub fn admit(
+        &mut self,
+        index: u64,
+        bytes: &[u8],
+        cfg: &Config,
+    ) -> Result<Admission, PolicyError> {
+        let hash = sha256(bytes);
+        if let Some(&existing) = self.by_hash.get(&hash) {
+            return Ok(Admission::Duplicate(existing));
+        }
+        let st = Statement::parse(bytes)?;
+        let h = st.header();
+        let kind = Kind::from_content_type(&h.content_type)
+            .ok_or_else(|| RecordError::UnknownKind(h.content_type.clone()))?;
+        let record = Record::decode(&h.content_type, st.payload())?;
+        let chain: Vec<Certificate> = h
+            .x5chain
+            .iter()
+            .map(|der| Certificate::from_der(der))
+            .collect::<Result<_, _>>()
+            .map_err(PolicyError::Certificate)?;
+        let leaf = &chain[0];
+        st.verify(leaf.key())
+            .map_err(|_| PolicyError::BadSignature {
+                subject: leaf.subject().to_string(),
+            })?;
+        if h.issued_at > cfg.now.saturating_add(cfg.skew) {
+            return Err(PolicyError::FutureIat {
+                iat: h.issued_at,
+                now: cfg.now,
+                skew: cfg.skew,
+            });
+        }
+        let at = i64::try_from(h.issued_at).unwrap_or(i64::MAX);
+        let fp = leaf.fingerprint();
+        // Signatures and CA flags of a chain do not change: once a chain has
+        // validated, later statements by the same certificate only need the
+        // time and role checks.
+        let fps: Vec<[u8; 32]> = chain.iter().map(|c| c.fingerprint()).collect();
+        if self.chains.get(&fp) == Some(&fps) {
+            validate_time_and_role(&chain, &cfg.root, at, kind)?;
+        } else {
+            validate_chain(&chain, &cfg.root, at, kind.signer()).map_err(PolicyError::Signer)?;
+            self.chains.insert(fp, fps);
+        }
+        if let Some(&index) = self.revoked.get(&fp) {
+            return Err(PolicyError::Revoked {
+                subject: leaf.subject().to_string(),
+                index,
+            });
+        }
+        if h.issuer != leaf.subject() {
+            return Err(PolicyError::Claims(format!(
+                "iss {:?} is not the signer's certificate subject {:?}",
+                h.issuer,
+                leaf.subject()
+            )));
+        }
+        let facility = record.facility().unwrap_or(SCHEME_SUBJECT);
+        if h.subject != facility {
+            return Err(PolicyError::Claims(format!(
+                "sub {:?} is not the record's facility {facility:?}",
+                h.subject
+            )));
+        }
+        self.check_references(&record)?;
+        self.check_lifecycle(&record)?;
+        self.apply(index, bytes, &st, record, leaf)?;
+        Ok(Admission::New(index))
+    }
+
+    fn check_references(&self, record: &Record) -> Result<(), PolicyError> {
+        for (field, r) in record.references() {
+            let target = self.resolve(field, r)?;
+            let allowed: &[Kind] = match (record.kind(), field) {
+                (_, "evidence") => &[Kind::Seal],
+                (Kind::Countersignature, "seal") => &[Kind::Seal],
+                (Kind::StepCompletion | Kind::Determination | Kind::Dispute, "decision") => {
+                    &[Kind::Decision]
+                }
+                (Kind::StepAcceptance, "completion") => &[Kind::StepCompletion],
+                (Kind::Resolution, "dispute") => &[Kind::Dispute],
+                _ => &[],
+            };
+            if !allowed.contains(&target.record.kind()) {
+                return Err(PolicyError::Reference {
+                    field,
+                    index: r.index,
+                    reason: format!(
+                        "a {} may not reference a {} here",
+                        record.kind().name(),
+                        target.record.kind().name()
+                    ),
+                });
+            }
+            if target.record.facility() != record.facility() {
+                return Err(PolicyError::Reference {
+                    field,
+                    index: r.index,
+                    reason: format!(
+                        "it is about facility {:?}, not {:?}",
+                        target.record.facility().unwrap_or("-"),
+                        record.facility().unwrap_or("-")
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve(&self, field: &'static str, r: &Ref) -> Result<&Logged, PolicyError> {
+        let target = self
+            .logged
+            .get(r.index as usize)
+            .ok_or_else(|| PolicyError::Reference {
+                field,
+                index: r.index,
+                reason: "no such entry".into(),
+            })?;
+        if target.sha256[..] != r.sha256[..] {
+            return Err(PolicyError::Reference {
+                field,
+                index: r.index,
+                reason: "the SHA-256 does not match the logged statement".into(),
+            });
+        }
+        Ok(target)
+    }
+
+    fn apply(
+        &mut self,
+        index: u64,
+        bytes: &[u8],
+        st: &Statement,
+        record: Record,
+        leaf: &Certificate,
+    ) -> Result<(), PolicyError> {
+        if index != self.logged.len() as u64 {
+            return Err(PolicyError::Lifecycle(format!(
+                "entry {index} out of order (expected {})",
+                self.logged.len()
+            )));
+        }
+        let hash = sha256(bytes);
+        if let Record::Revocation(r) = &record {
+            let mut fp = [0u8; 32];
+            fp.copy_from_slice(&r.certificate_sha256);
+            self.revoked.entry(fp).or_insert(index);
+        }
+        self.apply_lifecycle(index, &record)?;
+        self.by_hash.insert(hash, index);
+        self.logged.push(Logged {
+            index,
+            sha256: hash,
+            record,
+            issued_at: st.header().issued_at,
+            signer: leaf.fingerprint(),
+            signer_subject: leaf.subject().to_string(),
+        });
+        Ok(())
+    }
+
+    /// Number of statements.
+    pub fn len(&self) -> u64 {
+        self.logged.len() as u64
+    }
+    /// True when nothing is logged.
+    pub fn is_empty(&self) -> bool {
+        self.logged.is_empty()
+    }
+    /// A logged statement.
+    pub fn get(&self, index: u64) -> Option<&Logged> {
+        self.logged.get(index as usize)
+    }
+    /// Every facility's state, by id.
+    pub fn facilities(&self) -> &std::collections::BTreeMap<String, FacilityState> {
+        &self.facilities
+    }
+    /// Revoked certificate fingerprints and the entries that revoked them.
+    pub fn revoked(&self) -> &HashMap<[u8; 32], u64> {
+        &self.revoked
+    }
+}
+
+/// The checks of [`validate_chain`] that depend on the statement rather than
+/// on the certificates: validity at `at` and the role for `kind`.
+fn validate_time_and_role(
+    chain: &[Certificate],
+    root: &Certificate,
+    at: i64,
+    kind: Kind,
+) -> Result<(), PolicyError> {
+    for c in chain.iter().chain(std::iter::once(root)) {
+        let v = c.validity();
+        if at < v.not_before || at > v.not_after {
+            return Err(PolicyError::Signer(IdentityError::NotValidAt {
+                subject: c.subject().to_string(),
+                at,
+                not_before: v.not_before,
+                not_after: v.not_after,
+            }));
+        }
+    }
+    match kind.signer() {
+        Some(role) if !chain[0].roles().contains(&role) => {
+            Err(PolicyError::Signer(IdentityError::WrongRole {
+                subject: chain[0].subject().to_string(),
+                role,
+                has: chain[0]
+                    .roles()
+                    .iter()
+                    .map(|r| r.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }))
+        }
+        None if chain.len() != 1 || chain[0].der() != root.der() => {
+            Err(PolicyError::Signer(IdentityError::Untrusted {
+                subject: chain[0].subject().to_string(),
+                reason: "only the scheme root itself may sign this".into(),
+            }))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,479 @@
+//! Policy tests: a whole lifecycle admitted, and every rule refusing.
+
+use super::*;
+use crate::cose::StatementHeader;
+use crate::identity::{generate_key, issue_role, issue_root, Role, Validity};
+use crate::record::*;
+use ed25519_dalek::SigningKey;
+
+const T: u64 = 1_790_000_000;
+
+pub(crate) struct Signer {
+    pub key: SigningKey,
+    pub cert: Certificate,
+}
+
+pub(crate) struct World {
+    pub root: Signer,
+    pub op: Signer,
+    pub cio: Signer,
+    pub ssc: Signer,
+    pub state: State,
+    pub cfg: Config,
+    pub log: Vec<Vec<u8>>,
+}
+
+fn validity() -> Validity {
+    Validity {
+        not_before: T as i64 - 1000,
+        not_after: T as i64 + 10_000_000,
+    }
+}
+
+fn role_signer(root: &Signer, role: Role, name: &str) -> Signer {
+    let key = generate_key();
+    let cert = issue_role(
+        name,
+        "Org",
+        role,
+        &key.verifying_key(),
+        &root.cert,
+        &root.key,
+        validity(),
+    )
+    .unwrap();
+    Signer { key, cert }
+}
+
+impl World {
+    pub fn new() -> Self {
+        let rk = generate_key();
+        let root = Signer {
+            cert: issue_root("Root", "Scheme", &rk, validity()).unwrap(),
+            key: rk,
+        };
+        let op = role_signer(&root, Role::Operator, "Operator");
+        let cio = role_signer(&root, Role::UserCio, "Assessor");
+        let ssc = role_signer(&root, Role::Ssc, "SSC");
+        let cfg = Config {
+            root: root.cert.clone(),
+            now: T + 100,
+            skew: 300,
+        };
+        World {
+            root,
+            op,
+            cio,
+            ssc,
+            state: State::new(),
+            cfg,
+            log: Vec::new(),
+        }
+    }
+
+    pub fn sign_at(s: &Signer, record: &Record, iat: u64) -> Vec<u8> {
+        let header = StatementHeader {
+            content_type: record.kind().content_type(),
+            issuer: s.cert.subject().to_string(),
+            subject: record.facility().unwrap_or(SCHEME_SUBJECT).to_string(),
+            issued_at: iat,
+            x5chain: vec![s.cert.der().to_vec()],
+        };
+        Statement::sign(header, &record.encode().unwrap(), &s.key)
+            .unwrap()
+            .bytes()
+            .to_vec()
+    }
+
+    pub fn admit(&mut self, bytes: Vec<u8>) -> Result<Ref, PolicyError> {
+        let index = self.log.len() as u64;
+        match self.state.admit(index, &bytes, &self.cfg)? {
+            Admission::New(i) => {
+                let r = Ref {
+                    index: i,
+                    sha256: sha256(&bytes).to_vec(),
+                };
+                self.log.push(bytes);
+                Ok(r)
+            }
+            Admission::Duplicate(i) => Ok(Ref {
+                index: i,
+                sha256: sha256(&bytes).to_vec(),
+            }),
+        }
+    }
+
+    pub fn by(&mut self, who: fn(&World) -> &Signer, record: Record) -> Result<Ref, PolicyError> {
+        let b = Self::sign_at(who(self), &record, T);
+        self.admit(b)
+    }
+}
+
+fn op(w: &World) -> &Signer {
+    &w.op
+}
+fn cio(w: &World) -> &Signer {
+    &w.cio
+}
+fn ssc(w: &World) -> &Signer {
+    &w.ssc
+}
+fn root(w: &World) -> &Signer {
+    &w.root
+}
+
+fn reg(f: &str) -> Record {
+    Record::Registration(Registration {
+        facility: f.into(),
+        name: "N".into(),
+        site: "S".into(),
+    })
+}
+fn seal(f: &str, n: u8) -> Record {
+    Record::Seal(Seal {
+        facility: f.into(),
+        description: "d".into(),
+        root: vec![n; 32],
+        items: 1,
+        manifest_sha256: vec![n; 32],
+    })
+}
+fn decision(f: &str, a: Assessment, o: Outcome, steps: &[&str], evidence: Vec<Ref>) -> Record {
+    Record::Decision(Decision {
+        facility: f.into(),
+        assessment: a,
+        outcome: o,
+        steps: steps
+            .iter()
+            .map(|s| Step {
+                id: s.to_string(),
+                description: "do".into(),
+                due: "2027-06-30".into(),
+            })
+            .collect(),
+        findings: vec![],
+        report_sha256: vec![7; 32],
+        evidence,
+    })
+}
+
+#[test]
+fn a_whole_lifecycle_is_admitted_and_replays_to_the_same_state() {
+    let mut w = World::new();
+    w.by(op, reg("TF-1")).unwrap();
+    let s1 = w.by(op, seal("TF-1", 1)).unwrap();
+    w.by(
+        cio,
+        Record::Countersignature(Countersignature {
+            facility: "TF-1".into(),
+            seal: s1.clone(),
+            note: "ok".into(),
+        }),
+    )
+    .unwrap();
+    let d1 = w
+        .by(
+            cio,
+            decision(
+                "TF-1",
+                Assessment::Fusa,
+                Outcome::ApprovedWithSteps,
+                &["S1", "S2"],
+                vec![s1.clone()],
+            ),
+        )
+        .unwrap();
+    // No determination while steps are open.
+    let early = w.by(
+        ssc,
+        Record::Determination(Determination {
+            facility: "TF-1".into(),
+            decision: d1.clone(),
+            next: Assessment::Vusa,
+            due: "2028-01-01".into(),
+        }),
+    );
+    assert_eq!(early.unwrap_err().rule(), "lifecycle");
+    for step in ["S1", "S2"] {
+        let c = w
+            .by(
+                op,
+                Record::StepCompletion(StepCompletion {
+                    facility: "TF-1".into(),
+                    decision: d1.clone(),
+                    step: step.into(),
+                    evidence: vec![],
+                }),
+            )
+            .unwrap();
+        w.by(
+            cio,
+            Record::StepAcceptance(StepAcceptance {
+                facility: "TF-1".into(),
+                completion: c,
+            }),
+        )
+        .unwrap();
+    }
+    w.by(
+        ssc,
+        Record::Determination(Determination {
+            facility: "TF-1".into(),
+            decision: d1.clone(),
+            next: Assessment::Vusa,
+            due: "2028-01-01".into(),
+        }),
+    )
+    .unwrap();
+    // The follow-up must be the determined category.
+    let wrong = w.by(
+        cio,
+        decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![]),
+    );
+    assert!(wrong.unwrap_err().to_string().contains("must be a VUSA"));
+    w.by(
+        cio,
+        decision("TF-1", Assessment::Vusa, Outcome::Approved, &[], vec![]),
+    )
+    .unwrap();
+
+    // A second facility: rejected, disputed, resolved.
+    w.by(op, reg("TF-2")).unwrap();
+    let d2 = w
+        .by(
+            cio,
+            decision("TF-2", Assessment::Fusa, Outcome::Rejected, &[], vec![]),
+        )
+        .unwrap();
+    let disp = w
+        .by(
+            op,
+            Record::Dispute(Dispute {
+                facility: "TF-2".into(),
+                decision: d2.clone(),
+                grounds: "g".into(),
+            }),
+        )
+        .unwrap();
+    let again = w.by(
+        op,
+        Record::Dispute(Dispute {
+            facility: "TF-2".into(),
+            decision: d2,
+            grounds: "again".into(),
+        }),
+    );
+    assert_eq!(again.unwrap_err().rule(), "lifecycle");
+    w.by(
+        ssc,
+        Record::Resolution(DisputeResolution {
+            facility: "TF-2".into(),
+            dispute: disp,
+            resolution: Resolution::Upheld,
+            new_assessment: true,
+            reason: "r".into(),
+        }),
+    )
+    .unwrap();
+    w.by(
+        cio,
+        decision("TF-2", Assessment::Fusa, Outcome::Approved, &[], vec![]),
+    )
+    .unwrap();
+
+    let f1 = &w.state.facilities()["TF-1"];
+    assert_eq!(f1.decisions.len(), 2);
+    assert!(f1.decisions[0].steps.iter().all(|s| s.accepted.is_some()));
+    let f2 = &w.state.facilities()["TF-2"];
+    assert!(f2.open_disputes.is_empty() && f2.decisions[0].overturned.is_some());
+
+    // Replaying the log gives the same state.
+    let mut replayed = State::new();
+    for (i, b) in w.log.iter().enumerate() {
+        replayed.replay(i as u64, b).unwrap();
+    }
+    assert_eq!(replayed.facilities(), w.state.facilities());
+    // Submitting the same bytes again returns the existing index.
+    let again = w.log[0].clone();
+    assert_eq!(
+        w.state.admit(99, &again, &w.cfg).unwrap(),
+        Admission::Duplicate(0)
+    );
+}
+
+#[test]
+fn each_rule_refuses_with_its_name() {
+    let mut w = World::new();
+    w.by(op, reg("TF-1")).unwrap();
+    let s1 = w.by(op, seal("TF-1", 1)).unwrap();
+
+    // Wrong role: an operator cannot decide; an assessor cannot register.
+    assert_eq!(
+        w.by(
+            op,
+            decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![])
+        )
+        .unwrap_err()
+        .rule(),
+        "role"
+    );
+    assert_eq!(w.by(cio, reg("TF-9")).unwrap_err().rule(), "role");
+    // Revocations only by the root; role holders are refused.
+    let rev = |fp: [u8; 32]| {
+        Record::Revocation(Revocation {
+            certificate_sha256: fp.to_vec(),
+            reason: "r".into(),
+        })
+    };
+    assert_eq!(w.by(ssc, rev([1; 32])).unwrap_err().rule(), "chain");
+
+    // Bad signature: signed by another key with the operator's certificate.
+    let mut forged = World::sign_at(&w.op, &seal("TF-1", 2), T);
+    let n = forged.len();
+    forged[n - 5] ^= 1;
+    assert_eq!(w.admit(forged).unwrap_err().rule(), "signature");
+
+    // Unknown certificate: a role certificate from another root.
+    let other = World::new();
+    let b = World::sign_at(&other.op, &seal("TF-1", 3), T);
+    assert_eq!(w.admit(b).unwrap_err().rule(), "chain");
+
+    // Expired (iat after the certificate's end) and future iat.
+    let b = World::sign_at(&w.op, &seal("TF-1", 4), T + 20_000_000);
+    let e = w.admit(b).unwrap_err();
+    assert_eq!(e.rule(), "future-iat", "{e}");
+    w.cfg.now = T + 30_000_000;
+    let b = World::sign_at(&w.op, &seal("TF-1", 4), T + 20_000_000);
+    assert_eq!(w.admit(b).unwrap_err().rule(), "validity");
+    w.cfg.now = T + 100;
+    let b = World::sign_at(&w.op, &seal("TF-1", 4), T - 5000);
+    assert_eq!(w.admit(b).unwrap_err().rule(), "validity");
+
+    // Dangling, mismatched and wrong-kind references.
+    let dangling = Ref {
+        index: 77,
+        sha256: vec![0; 32],
+    };
+    let cs = |r: Ref| {
+        Record::Countersignature(Countersignature {
+            facility: "TF-1".into(),
+            seal: r,
+            note: "".into(),
+        })
+    };
+    assert_eq!(w.by(cio, cs(dangling)).unwrap_err().rule(), "reference");
+    let wrong_hash = Ref {
+        index: s1.index,
+        sha256: vec![0; 32],
+    };
+    assert!(w
+        .by(cio, cs(wrong_hash))
+        .unwrap_err()
+        .to_string()
+        .contains("SHA-256 does not match"));
+    let reg_ref = Ref {
+        index: 0,
+        sha256: sha256(&w.log[0]).to_vec(),
+    };
+    assert!(w
+        .by(cio, cs(reg_ref))
+        .unwrap_err()
+        .to_string()
+        .contains("may not reference a registration"));
+    // Another facility's seal.
+    w.by(op, reg("TF-2")).unwrap();
+    let cross = Record::Countersignature(Countersignature {
+        facility: "TF-2".into(),
+        seal: s1.clone(),
+        note: "".into(),
+    });
+    assert!(w
+        .by(cio, cross)
+        .unwrap_err()
+        .to_string()
+        .contains("facility"));
+
+    // Out-of-order lifecycle: registered twice, unregistered facility,
+    // VUSA first, determination without approval, completion of no step.
+    let rereg = Record::Registration(Registration {
+        facility: "TF-1".into(),
+        name: "Other".into(),
+        site: "S".into(),
+    });
+    assert_eq!(w.by(op, rereg).unwrap_err().rule(), "lifecycle");
+    assert_eq!(w.by(op, seal("TF-404", 1)).unwrap_err().rule(), "lifecycle");
+    assert!(w
+        .by(
+            cio,
+            decision("TF-1", Assessment::Vusa, Outcome::Approved, &[], vec![])
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("must be a FUSA"));
+    let d = w
+        .by(
+            cio,
+            decision("TF-1", Assessment::Fusa, Outcome::Rejected, &[], vec![]),
+        )
+        .unwrap();
+    let det = Record::Determination(Determination {
+        facility: "TF-1".into(),
+        decision: d.clone(),
+        next: Assessment::Vusa,
+        due: "2028-01-01".into(),
+    });
+    let e = w.by(ssc, det).unwrap_err().to_string();
+    assert!(e.contains("rejection"), "{e}");
+    let comp = Record::StepCompletion(StepCompletion {
+        facility: "TF-1".into(),
+        decision: d,
+        step: "S9".into(),
+        evidence: vec![],
+    });
+    assert!(w.by(op, comp).unwrap_err().to_string().contains("no step"));
+
+    // Claims that disagree with the record or certificate.
+    let mut header_sub = StatementHeader {
+        content_type: Kind::Seal.content_type(),
+        issuer: w.op.cert.subject().to_string(),
+        subject: "TF-2".into(),
+        issued_at: T,
+        x5chain: vec![w.op.cert.der().to_vec()],
+    };
+    let payload = seal("TF-1", 5).encode().unwrap();
+    let b = Statement::sign(header_sub.clone(), &payload, &w.op.key)
+        .unwrap()
+        .bytes()
+        .to_vec();
+    assert_eq!(w.admit(b).unwrap_err().rule(), "claims");
+    header_sub.subject = "TF-1".into();
+    header_sub.issuer = "CN=Someone Else".into();
+    let b = Statement::sign(header_sub, &payload, &w.op.key)
+        .unwrap()
+        .bytes()
+        .to_vec();
+    assert_eq!(w.admit(b).unwrap_err().rule(), "claims");
+
+    // Revoked signer: the root revokes the operator; later statements refused.
+    let fp = w.op.cert.fingerprint();
+    w.by(root, rev(fp)).unwrap();
+    let e = w.by(op, seal("TF-1", 6)).unwrap_err();
+    assert_eq!(e.rule(), "revoked", "{e}");
+
+    // Non-canonical payload and garbage.
+    assert_eq!(w.admit(vec![0xd2, 0x84]).unwrap_err().rule(), "malformed");
+    let st = World::sign_at(&w.cio, &seal("TF-1", 7), T);
+    let parsed = Statement::parse(&st).unwrap();
+    let loose = crate::cose::CoseSign1::sign(
+        parsed.message().protected_bytes().to_vec(),
+        vec![],
+        &[0x18, 0x01],
+        false,
+        &w.cio.key,
+    )
+    .unwrap();
+    assert_eq!(
+        w.admit(loose.to_bytes().unwrap()).unwrap_err().rule(),
+        "malformed"
+    );
+}
