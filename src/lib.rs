@@ -27,6 +27,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod bundle;
 pub mod cbor;
 pub mod cose;
 pub mod identity;

@@ -7,6 +7,7 @@
 //! batch's later statements may reference its earlier ones.
 
 mod lifecycle;
+mod submit;
 
 use std::collections::HashMap;
 
@@ -17,6 +18,7 @@ use crate::identity::{validate_chain, Certificate, IdentityError};
 use crate::record::{Kind, Record, RecordError, Ref};
 
 pub use lifecycle::{DecisionState, FacilityState, StepState};
+pub use submit::{load_state, submit, SubmitError, Submitted};
 
 /// The CWT `sub` of statements that are not about one facility (revocations).
 pub const SCHEME_SUBJECT: &str = "scheme";

@@ -183,6 +183,10 @@ impl Layout {
     pub fn index_dir(&self) -> PathBuf {
         self.root.join("index")
     }
+    /// The scheme's trust root, against which statements are admitted.
+    pub fn trust_root(&self) -> PathBuf {
+        self.root.join("trust").join("root.pem")
+    }
     /// Temporary files.
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
@@ -322,6 +326,40 @@ impl Ledger {
             })?;
         Ok(entry)
     }
+}
+
+/// Calls `f` with every entry committed by `checkpoint`, in order, while
+/// recomputing the tree; fails if the entries do not hash to the checkpoint's
+/// root. The callback runs before that final check, so a caller must treat an
+/// error as invalidating everything it was given.
+pub fn for_each_entry(
+    layout: &Layout,
+    checkpoint: &SignedCheckpoint,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let size = checkpoint.root().size();
+    let mut edge = RightEdge::new();
+    for n in 0..size.div_ceil(TILE_WIDTH) {
+        let width = tiles::tile_width(size, n);
+        let path = layout.tile(TileKind::Entries, n, width);
+        let data = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        for (k, e) in tiles::parse_bundle(&data, width, &path)?
+            .into_iter()
+            .enumerate()
+        {
+            f(n * TILE_WIDTH + k as u64, e)?;
+            edge.push(crate::merkle::leaf_hash(e), &mut |_, _, _, _| {
+                Ok::<(), StoreError>(())
+            })?;
+        }
+    }
+    if edge.root() != *checkpoint.root().hash() {
+        return Err(StoreError::corrupt(
+            &layout.log_dir(),
+            "the entries do not hash to the checkpoint's root; run `log audit`".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn not_a_ledger(layout: &Layout, reason: String) -> StoreError {

@@ -176,6 +176,11 @@ impl Writer {
         &self.warnings
     }
 
+    /// The ledger's directory layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
     /// The last committed checkpoint.
     pub fn committed(&self) -> &SignedCheckpoint {
         &self.committed

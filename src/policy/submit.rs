@@ -1,0 +1,140 @@
+//! Submitting statements to a ledger: all of a batch or nothing.
+
+use std::path::Path;
+
+use super::{Admission, Config, PolicyError, State};
+use crate::identity::Certificate;
+use crate::note::SignedCheckpoint;
+use crate::store::{for_each_entry, Layout, Ledger, StoreError, Writer};
+
+/// Why a submission appended nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The ledger could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The ledger has no trust root to admit statements against.
+    #[error("{path}: {reason}")]
+    TrustRoot {
+        /// The trust root file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A statement was refused; the whole batch was.
+    #[error("statement {position} ({name}) refused by rule {rule}: {source}")]
+    Refused {
+        /// 1-based position in the batch.
+        position: usize,
+        /// The name it was given (its file).
+        name: String,
+        /// The rule's short name.
+        rule: &'static str,
+        /// The refusal.
+        source: PolicyError,
+    },
+    /// The log holds an entry the policy cannot read back.
+    #[error("log entry {index} cannot be replayed: {source}")]
+    Replay {
+        /// Its index.
+        index: u64,
+        /// Why.
+        source: PolicyError,
+    },
+}
+
+impl SubmitError {
+    /// True when a statement was refused (rather than unreadable input or I/O).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, SubmitError::Refused { source, .. } if !matches!(source, PolicyError::Malformed(_) | PolicyError::Record(_)))
+    }
+}
+
+/// The outcome of a submission that was admitted.
+#[derive(Clone, Debug)]
+pub struct Submitted {
+    /// For each statement, in order: its new index or the existing one.
+    pub admissions: Vec<Admission>,
+    /// The checkpoint after the batch (unchanged if nothing was new).
+    pub checkpoint: SignedCheckpoint,
+}
+
+fn read_trust_root(layout: &Layout) -> Result<Certificate, SubmitError> {
+    let path = layout.trust_root();
+    let data = std::fs::read(&path).map_err(|e| SubmitError::TrustRoot {
+        path: path.clone(),
+        reason: format!("{e} (create the ledger with `init --trust-root ROOT.pem`)"),
+    })?;
+    Certificate::from_pem(&data).map_err(|e| SubmitError::TrustRoot {
+        path,
+        reason: e.to_string(),
+    })
+}
+
+fn replay(layout: &Layout, cp: &SignedCheckpoint) -> Result<State, SubmitError> {
+    let mut state = State::new();
+    let mut failed = None;
+    for_each_entry(layout, cp, |index, bytes| {
+        if failed.is_none() {
+            if let Err(source) = state.replay(index, bytes) {
+                failed = Some(SubmitError::Replay { index, source });
+            }
+        }
+        Ok(())
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(state),
+    }
+}
+
+/// Reads a ledger's state (no lock; as of its latest checkpoint).
+pub fn load_state(root: &Path) -> Result<(State, SignedCheckpoint), SubmitError> {
+    let ledger = Ledger::open(root)?;
+    let state = replay(ledger.layout(), ledger.checkpoint())?;
+    Ok((state, ledger.checkpoint().clone()))
+}
+
+/// Admits a batch of statements (name, bytes) and appends the new ones under
+/// one checkpoint. If any statement is refused, nothing is appended.
+/// `now` and `skew` bound the statements' `iat`.
+pub fn submit(
+    root: &Path,
+    statements: &[(String, Vec<u8>)],
+    now: u64,
+    skew: u64,
+) -> Result<Submitted, SubmitError> {
+    let mut writer = Writer::open(root)?;
+    let layout = writer.layout().clone();
+    let cfg = Config {
+        root: read_trust_root(&layout)?,
+        now,
+        skew,
+    };
+    let mut state = replay(&layout, writer.committed())?;
+    let mut admissions = Vec::with_capacity(statements.len());
+    let mut new = Vec::new();
+    for (position, (name, bytes)) in statements.iter().enumerate() {
+        let next = state.len();
+        let a = state
+            .admit(next, bytes, &cfg)
+            .map_err(|source| SubmitError::Refused {
+                position: position + 1,
+                name: name.clone(),
+                rule: source.rule(),
+                source,
+            })?;
+        if let Admission::New(_) = a {
+            new.push(bytes);
+        }
+        admissions.push(a);
+    }
+    for bytes in new {
+        writer.append(bytes)?;
+    }
+    let checkpoint = writer.commit()?.clone();
+    Ok(Submitted {
+        admissions,
+        checkpoint,
+    })
+}
