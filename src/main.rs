@@ -4,5 +4,11 @@
 mod cli;
 
 fn main() -> std::process::ExitCode {
+    // Die quietly on a closed pipe (`triage-ledger … | head`) like other Unix
+    // tools, instead of panicking on the failed write.
+    // SAFETY: called before any other thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     cli::main()
 }

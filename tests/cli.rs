@@ -468,41 +468,291 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     let d = dir.path().join("demo");
     let o = run(&["demo", s(&d)], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stdout.contains("Try next:"));
+    for needle in [
+        "FUSA: approved subject to steps S1, S2",
+        "VUSA: approved",
+        "refused by rule revoked",
+        "Try next:",
+    ] {
+        assert!(
+            o.stdout.contains(needle),
+            "demo output lacks {needle:?}:\n{}",
+            o.stdout
+        );
+    }
+    assert!(d.join("trust/root.pem").exists() && d.join("trust/log.vkey").exists());
+    let o = run(&["status", s(&d.join("ledger")), "--json"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout
+            .starts_with("{\"tree_size\": 21, \"facilities\": [{\"id\": \"TF-0001\""),
+        "{}",
+        o.stdout
+    );
+    // The statement signed with the revoked key stays refused (exit 1), and
+    // the ledger is unchanged.
+    let o = run(
+        &[
+            "submit",
+            s(&d.join("ledger")),
+            s(&d.join("statements/refused-revoked-key.cose")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("rule revoked") && o.stderr.contains("nothing was appended"));
+    // An inclusion proof of the FUSA decision verifies against the trust material.
+    let proof = run(&["log", "prove", s(&d.join("ledger")), "--index", "7"], b"");
+    let pf = d.join("fusa.tlog-proof");
+    std::fs::write(&pf, proof.stdout).unwrap();
     let o = run(
         &[
             "log",
             "verify-inclusion",
             "--vkey",
-            s(&d.join("log.vkey")),
+            s(&d.join("trust/log.vkey")),
             "--proof",
-            s(&d.join("entry-3.tlog-proof")),
+            s(&pf),
             "--entry",
-            s(&d.join("entry-3")),
+            s(&d.join("statements/08-decision.cose")),
         ],
         b"",
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let o = run(
-        &[
-            "log",
-            "verify-consistency",
-            "--vkey",
-            s(&d.join("log.vkey")),
-            "--old",
-            s(&d.join("checkpoint.old")),
-            "--new",
-            s(&d.join("checkpoint.new")),
-            "--proof",
-            s(&d.join("consistency.proof")),
-        ],
-        b"",
-    );
+    let o = run(&["log", "audit", s(&d.join("ledger"))], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
     // Running it again over the same directory refuses to overwrite.
     let o = run(&["demo", s(&d)], b"");
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+}
+
+/// Copies a demo identity into `dir` with mode 0600 (git does not keep modes).
+fn demo_identity(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys");
+    let (k, c) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.pem")),
+    );
+    std::fs::copy(keys.join(format!("{name}.key")), &k).unwrap();
+    std::fs::set_permissions(&k, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::copy(keys.join(format!("{name}.pem")), &c).unwrap();
+    (k, c)
+}
+
+#[test]
+fn each_role_signs_and_submits_as_the_readme_shows() {
+    let env = setup(0);
+    let l = env.root.join("mp203");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let o = run(
+        &[
+            "init",
+            s(&l),
+            "--origin",
+            "ledger.example.org/mp203",
+            "--trust-root",
+            s(&root_pem),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (opk, opc) = demo_identity(&env.root, "demo-operator");
+    let (ciok, cioc) = demo_identity(&env.root, "demo-user-cio");
+    let (ssck, sscc) = demo_identity(&env.root, "demo-ssc");
+    let ok = |o: Out| {
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(!o.stderr.contains("warning"), "{}", o.stderr);
+        o
+    };
+    // Operator: register directly, seal to a file and submit it.
+    ok(run(
+        &[
+            "register",
+            "--key",
+            s(&opk),
+            "--cert",
+            s(&opc),
+            "--ledger",
+            s(&l),
+            "--facility",
+            "TF-9",
+            "--name",
+            "Nine",
+            "--site",
+            "Somewhere",
+        ],
+        b"",
+    ));
+    let ev = env.root.join("ev");
+    std::fs::create_dir_all(ev.join("logs")).unwrap();
+    std::fs::write(ev.join("logs/reset.log"), b"reset ok").unwrap();
+    let seal = env.root.join("seal.cose");
+    ok(run(
+        &[
+            "seal",
+            s(&ev),
+            "--facility",
+            "TF-9",
+            "--manifest",
+            s(&env.root.join("m.cbor")),
+            "--key",
+            s(&opk),
+            "--cert",
+            s(&opc),
+            "--out",
+            s(&seal),
+        ],
+        b"",
+    ));
+    let o = ok(run(&["submit", s(&l), s(&seal)], b""));
+    assert!(o.stdout.contains("entry 1"), "{}", o.stdout);
+    // The assessor: countersign by bare index; decide offline with --refs.
+    ok(run(
+        &[
+            "countersign",
+            "--key",
+            s(&ciok),
+            "--cert",
+            s(&cioc),
+            "--ledger",
+            s(&l),
+            "--facility",
+            "TF-9",
+            "--seal",
+            "1",
+        ],
+        b"",
+    ));
+    let report = write(&env, "report.md", b"report");
+    let dec = env.root.join("decision.cose");
+    ok(run(
+        &[
+            "decide",
+            "--key",
+            s(&ciok),
+            "--cert",
+            s(&cioc),
+            "--out",
+            s(&dec),
+            "--refs",
+            s(&l),
+            "--facility",
+            "TF-9",
+            "--assessment",
+            "FUSA",
+            "--outcome",
+            "approved",
+            "--report",
+            s(&report),
+            "--evidence",
+            "1",
+            "--finding",
+            "G5.14|ok",
+        ],
+        b"",
+    ));
+    let o = ok(run(&["inspect", s(&dec)], b""));
+    assert!(o.stdout.contains("signature verifies"), "{}", o.stdout);
+    ok(run(&["submit", s(&l), s(&dec)], b""));
+    // The SSC determines the follow-up.
+    ok(run(
+        &[
+            "determine",
+            "--key",
+            s(&ssck),
+            "--cert",
+            s(&sscc),
+            "--ledger",
+            s(&l),
+            "--facility",
+            "TF-9",
+            "--decision",
+            "3",
+            "--next",
+            "USSA",
+            "--due",
+            "2028-01-31",
+        ],
+        b"",
+    ));
+    let o = ok(run(&["status", s(&l), "--facility", "TF-9"], b""));
+    assert!(
+        o.stdout.contains("FUSA approved") && o.stdout.contains("next:     USSA due 2028-01-31"),
+        "{}",
+        o.stdout
+    );
+    // Wrong role: the operator cannot decide. Exit 1, rule named, nothing appended.
+    let o = run(
+        &[
+            "decide",
+            "--key",
+            s(&opk),
+            "--cert",
+            s(&opc),
+            "--ledger",
+            s(&l),
+            "--facility",
+            "TF-9",
+            "--assessment",
+            "USSA",
+            "--outcome",
+            "approved",
+            "--report",
+            s(&report),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("rule role"), "{}", o.stderr);
+    let o = run(&["log", "checkpoint", s(&l)], b"");
+    assert!(o.stdout.contains("\n5\n"), "{}", o.stdout);
+    // Mismatched key and certificate; malformed references.
+    let o = run(
+        &[
+            "register",
+            "--key",
+            s(&opk),
+            "--cert",
+            s(&cioc),
+            "--out",
+            s(&env.root.join("x.cose")),
+            "--facility",
+            "X",
+            "--name",
+            "n",
+            "--site",
+            "s",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("does not certify"), "{}", o.stderr);
+    let o = run(
+        &[
+            "countersign",
+            "--key",
+            s(&ciok),
+            "--cert",
+            s(&cioc),
+            "--out",
+            s(&env.root.join("y.cose")),
+            "--facility",
+            "TF-9",
+            "--seal",
+            "1",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("needs --ledger or --refs"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["submit", s(&l), s(&report)], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
 }
 
 #[test]

@@ -1,96 +1,415 @@
-//! `triage-ledger demo DIR`: builds a small ledger from scratch and shows the
-//! log's round trip (append, checkpoint, inclusion and consistency proofs,
-//! audit). Later layers extend it into the full MP203 assessment story.
+//! `triage-ledger demo DIR`: builds a realistic ledger from scratch with the
+//! DEMO ONLY identities of `keys/` and the synthetic evidence of `fixtures/`:
+//! two facilities through registration, sealed and countersigned evidence,
+//! a conditional FUSA whose steps are completed and accepted, the SSC's
+//! determination of a VUSA, the VUSA; a rejection, its dispute and the SSC's
+//! resolution; and a revoked key whose later statement is refused.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use triage_ledger::note::TlogProof;
-use triage_ledger::store::{self, Ledger, Writer};
+use ed25519_dalek::pkcs8::DecodePrivateKey;
+use ed25519_dalek::SigningKey;
+use sha2::{Digest, Sha256};
+use triage_ledger::identity::Certificate;
+use triage_ledger::policy::{self, Admission};
+use triage_ledger::record::*;
+use triage_ledger::store;
 
 use super::{CmdResult, Failure};
 
-/// Entries the demo logs: stand-ins for signed statements (the statement
-/// layer comes with the record kinds), one per line.
-const SAMPLE: &str = include_str!("../../fixtures/demo/log-entries.txt");
+struct Party {
+    name: &'static str,
+    key: SigningKey,
+    cert: Certificate,
+}
+
+fn party(name: &'static str, key_pem: &str, cert_pem: &str) -> Result<Party, Failure> {
+    let key = SigningKey::from_pkcs8_pem(key_pem)
+        .map_err(|e| Failure::input(format!("demo key {name}: {e}")))?;
+    let cert = Certificate::from_pem(cert_pem.as_bytes())?;
+    Ok(Party { name, key, cert })
+}
+
+macro_rules! demo_party {
+    ($name:literal) => {
+        party(
+            $name,
+            include_str!(concat!("../../keys/", $name, ".key")),
+            include_str!(concat!("../../keys/", $name, ".pem")),
+        )
+    };
+}
+
+/// Evidence files written out for sealing: (path under DIR/evidence, content).
+const EVIDENCE: &[(&str, &str)] = &[
+    (
+        "TF-0001/tool-inventory/inventory.csv",
+        include_str!("../../fixtures/evidence/TF-0001/tool-inventory/inventory.csv"),
+    ),
+    (
+        "TF-0001/reset-logs/2027-03-01.log",
+        include_str!("../../fixtures/evidence/TF-0001/reset-logs/2027-03-01.log"),
+    ),
+    (
+        "TF-0001/reset-logs/2027-03-02.log",
+        include_str!("../../fixtures/evidence/TF-0001/reset-logs/2027-03-02.log"),
+    ),
+    (
+        "TF-0001/risk-assessment/iso27005-risk-assessment.md",
+        include_str!("../../fixtures/evidence/TF-0001/risk-assessment/iso27005-risk-assessment.md"),
+    ),
+    (
+        "TF-0001/remediation/custody-log-procedure.md",
+        include_str!("../../fixtures/evidence/TF-0001/remediation/custody-log-procedure.md"),
+    ),
+    (
+        "TF-0001/security-assessment-report.md",
+        include_str!("../../fixtures/evidence/TF-0001/security-assessment-report.md"),
+    ),
+    (
+        "TF-0002/intake/intake-records.csv",
+        include_str!("../../fixtures/evidence/TF-0002/intake/intake-records.csv"),
+    ),
+    (
+        "TF-0002/security-assessment-report.md",
+        include_str!("../../fixtures/evidence/TF-0002/security-assessment-report.md"),
+    ),
+];
+
+struct Demo {
+    dir: PathBuf,
+    ledger: PathBuf,
+    count: usize,
+    now: u64,
+}
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
     move |e| Failure::input(format!("{}: {e}", path.display()))
 }
 
+impl Demo {
+    /// Signs, writes DIR/statements/NN-kind.cose, submits; returns its reference.
+    fn emit(&mut self, who: &Party, record: Record, what: &str) -> Result<Ref, Failure> {
+        self.count += 1;
+        // Distinct, increasing signing times keep the story in order.
+        let st = policy::sign_statement(&record, &who.key, &who.cert, self.now + self.count as u64)
+            .map_err(|e| Failure::input(e.to_string()))?;
+        let file = self.dir.join("statements").join(format!(
+            "{:02}-{}.cose",
+            self.count,
+            record.kind().name()
+        ));
+        std::fs::write(&file, st.bytes()).map_err(io(&file))?;
+        let done = policy::submit(
+            &self.ledger,
+            &[(file.display().to_string(), st.bytes().to_vec())],
+            self.now + 100,
+            300,
+        )?;
+        let (Admission::New(index) | Admission::Duplicate(index)) = done.admissions[0];
+        println!(
+            "  entry {index:>2}  {:<16} by {:<18} {what}",
+            record.kind().name(),
+            who.name
+        );
+        Ok(Ref {
+            index,
+            sha256: Sha256::digest(st.bytes()).to_vec(),
+        })
+    }
+
+    fn seal(
+        &mut self,
+        who: &Party,
+        facility: &str,
+        sub: &str,
+        description: &str,
+    ) -> Result<Ref, Failure> {
+        let dir = self.dir.join("evidence").join(facility).join(sub);
+        let manifest = self
+            .dir
+            .join("manifests")
+            .join(format!("{facility}-{sub}.cbor"));
+        let sealed = triage_ledger::bundle::seal_dir(&dir, &manifest)
+            .map_err(|e| Failure::input(e.to_string()))?;
+        let rec = Record::Seal(Seal {
+            facility: facility.into(),
+            description: description.into(),
+            root: sealed.root.as_bytes().to_vec(),
+            items: sealed.items,
+            manifest_sha256: sealed.manifest_sha256.to_vec(),
+        });
+        self.emit(who, rec, &format!("{description} ({} files)", sealed.items))
+    }
+
+    fn report_hash(&self, facility: &str) -> Result<Vec<u8>, Failure> {
+        let p = self
+            .dir
+            .join("evidence")
+            .join(facility)
+            .join("security-assessment-report.md");
+        Ok(Sha256::digest(std::fs::read(&p).map_err(io(&p))?).to_vec())
+    }
+}
+
 pub fn run(dir: &Path) -> CmdResult {
+    if dir.exists() && std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
+        return Err(
+            Failure::input(format!("{} already exists and is not empty", dir.display()))
+                .hint("pick a new directory"),
+        );
+    }
+    let root = demo_party!("demo-root")?;
+    let op = demo_party!("demo-operator")?;
+    let op_old = demo_party!("demo-operator-old")?;
+    let cio = demo_party!("demo-user-cio")?;
+    let ssc = demo_party!("demo-ssc")?;
+
+    for sub in ["trust", "statements", "manifests"] {
+        std::fs::create_dir_all(dir.join(sub)).map_err(io(dir))?;
+    }
+    for (rel, content) in EVIDENCE {
+        let p = dir.join("evidence").join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(dir)).map_err(io(&p))?;
+        std::fs::write(&p, content).map_err(io(&p))?;
+    }
     let ledger = dir.join("ledger");
     let vkey = store::init(&ledger, "demo.triage-ledger.example/mp203")?;
-    std::fs::write(dir.join("log.vkey"), format!("{vkey}\n")).map_err(io(dir))?;
-    println!("1. created ledger {} with log key {vkey}", ledger.display());
+    store::install_trust_root(&ledger, root.cert.to_pem().as_bytes())?;
+    let trust = dir.join("trust");
+    std::fs::write(trust.join("root.pem"), root.cert.to_pem()).map_err(io(&trust))?;
+    std::fs::write(trust.join("log.vkey"), format!("{vkey}\n")).map_err(io(&trust))?;
+    println!("Demo ledger {} (log {})", ledger.display(), vkey.name());
+    println!(
+        "Trust material for verifiers: {}/root.pem, {}/log.vkey",
+        trust.display(),
+        trust.display()
+    );
+    println!();
 
-    let lines: Vec<&str> = SAMPLE
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    let (first, rest) = lines.split_at(lines.len() / 2);
-    let mut w = Writer::open(&ledger)?;
-    for l in first {
-        w.append(l.as_bytes())?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut d = Demo {
+        dir: dir.to_path_buf(),
+        ledger: ledger.clone(),
+        count: 0,
+        now,
+    };
+
+    println!("Facility TF-0001, Northgate Bay 1:");
+    let reg = |f: &str, n: &str, s: &str| {
+        Record::Registration(Registration {
+            facility: f.into(),
+            name: n.into(),
+            site: s.into(),
+        })
+    };
+    d.emit(
+        &op,
+        reg(
+            "TF-0001",
+            "Northgate Triage — Bay 1",
+            "Unit 4, Example Trading Estate (synthetic)",
+        ),
+        "registers the facility",
+    )?;
+    let inv = d.seal(
+        &op,
+        "TF-0001",
+        "tool-inventory",
+        "Triage Tool inventory with firmware hashes",
+    )?;
+    let logs = d.seal(
+        &op,
+        "TF-0001",
+        "reset-logs",
+        "factory-reset logs, March 2027",
+    )?;
+    let risk = d.seal(
+        &op,
+        "TF-0001",
+        "risk-assessment",
+        "ISO 27005 risk assessment",
+    )?;
+    for s in [&inv, &logs, &risk] {
+        let cs = Record::Countersignature(Countersignature {
+            facility: "TF-0001".into(),
+            seal: s.clone(),
+            note: "reviewed on site".into(),
+        });
+        d.emit(&cio, cs, &format!("countersigns entry {}", s.index))?;
     }
-    let old = w.commit()?.clone();
-    for l in rest {
-        w.append(l.as_bytes())?;
+    let fusa = Record::Decision(Decision {
+        facility: "TF-0001".into(),
+        assessment: Assessment::Fusa,
+        outcome: Outcome::ApprovedWithSteps,
+        steps: vec![
+            Step {
+                id: "S1".into(),
+                description: "sign the chain-of-custody log at every hand-over".into(),
+                due: "2027-06-30".into(),
+            },
+            Step {
+                id: "S2".into(),
+                description: "attest Triage Tool firmware against the vendor's hashes monthly"
+                    .into(),
+                due: "2027-06-30".into(),
+            },
+        ],
+        findings: vec![
+            Finding {
+                control: "G3.7".into(),
+                finding: "custody log unsigned at hand-over".into(),
+            },
+            Finding {
+                control: "G5.14".into(),
+                finding: "tool access control effective".into(),
+            },
+        ],
+        report_sha256: d.report_hash("TF-0001")?,
+        evidence: vec![inv.clone(), logs.clone(), risk.clone()],
+    });
+    let fusa = d.emit(&cio, fusa, "FUSA: approved subject to steps S1, S2")?;
+    let fusa_file = format!("{:02}-decision.cose", fusa.index + 1);
+    let remediation = d.seal(&op, "TF-0001", "remediation", "remediation of S1")?;
+    for (step, evidence) in [("S1", vec![remediation.clone()]), ("S2", vec![inv.clone()])] {
+        let c = StepCompletion {
+            facility: "TF-0001".into(),
+            decision: fusa.clone(),
+            step: step.into(),
+            evidence,
+        };
+        let c = d.emit(&op, Record::StepCompletion(c), &format!("completes {step}"))?;
+        let a = StepAcceptance {
+            facility: "TF-0001".into(),
+            completion: c,
+        };
+        d.emit(&cio, Record::StepAcceptance(a), &format!("accepts {step}"))?;
     }
-    let new = w.commit()?.clone();
-    drop(w);
-    std::fs::write(dir.join("checkpoint.old"), old.to_bytes()).map_err(io(dir))?;
-    std::fs::write(dir.join("checkpoint.new"), new.to_bytes()).map_err(io(dir))?;
-    println!(
-        "2. appended {} entries in two batches: checkpoints of size {} and {}",
-        lines.len(),
-        old.root().size(),
-        new.root().size()
-    );
+    let det = Determination {
+        facility: "TF-0001".into(),
+        decision: fusa.clone(),
+        next: Assessment::Vusa,
+        due: "2028-03-31".into(),
+    };
+    d.emit(
+        &ssc,
+        Record::Determination(det),
+        "determines the follow-up: VUSA due 2028-03-31",
+    )?;
+    let vusa = Record::Decision(Decision {
+        facility: "TF-0001".into(),
+        assessment: Assessment::Vusa,
+        outcome: Outcome::Approved,
+        steps: vec![],
+        findings: vec![Finding {
+            control: "G3.7".into(),
+            finding: "custody log signed; risk not increased".into(),
+        }],
+        report_sha256: d.report_hash("TF-0001")?,
+        evidence: vec![remediation],
+    });
+    d.emit(&cio, vusa, "VUSA: approved")?;
 
-    let l = Ledger::open(&ledger)?;
-    let index = 3u64;
-    let proof = l.prove_inclusion(index)?;
-    let text = TlogProof::new(&proof, l.checkpoint()).map_err(|e| Failure::input(e.to_string()))?;
-    let proof_path = dir.join(format!("entry-{index}.tlog-proof"));
-    std::fs::write(&proof_path, text.to_text()).map_err(io(dir))?;
-    let entry_path = dir.join(format!("entry-{index}"));
-    std::fs::write(&entry_path, l.read_entry(index)?).map_err(io(dir))?;
-    let parsed =
-        TlogProof::parse(text.to_text().as_bytes()).map_err(|e| Failure::input(e.to_string()))?;
-    parsed
-        .verify(&l.read_entry(index)?, l.vkey())
-        .map_err(|e| Failure::verification(format!("demo proof did not verify: {e}")))?;
-    println!(
-        "3. wrote and verified an inclusion proof of entry {index}: {}",
-        proof_path.display()
-    );
+    println!();
+    println!("Facility TF-0002, Northgate Bay 2:");
+    d.emit(
+        &op,
+        reg(
+            "TF-0002",
+            "Northgate Triage — Bay 2",
+            "Bay 2, Sample Business Park (synthetic)",
+        ),
+        "registers the facility",
+    )?;
+    let intake = d.seal(&op, "TF-0002", "intake", "device intake records")?;
+    let rej = Record::Decision(Decision {
+        facility: "TF-0002".into(),
+        assessment: Assessment::Fusa,
+        outcome: Outcome::Rejected,
+        steps: vec![],
+        findings: vec![Finding {
+            control: "G3.7".into(),
+            finding: "no custody controls".into(),
+        }],
+        report_sha256: d.report_hash("TF-0002")?,
+        evidence: vec![intake],
+    });
+    let rej = d.emit(&cio, rej, "FUSA: rejected")?;
+    let disp = Dispute {
+        facility: "TF-0002".into(),
+        decision: rej,
+        grounds: "custody controls were in place but not shown".into(),
+    };
+    let disp = d.emit(&op, Record::Dispute(disp), "disputes the rejection")?;
+    let res = DisputeResolution {
+        facility: "TF-0002".into(),
+        dispute: disp,
+        resolution: Resolution::Dismissed,
+        new_assessment: true,
+        reason: "the report is sound; a new FUSA may be requested once controls exist".into(),
+    };
+    d.emit(
+        &ssc,
+        Record::Resolution(res),
+        "dismisses the dispute; a new FUSA is required",
+    )?;
 
-    let c = l.prove_consistency(old.root().size())?;
-    c.verify(old.root(), new.root())
-        .map_err(|e| Failure::verification(format!("demo consistency failed: {e}")))?;
-    let cons: String = c.path().iter().map(|h| format!("{h}\n")).collect();
-    std::fs::write(dir.join("consistency.proof"), cons).map_err(io(dir))?;
-    println!(
-        "4. wrote and verified a consistency proof from size {} to {}",
-        old.root().size(),
-        new.root().size()
-    );
+    println!();
+    println!("Key management:");
+    let rev = Revocation {
+        certificate_sha256: op_old.cert.fingerprint().to_vec(),
+        reason: "superseded 2026 operator key".into(),
+    };
+    d.emit(
+        &root,
+        Record::Revocation(rev),
+        "revokes the operator's 2026 key",
+    )?;
+    // A statement signed with the revoked key must be refused.
+    let late = Record::Registration(Registration {
+        facility: "TF-0003".into(),
+        name: "Northgate Bay 3".into(),
+        site: "synthetic".into(),
+    });
+    let st = policy::sign_statement(&late, &op_old.key, &op_old.cert, now)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let refused = dir.join("statements").join("refused-revoked-key.cose");
+    std::fs::write(&refused, st.bytes()).map_err(io(&refused))?;
+    match policy::submit(
+        &ledger,
+        &[(refused.display().to_string(), st.bytes().to_vec())],
+        now + 1100,
+        300,
+    ) {
+        Err(e) => println!("  refused   registration     by demo-operator-old  {e}"),
+        Ok(_) => {
+            return Err(Failure::verification(
+                "the demo's revoked key was not refused",
+            ))
+        }
+    }
 
-    let report = store::audit(&ledger)?;
+    println!();
+    super::statements::status(&ledger, None, false)?;
+    let audit = store::audit(&ledger)?;
+    println!();
     println!(
-        "5. audited the ledger: {} entries, {} hash tiles recomputed, root {}",
-        report.size, report.tiles, report.root
+        "Audit: {} entries re-hashed, root {} matches the signed checkpoint.",
+        audit.size, audit.root
     );
-
-    let d = dir.display();
+    let dd = dir.display();
     println!();
     println!("Try next:");
-    println!("  triage-ledger log checkpoint {d}/ledger");
-    println!("  triage-ledger log verify-inclusion --vkey {d}/log.vkey --proof {d}/entry-{index}.tlog-proof --entry {d}/entry-{index}");
-    println!("  triage-ledger log verify-consistency --vkey {d}/log.vkey --old {d}/checkpoint.old --new {d}/checkpoint.new --proof {d}/consistency.proof");
-    println!("  echo tampered > {d}/entry-{index}   # then verify again: exit code 1");
-    println!("  seq 1 100000 | triage-ledger log append {d}/ledger --lines");
-    println!("  triage-ledger log audit {d}/ledger");
-    println!("The public log is {d}/ledger/log/: serve it with any static web server.");
+    println!("  triage-ledger status {dd}/ledger --json");
+    let fi = fusa.index;
+    println!("  triage-ledger inspect {dd}/statements/{fusa_file}");
+    println!("  triage-ledger submit {dd}/ledger {dd}/statements/refused-revoked-key.cose   # refused: exit 1");
+    println!("  triage-ledger log prove {dd}/ledger --index {fi} > fusa.tlog-proof");
+    println!("  triage-ledger log verify-inclusion --vkey {dd}/trust/log.vkey --proof fusa.tlog-proof --entry {dd}/statements/{fusa_file}");
+    println!("  triage-ledger log audit {dd}/ledger");
+    println!("The public log is {dd}/ledger/log/: serve it with any static web server.");
     Ok(())
 }

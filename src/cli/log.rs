@@ -125,8 +125,25 @@ pub fn run(cmd: LogCommand) -> CmdResult {
     }
 }
 
-pub fn init(ledger: &Path, origin: &str) -> CmdResult {
+pub fn init(ledger: &Path, origin: &str, trust_root: Option<&Path>) -> CmdResult {
+    let root_pem = match trust_root {
+        Some(p) => {
+            let cert = super::identity::load_cert(p)?;
+            if !cert.is_ca() {
+                return Err(Failure::input(format!(
+                    "{}: {} is not a CA certificate",
+                    p.display(),
+                    cert.subject()
+                )));
+            }
+            Some(cert.to_pem())
+        }
+        None => None,
+    };
     let vkey = store::init(ledger, origin)?;
+    if let Some(pem) = root_pem {
+        store::install_trust_root(ledger, pem.as_bytes())?;
+    }
     println!("{vkey}");
     eprintln!("created ledger {} (log {origin}, size 0)", ledger.display());
     eprintln!(

@@ -5,6 +5,7 @@
 mod demo;
 mod identity;
 mod log;
+mod statements;
 
 use std::process::ExitCode;
 
@@ -94,12 +95,41 @@ enum Command {
         /// The log's origin (also its key name), e.g. `ledger.example.org/mp203`.
         #[arg(long)]
         origin: String,
+        /// The scheme root certificate (PEM) that `submit` admits signers against.
+        #[arg(long)]
+        trust_root: Option<std::path::PathBuf>,
     },
     /// Build a small demo ledger in DIR and show the round trip (append, proofs, audit).
     Demo {
         /// Directory to create the demo in (DIR/ledger is the ledger).
         dir: std::path::PathBuf,
     },
+    /// Append signed statements (COSE_Sign1 files) if the registration policy admits them all.
+    Submit {
+        /// The ledger.
+        ledger: std::path::PathBuf,
+        /// Statement files (.cose).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Show a statement readably.
+    Inspect {
+        /// The statement (.cose).
+        file: std::path::PathBuf,
+    },
+    /// Each facility's lifecycle state.
+    Status {
+        /// The ledger.
+        ledger: std::path::PathBuf,
+        /// Only this facility.
+        #[arg(long)]
+        facility: Option<String>,
+        /// One JSON object: {"tree_size": N, "facilities": [{"id": …, …}, …]}.
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(flatten)]
+    Verb(statements::Verb),
     /// Key pairs for the scheme's signers.
     #[command(subcommand)]
     Keys(identity::KeysCommand),
@@ -122,10 +152,22 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Init { ledger, origin } => log::init(&ledger, &origin),
+        Command::Init {
+            ledger,
+            origin,
+            trust_root,
+        } => log::init(&ledger, &origin, trust_root.as_deref()),
         Command::Demo { dir } => demo::run(&dir),
         Command::Log(cmd) => log::run(cmd),
         Command::Keys(cmd) => identity::keys(cmd),
+        Command::Submit { ledger, files } => statements::submit(&ledger, &files),
+        Command::Inspect { file } => statements::inspect(&file),
+        Command::Status {
+            ledger,
+            facility,
+            json,
+        } => statements::status(&ledger, facility.as_deref(), json),
+        Command::Verb(v) => statements::run_verb(v),
         Command::Cert(cmd) => identity::cert(cmd),
     };
     match result {

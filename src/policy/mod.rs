@@ -23,6 +23,24 @@ pub use submit::{load_state, submit, SubmitError, Submitted};
 /// The CWT `sub` of statements that are not about one facility (revocations).
 pub const SCHEME_SUBJECT: &str = "scheme";
 
+/// Signs a record as a statement of the profile: content type from its kind,
+/// `iss` the certificate's subject, `sub` its facility, `iat` as given.
+pub fn sign_statement(
+    record: &Record,
+    key: &ed25519_dalek::SigningKey,
+    cert: &Certificate,
+    iat: u64,
+) -> Result<Statement, PolicyError> {
+    let header = crate::cose::StatementHeader {
+        content_type: record.kind().content_type(),
+        issuer: cert.subject().to_string(),
+        subject: record.facility().unwrap_or(SCHEME_SUBJECT).to_string(),
+        issued_at: iat,
+        x5chain: vec![cert.der().to_vec()],
+    };
+    Ok(Statement::sign(header, &record.encode()?, key)?)
+}
+
 /// Which rule refused a statement.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {

@@ -28,7 +28,7 @@ pub use audit::{audit, AuditReport};
 pub use tiles::{
     index_path, tile_rel_path, RightEdge, TileKind, TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
 };
-pub use writer::{init, Writer};
+pub use writer::{init, install_trust_root, Writer};
 
 use crate::merkle::{
     consistency_proof, inclusion_proof, range_root, ConsistencyProof, InclusionProof, MerkleError,

@@ -65,6 +65,14 @@ pub fn init(root: &Path, origin: &str) -> Result<VerifierKey, StoreError> {
     Ok(vkey)
 }
 
+/// Installs the scheme's trust root (PEM) that statements are admitted
+/// against: `LEDGER/trust/root.pem`, written durably.
+pub fn install_trust_root(root: &Path, pem: &[u8]) -> Result<(), StoreError> {
+    let layout = Layout::new(root);
+    let mut w = AtomicWriter::new(layout.tmp_dir())?;
+    w.write(&layout.trust_root(), pem, true)
+}
+
 /// The one writer of a ledger. Holds the OS lock until dropped.
 pub struct Writer {
     layout: Layout,
