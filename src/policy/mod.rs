@@ -196,26 +196,53 @@ impl State {
         bytes: &[u8],
         cfg: &Config,
     ) -> Result<Admission, PolicyError> {
-        let hash = sha256(bytes);
-        if let Some(&existing) = self.by_hash.get(&hash) {
+        if let Some(&existing) = self.by_hash.get(&sha256(bytes)) {
             return Ok(Admission::Duplicate(existing));
         }
-        let st = Statement::parse(bytes)?;
+        let prepared = prepare(bytes, &mut CertCache::default())?;
+        self.admit_prepared(index, bytes, prepared, cfg)
+    }
+
+    /// Admits a batch: the checks that need no ledger state (parsing, the
+    /// signature) run on all cores first, then the rest in order. Stops at
+    /// the first refusal, returning its position (0-based) in the batch.
+    pub fn admit_batch(
+        &mut self,
+        statements: &[&[u8]],
+        cfg: &Config,
+    ) -> Result<Vec<Admission>, (usize, PolicyError)> {
+        let prepared = prepare_all(statements);
+        let mut out = Vec::with_capacity(statements.len());
+        for (pos, (bytes, p)) in statements.iter().zip(prepared).enumerate() {
+            if let Some(&existing) = self.by_hash.get(&sha256(bytes)) {
+                out.push(Admission::Duplicate(existing));
+                continue;
+            }
+            let p = p.map_err(|e| (pos, e))?;
+            let index = self.len();
+            out.push(
+                self.admit_prepared(index, bytes, p, cfg)
+                    .map_err(|e| (pos, e))?,
+            );
+        }
+        Ok(out)
+    }
+
+    fn admit_prepared(
+        &mut self,
+        index: u64,
+        bytes: &[u8],
+        p: Prepared,
+        cfg: &Config,
+    ) -> Result<Admission, PolicyError> {
+        let Prepared {
+            st,
+            kind,
+            record,
+            chain,
+        } = p;
         let h = st.header();
-        let kind = Kind::from_content_type(&h.content_type)
-            .ok_or_else(|| RecordError::UnknownKind(h.content_type.clone()))?;
-        let record = Record::decode(&h.content_type, st.payload())?;
-        let chain: Vec<Certificate> = h
-            .x5chain
-            .iter()
-            .map(|der| Certificate::from_der(der))
-            .collect::<Result<_, _>>()
-            .map_err(PolicyError::Certificate)?;
         let leaf = &chain[0];
-        st.verify(leaf.key())
-            .map_err(|_| PolicyError::BadSignature {
-                subject: leaf.subject().to_string(),
-            })?;
         if h.issued_at > cfg.now.saturating_add(cfg.skew) {
             return Err(PolicyError::FutureIat {
                 iat: h.issued_at,
@@ -372,6 +399,87 @@ impl State {
     pub fn revoked(&self) -> &HashMap<[u8; 32], u64> {
         &self.revoked
     }
+}
+
+/// A statement whose stateless checks passed: well-formed, a valid record,
+/// readable certificates, and a signature that verifies with the leaf's key.
+pub struct Prepared {
+    st: Statement,
+    kind: Kind,
+    record: Record,
+    chain: Vec<Certificate>,
+}
+
+/// Parsed certificates by DER, so a batch parses each signer's once.
+#[derive(Default)]
+struct CertCache(HashMap<Vec<u8>, Certificate>);
+
+impl CertCache {
+    fn get(&mut self, der: &[u8]) -> Result<Certificate, PolicyError> {
+        if let Some(c) = self.0.get(der) {
+            return Ok(c.clone());
+        }
+        let c = Certificate::from_der(der).map_err(PolicyError::Certificate)?;
+        self.0.insert(der.to_vec(), c.clone());
+        Ok(c)
+    }
+}
+
+fn prepare(bytes: &[u8], certs: &mut CertCache) -> Result<Prepared, PolicyError> {
+    let st = Statement::parse(bytes)?;
+    let h = st.header();
+    let kind = Kind::from_content_type(&h.content_type)
+        .ok_or_else(|| RecordError::UnknownKind(h.content_type.clone()))?;
+    let record = Record::decode(&h.content_type, st.payload())?;
+    let chain: Vec<Certificate> = h
+        .x5chain
+        .iter()
+        .map(|der| certs.get(der))
+        .collect::<Result<_, _>>()?;
+    st.verify(chain[0].key())
+        .map_err(|_| PolicyError::BadSignature {
+            subject: chain[0].subject().to_string(),
+        })?;
+    Ok(Prepared {
+        st,
+        kind,
+        record,
+        chain,
+    })
+}
+
+/// [`prepare`] for many statements on all available cores, in order.
+fn prepare_all(statements: &[&[u8]]) -> Vec<Result<Prepared, PolicyError>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads == 1 || statements.len() < 64 {
+        let mut certs = CertCache::default();
+        return statements.iter().map(|b| prepare(b, &mut certs)).collect();
+    }
+    let chunk = statements.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = statements
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut certs = CertCache::default();
+                    part.iter()
+                        .map(|b| prepare(b, &mut certs))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                // `prepare` does not panic on any input; if a worker ever
+                // did, that is a bug, so let it propagate.
+                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })
+            .collect()
+    })
 }
 
 /// The checks of [`validate_chain`] that depend on the statement rather than

@@ -112,23 +112,22 @@ pub fn submit(
         skew,
     };
     let mut state = replay(&layout, writer.committed())?;
-    let mut admissions = Vec::with_capacity(statements.len());
-    let mut new = Vec::new();
-    for (position, (name, bytes)) in statements.iter().enumerate() {
-        let next = state.len();
-        let a = state
-            .admit(next, bytes, &cfg)
-            .map_err(|source| SubmitError::Refused {
-                position: position + 1,
-                name: name.clone(),
+    let refs: Vec<&[u8]> = statements.iter().map(|(_, b)| b.as_slice()).collect();
+    let admissions =
+        state
+            .admit_batch(&refs, &cfg)
+            .map_err(|(pos, source)| SubmitError::Refused {
+                position: pos + 1,
+                name: statements[pos].0.clone(),
                 rule: source.rule(),
                 source,
             })?;
-        if let Admission::New(_) = a {
-            new.push(bytes);
-        }
-        admissions.push(a);
-    }
+    let new: Vec<&Vec<u8>> = statements
+        .iter()
+        .zip(&admissions)
+        .filter(|(_, a)| matches!(a, Admission::New(_)))
+        .map(|((_, b), _)| b)
+        .collect();
     for bytes in new {
         writer.append(bytes)?;
     }

@@ -477,3 +477,138 @@ fn each_rule_refuses_with_its_name() {
         "malformed"
     );
 }
+
+/// Every refusal through `submit` leaves the ledger exactly as it was, even
+/// when valid statements precede the refused one in the batch.
+#[test]
+fn refused_batches_leave_the_ledger_unchanged() {
+    let mut w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger");
+    crate::store::init(&ledger, "example.org/policy").unwrap();
+    crate::store::install_trust_root(&ledger, w.root.cert.to_pem().as_bytes()).unwrap();
+    let now = T + 100;
+    let ok_reg = World::sign_at(&w.op, &reg("TF-1"), T);
+    let done = submit(&ledger, &[("reg".into(), ok_reg.clone())], now, 300).unwrap();
+    assert_eq!(done.admissions, vec![Admission::New(0)]);
+    w.admit(ok_reg).unwrap();
+    let before = crate::store::Ledger::open(&ledger)
+        .unwrap()
+        .checkpoint()
+        .to_bytes();
+
+    let other = World::new();
+    let mut forged = World::sign_at(&w.op, &seal("TF-1", 2), T);
+    let n = forged.len();
+    forged[n - 3] ^= 1;
+    let oversized = vec![0u8; crate::cose::MAX_STATEMENT_SIZE + 1];
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "role",
+            World::sign_at(
+                &w.op,
+                &decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![]),
+                T,
+            ),
+        ),
+        ("signature", forged),
+        ("chain", World::sign_at(&other.op, &seal("TF-1", 3), T)),
+        (
+            "validity",
+            World::sign_at(&w.op, &seal("TF-1", 4), T - 5000),
+        ),
+        (
+            "future-iat",
+            World::sign_at(&w.op, &seal("TF-1", 4), now + 10_000),
+        ),
+        (
+            "reference",
+            World::sign_at(
+                &w.cio,
+                &Record::Countersignature(Countersignature {
+                    facility: "TF-1".into(),
+                    seal: Ref {
+                        index: 9,
+                        sha256: vec![0; 32],
+                    },
+                    note: "".into(),
+                }),
+                T,
+            ),
+        ),
+        (
+            "lifecycle",
+            World::sign_at(
+                &w.cio,
+                &decision("TF-1", Assessment::Vusa, Outcome::Approved, &[], vec![]),
+                T,
+            ),
+        ),
+        ("malformed", oversized),
+        ("malformed", vec![0xd2, 0x84, 0x40]),
+    ];
+    for (rule, bad) in cases {
+        let good_first = World::sign_at(&w.op, &seal("TF-1", 9), T);
+        let err = submit(
+            &ledger,
+            &[("good".into(), good_first), ("bad".into(), bad)],
+            now,
+            300,
+        )
+        .unwrap_err();
+        match &err {
+            SubmitError::Refused {
+                position, rule: r, ..
+            } => {
+                assert_eq!((*position, *r), (2, rule), "{err}");
+            }
+            other => panic!("expected a refusal by {rule}, got {other}"),
+        }
+        let after = crate::store::Ledger::open(&ledger)
+            .unwrap()
+            .checkpoint()
+            .to_bytes();
+        assert_eq!(after, before, "a refused batch ({rule}) changed the ledger");
+    }
+    // Revocation: the root revokes the operator; its next statement is refused.
+    let rev = Record::Revocation(Revocation {
+        certificate_sha256: w.op.cert.fingerprint().to_vec(),
+        reason: "r".into(),
+    });
+    submit(
+        &ledger,
+        &[("rev".into(), World::sign_at(&w.root, &rev, T))],
+        now,
+        300,
+    )
+    .unwrap();
+    let before = crate::store::Ledger::open(&ledger)
+        .unwrap()
+        .checkpoint()
+        .to_bytes();
+    let err = submit(
+        &ledger,
+        &[("late".into(), World::sign_at(&w.op, &seal("TF-1", 5), T))],
+        now,
+        300,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SubmitError::Refused {
+                rule: "revoked",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        crate::store::Ledger::open(&ledger)
+            .unwrap()
+            .checkpoint()
+            .to_bytes(),
+        before
+    );
+    crate::store::audit(&ledger).unwrap();
+}
