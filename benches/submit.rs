@@ -66,6 +66,7 @@ fn statements() -> (Config, Vec<Vec<u8>>) {
             root,
             now: T + 100,
             skew: 300,
+            max_age: policy::DEFAULT_MAX_AGE,
         },
         out,
     )

@@ -753,6 +753,40 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
     );
     let o = run(&["submit", s(&l), s(&report)], b"");
     assert_eq!(o.code, 2, "{}", o.stderr);
+    // A ledger with a trust root takes statements only through the policy.
+    let o = run(&["log", "append", s(&l), s(&dec)], b"");
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("bypass") && o.stderr.contains("hint: use: triage-ledger submit"),
+        "{}",
+        o.stderr
+    );
+    // JSON stays JSON whatever the names hold.
+    ok(run(
+        &[
+            "register",
+            "--key",
+            s(&opk),
+            "--cert",
+            s(&opc),
+            "--ledger",
+            s(&l),
+            "--facility",
+            "TF-\"q\"",
+            "--name",
+            "tab\there\u{7f}",
+            "--site",
+            "s",
+        ],
+        b"",
+    ));
+    let o = ok(run(&["status", s(&l), "--json"], b""));
+    assert!(
+        o.stdout.contains(r#""id": "TF-\"q\"""#)
+            && o.stdout.contains(r#""name": "tab\there\u007f""#),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]

@@ -593,8 +593,29 @@ pub fn inspect(file: &Path) -> CmdResult {
     Ok(())
 }
 
+/// A JSON string literal (RFC 8259 escaping).
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn facility_json(f: &policy::FacilityState) -> String {
-    let esc = |s: &str| format!("{s:?}");
+    let esc = |s: &str| json_str(s);
     let latest = f.decisions.last();
     let outcome = latest
         .map(|d| format!("{{\"entry\": {}, \"assessment\": \"{}\", \"outcome\": \"{}\", \"overturned\": {}}}", d.index, d.assessment.name(), d.outcome.name(), d.overturned.is_some()))

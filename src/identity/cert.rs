@@ -15,6 +15,27 @@ use super::{IdentityError, Role};
 /// OID of Ed25519 (RFC 8410).
 const OID_ED25519: &str = "1.3.101.112";
 
+/// DER of a certificate with this signed part and Ed25519 signature.
+fn canonical_der(tbs: &[u8], sig: &[u8]) -> Option<Vec<u8>> {
+    if sig.len() != 64 {
+        return None;
+    }
+    let mut body = tbs.to_vec();
+    body.extend_from_slice(&[0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70]); // AlgorithmIdentifier Ed25519
+    body.extend_from_slice(&[0x03, 0x41, 0x00]); // BIT STRING, 65 bytes, 0 unused bits
+    body.extend_from_slice(sig);
+    let mut out = vec![0x30];
+    let len = body.len();
+    match len {
+        0..=0x7f => out.push(len as u8),
+        0x80..=0xff => out.extend_from_slice(&[0x81, len as u8]),
+        0x100..=0xffff => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+        _ => return None,
+    }
+    out.extend(body);
+    Some(out)
+}
+
 /// A validity period in POSIX seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Validity {
@@ -78,10 +99,52 @@ impl Certificate {
             .map_err(|_| bad(&subject, "an Ed25519 public key is 32 bytes"))?;
         let key = VerifyingKey::from_bytes(&key_bytes)
             .map_err(|_| bad(&subject, "invalid Ed25519 public key"))?;
+        // Only the canonical encoding is accepted: SEQUENCE { tbs, the
+        // Ed25519 AlgorithmIdentifier without parameters, BIT STRING of the
+        // 64-byte signature }, nothing else. So a certificate has exactly one
+        // DER, and its fingerprint (what revocations name) cannot be changed
+        // by re-wrapping the signed part.
+        if x.tbs_certificate.signature.algorithm.to_id_string() != OID_ED25519
+            || x.tbs_certificate.signature.parameters.is_some()
+        {
+            return Err(bad(
+                &subject,
+                "the signed part's signature algorithm is not Ed25519 without parameters",
+            ));
+        }
+        let canonical = canonical_der(x.tbs_certificate.as_ref(), &x.signature_value.data);
+        if canonical.as_deref() != Some(der) {
+            return Err(bad(
+                &subject,
+                "not in canonical DER (extra bytes or algorithm parameters around the signed part)",
+            ));
+        }
         let mut is_ca = false;
         let mut ku: Option<(bool, bool)> = None;
         let mut roles = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for ext in x.extensions() {
+            if !seen.insert(ext.oid.to_id_string()) {
+                return Err(bad(
+                    &subject,
+                    format!("extension {} appears twice", ext.oid),
+                ));
+            }
+            let known_critical = matches!(
+                ext.parsed_extension(),
+                ParsedExtension::BasicConstraints(_)
+                    | ParsedExtension::KeyUsage(_)
+                    | ParsedExtension::ExtendedKeyUsage(_)
+            );
+            if ext.critical && !known_critical {
+                return Err(bad(
+                    &subject,
+                    format!(
+                        "critical extension {} is not one this profile enforces",
+                        ext.oid
+                    ),
+                ));
+            }
             match ext.parsed_extension() {
                 ParsedExtension::BasicConstraints(bc) => is_ca = bc.ca,
                 ParsedExtension::KeyUsage(k) => {
@@ -97,10 +160,10 @@ impl Certificate {
                         }
                     }
                 }
-                ParsedExtension::UnsupportedExtension { .. } if ext.critical => {
+                ParsedExtension::ParseError { .. } => {
                     return Err(bad(
                         &subject,
-                        format!("unsupported critical extension {}", ext.oid),
+                        format!("extension {} cannot be parsed", ext.oid),
                     ));
                 }
                 _ => {}
@@ -288,6 +351,12 @@ pub fn validate_chain(
                 });
             }
         }
+    }
+    if chain.len() > 1 {
+        return Err(IdentityError::Untrusted {
+            subject: leaf.subject.clone(),
+            reason: "the scheme root issues role certificates directly; chains with intermediates are not accepted".into(),
+        });
     }
     for (i, cert) in chain.iter().enumerate() {
         cert.check_time(at)?;

@@ -261,3 +261,38 @@ fn openssl_accepts_our_certificates_and_keys() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn only_the_canonical_der_of_a_certificate_is_accepted() {
+    let p = pki();
+    let der = p.op.der().to_vec();
+    let tail = 7 + 3 + 64;
+    // Locate the signed part: the outer header is 30 82 LL LL.
+    assert_eq!(der[0..2], [0x30, 0x82]);
+    let tbs = &der[4..der.len() - tail];
+    let sig = &der[der.len() - 64..];
+    let wrap = |body: Vec<u8>| {
+        let mut out = vec![0x30, 0x82, (body.len() >> 8) as u8, body.len() as u8];
+        out.extend(body);
+        out
+    };
+    // NULL parameters on the outer algorithm.
+    let mut body = tbs.to_vec();
+    body.extend_from_slice(&[
+        0x30, 0x07, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x05, 0x00, 0x03, 0x41, 0x00,
+    ]);
+    body.extend_from_slice(sig);
+    assert!(Certificate::from_der(&wrap(body))
+        .unwrap_err()
+        .to_string()
+        .contains("canonical"));
+    // Junk after the signature, inside the outer SEQUENCE.
+    let mut body = der[4..].to_vec();
+    body.extend_from_slice(&[0x05, 0x00]);
+    assert!(Certificate::from_der(&wrap(body)).is_err());
+    // The canonical form itself round-trips.
+    let mut body = tbs.to_vec();
+    body.extend_from_slice(&[0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x41, 0x00]);
+    body.extend_from_slice(sig);
+    assert_eq!(Certificate::from_der(&wrap(body)).unwrap(), p.op);
+}

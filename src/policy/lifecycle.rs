@@ -4,11 +4,12 @@
 //! - a facility is registered once, by an operator, before anything else;
 //! - its first decision is a FUSA; after a rejection, or a dispute upheld
 //!   with a new assessment required, the next decision is a FUSA again;
+//! - after an overturned decision (a dispute upheld) the next is a FUSA too;
 //! - otherwise a follow-up decision needs an SSC determination of the latest
 //!   decision, and its category must be the determined one;
 //! - a determination follows the facility's latest decision, which must be
 //!   approved, or approved subject to steps that have all been accepted, and
-//!   not overturned; one determination per decision;
+//!   not overturned nor under an open dispute; one determination per decision;
 //! - a step is completed once (for a step the referenced decision lists) and
 //!   accepted once;
 //! - a decision has at most one open dispute; a resolution closes an open one.
@@ -91,7 +92,7 @@ impl FacilityState {
         let Some(latest) = self.decisions.last() else {
             return Ok(Assessment::Fusa);
         };
-        if self.requires_fusa {
+        if self.requires_fusa || latest.overturned.is_some() {
             return Ok(Assessment::Fusa);
         }
         match &latest.determination {
@@ -203,6 +204,12 @@ impl State {
                 if let Some((i, _, _)) = latest.determination {
                     return Err(life(format!(
                         "decision {} already has a determination (entry {i})",
+                        latest.index
+                    )));
+                }
+                if let Some((i, _)) = f.open_disputes.iter().find(|(_, d)| *d == latest.index) {
+                    return Err(life(format!(
+                        "decision {} is disputed (entry {i}); the SSC resolves the dispute first",
                         latest.index
                     )));
                 }

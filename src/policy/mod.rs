@@ -62,6 +62,16 @@ pub enum PolicyError {
     /// The certificate chain, validity or role check failed.
     #[error("signer: {0}")]
     Signer(IdentityError),
+    /// The statement was signed too long ago.
+    #[error("iat {iat} is older than the allowed {max_age} s before now ({now})")]
+    StaleIat {
+        /// Claimed time.
+        iat: u64,
+        /// Verifier's time.
+        now: u64,
+        /// Allowed age.
+        max_age: u64,
+    },
     /// The statement claims to be from the future.
     #[error("iat {iat} is in the future (now {now}, allowed skew {skew} s)")]
     FutureIat {
@@ -110,6 +120,7 @@ impl PolicyError {
             PolicyError::Signer(IdentityError::NotValidAt { .. }) => "validity",
             PolicyError::Signer(_) => "chain",
             PolicyError::FutureIat { .. } => "future-iat",
+            PolicyError::StaleIat { .. } => "stale-iat",
             PolicyError::Revoked { .. } => "revoked",
             PolicyError::Claims(_) => "claims",
             PolicyError::Reference { .. } => "reference",
@@ -144,7 +155,15 @@ pub struct Config {
     pub now: u64,
     /// How far in the future an `iat` may be.
     pub skew: u64,
+    /// How far in the past an `iat` may be: a statement signed long ago
+    /// (e.g. with a certificate that has since expired, dated inside its old
+    /// validity) is refused.
+    pub max_age: u64,
 }
+
+/// The default `max_age`: 30 days, time enough to send a signed statement
+/// to the ledger's operator.
+pub const DEFAULT_MAX_AGE: u64 = 30 * 24 * 3600;
 
 /// Everything the ledger knows, derived from its statements in log order.
 #[derive(Default)]
@@ -248,6 +267,13 @@ impl State {
                 iat: h.issued_at,
                 now: cfg.now,
                 skew: cfg.skew,
+            });
+        }
+        if h.issued_at < cfg.now.saturating_sub(cfg.max_age) {
+            return Err(PolicyError::StaleIat {
+                iat: h.issued_at,
+                now: cfg.now,
+                max_age: cfg.max_age,
             });
         }
         let at = i64::try_from(h.issued_at).unwrap_or(i64::MAX);

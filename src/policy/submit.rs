@@ -44,9 +44,16 @@ pub enum SubmitError {
 }
 
 impl SubmitError {
-    /// True when a statement was refused (rather than unreadable input or I/O).
+    /// True when a statement was refused, or the log holds something the
+    /// policy cannot replay (rather than unreadable input or I/O).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, SubmitError::Refused { source, .. } if !matches!(source, PolicyError::Malformed(_) | PolicyError::Record(_)))
+        match self {
+            SubmitError::Refused { source, .. } => {
+                !matches!(source, PolicyError::Malformed(_) | PolicyError::Record(_))
+            }
+            SubmitError::Replay { .. } => true,
+            _ => false,
+        }
     }
 }
 
@@ -110,6 +117,7 @@ pub fn submit(
         root: read_trust_root(&layout)?,
         now,
         skew,
+        max_age: super::DEFAULT_MAX_AGE,
     };
     let mut state = replay(&layout, writer.committed())?;
     let refs: Vec<&[u8]> = statements.iter().map(|(_, b)| b.as_slice()).collect();

@@ -59,6 +59,7 @@ impl World {
             root: root.cert.clone(),
             now: T + 100,
             skew: 300,
+            max_age: super::DEFAULT_MAX_AGE,
         };
         World {
             root,
@@ -342,7 +343,7 @@ fn each_rule_refuses_with_its_name() {
     let b = World::sign_at(&w.op, &seal("TF-1", 4), T + 20_000_000);
     let e = w.admit(b).unwrap_err();
     assert_eq!(e.rule(), "future-iat", "{e}");
-    w.cfg.now = T + 30_000_000;
+    w.cfg.now = T + 20_000_100;
     let b = World::sign_at(&w.op, &seal("TF-1", 4), T + 20_000_000);
     assert_eq!(w.admit(b).unwrap_err().rule(), "validity");
     w.cfg.now = T + 100;
@@ -611,4 +612,102 @@ fn refused_batches_leave_the_ledger_unchanged() {
         before
     );
     crate::store::audit(&ledger).unwrap();
+}
+
+#[test]
+fn stale_statements_overturned_approvals_and_disputed_decisions() {
+    let mut w = World::new();
+    w.by(op, reg("TF-1")).unwrap();
+    // Signed long ago: refused even though the certificate was valid then.
+    w.cfg.now = T + 40 * 24 * 3600;
+    let old = World::sign_at(&w.op, &seal("TF-1", 1), T);
+    assert_eq!(w.admit(old).unwrap_err().rule(), "stale-iat");
+    w.cfg.now = T + 100;
+    // FUSA approved, disputed: no determination while the dispute is open.
+    let d = w
+        .by(
+            cio,
+            decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![]),
+        )
+        .unwrap();
+    let disp = w
+        .by(
+            op,
+            Record::Dispute(Dispute {
+                facility: "TF-1".into(),
+                decision: d.clone(),
+                grounds: "g".into(),
+            }),
+        )
+        .unwrap();
+    let det = |d: &Ref| {
+        Record::Determination(Determination {
+            facility: "TF-1".into(),
+            decision: d.clone(),
+            next: Assessment::Vusa,
+            due: "2028-01-01".into(),
+        })
+    };
+    let e = w.by(ssc, det(&d)).unwrap_err().to_string();
+    assert!(e.contains("disputed"), "{e}");
+    // Upheld without a new assessment: the approval is overturned, so no
+    // determination rests on it and the next decision is a FUSA.
+    w.by(
+        ssc,
+        Record::Resolution(DisputeResolution {
+            facility: "TF-1".into(),
+            dispute: disp,
+            resolution: Resolution::Upheld,
+            new_assessment: false,
+            reason: "r".into(),
+        }),
+    )
+    .unwrap();
+    assert!(w
+        .by(ssc, det(&d))
+        .unwrap_err()
+        .to_string()
+        .contains("overturned"));
+    assert!(w
+        .by(
+            cio,
+            decision("TF-1", Assessment::Vusa, Outcome::Approved, &[], vec![])
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("must be a FUSA"));
+    w.by(
+        cio,
+        decision(
+            "TF-1",
+            Assessment::Fusa,
+            Outcome::Approved,
+            &["x"; 0],
+            vec![],
+        ),
+    )
+    .map(|_| ())
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn records_with_tags_or_other_encodings_are_refused() {
+    use ciborium::Value;
+    let w = World::new();
+    // "facility": 32("TF-1") decodes to the same record through serde, but is
+    // not its canonical encoding.
+    let payload = crate::cbor::encode(&Value::Map(vec![
+        (
+            Value::Text("facility".into()),
+            Value::Tag(32, Box::new(Value::Text("TF-1".into()))),
+        ),
+        (Value::Text("name".into()), Value::Text("N".into())),
+        (Value::Text("site".into()), Value::Text("S".into())),
+    ]))
+    .unwrap();
+    assert!(Record::decode(&Kind::Registration.content_type(), &payload)
+        .unwrap_err()
+        .to_string()
+        .contains("canonical"));
+    let _ = w;
 }

@@ -568,6 +568,15 @@ impl Record {
             Kind::Revocation => Record::Revocation(cbor::from_slice(payload).map_err(err)?),
         };
         r.validate()?;
+        // One record, one encoding: ciborium would also accept tags and
+        // enums written as maps, which re-encode differently.
+        if r.encode()? != payload {
+            return Err(RecordError::Invalid {
+                kind: kind.name(),
+                reason: "payload is not the canonical encoding of the record (tags or other forms)"
+                    .into(),
+            });
+        }
         Ok(r)
     }
 
