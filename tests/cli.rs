@@ -521,6 +521,46 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let o = run(&["log", "audit", s(&d.join("ledger"))], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
+    // A receipt and a transparent statement for the FUSA decision verify
+    // with the log's key, and a tampered statement is refused by inspect.
+    let t = d.join("fusa.transparent.cose");
+    let o = run(
+        &[
+            "receipt",
+            s(&d.join("ledger")),
+            "--index",
+            "7",
+            "--out",
+            s(&t),
+            "--transparent",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(
+        &["inspect", s(&t), "--vkey", s(&d.join("trust/log.vkey"))],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("says entry 7 of tree size 21") && o.stdout.contains("verified with"),
+        "{}",
+        o.stdout
+    );
+    let other = setup(0);
+    let o = run(
+        &["inspect", s(&t), "--vkey", s(&other.ledger.join("vkey"))],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    let mut bad = std::fs::read(d.join("statements/08-decision.cose")).unwrap();
+    let n = bad.len();
+    bad[n - 10] ^= 1;
+    let bf = d.join("bad.cose");
+    std::fs::write(&bf, bad).unwrap();
+    let o = run(&["inspect", s(&bf)], b"");
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.contains("DOES NOT VERIFY"));
     // Running it again over the same directory refuses to overwrite.
     let o = run(&["demo", s(&d)], b"");
     assert_eq!(o.code, 2);

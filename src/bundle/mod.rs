@@ -230,6 +230,12 @@ pub fn read_manifest(bytes: &[u8]) -> Result<Vec<Item>, BundleError> {
         let item: Item = v
             .deserialized()
             .map_err(|e| BundleError::Manifest(format!("item {}: {e}", items.len())))?;
+        if cbor::to_vec(&item).ok().as_deref() != Some(&rest[..used]) {
+            return Err(BundleError::Manifest(format!(
+                "item {} is not the canonical encoding of an item",
+                items.len()
+            )));
+        }
         items.push(item);
         rest = &rest[used..];
     }
@@ -280,5 +286,20 @@ mod tests {
             Err(BundleError::Empty(_))
         ));
         assert!(read_manifest(&[0x18]).is_err());
+        // A tagged path decodes to the same item through serde, but is not
+        // the item's canonical encoding.
+        let mut v = ciborium::Value::serialized(&items[0]).unwrap();
+        if let ciborium::Value::Map(m) = &mut v {
+            for (k, val) in m.iter_mut() {
+                if k.as_text() == Some("path") {
+                    *val = ciborium::Value::Tag(32, Box::new(val.clone()));
+                }
+            }
+        }
+        let tagged = cbor::encode(&v).unwrap();
+        assert!(read_manifest(&tagged)
+            .unwrap_err()
+            .to_string()
+            .contains("canonical"));
     }
 }

@@ -384,7 +384,18 @@ pub fn run(dir: &Path) -> CmdResult {
         now + 1100,
         300,
     ) {
-        Err(e) => println!("  refused   registration     by demo-operator-old  {e}"),
+        Err(
+            e @ policy::SubmitError::Refused {
+                rule: "revoked", ..
+            },
+        ) => {
+            println!("  refused   registration     by demo-operator-old  {e}")
+        }
+        Err(e) => {
+            return Err(Failure::verification(format!(
+                "the demo's revoked key was refused for another reason: {e}"
+            )))
+        }
         Ok(_) => {
             return Err(Failure::verification(
                 "the demo's revoked key was not refused",

@@ -297,7 +297,7 @@ fn prove(ledger: &Path, index: Option<u64>, from: Option<u64>) -> CmdResult {
 }
 
 /// `--vkey` takes the key itself or a file that holds it.
-fn load_vkey(arg: &str) -> Result<VerifierKey, Failure> {
+pub fn load_vkey(arg: &str) -> Result<VerifierKey, Failure> {
     if let Ok(k) = VerifierKey::parse(arg) {
         return Ok(k);
     }

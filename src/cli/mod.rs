@@ -111,11 +111,31 @@ enum Command {
         /// Statement files (.cose).
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
+        /// Also write each statement's transparent form (with its receipt) as FILE.transparent.
+        #[arg(long)]
+        transparent: bool,
     },
-    /// Show a statement readably.
+    /// Write a COSE Receipt (RFC 9942) for a logged statement against the latest checkpoint.
+    Receipt {
+        /// The ledger.
+        ledger: std::path::PathBuf,
+        /// The statement's log index.
+        #[arg(long)]
+        index: u64,
+        /// Write the receipt here (CBOR).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Write the transparent statement (statement + receipt) instead.
+        #[arg(long)]
+        transparent: bool,
+    },
+    /// Show a statement (or transparent statement) readably.
     Inspect {
         /// The statement (.cose).
         file: std::path::PathBuf,
+        /// The log's verifier key (or a file holding it), to check receipts.
+        #[arg(long)]
+        vkey: Option<String>,
     },
     /// Each facility's lifecycle state.
     Status {
@@ -160,8 +180,18 @@ pub fn main() -> ExitCode {
         Command::Demo { dir } => demo::run(&dir),
         Command::Log(cmd) => log::run(cmd),
         Command::Keys(cmd) => identity::keys(cmd),
-        Command::Submit { ledger, files } => statements::submit(&ledger, &files),
-        Command::Inspect { file } => statements::inspect(&file),
+        Command::Submit {
+            ledger,
+            files,
+            transparent,
+        } => statements::submit(&ledger, &files, transparent),
+        Command::Receipt {
+            ledger,
+            index,
+            out,
+            transparent,
+        } => statements::receipt(&ledger, index, &out, transparent),
+        Command::Inspect { file, vkey } => statements::inspect(&file, vkey.as_deref()),
         Command::Status {
             ledger,
             facility,

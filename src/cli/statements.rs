@@ -505,6 +505,7 @@ pub fn run_verb(verb: Verb) -> CmdResult {
     submit_files(
         ledger,
         vec![(record.kind().name().to_string(), st.bytes().to_vec())],
+        false,
     )
 }
 
@@ -518,21 +519,67 @@ impl From<SubmitError> for Failure {
     }
 }
 
-fn submit_files(ledger: &Path, statements: Vec<(String, Vec<u8>)>) -> CmdResult {
+fn submit_files(ledger: &Path, statements: Vec<(String, Vec<u8>)>, transparent: bool) -> CmdResult {
     let done = policy::submit(ledger, &statements, now(), 300)?;
+    let l = triage_ledger::store::Ledger::open(ledger)?;
     for ((name, bytes), a) in statements.iter().zip(&done.admissions) {
         let h = hex(&Sha256::digest(bytes));
-        match a {
-            Admission::New(i) => println!("{name}: entry {i} (sha256 {h})"),
-            Admission::Duplicate(i) => println!("{name}: already logged as entry {i} (sha256 {h})"),
+        let i = match a {
+            Admission::New(i) => {
+                println!("{name}: entry {i} (sha256 {h})");
+                *i
+            }
+            Admission::Duplicate(i) => {
+                println!("{name}: already logged as entry {i} (sha256 {h})");
+                *i
+            }
+        };
+        if transparent {
+            let out = PathBuf::from(format!("{name}.transparent"));
+            write_receipt(&l, i, &out, true)?;
         }
     }
     eprintln!("tree size {}", done.checkpoint.root().size());
     Ok(())
 }
 
-/// `submit LEDGER FILE...`.
-pub fn submit(ledger: &Path, files: &[PathBuf]) -> CmdResult {
+fn write_receipt(
+    l: &triage_ledger::store::Ledger,
+    index: u64,
+    out: &Path,
+    transparent: bool,
+) -> CmdResult {
+    let r = l.receipt(index, now())?;
+    let bytes = if transparent {
+        let st = Statement::parse(&l.read_entry(index)?)
+            .map_err(|e| Failure::input(format!("entry {index}: {e}")))?;
+        triage_ledger::cose::transparent_statement(&st, std::slice::from_ref(&r))
+    } else {
+        r.to_bytes()
+    }
+    .map_err(|e| Failure::input(e.to_string()))?;
+    std::fs::write(out, bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+    eprintln!(
+        "wrote {} ({} of entry {index} against tree size {})",
+        out.display(),
+        if transparent {
+            "transparent statement"
+        } else {
+            "receipt"
+        },
+        r.proof().size()
+    );
+    Ok(())
+}
+
+/// `receipt LEDGER --index I --out FILE [--transparent]`.
+pub fn receipt(ledger: &Path, index: u64, out: &Path, transparent: bool) -> CmdResult {
+    let l = triage_ledger::store::Ledger::open(ledger)?;
+    write_receipt(&l, index, out, transparent)
+}
+
+/// `submit LEDGER FILE... [--transparent]`.
+pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool) -> CmdResult {
     let mut statements = Vec::with_capacity(files.len());
     for f in files {
         let bytes = read(f)?;
@@ -545,40 +592,44 @@ pub fn submit(ledger: &Path, files: &[PathBuf]) -> CmdResult {
         }
         statements.push((f.display().to_string(), bytes));
     }
-    submit_files(ledger, statements)
+    submit_files(ledger, statements, transparent)
 }
 
-/// `inspect FILE.cose`.
-pub fn inspect(file: &Path) -> CmdResult {
-    let bytes = read(file)?;
-    let st =
-        Statement::parse(&bytes).map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+/// `inspect FILE.cose [--vkey VKEY]`: a statement or a transparent statement.
+pub fn inspect(file: &Path, vkey: Option<&str>) -> CmdResult {
+    let raw = read(file)?;
+    let (st, receipts) = triage_ledger::cose::split_transparent(&raw)
+        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+    let bytes = st.bytes();
     let h = st.header();
     println!(
         "statement   {} ({} bytes, sha256 {})",
         file.display(),
         bytes.len(),
-        hex(&Sha256::digest(&bytes))
+        hex(&Sha256::digest(bytes))
     );
     println!("type        {}", h.content_type);
     println!("issuer      {}", h.issuer);
     println!("subject     {}", h.subject);
     println!("signed at   {} (POSIX seconds)", h.issued_at);
+    let mut verified = false;
     match triage_ledger::identity::Certificate::from_der(&h.x5chain[0]) {
         Ok(c) => {
-            let sig = if st.verify(c.key()).is_ok() {
+            verified = st.verify(c.key()).is_ok();
+            let sig = if verified {
                 "verifies with the certified key"
             } else {
                 "DOES NOT VERIFY with the certified key"
             };
+            let roles = c
+                .roles()
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", ");
             println!(
-                "signer      {} (roles: {}), signature {sig}",
-                c.subject(),
-                c.roles()
-                    .iter()
-                    .map(|r| r.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "signer      {} (roles: {roles}), signature {sig}",
+                c.subject()
             );
         }
         Err(e) => println!("signer      unreadable certificate: {e}"),
@@ -587,9 +638,41 @@ pub fn inspect(file: &Path) -> CmdResult {
         Ok(r) => println!("record      {r:#?}"),
         Err(e) => println!("record      invalid: {e}"),
     }
-    println!(
-        "not checked: the chain to a trust root, revocation and lifecycle (submit or verify do)"
-    );
+    let vkey = vkey.map(super::log::load_vkey).transpose()?;
+    let mut receipts_ok = true;
+    for (n, r) in receipts.iter().enumerate() {
+        let p = r.proof();
+        let what = format!(
+            "receipt {}: {} says entry {} of tree size {}",
+            n + 1,
+            r.issuer(),
+            p.index(),
+            p.size()
+        );
+        match &vkey {
+            None => println!("{what} (not checked: give --vkey to check it)"),
+            Some(k) => match r.verify(bytes, k) {
+                Ok(root) => println!("{what}, root {} — verified with {}", root.hash(), k.name()),
+                Err(e) => {
+                    receipts_ok = false;
+                    println!("{what} — DOES NOT VERIFY: {e}");
+                }
+            },
+        }
+    }
+    println!("not checked: the chain to a trust root, revocation and lifecycle (submit does; the offline verifier will)");
+    if !verified {
+        return Err(Failure::verification(format!(
+            "{}: the signature does not verify with the certificate it carries",
+            file.display()
+        )));
+    }
+    if !receipts_ok {
+        return Err(Failure::verification(format!(
+            "{}: a receipt does not verify",
+            file.display()
+        )));
+    }
     Ok(())
 }
 

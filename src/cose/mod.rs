@@ -5,6 +5,13 @@
 //! detached payload), signed and verified over the protected header bytes *as
 //! received*; [`Statement`] is the ledger's strict profile of it.
 
+mod receipt;
+
+pub use receipt::{
+    split_transparent, transparent_statement, Receipt, LABEL_RECEIPTS, LABEL_VDP, LABEL_VDS,
+    VDS_RFC9162_SHA256,
+};
+
 use ciborium::Value;
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 

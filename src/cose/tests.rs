@@ -210,3 +210,91 @@ fn the_profile_refuses_what_it_does_not_define() {
         Err(CoseError::TooLarge(_))
     ));
 }
+
+mod receipts {
+    use super::*;
+    use crate::merkle::{inclusion_proof, MemoryTree};
+    use crate::note::{SigType, SignerKey};
+
+    fn setup() -> (SignerKey, Vec<Vec<u8>>, MemoryTree) {
+        let log = SignerKey::generate("ledger.example.org/mp203", SigType::Ed25519).unwrap();
+        let key = wg_key();
+        let statements: Vec<Vec<u8>> = (0..7u64)
+            .map(|i| {
+                let mut h = demo_header();
+                h.issued_at += i;
+                Statement::sign(h, &payload(), &key)
+                    .unwrap()
+                    .bytes()
+                    .to_vec()
+            })
+            .collect();
+        let tree = MemoryTree::from_entries(&statements);
+        (log, statements, tree)
+    }
+
+    #[test]
+    fn receipts_verify_and_every_part_is_bound() {
+        let (log, sts, tree) = setup();
+        let vk = log.verifier();
+        let root = tree.root();
+        let proof = inclusion_proof(&tree, 4, 7).unwrap();
+        let r = Receipt::issue(&log, &proof, &root, 1_790_000_000).unwrap();
+        let bytes = r.to_bytes().unwrap();
+        let parsed = Receipt::parse(&bytes).unwrap();
+        assert_eq!(parsed.verify(&sts[4], &vk).unwrap(), root);
+        assert_eq!(parsed.issuer(), "ledger.example.org/mp203");
+        // Another statement, another log key: refused.
+        assert!(parsed.verify(&sts[3], &vk).is_err());
+        let other = SignerKey::generate("ledger.example.org/mp203", SigType::Ed25519).unwrap();
+        assert!(parsed.verify(&sts[4], &other.verifier()).is_err());
+        // Every byte of the receipt matters: parse or verification fails.
+        for at in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[at] ^= 0x01;
+            let ok = Receipt::parse(&b).and_then(|r| r.verify(&sts[4], &vk));
+            assert!(
+                ok.is_err(),
+                "flipped byte {at} of the receipt still verified"
+            );
+        }
+    }
+
+    #[test]
+    fn transparent_statements_split_back_into_statement_and_receipt() {
+        let (log, sts, tree) = setup();
+        let st = Statement::parse(&sts[2]).unwrap();
+        let r = Receipt::issue(
+            &log,
+            &inclusion_proof(&tree, 2, 7).unwrap(),
+            &tree.root(),
+            1,
+        )
+        .unwrap();
+        let ts = transparent_statement(&st, std::slice::from_ref(&r)).unwrap();
+        let (back, receipts) = split_transparent(&ts).unwrap();
+        assert_eq!(back.bytes(), sts[2].as_slice());
+        assert_eq!(receipts.len(), 1);
+        receipts[0].verify(back.bytes(), &log.verifier()).unwrap();
+        // A plain statement is a transparent statement with no receipts.
+        assert!(split_transparent(&sts[2]).unwrap().1.is_empty());
+    }
+
+    #[test]
+    fn coset_reads_our_receipts_and_checks_the_signature_over_the_root() {
+        use coset::TaggedCborSerializable;
+        let (log, sts, tree) = setup();
+        let root = tree.root();
+        let r = Receipt::issue(&log, &inclusion_proof(&tree, 6, 7).unwrap(), &root, 1).unwrap();
+        let theirs = coset::CoseSign1::from_tagged_slice(&r.to_bytes().unwrap()).unwrap();
+        assert!(theirs.payload.is_none());
+        let vk = *log.verifier().key();
+        theirs
+            .verify_detached_signature(root.hash().as_bytes(), b"", |sig, data| {
+                let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| ())?;
+                vk.verify_strict(data, &sig).map_err(|_| ())
+            })
+            .unwrap();
+        let _ = sts;
+    }
+}

@@ -286,4 +286,9 @@ impl SignerKey {
     pub(crate) fn sign_raw(&self, msg: &[u8]) -> [u8; 64] {
         self.secret.sign(msg).to_bytes()
     }
+
+    /// The Ed25519 key itself, for the log's other signatures (receipts).
+    pub(crate) fn ed25519(&self) -> &SigningKey {
+        &self.secret
+    }
 }

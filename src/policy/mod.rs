@@ -288,11 +288,13 @@ impl State {
             validate_chain(&chain, &cfg.root, at, kind.signer()).map_err(PolicyError::Signer)?;
             self.chains.insert(fp, fps);
         }
-        if let Some(&index) = self.revoked.get(&fp) {
-            return Err(PolicyError::Revoked {
-                subject: leaf.subject().to_string(),
-                index,
-            });
+        for c in &chain {
+            if let Some(&index) = self.revoked.get(&c.fingerprint()) {
+                return Err(PolicyError::Revoked {
+                    subject: c.subject().to_string(),
+                    index,
+                });
+            }
         }
         if h.issuer != leaf.subject() {
             return Err(PolicyError::Claims(format!(

@@ -111,6 +111,9 @@ pub enum StoreError {
     /// A proof could not be made.
     #[error(transparent)]
     Merkle(#[from] MerkleError),
+    /// A receipt could not be made.
+    #[error("receipt: {0}")]
+    Cose(#[from] crate::cose::CoseError),
 }
 
 impl StoreError {
@@ -298,6 +301,37 @@ impl Ledger {
             )
         })?;
         Ok(proof)
+    }
+
+    /// A COSE Receipt (RFC 9942, RFC9162_SHA256) for entry `index` against
+    /// the latest checkpoint, signed with the log key (read from
+    /// `LEDGER/private/log.key`), issued at `issued_at`.
+    pub fn receipt(&self, index: u64, issued_at: u64) -> Result<crate::cose::Receipt, StoreError> {
+        let key_path = self.layout.log_key();
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?,
+        );
+        let key = crate::note::SignerKey::parse(&text).map_err(|source| StoreError::Note {
+            path: key_path.clone(),
+            source,
+        })?;
+        if key.verifier() != self.vkey {
+            return Err(StoreError::NotALedger {
+                path: self.layout.root().to_path_buf(),
+                reason: format!(
+                    "{} does not match {}",
+                    key_path.display(),
+                    self.layout.vkey().display()
+                ),
+            });
+        }
+        let proof = self.prove_inclusion(index)?;
+        Ok(crate::cose::Receipt::issue(
+            &key,
+            &proof,
+            self.checkpoint.root(),
+            issued_at,
+        )?)
     }
 
     /// Reads entry `index` from its bundle and checks it: its leaf hash must
