@@ -547,6 +547,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
         ),
         ("malformed", oversized),
         ("malformed", vec![0xd2, 0x84, 0x40]),
+        ("malformed", non_canonical_payload(&w)),
     ];
     for (rule, bad) in cases {
         let good_first = World::sign_at(&w.op, &seal("TF-1", 9), T);
@@ -710,4 +711,21 @@ fn records_with_tags_or_other_encodings_are_refused() {
         .to_string()
         .contains("canonical"));
     let _ = w;
+}
+
+/// A correctly signed statement whose payload is not deterministic CBOR
+/// (an integer in a longer form than needed).
+fn non_canonical_payload(w: &World) -> Vec<u8> {
+    let st = World::sign_at(&w.op, &seal("TF-1", 8), T);
+    let parsed = Statement::parse(&st).unwrap();
+    crate::cose::CoseSign1::sign(
+        parsed.message().protected_bytes().to_vec(),
+        vec![],
+        &[0x18, 0x01],
+        false,
+        &w.op.key,
+    )
+    .unwrap()
+    .to_bytes()
+    .unwrap()
 }
