@@ -729,3 +729,45 @@ fn non_canonical_payload(w: &World) -> Vec<u8> {
     .to_bytes()
     .unwrap()
 }
+
+mod never_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any byte string, and any single-byte change or truncation of a
+        /// valid statement, gets an answer from every parser and from the
+        /// policy — never a panic — and a mutated statement is never admitted
+        /// as new unless it is byte-identical to the original.
+        #[test]
+        fn parsers_and_policy_answer_every_input(
+            noise in proptest::collection::vec(any::<u8>(), 0..600),
+            at in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let _ = Statement::parse(&noise);
+            let _ = crate::cose::Receipt::parse(&noise);
+            let _ = crate::cose::split_transparent(&noise);
+            let _ = Certificate::from_der(&noise);
+            let _ = Record::decode(&Kind::Decision.content_type(), &noise);
+            let _ = crate::bundle::read_manifest(&noise);
+
+            let mut w = World::new();
+            w.by(op, reg("TF-1")).unwrap();
+            let good = World::sign_at(&w.cio, &decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![]), T);
+            let mut bad = good.clone();
+            let i = at.index(bad.len());
+            bad[i] = byte;
+            let r = w.state.admit(1, &bad, &w.cfg);
+            if bad != good {
+                prop_assert!(r.is_err(), "a changed statement was admitted (byte {i})");
+            }
+            let c = cut.index(good.len());
+            prop_assert!(w.state.admit(1, &good[..c], &w.cfg).is_err());
+            let _ = w.state.admit(1, &noise, &w.cfg);
+        }
+    }
+}
