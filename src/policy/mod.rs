@@ -168,7 +168,11 @@ pub const DEFAULT_MAX_AGE: u64 = 30 * 24 * 3600;
 /// Everything the ledger knows, derived from its statements in log order.
 #[derive(Default)]
 pub struct State {
-    logged: Vec<Logged>,
+    /// Statements by log index. A full replay has every index; a pack
+    /// (a selection of the log) has some, in order.
+    logged: std::collections::BTreeMap<u64, Logged>,
+    /// One past the last index applied.
+    next: u64,
     by_hash: HashMap<[u8; 32], u64>,
     revoked: HashMap<[u8; 32], u64>,
     facilities: std::collections::BTreeMap<String, FacilityState>,
@@ -358,7 +362,7 @@ impl State {
     fn resolve(&self, field: &'static str, r: &Ref) -> Result<&Logged, PolicyError> {
         let target = self
             .logged
-            .get(r.index as usize)
+            .get(&r.index)
             .ok_or_else(|| PolicyError::Reference {
                 field,
                 index: r.index,
@@ -382,10 +386,10 @@ impl State {
         record: Record,
         leaf: &Certificate,
     ) -> Result<(), PolicyError> {
-        if index != self.logged.len() as u64 {
+        if index < self.next {
             return Err(PolicyError::Lifecycle(format!(
-                "entry {index} out of order (expected {})",
-                self.logged.len()
+                "entry {index} out of order (the next index is {})",
+                self.next
             )));
         }
         let hash = sha256(bytes);
@@ -396,20 +400,25 @@ impl State {
         }
         self.apply_lifecycle(index, &record)?;
         self.by_hash.insert(hash, index);
-        self.logged.push(Logged {
+        self.next = index + 1;
+        self.logged.insert(
             index,
-            sha256: hash,
-            record,
-            issued_at: st.header().issued_at,
-            signer: leaf.fingerprint(),
-            signer_subject: leaf.subject().to_string(),
-        });
+            Logged {
+                index,
+                sha256: hash,
+                record,
+                issued_at: st.header().issued_at,
+                signer: leaf.fingerprint(),
+                signer_subject: leaf.subject().to_string(),
+            },
+        );
         Ok(())
     }
 
-    /// Number of statements.
+    /// The index the next statement gets: one past the last one applied
+    /// (the log's size when the whole log was replayed).
     pub fn len(&self) -> u64 {
-        self.logged.len() as u64
+        self.next
     }
     /// True when nothing is logged.
     pub fn is_empty(&self) -> bool {
@@ -417,7 +426,7 @@ impl State {
     }
     /// A logged statement.
     pub fn get(&self, index: u64) -> Option<&Logged> {
-        self.logged.get(index as usize)
+        self.logged.get(&index)
     }
     /// Every facility's state, by id.
     pub fn facilities(&self) -> &std::collections::BTreeMap<String, FacilityState> {

@@ -771,3 +771,36 @@ mod never_panic {
         }
     }
 }
+
+/// A selection of the log (as an evidence pack carries) replays in order with
+/// its original indexes; a reference outside the selection does not resolve.
+#[test]
+fn sparse_selections_replay_with_their_log_indexes() {
+    let mut w = World::new();
+    w.by(op, reg("TF-1")).unwrap(); // 0
+    w.by(op, reg("TF-2")).unwrap(); // 1
+    let s = w.by(op, seal("TF-1", 1)).unwrap(); // 2
+    w.by(op, seal("TF-2", 2)).unwrap(); // 3
+    w.by(
+        cio,
+        Record::Countersignature(Countersignature {
+            facility: "TF-1".into(),
+            seal: s,
+            note: "".into(),
+        }),
+    )
+    .unwrap(); // 4
+    let mut sel = State::new();
+    for i in [0usize, 2, 4] {
+        sel.replay(i as u64, &w.log[i]).unwrap();
+    }
+    assert_eq!(sel.len(), 5);
+    assert!(sel.get(3).is_none() && sel.get(4).is_some());
+    // Without the seal, the countersignature's reference is dangling.
+    let mut missing = State::new();
+    missing.replay(0, &w.log[0]).unwrap();
+    let e = missing.replay(4, &w.log[4]).unwrap_err();
+    assert_eq!(e.rule(), "reference", "{e}");
+    // Going backwards is refused.
+    assert_eq!(sel.replay(1, &w.log[1]).unwrap_err().rule(), "lifecycle");
+}
