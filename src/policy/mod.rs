@@ -200,14 +200,19 @@ impl State {
         Self::default()
     }
 
-    /// Replays an already-logged statement (no signature or certificate
-    /// checks: it was checked when admitted). Fails if the log holds
-    /// something the policy could never have admitted.
+    /// Replays an already-logged statement. The checks that need no
+    /// cryptography run again (profile, record, references, lifecycle), so a
+    /// log that no policy could have produced is detected; signatures and
+    /// certificates are not re-verified here, because only `submit` writes a
+    /// ledger that has a trust root (`log append` refuses), and the offline
+    /// verifier re-checks every signature of what it is given.
     pub fn replay(&mut self, index: u64, bytes: &[u8]) -> Result<(), PolicyError> {
         let st = Statement::parse(bytes)?;
         let record = Record::decode(&st.header().content_type, st.payload())?;
         let leaf =
             Certificate::from_der(&st.header().x5chain[0]).map_err(PolicyError::Certificate)?;
+        self.check_references(&record)?;
+        self.check_lifecycle(&record)?;
         self.apply(index, bytes, &st, record, &leaf)
     }
 
