@@ -36,3 +36,4 @@ pub mod note;
 pub mod policy;
 pub mod record;
 pub mod store;
+pub mod verify;

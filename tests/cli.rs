@@ -561,6 +561,35 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     let o = run(&["inspect", s(&bf)], b"");
     assert_eq!(o.code, 1, "{}", o.stdout);
     assert!(o.stdout.contains("DOES NOT VERIFY"));
+    // An evidence pack verifies offline with the trust material; a changed
+    // byte makes it fail with exit 1.
+    let pack = d.join("tf1.pack");
+    let o = run(
+        &[
+            "pack",
+            s(&d.join("ledger")),
+            "--facility",
+            "TF-0001",
+            "--out",
+            s(&pack),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(&["verify", s(&pack), "--trust", s(&d.join("trust"))], b"");
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("VERIFIED") && o.stdout.contains("not checked: witness"),
+        "{}",
+        o.stdout
+    );
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0x01;
+    std::fs::write(&pack, &bytes).unwrap();
+    let o = run(&["verify", s(&pack), "--trust", s(&d.join("trust"))], b"");
+    assert!(o.code == 1 || o.code == 2, "{}", o.stdout);
+    assert!(o.stdout.contains("FAILED") || o.code == 2, "{}", o.stdout);
     // Running it again over the same directory refuses to overwrite.
     let o = run(&["demo", s(&d)], b"");
     assert_eq!(o.code, 2);

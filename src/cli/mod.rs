@@ -129,6 +129,29 @@ enum Command {
         #[arg(long)]
         transparent: bool,
     },
+    /// Write an evidence pack: statements with receipts against one checkpoint.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["facility", "entry"])))]
+    Pack {
+        /// The ledger.
+        ledger: std::path::PathBuf,
+        /// Every statement about this facility.
+        #[arg(long)]
+        facility: Option<String>,
+        /// These entries and the history they rest on (repeatable).
+        #[arg(long)]
+        entry: Vec<u64>,
+        /// Where to write the pack (CBOR).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Verify an evidence pack offline against trust material (DIR/root.pem, DIR/log.vkey).
+    Verify {
+        /// The pack.
+        file: std::path::PathBuf,
+        /// The trust directory.
+        #[arg(long)]
+        trust: std::path::PathBuf,
+    },
     /// Show a statement (or transparent statement) readably.
     Inspect {
         /// The statement (.cose).
@@ -191,6 +214,13 @@ pub fn main() -> ExitCode {
             out,
             transparent,
         } => statements::receipt(&ledger, index, &out, transparent),
+        Command::Pack {
+            ledger,
+            facility,
+            entry,
+            out,
+        } => statements::pack(&ledger, facility, entry, &out),
+        Command::Verify { file, trust } => statements::verify(&file, &trust),
         Command::Inspect { file, vkey } => statements::inspect(&file, vkey.as_deref()),
         Command::Status {
             ledger,

@@ -567,4 +567,4 @@ fn validate_time_and_role(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

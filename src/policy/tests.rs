@@ -110,27 +110,27 @@ impl World {
     }
 }
 
-fn op(w: &World) -> &Signer {
+pub(crate) fn op(w: &World) -> &Signer {
     &w.op
 }
-fn cio(w: &World) -> &Signer {
+pub(crate) fn cio(w: &World) -> &Signer {
     &w.cio
 }
-fn ssc(w: &World) -> &Signer {
+pub(crate) fn ssc(w: &World) -> &Signer {
     &w.ssc
 }
 fn root(w: &World) -> &Signer {
     &w.root
 }
 
-fn reg(f: &str) -> Record {
+pub(crate) fn reg(f: &str) -> Record {
     Record::Registration(Registration {
         facility: f.into(),
         name: "N".into(),
         site: "S".into(),
     })
 }
-fn seal(f: &str, n: u8) -> Record {
+pub(crate) fn seal(f: &str, n: u8) -> Record {
     Record::Seal(Seal {
         facility: f.into(),
         description: "d".into(),
@@ -139,7 +139,13 @@ fn seal(f: &str, n: u8) -> Record {
         manifest_sha256: vec![n; 32],
     })
 }
-fn decision(f: &str, a: Assessment, o: Outcome, steps: &[&str], evidence: Vec<Ref>) -> Record {
+pub(crate) fn decision(
+    f: &str,
+    a: Assessment,
+    o: Outcome,
+    steps: &[&str],
+    evidence: Vec<Ref>,
+) -> Record {
     Record::Decision(Decision {
         facility: f.into(),
         assessment: a,

@@ -1,0 +1,105 @@
+//! Evidence packs and their offline verification.
+
+mod pack;
+mod report;
+
+pub use pack::{Pack, PackError, MAX_PACK_SIZE, PACK_TYPE};
+pub use report::{verify_pack, Check, Report, Trust};
+
+use std::path::Path;
+
+use crate::cose::{transparent_statement, Statement};
+use crate::policy::{load_state, SubmitError};
+use crate::record::Kind;
+use crate::store::{Ledger, StoreError};
+
+/// Which statements a pack holds.
+#[derive(Clone, Debug)]
+pub enum Selection {
+    /// Every statement about the facility.
+    Facility(String),
+    /// These entries, and every earlier statement of their facilities (the
+    /// history their lifecycle rests on).
+    Entries(Vec<u64>),
+}
+
+/// Why a pack could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum MakePackError {
+    /// The ledger could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The ledger's statements could not be replayed.
+    #[error(transparent)]
+    State(#[from] SubmitError),
+    /// Nothing matched the selection.
+    #[error("{0}")]
+    Empty(String),
+    /// Encoding failed.
+    #[error("{0}")]
+    Encode(String),
+}
+
+/// Builds a pack from a ledger: the selected statements and, for every
+/// facility they concern, its earlier statements; plus every revocation in the
+/// log. Each gets a receipt against the latest checkpoint.
+pub fn make_pack(
+    ledger: &Path,
+    selection: &Selection,
+    issued_at: u64,
+) -> Result<Pack, MakePackError> {
+    let (state, _) = load_state(ledger)?;
+    let l = Ledger::open(ledger)?;
+    let size = l.checkpoint().root().size();
+    let (facilities, upto): (Vec<String>, u64) = match selection {
+        Selection::Facility(f) => {
+            if !state.facilities().contains_key(f) {
+                return Err(MakePackError::Empty(format!(
+                    "facility {f:?} is not registered"
+                )));
+            }
+            (vec![f.clone()], size)
+        }
+        Selection::Entries(idx) => {
+            let mut fs = Vec::new();
+            for &i in idx {
+                let e = state.get(i).ok_or_else(|| {
+                    MakePackError::Empty(format!("entry {i} is not in the log (size {size})"))
+                })?;
+                if let Some(f) = e.record.facility() {
+                    fs.push(f.to_string());
+                }
+            }
+            (fs, idx.iter().max().map(|m| m + 1).unwrap_or(0))
+        }
+    };
+    let mut statements = Vec::new();
+    for i in 0..size {
+        let Some(e) = state.get(i) else { continue };
+        let wanted = match e.record.facility() {
+            Some(f) => i < upto && facilities.iter().any(|x| x == f),
+            None => e.record.kind() == Kind::Revocation,
+        };
+        if !wanted {
+            continue;
+        }
+        let bytes = l.read_entry(i)?;
+        let st = Statement::parse(&bytes)
+            .map_err(|e| MakePackError::Encode(format!("entry {i}: {e}")))?;
+        let receipt = l.receipt(i, issued_at)?;
+        statements.push(
+            transparent_statement(&st, &[receipt])
+                .map_err(|e| MakePackError::Encode(e.to_string()))?,
+        );
+    }
+    if statements.is_empty() {
+        return Err(MakePackError::Empty("no statements selected".into()));
+    }
+    Ok(Pack {
+        checkpoint: l.checkpoint().to_bytes(),
+        statements,
+    })
+}
+
+#[cfg(test)]
+mod tests;
