@@ -583,6 +583,13 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         "{}",
         o.stdout
     );
+    let o = run(
+        &["verify", s(&pack), "--trust", s(&d.join("trust")), "--json"],
+        b"",
+    );
+    assert_eq!(o.code, 0);
+    let head = "{\"verified\": true, \"checks\": [{\"name\": \"checkpoint\", \"passed\": true";
+    assert!(o.stdout.starts_with(head), "{}", o.stdout);
     let mut bytes = std::fs::read(&pack).unwrap();
     let n = bytes.len();
     bytes[n / 2] ^= 0x01;

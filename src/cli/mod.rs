@@ -151,6 +151,9 @@ enum Command {
         /// The trust directory.
         #[arg(long)]
         trust: std::path::PathBuf,
+        /// One JSON object: {"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string]}.
+        #[arg(long)]
+        json: bool,
     },
     /// Show a statement (or transparent statement) readably.
     Inspect {
@@ -220,7 +223,7 @@ pub fn main() -> ExitCode {
             entry,
             out,
         } => statements::pack(&ledger, facility, entry, &out),
-        Command::Verify { file, trust } => statements::verify(&file, &trust),
+        Command::Verify { file, trust, json } => statements::verify(&file, &trust, json),
         Command::Inspect { file, vkey } => statements::inspect(&file, vkey.as_deref()),
         Command::Status {
             ledger,

@@ -676,25 +676,8 @@ pub fn inspect(file: &Path, vkey: Option<&str>) -> CmdResult {
     Ok(())
 }
 
-/// A JSON string literal (RFC 8259 escaping).
 fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    triage_ledger::verify::json_string(s)
 }
 
 fn facility_json(f: &policy::FacilityState) -> String {
@@ -859,14 +842,18 @@ pub fn pack(ledger: &Path, facility: Option<String>, entries: Vec<u64>, out: &Pa
     Ok(())
 }
 
-/// `verify FILE --trust DIR`.
-pub fn verify(file: &Path, trust: &Path) -> CmdResult {
+/// `verify FILE --trust DIR [--json]`.
+pub fn verify(file: &Path, trust: &Path, json: bool) -> CmdResult {
     use triage_ledger::verify::{verify_pack, Pack, Trust};
     let t = Trust::load(trust).map_err(Failure::input)?;
     let p = Pack::parse(&read(file)?)
         .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
     let report = verify_pack(&p, &t);
-    print!("{}", report.to_text());
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
     if report.verified() {
         Ok(())
     } else {

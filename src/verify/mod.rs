@@ -4,7 +4,7 @@ mod pack;
 mod report;
 
 pub use pack::{Pack, PackError, MAX_PACK_SIZE, PACK_TYPE};
-pub use report::{verify_pack, Check, Report, Trust};
+pub use report::{json_string, verify_pack, Check, Report, Trust};
 
 use std::path::Path;
 

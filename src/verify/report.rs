@@ -69,6 +69,30 @@ impl Report {
         !self.checks.is_empty() && self.checks.iter().all(|c| c.passed)
     }
 
+    /// The report as one JSON object:
+    /// `{"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string]}`.
+    pub fn to_json(&self) -> String {
+        let checks: Vec<String> = self
+            .checks
+            .iter()
+            .map(|c| {
+                format!(
+                    "{{\"name\": {}, \"passed\": {}, \"detail\": {}}}",
+                    json_string(&c.name),
+                    c.passed,
+                    json_string(&c.detail)
+                )
+            })
+            .collect();
+        let not: Vec<String> = self.not_checked.iter().map(|n| json_string(n)).collect();
+        format!(
+            "{{\"verified\": {}, \"checks\": [{}], \"not_checked\": [{}]}}",
+            self.verified(),
+            checks.join(", "),
+            not.join(", ")
+        )
+    }
+
     /// The report as text: each check, then what was not checked, then the verdict.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
@@ -205,4 +229,25 @@ pub fn verify_pack(pack: &Pack, trust: &Trust) -> Report {
     r.not_checked
         .push("the evidence files themselves (only their digests are signed)".into());
     r
+}
+
+/// A JSON string literal (RFC 8259 escaping).
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
