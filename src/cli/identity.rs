@@ -175,12 +175,7 @@ pub fn keys(cmd: KeysCommand) -> CmdResult {
 }
 
 fn describe(c: &Certificate) -> String {
-    let roles = c
-        .roles()
-        .iter()
-        .map(|r| r.name())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let roles = c.role_names();
     let fp: String = c.fingerprint().iter().map(|b| format!("{b:02x}")).collect();
     let v = c.validity();
     let date = |t: i64| {
@@ -206,7 +201,7 @@ fn describe(c: &Certificate) -> String {
         date(v.not_before),
         date(v.not_after),
         if c.is_ca() { "yes" } else { "no" },
-        if roles.is_empty() { "none".to_string() } else { roles },
+        roles,
     )
 }
 

@@ -621,12 +621,7 @@ pub fn inspect(file: &Path, vkey: Option<&str>) -> CmdResult {
             } else {
                 "DOES NOT VERIFY with the certified key"
             };
-            let roles = c
-                .roles()
-                .iter()
-                .map(|r| r.name())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let roles = c.role_names();
             println!(
                 "signer      {} (roles: {roles}), signature {sig}",
                 c.subject()

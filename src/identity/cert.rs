@@ -248,6 +248,17 @@ impl Certificate {
     pub fn roles(&self) -> &[Role] {
         &self.roles
     }
+    /// Its roles' names, comma-separated ("none" when it has none).
+    pub fn role_names(&self) -> String {
+        if self.roles.is_empty() {
+            return "none".into();
+        }
+        self.roles
+            .iter()
+            .map(|r| r.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
     /// Serial number, hex.
     pub fn serial(&self) -> &str {
         &self.serial

