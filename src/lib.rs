@@ -37,3 +37,4 @@ pub mod policy;
 pub mod record;
 pub mod store;
 pub mod verify;
+pub mod witness;

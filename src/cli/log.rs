@@ -154,14 +154,14 @@ pub fn init(ledger: &Path, origin: &str, trust_root: Option<&Path>) -> CmdResult
     Ok(())
 }
 
-fn write_stdout(bytes: &[u8]) -> CmdResult {
+pub(super) fn write_stdout(bytes: &[u8]) -> CmdResult {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|_| out.flush())
         .map_err(|e| Failure::input(format!("stdout: {e}")))
 }
 
-fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
+pub(super) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
     let name = path.display().to_string();
     let mut data = Vec::new();
     let res = if name == "-" {

@@ -5,7 +5,9 @@
 mod demo;
 mod identity;
 mod log;
+mod packs;
 mod statements;
+mod witness;
 
 use std::process::ExitCode;
 
@@ -143,14 +145,20 @@ enum Command {
         /// Where to write the pack (CBOR).
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Add a consistency proof from OLD (an earlier pack or checkpoint of this log).
+        #[arg(long)]
+        since: Option<std::path::PathBuf>,
     },
-    /// Verify an evidence pack offline against trust material (DIR/root.pem, DIR/log.vkey).
+    /// Verify an evidence pack offline: DIR/root.pem, and DIR/policy (c2sp tlog-policy) or DIR/log.vkey.
     Verify {
         /// The pack.
         file: std::path::PathBuf,
         /// The trust directory.
         #[arg(long)]
         trust: std::path::PathBuf,
+        /// Also prove the pack's log extends OLD (an earlier pack, or a checkpoint you kept).
+        #[arg(long)]
+        since: Option<std::path::PathBuf>,
         /// One JSON object: {"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string]}.
         #[arg(long)]
         json: bool,
@@ -182,6 +190,9 @@ enum Command {
     /// Certificates: the scheme root and role certificates.
     #[command(subcommand)]
     Cert(identity::CertCommand),
+    /// Witnesses: cosign checkpoints only when they extend what was cosigned before.
+    #[command(subcommand, after_help = AFTER_HELP)]
+    Witness(witness::WitnessCommand),
     /// The transparency log: append, checkpoints, proofs, audit.
     #[command(subcommand, after_help = AFTER_HELP)]
     Log(log::LogCommand),
@@ -222,8 +233,15 @@ pub fn main() -> ExitCode {
             facility,
             entry,
             out,
-        } => statements::pack(&ledger, facility, entry, &out),
-        Command::Verify { file, trust, json } => statements::verify(&file, &trust, json),
+            since,
+        } => packs::pack(&ledger, facility, entry, &out, since.as_deref()),
+        Command::Verify {
+            file,
+            trust,
+            since,
+            json,
+        } => packs::verify(&file, &trust, since.as_deref(), json),
+        Command::Witness(cmd) => witness::run(cmd),
         Command::Inspect { file, vkey } => statements::inspect(&file, vkey.as_deref()),
         Command::Status {
             ledger,

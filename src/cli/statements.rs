@@ -198,14 +198,14 @@ pub enum Verb {
     },
 }
 
-fn now() -> u64 {
+pub(super) fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+pub(super) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
 }
 
@@ -813,48 +813,4 @@ pub fn status(ledger: &Path, facility: Option<&str>, json: bool) -> CmdResult {
         }
     }
     Ok(())
-}
-
-/// `pack LEDGER (--facility ID | --entry I...) --out FILE`.
-pub fn pack(ledger: &Path, facility: Option<String>, entries: Vec<u64>, out: &Path) -> CmdResult {
-    use triage_ledger::verify::{make_pack, MakePackError, Selection};
-    let sel = match facility {
-        Some(f) => Selection::Facility(f),
-        None => Selection::Entries(entries),
-    };
-    let p = make_pack(ledger, &sel, now()).map_err(|e| match e {
-        MakePackError::Store(s) => s.into(),
-        other => Failure::input(other.to_string()),
-    })?;
-    let bytes = p.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
-    std::fs::write(out, &bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
-    println!("{}", out.display());
-    eprintln!(
-        "wrote a pack of {} statements ({} bytes)",
-        p.statements.len(),
-        bytes.len()
-    );
-    Ok(())
-}
-
-/// `verify FILE --trust DIR [--json]`.
-pub fn verify(file: &Path, trust: &Path, json: bool) -> CmdResult {
-    use triage_ledger::verify::{verify_pack, Pack, Trust};
-    let t = Trust::load(trust).map_err(Failure::input)?;
-    let p = Pack::parse(&read(file)?)
-        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
-    let report = verify_pack(&p, &t);
-    if json {
-        println!("{}", report.to_json());
-    } else {
-        print!("{}", report.to_text());
-    }
-    if report.verified() {
-        Ok(())
-    } else {
-        Err(Failure::verification(format!(
-            "{} did not verify",
-            file.display()
-        )))
-    }
 }

@@ -201,7 +201,11 @@ impl Receipt {
     pub fn to_value(&self) -> Value {
         self.message.to_value()
     }
-    /// The inclusion proof it carries.
+    /// The COSE_Sign1 message (signed by the log, payload detached).
+    pub fn message(&self) -> &CoseSign1 {
+        &self.message
+    }
+    /// The inclusion proof.
     pub fn proof(&self) -> &InclusionProof {
         &self.proof
     }
@@ -218,6 +222,43 @@ impl Receipt {
     /// recomputes the root from the proof, then checks the log's signature
     /// over that root. Returns the tree head the receipt commits to.
     pub fn verify(&self, statement: &[u8], log_key: &VerifierKey) -> Result<RootHash, CoseError> {
+        let root = self.root_for(statement, log_key)?;
+        self.message.verify(log_key.key(), Some(root.as_bytes()))?;
+        Ok(RootHash::new(self.proof.size(), root))
+    }
+
+    /// [`Receipt::verify`], remembering in `verified` the signed bytes
+    /// (key, protected header, root, signature) already checked: receipts
+    /// issued together against one checkpoint sign the very same bytes, and
+    /// Ed25519 verification is deterministic, so each distinct one is
+    /// verified once.
+    pub fn verify_memo(
+        &self,
+        statement: &[u8],
+        log_key: &VerifierKey,
+        verified: &mut std::collections::HashSet<Vec<u8>>,
+    ) -> Result<RootHash, CoseError> {
+        let root = self.root_for(statement, log_key)?;
+        let protected = self.message.protected_bytes();
+        let sig = self.message.signature();
+        let mut signed = Vec::with_capacity(32 + protected.len() + 32 + sig.len() + 24);
+        for part in [
+            log_key.key().as_bytes().as_slice(),
+            protected,
+            root.as_bytes(),
+            sig,
+        ] {
+            signed.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            signed.extend_from_slice(part);
+        }
+        if !verified.contains(&signed) {
+            self.message.verify(log_key.key(), Some(root.as_bytes()))?;
+            verified.insert(signed);
+        }
+        Ok(RootHash::new(self.proof.size(), root))
+    }
+
+    fn root_for(&self, statement: &[u8], log_key: &VerifierKey) -> Result<Hash, CoseError> {
         if self.kid != log_key.id().as_bytes() || self.issuer != log_key.name() {
             return Err(bad(format!(
                 "issued by {} (kid {}), not by the log key {}+{}",
@@ -230,12 +271,9 @@ impl Receipt {
                 log_key.id()
             )));
         }
-        let root = self
-            .proof
+        self.proof
             .root_from_leaf(&leaf_hash(statement))
-            .map_err(|e| bad(format!("inclusion proof: {e}")))?;
-        self.message.verify(log_key.key(), Some(root.as_bytes()))?;
-        Ok(RootHash::new(self.proof.size(), root))
+            .map_err(|e| bad(format!("inclusion proof: {e}")))
     }
 }
 

@@ -156,6 +156,21 @@ impl SignedCheckpoint {
     pub fn add_cosignature(&mut self, sig: super::NoteSignature) -> Result<(), NoteError> {
         self.note.push_signature(sig)
     }
+    /// A copy with `sig` as the only line by its (name, key id): an earlier
+    /// line by the same key is replaced, the others are kept.
+    pub fn with_cosignature(&self, sig: super::NoteSignature) -> Result<Self, NoteError> {
+        let mut note = Note::new(self.note.text())?;
+        for s in self.note.signatures() {
+            if s.name() != sig.name() || s.id() != sig.id() {
+                note.push_signature(s.clone())?;
+            }
+        }
+        note.push_signature(sig)?;
+        Ok(SignedCheckpoint {
+            checkpoint: self.checkpoint.clone(),
+            note,
+        })
+    }
     /// The signed note, as written to `checkpoint`.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.note.to_bytes()

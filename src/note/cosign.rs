@@ -83,3 +83,39 @@ pub fn verify_cosignature(
     }
     Ok(found)
 }
+
+/// Reads a witness's answer (c2sp.org/tlog-witness: one or more signature
+/// lines) for `cp`: returns the lines by `witness` after checking that each
+/// verifies over `cp`. Lines by other keys are ignored, as the spec says.
+pub fn cosignatures_from_response(
+    cp: &SignedCheckpoint,
+    response: &[u8],
+    witness: &VerifierKey,
+) -> Result<Vec<NoteSignature>, NoteError> {
+    let mut combined = cp.note().text().as_bytes().to_vec();
+    combined.push(b'\n');
+    combined.extend_from_slice(response);
+    let note = super::Note::parse(&combined)?;
+    let mut out = Vec::new();
+    for s in note.signatures() {
+        if s.name() != witness.name() || s.id() != witness.id() {
+            continue;
+        }
+        let with = cp.with_cosignature(s.clone())?;
+        match verify_cosignature(&with, witness)? {
+            CosignatureCheck::Valid { .. } => out.push(s.clone()),
+            _ => {
+                return Err(NoteError::BadSignature {
+                    name: witness.name().to_string(),
+                    id: witness.id(),
+                })
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(NoteError::NoTrustedSignature {
+            trusted: format!("{}+{}", witness.name(), witness.id()),
+        });
+    }
+    Ok(out)
+}

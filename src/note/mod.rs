@@ -9,14 +9,16 @@
 mod checkpoint;
 mod cosign;
 mod keys;
+mod policy;
 mod proof_text;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
-pub use cosign::{cosign, verify_cosignature, CosignatureCheck};
+pub use cosign::{cosign, cosignatures_from_response, verify_cosignature, CosignatureCheck};
 pub use keys::{validate_key_name, KeyId, SigType, SignerKey, VerifierKey};
+pub use policy::{Policy, PolicyError, PolicyWitness, QuorumReport, MAX_POLICY_ITEMS};
 pub use proof_text::{TlogProof, VerifyProofError};
 
 use crate::merkle::truncate_for_message;

@@ -308,3 +308,150 @@ mod never_panic {
         }
     }
 }
+
+// c2sp.org/tlog-policy: the spec's example shape, quorum evaluation, refusals.
+
+fn wkey(name: &str) -> SignerKey {
+    SignerKey::generate(name, SigType::Cosignature).unwrap()
+}
+
+#[test]
+fn policy_groups_and_quorum_follow_the_spec() {
+    let log = SignerKey::generate("example.org/log", SigType::Ed25519).unwrap();
+    let ws: Vec<SignerKey> = (1..=6).map(|i| wkey(&format!("w{i}.example"))).collect();
+    let text = format!(
+        "# the spec's example, two levels of groups\n\
+         log {} https://log.example\n\n\
+         witness X1 {}\nwitness X2 {}\n\twitness X3 {}  \n\
+         group X-witnesses 2 X1 X2 X3\n\
+         witness Y1 {}\nwitness Y2 {}\nwitness Y3 {}\n\
+         group Y-witnesses any Y1 Y2 Y3\n\
+         group X-and-Y all X-witnesses Y-witnesses\n\
+         quorum X-and-Y\n",
+        log.verifier(),
+        ws[0].verifier(),
+        ws[1].verifier(),
+        ws[2].verifier(),
+        ws[3].verifier(),
+        ws[4].verifier(),
+        ws[5].verifier(),
+    );
+    let p = Policy::parse(text.as_bytes()).unwrap();
+    assert_eq!(p.logs().len(), 1);
+    assert_eq!(p.witnesses().len(), 6);
+    assert!(p.needs_cosignatures());
+    assert_eq!(
+        p.describe_quorum(),
+        "2 of {2 of {X1, X2, X3}, 1 of {Y1, Y2, Y3}}"
+    );
+    let tree = crate::merkle::MemoryTree::from_entries(["a", "b"]);
+    let cp = SignedCheckpoint::sign(
+        Checkpoint::new("example.org/log", tree.root()).unwrap(),
+        &log,
+    )
+    .unwrap();
+    let signed_by = |who: &[usize]| {
+        let mut c = SignedCheckpoint::open(&cp.to_bytes(), &log.verifier()).unwrap();
+        for &i in who {
+            c.add_cosignature(cosign(c.checkpoint(), &ws[i], 7).unwrap())
+                .unwrap();
+        }
+        let c = p.open_checkpoint(&c.to_bytes()).unwrap();
+        p.check_quorum(&c).unwrap().met
+    };
+    assert!(!signed_by(&[]));
+    assert!(!signed_by(&[0, 1])); // X only
+    assert!(!signed_by(&[0, 3])); // one X, one Y
+    assert!(signed_by(&[0, 1, 3]));
+    assert!(signed_by(&[1, 2, 5]));
+    // A damaged cosignature of a listed witness is reported as invalid.
+    let mut c = cp.clone();
+    let mut raw = cosign(c.checkpoint(), &ws[0], 7)
+        .unwrap()
+        .signature()
+        .to_vec();
+    raw[20] ^= 1;
+    c.add_cosignature(NoteSignature::new(ws[0].name(), ws[0].verifier().id(), raw).unwrap())
+        .unwrap();
+    let q = p.check_quorum(&c).unwrap();
+    assert_eq!(q.witnesses[0].1, CosignatureCheck::Invalid);
+    assert!(!q.met);
+    // quorum none needs nothing.
+    let none = Policy::parse(format!("log {}\nquorum none\n", log.verifier()).as_bytes()).unwrap();
+    assert!(!none.needs_cosignatures());
+    assert!(none.check_quorum(&cp).unwrap().met);
+    // A checkpoint by a log the policy does not list is refused.
+    let other = SignerKey::generate("example.org/other", SigType::Ed25519).unwrap();
+    let cp2 = SignedCheckpoint::sign(
+        Checkpoint::new("example.org/other", tree.root()).unwrap(),
+        &other,
+    )
+    .unwrap();
+    assert!(none.open_checkpoint(&cp2.to_bytes()).is_err());
+}
+
+#[test]
+fn policy_refusals_name_the_line() {
+    let log = SignerKey::generate("example.org/log", SigType::Ed25519).unwrap();
+    let w = wkey("w.example");
+    let (l, wv) = (log.verifier(), w.verifier());
+    let cases: Vec<(String, usize, &str)> = vec![
+        (format!("log {l}\n"), 0, "no quorum line"),
+        (
+            format!("log {l}\nquorum none\nquorum none\n"),
+            3,
+            "second quorum",
+        ),
+        (
+            format!("log {l}\nlog {l}\nquorum none\n"),
+            2,
+            "duplicate log",
+        ),
+        (format!("log {wv}\nquorum none\n"), 1, "Ed25519"),
+        (format!("witness a {l}\nquorum a\n"), 1, "type 0x04"),
+        (
+            format!("witness a {wv}\nwitness b {wv}\nquorum a\n"),
+            2,
+            "duplicate witness",
+        ),
+        (
+            format!("witness a {wv}\nwitness a x\nquorum a\n"),
+            2,
+            "already defined",
+        ),
+        (format!("witness none {wv}\nquorum none\n"), 1, "reserved"),
+        (
+            format!("witness a {wv}\ngroup g 2 a\nquorum g\n"),
+            2,
+            "threshold",
+        ),
+        (
+            format!("witness a {wv}\ngroup g 0 a\nquorum g\n"),
+            2,
+            "threshold",
+        ),
+        (
+            format!("witness a {wv}\ngroup g any a a\nquorum g\n"),
+            2,
+            "twice",
+        ),
+        (
+            format!("witness a {wv}\ngroup g any b\nquorum g\n"),
+            2,
+            "not a witness or group",
+        ),
+        ("quorum x\n".to_string(), 1, "not a witness or group"),
+        (
+            format!("log {l}\nquorum none\nfrobnicate\n"),
+            3,
+            "unknown keyword",
+        ),
+        (format!("log {l}\r\nquorum none\n"), 1, "control character"),
+    ];
+    for (text, line, what) in cases {
+        let e = Policy::parse(text.as_bytes()).unwrap_err();
+        assert_eq!(e.line, line, "{text:?}: {e}");
+        assert!(e.to_string().contains(what), "{text:?}: {e}");
+    }
+    assert!(Policy::parse(b"\xff\nquorum none\n").is_err());
+}

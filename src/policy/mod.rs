@@ -256,6 +256,30 @@ impl State {
         Ok(out)
     }
 
+    /// Checks statements at given log indexes (in increasing order) and
+    /// applies each that passes; a refused one is reported and skipped, and
+    /// the rest are still checked. The stateless checks (parsing, the
+    /// signature) run on all cores first. This is how an offline verifier
+    /// replays a pack.
+    pub fn admit_all(
+        &mut self,
+        items: &[(u64, &[u8])],
+        cfg: &Config,
+    ) -> Vec<Result<Admission, PolicyError>> {
+        let bytes: Vec<&[u8]> = items.iter().map(|(_, b)| *b).collect();
+        let prepared = prepare_all(&bytes);
+        items
+            .iter()
+            .zip(prepared)
+            .map(|(&(index, bytes), p)| {
+                if let Some(&existing) = self.by_hash.get(&sha256(bytes)) {
+                    return Ok(Admission::Duplicate(existing));
+                }
+                self.admit_prepared(index, bytes, p?, cfg)
+            })
+            .collect()
+    }
+
     fn admit_prepared(
         &mut self,
         index: u64,

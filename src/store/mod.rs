@@ -17,7 +17,7 @@
 //! commits to, which are immutable.
 
 mod audit;
-mod fsio;
+pub(crate) mod fsio;
 mod interior;
 mod tiles;
 mod writer;
@@ -272,6 +272,15 @@ impl Ledger {
     /// The consistency proof from the tree of `old` entries to the latest
     /// checkpoint, checked against the signed root like inclusion proofs.
     pub fn prove_consistency(&self, old: u64) -> Result<ConsistencyProof, StoreError> {
+        Ok(self.prove_consistency_from(old)?.1)
+    }
+
+    /// [`Ledger::prove_consistency`], with this log's root at size `old`
+    /// (the root the proof leads from).
+    pub fn prove_consistency_from(
+        &self,
+        old: u64,
+    ) -> Result<(RootHash, ConsistencyProof), StoreError> {
         let root = self.checkpoint.root();
         if old > root.size() {
             return Err(StoreError::OldSizeTooLarge {
@@ -281,13 +290,16 @@ impl Ledger {
         }
         let fast = &self.source;
         let proof = consistency_proof(fast, old, root.size())?;
-        if old == 0 || old == root.size() {
-            return Ok(proof);
+        if old == 0 {
+            return Ok((RootHash::new(0, crate::merkle::empty_root()), proof));
+        }
+        if old == root.size() {
+            return Ok((*root, proof));
         }
         let old_root = range_root(fast, 0, old).map(|h| RootHash::new(old, h));
         if let Ok(old_root) = old_root {
             if proof.verify(&old_root, root).is_ok() {
-                return Ok(proof);
+                return Ok((old_root, proof));
             }
         }
         let log_dir = self.layout.log_dir();
@@ -300,7 +312,7 @@ impl Ledger {
                 format!("the tiles do not match the checkpoint ({e}); run `log audit`"),
             )
         })?;
-        Ok(proof)
+        Ok((old_root, proof))
     }
 
     /// A COSE Receipt (RFC 9942, RFC9162_SHA256) for entry `index` against

@@ -360,6 +360,40 @@ impl Writer {
         Ok(index)
     }
 
+    /// Attaches a witness's cosignatures (its answer: signature lines) to the
+    /// committed checkpoint and writes it durably. Each line by `witness`
+    /// must verify over this very checkpoint; an earlier line by the same key
+    /// is replaced. Appends made but not committed are refused (commit first).
+    pub fn attach_cosignatures(
+        &mut self,
+        witness: &VerifierKey,
+        response: &[u8],
+    ) -> Result<&SignedCheckpoint, StoreError> {
+        self.check_usable()?;
+        if self.size() != self.committed.root().size() {
+            return Err(StoreError::NotALedger {
+                path: self.layout.root().to_path_buf(),
+                reason:
+                    "entries are appended but not committed; commit before attaching cosignatures"
+                        .into(),
+            });
+        }
+        let path = self.layout.checkpoint();
+        let note_err = |source| StoreError::Note {
+            path: path.clone(),
+            source,
+        };
+        let sigs = crate::note::cosignatures_from_response(&self.committed, response, witness)
+            .map_err(note_err)?;
+        let mut cp = self.committed.clone();
+        for s in sigs {
+            cp = cp.with_cosignature(s).map_err(note_err)?;
+        }
+        self.files.write(&path, &cp.to_bytes(), true)?;
+        self.committed = cp;
+        Ok(&self.committed)
+    }
+
     fn level_counts(&self) -> Vec<u64> {
         (0..self.edge.levels().len())
             .map(|l| RightEdge::count_at(self.size(), l as u8))

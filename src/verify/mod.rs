@@ -1,10 +1,14 @@
 //! Evidence packs and their offline verification.
 
+mod check;
 mod pack;
 mod report;
+mod trust;
 
-pub use pack::{Pack, PackError, MAX_PACK_SIZE, PACK_TYPE};
-pub use report::{json_string, verify_pack, Check, Report, Trust};
+pub use check::verify_pack;
+pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
+pub use report::{json_string, utc, Check, Report};
+pub use trust::Trust;
 
 use std::path::Path;
 
@@ -12,6 +16,16 @@ use crate::cose::{transparent_statement, Statement};
 use crate::policy::{load_state, SubmitError};
 use crate::record::Kind;
 use crate::store::{Ledger, StoreError};
+
+/// The checkpoint note held by an "OLD" file given to `--since`: a pack's
+/// checkpoint if the file is a pack, else the file itself (a checkpoint note
+/// the verifier kept).
+pub fn old_checkpoint(bytes: &[u8]) -> Vec<u8> {
+    match Pack::parse(bytes) {
+        Ok(p) => p.checkpoint,
+        Err(_) => bytes.to_vec(),
+    }
+}
 
 /// Which statements a pack holds.
 #[derive(Clone, Debug)]
@@ -42,11 +56,14 @@ pub enum MakePackError {
 
 /// Builds a pack from a ledger: the selected statements and, for every
 /// facility they concern, its earlier statements; plus every revocation in the
-/// log. Each gets a receipt against the latest checkpoint.
+/// log. Each gets a receipt against the latest checkpoint. With `since` (an
+/// older tree size), the pack also carries the consistency proof from the
+/// log's tree at that size.
 pub fn make_pack(
     ledger: &Path,
     selection: &Selection,
     issued_at: u64,
+    since: Option<u64>,
 ) -> Result<Pack, MakePackError> {
     let (state, _) = load_state(ledger)?;
     let l = Ledger::open(ledger)?;
@@ -95,9 +112,20 @@ pub fn make_pack(
     if statements.is_empty() {
         return Err(MakePackError::Empty("no statements selected".into()));
     }
+    let consistency = match since {
+        None => None,
+        Some(old) => {
+            let (from, proof) = l.prove_consistency_from(old)?;
+            Some(PackConsistency {
+                from,
+                proof: proof.path().to_vec(),
+            })
+        }
+    };
     Ok(Pack {
         checkpoint: l.checkpoint().to_bytes(),
         statements,
+        consistency,
     })
 }
 

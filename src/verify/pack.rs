@@ -7,12 +7,18 @@
 //!   "type": "triage-ledger/pack@1",
 //!   "checkpoint": bstr,            ; the signed checkpoint note, verbatim
 //!   "statements": [+ bstr],        ; transparent statements, in log order
+//!   ? "consistency": {             ; added by `pack --since OLD`
+//!     "size": uint,                ; OLD's tree size
+//!     "root": bstr .size 32,       ; this log's root at that size
+//!     "proof": [* bstr .size 32],  ; RFC 9162 consistency proof size → checkpoint
+//!   },
 //! }
 //! ```
 
 use ciborium::Value;
 
 use crate::cbor::{self, CborError};
+use crate::merkle::{Hash, RootHash};
 
 /// The pack format's type string.
 pub const PACK_TYPE: &str = "triage-ledger/pack@1";
@@ -26,6 +32,18 @@ pub struct Pack {
     pub checkpoint: Vec<u8>,
     /// Transparent statements, in log order.
     pub statements: Vec<Vec<u8>>,
+    /// A consistency proof from an older tree to the checkpoint's.
+    pub consistency: Option<PackConsistency>,
+}
+
+/// The pack's claim that its log extends an older tree: this log's root at
+/// the older size and the RFC 9162 proof from there to the checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackConsistency {
+    /// The older tree, as this log has it.
+    pub from: RootHash,
+    /// Proof hashes from `from` to the checkpoint's tree.
+    pub proof: Vec<Hash>,
 }
 
 /// Why a pack could not be read.
@@ -42,7 +60,7 @@ pub enum PackError {
 impl Pack {
     /// Encodes the pack (deterministic CBOR).
     pub fn to_bytes(&self) -> Result<Vec<u8>, PackError> {
-        Ok(cbor::encode(&Value::Map(vec![
+        let mut map = vec![
             (Value::Text("type".into()), Value::Text(PACK_TYPE.into())),
             (
                 Value::Text("checkpoint".into()),
@@ -52,7 +70,32 @@ impl Pack {
                 Value::Text("statements".into()),
                 Value::Array(self.statements.iter().cloned().map(Value::Bytes).collect()),
             ),
-        ]))?)
+        ];
+        if let Some(c) = &self.consistency {
+            map.push((
+                Value::Text("consistency".into()),
+                Value::Map(vec![
+                    (
+                        Value::Text("size".into()),
+                        Value::Integer(c.from.size().into()),
+                    ),
+                    (
+                        Value::Text("root".into()),
+                        Value::Bytes(c.from.hash().as_bytes().to_vec()),
+                    ),
+                    (
+                        Value::Text("proof".into()),
+                        Value::Array(
+                            c.proof
+                                .iter()
+                                .map(|h| Value::Bytes(h.as_bytes().to_vec()))
+                                .collect(),
+                        ),
+                    ),
+                ]),
+            ));
+        }
+        Ok(cbor::encode(&Value::Map(map))?)
     }
 
     /// Decodes a pack, refusing anything but the exact structure.
@@ -69,9 +112,13 @@ impl Pack {
                 .find(|(key, _)| key.as_text() == Some(k))
                 .map(|(_, v)| v)
         };
-        if m.len() != 3 {
+        let consistency = match get("consistency") {
+            None => None,
+            Some(v) => Some(parse_consistency(v).map_err(|e| bad(&format!("consistency: {e}")))?),
+        };
+        if m.len() != 3 + usize::from(consistency.is_some()) {
             return Err(bad(
-                "expected exactly the keys type, checkpoint, statements",
+                "expected exactly the keys type, checkpoint, statements (and consistency)",
             ));
         }
         if get("type").and_then(|v| v.as_text()) != Some(PACK_TYPE) {
@@ -97,6 +144,41 @@ impl Pack {
         Ok(Pack {
             checkpoint,
             statements,
+            consistency,
         })
     }
+}
+
+fn parse_consistency(v: &Value) -> Result<PackConsistency, String> {
+    let Value::Map(m) = v else {
+        return Err("not a map".into());
+    };
+    let get = |k: &str| {
+        m.iter()
+            .find(|(key, _)| key.as_text() == Some(k))
+            .map(|(_, v)| v)
+    };
+    if m.len() != 3 {
+        return Err("expected exactly the keys size, root, proof".into());
+    }
+    let size = get("size")
+        .and_then(|v| v.as_integer())
+        .and_then(|i| u64::try_from(i).ok())
+        .ok_or("no size")?;
+    let hash = |v: &Value| {
+        v.as_bytes()
+            .ok_or_else(|| "hashes must be byte strings".to_string())
+            .and_then(|b| Hash::from_slice(b).map_err(|e| e.to_string()))
+    };
+    let root = hash(get("root").ok_or("no root")?)?;
+    let proof = get("proof")
+        .and_then(|v| v.as_array())
+        .ok_or("no proof array")?;
+    if proof.len() > 128 {
+        return Err("a consistency proof has at most 128 hashes".into());
+    }
+    Ok(PackConsistency {
+        from: RootHash::new(size, root),
+        proof: proof.iter().map(hash).collect::<Result<_, _>>()?,
+    })
 }

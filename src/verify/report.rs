@@ -1,40 +1,6 @@
 //! Offline verification of a pack: every check it made, what it could not
 //! check, and one verdict.
 
-use std::path::Path;
-
-use super::Pack;
-use crate::cose::split_transparent;
-use crate::identity::Certificate;
-use crate::note::{SignedCheckpoint, VerifierKey};
-use crate::policy::{Admission, Config, State};
-
-/// What a verifier trusts: the scheme root and the log key.
-#[derive(Clone, Debug)]
-pub struct Trust {
-    /// The scheme root certificate.
-    pub root: Certificate,
-    /// The log's verifier key.
-    pub log: VerifierKey,
-}
-
-impl Trust {
-    /// Reads `DIR/root.pem` and `DIR/log.vkey`.
-    pub fn load(dir: &Path) -> Result<Trust, String> {
-        let root_path = dir.join("root.pem");
-        let root =
-            std::fs::read(&root_path).map_err(|e| format!("{}: {e}", root_path.display()))?;
-        let root =
-            Certificate::from_pem(&root).map_err(|e| format!("{}: {e}", root_path.display()))?;
-        let vkey_path = dir.join("log.vkey");
-        let vkey = std::fs::read_to_string(&vkey_path)
-            .map_err(|e| format!("{}: {e}", vkey_path.display()))?;
-        let log =
-            VerifierKey::parse(vkey.trim()).map_err(|e| format!("{}: {e}", vkey_path.display()))?;
-        Ok(Trust { root, log })
-    }
-}
-
 /// One check and its result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
@@ -56,7 +22,12 @@ pub struct Report {
 }
 
 impl Report {
-    fn check(&mut self, name: impl Into<String>, passed: bool, detail: impl Into<String>) {
+    pub(crate) fn check(
+        &mut self,
+        name: impl Into<String>,
+        passed: bool,
+        detail: impl Into<String>,
+    ) {
         self.checks.push(Check {
             name: name.into(),
             passed,
@@ -123,112 +94,23 @@ impl Report {
     }
 }
 
-/// Verifies a pack against the trust material, offline.
-pub fn verify_pack(pack: &Pack, trust: &Trust) -> Report {
-    let mut r = Report::default();
-    let cp = match SignedCheckpoint::open(&pack.checkpoint, &trust.log) {
-        Ok(cp) => {
-            r.check(
-                "checkpoint",
-                true,
-                format!(
-                    "signed by log {} (key id {}), tree size {}, root {}",
-                    trust.log.name(),
-                    trust.log.id(),
-                    cp.root().size(),
-                    cp.root().hash()
-                ),
-            );
-            Some(cp)
-        }
-        Err(e) => {
-            r.check("checkpoint", false, e.to_string());
-            None
-        }
-    };
-    // Offline, times are not compared with a clock: any iat passes the
-    // future/stale window; validity is checked at each statement's own iat.
-    let cfg = Config {
-        root: trust.root.clone(),
-        now: u64::MAX / 2,
-        skew: 0,
-        max_age: u64::MAX,
-    };
-    let mut state = State::new();
-    for (k, bytes) in pack.statements.iter().enumerate() {
-        let n = k + 1;
-        let (st, receipts) = match split_transparent(bytes) {
-            Ok(x) => x,
-            Err(e) => {
-                r.check(
-                    format!("statement {n}"),
-                    false,
-                    format!("not a transparent statement: {e}"),
-                );
-                continue;
-            }
-        };
-        let Some(receipt) = receipts.first() else {
-            r.check(format!("statement {n}: receipt"), false, "no receipt");
-            continue;
-        };
-        let index = receipt.proof().index();
-        match (&cp, receipt.verify(st.bytes(), &trust.log)) {
-            (Some(cp), Ok(root)) if root == *cp.root() => r.check(
-                format!("entry {index}: receipt"),
-                true,
-                format!("included in the checkpoint's tree (size {})", root.size()),
-            ),
-            (Some(cp), Ok(root)) => r.check(
-                format!("entry {index}: receipt"),
-                false,
-                format!(
-                    "the receipt is for tree size {} root {}, not the checkpoint's size {} root {}",
-                    root.size(),
-                    root.hash(),
-                    cp.root().size(),
-                    cp.root().hash()
-                ),
-            ),
-            (None, Ok(_)) => r.check(
-                format!("entry {index}: receipt"),
-                false,
-                "signed by the log, but the checkpoint did not verify",
-            ),
-            (_, Err(e)) => r.check(format!("entry {index}: receipt"), false, e.to_string()),
-        }
-        let kind = st
-            .header()
-            .content_type
-            .rsplit('.')
-            .next()
-            .unwrap_or("?")
-            .trim_end_matches("+cbor")
-            .to_string();
-        match state.admit(index, st.bytes(), &cfg) {
-            Ok(Admission::New(_)) => r.check(
-                format!("entry {index}: {kind} by {}", st.header().issuer),
-                true,
-                "signature, certificate chain to the root at iat, role, not revoked, claims, references and lifecycle",
-            ),
-            Ok(Admission::Duplicate(i)) => r.check(format!("entry {index}: {kind}"), false, format!("the same statement appears twice (entry {i})")),
-            Err(e) => r.check(format!("entry {index}: {kind} by {}", st.header().issuer), false, format!("rule {}: {e}", e.rule())),
-        }
+/// POSIX seconds as an RFC 3339 UTC time, e.g. `2026-11-28T01:47:46Z`.
+pub fn utc(ts: u64) -> String {
+    match i64::try_from(ts)
+        .ok()
+        .and_then(|t| ::time::OffsetDateTime::from_unix_timestamp(t).ok())
+    {
+        Some(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        None => format!("{ts} (seconds since 1970, out of range)"),
     }
-    if let Some(cp) = &cp {
-        r.not_checked.push(format!(
-            "revocations registered after this checkpoint (tree size {})",
-            cp.root().size()
-        ));
-    }
-    r.not_checked.push(
-        "witness cosignatures: none configured, so a split view of the log is not excluded".into(),
-    );
-    r.not_checked
-        .push("statements of the log that are not in this pack".into());
-    r.not_checked
-        .push("the evidence files themselves (only their digests are signed)".into());
-    r
 }
 
 /// A JSON string literal (RFC 8259 escaping).

@@ -1,18 +1,109 @@
 //! Packs: an honest pack verifies; damage to each part fails the check that
-//! names it.
+//! names it; `--since` proves extension or names the split.
 
 use super::*;
+use crate::note::Policy;
 use crate::policy::tests::{cio, decision, op, reg, seal, World};
 use crate::record::{Assessment, Outcome};
+use crate::witness::{request_for, Witness};
 
-const T: u64 = 1_790_000_000;
+mod mutation;
+mod prop;
 
-fn ledger_with_story() -> (tempfile::TempDir, std::path::PathBuf, World) {
+pub(super) const T: u64 = 1_790_000_000;
+
+/// A ledger with a trust root, the World's statements submitted, and two
+/// witnesses of which only w1 has cosigned the latest checkpoint.
+pub(super) struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub ledger: std::path::PathBuf,
+    pub world: World,
+    pub w1: Witness,
+    pub w2: Witness,
+}
+
+impl Fixture {
+    pub fn new(world: World) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("ledger");
+        let vkey = crate::store::init(&ledger, "example.org/packs").unwrap();
+        crate::store::install_trust_root(&ledger, world.root.cert.to_pem().as_bytes()).unwrap();
+        let mut ws = Vec::new();
+        for name in ["w1", "w2"] {
+            let wdir = dir.path().join(name);
+            Witness::create(&wdir, &format!("example.org/{name}")).unwrap();
+            let mut w = Witness::open(&wdir).unwrap();
+            w.add_log(vkey.clone()).unwrap();
+            ws.push(w);
+        }
+        let w2 = ws.pop().unwrap();
+        let w1 = ws.pop().unwrap();
+        let f = Fixture {
+            dir,
+            ledger,
+            world,
+            w1,
+            w2,
+        };
+        f.submit_all();
+        f
+    }
+
+    /// Submits whatever of the World's log is not yet in the ledger, then
+    /// has w1 cosign.
+    pub fn submit_all(&self) {
+        let have = Ledger::open(&self.ledger)
+            .unwrap()
+            .checkpoint()
+            .root()
+            .size() as usize;
+        let batch: Vec<(String, Vec<u8>)> = self.world.log[have..]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (format!("s{i}"), b.clone()))
+            .collect();
+        if !batch.is_empty() {
+            crate::policy::submit(&self.ledger, &batch, T + 100, 300).unwrap();
+        }
+        self.cosign(&self.w1);
+    }
+
+    pub fn cosign(&self, w: &Witness) {
+        let l = Ledger::open(&self.ledger).unwrap();
+        let old = w
+            .latest(l.checkpoint().checkpoint().origin())
+            .unwrap()
+            .map_or(0, |c| c.size());
+        let sig = w
+            .add_checkpoint(&request_for(&l, old).unwrap(), T + 150)
+            .unwrap();
+        crate::store::Writer::open(&self.ledger)
+            .unwrap()
+            .attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())
+            .unwrap();
+    }
+
+    /// Trust: the scheme root, the log, both witnesses, quorum any one.
+    pub fn trust(&self) -> Trust {
+        let log = Ledger::open(&self.ledger).unwrap().vkey().clone();
+        let text = format!(
+            "log {log}\nwitness w1 {}\nwitness w2 {}\ngroup any-witness any w1 w2\nquorum any-witness\n",
+            self.w1.vkey(),
+            self.w2.vkey()
+        );
+        Trust {
+            root: self.world.root.cert.clone(),
+            policy: Policy::parse(text.as_bytes()).unwrap(),
+        }
+    }
+
+    pub fn pack(&self, sel: Selection, since: Option<u64>) -> Pack {
+        make_pack(&self.ledger, &sel, T + 200, since).unwrap()
+    }
+}
+
+pub(super) fn story() -> World {
     let mut w = World::new();
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = dir.path().join("ledger");
-    crate::store::init(&ledger, "example.org/packs").unwrap();
-    crate::store::install_trust_root(&ledger, w.root.cert.to_pem().as_bytes()).unwrap();
     w.by(op, reg("TF-1")).unwrap();
     w.by(op, reg("TF-2")).unwrap();
     let s = w.by(op, seal("TF-1", 1)).unwrap();
@@ -21,27 +112,22 @@ fn ledger_with_story() -> (tempfile::TempDir, std::path::PathBuf, World) {
         decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![s]),
     )
     .unwrap();
-    let batch: Vec<(String, Vec<u8>)> = w
-        .log
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (format!("s{i}"), b.clone()))
-        .collect();
-    crate::policy::submit(&ledger, &batch, T + 100, 300).unwrap();
-    (dir, ledger, w)
+    w
 }
 
-fn trust(ledger: &std::path::Path, w: &World) -> Trust {
-    Trust {
-        root: w.root.cert.clone(),
-        log: Ledger::open(ledger).unwrap().vkey().clone(),
-    }
+pub(super) fn failed(p: &Pack, t: &Trust, since: Option<&[u8]>) -> Vec<String> {
+    verify_pack(p, t, since)
+        .checks
+        .into_iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.name)
+        .collect()
 }
 
 #[test]
 fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
-    let (_d, ledger, w) = ledger_with_story();
-    let pack = make_pack(&ledger, &Selection::Facility("TF-1".into()), T + 200).unwrap();
+    let f = Fixture::new(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
     assert_eq!(
         pack.statements.len(),
         3,
@@ -49,67 +135,151 @@ fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
     );
     let bytes = pack.to_bytes().unwrap();
     let back = Pack::parse(&bytes).unwrap();
-    let report = verify_pack(&back, &trust(&ledger, &w));
+    assert_eq!(back, pack);
+    let report = verify_pack(&back, &f.trust(), None);
     assert!(report.verified(), "{}", report.to_text());
-    assert_eq!(report.checks.len(), 1 + 2 * 3);
-    assert!(report.not_checked.iter().any(|n| n.contains("witness")));
+    // checkpoint, witness w1, quorum, then a receipt and a policy check each.
+    assert_eq!(report.checks.len(), 3 + 2 * 3, "{}", report.to_text());
+    let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names[..3], ["checkpoint", "witness w1", "witness quorum"]);
+    assert!(names[3].starts_with("statement 1 (entry 0): receipt"));
+    assert!(report.not_checked.iter().any(|n| n.contains("revocations")));
+    assert!(report.not_checked.iter().any(|n| n.contains("--since")));
     // --entry: the decision and the history it rests on.
-    let p = make_pack(&ledger, &Selection::Entries(vec![3]), T + 200).unwrap();
-    assert!(verify_pack(&p, &trust(&ledger, &w)).verified());
+    let p = f.pack(Selection::Entries(vec![3]), None);
+    assert!(verify_pack(&p, &f.trust(), None).verified());
+    // With `quorum none` the report says that a split view is not excluded.
+    let t = Trust::single_log(
+        f.world.root.cert.clone(),
+        Ledger::open(&f.ledger).unwrap().vkey().clone(),
+    );
+    let r = verify_pack(&pack, &t, None);
+    assert!(r.verified());
+    assert!(r.not_checked.iter().any(|n| n.contains("split view")));
 }
 
 #[test]
-fn damage_fails_the_check_that_names_it() {
-    let (_d, ledger, w) = ledger_with_story();
-    let pack = make_pack(&ledger, &Selection::Facility("TF-1".into()), T + 200).unwrap();
-    let t = trust(&ledger, &w);
-    let failed = |p: &Pack, t: &Trust| -> Vec<String> {
-        verify_pack(p, t)
-            .checks
-            .into_iter()
-            .filter(|c| !c.passed)
-            .map(|c| c.name)
-            .collect()
-    };
-    // A changed checkpoint.
+fn the_witness_quorum_is_enforced() {
+    let f = Fixture::new(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let t = f.trust();
+    assert!(failed(&pack, &t, None).is_empty());
+    // Strip the cosignature: the quorum fails, and says what it needs.
     let mut p = pack.clone();
-    p.checkpoint[25] ^= 1;
-    assert_eq!(failed(&p, &t)[0], "checkpoint");
-    // Another log key.
-    let other =
-        crate::note::SignerKey::generate("example.org/packs", crate::note::SigType::Ed25519)
-            .unwrap();
-    let t2 = Trust {
-        root: t.root.clone(),
-        log: other.verifier(),
-    };
-    assert!(failed(&pack, &t2).contains(&"checkpoint".to_string()));
-    // Another scheme root: every statement's signer fails.
-    let w2 = World::new();
-    let t3 = Trust {
-        root: w2.root.cert.clone(),
-        log: t.log.clone(),
-    };
-    assert_eq!(failed(&pack, &t3).len(), 3);
-    // A byte of a statement's signature (the last bytes before the receipt
-    // array are not it; flip inside the statement, then its receipt fails too).
-    let mut p = pack.clone();
-    let (st, _) = crate::cose::split_transparent(&p.statements[2]).unwrap();
-    let sig_at = p.statements[2]
-        .windows(8)
-        .position(|w| w == &st.message().signature()[..8])
+    let text = String::from_utf8(p.checkpoint.clone()).unwrap();
+    let kept: Vec<&str> = text
+        .split_inclusive('\n')
+        .filter(|l| !l.contains("example.org/w1"))
+        .collect();
+    p.checkpoint = kept.concat().into_bytes();
+    let r = verify_pack(&p, &t, None);
+    let q = r
+        .checks
+        .iter()
+        .find(|c| c.name == "witness quorum")
         .unwrap();
-    p.statements[2][sig_at + 3] ^= 1;
-    let f = failed(&p, &t);
-    assert!(
-        f.iter().any(|n| n.starts_with("entry 3: decision")),
-        "{f:?}"
+    assert!(!q.passed);
+    assert!(q.detail.contains("1 of {w1, w2}"), "{}", q.detail);
+    assert!(q.detail.contains("from: none"), "{}", q.detail);
+    // w2 cosigns too: two valid witness checks.
+    f.cosign(&f.w2);
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let r = verify_pack(&pack, &t, None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(r.checks.iter().any(|c| c.name == "witness w2" && c.passed));
+}
+
+#[test]
+fn since_proves_extension_and_names_a_split_view() {
+    let mut f = Fixture::new(story());
+    let old = f.pack(Selection::Facility("TF-1".into()), None);
+    let t = f.trust();
+    // A copy of the ledger at size 4, with the same log key: the fork.
+    let forked = f.dir.path().join("fork");
+    copy_dir(&f.ledger, &forked);
+    // The log grows.
+    f.world.by(op, seal("TF-1", 2)).unwrap();
+    f.world.by(op, seal("TF-2", 3)).unwrap();
+    f.submit_all();
+    // Without a proof, --since cannot be shown.
+    let new = f.pack(Selection::Facility("TF-1".into()), None);
+    assert_eq!(
+        failed(&new, &t, Some(&old.checkpoint)),
+        ["since: consistency"]
     );
-    // A dropped statement: the decision's evidence no longer resolves.
-    let mut p = pack.clone();
-    p.statements.remove(1);
-    let f = failed(&p, &t);
-    assert!(f.iter().any(|n| n.starts_with("entry 3")), "{f:?}");
-    // Not a pack at all.
-    assert!(Pack::parse(b"garbage").is_err());
+    // With one, it is.
+    let new = f.pack(Selection::Facility("TF-1".into()), Some(4));
+    let r = verify_pack(&new, &t, Some(&old.checkpoint));
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(r.checks.iter().any(|c| c.detail.contains("extends OLD")));
+    // Reversed, it is refused plainly.
+    let r = verify_pack(&old, &t, Some(&new.checkpoint));
+    assert!(!r.verified());
+    // A proof from another size is named.
+    let other = f.pack(Selection::Facility("TF-1".into()), Some(3));
+    assert_eq!(
+        failed(&other, &t, Some(&old.checkpoint)),
+        ["since: consistency"]
+    );
+    // A damaged proof does not verify.
+    let mut bad = new.clone();
+    bad.consistency.as_mut().unwrap().proof[0] = crate::merkle::Hash::digest(b"x");
+    let r = verify_pack(&bad, &t, Some(&old.checkpoint));
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| !c.passed && c.detail.contains("does not verify")));
+
+    // The fork takes another statement at entry 4. On its own it is a valid
+    // history; --since its checkpoint, the honest log's pack exposes the split.
+    let st = World::sign_at(&f.world.op, &seal("TF-1", 9), T);
+    crate::policy::submit(&forked, &[("x".into(), st)], T + 100, 300).unwrap();
+    let fork_pack = make_pack(
+        &forked,
+        &Selection::Facility("TF-1".into()),
+        T + 200,
+        Some(4),
+    )
+    .unwrap();
+    let t_nowit = Trust::single_log(f.world.root.cert.clone(), t.policy.logs()[0].clone());
+    assert!(verify_pack(&fork_pack, &t_nowit, None).verified());
+    assert!(verify_pack(&fork_pack, &t_nowit, Some(&old.checkpoint)).verified());
+    let honest = f.pack(Selection::Facility("TF-1".into()), Some(5));
+    let r = verify_pack(&honest, &t_nowit, Some(&fork_pack.checkpoint));
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == "since: consistency")
+        .unwrap();
+    assert!(!c.passed);
+    assert!(c.detail.starts_with("SPLIT VIEW"), "{}", c.detail);
+    assert!(c.detail.contains("at size 5"), "{}", c.detail);
+    // Grown to the same size, the two views differ at equal size.
+    let st = World::sign_at(&f.world.op, &seal("TF-2", 8), T);
+    crate::policy::submit(&forked, &[("y".into(), st)], T + 100, 300).unwrap();
+    let fork6 = make_pack(&forked, &Selection::Facility("TF-1".into()), T + 200, None).unwrap();
+    let r = verify_pack(&honest, &t_nowit, Some(&fork6.checkpoint));
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| !c.passed && c.detail.starts_with("SPLIT VIEW")));
+    // The witness that cosigned the honest log refuses the fork's checkpoint.
+    let l = Ledger::open(&forked).unwrap();
+    let e =
+        f.w1.add_checkpoint(&request_for(&l, 6).unwrap(), T)
+            .unwrap_err();
+    assert_eq!(e.status(), 409, "{e}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
 }

@@ -1,0 +1,104 @@
+//! `pack` and `verify`: evidence packs for third parties, and their offline
+//! verification.
+
+use std::path::Path;
+
+use triage_ledger::note::SignedCheckpoint;
+use triage_ledger::store::Ledger;
+use triage_ledger::verify::{
+    make_pack, old_checkpoint, verify_pack, MakePackError, Pack, Selection, Trust,
+};
+
+use super::statements::{now, read};
+use super::{CmdResult, Failure};
+
+/// `pack LEDGER (--facility ID | --entry I...) --out FILE [--since OLD]`.
+pub fn pack(
+    ledger: &Path,
+    facility: Option<String>,
+    entries: Vec<u64>,
+    out: &Path,
+    since: Option<&Path>,
+) -> CmdResult {
+    let sel = match facility {
+        Some(f) => Selection::Facility(f),
+        None => Selection::Entries(entries),
+    };
+    let old = match since {
+        None => None,
+        Some(path) => {
+            let l = Ledger::open(ledger)?;
+            let bytes = old_checkpoint(&read(path)?);
+            let cp = SignedCheckpoint::open(&bytes, l.vkey()).map_err(|e| {
+                Failure::input(format!(
+                    "{}: not a checkpoint of this ledger's log: {e}",
+                    path.display()
+                ))
+            })?;
+            let size = l.checkpoint().root().size();
+            if cp.root().size() > size {
+                return Err(Failure::verification(format!(
+                    "{} is of tree size {}, but this ledger is at size {size}: the ledger is behind it, or was rolled back",
+                    path.display(),
+                    cp.root().size()
+                )));
+            }
+            Some(cp)
+        }
+    };
+    let p =
+        make_pack(ledger, &sel, now(), old.as_ref().map(|c| c.root().size())).map_err(
+            |e| match e {
+                MakePackError::Store(s) => s.into(),
+                other => Failure::input(other.to_string()),
+            },
+        )?;
+    let bytes = p.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
+    std::fs::write(out, &bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+    println!("{}", out.display());
+    eprintln!(
+        "wrote a pack of {} statements ({} bytes){}",
+        p.statements.len(),
+        bytes.len(),
+        if p.consistency.is_some() {
+            ", with a consistency proof from OLD's tree"
+        } else {
+            ""
+        }
+    );
+    if let (Some(old), Some(c)) = (&old, &p.consistency) {
+        if c.from.hash() != old.root().hash() {
+            return Err(Failure::verification(format!(
+                "SPLIT VIEW: at tree size {} this ledger has root {}, but OLD has root {}; both are signed by the log key. The pack records this ledger's side",
+                c.from.size(),
+                c.from.hash(),
+                old.root().hash()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `verify FILE --trust DIR [--since OLD] [--json]`.
+pub fn verify(file: &Path, trust: &Path, since: Option<&Path>, json: bool) -> CmdResult {
+    let t = Trust::load(trust).map_err(Failure::input)?;
+    let p = Pack::parse(&read(file)?)
+        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+    let old = since
+        .map(|path| read(path).map(|b| old_checkpoint(&b)))
+        .transpose()?;
+    let report = verify_pack(&p, &t, old.as_deref());
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
+    if report.verified() {
+        Ok(())
+    } else {
+        Err(Failure::verification(format!(
+            "{} did not verify",
+            file.display()
+        )))
+    }
+}

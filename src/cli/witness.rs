@@ -1,0 +1,191 @@
+//! `witness …`: an offline c2sp.org/tlog-witness. The log side makes a
+//! request (`witness request`), the witness answers it (`witness cosign`),
+//! the log attaches the answer (`witness attach`); `witness run` does all
+//! three when both directories are on this machine.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use triage_ledger::note::MAX_NOTE_SIZE;
+use triage_ledger::store::{Ledger, Writer};
+use triage_ledger::witness::{request_for, AddCheckpoint, Witness, WitnessError};
+
+use super::log::{load_vkey, read_input, write_stdout};
+use super::statements::now;
+use super::{CmdResult, Failure};
+
+#[derive(Subcommand)]
+pub enum WitnessCommand {
+    /// Create a witness: a cosigning key (type 0x04) and an empty state; prints its verifier key.
+    New {
+        /// The witness directory to create.
+        dir: PathBuf,
+        /// The witness's key name, e.g. `witness.example.org/w1`.
+        #[arg(long)]
+        name: String,
+    },
+    /// Witness a log: trust its key for checkpoints of its origin (the key name).
+    AddLog {
+        /// The witness directory.
+        dir: PathBuf,
+        /// The log's verifier key, or a file holding it.
+        #[arg(long)]
+        vkey: String,
+    },
+    /// (Log side) Write an add-checkpoint request for the ledger's checkpoint.
+    Request {
+        /// The ledger.
+        ledger: PathBuf,
+        /// The size the witness last cosigned (0 if never; a 409 answer names it).
+        #[arg(long, default_value_t = 0)]
+        old: u64,
+        /// Where to write the request ("-" for stdout).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// (Witness side) Answer an add-checkpoint request: cosign, or refuse with the spec's reason.
+    Cosign {
+        /// The witness directory.
+        dir: PathBuf,
+        /// The request ("-" for stdin).
+        #[arg(long)]
+        request: PathBuf,
+        /// Where to write the cosignature lines ("-" for stdout).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// (Log side) Attach a witness's answer to the ledger's checkpoint.
+    Attach {
+        /// The ledger.
+        ledger: PathBuf,
+        /// The witness's verifier key, or a file holding it.
+        #[arg(long)]
+        witness: String,
+        /// The witness's answer (cosignature lines; "-" for stdin).
+        #[arg(long)]
+        cosignature: PathBuf,
+    },
+    /// Request, cosign and attach in one go, for a witness directory on this machine.
+    Run {
+        /// The witness directory.
+        dir: PathBuf,
+        /// The ledger whose latest checkpoint to cosign.
+        #[arg(long)]
+        ledger: PathBuf,
+    },
+    /// Show the witness's key, the logs it witnesses and the last size it cosigned for each.
+    Status {
+        /// The witness directory.
+        dir: PathBuf,
+    },
+}
+
+fn refusal(e: WitnessError) -> Failure {
+    let hint = match &e {
+        WitnessError::Conflict { size, .. } => Some(format!(
+            "make the request again with --old {size} (a conflict at equal size is a split view: keep both checkpoints)"
+        )),
+        WitnessError::UnknownLog(_) => {
+            Some("add the log first: triage-ledger witness add-log DIR --vkey LOG.vkey".into())
+        }
+        _ => None,
+    };
+    let f = match e.status() {
+        400 | 500 => Failure::input(format!("witness refused: {e}")),
+        _ => Failure::verification(format!("witness refused: {e}")),
+    };
+    match hint {
+        Some(h) => f.hint(h),
+        None => f,
+    }
+}
+
+fn write_out(out: &Path, bytes: &[u8]) -> CmdResult {
+    if out == Path::new("-") {
+        return write_stdout(bytes);
+    }
+    std::fs::write(out, bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))
+}
+
+pub fn run(cmd: WitnessCommand) -> CmdResult {
+    match cmd {
+        WitnessCommand::New { dir, name } => {
+            let vkey = Witness::create(&dir, &name).map_err(refusal)?;
+            println!("{vkey}");
+            Ok(())
+        }
+        WitnessCommand::AddLog { dir, vkey } => {
+            let mut w = Witness::open(&dir).map_err(refusal)?;
+            let log = load_vkey(&vkey)?;
+            w.add_log(log.clone()).map_err(refusal)?;
+            eprintln!("witnessing log {} (key id {})", log.name(), log.id());
+            Ok(())
+        }
+        WitnessCommand::Request { ledger, old, out } => {
+            let l = Ledger::open(&ledger)?;
+            write_out(&out, &request_for(&l, old)?.to_bytes())
+        }
+        WitnessCommand::Cosign { dir, request, out } => {
+            let w = Witness::open(&dir).map_err(refusal)?;
+            let body = read_input(&request, (MAX_NOTE_SIZE + 8192) as u64)?;
+            let req =
+                AddCheckpoint::parse(&body).map_err(|e| refusal(WitnessError::BadRequest(e)))?;
+            let sig = w.add_checkpoint(&req, now()).map_err(refusal)?;
+            write_out(&out, sig.to_line().as_bytes())
+        }
+        WitnessCommand::Attach {
+            ledger,
+            witness,
+            cosignature,
+        } => {
+            let wkey = load_vkey(&witness)?;
+            let answer = read_input(&cosignature, 64 * 1024)?;
+            let mut writer = Writer::open(&ledger)?;
+            let cp = writer.attach_cosignatures(&wkey, &answer)?;
+            eprintln!(
+                "attached {}'s cosignature to checkpoint size {}",
+                wkey.name(),
+                cp.root().size()
+            );
+            Ok(())
+        }
+        WitnessCommand::Run { dir, ledger } => {
+            let w = Witness::open(&dir).map_err(refusal)?;
+            let l = Ledger::open(&ledger)?;
+            let origin = l.checkpoint().checkpoint().origin().to_string();
+            let old = w.latest(&origin).map_err(refusal)?.map_or(0, |c| c.size());
+            let size = l.checkpoint().root().size();
+            if old > size {
+                return Err(Failure::verification(format!(
+                    "the witness has cosigned {origin} at size {old}, but this ledger is at size {size}: the ledger was rolled back, or is another copy of the log (a split view)"
+                )));
+            }
+            let sig = w
+                .add_checkpoint(&request_for(&l, old)?, now())
+                .map_err(refusal)?;
+            let mut writer = Writer::open(&ledger)?;
+            writer.attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())?;
+            eprintln!(
+                "{} cosigned {origin} at size {size} (consistent with size {old})",
+                w.vkey().name()
+            );
+            Ok(())
+        }
+        WitnessCommand::Status { dir } => {
+            let w = Witness::open(&dir).map_err(refusal)?;
+            println!("witness {}", w.vkey());
+            for log in w.logs() {
+                match w.latest(log.name()).map_err(refusal)? {
+                    Some(cp) => println!(
+                        "log {} last cosigned size {} root {}",
+                        log.name(),
+                        cp.size(),
+                        cp.root().hash()
+                    ),
+                    None => println!("log {} never cosigned", log.name()),
+                }
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Offline verification of a pack: the checkpoint and its witnesses, the
+//! link to an older checkpoint (`--since`), then every statement: its
+//! receipt, and its re-admission by the registration policy.
+//!
+//! Check names say which part of the pack they cover, so a failure points
+//! at the damaged part: `checkpoint` (the body and the log's signature),
+//! `witness <name>` and `witness quorum` (cosignatures), `since: …` (the
+//! consistency proof), `statement <n>: encoding`, `statement <n> (entry
+//! <i>): receipt` (inclusion path and the log's receipt signature) and
+//! `statement <n> (entry <i>): <kind> by <issuer>` (payload, protected
+//! header, signature, certificate chain, role, revocations, references,
+//! lifecycle).
+
+use std::collections::HashSet;
+
+use super::report::utc;
+use super::{Pack, Report, Trust};
+use crate::cose::split_transparent;
+use crate::merkle::ConsistencyProof;
+use crate::note::{CosignatureCheck, SignedCheckpoint};
+use crate::policy::{Admission, Config, State};
+use crate::record::Kind;
+
+/// Verifies a pack against the trust material, offline. With `since` (the
+/// bytes of a checkpoint note kept from before), also checks that the
+/// pack's log extends that checkpoint's, and names the split if it does not.
+pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
+    let mut r = Report::default();
+    let cp = check_checkpoint(&mut r, pack, trust);
+    match since {
+        Some(old) => check_since(&mut r, pack, cp.as_ref(), old, trust),
+        None => r.not_checked.push(
+            "that this log extends a checkpoint you kept from before (give it with --since OLD)"
+                .into(),
+        ),
+    }
+    check_statements(&mut r, pack, cp.as_ref(), trust);
+    if let Some(cp) = &cp {
+        r.not_checked.push(format!(
+            "revocations registered after this checkpoint (tree size {}): a key revoked later is treated as valid here",
+            cp.root().size()
+        ));
+    }
+    r.not_checked.push(
+        "statements of the log that the pack's maker left out (a verifier who can read the log can compare with `triage-ledger status`)".into(),
+    );
+    r.not_checked.push(
+        "the evidence files themselves: only their digests are signed (check them against the bundle's manifest)".into(),
+    );
+    r.not_checked.push(
+        "the wall-clock time of signing: each statement's iat is as its signer claimed, checked only against its certificate's validity".into(),
+    );
+    r
+}
+
+fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<SignedCheckpoint> {
+    let cp = match trust.policy.open_checkpoint(&pack.checkpoint) {
+        Ok(cp) => cp,
+        Err(e) => {
+            r.check("checkpoint", false, e.to_string());
+            return None;
+        }
+    };
+    r.check(
+        "checkpoint",
+        true,
+        format!(
+            "signed by log {}, tree size {}, root {}",
+            cp.checkpoint().origin(),
+            cp.root().size(),
+            cp.root().hash()
+        ),
+    );
+    let quorum = match trust.policy.check_quorum(&cp) {
+        Ok(q) => q,
+        Err(e) => {
+            r.check("witness quorum", false, e.to_string());
+            return Some(cp);
+        }
+    };
+    let mut cosigned = Vec::new();
+    for (w, check) in &quorum.witnesses {
+        let name = format!("witness {}", w.name);
+        match check {
+            CosignatureCheck::Valid { timestamp } => {
+                cosigned.push(w.name.clone());
+                r.check(
+                    name,
+                    true,
+                    format!("cosigned by {} at {}", w.key.name(), utc(*timestamp)),
+                );
+            }
+            CosignatureCheck::Invalid => r.check(
+                name,
+                false,
+                format!(
+                    "a cosignature line by {} (key id {}) does not verify over this checkpoint",
+                    w.key.name(),
+                    w.key.id()
+                ),
+            ),
+            CosignatureCheck::Missing => {}
+        }
+    }
+    if trust.policy.needs_cosignatures() {
+        r.check(
+            "witness quorum",
+            quorum.met,
+            format!(
+                "the policy needs {}; valid cosignatures from: {}",
+                trust.policy.describe_quorum(),
+                if cosigned.is_empty() {
+                    "none".to_string()
+                } else {
+                    cosigned.join(", ")
+                }
+            ),
+        );
+    } else {
+        r.not_checked.push(
+            "witness cosignatures: the trust policy requires none (quorum none), so a split view of the log is not excluded".into(),
+        );
+    }
+    Some(cp)
+}
+
+fn check_since(
+    r: &mut Report,
+    pack: &Pack,
+    cp: Option<&SignedCheckpoint>,
+    old_bytes: &[u8],
+    trust: &Trust,
+) {
+    let old = match trust.policy.open_checkpoint(old_bytes) {
+        Ok(o) => o,
+        Err(e) => {
+            r.check("since: old checkpoint", false, e.to_string());
+            return;
+        }
+    };
+    let (a, log) = (old.root(), old.checkpoint().origin());
+    r.check(
+        "since: old checkpoint",
+        true,
+        format!(
+            "signed by log {log}, tree size {}, root {}",
+            a.size(),
+            a.hash()
+        ),
+    );
+    let name = "since: consistency";
+    let Some(cp) = cp else {
+        r.check(name, false, "the pack's checkpoint did not verify");
+        return;
+    };
+    let b = cp.root();
+    if cp.checkpoint().origin() != log {
+        r.check(
+            name,
+            false,
+            format!(
+                "OLD is a checkpoint of log {log}, the pack's is of {}",
+                cp.checkpoint().origin()
+            ),
+        );
+        return;
+    }
+    let split = |at: &str| {
+        format!(
+            "SPLIT VIEW: log {log} signed two histories that cannot both be true. OLD: size {} root {}. This pack: size {} root {}{at}. Keep both files: together they prove that the log changed some of its first {} entries",
+            a.size(),
+            a.hash(),
+            b.size(),
+            b.hash(),
+            a.size()
+        )
+    };
+    if a.size() > b.size() {
+        r.check(
+            name,
+            false,
+            format!(
+                "OLD (size {}) is newer than this pack's checkpoint (size {}): verify the newer file --since the older one",
+                a.size(),
+                b.size()
+            ),
+        );
+    } else if a.size() == b.size() {
+        if a.hash() == b.hash() {
+            r.check(name, true, format!("the same tree (size {})", a.size()));
+        } else {
+            r.check(name, false, split(""));
+        }
+    } else if a.size() == 0 {
+        r.check(name, true, "OLD is the empty tree");
+    } else {
+        match &pack.consistency {
+            None => r.check(
+                name,
+                false,
+                "the pack carries no consistency proof: make it with `triage-ledger pack … --since OLD`",
+            ),
+            Some(c) if c.from.size() != a.size() => r.check(
+                name,
+                false,
+                format!(
+                    "the pack's consistency proof starts at size {}, OLD has size {}: make the pack with --since OLD",
+                    c.from.size(),
+                    a.size()
+                ),
+            ),
+            Some(c) => {
+                let proof = ConsistencyProof::new(a.size(), b.size(), c.proof.clone());
+                match proof.verify(&c.from, b) {
+                    Err(e) => r.check(
+                        name,
+                        false,
+                        format!("the pack's consistency proof does not verify: {e}"),
+                    ),
+                    Ok(()) if c.from.hash() == a.hash() => r.check(
+                        name,
+                        true,
+                        format!(
+                            "the log at size {} extends OLD's tree of size {} (consistency proof of {} hashes)",
+                            b.size(),
+                            a.size(),
+                            c.proof.len()
+                        ),
+                    ),
+                    Ok(()) => r.check(
+                        name,
+                        false,
+                        split(&format!(
+                            ", which commits (by a verified consistency proof) to root {} at size {}",
+                            c.from.hash(),
+                            a.size()
+                        )),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+fn check_statements(r: &mut Report, pack: &Pack, cp: Option<&SignedCheckpoint>, trust: &Trust) {
+    let log = cp.and_then(|cp| {
+        trust
+            .policy
+            .logs()
+            .iter()
+            .find(|k| k.name() == cp.checkpoint().origin())
+    });
+    let mut memo = HashSet::new();
+    let mut admit = Vec::new();
+    let mut last: Option<u64> = None;
+    for (k, bytes) in pack.statements.iter().enumerate() {
+        let n = k + 1;
+        let (st, receipts) = match split_transparent(bytes) {
+            Ok(x) => x,
+            Err(e) => {
+                r.check(
+                    format!("statement {n}: encoding"),
+                    false,
+                    format!("not a transparent statement: {e}"),
+                );
+                continue;
+            }
+        };
+        let [receipt] = receipts.as_slice() else {
+            r.check(
+                format!("statement {n}: receipt"),
+                false,
+                format!(
+                    "a pack's statement carries exactly one receipt, this one {}",
+                    receipts.len()
+                ),
+            );
+            continue;
+        };
+        let index = receipt.proof().index();
+        let name = format!("statement {n} (entry {index})");
+        let in_order = last.is_none_or(|l| index > l);
+        let result = match (cp, log) {
+            (Some(cp), Some(log)) => match receipt.verify_memo(st.bytes(), log, &mut memo) {
+                Ok(root) if root != *cp.root() => Err(format!(
+                    "the receipt is for tree size {} root {}, not the checkpoint's size {} root {}",
+                    root.size(),
+                    root.hash(),
+                    cp.root().size(),
+                    cp.root().hash()
+                )),
+                Ok(_) if !in_order => Err(format!(
+                    "entry {index} is not after the previous statement's entry {}: a pack lists statements in log order, once each",
+                    last.unwrap_or_default()
+                )),
+                Ok(root) => Ok(format!(
+                    "in the checkpoint's tree (size {}), signed by the log",
+                    root.size()
+                )),
+                Err(e) => Err(e.to_string()),
+            },
+            _ => Err("cannot be checked: the checkpoint did not verify".into()),
+        };
+        match result {
+            Ok(d) => r.check(format!("{name}: receipt"), true, d),
+            Err(d) => r.check(format!("{name}: receipt"), false, d),
+        }
+        if in_order {
+            last = Some(index);
+            admit.push((name, index, st));
+        } else {
+            r.check(
+                format!("{name}: policy"),
+                false,
+                "not re-admitted: out of log order",
+            );
+        }
+    }
+    // Offline, times are not compared with a clock: any iat passes the
+    // future/stale window; validity is checked at each statement's own iat.
+    let cfg = Config {
+        root: trust.root.clone(),
+        now: u64::MAX / 2,
+        skew: 0,
+        max_age: u64::MAX,
+    };
+    let items: Vec<(u64, &[u8])> = admit.iter().map(|(_, i, st)| (*i, st.bytes())).collect();
+    let results = State::new().admit_all(&items, &cfg);
+    for ((name, _, st), res) in admit.iter().zip(results) {
+        let h = st.header();
+        let kind = Kind::from_content_type(&h.content_type)
+            .map(|k| k.name())
+            .unwrap_or("unknown kind");
+        let name = format!("{name}: {kind} by {}", h.issuer);
+        match res {
+            Ok(Admission::New(_)) => r.check(
+                name,
+                true,
+                format!(
+                    "signature, certificate chain to the root at iat {}, role, not revoked, claims, references and lifecycle",
+                    utc(h.issued_at)
+                ),
+            ),
+            Ok(Admission::Duplicate(i)) => r.check(
+                name,
+                false,
+                format!("the same statement appears twice (entry {i})"),
+            ),
+            Err(e) => r.check(name, false, format!("rule {}: {e}", e.rule())),
+        }
+    }
+}

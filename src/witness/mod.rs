@@ -1,0 +1,355 @@
+//! A witness (c2sp.org/tlog-witness semantics, offline form): it cosigns a
+//! log's checkpoint only when a consistency proof from the last checkpoint it
+//! cosigned for that log verifies, and refuses otherwise with the spec's
+//! answer (400, 403, 404, 409, 422).
+//!
+//! ```text
+//! WITNESS/
+//!   witness.key        its cosigning key (type 0x04, 0600, directory 0700)
+//!   witness.vkey       the matching verifier key (public)
+//!   logs               the logs it witnesses: one `log <vkey>` line each
+//!   state/<sha256(origin) hex>   the last checkpoint it cosigned per log
+//!   lock               held while a request is checked and the state updated
+//!   tmp/               temporary files
+//! ```
+//!
+//! Checking the old size against the state and recording the new checkpoint
+//! happen under one lock, and the state file is replaced atomically and
+//! durably before the cosignature is returned, so a witness never rolls back.
+
+mod request;
+
+use std::fs::{self, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use request::{AddCheckpoint, MAX_PROOF_LINES};
+
+use crate::merkle::ConsistencyProof;
+use crate::note::{cosign, Checkpoint, Note, NoteSignature, SigType, SignerKey, VerifierKey};
+use crate::store::fsio;
+
+/// Why a witness refused (the tlog-witness status codes) or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    /// 400: the request is malformed, or its old size is past the checkpoint.
+    #[error("400 Bad Request: {0}")]
+    BadRequest(String),
+    /// 403: no signature by a trusted key for the origin verifies.
+    #[error("403 Forbidden: {0}")]
+    Forbidden(String),
+    /// 404: the witness does not witness this origin.
+    #[error("404 Not Found: the witness does not know the log {0:?}")]
+    UnknownLog(String),
+    /// 409: the old size is not the size the witness last cosigned, or a
+    /// checkpoint of that size has another root.
+    #[error("409 Conflict: {reason}")]
+    Conflict {
+        /// The size of the last checkpoint the witness cosigned for the log.
+        size: u64,
+        /// What conflicted.
+        reason: String,
+    },
+    /// 422: the consistency proof does not verify.
+    #[error("422 Unprocessable Entity: {0}")]
+    BadProof(String),
+    /// The witness's own files could not be read or written.
+    #[error("witness {path}: {reason}")]
+    Storage {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+impl WitnessError {
+    /// The HTTP status the spec gives this answer (500 for storage faults).
+    pub fn status(&self) -> u16 {
+        match self {
+            WitnessError::BadRequest(_) => 400,
+            WitnessError::Forbidden(_) => 403,
+            WitnessError::UnknownLog(_) => 404,
+            WitnessError::Conflict { .. } => 409,
+            WitnessError::BadProof(_) => 422,
+            WitnessError::Storage { .. } => 500,
+        }
+    }
+
+    fn storage(path: &Path, reason: impl ToString) -> Self {
+        WitnessError::Storage {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// An opened witness directory.
+pub struct Witness {
+    dir: PathBuf,
+    key: SignerKey,
+    logs: Vec<VerifierKey>,
+}
+
+impl Witness {
+    /// Creates a witness directory with a new cosigning key named `name`.
+    /// Returns its verifier key.
+    pub fn create(dir: &Path, name: &str) -> Result<VerifierKey, WitnessError> {
+        if dir.exists()
+            && fs::read_dir(dir)
+                .map_err(|e| WitnessError::storage(dir, e))?
+                .next()
+                .is_some()
+        {
+            return Err(WitnessError::storage(dir, "exists and is not empty"));
+        }
+        let key = SignerKey::generate(name, SigType::Cosignature)
+            .map_err(|e| WitnessError::BadRequest(e.to_string()))?;
+        fsio::create_private_dir(dir).map_err(|e| WitnessError::storage(dir, e))?;
+        let key_path = dir.join("witness.key");
+        fsio::write_private_file(&key_path, key.to_private_string().as_bytes())
+            .map_err(|e| WitnessError::storage(&key_path, e))?;
+        let vkey = key.verifier();
+        let mut w =
+            fsio::AtomicWriter::new(dir.join("tmp")).map_err(|e| WitnessError::storage(dir, e))?;
+        for (file, text) in [
+            ("witness.vkey", format!("{vkey}\n")),
+            (
+                "logs",
+                "# The logs this witness cosigns: one `log <vkey>` line each.\n".into(),
+            ),
+        ] {
+            w.write(&dir.join(file), text.as_bytes(), true)
+                .map_err(|e| WitnessError::storage(&dir.join(file), e))?;
+        }
+        Ok(vkey)
+    }
+
+    /// Opens a witness directory.
+    pub fn open(dir: &Path) -> Result<Self, WitnessError> {
+        let key_path = dir.join("witness.key");
+        let text = zeroize::Zeroizing::new(
+            fs::read_to_string(&key_path).map_err(|e| WitnessError::storage(&key_path, e))?,
+        );
+        let key = SignerKey::parse(&text).map_err(|e| WitnessError::storage(&key_path, e))?;
+        if key.sig_type() != SigType::Cosignature {
+            return Err(WitnessError::storage(
+                &key_path,
+                "not a cosignature (type 0x04) key",
+            ));
+        }
+        let logs_path = dir.join("logs");
+        let logs_text =
+            fs::read_to_string(&logs_path).map_err(|e| WitnessError::storage(&logs_path, e))?;
+        let mut logs = Vec::new();
+        for (n, line) in logs_text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let vkey = line
+                .strip_prefix("log ")
+                .map(str::trim)
+                .ok_or_else(|| format!("line {}: expected `log <vkey>`", n + 1))
+                .and_then(|k| VerifierKey::parse(k).map_err(|e| format!("line {}: {e}", n + 1)))
+                .map_err(|e| WitnessError::storage(&logs_path, e))?;
+            logs.push(vkey);
+        }
+        Ok(Witness {
+            dir: dir.to_path_buf(),
+            key,
+            logs,
+        })
+    }
+
+    /// The witness's verifier key.
+    pub fn vkey(&self) -> VerifierKey {
+        self.key.verifier()
+    }
+
+    /// The logs it witnesses.
+    pub fn logs(&self) -> &[VerifierKey] {
+        &self.logs
+    }
+
+    /// Adds a log to witness (idempotent).
+    pub fn add_log(&mut self, log: VerifierKey) -> Result<(), WitnessError> {
+        if log.sig_type() != SigType::Ed25519 {
+            return Err(WitnessError::BadRequest(
+                "a log key must be an Ed25519 (type 0x01) key".into(),
+            ));
+        }
+        if self.logs.contains(&log) {
+            return Ok(());
+        }
+        let _lock = self.lock()?;
+        let logs_path = self.dir.join("logs");
+        let mut text =
+            fs::read_to_string(&logs_path).map_err(|e| WitnessError::storage(&logs_path, e))?;
+        text.push_str(&format!("log {log}\n"));
+        self.writer()?
+            .write(&logs_path, text.as_bytes(), true)
+            .map_err(|e| WitnessError::storage(&logs_path, e))?;
+        self.logs.push(log);
+        Ok(())
+    }
+
+    fn writer(&self) -> Result<fsio::AtomicWriter, WitnessError> {
+        fsio::AtomicWriter::new(self.dir.join("tmp"))
+            .map_err(|e| WitnessError::storage(&self.dir, e))
+    }
+
+    fn lock(&self) -> Result<fs::File, WitnessError> {
+        let path = self.dir.join("lock");
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| WitnessError::storage(&path, e))?;
+        f.lock().map_err(|e| WitnessError::storage(&path, e))?;
+        Ok(f)
+    }
+
+    fn state_path(&self, origin: &str) -> PathBuf {
+        let h = Sha256::digest(origin.as_bytes());
+        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+        self.dir.join("state").join(hex)
+    }
+
+    /// The last checkpoint this witness cosigned for `origin`, if any.
+    pub fn latest(&self, origin: &str) -> Result<Option<Checkpoint>, WitnessError> {
+        let path = self.state_path(origin);
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(WitnessError::storage(&path, e)),
+        };
+        let note = Note::parse(&bytes).map_err(|e| WitnessError::storage(&path, e))?;
+        let cp = Checkpoint::parse(note.text()).map_err(|e| WitnessError::storage(&path, e))?;
+        if cp.origin() != origin {
+            return Err(WitnessError::storage(
+                &path,
+                format!("holds a checkpoint of {:?}, not {origin:?}", cp.origin()),
+            ));
+        }
+        Ok(Some(cp))
+    }
+
+    /// Handles an `add-checkpoint` request at time `now` (POSIX seconds):
+    /// verifies it, records the checkpoint, returns the cosignature.
+    pub fn add_checkpoint(
+        &self,
+        req: &AddCheckpoint,
+        now: u64,
+    ) -> Result<NoteSignature, WitnessError> {
+        let note = Note::parse(&req.checkpoint)
+            .map_err(|e| WitnessError::BadRequest(format!("checkpoint: {e}")))?;
+        let body = Checkpoint::parse(note.text())
+            .map_err(|e| WitnessError::BadRequest(format!("checkpoint: {e}")))?;
+        let origin = body.origin().to_string();
+        let keys: Vec<VerifierKey> = self
+            .logs
+            .iter()
+            .filter(|k| k.name() == origin)
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return Err(WitnessError::UnknownLog(origin));
+        }
+        note.verify(&keys)
+            .map_err(|e| WitnessError::Forbidden(format!("checkpoint of {origin:?}: {e}")))?;
+        let size = body.size();
+        if req.old > size {
+            return Err(WitnessError::BadRequest(format!(
+                "old size {} is larger than the checkpoint's size {size}",
+                req.old
+            )));
+        }
+        let _lock = self.lock()?;
+        let last = self.latest(&origin)?;
+        let last_size = last.as_ref().map_or(0, |c| c.size());
+        if req.old != last_size {
+            return Err(WitnessError::Conflict {
+                size: last_size,
+                reason: format!(
+                    "the last checkpoint cosigned for {origin:?} has size {last_size}, not {}; ask again with old {last_size}",
+                    req.old
+                ),
+            });
+        }
+        if let Some(last) = &last {
+            if last.size() == size && last.root().hash() != body.root().hash() {
+                return Err(WitnessError::Conflict {
+                    size: last_size,
+                    reason: format!(
+                        "SPLIT VIEW: {origin:?} signed two roots for size {size}: {} (cosigned before) and {}",
+                        last.root().hash(),
+                        body.root().hash()
+                    ),
+                });
+            }
+            if size > last.size() {
+                ConsistencyProof::new(last.size(), size, req.proof.clone())
+                    .verify(last.root(), body.root())
+                    .map_err(|e| {
+                        WitnessError::BadProof(format!(
+                            "{e}: the checkpoint (size {size}) is not shown to extend the one cosigned before (size {}, root {})",
+                            last.size(),
+                            last.root().hash()
+                        ))
+                    })?;
+            }
+        }
+        if last_size == 0 && !req.proof.is_empty() {
+            return Err(WitnessError::BadProof(
+                "the proof must be empty when the old size is 0".into(),
+            ));
+        }
+        if last.as_ref().is_some_and(|l| l.size() == size) && !req.proof.is_empty() {
+            return Err(WitnessError::BadProof(
+                "the proof must be empty between checkpoints of the same size".into(),
+            ));
+        }
+        let sig = cosign(&body, &self.key, now)
+            .map_err(|e| WitnessError::storage(&self.dir.join("witness.key"), e))?;
+        let mut recorded = Note::new(note.text())
+            .and_then(|mut n| n.push_signature(sig.clone()).map(|_| n))
+            .map_err(|e| WitnessError::BadRequest(e.to_string()))?;
+        for s in note.signatures() {
+            if keys
+                .iter()
+                .any(|k| k.name() == s.name() && k.id() == s.id())
+            {
+                let _ = recorded.push_signature(s.clone());
+            }
+        }
+        let path = self.state_path(&origin);
+        self.writer()?
+            .write(&path, &recorded.to_bytes(), true)
+            .map_err(|e| WitnessError::storage(&path, e))?;
+        Ok(sig)
+    }
+}
+
+/// Builds the request a ledger sends to a witness that last cosigned the
+/// ledger at size `old`.
+pub fn request_for(
+    ledger: &crate::store::Ledger,
+    old: u64,
+) -> Result<AddCheckpoint, crate::store::StoreError> {
+    let proof = if old == 0 {
+        Vec::new()
+    } else {
+        ledger.prove_consistency(old)?.path().to_vec()
+    };
+    Ok(AddCheckpoint {
+        old,
+        proof,
+        checkpoint: ledger.checkpoint().to_bytes(),
+    })
+}
+
+#[cfg(test)]
+mod tests;
