@@ -579,10 +579,39 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     let o = run(&["verify", s(&pack), "--trust", s(&d.join("trust"))], b"");
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(
-        o.stdout.contains("VERIFIED") && o.stdout.contains("not checked: witness"),
+        o.stdout.contains("VERIFIED") && o.stdout.contains("ok:     witness quorum"),
         "{}",
         o.stdout
     );
+    // The demo's own packs: one per facility, and TF-0001's proves that the
+    // log extends the one the FUSA pack was made from.
+    let o = run(
+        &[
+            "verify",
+            s(&d.join("packs/TF-0001.pack")),
+            "--trust",
+            s(&d.join("trust")),
+            "--since",
+            s(&d.join("packs/TF-0001-fusa.pack")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("extends OLD's tree of size 8"),
+        "{}",
+        o.stdout
+    );
+    let o = run(
+        &[
+            "verify",
+            s(&d.join("packs/TF-0002.pack")),
+            "--trust",
+            s(&d.join("trust")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     let o = run(
         &["verify", s(&pack), "--trust", s(&d.join("trust")), "--json"],
         b"",
@@ -1014,4 +1043,227 @@ fn an_administrator_creates_keys_and_certificates() {
         assert_eq!(o.code, 2, "{args:?}");
         assert!(o.stderr.contains(needle), "wanted {needle:?}: {}", o.stderr);
     }
+}
+
+#[test]
+fn witnesses_cosign_only_consistent_checkpoints_and_since_names_a_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    assert_eq!(run(&["demo", s(&d)], b"").code, 0);
+    let ledger = d.join("ledger");
+    let trust = d.join("trust");
+    let w = d.join("w3");
+    let o = run(&["witness", "new", s(&w), "--name", "example.org/w3"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let wvkey = o.stdout.trim().to_string();
+    assert!(wvkey.starts_with("example.org/w3+"), "{wvkey}");
+    let req = d.join("req");
+    let sig = d.join("sig");
+    let cosign = |old: &str| {
+        let o = run(
+            &[
+                "witness",
+                "request",
+                s(&ledger),
+                "--old",
+                old,
+                "--out",
+                s(&req),
+            ],
+            b"",
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        run(
+            &[
+                "witness",
+                "cosign",
+                s(&w),
+                "--request",
+                s(&req),
+                "--out",
+                s(&sig),
+            ],
+            b"",
+        )
+    };
+    // 404 until the witness knows the log.
+    let o = cosign("0");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("404 Not Found") && o.stderr.contains("add-log"),
+        "{}",
+        o.stderr
+    );
+    let o = run(
+        &[
+            "witness",
+            "add-log",
+            s(&w),
+            "--vkey",
+            s(&trust.join("log.vkey")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // 409 names the size the witness wants.
+    let o = cosign("5");
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("409 Conflict") && o.stderr.contains("--old 0"),
+        "{}",
+        o.stderr
+    );
+    let o = cosign("0");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(
+        &[
+            "witness",
+            "attach",
+            s(&ledger),
+            "--witness",
+            &wvkey,
+            "--cosignature",
+            s(&sig),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let cp = std::fs::read_to_string(ledger.join("log/checkpoint")).unwrap();
+    assert!(cp.contains("\u{2014} example.org/w3 "), "{cp}");
+    let o = cosign("0");
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("--old 21"), "{}", o.stderr);
+    // A bad request is a usage error (exit 2).
+    std::fs::write(&req, b"old x\n\n").unwrap();
+    let o = run(
+        &[
+            "witness",
+            "cosign",
+            s(&w),
+            "--request",
+            s(&req),
+            "--out",
+            "-",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("400 Bad Request"), "{}", o.stderr);
+
+    // A fork: a copy of the ledger (same log key) that takes another statement.
+    let fork = d.join("fork");
+    assert!(Command::new("cp")
+        .args(["-a", s(&ledger), s(&fork)])
+        .status()
+        .unwrap()
+        .success());
+    let (opk, opc) = demo_identity(&d, "demo-operator");
+    for (l, id) in [(&ledger, "TF-0100"), (&fork, "TF-0666")] {
+        let o = run(
+            &[
+                "register",
+                "--key",
+                s(&opk),
+                "--cert",
+                s(&opc),
+                "--ledger",
+                s(l),
+                "--facility",
+                id,
+                "--name",
+                "N",
+                "--site",
+                "S",
+            ],
+            b"",
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    // The witness follows the honest log, and refuses the fork: same size, another root.
+    let o = run(&["witness", "run", s(&w), "--ledger", s(&ledger)], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(&["witness", "run", s(&w), "--ledger", s(&fork)], b"");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("SPLIT VIEW"), "{}", o.stderr);
+    // Packs: the fork's pack verifies on its own (no quorum needed with a
+    // trust dir that has only root.pem and log.vkey)…
+    let plain = d.join("plain-trust");
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::copy(trust.join("root.pem"), plain.join("root.pem")).unwrap();
+    std::fs::copy(trust.join("log.vkey"), plain.join("log.vkey")).unwrap();
+    let fork_pack = d.join("fork.pack");
+    let o = run(
+        &[
+            "pack",
+            s(&fork),
+            "--facility",
+            "TF-0666",
+            "--out",
+            s(&fork_pack),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(&["verify", s(&fork_pack), "--trust", s(&plain)], b"");
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    // …but with the policy's witness quorum it fails: no witness cosigned the fork.
+    let o = run(&["verify", s(&fork_pack), "--trust", s(&trust)], b"");
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.contains("FAILED: witness quorum"), "{}", o.stdout);
+    // And the honest log's pack --since the fork's names the split.
+    let new_pack = d.join("new.pack");
+    let o = run(
+        &[
+            "pack",
+            s(&ledger),
+            "--facility",
+            "TF-0001",
+            "--since",
+            s(&fork_pack),
+            "--out",
+            s(&new_pack),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("SPLIT VIEW"), "{}", o.stderr);
+    let o = run(
+        &[
+            "verify",
+            s(&new_pack),
+            "--trust",
+            s(&plain),
+            "--since",
+            s(&fork_pack),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(
+        o.stdout.contains("FAILED: since: consistency: SPLIT VIEW"),
+        "{}",
+        o.stdout
+    );
+    // A checkpoint kept from before works as OLD too; the same log, no split.
+    let kept = d.join("kept-checkpoint");
+    std::fs::copy(fork.join("log/checkpoint"), &kept).unwrap();
+    let o = run(
+        &[
+            "verify",
+            s(&fork_pack),
+            "--trust",
+            s(&plain),
+            "--since",
+            s(&kept),
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("\"name\": \"since: consistency\", \"passed\": true"),
+        "{}",
+        o.stdout
+    );
 }

@@ -11,9 +11,12 @@ use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 use triage_ledger::identity::Certificate;
+use triage_ledger::note::SignedCheckpoint;
 use triage_ledger::policy::{self, Admission};
 use triage_ledger::record::*;
-use triage_ledger::store;
+use triage_ledger::store::{self, Ledger};
+use triage_ledger::verify::{make_pack, verify_pack, Pack, Selection, Trust};
+use triage_ledger::witness::Witness;
 
 use super::{CmdResult, Failure};
 
@@ -142,6 +145,55 @@ impl Demo {
         self.emit(who, rec, &format!("{description} ({} files)", sealed.items))
     }
 
+    /// Has witness `name` cosign the ledger's latest checkpoint.
+    fn witness(&self, name: &str) -> CmdResult {
+        let c = super::witness::run_local(&self.dir.join("witnesses").join(name), &self.ledger)?;
+        println!(
+            "  witness {name} cosigns the checkpoint of size {} (consistent with size {})",
+            c.size, c.old
+        );
+        Ok(())
+    }
+
+    /// Writes DIR/packs/NAME.pack and verifies it as a third party would.
+    fn pack(&self, name: &str, sel: Selection, since: Option<&Pack>) -> Result<Pack, Failure> {
+        let old = since.map(|p| p.checkpoint.as_slice());
+        let old_size = match old {
+            Some(b) => Some(
+                SignedCheckpoint::open(b, Ledger::open(&self.ledger)?.vkey())
+                    .map_err(|e| Failure::input(e.to_string()))?
+                    .root()
+                    .size(),
+            ),
+            None => None,
+        };
+        let pack = make_pack(&self.ledger, &sel, super::statements::now(), old_size)
+            .map_err(|e| Failure::input(e.to_string()))?;
+        let file = self.dir.join("packs").join(format!("{name}.pack"));
+        let bytes = pack.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
+        std::fs::write(&file, bytes).map_err(io(&file))?;
+        let trust = Trust::load(&self.dir.join("trust")).map_err(Failure::input)?;
+        let report = verify_pack(&pack, &trust, old);
+        if !report.verified() {
+            return Err(Failure::verification(format!(
+                "the demo's own pack {} did not verify:\n{}",
+                file.display(),
+                report.to_text()
+            )));
+        }
+        println!(
+            "  packs/{name}.pack: {} statements, VERIFIED ({} checks){}",
+            pack.statements.len(),
+            report.checks.len(),
+            if since.is_some() {
+                ", and its log extends the earlier pack's"
+            } else {
+                ""
+            }
+        );
+        Ok(pack)
+    }
+
     fn report_hash(&self, facility: &str) -> Result<Vec<u8>, Failure> {
         let p = self
             .dir
@@ -165,7 +217,7 @@ pub fn run(dir: &Path) -> CmdResult {
     let cio = demo_party!("demo-user-cio")?;
     let ssc = demo_party!("demo-ssc")?;
 
-    for sub in ["trust", "statements", "manifests"] {
+    for sub in ["trust", "statements", "manifests", "packs"] {
         std::fs::create_dir_all(dir.join(sub)).map_err(io(dir))?;
     }
     for (rel, content) in EVIDENCE {
@@ -179,10 +231,31 @@ pub fn run(dir: &Path) -> CmdResult {
     let trust = dir.join("trust");
     std::fs::write(trust.join("root.pem"), root.cert.to_pem()).map_err(io(&trust))?;
     std::fs::write(trust.join("log.vkey"), format!("{vkey}\n")).map_err(io(&trust))?;
+    // Two witnesses, each in its own directory (in real life, on other
+    // machines run by other parties); verifiers need one of them.
+    let mut wkeys = Vec::new();
+    for n in 1..=2 {
+        let wdir = dir.join("witnesses").join(format!("w{n}"));
+        let wkey = Witness::create(&wdir, &format!("demo.triage-ledger.example/witness-{n}"))
+            .map_err(|e| Failure::input(e.to_string()))?;
+        let mut w = Witness::open(&wdir).map_err(|e| Failure::input(e.to_string()))?;
+        w.add_log(vkey.clone())
+            .map_err(|e| Failure::input(e.to_string()))?;
+        wkeys.push(wkey);
+    }
+    let policy = format!(
+        "# Who verifiers of the demo ledger trust (c2sp.org/tlog-policy).\n\
+         log {vkey}\n\
+         witness w1 {}\n\
+         witness w2 {}\n\
+         group demo-witnesses 1 w1 w2\n\
+         quorum demo-witnesses\n",
+        wkeys[0], wkeys[1]
+    );
+    std::fs::write(trust.join("policy"), policy).map_err(io(&trust))?;
     println!("Demo ledger {} (log {})", ledger.display(), vkey.name());
     println!(
-        "Trust material for verifiers: {}/root.pem, {}/log.vkey",
-        trust.display(),
+        "Trust material for verifiers: {0}/root.pem, {0}/policy (the log, two witnesses, quorum 1)",
         trust.display()
     );
     println!();
@@ -273,6 +346,8 @@ pub fn run(dir: &Path) -> CmdResult {
     });
     let fusa = d.emit(&cio, fusa, "FUSA: approved subject to steps S1, S2")?;
     let fusa_file = format!("{:02}-decision.cose", fusa.index + 1);
+    d.witness("w1")?;
+    let fusa_pack = d.pack("TF-0001-fusa", Selection::Entries(vec![fusa.index]), None)?;
     let remediation = d.seal(&op, "TF-0001", "remediation", "remediation of S1")?;
     for (step, evidence) in [("S1", vec![remediation.clone()]), ("S2", vec![inv.clone()])] {
         let c = StepCompletion {
@@ -402,6 +477,17 @@ pub fn run(dir: &Path) -> CmdResult {
             ))
         }
     }
+
+    println!();
+    println!("Witnesses and evidence packs:");
+    d.witness("w1")?;
+    d.witness("w2")?;
+    d.pack(
+        "TF-0001",
+        Selection::Facility("TF-0001".into()),
+        Some(&fusa_pack),
+    )?;
+    d.pack("TF-0002", Selection::Facility("TF-0002".into()), None)?;
 
     println!();
     super::statements::status(&ledger, None, false)?;

@@ -150,24 +150,10 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             Ok(())
         }
         WitnessCommand::Run { dir, ledger } => {
-            let w = Witness::open(&dir).map_err(refusal)?;
-            let l = Ledger::open(&ledger)?;
-            let origin = l.checkpoint().checkpoint().origin().to_string();
-            let old = w.latest(&origin).map_err(refusal)?.map_or(0, |c| c.size());
-            let size = l.checkpoint().root().size();
-            if old > size {
-                return Err(Failure::verification(format!(
-                    "the witness has cosigned {origin} at size {old}, but this ledger is at size {size}: the ledger was rolled back, or is another copy of the log (a split view)"
-                )));
-            }
-            let sig = w
-                .add_checkpoint(&request_for(&l, old)?, now())
-                .map_err(refusal)?;
-            let mut writer = Writer::open(&ledger)?;
-            writer.attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())?;
+            let c = run_local(&dir, &ledger)?;
             eprintln!(
-                "{} cosigned {origin} at size {size} (consistent with size {old})",
-                w.vkey().name()
+                "{} cosigned {} at size {} (consistent with size {})",
+                c.witness, c.origin, c.size, c.old
             );
             Ok(())
         }
@@ -188,4 +174,43 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             Ok(())
         }
     }
+}
+
+/// Has the witness in `dir` cosign the ledger's latest checkpoint (with a
+/// consistency proof from the last size it cosigned) and attaches the
+/// cosignature.
+pub fn run_local(dir: &Path, ledger: &Path) -> Result<Cosigned, Failure> {
+    let w = Witness::open(dir).map_err(refusal)?;
+    let l = Ledger::open(ledger)?;
+    let origin = l.checkpoint().checkpoint().origin().to_string();
+    let old = w.latest(&origin).map_err(refusal)?.map_or(0, |c| c.size());
+    let size = l.checkpoint().root().size();
+    if old > size {
+        return Err(Failure::verification(format!(
+            "the witness has cosigned {origin} at size {old}, but this ledger is at size {size}: the ledger was rolled back, or is another copy of the log (a split view)"
+        )));
+    }
+    let sig = w
+        .add_checkpoint(&request_for(&l, old)?, now())
+        .map_err(refusal)?;
+    let mut writer = Writer::open(ledger)?;
+    writer.attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())?;
+    Ok(Cosigned {
+        witness: w.vkey().name().to_string(),
+        origin,
+        size,
+        old,
+    })
+}
+
+/// What [`run_local`] did.
+pub struct Cosigned {
+    /// The witness's key name.
+    pub witness: String,
+    /// The log.
+    pub origin: String,
+    /// The size cosigned.
+    pub size: u64,
+    /// The size it was shown consistent with.
+    pub old: u64,
 }

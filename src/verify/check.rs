@@ -242,7 +242,12 @@ fn check_since(
     }
 }
 
-fn check_statements(r: &mut Report, pack: &Pack, cp: Option<&SignedCheckpoint>, trust: &Trust) {
+fn check_statements(
+    report: &mut Report,
+    pack: &Pack,
+    cp: Option<&SignedCheckpoint>,
+    trust: &Trust,
+) {
     let log = cp.and_then(|cp| {
         trust
             .policy
@@ -251,10 +256,13 @@ fn check_statements(r: &mut Report, pack: &Pack, cp: Option<&SignedCheckpoint>, 
             .find(|k| k.name() == cp.checkpoint().origin())
     });
     let mut memo = HashSet::new();
+    // Each statement's checks, kept together in the report.
+    let mut slots: Vec<Report> = vec![Report::default(); pack.statements.len()];
     let mut admit = Vec::new();
     let mut last: Option<u64> = None;
     for (k, bytes) in pack.statements.iter().enumerate() {
         let n = k + 1;
+        let r = &mut slots[k];
         let (st, receipts) = match split_transparent(bytes) {
             Ok(x) => x,
             Err(e) => {
@@ -307,7 +315,7 @@ fn check_statements(r: &mut Report, pack: &Pack, cp: Option<&SignedCheckpoint>, 
         }
         if in_order {
             last = Some(index);
-            admit.push((name, index, st));
+            admit.push((k, name, index, st));
         } else {
             r.check(
                 format!("{name}: policy"),
@@ -324,9 +332,10 @@ fn check_statements(r: &mut Report, pack: &Pack, cp: Option<&SignedCheckpoint>, 
         skew: 0,
         max_age: u64::MAX,
     };
-    let items: Vec<(u64, &[u8])> = admit.iter().map(|(_, i, st)| (*i, st.bytes())).collect();
+    let items: Vec<(u64, &[u8])> = admit.iter().map(|(_, _, i, st)| (*i, st.bytes())).collect();
     let results = State::new().admit_all(&items, &cfg);
-    for ((name, _, st), res) in admit.iter().zip(results) {
+    for ((k, name, _, st), res) in admit.iter().zip(results) {
+        let r = &mut slots[*k];
         let h = st.header();
         let kind = Kind::from_content_type(&h.content_type)
             .map(|k| k.name())
@@ -348,5 +357,8 @@ fn check_statements(r: &mut Report, pack: &Pack, cp: Option<&SignedCheckpoint>, 
             ),
             Err(e) => r.check(name, false, format!("rule {}: {e}", e.rule())),
         }
+    }
+    for slot in slots {
+        report.checks.extend(slot.checks);
     }
 }
