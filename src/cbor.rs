@@ -128,8 +128,23 @@ pub fn decode(bytes: &[u8]) -> Result<Value, CborError> {
         return Err(CborError::TooLarge(bytes.len()));
     }
     let mut cursor = std::io::Cursor::new(bytes);
-    let v: Value =
-        ciborium::de::from_reader(&mut cursor).map_err(|e| CborError::Malformed(e.to_string()))?;
+    let v: Value = ciborium::de::from_reader(&mut cursor).map_err(|e| {
+        CborError::Malformed(match e {
+            ciborium::de::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                format!(
+                    "truncated: the data ends inside an item ({} bytes)",
+                    bytes.len()
+                )
+            }
+            ciborium::de::Error::Io(io) => io.to_string(),
+            ciborium::de::Error::Syntax(at) => format!("syntax error at byte {at}"),
+            ciborium::de::Error::Semantic(at, m) => match at {
+                Some(at) => format!("{m} at byte {at}"),
+                None => m,
+            },
+            ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".into(),
+        })
+    })?;
     let used = cursor.position() as usize;
     if used != bytes.len() {
         return Err(CborError::TrailingBytes(bytes.len() - used));

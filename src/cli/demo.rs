@@ -142,7 +142,12 @@ impl Demo {
             items: sealed.items,
             manifest_sha256: sealed.manifest_sha256.to_vec(),
         });
-        self.emit(who, rec, &format!("{description} ({} files)", sealed.items))
+        let files = if sealed.items == 1 { "file" } else { "files" };
+        self.emit(
+            who,
+            rec,
+            &format!("{description} ({} {files})", sealed.items),
+        )
     }
 
     /// Has witness `name` cosign the ledger's latest checkpoint.
@@ -507,6 +512,9 @@ pub fn run(dir: &Path) -> CmdResult {
     println!("  triage-ledger log prove {dd}/ledger --index {fi} > fusa.tlog-proof");
     println!("  triage-ledger log verify-inclusion --vkey {dd}/trust/log.vkey --proof fusa.tlog-proof --entry {dd}/statements/{fusa_file}");
     println!("  triage-ledger log audit {dd}/ledger");
+    println!("  triage-ledger verify {dd}/packs/TF-0001.pack --trust {dd}/trust --since {dd}/packs/TF-0001-fusa.pack");
+    println!("  triage-ledger verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
+    println!("  triage-ledger witness status {dd}/witnesses/w1");
     println!("The public log is {dd}/ledger/log/: serve it with any static web server.");
     Ok(())
 }

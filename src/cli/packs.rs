@@ -84,9 +84,21 @@ pub fn verify(file: &Path, trust: &Path, since: Option<&Path>, json: bool) -> Cm
     let t = Trust::load(trust).map_err(Failure::input)?;
     let p = Pack::parse(&read(file)?)
         .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
-    let old = since
-        .map(|path| read(path).map(|b| old_checkpoint(&b)))
-        .transpose()?;
+    let old = match since {
+        None => None,
+        Some(path) => {
+            let b = old_checkpoint(&read(path)?);
+            // Unreadable is an input error (exit 2); a readable checkpoint
+            // that fails its signature is a failed check (exit 1).
+            triage_ledger::note::Note::parse(&b).map_err(|e| {
+                Failure::input(format!(
+                    "{}: neither a pack nor a checkpoint note: {e}",
+                    path.display()
+                ))
+            })?;
+            Some(b)
+        }
+    };
     let report = verify_pack(&p, &t, old.as_deref());
     if json {
         println!("{}", report.to_json());

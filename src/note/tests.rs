@@ -455,3 +455,35 @@ fn policy_refusals_name_the_line() {
     }
     assert!(Policy::parse(b"\xff\nquorum none\n").is_err());
 }
+
+#[test]
+fn cosignature_signs_exactly_the_specs_message() {
+    // c2sp.org/tlog-cosignature's example message, signed by an independent
+    // computation with ed25519-dalek (Ed25519 is deterministic).
+    use base64::Engine as _;
+    use ed25519_dalek::Signer as _;
+    let seed = [9u8; 32];
+    let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let id = KeyId::compute(
+        "witness.example.com/w1",
+        SigType::Cosignature,
+        sk.verifying_key().as_bytes(),
+    );
+    let mut raw = vec![0x04];
+    raw.extend_from_slice(&seed);
+    let key = SignerKey::parse(&format!(
+        "PRIVATE+KEY+witness.example.com/w1+{id}+{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    ))
+    .unwrap();
+    let body =
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    let cp = Checkpoint::parse(body).unwrap();
+    let line = cosign(&cp, &key, 1_679_315_147).unwrap();
+    let message = format!("cosignature/v1\ntime 1679315147\n{body}");
+    let mut want = 1_679_315_147u64.to_be_bytes().to_vec();
+    want.extend_from_slice(&sk.sign(message.as_bytes()).to_bytes());
+    assert_eq!(line.signature(), want.as_slice());
+    assert_eq!(line.id(), id);
+    assert_eq!(line.name(), "witness.example.com/w1");
+}

@@ -263,19 +263,19 @@ impl State {
     /// replays a pack.
     pub fn admit_all(
         &mut self,
-        items: &[(u64, &[u8])],
+        items: &[(u64, Statement)],
         cfg: &Config,
     ) -> Vec<Result<Admission, PolicyError>> {
-        let bytes: Vec<&[u8]> = items.iter().map(|(_, b)| *b).collect();
-        let prepared = prepare_all(&bytes);
+        let prepared =
+            prepare_all_with(items, |(_, st), certs| prepare_statement(st.clone(), certs));
         items
             .iter()
             .zip(prepared)
-            .map(|(&(index, bytes), p)| {
-                if let Some(&existing) = self.by_hash.get(&sha256(bytes)) {
+            .map(|((index, st), p)| {
+                if let Some(&existing) = self.by_hash.get(&sha256(st.bytes())) {
                     return Ok(Admission::Duplicate(existing));
                 }
-                self.admit_prepared(index, bytes, p?, cfg)
+                self.admit_prepared(*index, st.bytes(), p?, cfg)
             })
             .collect()
     }
@@ -492,7 +492,10 @@ impl CertCache {
 }
 
 fn prepare(bytes: &[u8], certs: &mut CertCache) -> Result<Prepared, PolicyError> {
-    let st = Statement::parse(bytes)?;
+    prepare_statement(Statement::parse(bytes)?, certs)
+}
+
+fn prepare_statement(st: Statement, certs: &mut CertCache) -> Result<Prepared, PolicyError> {
     let h = st.header();
     let kind = Kind::from_content_type(&h.content_type)
         .ok_or_else(|| RecordError::UnknownKind(h.content_type.clone()))?;
@@ -516,6 +519,15 @@ fn prepare(bytes: &[u8], certs: &mut CertCache) -> Result<Prepared, PolicyError>
 
 /// [`prepare`] for many statements on all available cores, in order.
 fn prepare_all(statements: &[&[u8]]) -> Vec<Result<Prepared, PolicyError>> {
+    prepare_all_with(statements, |b, certs| prepare(b, certs))
+}
+
+/// `prepare` (any form of input) on all available cores, in order.
+fn prepare_all_with<T: Sync>(
+    statements: &[T],
+    prepare: impl Fn(&T, &mut CertCache) -> Result<Prepared, PolicyError> + Sync,
+) -> Vec<Result<Prepared, PolicyError>> {
+    let prepare = &prepare;
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 
 use super::report::utc;
 use super::{Pack, Report, Trust};
-use crate::cose::split_transparent;
+use crate::cose::{split_transparent, Statement};
 use crate::merkle::ConsistencyProof;
 use crate::note::{CosignatureCheck, SignedCheckpoint};
 use crate::policy::{Admission, Config, State};
@@ -259,6 +259,7 @@ fn check_statements(
     // Each statement's checks, kept together in the report.
     let mut slots: Vec<Report> = vec![Report::default(); pack.statements.len()];
     let mut admit = Vec::new();
+    let mut items: Vec<(u64, Statement)> = Vec::new();
     let mut last: Option<u64> = None;
     for (k, bytes) in pack.statements.iter().enumerate() {
         let n = k + 1;
@@ -315,7 +316,8 @@ fn check_statements(
         }
         if in_order {
             last = Some(index);
-            admit.push((k, name, index, st));
+            admit.push((k, name));
+            items.push((index, st));
         } else {
             r.check(
                 format!("{name}: policy"),
@@ -332,9 +334,8 @@ fn check_statements(
         skew: 0,
         max_age: u64::MAX,
     };
-    let items: Vec<(u64, &[u8])> = admit.iter().map(|(_, _, i, st)| (*i, st.bytes())).collect();
     let results = State::new().admit_all(&items, &cfg);
-    for ((k, name, _, st), res) in admit.iter().zip(results) {
+    for (((k, name), (_, st)), res) in admit.iter().zip(&items).zip(results) {
         let r = &mut slots[*k];
         let h = st.header();
         let kind = Kind::from_content_type(&h.content_type)
