@@ -24,9 +24,9 @@ pub enum CborError {
     /// Bytes after the single top-level item.
     #[error("{0} trailing bytes after the CBOR item")]
     TrailingBytes(usize),
-    /// Larger than [`MAX_CBOR_SIZE`].
-    #[error("CBOR item of {0} bytes exceeds the {MAX_CBOR_SIZE}-byte limit")]
-    TooLarge(usize),
+    /// Larger than the limit ([`MAX_CBOR_SIZE`] unless the caller set another).
+    #[error("CBOR item of {0} bytes exceeds the {1}-byte limit")]
+    TooLarge(usize, usize),
     /// A value the profile does not allow.
     #[error("not allowed in this profile: {0}")]
     Unsupported(String),
@@ -124,8 +124,13 @@ pub fn encode(v: &Value) -> Result<Vec<u8>, CborError> {
 /// deterministic encoding (non-shortest forms, indefinite lengths, unsorted
 /// or duplicate map keys, floats, trailing bytes).
 pub fn decode(bytes: &[u8]) -> Result<Value, CborError> {
-    if bytes.len() > MAX_CBOR_SIZE {
-        return Err(CborError::TooLarge(bytes.len()));
+    decode_with_limit(bytes, MAX_CBOR_SIZE)
+}
+
+/// [`decode`] with another size limit (e.g. for evidence packs).
+pub fn decode_with_limit(bytes: &[u8], limit: usize) -> Result<Value, CborError> {
+    if bytes.len() > limit {
+        return Err(CborError::TooLarge(bytes.len(), limit));
     }
     let mut cursor = std::io::Cursor::new(bytes);
     let v: Value = ciborium::de::from_reader(&mut cursor).map_err(|e| {
@@ -318,7 +323,7 @@ mod tests {
         assert!(matches!(decode(&[]).unwrap_err(), CborError::Malformed(_)));
         assert!(matches!(
             decode(&vec![0x40; MAX_CBOR_SIZE + 1]).unwrap_err(),
-            CborError::TooLarge(_)
+            CborError::TooLarge(..)
         ));
     }
 

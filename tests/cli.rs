@@ -1113,6 +1113,8 @@ fn witnesses_cosign_only_consistent_checkpoints_and_since_names_a_split() {
         "{}",
         o.stderr
     );
+    // As the spec's 409 body: the size, one line.
+    assert_eq!(std::fs::read_to_string(&sig).unwrap(), "0\n");
     let o = cosign("0");
     assert_eq!(o.code, 0, "{}", o.stderr);
     let o = run(

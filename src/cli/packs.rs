@@ -29,8 +29,14 @@ pub fn pack(
         Some(path) => {
             let l = Ledger::open(ledger)?;
             let bytes = old_checkpoint(&read(path)?);
-            let cp = SignedCheckpoint::open(&bytes, l.vkey()).map_err(|e| {
+            triage_ledger::note::Note::parse(&bytes).map_err(|e| {
                 Failure::input(format!(
+                    "{}: neither a pack nor a checkpoint note: {e}",
+                    path.display()
+                ))
+            })?;
+            let cp = SignedCheckpoint::open(&bytes, l.vkey()).map_err(|e| {
+                Failure::verification(format!(
                     "{}: not a checkpoint of this ledger's log: {e}",
                     path.display()
                 ))

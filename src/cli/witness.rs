@@ -130,8 +130,16 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             let body = read_input(&request, (MAX_NOTE_SIZE + 8192) as u64)?;
             let req =
                 AddCheckpoint::parse(&body).map_err(|e| refusal(WitnessError::BadRequest(e)))?;
-            let sig = w.add_checkpoint(&req, now()).map_err(refusal)?;
-            write_out(&out, sig.to_line().as_bytes())
+            match w.add_checkpoint(&req, now()) {
+                Ok(sig) => write_out(&out, sig.to_line().as_bytes()),
+                Err(e) => {
+                    // As the spec's 409 body (text/x.tlog.size): the size.
+                    if let WitnessError::Conflict { size, .. } = &e {
+                        write_out(&out, format!("{size}\n").as_bytes())?;
+                    }
+                    Err(refusal(e))
+                }
+            }
         }
         WitnessCommand::Attach {
             ledger,

@@ -201,6 +201,10 @@ impl Receipt {
     pub fn to_value(&self) -> Value {
         self.message.to_value()
     }
+    /// The key id of the log key that signed it.
+    pub fn kid(&self) -> &[u8] {
+        &self.kid
+    }
     /// The COSE_Sign1 message (signed by the log, payload detached).
     pub fn message(&self) -> &CoseSign1 {
         &self.message

@@ -115,13 +115,19 @@ impl SignedCheckpoint {
     /// Verifies the note with the log's key, then parses the checkpoint and
     /// checks that its origin is the key's name.
     pub fn open(bytes: &[u8], log_key: &VerifierKey) -> Result<Self, NoteError> {
+        Self::open_any(bytes, std::slice::from_ref(log_key))
+    }
+
+    /// [`SignedCheckpoint::open`] with several keys of one log (a rotation):
+    /// any one of them must have signed, and the origin must be their name.
+    pub fn open_any(bytes: &[u8], log_keys: &[VerifierKey]) -> Result<Self, NoteError> {
         let note = Note::parse(bytes)?;
-        note.verify(std::slice::from_ref(log_key))?;
+        let signed = note.verify(log_keys)?;
         let checkpoint = Checkpoint::parse(note.text())?;
-        if checkpoint.origin() != log_key.name() {
+        if let Some(k) = signed.iter().find(|k| k.name() != checkpoint.origin()) {
             return Err(NoteError::OriginMismatch {
                 origin: checkpoint.origin().to_string(),
-                expected: log_key.name().to_string(),
+                expected: k.name().to_string(),
             });
         }
         Ok(SignedCheckpoint { checkpoint, note })

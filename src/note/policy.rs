@@ -128,6 +128,13 @@ impl Policy {
                     if p.logs.iter().any(|k| k.key() == key.key()) {
                         return Err(err(n, "duplicate log key".into()));
                     }
+                    if p.witnesses.iter().any(|w| w.key.key() == key.key()) {
+                        return Err(err(
+                            n,
+                            "this log's key is also a witness's: a log cannot witness itself"
+                                .into(),
+                        ));
+                    }
                     p.logs.push(key);
                 }
                 "witness" => {
@@ -144,6 +151,13 @@ impl Policy {
                     }
                     if p.witnesses.iter().any(|w| w.key.key() == key.key()) {
                         return Err(err(n, "duplicate witness key".into()));
+                    }
+                    if p.logs.iter().any(|k| k.key() == key.key()) {
+                        return Err(err(
+                            n,
+                            "this witness's key is also a log's: a log cannot witness itself"
+                                .into(),
+                        ));
                     }
                     p.witnesses.push(PolicyWitness { name, key });
                 }
@@ -257,15 +271,20 @@ impl Policy {
     pub fn open_checkpoint(&self, bytes: &[u8]) -> Result<SignedCheckpoint, NoteError> {
         let note = super::Note::parse(bytes)?;
         let origin = note.text().split('\n').next().unwrap_or("");
-        let log = self
+        let keys: Vec<VerifierKey> = self
             .logs
             .iter()
-            .find(|k| k.name() == origin)
-            .or_else(|| self.logs.first())
-            .ok_or_else(|| NoteError::NoTrustedSignature {
-                trusted: "(the policy lists no log)".into(),
-            })?;
-        SignedCheckpoint::open(bytes, log)
+            .filter(|k| k.name() == origin)
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            let names: Vec<&str> = self.logs.iter().map(|k| k.name()).collect();
+            return Err(NoteError::OriginMismatch {
+                origin: origin.to_string(),
+                expected: names.join(" or "),
+            });
+        }
+        SignedCheckpoint::open_any(bytes, &keys)
     }
 
     /// Checks every policy witness's cosignature on a checkpoint and

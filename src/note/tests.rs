@@ -380,6 +380,25 @@ fn policy_groups_and_quorum_follow_the_spec() {
     let none = Policy::parse(format!("log {}\nquorum none\n", log.verifier()).as_bytes()).unwrap();
     assert!(!none.needs_cosignatures());
     assert!(none.check_quorum(&cp).unwrap().met);
+    // Two keys of one log (a rotation): a checkpoint by either opens.
+    let rotated = SignerKey::generate("example.org/log", SigType::Ed25519).unwrap();
+    let both = Policy::parse(
+        format!(
+            "log {}\nlog {}\nquorum none\n",
+            log.verifier(),
+            rotated.verifier()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let by_new = SignedCheckpoint::sign(
+        Checkpoint::new("example.org/log", tree.root()).unwrap(),
+        &rotated,
+    )
+    .unwrap();
+    assert!(both.open_checkpoint(&by_new.to_bytes()).is_ok());
+    assert!(both.open_checkpoint(&cp.to_bytes()).is_ok());
+    assert!(none.open_checkpoint(&by_new.to_bytes()).is_err());
     // A checkpoint by a log the policy does not list is refused.
     let other = SignerKey::generate("example.org/other", SigType::Ed25519).unwrap();
     let cp2 = SignedCheckpoint::sign(
@@ -395,7 +414,7 @@ fn policy_refusals_name_the_line() {
     let log = SignerKey::generate("example.org/log", SigType::Ed25519).unwrap();
     let w = wkey("w.example");
     let (l, wv) = (log.verifier(), w.verifier());
-    let cases: Vec<(String, usize, &str)> = vec![
+    let mut cases: Vec<(String, usize, &str)> = vec![
         (format!("log {l}\n"), 0, "no quorum line"),
         (
             format!("log {l}\nquorum none\nquorum none\n"),
@@ -448,6 +467,18 @@ fn policy_refusals_name_the_line() {
         ),
         (format!("log {l}\r\nquorum none\n"), 1, "control character"),
     ];
+    // A log cannot be its own witness, whichever line comes first.
+    let same = VerifierKey::new("w.example", SigType::Cosignature, *l.key()).unwrap();
+    cases.push((
+        format!("log {l}\nwitness a {same}\nquorum a\n"),
+        2,
+        "cannot witness itself",
+    ));
+    cases.push((
+        format!("witness a {same}\nlog {l}\nquorum a\n"),
+        2,
+        "cannot witness itself",
+    ));
     for (text, line, what) in cases {
         let e = Policy::parse(text.as_bytes()).unwrap_err();
         assert_eq!(e.line, line, "{text:?}: {e}");

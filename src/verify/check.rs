@@ -192,7 +192,18 @@ fn check_since(
             r.check(name, false, split(""));
         }
     } else if a.size() == 0 {
-        r.check(name, true, "OLD is the empty tree");
+        if *a.hash() == crate::merkle::empty_root() {
+            r.check(name, true, "OLD is the empty tree");
+        } else {
+            r.check(
+                name,
+                false,
+                format!(
+                    "OLD is signed by the log for size 0 with root {}, which is not the empty tree's: the log misbehaved",
+                    a.hash()
+                ),
+            );
+        }
     } else {
         match &pack.consistency {
             None => r.check(
@@ -248,13 +259,14 @@ fn check_statements(
     cp: Option<&SignedCheckpoint>,
     trust: &Trust,
 ) {
-    let log = cp.and_then(|cp| {
+    let origin = cp.map(|cp| cp.checkpoint().origin().to_string());
+    let log_for = |kid: &[u8]| {
         trust
             .policy
             .logs()
             .iter()
-            .find(|k| k.name() == cp.checkpoint().origin())
-    });
+            .find(|k| Some(k.name()) == origin.as_deref() && k.id().as_bytes() == kid)
+    };
     let mut memo = HashSet::new();
     // Each statement's checks, kept together in the report.
     let mut slots: Vec<Report> = vec![Report::default(); pack.statements.len()];
@@ -289,7 +301,7 @@ fn check_statements(
         let index = receipt.proof().index();
         let name = format!("statement {n} (entry {index})");
         let in_order = last.is_none_or(|l| index > l);
-        let result = match (cp, log) {
+        let result = match (cp, log_for(receipt.kid())) {
             (Some(cp), Some(log)) => match receipt.verify_memo(st.bytes(), log, &mut memo) {
                 Ok(root) if root != *cp.root() => Err(format!(
                     "the receipt is for tree size {} root {}, not the checkpoint's size {} root {}",
@@ -308,7 +320,15 @@ fn check_statements(
                 )),
                 Err(e) => Err(e.to_string()),
             },
-            _ => Err("cannot be checked: the checkpoint did not verify".into()),
+            (None, _) => Err("cannot be checked: the checkpoint did not verify".into()),
+            (Some(_), None) => Err(format!(
+                "signed by key id {}, which is not a key of this log in the trust policy",
+                receipt
+                    .kid()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            )),
         };
         match result {
             Ok(d) => r.check(format!("{name}: receipt"), true, d),
@@ -347,7 +367,7 @@ fn check_statements(
                 name,
                 true,
                 format!(
-                    "signature, certificate chain to the root at iat {}, role, not revoked, claims, references and lifecycle",
+                    "signature, certificate chain to the root at iat {}, role, not revoked by the revocations in this pack, claims, references and lifecycle",
                     utc(h.issued_at)
                 ),
             ),

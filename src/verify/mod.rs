@@ -65,8 +65,9 @@ pub fn make_pack(
     issued_at: u64,
     since: Option<u64>,
 ) -> Result<Pack, MakePackError> {
-    let (state, _) = load_state(ledger)?;
+    // The ledger first: the state replayed next covers at least its checkpoint.
     let l = Ledger::open(ledger)?;
+    let (state, _) = load_state(ledger)?;
     let size = l.checkpoint().root().size();
     let (facilities, upto): (Vec<String>, u64) = match selection {
         Selection::Facility(f) => {

@@ -95,7 +95,14 @@ impl Pack {
                 ]),
             ));
         }
-        Ok(cbor::encode(&Value::Map(map))?)
+        let bytes = cbor::encode(&Value::Map(map))?;
+        if bytes.len() > MAX_PACK_SIZE {
+            return Err(PackError::Structure(format!(
+                "{} bytes, larger than the {MAX_PACK_SIZE}-byte limit: select fewer entries",
+                bytes.len()
+            )));
+        }
+        Ok(bytes)
     }
 
     /// Decodes a pack, refusing anything but the exact structure.
@@ -104,7 +111,7 @@ impl Pack {
         if bytes.len() > MAX_PACK_SIZE {
             return Err(bad("larger than the 64 MiB limit"));
         }
-        let Value::Map(m) = cbor::decode(bytes)? else {
+        let Value::Map(m) = cbor::decode_with_limit(bytes, MAX_PACK_SIZE)? else {
             return Err(bad("not a map"));
         };
         let get = |k: &str| {

@@ -271,6 +271,49 @@ fn since_proves_extension_and_names_a_split_view() {
     assert_eq!(e.status(), 409, "{e}");
 }
 
+#[test]
+fn packs_larger_than_a_statement_limit_round_trip() {
+    // Packs may be far larger than one statement (up to MAX_PACK_SIZE).
+    let p = Pack {
+        checkpoint: b"cp".to_vec(),
+        statements: vec![vec![7u8; 3 << 20]],
+        consistency: None,
+    };
+    let bytes = p.to_bytes().unwrap();
+    assert!(bytes.len() > 3 << 20);
+    assert_eq!(Pack::parse(&bytes).unwrap(), p);
+    let mut too_big = bytes.clone();
+    too_big.resize(MAX_PACK_SIZE + 1, 0);
+    assert!(Pack::parse(&too_big).is_err());
+}
+
+#[test]
+fn since_an_empty_tree_must_be_the_empty_tree() {
+    let f = Fixture::new(story());
+    let t = f.trust();
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let key = std::fs::read_to_string(f.ledger.join("private/log.key")).unwrap();
+    let key = crate::note::SignerKey::parse(&key).unwrap();
+    let old = |h: crate::merkle::Hash| {
+        crate::note::SignedCheckpoint::sign(
+            crate::note::Checkpoint::new(key.name(), crate::merkle::RootHash::new(0, h)).unwrap(),
+            &key,
+        )
+        .unwrap()
+        .to_bytes()
+    };
+    assert!(verify_pack(&pack, &t, Some(&old(crate::merkle::empty_root()))).verified());
+    let r = verify_pack(&pack, &t, Some(&old(crate::merkle::Hash::digest(b"x"))));
+    assert_eq!(
+        r.checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["since: consistency"]
+    );
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

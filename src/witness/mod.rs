@@ -111,6 +111,10 @@ impl Witness {
         fsio::write_private_file(&key_path, key.to_private_string().as_bytes())
             .map_err(|e| WitnessError::storage(&key_path, e))?;
         let vkey = key.verifier();
+        for sub in ["state", "tmp"] {
+            fs::create_dir_all(dir.join(sub)).map_err(|e| WitnessError::storage(dir, e))?;
+        }
+        fsio::sync_dir(dir).map_err(|e| WitnessError::storage(dir, e))?;
         let mut w =
             fsio::AtomicWriter::new(dir.join("tmp")).map_err(|e| WitnessError::storage(dir, e))?;
         for (file, text) in [
@@ -178,6 +182,11 @@ impl Witness {
         if log.sig_type() != SigType::Ed25519 {
             return Err(WitnessError::BadRequest(
                 "a log key must be an Ed25519 (type 0x01) key".into(),
+            ));
+        }
+        if log.key() == self.key.verifier().key() {
+            return Err(WitnessError::BadRequest(
+                "that is this witness's own key: a log cannot witness itself".into(),
             ));
         }
         if self.logs.contains(&log) {
@@ -261,6 +270,12 @@ impl Witness {
         note.verify(&keys)
             .map_err(|e| WitnessError::Forbidden(format!("checkpoint of {origin:?}: {e}")))?;
         let size = body.size();
+        if size == 0 && *body.root().hash() != crate::merkle::empty_root() {
+            return Err(WitnessError::BadRequest(format!(
+                "a checkpoint of size 0 must carry the empty tree's root, not {}",
+                body.root().hash()
+            )));
+        }
         if req.old > size {
             return Err(WitnessError::BadRequest(format!(
                 "old size {} is larger than the checkpoint's size {size}",

@@ -157,6 +157,27 @@ fn refuses_with_the_specs_reasons() {
     assert_eq!(e.status(), 409);
     assert!(e.to_string().contains("SPLIT VIEW"), "{e}");
 
+    // 400: a log-signed size-0 checkpoint must carry the empty root.
+    let cp0 = SignedCheckpoint::sign(
+        Checkpoint::new(
+            ORIGIN,
+            crate::merkle::RootHash::new(0, crate::merkle::Hash::digest(b"x")),
+        )
+        .unwrap(),
+        &log.key,
+    )
+    .unwrap();
+    let req = AddCheckpoint {
+        old: 0,
+        proof: vec![],
+        checkpoint: cp0.to_bytes(),
+    };
+    assert_eq!(w.add_checkpoint(&req, 1).unwrap_err().status(), 400);
+    // The witness will not witness its own key as a log.
+    let mut w2 = Witness::open(&d.path().join("w")).unwrap();
+    let own = VerifierKey::new(ORIGIN, SigType::Ed25519, *w2.vkey().key()).unwrap();
+    assert!(w2.add_log(own).is_err());
+
     // Nothing refused changed the state.
     assert_eq!(w.latest(ORIGIN).unwrap().unwrap().size(), 8);
     w.add_checkpoint(&log.request(8), 2).unwrap();
