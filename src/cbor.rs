@@ -120,6 +120,22 @@ pub fn encode(v: &Value) -> Result<Vec<u8>, CborError> {
     Ok(out)
 }
 
+/// A decoding error in words (truncation named as such).
+pub(crate) fn describe_de_error(e: ciborium::de::Error<std::io::Error>) -> String {
+    match e {
+        ciborium::de::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "truncated: the data ends inside an item".into()
+        }
+        ciborium::de::Error::Io(io) => io.to_string(),
+        ciborium::de::Error::Syntax(at) => format!("syntax error at byte {at}"),
+        ciborium::de::Error::Semantic(at, m) => match at {
+            Some(at) => format!("{m} at byte {at}"),
+            None => m,
+        },
+        ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".into(),
+    }
+}
+
 /// Decodes one CBOR item, refusing anything that is not exactly its own
 /// deterministic encoding (non-shortest forms, indefinite lengths, unsorted
 /// or duplicate map keys, floats, trailing bytes).
@@ -134,21 +150,7 @@ pub fn decode_with_limit(bytes: &[u8], limit: usize) -> Result<Value, CborError>
     }
     let mut cursor = std::io::Cursor::new(bytes);
     let v: Value = ciborium::de::from_reader(&mut cursor).map_err(|e| {
-        CborError::Malformed(match e {
-            ciborium::de::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                format!(
-                    "truncated: the data ends inside an item ({} bytes)",
-                    bytes.len()
-                )
-            }
-            ciborium::de::Error::Io(io) => io.to_string(),
-            ciborium::de::Error::Syntax(at) => format!("syntax error at byte {at}"),
-            ciborium::de::Error::Semantic(at, m) => match at {
-                Some(at) => format!("{m} at byte {at}"),
-                None => m,
-            },
-            ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".into(),
-        })
+        CborError::Malformed(format!("{} ({} bytes)", describe_de_error(e), bytes.len()))
     })?;
     let used = cursor.position() as usize;
     if used != bytes.len() {

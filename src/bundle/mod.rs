@@ -4,18 +4,27 @@
 //! `SHA-256(0x00 ‖ deterministic CBOR of the item)` in path order. The
 //! manifest is the items as a CBOR sequence (RFC 8742), one item after another.
 //!
-//! This is the straightforward sealer: one file at a time, read once, both
-//! hashes fed from the same buffer. Streaming manifests, parallel hashing and
-//! selective disclosure come with the evidence-at-disk-speed work.
+//! Sealing streams: the directory is walked in manifest order one listing
+//! at a time ([`walk`]), files are hashed at disk speed on every core
+//! ([`hash`]), and the manifest and root are produced as the items come
+//! ([`manifest`]); memory does not grow with the number of files.
 
-use std::io::Read;
+mod check;
+mod hash;
+mod manifest;
+mod walk;
+
+pub use check::{check_dir, BundleCheck, Finding};
+pub use hash::{hash_file, FileHash, LARGE_FILE};
+pub use manifest::{ManifestReader, ManifestWriter, MAX_ITEM};
+pub use walk::{Entry, Walk};
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::cbor;
-use crate::merkle::{root_from_leaf_hashes, Hash};
+use crate::merkle::Hash;
 
 /// One file of a bundle.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +46,24 @@ pub struct Item {
 }
 
 impl Item {
+    /// Checks the item's shape: a normalised relative path (`/`-separated,
+    /// no empty, `.` or `..` components, no `\\` or control characters),
+    /// 32-byte digests and a 16-byte salt.
+    pub fn validate(&self) -> Result<(), String> {
+        let p = &self.path;
+        if p.is_empty()
+            || p.split('/').any(|c| c.is_empty() || c == "." || c == "..")
+            || p.contains('\\')
+            || p.chars().any(char::is_control)
+        {
+            return Err(format!("path {p:?} is not a normalised relative path"));
+        }
+        if self.sha256.len() != 32 || self.blake3.len() != 32 || self.salt.len() != 16 {
+            return Err(format!("{p:?}: digests must be 32 bytes and the salt 16"));
+        }
+        Ok(())
+    }
+
     /// The item's leaf hash: SHA-256(0x00 ‖ CBOR(item)).
     pub fn leaf(&self) -> Result<Hash, BundleError> {
         Ok(crate::merkle::leaf_hash(
@@ -102,113 +129,79 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> BundleError + '_ {
     }
 }
 
-/// Lists regular files under `dir` as (relative path, full path), sorted by
-/// the relative path's bytes; refuses symlinks, devices and odd names.
-fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, BundleError> {
-    let mut out = Vec::new();
-    let mut stack = vec![(String::new(), dir.to_path_buf())];
-    while let Some((prefix, path)) = stack.pop() {
-        for entry in std::fs::read_dir(&path).map_err(io(&path))? {
-            let entry = entry.map_err(io(&path))?;
-            let full = entry.path();
-            let name = entry.file_name();
-            let name = name
-                .to_str()
-                .filter(|n| !n.contains('\\') && !n.chars().any(char::is_control))
-                .ok_or_else(|| BundleError::BadName { path: full.clone() })?;
-            let rel = if prefix.is_empty() {
-                name.to_string()
-            } else {
-                format!("{prefix}/{name}")
-            };
-            let ft = entry.file_type().map_err(io(&full))?;
-            if ft.is_symlink() {
-                return Err(BundleError::NotAFile {
-                    path: full,
-                    what: "symbolic links",
-                });
-            } else if ft.is_dir() {
-                stack.push((rel, full));
-            } else if ft.is_file() {
-                out.push((rel, full));
-            } else {
-                return Err(BundleError::NotAFile {
-                    path: full,
-                    what: "devices, sockets and pipes",
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    Ok(out)
-}
-
-/// Hashes one file with SHA-256 and BLAKE3 in one read pass, checking that
-/// it did not change meanwhile.
-fn hash_file(path: &Path) -> Result<(u64, [u8; 32], [u8; 32]), BundleError> {
-    let mut f = std::fs::File::open(path).map_err(io(path))?;
-    let before = f.metadata().map_err(io(path))?;
-    let mut sha = Sha256::new();
-    let mut b3 = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf).map_err(io(path))?;
-        if n == 0 {
-            break;
-        }
-        sha.update(&buf[..n]);
-        b3.update(&buf[..n]);
-        size += n as u64;
-    }
-    let after = std::fs::metadata(path).map_err(io(path))?;
-    if size != before.len()
-        || after.len() != size
-        || after.modified().ok() != before.modified().ok()
-    {
-        return Err(BundleError::Changed {
-            path: path.to_path_buf(),
+/// Seals the files under `dir`: writes the manifest to `manifest` (which
+/// must not exist) and returns the commitment. `progress` is called after
+/// each file with the files and bytes hashed so far.
+pub fn seal_dir_with(
+    dir: &Path,
+    manifest: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Sealed, BundleError> {
+    let meta = std::fs::metadata(dir).map_err(io(dir))?;
+    if !meta.is_dir() {
+        return Err(BundleError::NotAFile {
+            path: dir.to_path_buf(),
+            what: "files (give the directory to seal)",
         });
     }
-    Ok((size, sha.finalize().into(), *b3.finalize().as_bytes()))
-}
-
-/// Seals the files under `dir`: writes the manifest to `manifest` (which
-/// must not exist) and returns the commitment.
-pub fn seal_dir(dir: &Path, manifest: &Path) -> Result<Sealed, BundleError> {
-    let files = list(dir)?;
-    if files.is_empty() {
-        return Err(BundleError::Empty(dir.to_path_buf()));
-    }
-    let mut bytes = Vec::new();
-    let mut leaves = Vec::with_capacity(files.len());
-    for (rel, full) in files {
-        let (size, sha256, blake3) = hash_file(&full)?;
+    // A manifest written inside the directory must not seal itself.
+    let mut out = ManifestWriter::create(manifest)?;
+    let skip = [inside(dir, manifest)?, inside(dir, out.tmp_path())?]
+        .into_iter()
+        .flatten()
+        .collect();
+    let (mut files, mut bytes) = (0u64, 0u64);
+    let jobs = Walk::new(dir, skip)?.map(|e| e.map(|e| (e.rel, Some((e.full, e.size)))));
+    hash::for_each_hashed(jobs, |rel, h| {
+        let h = h.ok_or_else(|| BundleError::Manifest("internal: no file".into()))??;
         let mut salt = [0u8; 16];
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut salt);
-        let item = Item {
+        out.push(&Item {
             path: rel,
-            size,
-            sha256: sha256.to_vec(),
-            blake3: blake3.to_vec(),
+            size: h.size,
+            sha256: h.sha256.to_vec(),
+            blake3: h.blake3.to_vec(),
             salt: salt.to_vec(),
-        };
-        let enc = cbor::to_vec(&item).map_err(|e| BundleError::Manifest(e.to_string()))?;
-        leaves.push(crate::merkle::leaf_hash(&enc));
-        bytes.extend_from_slice(&enc);
+        })?;
+        files += 1;
+        bytes += h.size;
+        progress(files, bytes);
+        Ok(())
+    })?;
+    if out.count() == 0 {
+        return Err(BundleError::Empty(dir.to_path_buf()));
     }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(manifest)
-        .map_err(io(manifest))?;
-    std::io::Write::write_all(&mut f, &bytes).map_err(io(manifest))?;
-    f.sync_all().map_err(io(manifest))?;
+    let items = out.count();
+    let (root, manifest_sha256) = out.finish()?;
     Ok(Sealed {
-        root: root_from_leaf_hashes(&leaves),
-        items: leaves.len() as u64,
-        manifest_sha256: Sha256::digest(&bytes).into(),
+        root: *root.hash(),
+        items,
+        manifest_sha256,
     })
+}
+
+/// [`seal_dir_with`] without progress reports.
+pub fn seal_dir(dir: &Path, manifest: &Path) -> Result<Sealed, BundleError> {
+    seal_dir_with(dir, manifest, &mut |_, _| {})
+}
+
+/// If `file` would be inside `dir`, its path as the walk will see it.
+fn inside(dir: &Path, file: &Path) -> Result<Option<PathBuf>, BundleError> {
+    let parent = match file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(p) => p.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let (Ok(d), Ok(p)) = (dir.canonicalize(), parent.canonicalize()) else {
+        return Ok(None);
+    };
+    if !p.starts_with(&d) {
+        return Ok(None);
+    }
+    let rest = p.strip_prefix(&d).unwrap_or(Path::new(""));
+    let name = file.file_name().ok_or_else(|| BundleError::BadName {
+        path: file.to_path_buf(),
+    })?;
+    Ok(Some(dir.join(rest).join(name)))
 }
 
 /// Reads a manifest (a CBOR sequence of items, each deterministic).
@@ -243,63 +236,4 @@ pub fn read_manifest(bytes: &[u8]) -> Result<Vec<Item>, BundleError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sealing_commits_to_every_file_and_the_manifest() {
-        let d = tempfile::tempdir().unwrap();
-        let dir = d.path().join("evidence");
-        std::fs::create_dir_all(dir.join("logs")).unwrap();
-        std::fs::write(dir.join("b.txt"), b"bee").unwrap();
-        std::fs::write(dir.join("a.txt"), b"ay").unwrap();
-        std::fs::write(dir.join("logs/reset-1.log"), b"reset ok").unwrap();
-        let m = d.path().join("manifest.cbor");
-        let sealed = seal_dir(&dir, &m).unwrap();
-        assert_eq!(sealed.items, 3);
-        let bytes = std::fs::read(&m).unwrap();
-        assert_eq!(
-            sealed.manifest_sha256,
-            <[u8; 32]>::from(Sha256::digest(&bytes))
-        );
-        let items = read_manifest(&bytes).unwrap();
-        let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
-        assert_eq!(paths, ["a.txt", "b.txt", "logs/reset-1.log"]);
-        assert_eq!(items[1].sha256, Sha256::digest(b"bee").to_vec());
-        assert_eq!(items[1].blake3, blake3::hash(b"bee").as_bytes().to_vec());
-        let leaves: Vec<Hash> = items.iter().map(|i| i.leaf().unwrap()).collect();
-        assert_eq!(root_from_leaf_hashes(&leaves), sealed.root);
-        // Salts differ, so sealing again gives another root.
-        let again = seal_dir(&dir, &d.path().join("m2")).unwrap();
-        assert_ne!(again.root, sealed.root);
-        // Refusals: existing manifest, symlinks, empty directories.
-        assert!(seal_dir(&dir, &m).is_err());
-        std::os::unix::fs::symlink(dir.join("a.txt"), dir.join("link")).unwrap();
-        assert!(matches!(
-            seal_dir(&dir, &d.path().join("m3")),
-            Err(BundleError::NotAFile { .. })
-        ));
-        let empty = d.path().join("empty");
-        std::fs::create_dir(&empty).unwrap();
-        assert!(matches!(
-            seal_dir(&empty, &d.path().join("m4")),
-            Err(BundleError::Empty(_))
-        ));
-        assert!(read_manifest(&[0x18]).is_err());
-        // A tagged path decodes to the same item through serde, but is not
-        // the item's canonical encoding.
-        let mut v = ciborium::Value::serialized(&items[0]).unwrap();
-        if let ciborium::Value::Map(m) = &mut v {
-            for (k, val) in m.iter_mut() {
-                if k.as_text() == Some("path") {
-                    *val = ciborium::Value::Tag(32, Box::new(val.clone()));
-                }
-            }
-        }
-        let tagged = cbor::encode(&v).unwrap();
-        assert!(read_manifest(&tagged)
-            .unwrap_err()
-            .to_string()
-            .contains("canonical"));
-    }
-}
+mod tests;

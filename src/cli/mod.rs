@@ -2,10 +2,12 @@
 //! Exit codes, the same for every command: 0 success or verified,
 //! 1 verification failed, 2 usage, parse or I/O error.
 
+mod bundles;
 mod demo;
 mod identity;
 mod log;
 mod packs;
+mod progress;
 mod statements;
 mod witness;
 
@@ -163,6 +165,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-hash a sealed directory; name every missing, changed and extra file (exit 1 if any).
+    VerifyBundle {
+        /// The bundle's directory.
+        dir: std::path::PathBuf,
+        /// The seal statement (.cose).
+        #[arg(long)]
+        seal: std::path::PathBuf,
+        /// The bundle's manifest.
+        #[arg(long)]
+        manifest: std::path::PathBuf,
+        /// No progress line on stderr.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Show a statement (or transparent statement) readably.
     Inspect {
         /// The statement (.cose).
@@ -242,6 +258,12 @@ pub fn main() -> ExitCode {
             json,
         } => packs::verify(&file, &trust, since.as_deref(), json),
         Command::Witness(cmd) => witness::run(cmd),
+        Command::VerifyBundle {
+            dir,
+            seal,
+            manifest,
+            quiet,
+        } => bundles::verify_bundle(&dir, &seal, &manifest, quiet),
         Command::Inspect { file, vkey } => statements::inspect(&file, vkey.as_deref()),
         Command::Status {
             ledger,

@@ -65,6 +65,9 @@ pub enum Verb {
         /// What the bundle is.
         #[arg(long, default_value = "evidence bundle")]
         description: String,
+        /// No progress line on stderr.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Countersign a sealed bundle (user-cio).
     Countersign {
@@ -281,9 +284,14 @@ fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
             facility,
             manifest,
             description,
+            quiet,
         } => {
-            let sealed = triage_ledger::bundle::seal_dir(dir, manifest)
-                .map_err(|e| Failure::input(e.to_string()))?;
+            let mut progress = super::progress::Progress::new("sealing", *quiet);
+            let sealed = triage_ledger::bundle::seal_dir_with(dir, manifest, &mut |f, b| {
+                progress.update(f, b)
+            });
+            progress.finish();
+            let sealed = sealed.map_err(|e| Failure::input(e.to_string()))?;
             eprintln!(
                 "sealed {} files of {}; manifest {}",
                 sealed.items,

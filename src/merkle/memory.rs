@@ -100,3 +100,45 @@ impl NodeSource for MemoryTree {
             })
     }
 }
+
+/// The root of a stream of leaves in O(log n) memory: the roots of the
+/// maximal complete subtrees seen so far (a "compact range"), merged as
+/// leaves arrive.
+#[derive(Clone, Debug, Default)]
+pub struct RootBuilder {
+    /// (height, hash), heights strictly decreasing from the bottom of the stack.
+    stack: Vec<(u32, Hash)>,
+    count: u64,
+}
+
+impl RootBuilder {
+    /// An empty stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the next leaf hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = (0u32, leaf);
+        while let Some(&(h, left)) = self.stack.last() {
+            if h != node.0 {
+                break;
+            }
+            self.stack.pop();
+            node = (h + 1, node_hash(&left, &node.1));
+        }
+        self.stack.push(node);
+        self.count += 1;
+    }
+
+    /// Leaves pushed so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The RFC 9162 root of the leaves pushed so far.
+    pub fn root(&self) -> RootHash {
+        let pieces: Vec<Hash> = self.stack.iter().map(|&(_, h)| h).collect();
+        RootHash::new(self.count, fold_right(&pieces))
+    }
+}

@@ -12,7 +12,7 @@ mod proof;
 pub(crate) use hash::{complete_subtree_root, fold_right, truncate_for_message};
 pub use hash::{empty_root, leaf_hash, node_hash, root_from_leaf_hashes, Hash, HASH_SIZE};
 
-pub use memory::MemoryTree;
+pub use memory::{MemoryTree, RootBuilder};
 pub use proof::{
     consistency_proof, inclusion_proof, range_root, ConsistencyProof, InclusionProof, NodeSource,
 };

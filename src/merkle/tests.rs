@@ -336,3 +336,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_streamed_root_equals_the_tree_root_at_every_size() {
+    let mut b = RootBuilder::new();
+    let mut leaves = Vec::new();
+    assert_eq!(b.root(), RootHash::new(0, empty_root()));
+    for i in 0..300u32 {
+        let l = leaf_hash(&i.to_be_bytes());
+        b.push(l);
+        leaves.push(l);
+        assert_eq!(
+            b.root().hash(),
+            &root_from_leaf_hashes(&leaves),
+            "size {}",
+            i + 1
+        );
+        assert_eq!(b.count(), i as u64 + 1);
+    }
+}

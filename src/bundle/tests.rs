@@ -1,0 +1,241 @@
+//! Sealing and checking bundles: order, digests, streams, refusals.
+
+use super::*;
+use crate::merkle::root_from_leaf_hashes;
+use sha2::{Digest, Sha256};
+
+#[test]
+fn sealing_commits_to_every_file_and_the_manifest() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("evidence");
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("b.txt"), b"bee").unwrap();
+    std::fs::write(dir.join("a.txt"), b"ay").unwrap();
+    std::fs::write(dir.join("logs/reset-1.log"), b"reset ok").unwrap();
+    let m = d.path().join("manifest.cbor");
+    let sealed = seal_dir(&dir, &m).unwrap();
+    assert_eq!(sealed.items, 3);
+    let bytes = std::fs::read(&m).unwrap();
+    assert_eq!(
+        sealed.manifest_sha256,
+        <[u8; 32]>::from(Sha256::digest(&bytes))
+    );
+    let items = read_manifest(&bytes).unwrap();
+    let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(paths, ["a.txt", "b.txt", "logs/reset-1.log"]);
+    assert_eq!(items[1].sha256, Sha256::digest(b"bee").to_vec());
+    assert_eq!(items[1].blake3, blake3::hash(b"bee").as_bytes().to_vec());
+    let leaves: Vec<Hash> = items.iter().map(|i| i.leaf().unwrap()).collect();
+    assert_eq!(root_from_leaf_hashes(&leaves), sealed.root);
+    // Salts differ, so sealing again gives another root.
+    let again = seal_dir(&dir, &d.path().join("m2")).unwrap();
+    assert_ne!(again.root, sealed.root);
+    // Refusals: existing manifest, symlinks, empty directories.
+    assert!(seal_dir(&dir, &m).is_err());
+    std::os::unix::fs::symlink(dir.join("a.txt"), dir.join("link")).unwrap();
+    assert!(matches!(
+        seal_dir(&dir, &d.path().join("m3")),
+        Err(BundleError::NotAFile { .. })
+    ));
+    let empty = d.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(matches!(
+        seal_dir(&empty, &d.path().join("m4")),
+        Err(BundleError::Empty(_))
+    ));
+    assert!(read_manifest(&[0x18]).is_err());
+    // A tagged path decodes to the same item through serde, but is not
+    // the item's canonical encoding.
+    let mut v = ciborium::Value::serialized(&items[0]).unwrap();
+    if let ciborium::Value::Map(m) = &mut v {
+        for (k, val) in m.iter_mut() {
+            if k.as_text() == Some("path") {
+                *val = ciborium::Value::Tag(32, Box::new(val.clone()));
+            }
+        }
+    }
+    let tagged = cbor::encode(&v).unwrap();
+    assert!(read_manifest(&tagged)
+        .unwrap_err()
+        .to_string()
+        .contains("canonical"));
+}
+
+fn tree(root: &Path, files: &[(&str, &[u8])]) {
+    for (rel, data) in files {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+}
+
+#[test]
+fn the_walk_is_in_bytewise_path_order() {
+    let d = tempfile::tempdir().unwrap();
+    let names = [
+        "a.txt", "a/b", "a/c/d", "a-b", "a0", "B", "b", "é", "z/y/x", "a/b.c", "ab",
+    ];
+    tree(
+        d.path(),
+        &names.iter().map(|n| (*n, &b"x"[..])).collect::<Vec<_>>(),
+    );
+    let walked: Vec<String> = Walk::new(d.path(), Vec::new())
+        .unwrap()
+        .map(|e| e.unwrap().rel)
+        .collect();
+    let mut sorted: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    sorted.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    assert_eq!(walked, sorted);
+}
+
+#[test]
+fn large_and_small_files_hash_the_same_as_one_pass() {
+    let d = tempfile::tempdir().unwrap();
+    let big: Vec<u8> = (0..(LARGE_FILE as usize * 2 + 12345))
+        .map(|i| (i * 31 % 251) as u8)
+        .collect();
+    std::fs::write(d.path().join("big"), &big).unwrap();
+    let h = hash_file(&d.path().join("big")).unwrap();
+    assert_eq!(h.size, big.len() as u64);
+    assert_eq!(h.sha256, <[u8; 32]>::from(Sha256::digest(&big)));
+    assert_eq!(h.blake3, *blake3::hash(&big).as_bytes());
+    std::fs::write(d.path().join("empty"), b"").unwrap();
+    let e = hash_file(&d.path().join("empty")).unwrap();
+    assert_eq!(e.sha256, <[u8; 32]>::from(Sha256::digest(b"")));
+    // A bundle mixing both: the manifest matches one-pass digests, in order.
+    tree(
+        d.path(),
+        &(0..300)
+            .map(|i| {
+                (
+                    Box::leak(format!("small/{i:03}").into_boxed_str()) as &str,
+                    &b"s"[..],
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let m = d.path().join("../m-large.cbor");
+    let _ = std::fs::remove_file(&m);
+    let sealed = seal_dir(d.path(), &m).unwrap();
+    assert_eq!(sealed.items, 302);
+    let items = read_manifest(&std::fs::read(&m).unwrap()).unwrap();
+    assert_eq!(items[0].path, "big");
+    assert_eq!(items[0].sha256, Sha256::digest(&big).to_vec());
+    assert_eq!(items[301].path, "small/299");
+    std::fs::remove_file(&m).unwrap();
+}
+
+#[test]
+fn a_manifest_inside_the_directory_does_not_seal_itself() {
+    let d = tempfile::tempdir().unwrap();
+    tree(d.path(), &[("a", b"1"), ("b", b"2")]);
+    let sealed = seal_dir(d.path(), &d.path().join("manifest.cbor")).unwrap();
+    assert_eq!(sealed.items, 2);
+    // Checking afterwards: the manifest is now an extra file there.
+    let mut found = Vec::new();
+    let c = check_dir(
+        d.path(),
+        &d.path().join("manifest.cbor"),
+        &sealed,
+        &mut |f| found.push(f),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(found, [Finding::Extra("manifest.cbor".into())]);
+    assert!(c.manifest.is_none());
+}
+
+#[test]
+fn checking_names_every_missing_changed_and_extra_file() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("ev");
+    tree(
+        &dir,
+        &[
+            ("keep", b"same"),
+            ("gone", b"bye"),
+            ("edit", b"before"),
+            ("sub/deep", b"deep"),
+            ("sub/touch", b"abc"),
+        ],
+    );
+    let m = d.path().join("m.cbor");
+    let sealed = seal_dir(&dir, &m).unwrap();
+    let check = |dir: &Path, m: &Path, sealed: &Sealed| {
+        let mut found = Vec::new();
+        let c = check_dir(
+            dir,
+            m,
+            sealed,
+            &mut |f| found.push(f.to_string()),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        (c, found)
+    };
+    let (c, found) = check(&dir, &m, &sealed);
+    assert!(c.ok() && found.is_empty(), "{found:?}");
+    assert_eq!(c.files, 5);
+    std::fs::remove_file(dir.join("gone")).unwrap();
+    std::fs::write(dir.join("edit"), b"after!").unwrap();
+    std::fs::write(dir.join("sub/touch"), b"abd").unwrap();
+    std::fs::write(dir.join("new"), b"hello").unwrap();
+    std::fs::write(dir.join("sub/zz"), b"hello").unwrap();
+    let (c, found) = check(&dir, &m, &sealed);
+    assert!(!c.ok());
+    assert_eq!(
+        found,
+        [
+            "changed: edit (size 6 → 6, SHA-256 differs, BLAKE3 differs)"
+                .replace("size 6 → 6, ", ""),
+            "missing: gone".into(),
+            "extra:   new".into(),
+            "changed: sub/touch (SHA-256 differs, BLAKE3 differs)".into(),
+            "extra:   sub/zz".into(),
+        ]
+    );
+    assert!(c.manifest.is_none());
+    // Another seal's commitment: the manifest is named as not the sealed one.
+    let mut other = sealed.clone();
+    other.manifest_sha256[0] ^= 1;
+    other.root = crate::merkle::Hash::digest(b"x");
+    let (c, _) = check(&dir, &m, &other);
+    let why = c.manifest.unwrap();
+    assert!(why.contains("SHA-256") && why.contains("root"), "{why}");
+}
+
+#[test]
+fn damaged_manifests_are_refused_with_the_item_named() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("ev");
+    tree(&dir, &[("a", b"1"), ("b", b"2"), ("c", b"3")]);
+    let m = d.path().join("m.cbor");
+    let sealed = seal_dir(&dir, &m).unwrap();
+    let bytes = std::fs::read(&m).unwrap();
+    let run = |b: &[u8]| {
+        let bad = d.path().join("bad.cbor");
+        std::fs::write(&bad, b).unwrap();
+        check_dir(&dir, &bad, &sealed, &mut |_| {}, &mut |_, _| {})
+    };
+    // Truncated inside an item.
+    let e = run(&bytes[..bytes.len() - 3]).unwrap_err().to_string();
+    assert!(e.contains("item 2"), "{e}");
+    // Items out of order.
+    let items = read_manifest(&bytes).unwrap();
+    let mut swapped = Vec::new();
+    for i in [1, 0, 2] {
+        swapped.extend(cbor::to_vec(&items[i]).unwrap());
+    }
+    let e = run(&swapped).unwrap_err().to_string();
+    assert!(e.contains("out of order"), "{e}");
+    // A path that is not normalised.
+    let mut dotted = items[0].clone();
+    dotted.path = "../a".into();
+    let e = run(&cbor::to_vec(&dotted).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("normalised"), "{e}");
+    // An existing manifest is never overwritten.
+    assert!(seal_dir(&dir, &m).is_err());
+    assert_eq!(std::fs::read(&m).unwrap(), bytes);
+}

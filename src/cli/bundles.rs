@@ -1,0 +1,99 @@
+//! `verify-bundle`: re-hash a sealed directory and name every missing,
+//! changed and extra file.
+
+use std::path::Path;
+
+use triage_ledger::bundle::{check_dir, Sealed};
+use triage_ledger::cose::Statement;
+use triage_ledger::merkle::Hash;
+use triage_ledger::record::Record;
+
+use super::progress::Progress;
+use super::statements::read;
+use super::{CmdResult, Failure};
+
+/// The commitment a seal statement makes, after checking its signature with
+/// the key of the certificate it carries.
+pub fn sealed_from(seal: &Path) -> Result<(Sealed, String), Failure> {
+    let bytes = read(seal)?;
+    let st =
+        Statement::parse(&bytes).map_err(|e| Failure::input(format!("{}: {e}", seal.display())))?;
+    let cert = triage_ledger::identity::Certificate::from_der(&st.header().x5chain[0])
+        .map_err(|e| Failure::input(format!("{}: {e}", seal.display())))?;
+    st.verify(cert.key()).map_err(|e| {
+        Failure::verification(format!(
+            "{}: the seal's signature does not verify with its certificate: {e}",
+            seal.display()
+        ))
+    })?;
+    let rec = Record::decode(&st.header().content_type, st.payload())
+        .map_err(|e| Failure::input(format!("{}: {e}", seal.display())))?;
+    let Record::Seal(s) = rec else {
+        return Err(Failure::input(format!(
+            "{}: a {} statement, not a seal",
+            seal.display(),
+            rec.kind().name()
+        )));
+    };
+    let root = Hash::from_slice(&s.root)
+        .map_err(|e| Failure::input(format!("{}: root: {e}", seal.display())))?;
+    let manifest_sha256: [u8; 32] = s.manifest_sha256.as_slice().try_into().map_err(|_| {
+        Failure::input(format!(
+            "{}: manifest digest is not 32 bytes",
+            seal.display()
+        ))
+    })?;
+    Ok((
+        Sealed {
+            root,
+            items: s.items,
+            manifest_sha256,
+        },
+        format!(
+            "seal of {} by {} ({} files)",
+            s.facility,
+            st.header().issuer,
+            s.items
+        ),
+    ))
+}
+
+/// `verify-bundle DIR --seal SEAL.cose --manifest MANIFEST [--quiet]`.
+pub fn verify_bundle(dir: &Path, seal: &Path, manifest: &Path, quiet: bool) -> CmdResult {
+    let (sealed, what) = sealed_from(seal)?;
+    let mut progress = Progress::new("checking", quiet);
+    let result = check_dir(
+        dir,
+        manifest,
+        &sealed,
+        &mut |f| println!("{f}"),
+        &mut |files, bytes| progress.update(files, bytes),
+    );
+    progress.finish();
+    let c = result.map_err(|e| Failure::input(e.to_string()))?;
+    println!(
+        "{}: {} files ({} bytes) hashed against the {what}; {} problems",
+        dir.display(),
+        c.files,
+        c.bytes,
+        c.problems
+    );
+    if let Some(why) = &c.manifest {
+        println!(
+            "manifest {} is NOT the sealed one: {why}",
+            manifest.display()
+        );
+    }
+    println!(
+        "not checked: the seal's certificate chain and its place in the log (verify a pack for that)"
+    );
+    if c.ok() {
+        println!("VERIFIED: every file matches the sealed manifest");
+        Ok(())
+    } else {
+        Err(Failure::verification(format!(
+            "{} does not match its seal",
+            dir.display()
+        )))
+    }
+}
