@@ -116,7 +116,7 @@ impl Iterator for Merge<'_> {
     }
 }
 
-fn compare(item: &Item, h: &FileHash) -> Option<String> {
+pub(super) fn compare(item: &Item, h: &FileHash) -> Option<String> {
     let mut diff = Vec::new();
     if item.size != h.size {
         diff.push(format!("size {} → {}", item.size, h.size));

@@ -199,7 +199,13 @@ impl ManifestReader {
         Ok(Some(item))
     }
 
-    /// After the last item: (root, item count, SHA-256 of the manifest).
+    /// The encoded bytes of the item last returned.
+    pub fn last_raw(&self) -> &[u8] {
+        &self.input.seen
+    }
+
+    /// After the last item: (root, SHA-256 of the manifest); the root's size
+    /// is the item count.
     pub fn summary(&self) -> (RootHash, [u8; 32]) {
         (self.root.root(), self.sha.clone().finalize().into())
     }

@@ -10,11 +10,15 @@
 //! ([`manifest`]); memory does not grow with the number of files.
 
 mod check;
+mod disclose;
 mod hash;
 mod manifest;
 mod walk;
 
 pub use check::{check_dir, BundleCheck, Finding};
+pub use disclose::{
+    check_disclosure, check_files, disclose, Disclosure, Opened, DISCLOSURE_TYPE, MAX_DISCLOSURE,
+};
 pub use hash::{hash_file, FileHash, LARGE_FILE};
 pub use manifest::{ManifestReader, ManifestWriter, MAX_ITEM};
 pub use walk::{Entry, Walk};
@@ -114,6 +118,9 @@ pub enum BundleError {
         /// The file.
         path: PathBuf,
     },
+    /// A disclosure or manifest that is well-formed but not what was sealed.
+    #[error("not sealed: {0}")]
+    NotSealed(String),
     /// The bundle has no files.
     #[error("{0}: no files to seal")]
     Empty(PathBuf),

@@ -239,3 +239,101 @@ fn damaged_manifests_are_refused_with_the_item_named() {
     assert!(seal_dir(&dir, &m).is_err());
     assert_eq!(std::fs::read(&m).unwrap(), bytes);
 }
+
+#[test]
+fn every_subset_is_disclosed_and_verified_and_reveals_nothing_else() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("ev");
+    // Distinctive names, so that a name found in the bytes is a real leak.
+    let names = [
+        "alpha-inventory.csv",
+        "bravo/one-reset.log",
+        "bravo/two-reset.log",
+        "charlie-risk.md",
+        "delta-image.bin",
+        "echo/foxtrot/golf-access.log",
+        "hotel-report.md",
+    ];
+    tree(
+        &dir,
+        &names.iter().map(|n| (*n, n.as_bytes())).collect::<Vec<_>>(),
+    );
+    let m = d.path().join("m.cbor");
+    let sealed = seal_dir(&dir, &m).unwrap();
+    let all = read_manifest(&std::fs::read(&m).unwrap()).unwrap();
+    for mask in 1u32..(1 << names.len()) {
+        let paths: Vec<String> = (0..names.len())
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| names[i].to_string())
+            .collect();
+        let disc = disclose(&m, &paths).unwrap();
+        let bytes = disc.to_bytes().unwrap();
+        let back = Disclosure::parse(&bytes).unwrap();
+        let opened = check_disclosure(&back, &sealed).unwrap();
+        assert_eq!(opened.items.len(), paths.len());
+        assert!(check_files(&opened, &dir).unwrap().is_empty());
+        // Nothing of an undisclosed item is in the bytes: not its name,
+        // digests or salt.
+        for item in all.iter().filter(|i| !paths.contains(&i.path)) {
+            for secret in [
+                item.path.as_bytes(),
+                &item.sha256[..],
+                &item.blake3[..],
+                &item.salt[..],
+            ] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret),
+                    "{:?} leaks through a disclosure of {paths:?}",
+                    item.path
+                );
+            }
+        }
+    }
+    // Tampering: a changed salt, path or proof hash; a changed file.
+    let disc = disclose(
+        &m,
+        &["bravo/two-reset.log".into(), "delta-image.bin".into()],
+    )
+    .unwrap();
+    let tamper = |f: &dyn Fn(&mut Disclosure)| {
+        let mut x = disc.clone();
+        f(&mut x);
+        check_disclosure(&x, &sealed).is_err()
+    };
+    let item_at = |x: &mut Disclosure, k: usize, f: &dyn Fn(&mut Item)| {
+        let mut it: Item = cbor::from_slice(&x.items[k].1).unwrap();
+        f(&mut it);
+        x.items[k].1 = cbor::to_vec(&it).unwrap();
+    };
+    assert!(tamper(&|x| item_at(x, 0, &|i| i.salt[3] ^= 1)));
+    assert!(tamper(&|x| item_at(x, 1, &|i| i.path = "echo".into())));
+    assert!(tamper(&|x| item_at(x, 1, &|i| i.sha256[0] ^= 1)));
+    assert!(tamper(&|x| item_at(x, 1, &|i| i.size += 1)));
+    for k in 0..disc.proof.len() {
+        assert!(tamper(&|x| x.proof[k] = crate::merkle::Hash::digest(b"z")));
+    }
+    assert!(tamper(&|x| {
+        x.proof.pop();
+    }));
+    assert!(tamper(&|x| x.items[0].0 += 1));
+    assert!(tamper(&|x| x.count += 1));
+    let opened = check_disclosure(&disc, &sealed).unwrap();
+    std::fs::write(dir.join("delta-image.bin"), b"D").unwrap();
+    assert_eq!(
+        check_files(&opened, &dir).unwrap(),
+        [Finding::Changed {
+            path: "delta-image.bin".into(),
+            what: "size 15 → 1, SHA-256 differs, BLAKE3 differs".into()
+        }]
+    );
+    std::fs::remove_file(dir.join("bravo/two-reset.log")).unwrap();
+    assert_eq!(
+        check_files(&opened, &dir).unwrap()[0],
+        Finding::Missing("bravo/two-reset.log".into())
+    );
+    // Paths not in the manifest are named.
+    let e = disclose(&m, &["nope".into()]).unwrap_err().to_string();
+    assert!(e.contains("nope"), "{e}");
+    // A disclosure that is not one.
+    assert!(Disclosure::parse(b"\xa0").is_err());
+}

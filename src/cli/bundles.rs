@@ -97,3 +97,77 @@ pub fn verify_bundle(dir: &Path, seal: &Path, manifest: &Path, quiet: bool) -> C
         )))
     }
 }
+
+/// `disclose --manifest MANIFEST --paths P… --out D`.
+pub fn disclose(manifest: &Path, paths: &[String], out: &Path) -> CmdResult {
+    let d = triage_ledger::bundle::disclose(manifest, paths)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let bytes = d.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+    std::io::Write::write_all(&mut f, &bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+    println!("{}", out.display());
+    eprintln!(
+        "disclosed {} of {} items with a proof of {} hashes ({} bytes)",
+        d.items.len(),
+        d.count,
+        d.proof.len(),
+        bytes.len()
+    );
+    Ok(())
+}
+
+/// `verify-disclosure D --seal SEAL.cose [--files DIR]`.
+pub fn verify_disclosure(file: &Path, seal: &Path, files: Option<&Path>) -> CmdResult {
+    use triage_ledger::bundle::{check_disclosure, check_files, BundleError, Disclosure};
+    let (sealed, what) = sealed_from(seal)?;
+    let d = Disclosure::parse(&read(file)?)
+        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+    let opened = check_disclosure(&d, &sealed).map_err(|e| match e {
+        BundleError::NotSealed(_) => Failure::verification(format!("{}: {e}", file.display())),
+        other => Failure::input(format!("{}: {other}", file.display())),
+    })?;
+    println!(
+        "{} items of the {what} are in the sealed root (multi-proof of {} hashes):",
+        opened.items.len(),
+        d.proof.len()
+    );
+    for (_, item) in &opened.items {
+        println!(
+            "  {} ({} bytes, SHA-256 {})",
+            item.path,
+            item.size,
+            item.sha256
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+    }
+    match files {
+        None => {
+            println!("not checked: the files' contents (give --files DIR)");
+            println!("VERIFIED: the disclosed items are in the sealed bundle");
+            Ok(())
+        }
+        Some(dir) => {
+            let findings = check_files(&opened, dir).map_err(|e| Failure::input(e.to_string()))?;
+            for f in &findings {
+                println!("{f}");
+            }
+            if findings.is_empty() {
+                println!("VERIFIED: the disclosed items are in the sealed bundle, and the files in {} match them", dir.display());
+                Ok(())
+            } else {
+                Err(Failure::verification(format!(
+                    "{} disclosed files do not match",
+                    findings.len()
+                )))
+            }
+        }
+    }
+}

@@ -179,6 +179,29 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Disclose some files of a sealed bundle: their items (with salts) and one multi-proof.
+    Disclose {
+        /// The bundle's manifest.
+        #[arg(long)]
+        manifest: std::path::PathBuf,
+        /// The paths to disclose, as in the manifest.
+        #[arg(long, required = true, num_args = 1..)]
+        paths: Vec<String>,
+        /// Where to write the disclosure (CBOR; must not exist).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Check a disclosure against the seal's root, and with --files the files' contents.
+    VerifyDisclosure {
+        /// The disclosure.
+        file: std::path::PathBuf,
+        /// The seal statement (.cose).
+        #[arg(long)]
+        seal: std::path::PathBuf,
+        /// A directory holding the disclosed files (at their manifest paths).
+        #[arg(long)]
+        files: Option<std::path::PathBuf>,
+    },
     /// Show a statement (or transparent statement) readably.
     Inspect {
         /// The statement (.cose).
@@ -264,6 +287,14 @@ pub fn main() -> ExitCode {
             manifest,
             quiet,
         } => bundles::verify_bundle(&dir, &seal, &manifest, quiet),
+        Command::Disclose {
+            manifest,
+            paths,
+            out,
+        } => bundles::disclose(&manifest, &paths, &out),
+        Command::VerifyDisclosure { file, seal, files } => {
+            bundles::verify_disclosure(&file, &seal, files.as_deref())
+        }
         Command::Inspect { file, vkey } => statements::inspect(&file, vkey.as_deref()),
         Command::Status {
             ledger,

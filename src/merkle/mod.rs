@@ -7,12 +7,14 @@
 
 mod hash;
 mod memory;
+mod multi;
 mod proof;
 
 pub(crate) use hash::{complete_subtree_root, fold_right, truncate_for_message};
 pub use hash::{empty_root, leaf_hash, node_hash, root_from_leaf_hashes, Hash, HASH_SIZE};
 
 pub use memory::{MemoryTree, RootBuilder};
+pub use multi::{multi_proof, multi_root};
 pub use proof::{
     consistency_proof, inclusion_proof, range_root, ConsistencyProof, InclusionProof, NodeSource,
 };

@@ -355,3 +355,52 @@ fn a_streamed_root_equals_the_tree_root_at_every_size() {
         assert_eq!(b.count(), i as u64 + 1);
     }
 }
+
+/// The fewest hashes a multi-proof can have: one per maximal subtree with no
+/// disclosed leaf whose sibling has one (computed independently of the prover).
+fn minimal(lo: u64, hi: u64, idx: &[u64]) -> usize {
+    let any = idx.iter().any(|&i| i >= lo && i < hi);
+    if !any {
+        return 1;
+    }
+    if hi - lo == 1 {
+        return 0;
+    }
+    let k = 1u64 << (63 - (hi - lo - 1).leading_zeros());
+    minimal(lo, lo + k, idx) + minimal(lo + k, hi, idx)
+}
+
+#[test]
+fn multi_proofs_of_every_subset_of_small_trees_verify_and_are_minimal() {
+    for n in 1..=9u64 {
+        let leaves: Vec<Hash> = (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let root = root_from_leaf_hashes(&leaves);
+        for mask in 1u32..(1 << n) {
+            let idx: Vec<u64> = (0..n).filter(|i| mask & (1 << i) != 0).collect();
+            let proof = multi_proof(&leaves, &idx).unwrap();
+            assert_eq!(proof.len(), minimal(0, n, &idx), "n {n} subset {idx:?}");
+            let disclosed: Vec<(u64, Hash)> =
+                idx.iter().map(|&i| (i, leaves[i as usize])).collect();
+            assert_eq!(multi_root(n, &disclosed, &proof).unwrap(), root);
+            // Any changed hash, a hash too many or too few: another root or an error.
+            for k in 0..proof.len() {
+                let mut p = proof.clone();
+                p[k] = Hash::digest(b"x");
+                assert_ne!(multi_root(n, &disclosed, &p).ok(), Some(root));
+            }
+            let mut longer = proof.clone();
+            longer.push(Hash::digest(b"x"));
+            assert!(multi_root(n, &disclosed, &longer).is_err());
+            if !proof.is_empty() {
+                assert!(multi_root(n, &disclosed, &proof[1..]).is_err());
+            }
+            let mut wrong = disclosed.clone();
+            wrong[0].1 = Hash::digest(b"y");
+            assert_ne!(multi_root(n, &wrong, &proof).ok(), Some(root));
+        }
+    }
+    let leaves: Vec<Hash> = (0..4u64).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+    assert!(multi_proof(&leaves, &[]).is_err());
+    assert!(multi_proof(&leaves, &[2, 1]).is_err());
+    assert!(multi_proof(&leaves, &[4]).is_err());
+}
