@@ -1269,3 +1269,192 @@ fn witnesses_cosign_only_consistent_checkpoints_and_since_names_a_split() {
         o.stdout
     );
 }
+
+#[test]
+fn a_bundle_is_sealed_checked_and_disclosed_from_the_command_line() {
+    let env = setup(0);
+    let r = &env.root;
+    let ev = r.join("ev");
+    for (rel, data) in [
+        ("tool-inventory/inventory.csv", "tool,firmware\nT1,abc\n"),
+        ("reset-logs/2027-03-01.log", "reset ok\n"),
+        ("reset-logs/2027-03-02.log", "reset ok again\n"),
+        ("report.md", "# report\n"),
+    ] {
+        std::fs::create_dir_all(ev.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(ev.join(rel), data).unwrap();
+    }
+    let (k, c) = demo_identity(r, "demo-operator");
+    let (m, seal) = (r.join("ev.manifest"), r.join("seal.cose"));
+    let o = run(
+        &[
+            "seal",
+            s(&ev),
+            "--facility",
+            "TF-1",
+            "--key",
+            s(&k),
+            "--cert",
+            s(&c),
+            "--manifest",
+            s(&m),
+            "--out",
+            s(&seal),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // stdout: results only; no progress line when stderr is not a terminal.
+    assert_eq!(o.stdout.trim(), s(&seal));
+    assert!(!o.stderr.contains('\r'), "{:?}", o.stderr);
+    let check = || {
+        run(
+            &[
+                "verify-bundle",
+                s(&ev),
+                "--seal",
+                s(&seal),
+                "--manifest",
+                s(&m),
+            ],
+            b"",
+        )
+    };
+    let o = check();
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("VERIFIED") && o.stdout.contains("4 files"),
+        "{}",
+        o.stdout
+    );
+    // Disclose two files; check them with and without their contents.
+    let d = r.join("two.disclosure");
+    let o = run(
+        &[
+            "disclose",
+            "--manifest",
+            s(&m),
+            "--paths",
+            "report.md",
+            "reset-logs/2027-03-02.log",
+            "--out",
+            s(&d),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(&["verify-disclosure", s(&d), "--seal", s(&seal)], b"");
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("not checked: the files' contents"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        !o.stdout.contains("inventory"),
+        "an undisclosed name: {}",
+        o.stdout
+    );
+    let o = run(
+        &[
+            "verify-disclosure",
+            s(&d),
+            "--seal",
+            s(&seal),
+            "--files",
+            s(&ev),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    // Damage: a changed, a missing and an extra file, each named; exit 1.
+    std::fs::write(ev.join("report.md"), "# report, edited\n").unwrap();
+    std::fs::remove_file(ev.join("reset-logs/2027-03-01.log")).unwrap();
+    std::fs::write(ev.join("extra.txt"), "x").unwrap();
+    let o = check();
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    for want in [
+        "missing: reset-logs/2027-03-01.log",
+        "changed: report.md",
+        "extra:   extra.txt",
+    ] {
+        assert!(o.stdout.contains(want), "{want}: {}", o.stdout);
+    }
+    let o = run(
+        &[
+            "verify-disclosure",
+            s(&d),
+            "--seal",
+            s(&seal),
+            "--files",
+            s(&ev),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.contains("changed: report.md"), "{}", o.stdout);
+    // A damaged disclosure fails (1) or cannot be read (2), never passes.
+    let bytes = std::fs::read(&d).unwrap();
+    for pos in (0..bytes.len()).step_by(7) {
+        let mut b = bytes.clone();
+        b[pos] ^= 1;
+        let bad = r.join("bad.disclosure");
+        std::fs::write(&bad, &b).unwrap();
+        let o = run(&["verify-disclosure", s(&bad), "--seal", s(&seal)], b"");
+        assert!(o.code == 1 || o.code == 2, "byte {pos}: {}", o.stdout);
+    }
+    // A statement that is not a seal, and a manifest that is not the sealed one.
+    let reg = r.join("reg.cose");
+    let o = run(
+        &[
+            "register",
+            "--key",
+            s(&k),
+            "--cert",
+            s(&c),
+            "--out",
+            s(&reg),
+            "--facility",
+            "TF-1",
+            "--name",
+            "N",
+            "--site",
+            "S",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(
+        &[
+            "verify-bundle",
+            s(&ev),
+            "--seal",
+            s(&reg),
+            "--manifest",
+            s(&m),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("not a seal"), "{}", o.stderr);
+    // Sealing again never overwrites the manifest.
+    let o = run(
+        &[
+            "seal",
+            s(&ev),
+            "--facility",
+            "TF-1",
+            "--key",
+            s(&k),
+            "--cert",
+            s(&c),
+            "--manifest",
+            s(&m),
+            "--out",
+            s(&r.join("again.cose")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+}

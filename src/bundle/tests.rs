@@ -337,3 +337,66 @@ fn every_subset_is_disclosed_and_verified_and_reveals_nothing_else() {
     // A disclosure that is not one.
     assert!(Disclosure::parse(b"\xa0").is_err());
 }
+
+#[test]
+fn a_file_that_changes_while_hashed_is_detected() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("rewritten.img");
+    std::fs::write(&p, vec![1u8; LARGE_FILE as usize * 2]).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (p, stop) = (p.clone(), stop.clone());
+        std::thread::spawn(move || {
+            // Rewrites the first bytes in place: the file never grows.
+            use std::os::unix::fs::FileExt;
+            let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+            let mut b = 0u8;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                b = b.wrapping_add(1);
+                f.write_all_at(&[b; 4096], 0).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        })
+    };
+    let mut changed = 0;
+    for _ in 0..20 {
+        match hash_file(&p) {
+            Err(BundleError::Changed { path }) => {
+                assert_eq!(path, p);
+                changed += 1;
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => {}
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(changed > 0, "a file rewritten throughout was never caught");
+    // Once quiet, it hashes.
+    assert!(hash_file(&p).is_ok());
+}
+
+#[test]
+fn devices_and_names_that_cannot_travel_are_refused_by_name() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("ev");
+    tree(&dir, &[("ok", b"1")]);
+    let fifo = dir.join("pipe");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mkfifo reads a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let e = seal_dir(&dir, &d.path().join("m1"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("pipe") && e.contains("devices, sockets and pipes"),
+        "{e}"
+    );
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::write(dir.join("back\\slash"), b"x").unwrap();
+    let e = seal_dir(&dir, &d.path().join("m2"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("back\\slash"), "{e}");
+    assert!(!d.path().join("m1").exists() && !d.path().join("m2").exists());
+}
