@@ -96,13 +96,27 @@ impl Iterator for Merge<'_> {
             // On disk, not in the manifest.
             std::cmp::Ordering::Less => {
                 let e = self.walk.next()?.ok()?;
-                return Some(Ok((Err(Finding::Extra(e.rel)), None)));
+                let rel = match e.refused {
+                    Some(why) => format!("{} ({why} cannot be sealed)", e.rel),
+                    None => e.rel,
+                };
+                return Some(Ok((Err(Finding::Extra(rel)), None)));
             }
             // In the manifest, not on disk.
             std::cmp::Ordering::Greater => (Err(Finding::Missing(self.item.take()?.path)), None),
             std::cmp::Ordering::Equal => {
                 let e = self.walk.next()?.ok()?;
-                (Ok(self.item.take()?), Some((e.full, e.size)))
+                let item = self.item.take()?;
+                match e.refused {
+                    Some(why) => (
+                        Err(Finding::Changed {
+                            path: item.path,
+                            what: format!("no longer a regular file: {why}"),
+                        }),
+                        None,
+                    ),
+                    None => (Ok(item), Some((e.full, e.size))),
+                }
             }
         };
         match self.reader.borrow_mut().next_item() {
@@ -149,7 +163,7 @@ pub fn check_dir(
         report(f)
     };
     let merge = Merge {
-        walk: Walk::new(dir, Vec::new())?.peekable(),
+        walk: Walk::lenient(dir, super::inside(dir, manifest)?.into_iter().collect())?.peekable(),
         reader: &reader,
         item: first,
         failed: false,

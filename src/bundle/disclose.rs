@@ -159,7 +159,13 @@ impl Disclosure {
                 w[0].1.path, w[1].1.path
             )));
         }
-        let root = multi_root(self.count, &leaves, &self.proof).map_err(|e| bad(e.to_string()))?;
+        let root = multi_root(self.count, &leaves, &self.proof).map_err(|e| {
+            if e.is_verification_failure() {
+                BundleError::NotSealed(format!("the multi-proof: {e}"))
+            } else {
+                bad(e.to_string())
+            }
+        })?;
         Ok(Opened { root, items })
     }
 }
@@ -206,7 +212,7 @@ pub fn disclose(manifest: &Path, paths: &[String]) -> Result<Disclosure, BundleE
 /// must lead to the sealed root, for the sealed number of items.
 pub fn check_disclosure(d: &Disclosure, sealed: &super::Sealed) -> Result<Opened, BundleError> {
     if d.count != sealed.items {
-        return Err(bad(format!(
+        return Err(BundleError::NotSealed(format!(
             "it is for a bundle of {} items, the seal's has {}",
             d.count, sealed.items
         )));
@@ -227,12 +233,30 @@ pub fn check_files(opened: &Opened, dir: &Path) -> Result<Vec<super::Finding>, B
     let mut out = Vec::new();
     let jobs = opened.items.iter().map(|(_, item)| {
         let full = dir.join(&item.path);
-        let size = std::fs::metadata(&full).map(|m| m.len()).ok();
-        Ok((item, size.map(|s| (full, s))))
+        // Not following links, and only regular files are hashed.
+        let file = match std::fs::symlink_metadata(&full) {
+            Ok(m) if m.is_file() => Ok(Some((full, m.len()))),
+            Ok(_) => Err("not a regular file".to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.to_string()),
+        };
+        Ok((item, file))
     });
-    super::hash::for_each_hashed(jobs, |item, h| {
+    let jobs = jobs.map(|j| {
+        j.map(|(item, file)| match file {
+            Ok(f) => ((item, None), f),
+            Err(why) => ((item, Some(why)), None),
+        })
+    });
+    super::hash::for_each_hashed(jobs, |(item, why), h| {
         match h {
-            None => out.push(super::Finding::Missing(item.path.clone())),
+            None => out.push(match why {
+                Some(reason) => super::Finding::Unreadable {
+                    path: item.path.clone(),
+                    reason,
+                },
+                None => super::Finding::Missing(item.path.clone()),
+            }),
             Some(Err(e)) => out.push(super::Finding::Unreadable {
                 path: item.path.clone(),
                 reason: e.to_string(),

@@ -64,7 +64,23 @@ fn read_full(f: &mut File, buf: &mut [u8], path: &Path) -> Result<usize, BundleE
 
 /// Hashes one file (choosing the large-file path by its size).
 pub fn hash_file(path: &Path) -> Result<FileHash, BundleError> {
-    let mut f = File::open(path).map_err(io(path))?;
+    // Never follow a symbolic link swapped in since the listing, and never
+    // block on a pipe: the open itself refuses both.
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                BundleError::NotAFile {
+                    path: path.to_path_buf(),
+                    what: "symbolic links",
+                }
+            } else {
+                io(path)(e)
+            }
+        })?;
     let before = f.metadata().map_err(io(path))?;
     if !before.is_file() {
         return Err(BundleError::NotAFile {
@@ -72,13 +88,16 @@ pub fn hash_file(path: &Path) -> Result<FileHash, BundleError> {
             what: "things other than regular files",
         });
     }
+    // Read at most one byte past the size: a file that keeps growing is
+    // caught as changed instead of being read for ever.
+    let limit = before.len().saturating_add(1);
     let h = if before.len() >= LARGE_FILE {
-        hash_large(&mut f, path)?
+        hash_large(&mut f, path, limit)?
     } else {
-        hash_small(&mut f, path)?
+        hash_small(&mut f, path, limit)?
     };
     let after_fd = f.metadata().map_err(io(path))?;
-    let after_path = std::fs::metadata(path).map_err(io(path))?;
+    let after_path = std::fs::symlink_metadata(path).map_err(io(path))?;
     if h.size != before.len()
         || version(&after_fd) != version(&before)
         || version(&after_path) != version(&before)
@@ -90,7 +109,7 @@ pub fn hash_file(path: &Path) -> Result<FileHash, BundleError> {
     Ok(h)
 }
 
-fn hash_small(f: &mut File, path: &Path) -> Result<FileHash, BundleError> {
+fn hash_small(f: &mut File, path: &Path, limit: u64) -> Result<FileHash, BundleError> {
     thread_local! {
         static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 1 << 20]);
     }
@@ -107,6 +126,9 @@ fn hash_small(f: &mut File, path: &Path) -> Result<FileHash, BundleError> {
             sha.update(&buf[..n]);
             b3.update(&buf[..n]);
             size += n as u64;
+            if size >= limit {
+                break;
+            }
         }
         Ok(FileHash {
             size,
@@ -116,7 +138,7 @@ fn hash_small(f: &mut File, path: &Path) -> Result<FileHash, BundleError> {
     })
 }
 
-fn hash_large(f: &mut File, path: &Path) -> Result<FileHash, BundleError> {
+fn hash_large(f: &mut File, path: &Path, limit: u64) -> Result<FileHash, BundleError> {
     let (to_b3, b3_in) = sync_channel::<(Arc<Vec<u8>>, usize)>(BUFFERS);
     let (back, returned) = sync_channel::<Arc<Vec<u8>>>(BUFFERS);
     std::thread::scope(|s| {
@@ -148,7 +170,8 @@ fn hash_large(f: &mut File, path: &Path) -> Result<FileHash, BundleError> {
                 Ok(n) => n,
                 Err(e) => break Err(e),
             };
-            if n == 0 {
+            if n == 0 || size >= limit {
+                pool.push(buf);
                 break Ok(());
             }
             size += n as u64;

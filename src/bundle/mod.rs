@@ -193,7 +193,7 @@ pub fn seal_dir(dir: &Path, manifest: &Path) -> Result<Sealed, BundleError> {
 }
 
 /// If `file` would be inside `dir`, its path as the walk will see it.
-fn inside(dir: &Path, file: &Path) -> Result<Option<PathBuf>, BundleError> {
+pub(super) fn inside(dir: &Path, file: &Path) -> Result<Option<PathBuf>, BundleError> {
     let parent = match file.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(p) => p.to_path_buf(),
         None => PathBuf::from("."),
@@ -234,6 +234,18 @@ pub fn read_manifest(bytes: &[u8]) -> Result<Vec<Item>, BundleError> {
             return Err(BundleError::Manifest(format!(
                 "item {} is not the canonical encoding of an item",
                 items.len()
+            )));
+        }
+        item.validate()
+            .map_err(|e| BundleError::Manifest(format!("item {}: {e}", items.len())))?;
+        if items
+            .last()
+            .is_some_and(|l: &Item| l.path.as_bytes() >= item.path.as_bytes())
+        {
+            return Err(BundleError::Manifest(format!(
+                "item {}: {:?} is out of order",
+                items.len(),
+                item.path
             )));
         }
         items.push(item);
