@@ -495,7 +495,7 @@ pub fn run(dir: &Path) -> CmdResult {
     d.pack("TF-0002", Selection::Facility("TF-0002".into()), None)?;
 
     println!();
-    super::statements::status(&ledger, None, false)?;
+    super::show::status(&ledger, None, false)?;
     let audit = store::audit(&ledger)?;
     println!();
     println!(

@@ -8,6 +8,7 @@ mod identity;
 mod log;
 mod packs;
 mod progress;
+mod show;
 mod statements;
 mod witness;
 
@@ -295,12 +296,12 @@ pub fn main() -> ExitCode {
         Command::VerifyDisclosure { file, seal, files } => {
             bundles::verify_disclosure(&file, &seal, files.as_deref())
         }
-        Command::Inspect { file, vkey } => statements::inspect(&file, vkey.as_deref()),
+        Command::Inspect { file, vkey } => show::inspect(&file, vkey.as_deref()),
         Command::Status {
             ledger,
             facility,
             json,
-        } => statements::status(&ledger, facility.as_deref(), json),
+        } => show::status(&ledger, facility.as_deref(), json),
         Command::Verb(v) => statements::run_verb(v),
         Command::Cert(cmd) => identity::cert(cmd),
     };
