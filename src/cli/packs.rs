@@ -12,6 +12,20 @@ use triage_ledger::verify::{
 use super::statements::{now, read};
 use super::{CmdResult, Failure};
 
+/// The checkpoint note an OLD file (a pack or a note) holds. Unreadable is an
+/// input error (exit 2); a readable checkpoint that fails its signature is a
+/// failed check (exit 1), decided by the caller.
+fn read_old(path: &Path) -> Result<Vec<u8>, Failure> {
+    let bytes = old_checkpoint(&read(path)?);
+    triage_ledger::note::Note::parse(&bytes).map_err(|e| {
+        Failure::input(format!(
+            "{}: neither a pack nor a checkpoint note: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(bytes)
+}
+
 /// `pack LEDGER (--facility ID | --entry I...) --out FILE [--since OLD]`.
 pub fn pack(
     ledger: &Path,
@@ -28,13 +42,7 @@ pub fn pack(
         None => None,
         Some(path) => {
             let l = Ledger::open(ledger)?;
-            let bytes = old_checkpoint(&read(path)?);
-            triage_ledger::note::Note::parse(&bytes).map_err(|e| {
-                Failure::input(format!(
-                    "{}: neither a pack nor a checkpoint note: {e}",
-                    path.display()
-                ))
-            })?;
+            let bytes = read_old(path)?;
             let cp = SignedCheckpoint::open(&bytes, l.vkey()).map_err(|e| {
                 Failure::verification(format!(
                     "{}: not a checkpoint of this ledger's log: {e}",
@@ -92,18 +100,7 @@ pub fn verify(file: &Path, trust: &Path, since: Option<&Path>, json: bool) -> Cm
         .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
     let old = match since {
         None => None,
-        Some(path) => {
-            let b = old_checkpoint(&read(path)?);
-            // Unreadable is an input error (exit 2); a readable checkpoint
-            // that fails its signature is a failed check (exit 1).
-            triage_ledger::note::Note::parse(&b).map_err(|e| {
-                Failure::input(format!(
-                    "{}: neither a pack nor a checkpoint note: {e}",
-                    path.display()
-                ))
-            })?;
-            Some(b)
-        }
+        Some(path) => Some(read_old(path)?),
     };
     let report = verify_pack(&p, &t, old.as_deref());
     if json {

@@ -15,6 +15,7 @@ mod proof_text;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
+pub(crate) use checkpoint::parse_decimal;
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use cosign::{cosign, cosignatures_from_response, verify_cosignature, CosignatureCheck};
 pub use keys::{validate_key_name, KeyId, SigType, SignerKey, VerifierKey};

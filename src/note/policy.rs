@@ -182,7 +182,8 @@ impl Policy {
                     let threshold = match fields[2] {
                         "all" => members.len(),
                         "any" => 1,
-                        k => decimal(k)
+                        k => super::checkpoint::parse_decimal(k)
+                            .and_then(|k| usize::try_from(k).ok())
                             .filter(|k| (1..=members.len()).contains(k))
                             .ok_or_else(|| {
                                 err(
@@ -337,12 +338,4 @@ impl Policy {
             }
         }
     }
-}
-
-fn decimal(s: &str) -> Option<usize> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
-    {
-        return None;
-    }
-    s.parse().ok()
 }

@@ -61,7 +61,7 @@ impl AddCheckpoint {
         let old = first
             .strip_prefix(b"old ")
             .and_then(|d| std::str::from_utf8(d).ok())
-            .and_then(decimal)
+            .and_then(crate::note::parse_decimal)
             .ok_or("the first line must be `old <size>` (decimal, no leading zeros)")?;
         let mut proof = Vec::new();
         loop {
@@ -86,12 +86,4 @@ impl AddCheckpoint {
             checkpoint: rest.to_vec(),
         })
     }
-}
-
-fn decimal(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
-    {
-        return None;
-    }
-    s.parse().ok()
 }
