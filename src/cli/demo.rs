@@ -177,7 +177,8 @@ impl Demo {
         let file = self.dir.join("packs").join(format!("{name}.pack"));
         let bytes = pack.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
         std::fs::write(&file, bytes).map_err(io(&file))?;
-        let trust = Trust::load(&self.dir.join("trust")).map_err(Failure::input)?;
+        let trust =
+            Trust::load(&self.dir.join("trust")).map_err(|e| Failure::input(e.to_string()))?;
         let report = verify_pack(&pack, &trust, old);
         if !report.verified() {
             return Err(Failure::verification(format!(

@@ -95,7 +95,7 @@ pub fn pack(
 
 /// `verify FILE --trust DIR [--since OLD] [--json]`.
 pub fn verify(file: &Path, trust: &Path, since: Option<&Path>, json: bool) -> CmdResult {
-    let t = Trust::load(trust).map_err(Failure::input)?;
+    let t = Trust::load(trust).map_err(|e| Failure::input(e.to_string()))?;
     let p = Pack::parse(&read(file)?)
         .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
     let old = match since {

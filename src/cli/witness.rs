@@ -128,8 +128,7 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
         WitnessCommand::Cosign { dir, request, out } => {
             let w = Witness::open(&dir).map_err(refusal)?;
             let body = read_input(&request, (MAX_NOTE_SIZE + 8192) as u64)?;
-            let req =
-                AddCheckpoint::parse(&body).map_err(|e| refusal(WitnessError::BadRequest(e)))?;
+            let req = AddCheckpoint::parse(&body).map_err(refusal)?;
             match w.add_checkpoint(&req, now()) {
                 Ok(sig) => write_out(&out, sig.to_line().as_bytes()),
                 Err(e) => {

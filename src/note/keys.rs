@@ -89,6 +89,11 @@ pub fn validate_key_name(name: &str) -> Result<(), NoteError> {
     Ok(())
 }
 
+/// The keys of `keys` whose name is `name` (e.g. a log's keys for an origin).
+pub fn keys_named(keys: &[VerifierKey], name: &str) -> Vec<VerifierKey> {
+    keys.iter().filter(|k| k.name() == name).cloned().collect()
+}
+
 /// A public key that verifies note signatures or cosignatures.
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifierKey {

@@ -272,12 +272,7 @@ impl Policy {
     pub fn open_checkpoint(&self, bytes: &[u8]) -> Result<SignedCheckpoint, NoteError> {
         let note = super::Note::parse(bytes)?;
         let origin = note.text().split('\n').next().unwrap_or("");
-        let keys: Vec<VerifierKey> = self
-            .logs
-            .iter()
-            .filter(|k| k.name() == origin)
-            .cloned()
-            .collect();
+        let keys = super::keys_named(&self.logs, origin);
         if keys.is_empty() {
             let names: Vec<&str> = self.logs.iter().map(|k| k.name()).collect();
             return Err(NoteError::OriginMismatch {

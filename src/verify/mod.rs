@@ -8,7 +8,7 @@ mod trust;
 pub use check::verify_pack;
 pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report};
-pub use trust::Trust;
+pub use trust::{Trust, TrustError};
 
 use std::path::Path;
 

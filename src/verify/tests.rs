@@ -326,3 +326,99 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn wrong_keys_roots_order_and_receipts_fail_with_their_checks() {
+    let f = Fixture::new(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let t = f.trust();
+    // Another log key of the same name: the checkpoint, and so every receipt.
+    let other =
+        crate::note::SignerKey::generate("example.org/packs", crate::note::SigType::Ed25519)
+            .unwrap();
+    let t2 = Trust::single_log(t.root.clone(), other.verifier());
+    let fl = failed(&pack, &t2, None);
+    assert_eq!(fl[0], "checkpoint");
+    assert_eq!(fl.iter().filter(|n| n.ends_with(": receipt")).count(), 3);
+    // Another scheme root: every statement fails its chain (rule certificate/chain).
+    let t3 = Trust {
+        root: World::new().root.cert.clone(),
+        policy: t.policy.clone(),
+    };
+    let r = verify_pack(&pack, &t3, None);
+    let bad: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();
+    assert_eq!(bad.len(), 3, "{}", r.to_text());
+    assert!(
+        bad.iter().all(|c| c.detail.starts_with("rule chain")),
+        "{}",
+        r.to_text()
+    );
+    // Statements out of log order, or twice.
+    let mut p = pack.clone();
+    p.statements.swap(1, 2);
+    let r = verify_pack(&p, &t, None);
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| !c.passed && c.detail.contains("not after the previous")));
+    let mut p = pack.clone();
+    p.statements.push(p.statements[2].clone());
+    assert!(!verify_pack(&p, &t, None).verified());
+    // A statement with two receipts.
+    let mut p = pack.clone();
+    let (st, receipts) = crate::cose::split_transparent(&p.statements[0]).unwrap();
+    p.statements[0] =
+        crate::cose::transparent_statement(&st, &[receipts[0].clone(), receipts[0].clone()])
+            .unwrap();
+    assert!(failed(&p, &t, None).contains(&"statement 1: receipt".to_string()));
+}
+
+#[test]
+fn a_truncated_consistency_proof_fails_and_bad_trust_dirs_are_named() {
+    let mut f = Fixture::new(story());
+    let old = f.pack(Selection::Facility("TF-1".into()), None);
+    f.world.by(op, seal("TF-1", 5)).unwrap();
+    f.world.by(op, seal("TF-1", 6)).unwrap();
+    f.world.by(op, seal("TF-1", 7)).unwrap();
+    f.submit_all();
+    let t = f.trust();
+    let mut new = f.pack(Selection::Facility("TF-1".into()), Some(4));
+    assert!(verify_pack(&new, &t, Some(&old.checkpoint)).verified());
+    new.consistency.as_mut().unwrap().proof.pop();
+    let r = verify_pack(&new, &t, Some(&old.checkpoint));
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == "since: consistency")
+        .unwrap();
+    assert!(
+        !c.passed && c.detail.contains("hashes, expected"),
+        "{}",
+        c.detail
+    );
+    // Trust directories: a missing root, a policy that does not list log.vkey.
+    let d = tempfile::tempdir().unwrap();
+    let e = Trust::load(d.path()).unwrap_err();
+    assert!(
+        e.path.ends_with("root.pem") && e.reason.contains("missing"),
+        "{e}"
+    );
+    std::fs::write(d.path().join("root.pem"), f.world.root.cert.to_pem()).unwrap();
+    let e = Trust::load(d.path()).unwrap_err();
+    assert!(e.reason.contains("neither policy nor log.vkey"), "{e}");
+    let other =
+        crate::note::SignerKey::generate("example.org/x", crate::note::SigType::Ed25519).unwrap();
+    std::fs::write(d.path().join("log.vkey"), format!("{}\n", other.verifier())).unwrap();
+    std::fs::write(
+        d.path().join("policy"),
+        format!("log {}\nquorum none\n", t.policy.logs()[0]),
+    )
+    .unwrap();
+    let e = Trust::load(d.path()).unwrap_err();
+    assert!(
+        e.path.ends_with("log.vkey") && e.reason.contains("does not list"),
+        "{e}"
+    );
+    std::fs::remove_file(d.path().join("log.vkey")).unwrap();
+    assert!(Trust::load(d.path()).is_ok());
+}

@@ -10,10 +10,27 @@
 //!
 //! When both `policy` and `log.vkey` exist, the policy must list that log.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::identity::Certificate;
 use crate::note::{Policy, VerifierKey};
+
+/// Why a trust directory could not be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{path}: {reason}")]
+pub struct TrustError {
+    /// The file (or directory) at fault.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+fn terr(path: &Path, reason: impl ToString) -> TrustError {
+    TrustError {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
 
 /// The scheme root and the transparency policy.
 #[derive(Clone, Debug)]
@@ -26,20 +43,19 @@ pub struct Trust {
 
 impl Trust {
     /// Reads a trust directory (see the module documentation).
-    pub fn load(dir: &Path) -> Result<Trust, String> {
-        let read = |name: &str| -> Result<Option<Vec<u8>>, String> {
+    pub fn load(dir: &Path) -> Result<Trust, TrustError> {
+        let read = |name: &str| -> Result<Option<Vec<u8>>, TrustError> {
             let p = dir.join(name);
             match std::fs::read(&p) {
                 Ok(b) => Ok(Some(b)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(format!("{}: {e}", p.display())),
+                Err(e) => Err(terr(&p, e)),
             }
         };
         let root_path = dir.join("root.pem");
-        let root = read("root.pem")?
-            .ok_or_else(|| format!("{}: missing (the scheme root)", root_path.display()))?;
         let root =
-            Certificate::from_pem(&root).map_err(|e| format!("{}: {e}", root_path.display()))?;
+            read("root.pem")?.ok_or_else(|| terr(&root_path, "missing (the scheme root)"))?;
+        let root = Certificate::from_pem(&root).map_err(|e| terr(&root_path, e))?;
         let vkey_path = dir.join("log.vkey");
         let vkey = read("log.vkey")?
             .map(|b| {
@@ -47,23 +63,24 @@ impl Trust {
                 VerifierKey::parse(text.trim()).map_err(|e| e.to_string())
             })
             .transpose()
-            .map_err(|e| format!("{}: {e}", vkey_path.display()))?;
+            .map_err(|e| terr(&vkey_path, e))?;
         let policy_path = dir.join("policy");
         let policy = match (read("policy")?, vkey) {
             (Some(text), vkey) => {
-                let p =
-                    Policy::parse(&text).map_err(|e| format!("{}: {e}", policy_path.display()))?;
+                let p = Policy::parse(&text).map_err(|e| terr(&policy_path, e))?;
                 if p.logs().is_empty() {
-                    return Err(format!("{}: lists no log", policy_path.display()));
+                    return Err(terr(&policy_path, "lists no log"));
                 }
                 if let Some(v) = vkey {
                     if !p.logs().contains(&v) {
-                        return Err(format!(
-                            "{} names log {}+{}, which {} does not list",
-                            vkey_path.display(),
-                            v.name(),
-                            v.id(),
-                            policy_path.display()
+                        return Err(terr(
+                            &vkey_path,
+                            format!(
+                                "names log {}+{}, which {} does not list",
+                                v.name(),
+                                v.id(),
+                                policy_path.display()
+                            ),
                         ));
                     }
                 }
@@ -71,9 +88,9 @@ impl Trust {
             }
             (None, Some(v)) => Policy::single_log(v),
             (None, None) => {
-                return Err(format!(
-                    "{}: neither policy nor log.vkey (the log's key) is there",
-                    dir.display()
+                return Err(terr(
+                    dir,
+                    "neither policy nor log.vkey (the log's key) is there",
                 ))
             }
         };

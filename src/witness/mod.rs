@@ -258,12 +258,7 @@ impl Witness {
         let body = Checkpoint::parse(note.text())
             .map_err(|e| WitnessError::BadRequest(format!("checkpoint: {e}")))?;
         let origin = body.origin().to_string();
-        let keys: Vec<VerifierKey> = self
-            .logs
-            .iter()
-            .filter(|k| k.name() == origin)
-            .cloned()
-            .collect();
+        let keys = crate::note::keys_named(&self.logs, &origin);
         if keys.is_empty() {
             return Err(WitnessError::UnknownLog(origin));
         }

@@ -43,7 +43,11 @@ impl AddCheckpoint {
     }
 
     /// Parses a request body; errors say what is wrong (a 400 answer).
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, super::WitnessError> {
+        Self::parse_inner(bytes).map_err(super::WitnessError::BadRequest)
+    }
+
+    fn parse_inner(bytes: &[u8]) -> Result<Self, String> {
         if bytes.len() > MAX_NOTE_SIZE + 64 * (MAX_PROOF_LINES + 1) {
             return Err("request too large".into());
         }
