@@ -25,6 +25,7 @@ fn statements() -> (Config, Vec<Vec<u8>>) {
     let op = issue_role(
         "Operator",
         "Triage Ltd",
+        "NTRGB-00000001",
         Role::Operator,
         &ok.verifying_key(),
         &root,
@@ -53,6 +54,7 @@ fn statements() -> (Config, Vec<Vec<u8>>) {
             root: root_hash.to_vec(),
             items: 3,
             manifest_sha256: root_hash.to_vec(),
+            addresses: None,
         });
         out.push(
             policy::sign_statement(&seal, &ok, &op, T)

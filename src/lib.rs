@@ -35,6 +35,7 @@ pub mod merkle;
 pub mod note;
 pub mod policy;
 pub mod record;
+pub mod status;
 pub mod store;
 pub mod verify;
 pub mod witness;

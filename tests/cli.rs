@@ -469,10 +469,18 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     let o = run(&["demo", s(&d)], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
     for needle in [
-        "FUSA: approved subject to steps S1, S2",
+        "designates party NTRGB-DEMO0002 as the User CIO",
+        "publishes framework 2027.1 (21 obligations, 17 apply to triage)",
+        "rule coverage: an approval with G3.7, G3.22 not met",
+        "FUSA: approved subject to steps S1 (G3.7), S2 (G3.22); 17 findings",
+        "acknowledges the FUSA: accepts the findings",
         "VUSA: approved",
-        "refused by rule revoked",
-        "Try next:",
+        "submits its USSA self-assessment",
+        "rule authority: facility \"TF-0001\" belongs to party NTRGB-DEMO0001",
+        "rule revoked",
+        "WARNING   tool ResetWorks ResetStation R2 serial RS2-0091",
+        "coverage  framework 2027.1: 11 of 17 applicable obligations met with evidence",
+        "Try next",
     ] {
         assert!(
             o.stdout.contains(needle),
@@ -483,26 +491,52 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     assert!(d.join("trust/root.pem").exists() && d.join("trust/log.vkey").exists());
     let o = run(&["status", s(&d.join("ledger")), "--json"], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(
-        o.stdout
-            .starts_with("{\"tree_size\": 21, \"facilities\": [{\"id\": \"TF-0001\""),
-        "{}",
-        o.stdout
-    );
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["tree_size"], 30);
+    assert_eq!(v["facilities"][0]["id"], "TF-0001");
+    assert_eq!(v["facilities"][0]["framework"], "2027.1");
+    assert_eq!(v["facilities"][0]["coverage"].as_array().unwrap().len(), 17);
+    // The statement files: the first decision logged is the FUSA (entry 11).
+    let statement = |suffix: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(d.join("statements"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                n.ends_with(suffix) && (suffix.contains("refused") || !n.contains("refused"))
+            })
+            .collect();
+        names.sort();
+        d.join("statements").join(&names[0])
+    };
+    let fusa_file = statement("-decision.cose");
     // The statement signed with the revoked key stays refused (exit 1), and
     // the ledger is unchanged.
     let o = run(
         &[
             "submit",
             s(&d.join("ledger")),
-            s(&d.join("statements/refused-revoked-key.cose")),
+            s(&statement("-refused-revoked-registration.cose")),
         ],
         b"",
     );
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("rule revoked") && o.stderr.contains("nothing was appended"));
+    // So does the rival's seal, by rule authority.
+    let o = run(
+        &[
+            "submit",
+            s(&d.join("ledger")),
+            s(&statement("-refused-authority-seal.cose")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("rule authority"), "{}", o.stderr);
     // An inclusion proof of the FUSA decision verifies against the trust material.
-    let proof = run(&["log", "prove", s(&d.join("ledger")), "--index", "7"], b"");
+    let proof = run(
+        &["log", "prove", s(&d.join("ledger")), "--index", "11"],
+        b"",
+    );
     let pf = d.join("fusa.tlog-proof");
     std::fs::write(&pf, proof.stdout).unwrap();
     let o = run(
@@ -514,7 +548,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
             "--proof",
             s(&pf),
             "--entry",
-            s(&d.join("statements/08-decision.cose")),
+            s(&fusa_file),
         ],
         b"",
     );
@@ -529,7 +563,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
             "receipt",
             s(&d.join("ledger")),
             "--index",
-            "7",
+            "11",
             "--out",
             s(&t),
             "--transparent",
@@ -543,7 +577,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
-        o.stdout.contains("says entry 7 of tree size 21") && o.stdout.contains("verified with"),
+        o.stdout.contains("says entry 11 of tree size 30") && o.stdout.contains("verified with"),
         "{}",
         o.stdout
     );
@@ -553,7 +587,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         b"",
     );
     assert_eq!(o.code, 1, "{}", o.stdout);
-    let mut bad = std::fs::read(d.join("statements/08-decision.cose")).unwrap();
+    let mut bad = std::fs::read(&fusa_file).unwrap();
     let n = bad.len();
     bad[n - 10] ^= 1;
     let bf = d.join("bad.cose");
@@ -598,7 +632,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     );
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(
-        o.stdout.contains("extends OLD's tree of size 8"),
+        o.stdout.contains("extends OLD's tree of size 13"),
         "{}",
         o.stdout
     );
@@ -650,7 +684,9 @@ fn demo_identity(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
 fn each_role_signs_and_submits_as_the_readme_shows() {
     let env = setup(0);
     let l = env.root.join("mp203");
-    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = |rel: &str| repo.join("fixtures").join(rel);
+    let root_pem = repo.join("keys/demo-root.pem");
     let o = run(
         &[
             "init",
@@ -663,7 +699,9 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         b"",
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
+    let (rootk, rootc) = demo_identity(&env.root, "demo-root");
     let (opk, opc) = demo_identity(&env.root, "demo-operator");
+    let (rivk, rivc) = demo_identity(&env.root, "demo-rival-operator");
     let (ciok, cioc) = demo_identity(&env.root, "demo-user-cio");
     let (ssck, sscc) = demo_identity(&env.root, "demo-ssc");
     let ok = |o: Out| {
@@ -671,76 +709,159 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         assert!(!o.stderr.contains("warning"), "{}", o.stderr);
         o
     };
-    // Operator: register directly, seal to a file and submit it.
-    ok(run(
+    let signer = |k: &PathBuf, c: &PathBuf| {
+        vec![
+            "--key".to_string(),
+            s(k).into(),
+            "--cert".into(),
+            s(c).into(),
+        ]
+    };
+    let cmd = |verb: &str, who: &[String], rest: &[&str]| {
+        let mut v: Vec<String> = vec![verb.into()];
+        v.extend(who.iter().cloned());
+        v.extend(rest.iter().map(|x| x.to_string()));
+        v
+    };
+    let go = |v: Vec<String>| {
+        let args: Vec<&str> = v.iter().map(String::as_str).collect();
+        run(&args, b"")
+    };
+    let (root, op, rival, cio, ssc) = (
+        signer(&rootk, &rootc),
+        signer(&opk, &opc),
+        signer(&rivk, &rivc),
+        signer(&ciok, &cioc),
+        signer(&ssck, &sscc),
+    );
+    let on = ["--ledger", s(&l)];
+    // The scheme: the root designates the SSC, the SSC the User CIO and
+    // publishes its framework.
+    ok(go(cmd(
+        "designate",
+        &root,
         &[
-            "register",
-            "--key",
-            s(&opk),
-            "--cert",
-            s(&opc),
-            "--ledger",
-            s(&l),
-            "--facility",
-            "TF-9",
-            "--name",
-            "Nine",
-            "--site",
-            "Somewhere",
-        ],
-        b"",
-    ));
+            &on[..],
+            &[
+                "--role",
+                "ssc",
+                "--party",
+                "SECGB-SSC-DEMO",
+                "--note",
+                "the SSC",
+            ],
+        ]
+        .concat(),
+    )));
+    ok(go(cmd(
+        "designate",
+        &ssc,
+        &[
+            &on[..],
+            &[
+                "--role",
+                "user-cio",
+                "--party",
+                "NTRGB-DEMO0002",
+                "--note",
+                "appointed",
+            ],
+        ]
+        .concat(),
+    )));
+    let fw = fixture("scheme/framework-2027.1.json");
+    let o = ok(go(cmd(
+        "publish-framework",
+        &ssc,
+        &[&[s(&fw)], &on[..]].concat(),
+    )));
+    assert!(o.stdout.contains("entry 2"), "{}", o.stdout);
+    // Operator: register directly, record tools, seal to a file and submit it.
+    ok(go(cmd(
+        "register",
+        &op,
+        &[
+            &on[..],
+            &[
+                "--facility",
+                "TF-9",
+                "--name",
+                "Nine",
+                "--site",
+                "Somewhere",
+            ],
+        ]
+        .concat(),
+    )));
+    let tools = fixture("scheme/TF-0001-tools.json");
+    ok(go(cmd(
+        "inventory",
+        &op,
+        &[&on[..], &["--facility", "TF-9", "--file", s(&tools)]].concat(),
+    )));
     let ev = env.root.join("ev");
     std::fs::create_dir_all(ev.join("logs")).unwrap();
     std::fs::write(ev.join("logs/reset.log"), b"reset ok").unwrap();
     let seal = env.root.join("seal.cose");
-    ok(run(
+    let m = env.root.join("m.cbor");
+    let o = ok(go(cmd(
+        "seal",
+        &op,
         &[
-            "seal",
             s(&ev),
             "--facility",
             "TF-9",
             "--manifest",
-            s(&env.root.join("m.cbor")),
-            "--key",
-            s(&opk),
-            "--cert",
-            s(&opc),
+            s(&m),
+            "--addresses",
+            "G3.20,G3.21",
+            "--refs",
+            s(&l),
             "--out",
             s(&seal),
         ],
-        b"",
-    ));
+    )));
+    assert!(
+        o.stderr.contains("citing framework 2027.1 (entry 2)"),
+        "{}",
+        o.stderr
+    );
     let o = ok(run(&["submit", s(&l), s(&seal)], b""));
-    assert!(o.stdout.contains("entry 1"), "{}", o.stdout);
-    // The assessor: countersign by bare index; decide offline with --refs.
-    ok(run(
+    assert!(o.stdout.contains("entry 5"), "{}", o.stdout);
+    // Another party's operator cannot seal into TF-9: exit 1, nothing appended.
+    let o = go(cmd(
+        "seal",
+        &rival,
         &[
-            "countersign",
-            "--key",
-            s(&ciok),
-            "--cert",
-            s(&cioc),
-            "--ledger",
-            s(&l),
+            s(&ev),
             "--facility",
             "TF-9",
-            "--seal",
-            "1",
+            "--manifest",
+            s(&env.root.join("m2.cbor")),
+            "--ledger",
+            s(&l),
         ],
-        b"",
     ));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("rule authority") && o.stderr.contains("belongs to party NTRGB-DEMO0001"),
+        "{}",
+        o.stderr
+    );
+    // The assessor: countersign by bare index; decide offline with --refs,
+    // one finding per applicable obligation from a file.
+    ok(go(cmd(
+        "countersign",
+        &cio,
+        &[&on[..], &["--facility", "TF-9", "--seal", "5"]].concat(),
+    )));
     let report = write(&env, "report.md", b"report");
+    let findings = fixture("scheme/TF-0001-fusa-findings.txt");
     let dec = env.root.join("decision.cose");
-    ok(run(
-        &[
-            "decide",
-            "--key",
-            s(&ciok),
-            "--cert",
-            s(&cioc),
+    let decide = |outcome: &str, steps: &[&str], out: &Path| {
+        let mut rest = vec![
             "--out",
-            s(&dec),
+            s(out),
             "--refs",
             s(&l),
             "--facility",
@@ -748,71 +869,182 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
             "--assessment",
             "FUSA",
             "--outcome",
-            "approved",
+            outcome,
             "--report",
             s(&report),
             "--evidence",
-            "1",
-            "--finding",
-            "G5.14|ok",
+            "5",
+            "--findings-file",
+            s(&findings),
+        ];
+        for st in steps {
+            rest.extend(["--step", st]);
+        }
+        go(cmd("decide", &cio, &rest))
+    };
+    // Approving with G3.7 and G3.22 not met is refused at submission (rule coverage).
+    let bad = env.root.join("approval.cose");
+    ok(decide("approved", &[], &bad));
+    let o = run(&["submit", s(&l), s(&bad)], b"");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("rule coverage") && o.stderr.contains("G3.7, G3.22 not met"),
+        "{}",
+        o.stderr
+    );
+    ok(decide(
+        "approved-with-steps",
+        &[
+            "S1|sign the custody log|2027-06-30|G3.7",
+            "S2|attest firmware|2027-06-30|G3.22",
         ],
-        b"",
+        &dec,
     ));
     let o = ok(run(&["inspect", s(&dec)], b""));
-    assert!(o.stdout.contains("signature verifies"), "{}", o.stdout);
-    ok(run(&["submit", s(&l), s(&dec)], b""));
-    // The SSC determines the follow-up.
-    ok(run(
-        &[
-            "determine",
-            "--key",
-            s(&ssck),
-            "--cert",
-            s(&sscc),
-            "--ledger",
-            s(&l),
-            "--facility",
-            "TF-9",
-            "--decision",
-            "3",
-            "--next",
-            "USSA",
-            "--due",
-            "2028-01-31",
-        ],
-        b"",
-    ));
-    let o = ok(run(&["status", s(&l), "--facility", "TF-9"], b""));
     assert!(
-        o.stdout.contains("FUSA approved") && o.stdout.contains("next:     USSA due 2028-01-31"),
+        o.stdout.contains("signature verifies") && o.stdout.contains("party: NTRGB-DEMO0002"),
         "{}",
         o.stdout
     );
-    // Wrong role: the operator cannot decide. Exit 1, rule named, nothing appended.
-    let o = run(
+    let o = ok(run(&["submit", s(&l), s(&dec)], b""));
+    assert!(o.stdout.contains("entry 7"), "{}", o.stdout);
+    // The operator acknowledges with its Security Assessment Response and
+    // completes the steps; the User CIO accepts them.
+    let response = write(&env, "response.md", b"we accept");
+    ok(go(cmd(
+        "acknowledge",
+        &op,
         &[
-            "decide",
-            "--key",
-            s(&opk),
-            "--cert",
-            s(&opc),
-            "--ledger",
+            &on[..],
+            &[
+                "--facility",
+                "TF-9",
+                "--decision",
+                "7",
+                "--response",
+                s(&response),
+                "--position",
+                "accepted",
+            ],
+        ]
+        .concat(),
+    )));
+    for (step, completion) in [("S1", "9"), ("S2", "11")] {
+        ok(go(cmd(
+            "complete-step",
+            &op,
+            &[
+                &on[..],
+                &["--facility", "TF-9", "--decision", "7", "--step", step],
+            ]
+            .concat(),
+        )));
+        ok(go(cmd(
+            "accept-step",
+            &cio,
+            &[&on[..], &["--facility", "TF-9", "--completion", completion]].concat(),
+        )));
+    }
+    // The SSC determines the follow-up.
+    ok(go(cmd(
+        "determine",
+        &ssc,
+        &[
+            &on[..],
+            &[
+                "--facility",
+                "TF-9",
+                "--decision",
+                "7",
+                "--next",
+                "USSA",
+                "--due",
+                "2028-03-31",
+            ],
+        ]
+        .concat(),
+    )));
+    let o = ok(run(
+        &[
+            "status",
             s(&l),
             "--facility",
             "TF-9",
-            "--assessment",
-            "USSA",
-            "--outcome",
-            "approved",
-            "--report",
-            s(&report),
+            "--as-of",
+            "2027-12-01",
         ],
         b"",
+    ));
+    assert!(
+        o.stdout.contains("FUSA approved-with-steps")
+            && o.stdout.contains("next      USSA due 2028-03-31")
+            && o.stdout.contains("acknowledged (accepted, entry 8)")
+            && o.stdout
+                .contains("CPA certificate CPA-DEMO-UC004-0091 expires 2028-01-31"),
+        "{}",
+        o.stdout
     );
+    let o = ok(run(
+        &[
+            "status",
+            s(&l),
+            "--facility",
+            "TF-9",
+            "--as-of",
+            "2028-04-01",
+            "--json",
+        ],
+        b"",
+    ));
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let f = &v["facilities"][0];
+    assert_eq!(f["framework"], "2027.1");
+    assert_eq!(f["coverage"].as_array().unwrap().len(), 17);
+    let g37 = f["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["obligation"] == "G3.7")
+        .unwrap();
+    assert_eq!(
+        (&g37["finding"], &g37["step"]),
+        (&"not-met".into(), &"S1".into())
+    );
+    let g320 = &f["coverage"].as_array().unwrap()[7];
+    assert_eq!(g320["obligation"], "G3.20");
+    assert_eq!(g320["evidence"][0], 5);
+    let kinds: Vec<&str> = f["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["assessment-overdue", "cpa-expired"], "{}", o.stdout);
+    let o = run(&["status", s(&l), "--as-of", "2027-02-30"], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    // Wrong role: the operator cannot decide. Exit 1, rule named, nothing appended.
+    let o = go(cmd(
+        "decide",
+        &op,
+        &[
+            &on[..],
+            &[
+                "--facility",
+                "TF-9",
+                "--assessment",
+                "FUSA",
+                "--outcome",
+                "approved",
+                "--report",
+                s(&report),
+            ],
+        ]
+        .concat(),
+    ));
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("rule role"), "{}", o.stderr);
     let o = run(&["log", "checkpoint", s(&l)], b"");
-    assert!(o.stdout.contains("\n5\n"), "{}", o.stdout);
+    assert!(o.stdout.contains("\n14\n"), "{}", o.stdout);
     // Mismatched key and certificate; malformed references.
     let o = run(
         &[
@@ -858,6 +1090,45 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
     );
     let o = run(&["submit", s(&l), s(&report)], b"");
     assert_eq!(o.code, 2, "{}", o.stderr);
+    // Malformed hand-written input names the problem (exit 2).
+    let bad_fw = write(&env, "fw.json", br#"{"version": "x", "title": "t", "obligations": [{"id": "G1", "title": "t", "applies": false}]}"#);
+    let o = go(cmd(
+        "publish-framework",
+        &ssc,
+        &[&[s(&bad_fw)], &on[..]].concat(),
+    ));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("G1 does not apply: give the reason"),
+        "{}",
+        o.stderr
+    );
+    let o = go(cmd(
+        "decide",
+        &cio,
+        &[
+            &on[..],
+            &[
+                "--facility",
+                "TF-9",
+                "--assessment",
+                "FUSA",
+                "--outcome",
+                "approved",
+                "--report",
+                s(&report),
+                "--finding",
+                "G3.7|perhaps|x",
+            ],
+        ]
+        .concat(),
+    ));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("--finding \"G3.7|perhaps|x\""),
+        "{}",
+        o.stderr
+    );
     // A ledger with a trust root takes statements only through the policy.
     let o = run(&["log", "append", s(&l), s(&dec)], b"");
     assert_eq!(o.code, 2);
@@ -886,9 +1157,15 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         b"",
     ));
     let o = ok(run(&["status", s(&l), "--json"], b""));
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let names: Vec<(&str, &str)> = v["facilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), f["name"].as_str().unwrap()))
+        .collect();
     assert!(
-        o.stdout.contains(r#""id": "TF-\"q\"""#)
-            && o.stdout.contains(r#""name": "tab\there\u007f""#),
+        names.contains(&("TF-\"q\"", "tab\there\u{7f}")),
         "{}",
         o.stdout
     );
@@ -939,6 +1216,8 @@ fn an_administrator_creates_keys_and_certificates() {
             "Op",
             "--org",
             "Triage Ltd",
+            "--party-id",
+            "NTRGB-01234567",
             "--out",
             s(&p("op.pem")),
         ],
@@ -946,6 +1225,17 @@ fn an_administrator_creates_keys_and_certificates() {
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("roles:       operator"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("party:       NTRGB-01234567"),
+        "{}",
+        o.stdout
+    );
+    let o = run(&["cert", "show", s(&p("op.pem"))], b"");
+    assert!(
+        o.stdout.contains("organizationIdentifier=NTRGB-01234567"),
+        "{}",
+        o.stdout
+    );
     if let Ok(out) = Command::new("openssl")
         .args([
             "verify",
@@ -979,6 +1269,8 @@ fn an_administrator_creates_keys_and_certificates() {
                 "x",
                 "--org",
                 "y",
+                "--party-id",
+                "Y-1",
                 "--out",
                 s(&p("x.pem")),
             ],
@@ -1000,10 +1292,35 @@ fn an_administrator_creates_keys_and_certificates() {
                 "x",
                 "--org",
                 "y",
+                "--party-id",
+                "Y-1",
                 "--out",
                 s(&p("x.pem")),
             ],
             "not a CA",
+        ),
+        (
+            vec![
+                "cert",
+                "issue",
+                "--root-cert",
+                s(&p("root.pem")),
+                "--root-key",
+                s(&p("root.key")),
+                "--key",
+                s(&p("op.pub")),
+                "--role",
+                "ssc",
+                "--name",
+                "x",
+                "--org",
+                "y",
+                "--party-id",
+                "Example Ltd",
+                "--out",
+                s(&p("x.pem")),
+            ],
+            "party identifier",
         ),
         (
             vec![
@@ -1134,7 +1451,7 @@ fn witnesses_cosign_only_consistent_checkpoints_and_since_names_a_split() {
     assert!(cp.contains("\u{2014} example.org/w3 "), "{cp}");
     let o = cosign("0");
     assert_eq!(o.code, 1);
-    assert!(o.stderr.contains("--old 21"), "{}", o.stderr);
+    assert!(o.stderr.contains("--old 30"), "{}", o.stderr);
     // A bad request is a usage error (exit 2).
     std::fs::write(&req, b"old x\n\n").unwrap();
     let o = run(

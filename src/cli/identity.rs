@@ -71,6 +71,9 @@ pub enum CertCommand {
         /// Organisation.
         #[arg(long)]
         org: String,
+        /// The organisation's scheme identifier (X.520 organizationIdentifier), e.g. NTRGB-01234567.
+        #[arg(long)]
+        party_id: String,
         /// First day of validity, YYYY-MM-DD (default: now).
         #[arg(long)]
         valid_from: Option<String>,
@@ -194,8 +197,9 @@ fn describe(c: &Certificate) -> String {
             .unwrap_or_else(|_| t.to_string())
     };
     format!(
-        "subject:     {}\nissuer:      {}\nserial:      {}\nvalid:       {} to {}\nca:          {}\nroles:       {}\nsha256:      {fp}\n",
+        "subject:     {}\nparty:       {}\nissuer:      {}\nserial:      {}\nvalid:       {} to {}\nca:          {}\nroles:       {}\nsha256:      {fp}\n",
         c.subject(),
+        c.party().unwrap_or("none (no organizationIdentifier)"),
         c.issuer(),
         c.serial(),
         date(v.not_before),
@@ -228,17 +232,20 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             role,
             name,
             org,
+            party_id,
             valid_from,
             days,
             out,
         } => {
             let role = Role::parse(&role)?;
+            identity::check_party_id(&party_id)?;
             let root = load_cert(&root_cert)?;
             let rk = load_key(&root_key)?;
             let subject = identity::read_public_key(&key)?;
             let c = identity::issue_role(
                 &name,
                 &org,
+                &party_id,
                 role,
                 &subject,
                 &root,

@@ -10,6 +10,7 @@ mod packs;
 mod progress;
 mod show;
 mod statements;
+mod verbs;
 mod witness;
 
 use std::process::ExitCode;
@@ -218,12 +219,15 @@ enum Command {
         /// Only this facility.
         #[arg(long)]
         facility: Option<String>,
-        /// One JSON object: {"tree_size": N, "facilities": [{"id": …, …}, …]}.
+        /// One JSON object: {"tree_size", "as_of", "designated", "facilities": [{"id", …, "coverage", "warnings"}]} (README).
         #[arg(long)]
         json: bool,
+        /// Judge overdue steps, assessments and CPA certificates at this date (YYYY-MM-DD; default today, UTC).
+        #[arg(long)]
+        as_of: Option<String>,
     },
     #[command(flatten)]
-    Verb(statements::Verb),
+    Verb(verbs::Verb),
     /// Key pairs for the scheme's signers.
     #[command(subcommand)]
     Keys(identity::KeysCommand),
@@ -301,7 +305,8 @@ pub fn main() -> ExitCode {
             ledger,
             facility,
             json,
-        } => show::status(&ledger, facility.as_deref(), json),
+            as_of,
+        } => show::status(&ledger, facility.as_deref(), json, as_of.as_deref()),
         Command::Verb(v) => statements::run_verb(v),
         Command::Cert(cmd) => identity::cert(cmd),
     };

@@ -36,8 +36,9 @@ pub fn inspect(file: &Path, vkey: Option<&str>) -> CmdResult {
                 "DOES NOT VERIFY with the certified key"
             };
             let roles = c.role_names();
+            let party = c.party().unwrap_or("none");
             println!(
-                "signer      {} (roles: {roles}), signature {sig}",
+                "signer      {} (party: {party}; roles: {roles}), signature {sig}",
                 c.subject()
             );
         }
@@ -85,124 +86,23 @@ pub fn inspect(file: &Path, vkey: Option<&str>) -> CmdResult {
     Ok(())
 }
 
-fn json_str(s: &str) -> String {
-    triage_ledger::verify::json_string(s)
-}
-
-fn facility_json(f: &policy::FacilityState) -> String {
-    let esc = |s: &str| json_str(s);
-    let latest = f.decisions.last();
-    let outcome = latest
-        .map(|d| format!("{{\"entry\": {}, \"assessment\": \"{}\", \"outcome\": \"{}\", \"overturned\": {}}}", d.index, d.assessment.name(), d.outcome.name(), d.overturned.is_some()))
-        .unwrap_or_else(|| "null".into());
-    let open_steps: Vec<String> = latest
-        .map(|d| {
-            d.steps
-                .iter()
-                .filter(|s| s.accepted.is_none())
-                .map(|s| {
-                    format!(
-                        "{{\"id\": {}, \"due\": {}, \"completed\": {}}}",
-                        esc(&s.id),
-                        esc(&s.due),
-                        s.completion.is_some()
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let next = match (
-        f.requires_fusa,
-        latest.and_then(|d| d.determination.as_ref()),
-    ) {
-        (true, _) | (false, None) if latest.is_none() || f.requires_fusa => {
-            "{\"assessment\": \"FUSA\", \"due\": null}".to_string()
-        }
-        (_, Some((_, a, due))) => format!(
-            "{{\"assessment\": \"{}\", \"due\": {}}}",
-            a.name(),
-            esc(due)
-        ),
-        _ => "null".into(),
-    };
-    let disputes: Vec<String> = f
-        .open_disputes
-        .iter()
-        .map(|(i, d)| format!("{{\"entry\": {i}, \"decision\": {d}}}"))
-        .collect();
-    format!(
-        "{{\"id\": {}, \"name\": {}, \"registered\": {}, \"seals\": {}, \"current\": {outcome}, \"open_steps\": [{}], \"next_assessment\": {next}, \"open_disputes\": [{}]}}",
-        esc(&f.id),
-        esc(&f.name),
-        f.registration,
-        f.seals.len(),
-        open_steps.join(", "),
-        disputes.join(", ")
-    )
-}
-
-fn facility_text(f: &policy::FacilityState) -> String {
-    let mut s = format!(
-        "{} — {} (registered at entry {}; {} evidence seals)\n",
-        f.id,
-        f.name,
-        f.registration,
-        f.seals.len()
-    );
-    match f.decisions.last() {
-        None => s.push_str("  current:  no decision yet\n"),
+/// `status LEDGER [--facility ID] [--json] [--as-of DATE]`.
+pub fn status(ledger: &Path, facility: Option<&str>, json: bool, as_of: Option<&str>) -> CmdResult {
+    let as_of = match as_of {
         Some(d) => {
-            let over = d
-                .overturned
-                .map(|r| format!(" — overturned by entry {r}"))
-                .unwrap_or_default();
-            s.push_str(&format!(
-                "  current:  {} {} (entry {}){over}\n",
-                d.assessment.name(),
-                d.outcome.name(),
-                d.index
-            ));
-            for st in d.steps.iter().filter(|st| st.accepted.is_none()) {
-                let state = if st.completion.is_some() {
-                    "completed, awaiting acceptance"
-                } else {
-                    "open"
-                };
-                s.push_str(&format!("  step:     {} due {} — {state}\n", st.id, st.due));
-            }
+            triage_ledger::record::parse_date(d).ok_or_else(|| {
+                Failure::input(format!(
+                    "--as-of {d:?}: expected a YYYY-MM-DD calendar date"
+                ))
+            })?;
+            d.to_string()
         }
-    }
-    match f.expected_assessment() {
-        Ok(a) => {
-            let due = f
-                .decisions
-                .last()
-                .and_then(|d| d.determination.as_ref())
-                .filter(|_| !f.requires_fusa)
-                .map(|(_, _, due)| format!(" due {due}"))
-                .unwrap_or_default();
-            s.push_str(&format!("  next:     {}{due}\n", a.name()));
-        }
-        Err(_) => s.push_str("  next:     awaiting the SSC's determination\n"),
-    }
-    for (i, d) in &f.open_disputes {
-        s.push_str(&format!(
-            "  dispute:  entry {i} against decision {d} — open\n"
-        ));
-    }
-    s
-}
-
-/// `status LEDGER [--facility ID] [--json]`.
-pub fn status(ledger: &Path, facility: Option<&str>, json: bool) -> CmdResult {
+        None => triage_ledger::status::date_of(super::statements::now()),
+    };
     let (state, cp): (State, _) = policy::load_state(ledger)?;
-    let facilities: Vec<&policy::FacilityState> = state
-        .facilities()
-        .values()
-        .filter(|f| facility.is_none_or(|id| f.id == id))
-        .collect();
+    let st = triage_ledger::status::ledger_status(&state, cp.root().size(), &as_of, facility);
     if let Some(id) = facility {
-        if facilities.is_empty() {
+        if st.facilities.is_empty() {
             return Err(Failure::input(format!(
                 "facility {id:?} is not registered in {}",
                 ledger.display()
@@ -210,21 +110,9 @@ pub fn status(ledger: &Path, facility: Option<&str>, json: bool) -> CmdResult {
         }
     }
     if json {
-        let items: Vec<String> = facilities.iter().map(|f| facility_json(f)).collect();
-        println!(
-            "{{\"tree_size\": {}, \"facilities\": [{}]}}",
-            cp.root().size(),
-            items.join(", ")
-        );
+        println!("{}", st.to_json());
     } else {
-        println!(
-            "ledger {} — {} statements",
-            ledger.display(),
-            cp.root().size()
-        );
-        for f in facilities {
-            print!("{}", facility_text(f));
-        }
+        print!("{}", st.to_text());
     }
     Ok(())
 }

@@ -14,6 +14,68 @@ use super::{IdentityError, Role};
 
 /// OID of Ed25519 (RFC 8410).
 const OID_ED25519: &str = "1.3.101.112";
+/// X.520 organizationIdentifier (2.5.4.97): the party's scheme identifier.
+const OID_ORGANIZATION_IDENTIFIER: [u64; 4] = [2, 5, 4, 97];
+
+/// A name as text ("O=…, CN=…, organizationIdentifier=…"): x509-parser's
+/// rendering, with organizationIdentifier named (its registry lacks it).
+fn name_text(name: &X509Name<'_>) -> String {
+    static REGISTRY: std::sync::OnceLock<x509_parser::oid_registry::OidRegistry<'static>> =
+        std::sync::OnceLock::new();
+    let registry = REGISTRY.get_or_init(|| {
+        let mut r = x509_parser::oid_registry::OidRegistry::default().with_x509();
+        if let Ok(oid) = x509_parser::der_parser::oid::Oid::from(&OID_ORGANIZATION_IDENTIFIER[..]) {
+            r.insert(
+                oid,
+                x509_parser::oid_registry::OidEntry::new(
+                    "organizationIdentifier",
+                    "X.520 organizationIdentifier",
+                ),
+            );
+        }
+        r
+    });
+    name.to_string_with_registry(registry)
+        .unwrap_or_else(|_| name.to_string())
+}
+
+/// Checks a party identifier: 1 to 64 characters of ASCII letters, digits
+/// and `.` `_` `:` `/` `-`, starting with a letter or digit (ETSI EN 319
+/// 412-1 semantic identifiers such as `NTRGB-01234567` fit).
+pub fn check_party_id(id: &str) -> Result<(), IdentityError> {
+    let ok = (1..=64).contains(&id.len())
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:/-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(IdentityError::BadPartyId(id.to_string()))
+    }
+}
+
+/// The subject's organizationIdentifier: at most one, a string that is a
+/// valid party identifier.
+fn read_party(x: &X509Certificate<'_>, subject: &str) -> Result<Option<String>, IdentityError> {
+    let oid = x509_parser::der_parser::oid::Oid::from(&OID_ORGANIZATION_IDENTIFIER[..])
+        .map_err(|_| bad(subject, "organizationIdentifier OID"))?;
+    let mut found = x.subject().iter_by_oid(&oid);
+    let Some(attr) = found.next() else {
+        return Ok(None);
+    };
+    if found.next().is_some() {
+        return Err(bad(
+            subject,
+            "more than one organizationIdentifier (2.5.4.97)",
+        ));
+    }
+    let id = attr
+        .as_str()
+        .map_err(|_| bad(subject, "organizationIdentifier (2.5.4.97) is not a string"))?;
+    check_party_id(id).map_err(|e| bad(subject, e.to_string()))?;
+    Ok(Some(id.to_string()))
+}
 
 /// DER of a certificate with this signed part and Ed25519 signature.
 fn canonical_der(tbs: &[u8], sig: &[u8]) -> Option<Vec<u8>> {
@@ -62,6 +124,7 @@ pub struct Certificate {
     tbs: Vec<u8>,
     signature: Vec<u8>,
     serial: String,
+    party: Option<String>,
 }
 
 fn bad(subject: &str, reason: impl Into<String>) -> IdentityError {
@@ -83,7 +146,7 @@ impl Certificate {
                 format!("{} bytes after the certificate", rest.len()),
             ));
         }
-        let subject = x.subject().to_string();
+        let subject = name_text(x.subject());
         if x.signature_algorithm.algorithm.to_id_string() != OID_ED25519 {
             return Err(bad(&subject, "signature algorithm is not Ed25519"));
         }
@@ -169,6 +232,7 @@ impl Certificate {
                 _ => {}
             }
         }
+        let party = read_party(&x, &subject)?;
         let (can_sign_certs, can_sign_data) = ku.unwrap_or((false, false));
         let validity = Validity {
             not_before: x.validity().not_before.timestamp(),
@@ -176,7 +240,7 @@ impl Certificate {
         };
         Ok(Certificate {
             der: der.to_vec(),
-            issuer: x.issuer().to_string(),
+            issuer: name_text(x.issuer()),
             subject_raw: x.subject().as_raw().to_vec(),
             issuer_raw: x.issuer().as_raw().to_vec(),
             subject,
@@ -189,6 +253,7 @@ impl Certificate {
             tbs: x.tbs_certificate.as_ref().to_vec(),
             signature: x.signature_value.data.to_vec(),
             serial: x.raw_serial_as_string(),
+            party,
         })
     }
 
@@ -258,6 +323,11 @@ impl Certificate {
             .map(|r| r.name())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+    /// The party (organisation) the certificate speaks for: the subject's
+    /// X.520 `organizationIdentifier` (2.5.4.97), if it has one.
+    pub fn party(&self) -> Option<&str> {
+        self.party.as_deref()
     }
     /// Serial number, hex.
     pub fn serial(&self) -> &str {
@@ -474,10 +544,41 @@ pub fn issue_root(
     Certificate::from_der(cert.der())
 }
 
-/// Issues a role certificate for `subject_key`, signed by the root.
+/// Issues a role certificate for `subject_key`, signed by the root. `party`
+/// is the organisation's scheme identifier, written as the subject's X.520
+/// `organizationIdentifier`; every role of the scheme needs one (the
+/// registration policy checks it), so it is required here.
+#[allow(clippy::too_many_arguments)]
 pub fn issue_role(
     common_name: &str,
     organisation: &str,
+    party: &str,
+    role: Role,
+    subject_key: &VerifyingKey,
+    root: &Certificate,
+    root_key: &SigningKey,
+    validity: Validity,
+) -> Result<Certificate, IdentityError> {
+    check_party_id(party)?;
+    issue_role_for(
+        common_name,
+        organisation,
+        Some(party),
+        role,
+        subject_key,
+        root,
+        root_key,
+        validity,
+    )
+}
+
+/// [`issue_role`] with the party optional: tests use it to make the
+/// certificates without a party that the policy must refuse.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn issue_role_for(
+    common_name: &str,
+    organisation: &str,
+    party: Option<&str>,
     role: Role,
     subject_key: &VerifyingKey,
     root: &Certificate,
@@ -507,6 +608,12 @@ pub fn issue_role(
     );
     let mut p = CertificateParams::default();
     p.distinguished_name = dn(common_name, organisation);
+    if let Some(party) = party {
+        p.distinguished_name.push(
+            DnType::CustomDnType(OID_ORGANIZATION_IDENTIFIER.to_vec()),
+            party,
+        );
+    }
     p.is_ca = IsCa::ExplicitNoCa;
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.not_before = to_time(validity.not_before)?;

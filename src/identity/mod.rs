@@ -9,7 +9,9 @@
 mod cert;
 mod keys;
 
-pub use cert::{issue_role, issue_root, validate_chain, Certificate, Validity};
+#[cfg(test)]
+pub(crate) use cert::issue_role_for;
+pub use cert::{check_party_id, issue_role, issue_root, validate_chain, Certificate, Validity};
 pub use keys::{
     generate_key, read_private_key, read_public_key, write_private_key, write_public_key,
 };
@@ -126,6 +128,9 @@ pub enum IdentityError {
         /// What is wrong.
         reason: String,
     },
+    /// A party identifier outside the profile.
+    #[error("party identifier {0:?}: 1 to 64 ASCII letters, digits or . _ : / -, starting with a letter or digit")]
+    BadPartyId(String),
     /// A role name that does not exist.
     #[error("unknown role {0:?} (roles: operator, user-cio, ssc)")]
     UnknownRole(String),

@@ -27,6 +27,7 @@ fn pki() -> Pki {
     let op = issue_role(
         "Demo Operator",
         "Demo Triage Ltd",
+        "NTRGB-00000001",
         Role::Operator,
         &op_key.verifying_key(),
         &root,
@@ -45,7 +46,12 @@ fn issued_certificates_read_back_with_their_role() {
     assert!(!p.op.is_ca());
     assert_eq!(p.op.roles(), &[Role::Operator]);
     assert_eq!(p.op.key(), &p.op_key.verifying_key());
-    assert_eq!(p.op.subject(), "O=Demo Triage Ltd, CN=Demo Operator");
+    assert_eq!(
+        p.op.subject(),
+        "O=Demo Triage Ltd, CN=Demo Operator, organizationIdentifier=NTRGB-00000001"
+    );
+    assert_eq!(p.op.party(), Some("NTRGB-00000001"));
+    assert_eq!(p.root.party(), None);
     assert_eq!(p.op.issuer(), p.root.subject());
     assert_eq!(
         Certificate::from_pem(p.op.to_pem().as_bytes()).unwrap(),
@@ -100,6 +106,7 @@ fn chains_validate_only_for_the_right_root_time_and_role() {
     assert!(issue_role(
         "M",
         "M",
+        "M-1",
         Role::Ssc,
         &mallory.verifying_key(),
         &p.op,
@@ -220,6 +227,7 @@ fn openssl_accepts_our_certificates_and_keys() {
         let c = issue_role(
             &format!("Demo {role}"),
             "Demo Org",
+            "DEMO-1",
             role,
             &k.verifying_key(),
             &root,

@@ -12,10 +12,22 @@
 //!   not overturned nor under an open dispute; one determination per decision;
 //! - a step is completed once (for a step the referenced decision lists) and
 //!   accepted once;
-//! - a decision has at most one open dispute; a resolution closes an open one.
+//! - a decision has at most one open dispute; a resolution closes an open one;
+//! - a decision is acknowledged once by its facility's operator (the second
+//!   signature on it); a determination needs the decision acknowledged as
+//!   accepted, or a dispute of it dismissed, and not an acknowledgement that
+//!   announced a dispute still unresolved;
+//! - a self-assessment answers a determination of a USSA; a USSA decision
+//!   reviews the latest self-assessment made since;
+//! - a transfer moves the facility to a party that does not own it yet.
+
+use std::collections::BTreeMap;
 
 use super::{PolicyError, State};
-use crate::record::{Assessment, Outcome, Record, Resolution};
+use crate::identity::Certificate;
+use crate::record::{
+    Assessment, FindingResult, Outcome, Position, Record, Resolution, ToolInventory,
+};
 
 /// An additional step and what happened to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +42,19 @@ pub struct StepState {
     pub completion: Option<u64>,
     /// Index of the acceptance statement.
     pub accepted: Option<u64>,
+    /// Obligations the step names.
+    pub obligations: Vec<String>,
+}
+
+/// The operator's acknowledgement of a decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Acknowledged {
+    /// Log index of the acknowledgement.
+    pub index: u64,
+    /// Accepted, or a dispute announced.
+    pub position: Position,
+    /// SHA-256 of the Security Assessment Response.
+    pub response_sha256: Vec<u8>,
 }
 
 /// A decision and what followed it.
@@ -47,6 +72,14 @@ pub struct DecisionState {
     pub determination: Option<(u64, Assessment, String)>,
     /// Index of an upheld dispute resolution, if the decision was overturned.
     pub overturned: Option<u64>,
+    /// Index of a resolution that dismissed a dispute of it.
+    pub dismissed: Option<u64>,
+    /// The operator's acknowledgement.
+    pub acknowledged: Option<Acknowledged>,
+    /// Index of the framework version it cites.
+    pub framework: Option<u64>,
+    /// Its findings: obligation → result.
+    pub findings: BTreeMap<String, FindingResult>,
 }
 
 impl DecisionState {
@@ -72,8 +105,20 @@ pub struct FacilityState {
     pub site: String,
     /// Index of the registration.
     pub registration: u64,
+    /// The party that owns it (registered it, or received it by transfer).
+    pub party: String,
+    /// Transfers: (index, party it went to).
+    pub transfers: Vec<(u64, String)>,
     /// Indexes of evidence seals.
     pub seals: Vec<u64>,
+    /// Obligation → the seals that address it, in log order.
+    pub evidence_for: BTreeMap<String, Vec<u64>>,
+    /// The latest tool inventory and its index.
+    pub inventory: Option<(u64, ToolInventory)>,
+    /// Indexes of self-assessments.
+    pub self_assessments: Vec<u64>,
+    /// The latest self-assessment not yet reviewed by a decision.
+    pub pending_self_assessment: Option<u64>,
     /// Indexes of countersignatures.
     pub countersignatures: Vec<u64>,
     /// Decisions in log order.
@@ -104,6 +149,13 @@ impl FacilityState {
                 latest.outcome.name()
             )),
         }
+    }
+
+    fn decision(&self, index: u64) -> Result<&DecisionState, PolicyError> {
+        self.decisions
+            .iter()
+            .find(|d| d.index == index)
+            .ok_or_else(|| life("the referenced decision is not one of this facility's".into()))
     }
 
     fn decision_mut(&mut self, index: u64) -> Option<&mut DecisionState> {
@@ -140,6 +192,22 @@ impl State {
                         expected.name(),
                         d.assessment.name()
                     )));
+                }
+                if let Some(r) = &d.self_assessment {
+                    match f.pending_self_assessment {
+                        None => {
+                            return Err(life(format!(
+                                "no self-assessment of {fid:?} awaits review (the operator submits one first)"
+                            )))
+                        }
+                        Some(p) if p != r.index => {
+                            return Err(life(format!(
+                                "a USSA reviews the latest self-assessment (entry {p}), not entry {}",
+                                r.index
+                            )))
+                        }
+                        Some(_) => {}
+                    }
                 }
             }
             Record::StepCompletion(c) => {
@@ -213,6 +281,22 @@ impl State {
                         latest.index
                     )));
                 }
+                match (&latest.acknowledged, latest.dismissed) {
+                    (_, Some(_)) => {}
+                    (Some(a), None) if a.position == Position::Accepted => {}
+                    (Some(a), None) => {
+                        return Err(life(format!(
+                            "the operator announced a dispute of decision {} (entry {}); the SSC determines once a dispute of it is resolved",
+                            latest.index, a.index
+                        )))
+                    }
+                    (None, None) => {
+                        return Err(life(format!(
+                            "decision {} is not acknowledged by the operator yet: a determination rests on an acknowledged decision (or a dismissed dispute)",
+                            latest.index
+                        )))
+                    }
+                }
             }
             Record::Dispute(d) => {
                 if let Some((i, _)) = f
@@ -225,6 +309,30 @@ impl State {
                         d.decision.index
                     )));
                 }
+            }
+            Record::Acknowledgement(a) => {
+                let d = f.decision(a.decision.index)?;
+                if let Some(k) = &d.acknowledged {
+                    return Err(life(format!(
+                        "decision {} was already acknowledged (entry {})",
+                        d.index, k.index
+                    )));
+                }
+            }
+            Record::SelfAssessment(_) => {
+                let expected = f.expected_assessment().map_err(life)?;
+                if expected != Assessment::Ussa {
+                    return Err(life(format!(
+                        "a self-assessment answers the SSC's determination of a USSA; the next assessment of {fid:?} is a {}",
+                        expected.name()
+                    )));
+                }
+            }
+            Record::Transfer(t) if t.to_party == f.party => {
+                return Err(life(format!(
+                    "facility {fid:?} already belongs to party {}",
+                    f.party
+                )));
             }
             Record::Resolution(r)
                 if !f.open_disputes.iter().any(|(i, _)| *i == r.dispute.index) =>
@@ -243,6 +351,7 @@ impl State {
         &mut self,
         index: u64,
         record: &Record,
+        signer: &Certificate,
     ) -> Result<(), PolicyError> {
         let Some(fid) = record.facility() else {
             return Ok(());
@@ -255,7 +364,13 @@ impl State {
                     name: r.name.clone(),
                     site: r.site.clone(),
                     registration: index,
+                    party: signer.party().unwrap_or_default().to_string(),
+                    transfers: Vec::new(),
                     seals: Vec::new(),
+                    evidence_for: BTreeMap::new(),
+                    inventory: None,
+                    self_assessments: Vec::new(),
+                    pending_self_assessment: None,
                     countersignatures: Vec::new(),
                     decisions: Vec::new(),
                     open_disputes: Vec::new(),
@@ -270,10 +385,34 @@ impl State {
             .get_mut(fid)
             .ok_or_else(|| life(format!("facility {fid:?} is not registered")))?;
         match record {
-            Record::Seal(_) => f.seals.push(index),
+            Record::Seal(seal) => {
+                f.seals.push(index);
+                for o in seal.addresses.iter().flat_map(|a| &a.obligations) {
+                    f.evidence_for.entry(o.clone()).or_default().push(index);
+                }
+            }
             Record::Countersignature(_) => f.countersignatures.push(index),
+            Record::Acknowledgement(a) => {
+                if let Some(d) = f.decision_mut(a.decision.index) {
+                    d.acknowledged = Some(Acknowledged {
+                        index,
+                        position: a.position,
+                        response_sha256: a.response_sha256.clone(),
+                    });
+                }
+            }
+            Record::SelfAssessment(_) => {
+                f.self_assessments.push(index);
+                f.pending_self_assessment = Some(index);
+            }
+            Record::Transfer(t) => {
+                f.party = t.to_party.clone();
+                f.transfers.push((index, t.to_party.clone()));
+            }
+            Record::ToolInventory(inv) => f.inventory = Some((index, inv.clone())),
             Record::Decision(d) => {
                 f.requires_fusa = d.outcome == Outcome::Rejected;
+                f.pending_self_assessment = None;
                 f.decisions.push(DecisionState {
                     index,
                     assessment: d.assessment,
@@ -287,10 +426,19 @@ impl State {
                             due: s.due.clone(),
                             completion: None,
                             accepted: None,
+                            obligations: s.obligations.clone(),
                         })
                         .collect(),
                     determination: None,
                     overturned: None,
+                    dismissed: None,
+                    acknowledged: None,
+                    framework: d.framework.as_ref().map(|r| r.index),
+                    findings: d
+                        .findings
+                        .iter()
+                        .map(|x| (x.obligation.clone(), x.result))
+                        .collect(),
                 });
             }
             Record::StepCompletion(c) => {
@@ -324,16 +472,20 @@ impl State {
                     .map(|(_, d)| *d);
                 f.open_disputes.retain(|(i, _)| *i != r.dispute.index);
                 f.resolutions.push((index, r.dispute.index, r.resolution));
-                if r.resolution == Resolution::Upheld {
-                    if let Some(d) = decision.and_then(|d| f.decision_mut(d)) {
-                        d.overturned = Some(index);
+                if let Some(d) = decision.and_then(|d| f.decision_mut(d)) {
+                    match r.resolution {
+                        Resolution::Upheld => d.overturned = Some(index),
+                        Resolution::Dismissed => d.dismissed = Some(index),
                     }
                 }
                 if r.new_assessment {
                     f.requires_fusa = true;
                 }
             }
-            Record::Registration(_) | Record::Revocation(_) => {}
+            Record::Registration(_)
+            | Record::Revocation(_)
+            | Record::Designation(_)
+            | Record::Framework(_) => {}
         }
         Ok(())
     }

@@ -6,21 +6,30 @@
 //! one new statement against every rule and, if it passes, applies it, so a
 //! batch's later statements may reference its earlier ones.
 
+mod authority;
+mod framework;
 mod lifecycle;
+mod prepare;
 mod submit;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
 use crate::cose::{CoseError, Statement};
 use crate::identity::{validate_chain, Certificate, IdentityError};
-use crate::record::{Kind, Record, RecordError, Ref};
+use crate::record::{DesignatedRole, Framework, Kind, Record, RecordError, Ref};
 
-pub use lifecycle::{DecisionState, FacilityState, StepState};
+use prepare::{
+    prepare, prepare_all, prepare_all_with, prepare_statement, required_role,
+    validate_time_and_role, CertCache, Prepared,
+};
+
+pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
 pub use submit::{load_state, submit, SubmitError, Submitted};
 
-/// The CWT `sub` of statements that are not about one facility (revocations).
+/// The CWT `sub` of statements that are not about one facility (revocations,
+/// designations, frameworks).
 pub const SCHEME_SUBJECT: &str = "scheme";
 
 /// Signs a record as a statement of the profile: content type from its kind,
@@ -91,7 +100,7 @@ pub enum PolicyError {
         index: u64,
     },
     /// Header claims disagree with the record or certificate.
-    #[error("claims: {0}")]
+    #[error("{0}")]
     Claims(String),
     /// A reference does not resolve to a logged entry it may reference.
     #[error("reference {field} → entry {index}: {reason}")]
@@ -103,8 +112,22 @@ pub enum PolicyError {
         /// Why it does not resolve.
         reason: String,
     },
+    /// The signer's party may not act here: an operator of another party
+    /// than the facility's owner, a User CIO or SSC certificate of a party the
+    /// scheme has not designated for that role, or a certificate without a
+    /// party.
+    #[error("{0}")]
+    Authority(String),
+    /// A framework citation does not hold: not the version in force, an
+    /// obligation the framework does not list or that does not apply, a
+    /// version published twice.
+    #[error("{0}")]
+    Framework(String),
+    /// Findings do not cover the framework, or contradict the outcome.
+    #[error("{0}")]
+    Coverage(String),
     /// A lifecycle rule of domain.md does not hold.
-    #[error("lifecycle: {0}")]
+    #[error("{0}")]
     Lifecycle(String),
 }
 
@@ -124,6 +147,9 @@ impl PolicyError {
             PolicyError::Revoked { .. } => "revoked",
             PolicyError::Claims(_) => "claims",
             PolicyError::Reference { .. } => "reference",
+            PolicyError::Authority(_) => "authority",
+            PolicyError::Framework(_) => "framework",
+            PolicyError::Coverage(_) => "coverage",
             PolicyError::Lifecycle(_) => "lifecycle",
         }
     }
@@ -144,6 +170,8 @@ pub struct Logged {
     pub signer: [u8; 32],
     /// Signer certificate subject.
     pub signer_subject: String,
+    /// The signer's party (organizationIdentifier); `None` for the root.
+    pub signer_party: Option<String>,
 }
 
 /// Policy settings.
@@ -170,12 +198,16 @@ pub const DEFAULT_MAX_AGE: u64 = 30 * 24 * 3600;
 pub struct State {
     /// Statements by log index. A full replay has every index; a pack
     /// (a selection of the log) has some, in order.
-    logged: std::collections::BTreeMap<u64, Logged>,
+    logged: BTreeMap<u64, Logged>,
     /// One past the last index applied.
     next: u64,
     by_hash: HashMap<[u8; 32], u64>,
     revoked: HashMap<[u8; 32], u64>,
-    facilities: std::collections::BTreeMap<String, FacilityState>,
+    facilities: BTreeMap<String, FacilityState>,
+    /// The party designated for each scheme role, and the designation's index.
+    designated: BTreeMap<DesignatedRole, (String, u64)>,
+    /// Published framework versions in log order; the last is in force.
+    frameworks: Vec<(u64, Framework)>,
     /// Chains that validated (signatures, CA flags): leaf fingerprint → the
     /// fingerprints of the whole chain.
     chains: HashMap<[u8; 32], Vec<[u8; 32]>>,
@@ -211,9 +243,18 @@ impl State {
         let record = Record::decode(&st.header().content_type, st.payload())?;
         let leaf =
             Certificate::from_der(&st.header().x5chain[0]).map_err(PolicyError::Certificate)?;
-        self.check_references(&record)?;
-        self.check_lifecycle(&record)?;
+        self.check_rules(&record, &leaf)?;
         self.apply(index, bytes, &st, record, &leaf)
+    }
+
+    /// The rules that depend on the ledger's state, in the order refusals
+    /// name them: references, authority, framework and coverage, lifecycle.
+    /// `signer` is the leaf certificate (the scheme root for its own kinds).
+    fn check_rules(&self, record: &Record, signer: &Certificate) -> Result<(), PolicyError> {
+        self.check_references(record)?;
+        self.check_authority(record, signer)?;
+        self.check_framework(record)?;
+        self.check_lifecycle(record)
     }
 
     /// Checks a new statement that would get log index `index` against every
@@ -315,10 +356,11 @@ impl State {
         // validated, later statements by the same certificate only need the
         // time and role checks.
         let fps: Vec<[u8; 32]> = chain.iter().map(|c| c.fingerprint()).collect();
+        let role = required_role(kind, leaf);
         if self.chains.get(&fp) == Some(&fps) {
-            validate_time_and_role(&chain, &cfg.root, at, kind)?;
+            validate_time_and_role(&chain, &cfg.root, at, role)?;
         } else {
-            validate_chain(&chain, &cfg.root, at, kind.signer()).map_err(PolicyError::Signer)?;
+            validate_chain(&chain, &cfg.root, at, role).map_err(PolicyError::Signer)?;
             self.chains.insert(fp, fps);
         }
         for c in &chain {
@@ -343,8 +385,7 @@ impl State {
                 h.subject
             )));
         }
-        self.check_references(&record)?;
-        self.check_lifecycle(&record)?;
+        self.check_rules(&record, leaf)?;
         self.apply(index, bytes, &st, record, leaf)?;
         Ok(Admission::New(index))
     }
@@ -354,12 +395,18 @@ impl State {
             let target = self.resolve(field, r)?;
             let allowed: &[Kind] = match (record.kind(), field) {
                 (_, "evidence") => &[Kind::Seal],
+                (_, "framework") => &[Kind::Framework],
                 (Kind::Countersignature, "seal") => &[Kind::Seal],
-                (Kind::StepCompletion | Kind::Determination | Kind::Dispute, "decision") => {
-                    &[Kind::Decision]
-                }
+                (
+                    Kind::StepCompletion
+                    | Kind::Determination
+                    | Kind::Dispute
+                    | Kind::Acknowledgement,
+                    "decision",
+                ) => &[Kind::Decision],
                 (Kind::StepAcceptance, "completion") => &[Kind::StepCompletion],
                 (Kind::Resolution, "dispute") => &[Kind::Dispute],
+                (Kind::Decision, "self_assessment") => &[Kind::SelfAssessment],
                 _ => &[],
             };
             if !allowed.contains(&target.record.kind()) {
@@ -373,7 +420,9 @@ impl State {
                     ),
                 });
             }
-            if target.record.facility() != record.facility() {
+            if !target.record.kind().is_scheme_level()
+                && target.record.facility() != record.facility()
+            {
                 return Err(PolicyError::Reference {
                     field,
                     index: r.index,
@@ -422,12 +471,19 @@ impl State {
             )));
         }
         let hash = sha256(bytes);
-        if let Record::Revocation(r) = &record {
-            let mut fp = [0u8; 32];
-            fp.copy_from_slice(&r.certificate_sha256);
-            self.revoked.entry(fp).or_insert(index);
+        match &record {
+            Record::Revocation(r) => {
+                let mut fp = [0u8; 32];
+                fp.copy_from_slice(&r.certificate_sha256);
+                self.revoked.entry(fp).or_insert(index);
+            }
+            Record::Designation(d) => {
+                self.designated.insert(d.role, (d.party.clone(), index));
+            }
+            Record::Framework(f) => self.frameworks.push((index, f.clone())),
+            _ => {}
         }
-        self.apply_lifecycle(index, &record)?;
+        self.apply_lifecycle(index, &record, leaf)?;
         self.by_hash.insert(hash, index);
         self.next = index + 1;
         self.logged.insert(
@@ -439,6 +495,7 @@ impl State {
                 issued_at: st.header().issued_at,
                 signer: leaf.fingerprint(),
                 signer_subject: leaf.subject().to_string(),
+                signer_party: leaf.party().map(str::to_string),
             },
         );
         Ok(())
@@ -458,147 +515,27 @@ impl State {
         self.logged.get(&index)
     }
     /// Every facility's state, by id.
-    pub fn facilities(&self) -> &std::collections::BTreeMap<String, FacilityState> {
+    pub fn facilities(&self) -> &BTreeMap<String, FacilityState> {
         &self.facilities
+    }
+    /// The party designated for a scheme role, and the designation's index.
+    pub fn designated(&self, role: DesignatedRole) -> Option<(&str, u64)> {
+        self.designated.get(&role).map(|(p, i)| (p.as_str(), *i))
+    }
+    /// The framework version in force (the latest published) and its index.
+    pub fn framework_in_force(&self) -> Option<(u64, &Framework)> {
+        self.frameworks.last().map(|(i, f)| (*i, f))
+    }
+    /// The framework published at `index`.
+    pub fn framework_at(&self, index: u64) -> Option<&Framework> {
+        self.frameworks
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, f)| f)
     }
     /// Revoked certificate fingerprints and the entries that revoked them.
     pub fn revoked(&self) -> &HashMap<[u8; 32], u64> {
         &self.revoked
-    }
-}
-
-/// A statement whose stateless checks passed: well-formed, a valid record,
-/// readable certificates, and a signature that verifies with the leaf's key.
-pub struct Prepared {
-    st: Statement,
-    kind: Kind,
-    record: Record,
-    chain: Vec<Certificate>,
-}
-
-/// Parsed certificates by DER, so a batch parses each signer's once.
-#[derive(Default)]
-struct CertCache(HashMap<Vec<u8>, Certificate>);
-
-impl CertCache {
-    fn get(&mut self, der: &[u8]) -> Result<Certificate, PolicyError> {
-        if let Some(c) = self.0.get(der) {
-            return Ok(c.clone());
-        }
-        let c = Certificate::from_der(der).map_err(PolicyError::Certificate)?;
-        self.0.insert(der.to_vec(), c.clone());
-        Ok(c)
-    }
-}
-
-fn prepare(bytes: &[u8], certs: &mut CertCache) -> Result<Prepared, PolicyError> {
-    prepare_statement(Statement::parse(bytes)?, certs)
-}
-
-fn prepare_statement(st: Statement, certs: &mut CertCache) -> Result<Prepared, PolicyError> {
-    let h = st.header();
-    let kind = Kind::from_content_type(&h.content_type)
-        .ok_or_else(|| RecordError::UnknownKind(h.content_type.clone()))?;
-    let record = Record::decode(&h.content_type, st.payload())?;
-    let chain: Vec<Certificate> = h
-        .x5chain
-        .iter()
-        .map(|der| certs.get(der))
-        .collect::<Result<_, _>>()?;
-    st.verify(chain[0].key())
-        .map_err(|_| PolicyError::BadSignature {
-            subject: chain[0].subject().to_string(),
-        })?;
-    Ok(Prepared {
-        st,
-        kind,
-        record,
-        chain,
-    })
-}
-
-/// [`prepare`] for many statements on all available cores, in order.
-fn prepare_all(statements: &[&[u8]]) -> Vec<Result<Prepared, PolicyError>> {
-    prepare_all_with(statements, |b, certs| prepare(b, certs))
-}
-
-/// `prepare` (any form of input) on all available cores, in order.
-fn prepare_all_with<T: Sync>(
-    statements: &[T],
-    prepare: impl Fn(&T, &mut CertCache) -> Result<Prepared, PolicyError> + Sync,
-) -> Vec<Result<Prepared, PolicyError>> {
-    let prepare = &prepare;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    if threads == 1 || statements.len() < 64 {
-        let mut certs = CertCache::default();
-        return statements.iter().map(|b| prepare(b, &mut certs)).collect();
-    }
-    let chunk = statements.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = statements
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut certs = CertCache::default();
-                    part.iter()
-                        .map(|b| prepare(b, &mut certs))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                // `prepare` does not panic on any input; if a worker ever
-                // did, that is a bug, so let it propagate.
-                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
-            })
-            .collect()
-    })
-}
-
-/// The checks of [`validate_chain`] that depend on the statement rather than
-/// on the certificates: validity at `at` and the role for `kind`.
-fn validate_time_and_role(
-    chain: &[Certificate],
-    root: &Certificate,
-    at: i64,
-    kind: Kind,
-) -> Result<(), PolicyError> {
-    for c in chain.iter().chain(std::iter::once(root)) {
-        let v = c.validity();
-        if at < v.not_before || at > v.not_after {
-            return Err(PolicyError::Signer(IdentityError::NotValidAt {
-                subject: c.subject().to_string(),
-                at,
-                not_before: v.not_before,
-                not_after: v.not_after,
-            }));
-        }
-    }
-    match kind.signer() {
-        Some(role) if !chain[0].roles().contains(&role) => {
-            Err(PolicyError::Signer(IdentityError::WrongRole {
-                subject: chain[0].subject().to_string(),
-                role,
-                has: chain[0]
-                    .roles()
-                    .iter()
-                    .map(|r| r.name())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }))
-        }
-        None if chain.len() != 1 || chain[0].der() != root.der() => {
-            Err(PolicyError::Signer(IdentityError::Untrusted {
-                subject: chain[0].subject().to_string(),
-                reason: "only the scheme root itself may sign this".into(),
-            }))
-        }
-        _ => Ok(()),
     }
 }
 

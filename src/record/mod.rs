@@ -3,12 +3,29 @@
 //! Each record is a CBOR map with text keys, encoded deterministically
 //! (`crate::cbor`), named by the statement's content type
 //! `application/vnd.triage-ledger.<kind>+cbor`. FORMATS.md gives the CDDL.
-//! Unknown fields are refused; every digest must be 32 bytes.
+//! Unknown fields are refused; every digest must be 32 bytes; a payload must
+//! be exactly the canonical encoding of the record it decodes to.
+
+mod input;
+mod inventory;
+mod lifecycle;
+mod scheme;
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use crate::cbor::{self, CborError};
 use crate::identity::Role;
+
+pub use input::{finding_from_line, findings_from_text, framework_from_json, inventory_from_json};
+pub use inventory::{Interface, Tool, ToolInventory};
+pub use lifecycle::{
+    Acknowledgement, Addresses, Assessment, Countersignature, Decision, Determination, Dispute,
+    DisputeResolution, Finding, FindingResult, Outcome, Position, Registration, Resolution, Seal,
+    SelfAssessment, Step, StepAcceptance, StepCompletion, Transfer,
+};
+pub use scheme::{DesignatedRole, Designation, Framework, Obligation, Revocation};
 
 /// A reference to a logged statement: its index and the SHA-256 of its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,301 +38,91 @@ pub struct Ref {
     pub sha256: Vec<u8>,
 }
 
-/// Assessment categories.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Assessment {
-    /// Full User Security Assessment.
-    #[serde(rename = "FUSA")]
-    Fusa,
-    /// Verification User Security Assessment.
-    #[serde(rename = "VUSA")]
-    Vusa,
-    /// User Security Self-Assessment (reviewed by the User CIO).
-    #[serde(rename = "USSA")]
-    Ussa,
-}
-
-impl Assessment {
-    /// Parses FUSA, VUSA or USSA (case-insensitive).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_uppercase().as_str() {
-            "FUSA" => Some(Assessment::Fusa),
-            "VUSA" => Some(Assessment::Vusa),
-            "USSA" => Some(Assessment::Ussa),
-            _ => None,
+macro_rules! kinds {
+    ($( $(#[$doc:meta])* $kind:ident ($ty:ty) = $name:literal ),+ $(,)?) => {
+        /// The kinds of record.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Kind {
+            $( $(#[$doc])* $kind, )+
         }
-    }
-    /// FUSA, VUSA or USSA.
-    pub fn name(self) -> &'static str {
-        match self {
-            Assessment::Fusa => "FUSA",
-            Assessment::Vusa => "VUSA",
-            Assessment::Ussa => "USSA",
+
+        /// A decoded record.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Record {
+            $( $(#[$doc])* $kind($ty), )+
         }
-    }
-}
 
-/// Outcome of an assessment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// Approved.
-    Approved,
-    /// Rejected.
-    Rejected,
-    /// Approved subject to additional steps.
-    ApprovedWithSteps,
-}
+        impl Kind {
+            /// Every kind.
+            pub const ALL: &'static [Kind] = &[$( Kind::$kind ),+];
 
-impl Outcome {
-    /// Parses approved, rejected or approved-with-steps.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "approved" => Some(Outcome::Approved),
-            "rejected" => Some(Outcome::Rejected),
-            "approved-with-steps" => Some(Outcome::ApprovedWithSteps),
-            _ => None,
+            /// The kind's name in content types and messages.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Kind::$kind => $name, )+
+                }
+            }
         }
-    }
-    /// The kebab-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Approved => "approved",
-            Outcome::Rejected => "rejected",
-            Outcome::ApprovedWithSteps => "approved-with-steps",
+
+        impl Record {
+            /// The record's kind.
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $( Record::$kind(_) => Kind::$kind, )+
+                }
+            }
+
+            fn decode_kind(kind: Kind, payload: &[u8]) -> Result<Record, CborError> {
+                Ok(match kind {
+                    $( Kind::$kind => Record::$kind(cbor::from_slice(payload)?), )+
+                })
+            }
+
+            fn encode_unchecked(&self) -> Result<Vec<u8>, CborError> {
+                match self {
+                    $( Record::$kind(r) => cbor::to_vec(r), )+
+                }
+            }
         }
-    }
+    };
 }
 
-/// An additional step required by a conditional approval.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Step {
-    /// Identifier, unique within the decision (e.g. "S1").
-    pub id: String,
-    /// What must be done.
-    pub description: String,
-    /// Due date, YYYY-MM-DD.
-    pub due: String,
-}
-
-/// A finding against one control of the Security Controls Framework.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Finding {
-    /// Control identifier, e.g. "G5.14".
-    pub control: String,
-    /// The assessor's finding.
-    pub finding: String,
-}
-
-/// Registration of a Triage Facility by its operator.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Registration {
-    /// Facility identifier (also the statement's `sub`).
-    pub facility: String,
-    /// Facility name.
-    pub name: String,
-    /// Site address or description.
-    pub site: String,
-}
-
-/// An evidence bundle sealed by the operator (formats.md §6): a commitment to
-/// files, never the files.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Seal {
-    /// Facility identifier.
-    pub facility: String,
-    /// What the bundle is (e.g. "factory-reset logs, March 2027").
-    pub description: String,
-    /// RFC 9162 root over the bundle's items.
-    #[serde(with = "serde_bytes")]
-    pub root: Vec<u8>,
-    /// Number of items (files).
-    pub items: u64,
-    /// SHA-256 of the manifest file.
-    #[serde(with = "serde_bytes")]
-    pub manifest_sha256: Vec<u8>,
-}
-
-/// The User CIO's countersignature of evidence.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Countersignature {
-    /// Facility identifier.
-    pub facility: String,
-    /// The seal countersigned.
-    pub seal: Ref,
-    /// Remarks.
-    pub note: String,
-}
-
-/// An assessment decision by the User CIO.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Decision {
-    /// Facility identifier.
-    pub facility: String,
-    /// FUSA, VUSA or USSA.
-    pub assessment: Assessment,
-    /// The outcome.
-    pub outcome: Outcome,
-    /// Additional steps (only, and at least one, for approved-with-steps).
-    pub steps: Vec<Step>,
-    /// Findings per control.
-    pub findings: Vec<Finding>,
-    /// SHA-256 of the Security Assessment Report.
-    #[serde(with = "serde_bytes")]
-    pub report_sha256: Vec<u8>,
-    /// Evidence seals the decision rests on.
-    pub evidence: Vec<Ref>,
-}
-
-/// The operator's completion of an additional step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepCompletion {
-    /// Facility identifier.
-    pub facility: String,
-    /// The decision that required the step.
-    pub decision: Ref,
-    /// The step's id.
-    pub step: String,
-    /// Evidence seals of the work done.
-    pub evidence: Vec<Ref>,
-}
-
-/// The User CIO's acceptance of a completed step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepAcceptance {
-    /// Facility identifier.
-    pub facility: String,
-    /// The completion accepted.
-    pub completion: Ref,
-}
-
-/// The SSC's determination of the next assessment's category.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Determination {
-    /// Facility identifier.
-    pub facility: String,
-    /// The approval it follows.
-    pub decision: Ref,
-    /// FUSA, VUSA or USSA.
-    pub next: Assessment,
-    /// Due date, YYYY-MM-DD.
-    pub due: String,
-}
-
-/// A dispute of a decision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Dispute {
-    /// Facility identifier.
-    pub facility: String,
-    /// The decision disputed.
-    pub decision: Ref,
-    /// Grounds.
-    pub grounds: String,
-}
-
-/// How a dispute was resolved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Resolution {
-    /// The dispute is upheld: the decision stands no more.
-    Upheld,
-    /// The dispute is dismissed: the decision stands.
-    Dismissed,
-}
-
-/// The SSC's resolution of a dispute.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DisputeResolution {
-    /// Facility identifier.
-    pub facility: String,
-    /// The dispute resolved.
-    pub dispute: Ref,
-    /// Upheld or dismissed.
-    pub resolution: Resolution,
-    /// Whether a new assessment is required (then a FUSA).
-    pub new_assessment: bool,
-    /// Reasons.
-    pub reason: String,
-}
-
-/// Revocation of a signer's certificate by the scheme root.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Revocation {
-    /// SHA-256 of the revoked certificate's DER.
-    #[serde(with = "serde_bytes")]
-    pub certificate_sha256: Vec<u8>,
-    /// Reason.
-    pub reason: String,
-}
-
-/// The kinds of record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// [`Registration`].
-    Registration,
-    /// [`Seal`].
-    Seal,
-    /// [`Countersignature`].
-    Countersignature,
-    /// [`Decision`].
-    Decision,
-    /// [`StepCompletion`].
-    StepCompletion,
-    /// [`StepAcceptance`].
-    StepAcceptance,
-    /// [`Determination`].
-    Determination,
-    /// [`Dispute`].
-    Dispute,
-    /// [`DisputeResolution`].
-    Resolution,
-    /// [`Revocation`].
-    Revocation,
+kinds! {
+    /// Facility registration ([`Registration`]).
+    Registration(Registration) = "registration",
+    /// Evidence seal ([`Seal`]).
+    Seal(Seal) = "seal",
+    /// Countersignature of evidence ([`Countersignature`]).
+    Countersignature(Countersignature) = "countersignature",
+    /// Assessment decision ([`Decision`]).
+    Decision(Decision) = "decision",
+    /// The operator's acknowledgement of a decision ([`Acknowledgement`]).
+    Acknowledgement(Acknowledgement) = "acknowledgement",
+    /// The operator's self-assessment ([`SelfAssessment`]).
+    SelfAssessment(SelfAssessment) = "self-assessment",
+    /// Completion of an additional step ([`StepCompletion`]).
+    StepCompletion(StepCompletion) = "step-completion",
+    /// Acceptance of a completed step ([`StepAcceptance`]).
+    StepAcceptance(StepAcceptance) = "step-acceptance",
+    /// Follow-up determination ([`Determination`]).
+    Determination(Determination) = "determination",
+    /// Dispute ([`Dispute`]).
+    Dispute(Dispute) = "dispute",
+    /// Dispute resolution ([`DisputeResolution`]).
+    Resolution(DisputeResolution) = "resolution",
+    /// Transfer of a facility to another party ([`Transfer`]).
+    Transfer(Transfer) = "transfer",
+    /// Tool and interface inventory ([`ToolInventory`]).
+    ToolInventory(ToolInventory) = "tool-inventory",
+    /// Certificate revocation ([`Revocation`]).
+    Revocation(Revocation) = "revocation",
+    /// Designation of the User CIO's or the SSC's party ([`Designation`]).
+    Designation(Designation) = "designation",
+    /// A version of the Security Controls Framework ([`Framework`]).
+    Framework(Framework) = "framework",
 }
 
 impl Kind {
-    /// Every kind.
-    pub const ALL: [Kind; 10] = [
-        Kind::Registration,
-        Kind::Seal,
-        Kind::Countersignature,
-        Kind::Decision,
-        Kind::StepCompletion,
-        Kind::StepAcceptance,
-        Kind::Determination,
-        Kind::Dispute,
-        Kind::Resolution,
-        Kind::Revocation,
-    ];
-
-    /// The kind's name in content types and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Registration => "registration",
-            Kind::Seal => "seal",
-            Kind::Countersignature => "countersignature",
-            Kind::Decision => "decision",
-            Kind::StepCompletion => "step-completion",
-            Kind::StepAcceptance => "step-acceptance",
-            Kind::Determination => "determination",
-            Kind::Dispute => "dispute",
-            Kind::Resolution => "resolution",
-            Kind::Revocation => "revocation",
-        }
-    }
-
     /// `application/vnd.triage-ledger.<kind>+cbor`.
     pub fn content_type(self) -> String {
         format!("application/vnd.triage-ledger.{}+cbor", self.name())
@@ -326,45 +133,32 @@ impl Kind {
         let name = ct
             .strip_prefix("application/vnd.triage-ledger.")?
             .strip_suffix("+cbor")?;
-        Kind::ALL.into_iter().find(|k| k.name() == name)
+        Kind::ALL.iter().copied().find(|k| k.name() == name)
     }
 
     /// The role that signs this kind; `None` for the scheme root.
+    /// A designation of the User CIO may also be signed by the SSC.
     pub fn signer(self) -> Option<Role> {
         match self {
-            Kind::Registration | Kind::Seal | Kind::StepCompletion | Kind::Dispute => {
-                Some(Role::Operator)
-            }
+            Kind::Registration
+            | Kind::Seal
+            | Kind::StepCompletion
+            | Kind::Dispute
+            | Kind::Acknowledgement
+            | Kind::SelfAssessment
+            | Kind::ToolInventory => Some(Role::Operator),
             Kind::Countersignature | Kind::Decision | Kind::StepAcceptance => Some(Role::UserCio),
-            Kind::Determination | Kind::Resolution => Some(Role::Ssc),
-            Kind::Revocation => None,
+            Kind::Determination | Kind::Resolution | Kind::Transfer | Kind::Framework => {
+                Some(Role::Ssc)
+            }
+            Kind::Revocation | Kind::Designation => None,
         }
     }
-}
 
-/// A decoded record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Record {
-    /// Facility registration.
-    Registration(Registration),
-    /// Evidence seal.
-    Seal(Seal),
-    /// Countersignature of evidence.
-    Countersignature(Countersignature),
-    /// Assessment decision.
-    Decision(Decision),
-    /// Completion of an additional step.
-    StepCompletion(StepCompletion),
-    /// Acceptance of a completed step.
-    StepAcceptance(StepAcceptance),
-    /// Follow-up determination.
-    Determination(Determination),
-    /// Dispute.
-    Dispute(Dispute),
-    /// Dispute resolution.
-    Resolution(DisputeResolution),
-    /// Certificate revocation.
-    Revocation(Revocation),
+    /// True for kinds about the whole scheme rather than one facility.
+    pub fn is_scheme_level(self) -> bool {
+        matches!(self, Kind::Revocation | Kind::Designation | Kind::Framework)
+    }
 }
 
 /// Why a record was refused.
@@ -391,155 +185,306 @@ pub enum RecordError {
     },
 }
 
-fn check_digest(kind: Kind, field: &str, d: &[u8]) -> Result<(), RecordError> {
-    if d.len() != 32 {
-        return Err(RecordError::Invalid {
-            kind: kind.name(),
-            reason: format!("{field} must be a 32-byte SHA-256, got {} bytes", d.len()),
-        });
+/// Field checks of one record kind, each failing with [`RecordError::Invalid`].
+struct Checker(Kind);
+
+impl Checker {
+    fn fail<T>(&self, reason: String) -> Result<T, RecordError> {
+        Err(RecordError::Invalid {
+            kind: self.0.name(),
+            reason,
+        })
     }
-    Ok(())
+
+    fn digest(&self, field: &str, d: &[u8]) -> Result<(), RecordError> {
+        if d.len() != 32 {
+            return self.fail(format!(
+                "{field} must be a 32-byte SHA-256, got {} bytes",
+                d.len()
+            ));
+        }
+        Ok(())
+    }
+
+    fn text(&self, field: &str, s: &str) -> Result<(), RecordError> {
+        if s.trim().is_empty() {
+            return self.fail(format!("{field} must not be empty"));
+        }
+        Ok(())
+    }
+
+    /// An identifier the CLI can list: no spaces, `|` or `,`.
+    fn ident(&self, field: &str, s: &str) -> Result<(), RecordError> {
+        self.text(field, s)?;
+        if s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '|' || c == ',')
+        {
+            return self.fail(format!(
+                "{field} {s:?} may not hold spaces, control characters, '|' or ','"
+            ));
+        }
+        Ok(())
+    }
+
+    fn date(&self, field: &str, s: &str) -> Result<(), RecordError> {
+        if parse_date(s).is_none() {
+            return self.fail(format!("{field} {s:?} is not a YYYY-MM-DD calendar date"));
+        }
+        Ok(())
+    }
+
+    fn party(&self, field: &str, s: &str) -> Result<(), RecordError> {
+        crate::identity::check_party_id(s).or_else(|e| self.fail(format!("{field}: {e}")))
+    }
+
+    fn unique<'a>(
+        &self,
+        what: &str,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), RecordError> {
+        let mut seen = BTreeSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                return self.fail(format!("{what} {id:?} appears twice"));
+            }
+        }
+        Ok(())
+    }
+
+    fn findings(&self, findings: &[Finding], framework: &Option<Ref>) -> Result<(), RecordError> {
+        if !findings.is_empty() && framework.is_none() {
+            return self.fail("findings name obligations of a framework: cite it".into());
+        }
+        for f in findings {
+            self.ident("finding obligation", &f.obligation)?;
+        }
+        self.unique(
+            "finding for obligation",
+            findings.iter().map(|f| f.obligation.as_str()),
+        )
+    }
 }
 
-fn check_text(kind: Kind, field: &str, s: &str) -> Result<(), RecordError> {
-    if s.trim().is_empty() {
-        return Err(RecordError::Invalid {
-            kind: kind.name(),
-            reason: format!("{field} must not be empty"),
-        });
+/// Parses a YYYY-MM-DD date of the proleptic Gregorian calendar.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !s
+            .bytes()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        return None;
     }
-    Ok(())
-}
-
-fn check_date(kind: Kind, field: &str, s: &str) -> Result<(), RecordError> {
-    let ok = s.len() == 10
-        && s.as_bytes()[4] == b'-'
-        && s.as_bytes()[7] == b'-'
-        && s.split('-').all(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
-        && matches!(s[8..10].parse::<u8>(), Ok(1..=31));
-    if !ok {
-        return Err(RecordError::Invalid {
-            kind: kind.name(),
-            reason: format!("{field} {s:?} is not a YYYY-MM-DD date"),
-        });
-    }
-    Ok(())
-}
-
-fn check_ref(kind: Kind, field: &str, r: &Ref) -> Result<(), RecordError> {
-    check_digest(kind, &format!("{field}.sha256"), &r.sha256)
+    let y: i32 = s[..4].parse().ok()?;
+    let m: u8 = s[5..7].parse().ok()?;
+    let d: u8 = s[8..].parse().ok()?;
+    time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
 }
 
 impl Record {
-    /// The record's kind.
-    pub fn kind(&self) -> Kind {
-        match self {
-            Record::Registration(_) => Kind::Registration,
-            Record::Seal(_) => Kind::Seal,
-            Record::Countersignature(_) => Kind::Countersignature,
-            Record::Decision(_) => Kind::Decision,
-            Record::StepCompletion(_) => Kind::StepCompletion,
-            Record::StepAcceptance(_) => Kind::StepAcceptance,
-            Record::Determination(_) => Kind::Determination,
-            Record::Dispute(_) => Kind::Dispute,
-            Record::Resolution(_) => Kind::Resolution,
-            Record::Revocation(_) => Kind::Revocation,
-        }
-    }
-
-    /// The facility the record is about (`None` for revocations).
+    /// The facility the record is about (`None` for scheme-level records).
     pub fn facility(&self) -> Option<&str> {
         Some(match self {
             Record::Registration(r) => &r.facility,
             Record::Seal(r) => &r.facility,
             Record::Countersignature(r) => &r.facility,
             Record::Decision(r) => &r.facility,
+            Record::Acknowledgement(r) => &r.facility,
+            Record::SelfAssessment(r) => &r.facility,
             Record::StepCompletion(r) => &r.facility,
             Record::StepAcceptance(r) => &r.facility,
             Record::Determination(r) => &r.facility,
             Record::Dispute(r) => &r.facility,
             Record::Resolution(r) => &r.facility,
-            Record::Revocation(_) => return None,
+            Record::Transfer(r) => &r.facility,
+            Record::ToolInventory(r) => &r.facility,
+            Record::Revocation(_) | Record::Designation(_) | Record::Framework(_) => return None,
         })
     }
 
     /// The statements this record references, with the field naming each.
     pub fn references(&self) -> Vec<(&'static str, &Ref)> {
+        let mut v: Vec<(&'static str, &Ref)> = Vec::new();
         match self {
-            Record::Countersignature(r) => vec![("seal", &r.seal)],
-            Record::Decision(r) => r.evidence.iter().map(|e| ("evidence", e)).collect(),
-            Record::StepCompletion(r) => {
-                let mut v = vec![("decision", &r.decision)];
+            Record::Seal(r) => v.extend(r.addresses.as_ref().map(|a| ("framework", &a.framework))),
+            Record::Countersignature(r) => v.push(("seal", &r.seal)),
+            Record::Decision(r) => {
                 v.extend(r.evidence.iter().map(|e| ("evidence", e)));
-                v
+                v.extend(r.framework.iter().map(|f| ("framework", f)));
+                v.extend(r.self_assessment.iter().map(|s| ("self_assessment", s)));
             }
-            Record::StepAcceptance(r) => vec![("completion", &r.completion)],
-            Record::Determination(r) => vec![("decision", &r.decision)],
-            Record::Dispute(r) => vec![("decision", &r.decision)],
-            Record::Resolution(r) => vec![("dispute", &r.dispute)],
-            Record::Registration(_) | Record::Seal(_) | Record::Revocation(_) => vec![],
+            Record::SelfAssessment(r) => {
+                v.extend(r.evidence.iter().map(|e| ("evidence", e)));
+                v.extend(r.framework.iter().map(|f| ("framework", f)));
+            }
+            Record::Acknowledgement(r) => v.push(("decision", &r.decision)),
+            Record::StepCompletion(r) => {
+                v.push(("decision", &r.decision));
+                v.extend(r.evidence.iter().map(|e| ("evidence", e)));
+            }
+            Record::StepAcceptance(r) => v.push(("completion", &r.completion)),
+            Record::Determination(r) => v.push(("decision", &r.decision)),
+            Record::Dispute(r) => v.push(("decision", &r.decision)),
+            Record::Resolution(r) => v.push(("dispute", &r.dispute)),
+            Record::Registration(_)
+            | Record::Transfer(_)
+            | Record::ToolInventory(_)
+            | Record::Revocation(_)
+            | Record::Designation(_)
+            | Record::Framework(_) => {}
         }
+        v
     }
 
-    /// Checks the fields' own rules (digest sizes, dates, non-empty text,
-    /// steps exactly when the outcome needs them).
+    /// Checks the fields' own rules (digest sizes, calendar dates, non-empty
+    /// text, identifiers, uniqueness, steps exactly when the outcome needs
+    /// them). Rules that need the ledger's state live in `crate::policy`.
     pub fn validate(&self) -> Result<(), RecordError> {
-        let k = self.kind();
+        let c = Checker(self.kind());
         if let Some(f) = self.facility() {
-            check_text(k, "facility", f)?;
+            c.text("facility", f)?;
         }
         for (field, r) in self.references() {
-            check_ref(k, field, r)?;
+            c.digest(&format!("{field}.sha256"), &r.sha256)?;
         }
         match self {
             Record::Registration(r) => {
-                check_text(k, "name", &r.name)?;
-                check_text(k, "site", &r.site)
+                c.text("name", &r.name)?;
+                c.text("site", &r.site)
             }
             Record::Seal(r) => {
-                check_digest(k, "root", &r.root)?;
-                check_digest(k, "manifest_sha256", &r.manifest_sha256)?;
-                check_text(k, "description", &r.description)
-            }
-            Record::Decision(r) => {
-                check_digest(k, "report_sha256", &r.report_sha256)?;
-                let needs_steps = r.outcome == Outcome::ApprovedWithSteps;
-                if needs_steps == r.steps.is_empty() {
-                    let reason = if needs_steps {
-                        "approved-with-steps needs at least one step"
-                    } else {
-                        "only approved-with-steps may list steps"
-                    };
-                    return Err(RecordError::Invalid {
-                        kind: k.name(),
-                        reason: reason.into(),
-                    });
-                }
-                let mut ids = std::collections::BTreeSet::new();
-                for s in &r.steps {
-                    check_text(k, "step id", &s.id)?;
-                    check_text(k, "step description", &s.description)?;
-                    check_date(k, "step due", &s.due)?;
-                    if !ids.insert(&s.id) {
-                        return Err(RecordError::Invalid {
-                            kind: k.name(),
-                            reason: format!("step id {:?} appears twice", s.id),
-                        });
+                c.digest("root", &r.root)?;
+                c.digest("manifest_sha256", &r.manifest_sha256)?;
+                c.text("description", &r.description)?;
+                if let Some(a) = &r.addresses {
+                    if a.obligations.is_empty() {
+                        return c.fail("addresses must name at least one obligation".into());
                     }
-                }
-                for f in &r.findings {
-                    check_text(k, "finding control", &f.control)?;
+                    for o in &a.obligations {
+                        c.ident("obligation", o)?;
+                    }
+                    c.unique("obligation", a.obligations.iter().map(String::as_str))?;
                 }
                 Ok(())
             }
-            Record::StepCompletion(r) => check_text(k, "step", &r.step),
-            Record::Determination(r) => check_date(k, "due", &r.due),
-            Record::Dispute(r) => check_text(k, "grounds", &r.grounds),
-            Record::Resolution(r) => check_text(k, "reason", &r.reason),
+            Record::Decision(r) => {
+                c.digest("report_sha256", &r.report_sha256)?;
+                let needs_steps = r.outcome == Outcome::ApprovedWithSteps;
+                if needs_steps == r.steps.is_empty() {
+                    return c.fail(if needs_steps {
+                        "approved-with-steps needs at least one step".into()
+                    } else {
+                        "only approved-with-steps may list steps".into()
+                    });
+                }
+                for s in &r.steps {
+                    c.ident("step id", &s.id)?;
+                    c.text("step description", &s.description)?;
+                    c.date("step due", &s.due)?;
+                    for o in &s.obligations {
+                        c.ident("step obligation", o)?;
+                    }
+                    c.unique("step obligation", s.obligations.iter().map(String::as_str))?;
+                    if !s.obligations.is_empty() && r.framework.is_none() {
+                        return c.fail(format!(
+                            "step {:?} names obligations of a framework: cite it",
+                            s.id
+                        ));
+                    }
+                }
+                c.unique("step id", r.steps.iter().map(|s| s.id.as_str()))?;
+                c.findings(&r.findings, &r.framework)?;
+                if (r.assessment == Assessment::Ussa) != r.self_assessment.is_some() {
+                    return c.fail(
+                        "a USSA decision, and only a USSA decision, reviews a self_assessment"
+                            .into(),
+                    );
+                }
+                Ok(())
+            }
+            Record::SelfAssessment(r) => {
+                c.digest("report_sha256", &r.report_sha256)?;
+                c.findings(&r.findings, &r.framework)
+            }
+            Record::Acknowledgement(r) => c.digest("response_sha256", &r.response_sha256),
+            Record::StepCompletion(r) => c.text("step", &r.step),
+            Record::Determination(r) => c.date("due", &r.due),
+            Record::Dispute(r) => c.text("grounds", &r.grounds),
+            Record::Resolution(r) => c.text("reason", &r.reason),
+            Record::Transfer(r) => {
+                c.party("to_party", &r.to_party)?;
+                c.text("reason", &r.reason)
+            }
+            Record::ToolInventory(r) => {
+                if r.tools.is_empty() && r.interfaces.is_empty() {
+                    return c.fail("an inventory lists at least one tool or interface".into());
+                }
+                for t in &r.tools {
+                    c.text("tool make", &t.make)?;
+                    c.text("tool model", &t.model)?;
+                    c.text("tool serial", &t.serial)?;
+                    c.digest("tool firmware_sha256", &t.firmware_sha256)?;
+                    c.text("tool cpa_certificate", &t.cpa_certificate)?;
+                    c.date("tool cpa_expires", &t.cpa_expires)?;
+                }
+                c.unique("tool serial", r.tools.iter().map(|t| t.serial.as_str()))?;
+                for i in &r.interfaces {
+                    c.ident("interface name", &i.name)?;
+                    c.text("interface type", &i.kind)?;
+                    c.text("interface access_controls", &i.access_controls)?;
+                }
+                c.unique("interface", r.interfaces.iter().map(|i| i.name.as_str()))
+            }
             Record::Revocation(r) => {
-                check_digest(k, "certificate_sha256", &r.certificate_sha256)?;
-                check_text(k, "reason", &r.reason)
+                c.digest("certificate_sha256", &r.certificate_sha256)?;
+                c.text("reason", &r.reason)
+            }
+            Record::Designation(r) => {
+                c.party("party", &r.party)?;
+                c.text("note", &r.note)
+            }
+            Record::Framework(r) => {
+                c.ident("version", &r.version)?;
+                c.text("title", &r.title)?;
+                for o in &r.obligations {
+                    c.ident("obligation id", &o.id)?;
+                    c.text(&format!("obligation {} title", o.id), &o.title)?;
+                    match (o.applies, &o.reason) {
+                        (true, Some(_)) => {
+                            return c.fail(format!(
+                                "obligation {} applies, so it has no reason for not applying",
+                                o.id
+                            ))
+                        }
+                        (false, None) => {
+                            return c.fail(format!(
+                                "obligation {} does not apply: give the reason",
+                                o.id
+                            ))
+                        }
+                        (false, Some(why)) => {
+                            c.text(&format!("obligation {} reason", o.id), why)?
+                        }
+                        (true, None) => {}
+                    }
+                    if o.applies && o.evidence.is_empty() {
+                        return c.fail(format!(
+                            "obligation {} applies: name the evidence the User CIO looks for",
+                            o.id
+                        ));
+                    }
+                    for e in &o.evidence {
+                        c.text(&format!("obligation {} evidence", o.id), e)?;
+                    }
+                }
+                c.unique("obligation", r.obligations.iter().map(|o| o.id.as_str()))?;
+                if r.applicable().next().is_none() {
+                    return c.fail("no obligation applies to Triage Facilities".into());
+                }
+                Ok(())
             }
             Record::Countersignature(_) | Record::StepAcceptance(_) => Ok(()),
         }
@@ -549,31 +494,18 @@ impl Record {
     pub fn decode(content_type: &str, payload: &[u8]) -> Result<Record, RecordError> {
         let kind = Kind::from_content_type(content_type)
             .ok_or_else(|| RecordError::UnknownKind(content_type.to_string()))?;
-        let err = |source| RecordError::Cbor {
+        let r = Record::decode_kind(kind, payload).map_err(|source| RecordError::Cbor {
             kind: kind.name(),
             source,
-        };
-        let r = match kind {
-            Kind::Registration => Record::Registration(cbor::from_slice(payload).map_err(err)?),
-            Kind::Seal => Record::Seal(cbor::from_slice(payload).map_err(err)?),
-            Kind::Countersignature => {
-                Record::Countersignature(cbor::from_slice(payload).map_err(err)?)
-            }
-            Kind::Decision => Record::Decision(cbor::from_slice(payload).map_err(err)?),
-            Kind::StepCompletion => Record::StepCompletion(cbor::from_slice(payload).map_err(err)?),
-            Kind::StepAcceptance => Record::StepAcceptance(cbor::from_slice(payload).map_err(err)?),
-            Kind::Determination => Record::Determination(cbor::from_slice(payload).map_err(err)?),
-            Kind::Dispute => Record::Dispute(cbor::from_slice(payload).map_err(err)?),
-            Kind::Resolution => Record::Resolution(cbor::from_slice(payload).map_err(err)?),
-            Kind::Revocation => Record::Revocation(cbor::from_slice(payload).map_err(err)?),
-        };
+        })?;
         r.validate()?;
-        // One record, one encoding: ciborium would also accept tags and
-        // enums written as maps, which re-encode differently.
+        // One record, one encoding: ciborium would also accept tags, enums
+        // written as maps, and explicit nulls or empty lists for fields that
+        // are left out when absent; each re-encodes differently.
         if r.encode()? != payload {
             return Err(RecordError::Invalid {
                 kind: kind.name(),
-                reason: "payload is not the canonical encoding of the record (tags or other forms)"
+                reason: "payload is not the canonical encoding of the record (tags, nulls, empty optional lists or other forms)"
                     .into(),
             });
         }
@@ -583,21 +515,10 @@ impl Record {
     /// Encodes the record's payload (deterministic CBOR).
     pub fn encode(&self) -> Result<Vec<u8>, RecordError> {
         self.validate()?;
-        let kind = self.kind().name();
-        let err = |source| RecordError::Cbor { kind, source };
-        match self {
-            Record::Registration(r) => cbor::to_vec(r),
-            Record::Seal(r) => cbor::to_vec(r),
-            Record::Countersignature(r) => cbor::to_vec(r),
-            Record::Decision(r) => cbor::to_vec(r),
-            Record::StepCompletion(r) => cbor::to_vec(r),
-            Record::StepAcceptance(r) => cbor::to_vec(r),
-            Record::Determination(r) => cbor::to_vec(r),
-            Record::Dispute(r) => cbor::to_vec(r),
-            Record::Resolution(r) => cbor::to_vec(r),
-            Record::Revocation(r) => cbor::to_vec(r),
-        }
-        .map_err(err)
+        self.encode_unchecked().map_err(|source| RecordError::Cbor {
+            kind: self.kind().name(),
+            source,
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Record encoding: round trips, a pinned encoding, and refusals.
 
 use super::*;
+use crate::identity::Role;
 use ciborium::Value;
 
 fn r(i: u64) -> Ref {
@@ -23,6 +24,10 @@ pub(crate) fn samples() -> Vec<Record> {
             root: vec![1; 32],
             items: 3,
             manifest_sha256: vec![2; 32],
+            addresses: Some(Addresses {
+                framework: r(0),
+                obligations: vec!["G3.7".into()],
+            }),
         }),
         Record::Countersignature(Countersignature {
             facility: "TF-1".into(),
@@ -37,13 +42,30 @@ pub(crate) fn samples() -> Vec<Record> {
                 id: "S1".into(),
                 description: "fix".into(),
                 due: "2027-01-31".into(),
+                obligations: vec!["G5.14".into()],
             }],
             findings: vec![Finding {
-                control: "G5.14".into(),
-                finding: "partial".into(),
+                obligation: "G5.14".into(),
+                result: FindingResult::NotMet,
+                note: "partial".into(),
             }],
             report_sha256: vec![3; 32],
             evidence: vec![r(1)],
+            framework: Some(r(0)),
+            self_assessment: None,
+        }),
+        Record::Acknowledgement(Acknowledgement {
+            facility: "TF-1".into(),
+            decision: r(3),
+            response_sha256: vec![4; 32],
+            position: Position::Accepted,
+        }),
+        Record::SelfAssessment(SelfAssessment {
+            facility: "TF-1".into(),
+            findings: vec![],
+            report_sha256: vec![5; 32],
+            evidence: vec![],
+            framework: None,
         }),
         Record::StepCompletion(StepCompletion {
             facility: "TF-1".into(),
@@ -73,11 +95,61 @@ pub(crate) fn samples() -> Vec<Record> {
             new_assessment: false,
             reason: "in scope".into(),
         }),
+        Record::Transfer(Transfer {
+            facility: "TF-1".into(),
+            to_party: "NTRGB-00000002".into(),
+            reason: "sold".into(),
+        }),
+        Record::ToolInventory(ToolInventory {
+            facility: "TF-1".into(),
+            tools: vec![Tool {
+                make: "M".into(),
+                model: "X".into(),
+                serial: "1".into(),
+                firmware_sha256: vec![6; 32],
+                cpa_certificate: "CPA-1".into(),
+                cpa_expires: "2028-02-29".into(),
+            }],
+            interfaces: vec![Interface {
+                name: "optical-1".into(),
+                kind: "optical port".into(),
+                access_controls: "login".into(),
+            }],
+        }),
         Record::Revocation(Revocation {
             certificate_sha256: vec![9; 32],
             reason: "key retired".into(),
         }),
+        Record::Designation(Designation {
+            role: DesignatedRole::UserCio,
+            party: "NTRGB-00000003".into(),
+            note: "appointed".into(),
+        }),
+        Record::Framework(framework()),
     ]
+}
+
+pub(crate) fn framework() -> Framework {
+    Framework {
+        version: "2027.1".into(),
+        title: "T".into(),
+        obligations: vec![
+            Obligation {
+                id: "G3.7".into(),
+                title: "custody".into(),
+                applies: true,
+                reason: None,
+                evidence: vec!["custody log".into()],
+            },
+            Obligation {
+                id: "G6.1".into(),
+                title: "anomaly detection".into(),
+                applies: false,
+                reason: Some("no Service Requests".into()),
+                evidence: vec![],
+            },
+        ],
+    }
 }
 
 #[test]
@@ -152,6 +224,7 @@ fn refusals_name_the_problem() {
         root: vec![1; 31],
         items: 1,
         manifest_sha256: vec![2; 32],
+        addresses: None,
     });
     assert!(bad_digest
         .encode()
@@ -174,15 +247,29 @@ fn refusals_name_the_problem() {
         id: "S1".into(),
         description: "x".into(),
         due: "2027-02-30x".into(),
+        obligations: vec![],
     });
     assert!(Record::Decision(d.clone()).validate().is_err());
     d.outcome = Outcome::ApprovedWithSteps;
-    d.steps[0].due = "2027-13-01".into();
-    assert!(Record::Decision(d.clone())
-        .validate()
-        .unwrap_err()
-        .to_string()
-        .contains("YYYY-MM-DD"));
+    for bad in [
+        "2027-13-01",
+        "2027-02-29",
+        "2027-04-31",
+        "2027-00-10",
+        "+027-01-01",
+    ] {
+        d.steps[0].due = bad.into();
+        assert!(
+            Record::Decision(d.clone())
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("calendar date"),
+            "{bad}"
+        );
+    }
+    d.steps[0].due = "2028-02-29".into();
+    Record::Decision(d.clone()).validate().unwrap();
     d.steps[0].due = "2027-12-01".into();
     d.steps.push(d.steps[0].clone());
     assert!(Record::Decision(d)
@@ -204,8 +291,164 @@ fn kinds_know_their_signers() {
     assert_eq!(Kind::Seal.signer(), Some(Role::Operator));
     assert_eq!(Kind::Resolution.signer(), Some(Role::Ssc));
     assert_eq!(Kind::Revocation.signer(), None);
+    assert_eq!(Kind::Designation.signer(), None);
+    assert_eq!(Kind::Framework.signer(), Some(Role::Ssc));
+    assert_eq!(Kind::Transfer.signer(), Some(Role::Ssc));
+    for k in [
+        Kind::Acknowledgement,
+        Kind::SelfAssessment,
+        Kind::ToolInventory,
+    ] {
+        assert_eq!(k.signer(), Some(Role::Operator));
+    }
     assert_eq!(
         Kind::from_content_type("application/vnd.triage-ledger.step-acceptance+cbor"),
         Some(Kind::StepAcceptance)
     );
+}
+
+fn invalid(r: Record) -> String {
+    r.validate().unwrap_err().to_string()
+}
+
+#[test]
+fn new_records_refuse_what_their_rules_forbid() {
+    let fw = framework();
+    // A framework: an applicable obligation needs evidence and no reason; one
+    // that does not apply needs a reason; ids are unique, without spaces;
+    // something must apply.
+    let mut f = fw.clone();
+    f.obligations[0].evidence.clear();
+    assert!(invalid(Record::Framework(f)).contains("name the evidence"));
+    let mut f = fw.clone();
+    f.obligations[1].reason = None;
+    assert!(invalid(Record::Framework(f)).contains("give the reason"));
+    let mut f = fw.clone();
+    f.obligations[0].reason = Some("x".into());
+    assert!(invalid(Record::Framework(f)).contains("no reason"));
+    let mut f = fw.clone();
+    f.obligations[1].id = "G3.7".into();
+    assert!(invalid(Record::Framework(f)).contains("twice"));
+    let mut f = fw.clone();
+    f.obligations[0].id = "G3 7".into();
+    assert!(invalid(Record::Framework(f)).contains("spaces"));
+    let mut f = fw.clone();
+    f.obligations.remove(0);
+    assert!(invalid(Record::Framework(f)).contains("no obligation applies"));
+    // Findings and step obligations need a framework; one finding per obligation.
+    let Record::Decision(mut d) = samples()[3].clone() else {
+        panic!("sample 3 is a decision")
+    };
+    d.framework = None;
+    assert!(invalid(Record::Decision(d.clone())).contains("framework"));
+    d.findings.clear();
+    assert!(invalid(Record::Decision(d.clone())).contains("step \"S1\" names obligations"));
+    d.steps[0].obligations.clear();
+    Record::Decision(d.clone()).validate().unwrap();
+    d.framework = Some(r(0));
+    d.findings = vec![
+        Finding {
+            obligation: "G3.7".into(),
+            result: FindingResult::Met,
+            note: "".into(),
+        };
+        2
+    ];
+    assert!(invalid(Record::Decision(d.clone())).contains("appears twice"));
+    // A USSA, and only a USSA, reviews a self-assessment.
+    d.findings.truncate(1);
+    d.assessment = Assessment::Ussa;
+    assert!(invalid(Record::Decision(d.clone())).contains("self_assessment"));
+    d.self_assessment = Some(r(9));
+    Record::Decision(d.clone()).validate().unwrap();
+    d.assessment = Assessment::Vusa;
+    assert!(invalid(Record::Decision(d)).contains("self_assessment"));
+    // Parties are identifiers; an inventory names something, serials once.
+    let t = Record::Transfer(Transfer {
+        facility: "TF-1".into(),
+        to_party: "Example Ltd".into(),
+        reason: "r".into(),
+    });
+    assert!(invalid(t).contains("party identifier"));
+    let Record::ToolInventory(inv) = samples()[12].clone() else {
+        panic!("sample 12 is an inventory")
+    };
+    let mut i = inv.clone();
+    i.tools.push(i.tools[0].clone());
+    assert!(invalid(Record::ToolInventory(i)).contains("tool serial \"1\" appears twice"));
+    let mut i = inv.clone();
+    i.tools[0].cpa_expires = "2027-02-29".into();
+    assert!(invalid(Record::ToolInventory(i)).contains("calendar date"));
+    let mut i = inv;
+    i.tools.clear();
+    i.interfaces.clear();
+    assert!(invalid(Record::ToolInventory(i)).contains("at least one"));
+}
+
+/// Optional fields are left out when absent; an explicit null or empty list
+/// is another encoding of the same record, so it is refused.
+#[test]
+fn absent_optional_fields_have_one_encoding() {
+    let Record::Decision(d) = samples()[3].clone() else {
+        panic!("sample 3 is a decision")
+    };
+    let bytes = Record::Decision(d).encode().unwrap();
+    let ct = Kind::Decision.content_type();
+    let Value::Map(m) = crate::cbor::decode(&bytes).unwrap() else {
+        panic!("a record is a map")
+    };
+    for (key, value) in [
+        ("self_assessment", Value::Null),
+        ("self_assessment", Value::Array(vec![])),
+    ] {
+        let mut m2 = m.clone();
+        m2.push((Value::Text(key.into()), value));
+        let b = crate::cbor::encode(&Value::Map(m2)).unwrap();
+        assert!(Record::decode(&ct, &b).is_err(), "{key}");
+    }
+    // A step with an explicit empty obligations list.
+    let mut m3 = m.clone();
+    for (k, v) in m3.iter_mut() {
+        if k == &Value::Text("steps".into()) {
+            if let Value::Array(steps) = v {
+                if let Value::Map(step) = &mut steps[0] {
+                    step.retain(|(k, _)| k != &Value::Text("obligations".into()));
+                    step.push((Value::Text("obligations".into()), Value::Array(vec![])));
+                }
+            }
+        }
+    }
+    let b = crate::cbor::encode(&Value::Map(m3)).unwrap();
+    let e = Record::decode(&ct, &b).unwrap_err().to_string();
+    assert!(e.contains("canonical"), "{e}");
+}
+
+#[test]
+fn hand_written_input_is_read_and_checked() {
+    let json = br#"{"version": "1", "title": "T", "obligations": [
+        {"id": "G1", "title": "a", "applies": true, "evidence": ["e"]},
+        {"id": "G2", "title": "b", "applies": false, "reason": "n/a"}]}"#;
+    let f = framework_from_json(json).unwrap();
+    assert_eq!(f.applicable().count(), 1);
+    let e = framework_from_json(br#"{"version": "1", "title": "T", "obligations": [], "x": 1}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown field"), "{e}");
+    let inv = br#"{"tools": [{"make": "M", "model": "X", "serial": "1",
+        "firmware_sha256": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        "cpa_certificate": "C", "cpa_expires": "2028-01-31"}]}"#;
+    let i = inventory_from_json("TF-1", inv).unwrap();
+    assert_eq!(i.tools[0].firmware_sha256[1], 0x11);
+    let short = String::from_utf8_lossy(inv).replace("eeff\"", "ee\"");
+    assert!(inventory_from_json("TF-1", short.as_bytes())
+        .unwrap_err()
+        .to_string()
+        .contains("64 hex digits"));
+    let f = findings_from_text("# c\nG1|met|ok\n\nG2 | not-met | no\n", "f").unwrap();
+    assert_eq!(f[1].result, FindingResult::NotMet);
+    assert_eq!(f[1].obligation, "G2");
+    let e = findings_from_text("G1|maybe|x", "f")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("f line 1"), "{e}");
 }

@@ -354,29 +354,75 @@ fn check_statements(
         skew: 0,
         max_age: u64::MAX,
     };
-    let results = State::new().admit_all(&items, &cfg);
-    for (((k, name), (_, st)), res) in admit.iter().zip(&items).zip(results) {
+    let mut state = State::new();
+    let results = state.admit_all(&items, &cfg);
+    let mut decisions = Vec::new();
+    for (((k, name), (index, st)), res) in admit.iter().zip(&items).zip(results) {
         let r = &mut slots[*k];
         let h = st.header();
-        let kind = Kind::from_content_type(&h.content_type)
-            .map(|k| k.name())
-            .unwrap_or("unknown kind");
-        let name = format!("{name}: {kind} by {}", h.issuer);
+        let kind = Kind::from_content_type(&h.content_type);
+        let name = format!(
+            "{name}: {} by {}",
+            kind.map(|k| k.name()).unwrap_or("unknown kind"),
+            h.issuer
+        );
         match res {
-            Ok(Admission::New(_)) => r.check(
-                name,
-                true,
-                format!(
-                    "signature, certificate chain to the root at iat {}, role, not revoked by the revocations in this pack, claims, references and lifecycle",
-                    utc(h.issued_at)
-                ),
-            ),
+            Ok(Admission::New(_)) => {
+                let party = state
+                    .get(*index)
+                    .and_then(|l| l.signer_party.clone())
+                    .map(|p| format!(" (party {p})"))
+                    .unwrap_or_else(|| " (the scheme root)".into());
+                if kind == Some(Kind::Decision) {
+                    decisions.push((*k, *index));
+                }
+                r.check(
+                    name,
+                    true,
+                    format!(
+                        "signature, certificate chain to the root at iat {}, role, not revoked by the revocations in this pack, claims, references, authority{party}, framework, coverage and lifecycle",
+                        utc(h.issued_at)
+                    ),
+                )
+            }
             Ok(Admission::Duplicate(i)) => r.check(
                 name,
                 false,
                 format!("the same statement appears twice (entry {i})"),
             ),
             Err(e) => r.check(name, false, format!("rule {}: {e}", e.rule())),
+        }
+    }
+    // The second signature on every decision: the operator's acknowledgement.
+    for (k, index) in decisions {
+        let ack = state
+            .facilities()
+            .values()
+            .flat_map(|f| &f.decisions)
+            .find(|d| d.index == index)
+            .and_then(|d| d.acknowledged.as_ref());
+        match ack.and_then(|a| state.get(a.index).map(|l| (a, l))) {
+            Some((a, l)) => slots[k].check(
+                format!("decision at entry {index}: acknowledgement"),
+                true,
+                format!(
+                    "signed by the operator {} at entry {}: {} the findings, Security Assessment Response sha256 {}",
+                    l.signer_subject,
+                    a.index,
+                    if a.position == crate::record::Position::Accepted {
+                        "accepts"
+                    } else {
+                        "disputes"
+                    },
+                    a.response_sha256
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
+                ),
+            ),
+            None => report.not_checked.push(format!(
+                "the operator's acknowledgement of the decision at entry {index}: none in this pack (pending, or left out by the pack's maker)"
+            )),
         }
     }
     for slot in slots {

@@ -14,7 +14,6 @@ use std::path::Path;
 
 use crate::cose::{transparent_statement, Statement};
 use crate::policy::{load_state, SubmitError};
-use crate::record::Kind;
 use crate::store::{Ledger, StoreError};
 
 /// The checkpoint note held by an "OLD" file given to `--since`: a pack's
@@ -55,8 +54,8 @@ pub enum MakePackError {
 }
 
 /// Builds a pack from a ledger: the selected statements and, for every
-/// facility they concern, its earlier statements; plus every revocation in the
-/// log. Each gets a receipt against the latest checkpoint. With `since` (an
+/// facility they concern, its earlier statements; plus every scheme-level
+/// statement of the log (revocations, designations, framework versions). Each gets a receipt against the latest checkpoint. With `since` (an
 /// older tree size), the pack also carries the consistency proof from the
 /// log's tree at that size.
 pub fn make_pack(
@@ -96,7 +95,9 @@ pub fn make_pack(
         let Some(e) = state.get(i) else { continue };
         let wanted = match e.record.facility() {
             Some(f) => i < upto && facilities.iter().any(|x| x == f),
-            None => e.record.kind() == Kind::Revocation,
+            // Scheme-level records (revocations, designations, framework
+            // versions) are what every facility's statements are judged by.
+            None => e.record.kind().is_scheme_level(),
         };
         if !wanted {
             continue;

@@ -9,6 +9,7 @@ use crate::witness::{request_for, Witness};
 
 mod mutation;
 mod prop;
+mod rules;
 
 pub(super) const T: u64 = 1_790_000_000;
 
@@ -130,8 +131,8 @@ fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
     let pack = f.pack(Selection::Facility("TF-1".into()), None);
     assert_eq!(
         pack.statements.len(),
-        3,
-        "TF-1's registration, seal and decision"
+        5,
+        "the two designations, TF-1's registration, seal and decision"
     );
     let bytes = pack.to_bytes().unwrap();
     let back = Pack::parse(&bytes).unwrap();
@@ -139,14 +140,14 @@ fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
     let report = verify_pack(&back, &f.trust(), None);
     assert!(report.verified(), "{}", report.to_text());
     // checkpoint, witness w1, quorum, then a receipt and a policy check each.
-    assert_eq!(report.checks.len(), 3 + 2 * 3, "{}", report.to_text());
+    assert_eq!(report.checks.len(), 3 + 2 * 5, "{}", report.to_text());
     let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names[..3], ["checkpoint", "witness w1", "witness quorum"]);
     assert!(names[3].starts_with("statement 1 (entry 0): receipt"));
     assert!(report.not_checked.iter().any(|n| n.contains("revocations")));
     assert!(report.not_checked.iter().any(|n| n.contains("--since")));
     // --entry: the decision and the history it rests on.
-    let p = f.pack(Selection::Entries(vec![3]), None);
+    let p = f.pack(Selection::Entries(vec![5]), None);
     assert!(verify_pack(&p, &f.trust(), None).verified());
     // With `quorum none` the report says that a split view is not excluded.
     let t = Trust::single_log(
@@ -194,7 +195,7 @@ fn since_proves_extension_and_names_a_split_view() {
     let mut f = Fixture::new(story());
     let old = f.pack(Selection::Facility("TF-1".into()), None);
     let t = f.trust();
-    // A copy of the ledger at size 4, with the same log key: the fork.
+    // A copy of the ledger at size 6, with the same log key: the fork.
     let forked = f.dir.path().join("fork");
     copy_dir(&f.ledger, &forked);
     // The log grows.
@@ -208,7 +209,7 @@ fn since_proves_extension_and_names_a_split_view() {
         ["since: consistency"]
     );
     // With one, it is.
-    let new = f.pack(Selection::Facility("TF-1".into()), Some(4));
+    let new = f.pack(Selection::Facility("TF-1".into()), Some(6));
     let r = verify_pack(&new, &t, Some(&old.checkpoint));
     assert!(r.verified(), "{}", r.to_text());
     assert!(r.checks.iter().any(|c| c.detail.contains("extends OLD")));
@@ -216,7 +217,7 @@ fn since_proves_extension_and_names_a_split_view() {
     let r = verify_pack(&old, &t, Some(&new.checkpoint));
     assert!(!r.verified());
     // A proof from another size is named.
-    let other = f.pack(Selection::Facility("TF-1".into()), Some(3));
+    let other = f.pack(Selection::Facility("TF-1".into()), Some(5));
     assert_eq!(
         failed(&other, &t, Some(&old.checkpoint)),
         ["since: consistency"]
@@ -230,7 +231,7 @@ fn since_proves_extension_and_names_a_split_view() {
         .iter()
         .any(|c| !c.passed && c.detail.contains("does not verify")));
 
-    // The fork takes another statement at entry 4. On its own it is a valid
+    // The fork takes another statement at entry 6. On its own it is a valid
     // history; --since its checkpoint, the honest log's pack exposes the split.
     let st = World::sign_at(&f.world.op, &seal("TF-1", 9), T);
     crate::policy::submit(&forked, &[("x".into(), st)], T + 100, 300).unwrap();
@@ -238,13 +239,13 @@ fn since_proves_extension_and_names_a_split_view() {
         &forked,
         &Selection::Facility("TF-1".into()),
         T + 200,
-        Some(4),
+        Some(6),
     )
     .unwrap();
     let t_nowit = Trust::single_log(f.world.root.cert.clone(), t.policy.logs()[0].clone());
     assert!(verify_pack(&fork_pack, &t_nowit, None).verified());
     assert!(verify_pack(&fork_pack, &t_nowit, Some(&old.checkpoint)).verified());
-    let honest = f.pack(Selection::Facility("TF-1".into()), Some(5));
+    let honest = f.pack(Selection::Facility("TF-1".into()), Some(7));
     let r = verify_pack(&honest, &t_nowit, Some(&fork_pack.checkpoint));
     let c = r
         .checks
@@ -253,7 +254,7 @@ fn since_proves_extension_and_names_a_split_view() {
         .unwrap();
     assert!(!c.passed);
     assert!(c.detail.starts_with("SPLIT VIEW"), "{}", c.detail);
-    assert!(c.detail.contains("at size 5"), "{}", c.detail);
+    assert!(c.detail.contains("at size 7"), "{}", c.detail);
     // Grown to the same size, the two views differ at equal size.
     let st = World::sign_at(&f.world.op, &seal("TF-2", 8), T);
     crate::policy::submit(&forked, &[("y".into(), st)], T + 100, 300).unwrap();
@@ -266,7 +267,7 @@ fn since_proves_extension_and_names_a_split_view() {
     // The witness that cosigned the honest log refuses the fork's checkpoint.
     let l = Ledger::open(&forked).unwrap();
     let e =
-        f.w1.add_checkpoint(&request_for(&l, 6).unwrap(), T)
+        f.w1.add_checkpoint(&request_for(&l, 8).unwrap(), T)
             .unwrap_err();
     assert_eq!(e.status(), 409, "{e}");
 }
@@ -339,7 +340,7 @@ fn wrong_keys_roots_order_and_receipts_fail_with_their_checks() {
     let t2 = Trust::single_log(t.root.clone(), other.verifier());
     let fl = failed(&pack, &t2, None);
     assert_eq!(fl[0], "checkpoint");
-    assert_eq!(fl.iter().filter(|n| n.ends_with(": receipt")).count(), 3);
+    assert_eq!(fl.iter().filter(|n| n.ends_with(": receipt")).count(), 5);
     // Another scheme root: every statement fails its chain (rule certificate/chain).
     let t3 = Trust {
         root: World::new().root.cert.clone(),
@@ -347,7 +348,7 @@ fn wrong_keys_roots_order_and_receipts_fail_with_their_checks() {
     };
     let r = verify_pack(&pack, &t3, None);
     let bad: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();
-    assert_eq!(bad.len(), 3, "{}", r.to_text());
+    assert_eq!(bad.len(), 5, "{}", r.to_text());
     assert!(
         bad.iter().all(|c| c.detail.starts_with("rule chain")),
         "{}",
@@ -382,7 +383,7 @@ fn a_truncated_consistency_proof_fails_and_bad_trust_dirs_are_named() {
     f.world.by(op, seal("TF-1", 7)).unwrap();
     f.submit_all();
     let t = f.trust();
-    let mut new = f.pack(Selection::Facility("TF-1".into()), Some(4));
+    let mut new = f.pack(Selection::Facility("TF-1".into()), Some(6));
     assert!(verify_pack(&new, &t, Some(&old.checkpoint)).verified());
     new.consistency.as_mut().unwrap().proof.pop();
     let r = verify_pack(&new, &t, Some(&old.checkpoint));

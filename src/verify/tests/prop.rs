@@ -1,9 +1,15 @@
 //! Honest packs of random lifecycles verify: a random sequence of actions by
-//! the parties, each submitted only if the policy admits it (an honest party
-//! does not sign what the scheme forbids), then a pack per facility.
+//! the parties — registrations by two operator parties, tool inventories,
+//! seals (addressing the framework in force), countersignatures, decisions
+//! with findings, acknowledgements, self-assessments, steps, determinations,
+//! disputes, resolutions, framework versions and transfers — each submitted
+//! only if the policy admits it (an honest party does not sign what the
+//! scheme forbids), then a pack per facility.
 
 use super::*;
-use crate::policy::tests::ssc;
+use crate::policy::tests::{
+    ack, framework, honest_decision, honest_self_assessment, rival, ssc, Signer, OP_PARTY,
+};
 use crate::record::*;
 use proptest::prelude::*;
 
@@ -13,6 +19,7 @@ struct Refs {
     decisions: Vec<(usize, Ref)>,
     completions: Vec<(usize, Ref)>,
     disputes: Vec<(usize, Ref)>,
+    versions: u32,
 }
 
 fn last(v: &[(usize, Ref)], f: usize) -> Option<Ref> {
@@ -30,12 +37,57 @@ const OUTCOMES: [Outcome; 3] = [
     Outcome::ApprovedWithSteps,
 ];
 
+/// The operator that honestly acts for facility `f`: its owner's (or, for a
+/// facility not yet registered, either party's, by `p`).
+fn owner(w: &World, f: &str, p: u8) -> fn(&World) -> &Signer {
+    match w.state.facilities().get(f).map(|x| x.party.as_str()) {
+        Some(OP_PARTY) => op,
+        Some(_) => rival,
+        None if p.is_multiple_of(4) => rival,
+        None => op,
+    }
+}
+
+/// Moves facility `fi` one step along its lifecycle: the first of
+/// acknowledging, completing or accepting a step, resolving a dispute,
+/// determining, self-assessing and deciding that the policy admits.
+fn advance(w: &mut World, refs: &mut Refs, fi: usize, p: u8) {
+    for action in [9, 4, 5, 8, 6, 10, 3, 0] {
+        let before = w.log.len();
+        act(w, refs, (action, fi, p));
+        if w.log.len() > before {
+            return;
+        }
+    }
+}
+
+/// One action: 0..=13 as below, 14.. advance a facility's lifecycle.
 fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
+    if action >= 14 {
+        return advance(w, refs, fi, p);
+    }
     let fac = FACILITIES[fi].to_string();
     let f = fac.clone();
+    let framework_ref = w
+        .state
+        .framework_in_force()
+        .map(|(i, _)| crate::policy::tests::entry_ref(w, i));
     let record = match action {
         0 => reg(&f),
-        1 => seal(&f, p),
+        1 => {
+            let Record::Seal(mut s) = seal(&f, p) else {
+                return;
+            };
+            if let (Some(fw), Some((_, x))) = (&framework_ref, w.state.framework_in_force()) {
+                if p % 2 == 0 {
+                    s.addresses = x.applicable().next().map(|o| Addresses {
+                        framework: fw.clone(),
+                        obligations: vec![o.id.clone()],
+                    });
+                }
+            }
+            Record::Seal(s)
+        }
         2 => match last(&refs.seals, fi) {
             Some(s) => Record::Countersignature(Countersignature {
                 facility: f,
@@ -48,15 +100,10 @@ fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
             // An honest assessor assesses what is due: try the categories
             // in turn, starting from a random one.
             let o = OUTCOMES[(p / 3 % 3) as usize];
-            let steps: &[&str] = if o == Outcome::ApprovedWithSteps {
-                &["S1"]
-            } else {
-                &[]
-            };
             let ev: Vec<Ref> = last(&refs.seals, fi).into_iter().collect();
             for k in 0..3 {
                 let a = ASSESSMENTS[((p as usize) + k) % 3];
-                if let Ok(r) = w.by(cio, decision(&f, a, o, steps, ev.clone())) {
+                if let Ok(r) = w.by(cio, honest_decision(w, &f, a, o, ev.clone())) {
                     refs.decisions.push((fi, r));
                     return;
                 }
@@ -96,7 +143,7 @@ fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
             }),
             None => return,
         },
-        _ => match last(&refs.disputes, fi) {
+        8 => match last(&refs.disputes, fi) {
             Some(d) => Record::Resolution(DisputeResolution {
                 facility: f,
                 dispute: d,
@@ -110,9 +157,56 @@ fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
             }),
             None => return,
         },
+        9 => match last(&refs.decisions, fi) {
+            Some(d) => {
+                let position = if p % 3 == 0 {
+                    Position::Disputed
+                } else {
+                    Position::Accepted
+                };
+                ack(&f, &d, position)
+            }
+            None => return,
+        },
+        10 => honest_self_assessment(w, &f, last(&refs.seals, fi).into_iter().collect()),
+        11 => Record::ToolInventory(ToolInventory {
+            facility: f,
+            tools: vec![Tool {
+                make: "M".into(),
+                model: "X".into(),
+                serial: format!("S-{p}"),
+                firmware_sha256: vec![p; 32],
+                cpa_certificate: "CPA-1".into(),
+                cpa_expires: "2028-01-31".into(),
+            }],
+            interfaces: vec![],
+        }),
+        12 if p % 3 != 0 => return,
+        12 => {
+            refs.versions += 1;
+            framework(&format!("v{}", refs.versions), 2 + (p % 4) as usize)
+        }
+        _ if p % 2 != 0 => return,
+        _ => {
+            let owned_by_op = w
+                .state
+                .facilities()
+                .get(&f)
+                .is_some_and(|x| x.party == OP_PARTY);
+            let to = if owned_by_op {
+                crate::policy::tests::RIVAL_PARTY
+            } else {
+                OP_PARTY
+            };
+            Record::Transfer(Transfer {
+                facility: f,
+                to_party: to.into(),
+                reason: "sold".into(),
+            })
+        }
     };
     let who = match record.kind().signer() {
-        Some(crate::identity::Role::Operator) => op,
+        Some(crate::identity::Role::Operator) => owner(w, &fac, p),
         Some(crate::identity::Role::UserCio) => cio,
         _ => ssc,
     };
@@ -130,11 +224,11 @@ fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
     fn honest_packs_of_random_lifecycles_verify(
-        actions in proptest::collection::vec((0u8..9, 0usize..3, any::<u8>()), 10..90),
+        actions in proptest::collection::vec((0u8..24, 0usize..3, any::<u8>()), 10..120),
         pick in any::<proptest::sample::Index>(),
     ) {
         let mut w = World::new();

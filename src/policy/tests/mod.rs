@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::cose::StatementHeader;
-use crate::identity::{generate_key, issue_role, issue_root, Role, Validity};
+use crate::identity::{generate_key, issue_root, Role, Validity};
 use crate::record::*;
 use ed25519_dalek::SigningKey;
 
@@ -18,10 +18,17 @@ pub(crate) struct World {
     pub op: Signer,
     pub cio: Signer,
     pub ssc: Signer,
+    /// An operator of another party.
+    pub rival: Signer,
     pub state: State,
     pub cfg: Config,
     pub log: Vec<Vec<u8>>,
 }
+
+pub(crate) const OP_PARTY: &str = "NTRGB-OP";
+pub(crate) const CIO_PARTY: &str = "NTRGB-CIO";
+pub(crate) const SSC_PARTY: &str = "SSC-GB";
+pub(crate) const RIVAL_PARTY: &str = "NTRGB-RIVAL";
 
 fn validity() -> Validity {
     Validity {
@@ -30,11 +37,12 @@ fn validity() -> Validity {
     }
 }
 
-fn role_signer(root: &Signer, role: Role, name: &str) -> Signer {
+pub(crate) fn role_signer(root: &Signer, role: Role, name: &str, party: Option<&str>) -> Signer {
     let key = generate_key();
-    let cert = issue_role(
+    let cert = crate::identity::issue_role_for(
         name,
         "Org",
+        party,
         role,
         &key.verifying_key(),
         &root.cert,
@@ -45,16 +53,37 @@ fn role_signer(root: &Signer, role: Role, name: &str) -> Signer {
     Signer { key, cert }
 }
 
+pub(crate) fn designation(role: DesignatedRole, party: &str) -> Record {
+    Record::Designation(Designation {
+        role,
+        party: party.into(),
+        note: "appointed".into(),
+    })
+}
+
 impl World {
+    /// The scheme's signers, with the SSC and the User CIO designated by the
+    /// root (entries 0 and 1).
     pub fn new() -> Self {
+        let mut w = Self::bare();
+        w.by(root, designation(DesignatedRole::Ssc, SSC_PARTY))
+            .unwrap();
+        w.by(root, designation(DesignatedRole::UserCio, CIO_PARTY))
+            .unwrap();
+        w
+    }
+
+    /// The scheme's signers and an empty log: nobody designated yet.
+    pub fn bare() -> Self {
         let rk = generate_key();
         let root = Signer {
             cert: issue_root("Root", "Scheme", &rk, validity()).unwrap(),
             key: rk,
         };
-        let op = role_signer(&root, Role::Operator, "Operator");
-        let cio = role_signer(&root, Role::UserCio, "Assessor");
-        let ssc = role_signer(&root, Role::Ssc, "SSC");
+        let op = role_signer(&root, Role::Operator, "Operator", Some(OP_PARTY));
+        let cio = role_signer(&root, Role::UserCio, "Assessor", Some(CIO_PARTY));
+        let ssc = role_signer(&root, Role::Ssc, "SSC", Some(SSC_PARTY));
+        let rival = role_signer(&root, Role::Operator, "Rival", Some(RIVAL_PARTY));
         let cfg = Config {
             root: root.cert.clone(),
             now: T + 100,
@@ -66,6 +95,7 @@ impl World {
             op,
             cio,
             ssc,
+            rival,
             state: State::new(),
             cfg,
             log: Vec::new(),
@@ -119,8 +149,11 @@ pub(crate) fn cio(w: &World) -> &Signer {
 pub(crate) fn ssc(w: &World) -> &Signer {
     &w.ssc
 }
-fn root(w: &World) -> &Signer {
+pub(crate) fn root(w: &World) -> &Signer {
     &w.root
+}
+pub(crate) fn rival(w: &World) -> &Signer {
+    &w.rival
 }
 
 pub(crate) fn reg(f: &str) -> Record {
@@ -137,6 +170,7 @@ pub(crate) fn seal(f: &str, n: u8) -> Record {
         root: vec![n; 32],
         items: 1,
         manifest_sha256: vec![n; 32],
+        addresses: None,
     })
 }
 pub(crate) fn decision(
@@ -156,11 +190,22 @@ pub(crate) fn decision(
                 id: s.to_string(),
                 description: "do".into(),
                 due: "2027-06-30".into(),
+                obligations: vec![],
             })
             .collect(),
         findings: vec![],
         report_sha256: vec![7; 32],
         evidence,
+        framework: None,
+        self_assessment: None,
+    })
+}
+pub(crate) fn ack(f: &str, d: &Ref, position: Position) -> Record {
+    Record::Acknowledgement(Acknowledgement {
+        facility: f.into(),
+        decision: d.clone(),
+        response_sha256: vec![8; 32],
+        position,
     })
 }
 
@@ -190,6 +235,7 @@ fn a_whole_lifecycle_is_admitted_and_replays_to_the_same_state() {
             ),
         )
         .unwrap();
+    w.by(op, ack("TF-1", &d1, Position::Accepted)).unwrap();
     // No determination while steps are open.
     let early = w.by(
         ssc,
@@ -311,7 +357,7 @@ fn a_whole_lifecycle_is_admitted_and_replays_to_the_same_state() {
 #[test]
 fn each_rule_refuses_with_its_name() {
     let mut w = World::new();
-    w.by(op, reg("TF-1")).unwrap();
+    let reg_ref = w.by(op, reg("TF-1")).unwrap();
     let s1 = w.by(op, seal("TF-1", 1)).unwrap();
 
     // Wrong role: an operator cannot decide; an assessor cannot register.
@@ -378,10 +424,6 @@ fn each_rule_refuses_with_its_name() {
         .unwrap_err()
         .to_string()
         .contains("SHA-256 does not match"));
-    let reg_ref = Ref {
-        index: 0,
-        sha256: sha256(&w.log[0]).to_vec(),
-    };
     assert!(w
         .by(cio, cs(reg_ref))
         .unwrap_err()
@@ -495,10 +537,35 @@ fn refused_batches_leave_the_ledger_unchanged() {
     crate::store::init(&ledger, "example.org/policy").unwrap();
     crate::store::install_trust_root(&ledger, w.root.cert.to_pem().as_bytes()).unwrap();
     let now = T + 100;
+    let fw = w.by(ssc, framework("v1", 3)).unwrap();
     let ok_reg = World::sign_at(&w.op, &reg("TF-1"), T);
-    let done = submit(&ledger, &[("reg".into(), ok_reg.clone())], now, 300).unwrap();
-    assert_eq!(done.admissions, vec![Admission::New(0)]);
+    let mut first: Vec<(String, Vec<u8>)> = w
+        .log
+        .iter()
+        .map(|b| ("scheme".to_string(), b.clone()))
+        .collect();
+    first.push(("reg".into(), ok_reg.clone()));
+    let done = submit(&ledger, &first, now, 300).unwrap();
+    assert_eq!(
+        done.admissions,
+        (0..4).map(Admission::New).collect::<Vec<_>>()
+    );
     w.admit(ok_reg).unwrap();
+    let incomplete = Record::Decision(Decision {
+        facility: "TF-1".into(),
+        assessment: Assessment::Fusa,
+        outcome: Outcome::Approved,
+        steps: vec![],
+        findings: vec![Finding {
+            obligation: "G1".into(),
+            result: FindingResult::Met,
+            note: "".into(),
+        }],
+        report_sha256: vec![1; 32],
+        evidence: vec![],
+        framework: Some(fw),
+        self_assessment: None,
+    });
     let before = crate::store::Ledger::open(&ledger)
         .unwrap()
         .checkpoint()
@@ -543,14 +610,17 @@ fn refused_batches_leave_the_ledger_unchanged() {
                 T,
             ),
         ),
+        ("lifecycle", World::sign_at(&w.op, &reg("TF-1"), T + 1)),
+        ("authority", World::sign_at(&w.rival, &seal("TF-1", 5), T)),
         (
-            "lifecycle",
+            "framework",
             World::sign_at(
                 &w.cio,
-                &decision("TF-1", Assessment::Vusa, Outcome::Approved, &[], vec![]),
+                &decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![]),
                 T,
             ),
         ),
+        ("coverage", World::sign_at(&w.cio, &incomplete, T)),
         ("malformed", oversized),
         ("malformed", vec![0xd2, 0x84, 0x40]),
         ("malformed", non_canonical_payload(&w)),
@@ -767,13 +837,14 @@ mod never_panic {
             let mut bad = good.clone();
             let i = at.index(bad.len());
             bad[i] = byte;
-            let r = w.state.admit(1, &bad, &w.cfg);
+            let next = w.log.len() as u64;
+            let r = w.state.admit(next, &bad, &w.cfg);
             if bad != good {
                 prop_assert!(r.is_err(), "a changed statement was admitted (byte {i})");
             }
             let c = cut.index(good.len());
-            prop_assert!(w.state.admit(1, &good[..c], &w.cfg).is_err());
-            let _ = w.state.admit(1, &noise, &w.cfg);
+            prop_assert!(w.state.admit(next, &good[..c], &w.cfg).is_err());
+            let _ = w.state.admit(next, &noise, &w.cfg);
         }
     }
 }
@@ -782,11 +853,11 @@ mod never_panic {
 /// its original indexes; a reference outside the selection does not resolve.
 #[test]
 fn sparse_selections_replay_with_their_log_indexes() {
-    let mut w = World::new();
-    w.by(op, reg("TF-1")).unwrap(); // 0
-    w.by(op, reg("TF-2")).unwrap(); // 1
-    let s = w.by(op, seal("TF-1", 1)).unwrap(); // 2
-    w.by(op, seal("TF-2", 2)).unwrap(); // 3
+    let mut w = World::new(); // 0, 1: designations
+    w.by(op, reg("TF-1")).unwrap(); // 2
+    w.by(op, reg("TF-2")).unwrap(); // 3
+    let s = w.by(op, seal("TF-1", 1)).unwrap(); // 4
+    w.by(op, seal("TF-2", 2)).unwrap(); // 5
     w.by(
         cio,
         Record::Countersignature(Countersignature {
@@ -795,18 +866,151 @@ fn sparse_selections_replay_with_their_log_indexes() {
             note: "".into(),
         }),
     )
-    .unwrap(); // 4
+    .unwrap(); // 6
     let mut sel = State::new();
-    for i in [0usize, 2, 4] {
+    for i in [0usize, 1, 2, 4, 6] {
         sel.replay(i as u64, &w.log[i]).unwrap();
     }
-    assert_eq!(sel.len(), 5);
-    assert!(sel.get(3).is_none() && sel.get(4).is_some());
+    assert_eq!(sel.len(), 7);
+    assert!(sel.get(5).is_none() && sel.get(6).is_some());
     // Without the seal, the countersignature's reference is dangling.
     let mut missing = State::new();
-    missing.replay(0, &w.log[0]).unwrap();
-    let e = missing.replay(4, &w.log[4]).unwrap_err();
+    for i in [0usize, 1, 2] {
+        missing.replay(i as u64, &w.log[i]).unwrap();
+    }
+    let e = missing.replay(6, &w.log[6]).unwrap_err();
     assert_eq!(e.rule(), "reference", "{e}");
+    // Without the User CIO's designation, the countersignature has no authority.
+    let mut undesignated = State::new();
+    for i in [0usize, 2, 4] {
+        undesignated.replay(i as u64, &w.log[i]).unwrap();
+    }
+    let e = undesignated.replay(6, &w.log[6]).unwrap_err();
+    assert_eq!(e.rule(), "authority", "{e}");
     // Going backwards is refused.
-    assert_eq!(sel.replay(1, &w.log[1]).unwrap_err().rule(), "lifecycle");
+    assert_eq!(sel.replay(3, &w.log[3]).unwrap_err().rule(), "lifecycle");
+}
+
+mod scheme;
+
+/// The reference to the logged entry `index` of the World's log.
+pub(crate) fn entry_ref(w: &World, index: u64) -> Ref {
+    Ref {
+        index,
+        sha256: sha256(&w.log[index as usize]).to_vec(),
+    }
+}
+
+/// A decision an honest User CIO would sign for facility `f` now: citing
+/// the framework in force (if any) with a finding per applicable obligation
+/// consistent with the outcome (the first applicable one not met unless
+/// approved, and named by step S1 when approved subject to steps), and, for
+/// a USSA, reviewing the self-assessment that awaits review.
+pub(crate) fn honest_decision(
+    w: &World,
+    f: &str,
+    a: Assessment,
+    o: Outcome,
+    evidence: Vec<Ref>,
+) -> Record {
+    let fw = w.state.framework_in_force();
+    let first = fw.and_then(|(_, x)| x.applicable().next().map(|o| o.id.clone()));
+    let findings = fw
+        .map(|(_, x)| {
+            x.applicable()
+                .enumerate()
+                .map(|(i, ob)| Finding {
+                    obligation: ob.id.clone(),
+                    result: if i == 0 && o != Outcome::Approved {
+                        FindingResult::NotMet
+                    } else {
+                        FindingResult::Met
+                    },
+                    note: "seen".into(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let steps = if o == Outcome::ApprovedWithSteps {
+        vec![Step {
+            id: "S1".into(),
+            description: "do".into(),
+            due: "2027-06-30".into(),
+            obligations: first.into_iter().collect(),
+        }]
+    } else {
+        vec![]
+    };
+    let self_assessment = (a == Assessment::Ussa)
+        .then(|| {
+            w.state
+                .facilities()
+                .get(f)
+                .and_then(|x| x.pending_self_assessment)
+                .map(|i| entry_ref(w, i))
+        })
+        .flatten();
+    // A USSA with nothing to review still needs the field to be well-formed;
+    // point it at entry 0 so the lifecycle rule, not the record, refuses it.
+    let self_assessment = match (a, self_assessment) {
+        (Assessment::Ussa, None) => Some(entry_ref(w, 0)),
+        (_, s) => s,
+    };
+    Record::Decision(Decision {
+        facility: f.into(),
+        assessment: a,
+        outcome: o,
+        steps,
+        findings,
+        report_sha256: vec![7; 32],
+        evidence,
+        framework: fw.map(|(i, _)| entry_ref(w, i)),
+        self_assessment,
+    })
+}
+
+/// A self-assessment an honest operator would sign for `f` now.
+pub(crate) fn honest_self_assessment(w: &World, f: &str, evidence: Vec<Ref>) -> Record {
+    let fw = w.state.framework_in_force();
+    Record::SelfAssessment(SelfAssessment {
+        facility: f.into(),
+        findings: fw
+            .map(|(_, x)| {
+                x.applicable()
+                    .map(|ob| Finding {
+                        obligation: ob.id.clone(),
+                        result: FindingResult::Met,
+                        note: "self-assessed".into(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        report_sha256: vec![6; 32],
+        evidence,
+        framework: fw.map(|(i, _)| entry_ref(w, i)),
+    })
+}
+
+/// A framework version with obligations G1..G<n> (the last does not apply).
+pub(crate) fn framework(version: &str, n: usize) -> Record {
+    Record::Framework(Framework {
+        version: version.into(),
+        title: "SCF".into(),
+        obligations: (1..=n.max(2))
+            .map(|i| {
+                let applies = i < n.max(2);
+                Obligation {
+                    id: format!("G{i}"),
+                    title: format!("obligation {i}"),
+                    applies,
+                    reason: (!applies).then(|| "not for triage".into()),
+                    evidence: if applies {
+                        vec!["records".into()]
+                    } else {
+                        vec![]
+                    },
+                }
+            })
+            .collect(),
+    })
 }

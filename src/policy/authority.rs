@@ -1,0 +1,103 @@
+//! Authority: roles say *what* a signer may do; the party says *for which
+//! facility* (domain.md, "Parties and authority").
+//!
+//! - A facility belongs to the party of the operator certificate that
+//!   registered it, until the SSC records a transfer; every other operator
+//!   statement about it must be signed by a certificate of that party.
+//! - User CIO statements must be signed by a certificate of the party the
+//!   scheme designates as User CIO, SSC statements by one of the party
+//!   designated as SSC; with no designation, nobody may act in that role.
+//! - The scheme root designates either role; the designated SSC may
+//!   designate the User CIO (not itself).
+//! - Every role certificate must name its party (organizationIdentifier).
+
+use super::{PolicyError, State};
+use crate::identity::{Certificate, Role};
+use crate::record::{DesignatedRole, Kind, Record};
+
+fn deny(msg: String) -> PolicyError {
+    PolicyError::Authority(msg)
+}
+
+impl State {
+    pub(super) fn check_authority(
+        &self,
+        record: &Record,
+        signer: &Certificate,
+    ) -> Result<(), PolicyError> {
+        // The scheme root (a CA certificate, checked by the chain rules)
+        // signs only its own kinds and acts for no party.
+        if signer.is_ca() {
+            return Ok(());
+        }
+        let party = signer.party().ok_or_else(|| {
+            deny(format!(
+                "certificate {} names no party (X.520 organizationIdentifier, 2.5.4.97), so the party it acts for is unknown; reissue it with `cert issue --party-id`",
+                signer.subject()
+            ))
+        })?;
+        let role = match record.kind() {
+            Kind::Designation => Role::Ssc,
+            k => match k.signer() {
+                Some(r) => r,
+                None => return Ok(()),
+            },
+        };
+        if let Record::Designation(d) = record {
+            if d.role != DesignatedRole::UserCio {
+                return Err(deny(
+                    "the SSC designates only the User CIO's party; the scheme root designates the SSC's"
+                        .into(),
+                ));
+            }
+        }
+        match role {
+            Role::Operator => self.check_owner(record, party),
+            Role::UserCio => self.check_designated(DesignatedRole::UserCio, party),
+            Role::Ssc => self.check_designated(DesignatedRole::Ssc, party),
+        }
+    }
+
+    fn check_owner(&self, record: &Record, party: &str) -> Result<(), PolicyError> {
+        if let Record::Registration(_) = record {
+            return Ok(()); // the registering party becomes the owner
+        }
+        let Some(f) = record.facility().and_then(|id| self.facilities.get(id)) else {
+            return Ok(()); // not registered: the lifecycle rule refuses it
+        };
+        if f.party != party {
+            return Err(deny(format!(
+                "facility {:?} belongs to party {} ({} entry {}); this {} is signed for party {party}",
+                f.id,
+                f.party,
+                if f.transfers.is_empty() {
+                    "registered at"
+                } else {
+                    "transferred at"
+                },
+                f.transfers.last().map_or(f.registration, |(i, _)| *i),
+                record.kind().name()
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_designated(&self, role: DesignatedRole, party: &str) -> Result<(), PolicyError> {
+        match self.designated.get(&role) {
+            None => Err(deny(format!(
+                "no party is designated as {} yet: the scheme root{} records a designation first",
+                role.name(),
+                if role == DesignatedRole::UserCio {
+                    " or the SSC"
+                } else {
+                    ""
+                }
+            ))),
+            Some((p, i)) if p != party => Err(deny(format!(
+                "the scheme designates party {p} as {} (entry {i}); this certificate acts for party {party}",
+                role.name()
+            ))),
+            Some(_) => Ok(()),
+        }
+    }
+}

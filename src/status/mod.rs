@@ -1,0 +1,457 @@
+//! What `status` reports: each facility's summary — its owner, its
+//! decisions and whether the operator acknowledged them, open steps, the
+//! next assessment, disputes, coverage of the framework in force, its tool
+//! inventory — and the warnings a reader should see first, judged at a date.
+//!
+//! One serialisable type ([`LedgerStatus`]) gives both `status --json` (its
+//! serde form, documented in README.md) and the text (`text.rs`).
+
+mod text;
+
+use serde::Serialize;
+
+use crate::policy::{DecisionState, FacilityState, State};
+use crate::record::{parse_date, DesignatedRole};
+
+/// The status of a ledger at a date.
+#[derive(Clone, Debug, Serialize)]
+pub struct LedgerStatus {
+    /// The log's size.
+    pub tree_size: u64,
+    /// The date warnings are judged at (YYYY-MM-DD).
+    pub as_of: String,
+    /// The parties designated for the scheme's roles.
+    pub designated: Designated,
+    /// The facilities.
+    pub facilities: Vec<FacilitySummary>,
+}
+
+/// The parties designated as User CIO and SSC.
+#[derive(Clone, Debug, Serialize)]
+pub struct Designated {
+    /// The User CIO's party and the designation's entry.
+    pub user_cio: Option<PartyAt>,
+    /// The SSC's party and the designation's entry.
+    pub ssc: Option<PartyAt>,
+}
+
+/// A party as designated at an entry.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartyAt {
+    /// The party's identifier.
+    pub party: String,
+    /// The designation's log index.
+    pub entry: u64,
+}
+
+/// One facility.
+#[derive(Clone, Debug, Serialize)]
+pub struct FacilitySummary {
+    /// Facility id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The party that owns it.
+    pub party: String,
+    /// Entry of the registration.
+    pub registered: u64,
+    /// Number of evidence seals.
+    pub seals: usize,
+    /// The latest decision.
+    pub current: Option<Current>,
+    /// Every decision, with the operator's acknowledgement or null (pending).
+    pub decisions: Vec<DecisionSummary>,
+    /// Steps of the latest decision not yet accepted.
+    pub open_steps: Vec<OpenStep>,
+    /// The next assessment, or null while the SSC has not determined it.
+    pub next_assessment: Option<NextAssessment>,
+    /// Disputes not yet resolved.
+    pub open_disputes: Vec<OpenDispute>,
+    /// The framework version in force.
+    pub framework: Option<String>,
+    /// One item per applicable obligation of that framework.
+    pub coverage: Vec<Coverage>,
+    /// The latest tool inventory.
+    pub inventory: Option<Inventory>,
+    /// What needs attention at `as_of`.
+    pub warnings: Vec<Warning>,
+}
+
+/// The latest decision.
+#[derive(Clone, Debug, Serialize)]
+pub struct Current {
+    /// Its entry.
+    pub entry: u64,
+    /// FUSA, VUSA or USSA.
+    pub assessment: &'static str,
+    /// Its outcome.
+    pub outcome: &'static str,
+    /// Overturned by an upheld dispute.
+    pub overturned: bool,
+}
+
+/// A decision and its second signature.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecisionSummary {
+    /// Its entry.
+    pub entry: u64,
+    /// FUSA, VUSA or USSA.
+    pub assessment: &'static str,
+    /// Its outcome.
+    pub outcome: &'static str,
+    /// The operator's acknowledgement, or null while pending.
+    pub acknowledged: Option<Ack>,
+}
+
+/// An acknowledgement.
+#[derive(Clone, Debug, Serialize)]
+pub struct Ack {
+    /// Its entry.
+    pub entry: u64,
+    /// accepted or disputed.
+    pub position: &'static str,
+    /// SHA-256 of the Security Assessment Response, hex.
+    pub response_sha256: String,
+}
+
+/// An additional step not yet accepted.
+#[derive(Clone, Debug, Serialize)]
+pub struct OpenStep {
+    /// Step id.
+    pub id: String,
+    /// Due date.
+    pub due: String,
+    /// Completed by the operator (awaiting acceptance).
+    pub completed: bool,
+    /// Due before `as_of` and not completed.
+    pub overdue: bool,
+}
+
+/// The next assessment.
+#[derive(Clone, Debug, Serialize)]
+pub struct NextAssessment {
+    /// FUSA, VUSA or USSA.
+    pub assessment: &'static str,
+    /// Due date (null for a FUSA no determination has dated).
+    pub due: Option<String>,
+    /// Due before `as_of`.
+    pub overdue: bool,
+    /// For a USSA: the operator's self-assessment awaiting the User CIO's
+    /// review (its entry), or null.
+    pub self_assessment: Option<u64>,
+}
+
+/// A dispute not yet resolved.
+#[derive(Clone, Debug, Serialize)]
+pub struct OpenDispute {
+    /// The dispute's entry.
+    pub entry: u64,
+    /// The decision disputed.
+    pub decision: u64,
+}
+
+/// Coverage of one applicable obligation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    /// Obligation id.
+    pub obligation: String,
+    /// Seals that address it.
+    pub evidence: Vec<u64>,
+    /// The latest decision's finding, if that decision cites the framework
+    /// in force (met, not-met, not-assessed), else null.
+    pub finding: Option<&'static str>,
+    /// A step of the latest decision that names it.
+    pub step: Option<String>,
+}
+
+impl Coverage {
+    /// Not met, not assessed, without a finding, or without evidence.
+    pub fn is_gap(&self) -> bool {
+        self.finding != Some("met") || self.evidence.is_empty()
+    }
+}
+
+/// A tool inventory.
+#[derive(Clone, Debug, Serialize)]
+pub struct Inventory {
+    /// Its entry.
+    pub entry: u64,
+    /// Tools.
+    pub tools: Vec<ToolSummary>,
+    /// Interfaces: (name, type).
+    pub interfaces: Vec<InterfaceSummary>,
+}
+
+/// A Triage Tool.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolSummary {
+    /// Make.
+    pub make: String,
+    /// Model.
+    pub model: String,
+    /// Serial.
+    pub serial: String,
+    /// Firmware SHA-256, hex.
+    pub firmware_sha256: String,
+    /// CPA certificate reference.
+    pub cpa_certificate: String,
+    /// CPA certificate expiry.
+    pub cpa_expires: String,
+}
+
+/// A Triage Interface.
+#[derive(Clone, Debug, Serialize)]
+pub struct InterfaceSummary {
+    /// Name.
+    pub name: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Access controls.
+    pub access_controls: String,
+}
+
+/// Something that needs attention.
+#[derive(Clone, Debug, Serialize)]
+pub struct Warning {
+    /// `cpa-expired`, `cpa-expires-before-due`, `step-overdue`,
+    /// `assessment-overdue`, `acknowledgement-pending`.
+    pub kind: &'static str,
+    /// What, in words.
+    pub message: String,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Today's date (UTC) for a POSIX time.
+pub fn date_of(posix: u64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(posix).unwrap_or(0))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let d = t.date();
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// Builds the status of `state` (a ledger of `tree_size` entries) as of a
+/// date (YYYY-MM-DD), for every facility or the one named.
+pub fn ledger_status(
+    state: &State,
+    tree_size: u64,
+    as_of: &str,
+    facility: Option<&str>,
+) -> LedgerStatus {
+    let party_at = |role| {
+        state.designated(role).map(|(p, i)| PartyAt {
+            party: p.to_string(),
+            entry: i,
+        })
+    };
+    LedgerStatus {
+        tree_size,
+        as_of: as_of.to_string(),
+        designated: Designated {
+            user_cio: party_at(DesignatedRole::UserCio),
+            ssc: party_at(DesignatedRole::Ssc),
+        },
+        facilities: state
+            .facilities()
+            .values()
+            .filter(|f| facility.is_none_or(|id| f.id == id))
+            .map(|f| summarize(state, f, as_of))
+            .collect(),
+    }
+}
+
+fn decision_summary(d: &DecisionState) -> DecisionSummary {
+    DecisionSummary {
+        entry: d.index,
+        assessment: d.assessment.name(),
+        outcome: d.outcome.name(),
+        acknowledged: d.acknowledged.as_ref().map(|a| Ack {
+            entry: a.index,
+            position: a.position.name(),
+            response_sha256: hex(&a.response_sha256),
+        }),
+    }
+}
+
+/// Compares YYYY-MM-DD dates (both validated when logged).
+fn before(date: &str, as_of: &str) -> bool {
+    match (parse_date(date), parse_date(as_of)) {
+        (Some(a), Some(b)) => a < b,
+        _ => false,
+    }
+}
+
+/// One facility's summary at `as_of`.
+pub fn summarize(state: &State, f: &FacilityState, as_of: &str) -> FacilitySummary {
+    let latest = f.decisions.last();
+    let open_steps: Vec<OpenStep> = latest
+        .map(|d| {
+            d.steps
+                .iter()
+                .filter(|s| s.accepted.is_none())
+                .map(|s| OpenStep {
+                    id: s.id.clone(),
+                    due: s.due.clone(),
+                    completed: s.completion.is_some(),
+                    overdue: s.completion.is_none() && before(&s.due, as_of),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let next_assessment = f.expected_assessment().ok().map(|a| {
+        let due = latest
+            .and_then(|d| d.determination.as_ref())
+            .filter(|_| !f.requires_fusa && latest.is_some_and(|d| d.overturned.is_none()))
+            .map(|(_, _, due)| due.clone());
+        NextAssessment {
+            assessment: a.name(),
+            overdue: due.as_deref().is_some_and(|d| before(d, as_of)),
+            due,
+            self_assessment: f
+                .pending_self_assessment
+                .filter(|_| a == crate::record::Assessment::Ussa),
+        }
+    });
+    let (framework, coverage) = match state.framework_in_force() {
+        None => (None, Vec::new()),
+        Some((fi, fw)) => {
+            let judged = latest.filter(|d| d.framework == Some(fi));
+            let coverage = fw
+                .applicable()
+                .map(|o| Coverage {
+                    obligation: o.id.clone(),
+                    evidence: f.evidence_for.get(&o.id).cloned().unwrap_or_default(),
+                    finding: judged.and_then(|d| d.findings.get(&o.id)).map(|r| r.name()),
+                    step: judged.and_then(|d| {
+                        d.steps
+                            .iter()
+                            .find(|s| s.obligations.contains(&o.id))
+                            .map(|s| s.id.clone())
+                    }),
+                })
+                .collect();
+            (Some(fw.version.clone()), coverage)
+        }
+    };
+    let inventory = f.inventory.as_ref().map(|(i, inv)| Inventory {
+        entry: *i,
+        tools: inv
+            .tools
+            .iter()
+            .map(|t| ToolSummary {
+                make: t.make.clone(),
+                model: t.model.clone(),
+                serial: t.serial.clone(),
+                firmware_sha256: hex(&t.firmware_sha256),
+                cpa_certificate: t.cpa_certificate.clone(),
+                cpa_expires: t.cpa_expires.clone(),
+            })
+            .collect(),
+        interfaces: inv
+            .interfaces
+            .iter()
+            .map(|x| InterfaceSummary {
+                name: x.name.clone(),
+                kind: x.kind.clone(),
+                access_controls: x.access_controls.clone(),
+            })
+            .collect(),
+    });
+    let warnings = warnings(f, &open_steps, next_assessment.as_ref(), as_of);
+    FacilitySummary {
+        id: f.id.clone(),
+        name: f.name.clone(),
+        party: f.party.clone(),
+        registered: f.registration,
+        seals: f.seals.len(),
+        current: latest.map(|d| Current {
+            entry: d.index,
+            assessment: d.assessment.name(),
+            outcome: d.outcome.name(),
+            overturned: d.overturned.is_some(),
+        }),
+        decisions: f.decisions.iter().map(decision_summary).collect(),
+        open_steps,
+        next_assessment,
+        open_disputes: f
+            .open_disputes
+            .iter()
+            .map(|(i, d)| OpenDispute {
+                entry: *i,
+                decision: *d,
+            })
+            .collect(),
+        framework,
+        coverage,
+        inventory,
+        warnings,
+    }
+}
+
+fn warnings(
+    f: &FacilityState,
+    open_steps: &[OpenStep],
+    next: Option<&NextAssessment>,
+    as_of: &str,
+) -> Vec<Warning> {
+    let mut w = Vec::new();
+    for s in open_steps.iter().filter(|s| s.overdue) {
+        w.push(Warning {
+            kind: "step-overdue",
+            message: format!("step {} was due {} and is not completed", s.id, s.due),
+        });
+    }
+    if let Some(n) = next.filter(|n| n.overdue) {
+        w.push(Warning {
+            kind: "assessment-overdue",
+            message: format!(
+                "the {} was due {} and is not decided",
+                n.assessment,
+                n.due.as_deref().unwrap_or("?")
+            ),
+        });
+    }
+    if let Some((i, inv)) = &f.inventory {
+        let due = next.and_then(|n| n.due.as_deref().map(|d| (n.assessment, d)));
+        for t in &inv.tools {
+            let who = format!(
+                "tool {} {} serial {} (inventory entry {i}): CPA certificate {}",
+                t.make, t.model, t.serial, t.cpa_certificate
+            );
+            if before(&t.cpa_expires, as_of) {
+                w.push(Warning {
+                    kind: "cpa-expired",
+                    message: format!("{who} expired {}", t.cpa_expires),
+                });
+            } else if let Some((a, d)) = due.filter(|(_, d)| before(&t.cpa_expires, d)) {
+                w.push(Warning {
+                    kind: "cpa-expires-before-due",
+                    message: format!(
+                        "{who} expires {}, before the next assessment ({a}, due {d})",
+                        t.cpa_expires
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(d) = f.decisions.last() {
+        if d.acknowledged.is_none() {
+            w.push(Warning {
+                kind: "acknowledgement-pending",
+                message: format!(
+                    "decision {} ({} {}) is not acknowledged by the operator yet",
+                    d.index,
+                    d.assessment.name(),
+                    d.outcome.name()
+                ),
+            });
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests;
