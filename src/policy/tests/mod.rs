@@ -538,19 +538,20 @@ fn refused_batches_leave_the_ledger_unchanged() {
     crate::store::install_trust_root(&ledger, w.root.cert.to_pem().as_bytes()).unwrap();
     let now = T + 100;
     let fw = w.by(ssc, framework("v1", 3)).unwrap();
-    let ok_reg = World::sign_at(&w.op, &reg("TF-1"), T);
-    let mut first: Vec<(String, Vec<u8>)> = w
+    w.by(op, reg("TF-1")).unwrap();
+    let d = honest_decision(&w, "TF-1", Assessment::Fusa, Outcome::Approved, vec![]);
+    let d = w.by(cio, d).unwrap();
+    w.by(op, ack("TF-1", &d, Position::Accepted)).unwrap();
+    let first: Vec<(String, Vec<u8>)> = w
         .log
         .iter()
-        .map(|b| ("scheme".to_string(), b.clone()))
+        .map(|b| ("first".to_string(), b.clone()))
         .collect();
-    first.push(("reg".into(), ok_reg.clone()));
     let done = submit(&ledger, &first, now, 300).unwrap();
     assert_eq!(
         done.admissions,
-        (0..4).map(Admission::New).collect::<Vec<_>>()
+        (0..6).map(Admission::New).collect::<Vec<_>>()
     );
-    w.admit(ok_reg).unwrap();
     let incomplete = Record::Decision(Decision {
         facility: "TF-1".into(),
         assessment: Assessment::Fusa,
@@ -611,6 +612,26 @@ fn refused_batches_leave_the_ledger_unchanged() {
             ),
         ),
         ("lifecycle", World::sign_at(&w.op, &reg("TF-1"), T + 1)),
+        (
+            "lifecycle",
+            World::sign_at(&w.op, &ack("TF-1", &d, Position::Disputed), T),
+        ),
+        (
+            "lifecycle",
+            World::sign_at(&w.op, &honest_self_assessment(&w, "TF-1", vec![]), T),
+        ),
+        (
+            "lifecycle",
+            World::sign_at(
+                &w.ssc,
+                &Record::Transfer(Transfer {
+                    facility: "TF-1".into(),
+                    to_party: OP_PARTY.into(),
+                    reason: "r".into(),
+                }),
+                T,
+            ),
+        ),
         ("authority", World::sign_at(&w.rival, &seal("TF-1", 5), T)),
         (
             "framework",
