@@ -1137,25 +1137,36 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         "{}",
         o.stderr
     );
-    // JSON stays JSON whatever the names hold.
-    ok(run(
-        &[
-            "register",
-            "--key",
-            s(&opk),
-            "--cert",
-            s(&opc),
-            "--ledger",
-            s(&l),
-            "--facility",
-            "TF-\"q\"",
-            "--name",
-            "tab\there\u{7f}",
-            "--site",
-            "s",
-        ],
-        b"",
-    ));
+    // Names cannot hold control characters (they would forge lines of the
+    // text status); JSON stays JSON whatever else they hold.
+    let reg = |name: &str| {
+        run(
+            &[
+                "register",
+                "--key",
+                s(&opk),
+                "--cert",
+                s(&opc),
+                "--ledger",
+                s(&l),
+                "--facility",
+                "TF-\"q\"",
+                "--name",
+                name,
+                "--site",
+                "s",
+            ],
+            b"",
+        )
+    };
+    let o = reg("tab\there\u{7f}");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("control character U+0009"),
+        "{}",
+        o.stderr
+    );
+    ok(reg("quote \" backslash \\ naïve"));
     let o = ok(run(&["status", s(&l), "--json"], b""));
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let names: Vec<(&str, &str)> = v["facilities"]
@@ -1165,7 +1176,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         .map(|f| (f["id"].as_str().unwrap(), f["name"].as_str().unwrap()))
         .collect();
     assert!(
-        names.contains(&("TF-\"q\"", "tab\there\u{7f}")),
+        names.contains(&("TF-\"q\"", "quote \" backslash \\ naïve")),
         "{}",
         o.stdout
     );

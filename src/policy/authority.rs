@@ -9,6 +9,8 @@
 //!   designated as SSC; with no designation, nobody may act in that role.
 //! - The scheme root designates either role; the designated SSC may
 //!   designate the User CIO (not itself).
+//! - Independence: the User CIO's and the SSC's statements about a facility
+//!   are refused when the facility belongs to their own party.
 //! - Every role certificate must name its party (organizationIdentifier).
 
 use super::{PolicyError, State};
@@ -25,9 +27,15 @@ impl State {
         record: &Record,
         signer: &Certificate,
     ) -> Result<(), PolicyError> {
-        // The scheme root (a CA certificate, checked by the chain rules)
-        // signs only its own kinds and acts for no party.
-        if signer.is_ca() {
+        // The scheme root signs revocations and designations itself (the
+        // chain rules have checked that a CA signer is the root) and acts
+        // for no party.
+        let by_root = match record.kind() {
+            Kind::Revocation => true,
+            Kind::Designation => signer.is_ca(),
+            _ => false,
+        };
+        if by_root {
             return Ok(());
         }
         let party = signer.party().ok_or_else(|| {
@@ -53,8 +61,30 @@ impl State {
         }
         match role {
             Role::Operator => self.check_owner(record, party),
-            Role::UserCio => self.check_designated(DesignatedRole::UserCio, party),
-            Role::Ssc => self.check_designated(DesignatedRole::Ssc, party),
+            Role::UserCio => {
+                self.check_designated(DesignatedRole::UserCio, party)?;
+                self.check_independent(record, party, "the User CIO")
+            }
+            Role::Ssc => {
+                self.check_designated(DesignatedRole::Ssc, party)?;
+                self.check_independent(record, party, "the SSC")
+            }
+        }
+    }
+
+    /// The assessor and the SSC do not act on facilities of their own party.
+    fn check_independent(
+        &self,
+        record: &Record,
+        party: &str,
+        who: &str,
+    ) -> Result<(), PolicyError> {
+        match record.facility().and_then(|id| self.facilities.get(id)) {
+            Some(f) if f.party == party => Err(deny(format!(
+                "facility {:?} belongs to party {party}, which acts as {who}: {who} does not act on its own party's facilities",
+                f.id
+            ))),
+            _ => Ok(()),
         }
     }
 

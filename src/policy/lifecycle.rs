@@ -111,8 +111,9 @@ pub struct FacilityState {
     pub transfers: Vec<(u64, String)>,
     /// Indexes of evidence seals.
     pub seals: Vec<u64>,
-    /// Obligation → the seals that address it, in log order.
-    pub evidence_for: BTreeMap<String, Vec<u64>>,
+    /// (framework version's index, obligation) → the seals that address it
+    /// against that version, in log order.
+    pub evidence_for: BTreeMap<(u64, String), Vec<u64>>,
     /// The latest tool inventory and its index.
     pub inventory: Option<(u64, ToolInventory)>,
     /// Indexes of self-assessments.
@@ -387,8 +388,11 @@ impl State {
         match record {
             Record::Seal(seal) => {
                 f.seals.push(index);
-                for o in seal.addresses.iter().flat_map(|a| &a.obligations) {
-                    f.evidence_for.entry(o.clone()).or_default().push(index);
+                if let Some(a) = &seal.addresses {
+                    for o in &a.obligations {
+                        let key = (a.framework.index, o.clone());
+                        f.evidence_for.entry(key).or_default().push(index);
+                    }
                 }
             }
             Record::Countersignature(_) => f.countersignatures.push(index),

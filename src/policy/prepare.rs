@@ -136,6 +136,10 @@ pub(super) fn validate_time_and_role(
         }
     }
     match role {
+        Some(_) if chain[0].is_ca() => Err(PolicyError::Signer(IdentityError::Untrusted {
+            subject: chain[0].subject().to_string(),
+            reason: "a CA certificate cannot sign statements".into(),
+        })),
         Some(role) if !chain[0].roles().contains(&role) => {
             Err(PolicyError::Signer(IdentityError::WrongRole {
                 subject: chain[0].subject().to_string(),

@@ -12,11 +12,11 @@ use super::{
 /// Parses one finding, `OBLIGATION|result|note` (result: met, not-met or
 /// not-assessed); `source` names where it came from in the error.
 pub fn finding_from_line(line: &str, source: &str) -> Result<Finding, RecordError> {
-    let bad = || {
-        invalid(
-            Kind::Decision,
-            format!("{source} {line:?}: expected \"OBLIGATION|met|note\" (met, not-met or not-assessed)"),
-        )
+    let bad = || RecordError::Invalid {
+        kind: "finding",
+        reason: format!(
+            "{source} {line:?}: expected \"OBLIGATION|met|note\" (met, not-met or not-assessed)"
+        ),
     };
     let mut p = line.splitn(3, '|');
     let (Some(o), Some(r), Some(n)) = (p.next(), p.next(), p.next()) else {

@@ -206,21 +206,59 @@ impl Checker {
         Ok(())
     }
 
-    fn text(&self, field: &str, s: &str) -> Result<(), RecordError> {
-        if s.trim().is_empty() {
-            return self.fail(format!("{field} must not be empty"));
+    /// No control characters (but newlines, where `newlines` allows them):
+    /// text is printed, and must not be able to forge lines of a report.
+    fn printable(&self, field: &str, s: &str, newlines: bool) -> Result<(), RecordError> {
+        if let Some(c) = s
+            .chars()
+            .find(|&c| c.is_control() && !(newlines && c == '\n'))
+        {
+            return self.fail(format!(
+                "{field} holds the control character U+{:04X}{}",
+                c as u32,
+                if newlines {
+                    " (only newlines are allowed)"
+                } else {
+                    ""
+                }
+            ));
         }
         Ok(())
     }
 
-    /// An identifier the CLI can list: no spaces, `|` or `,`.
+    /// Free text, possibly empty (a remark): newlines allowed.
+    fn remark(&self, field: &str, s: &str) -> Result<(), RecordError> {
+        self.printable(field, s, true)
+    }
+
+    /// Free text that must say something: newlines allowed.
+    fn text(&self, field: &str, s: &str) -> Result<(), RecordError> {
+        if s.trim().is_empty() {
+            return self.fail(format!("{field} must not be empty"));
+        }
+        self.printable(field, s, true)
+    }
+
+    /// A name or label: one line, not empty.
+    fn line(&self, field: &str, s: &str) -> Result<(), RecordError> {
+        if s.trim().is_empty() {
+            return self.fail(format!("{field} must not be empty"));
+        }
+        self.printable(field, s, false)
+    }
+
+    /// An identifier people type and lists hold: visible ASCII only (no
+    /// spaces, no look-alike characters), without `|` or `,`.
     fn ident(&self, field: &str, s: &str) -> Result<(), RecordError> {
-        self.text(field, s)?;
-        if s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '|' || c == ',')
+        if s.is_empty() || s.len() > 128 {
+            return self.fail(format!("{field} must be 1 to 128 characters"));
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'|' && b != b',')
         {
             return self.fail(format!(
-                "{field} {s:?} may not hold spaces, control characters, '|' or ','"
+                "{field} {s:?} may hold only visible ASCII characters other than '|' and ','"
             ));
         }
         Ok(())
@@ -257,6 +295,7 @@ impl Checker {
         }
         for f in findings {
             self.ident("finding obligation", &f.obligation)?;
+            self.text(&format!("finding {} note", f.obligation), &f.note)?;
         }
         self.unique(
             "finding for obligation",
@@ -345,15 +384,15 @@ impl Record {
     pub fn validate(&self) -> Result<(), RecordError> {
         let c = Checker(self.kind());
         if let Some(f) = self.facility() {
-            c.text("facility", f)?;
+            c.ident("facility", f)?;
         }
         for (field, r) in self.references() {
             c.digest(&format!("{field}.sha256"), &r.sha256)?;
         }
         match self {
             Record::Registration(r) => {
-                c.text("name", &r.name)?;
-                c.text("site", &r.site)
+                c.line("name", &r.name)?;
+                c.line("site", &r.site)
             }
             Record::Seal(r) => {
                 c.digest("root", &r.root)?;
@@ -410,7 +449,7 @@ impl Record {
                 c.findings(&r.findings, &r.framework)
             }
             Record::Acknowledgement(r) => c.digest("response_sha256", &r.response_sha256),
-            Record::StepCompletion(r) => c.text("step", &r.step),
+            Record::StepCompletion(r) => c.ident("step", &r.step),
             Record::Determination(r) => c.date("due", &r.due),
             Record::Dispute(r) => c.text("grounds", &r.grounds),
             Record::Resolution(r) => c.text("reason", &r.reason),
@@ -423,17 +462,17 @@ impl Record {
                     return c.fail("an inventory lists at least one tool or interface".into());
                 }
                 for t in &r.tools {
-                    c.text("tool make", &t.make)?;
-                    c.text("tool model", &t.model)?;
-                    c.text("tool serial", &t.serial)?;
+                    c.line("tool make", &t.make)?;
+                    c.line("tool model", &t.model)?;
+                    c.line("tool serial", &t.serial)?;
                     c.digest("tool firmware_sha256", &t.firmware_sha256)?;
-                    c.text("tool cpa_certificate", &t.cpa_certificate)?;
+                    c.line("tool cpa_certificate", &t.cpa_certificate)?;
                     c.date("tool cpa_expires", &t.cpa_expires)?;
                 }
                 c.unique("tool serial", r.tools.iter().map(|t| t.serial.as_str()))?;
                 for i in &r.interfaces {
                     c.ident("interface name", &i.name)?;
-                    c.text("interface type", &i.kind)?;
+                    c.line("interface type", &i.kind)?;
                     c.text("interface access_controls", &i.access_controls)?;
                 }
                 c.unique("interface", r.interfaces.iter().map(|i| i.name.as_str()))
@@ -448,10 +487,10 @@ impl Record {
             }
             Record::Framework(r) => {
                 c.ident("version", &r.version)?;
-                c.text("title", &r.title)?;
+                c.line("title", &r.title)?;
                 for o in &r.obligations {
                     c.ident("obligation id", &o.id)?;
-                    c.text(&format!("obligation {} title", o.id), &o.title)?;
+                    c.line(&format!("obligation {} title", o.id), &o.title)?;
                     match (o.applies, &o.reason) {
                         (true, Some(_)) => {
                             return c.fail(format!(
@@ -486,7 +525,8 @@ impl Record {
                 }
                 Ok(())
             }
-            Record::Countersignature(_) | Record::StepAcceptance(_) => Ok(()),
+            Record::Countersignature(r) => c.remark("note", &r.note),
+            Record::StepAcceptance(_) => Ok(()),
         }
     }
 

@@ -331,7 +331,7 @@ fn new_records_refuse_what_their_rules_forbid() {
     assert!(invalid(Record::Framework(f)).contains("twice"));
     let mut f = fw.clone();
     f.obligations[0].id = "G3 7".into();
-    assert!(invalid(Record::Framework(f)).contains("spaces"));
+    assert!(invalid(Record::Framework(f)).contains("visible ASCII"));
     let mut f = fw.clone();
     f.obligations.remove(0);
     assert!(invalid(Record::Framework(f)).contains("no obligation applies"));
@@ -350,7 +350,7 @@ fn new_records_refuse_what_their_rules_forbid() {
         Finding {
             obligation: "G3.7".into(),
             result: FindingResult::Met,
-            note: "".into(),
+            note: "seen".into(),
         };
         2
     ];
@@ -451,4 +451,41 @@ fn hand_written_input_is_read_and_checked() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("f line 1"), "{e}");
+}
+
+#[test]
+fn text_cannot_forge_lines_and_ids_are_plain_ascii() {
+    let reg = |facility: &str, name: &str| {
+        Record::Registration(Registration {
+            facility: facility.into(),
+            name: name.into(),
+            site: "S".into(),
+        })
+    };
+    reg("TF-1", "Bay \"1\" \\ naïve").validate().unwrap();
+    for name in ["a\nb", "tab\there", "del\u{7f}", "esc\u{1b}[2J"] {
+        assert!(
+            invalid(reg("TF-1", name)).contains("control character"),
+            "{name:?}"
+        );
+    }
+    for id in ["TF\u{2011}1", "TF 1", "TF|1", ""] {
+        assert!(invalid(reg(id, "n")).contains("facility"), "{id:?}");
+    }
+    // Remarks and reasons may span lines, but hold no other control character.
+    let d = |grounds: &str| {
+        Record::Dispute(Dispute {
+            facility: "TF-1".into(),
+            decision: r(1),
+            grounds: grounds.into(),
+        })
+    };
+    d("first line\nsecond line").validate().unwrap();
+    assert!(invalid(d("bell\u{7}")).contains("only newlines"));
+    // A finding says something.
+    let Record::Decision(mut dec) = samples()[3].clone() else {
+        panic!("sample 3 is a decision")
+    };
+    dec.findings[0].note = " ".into();
+    assert!(invalid(Record::Decision(dec)).contains("note must not be empty"));
 }

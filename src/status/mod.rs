@@ -69,12 +69,16 @@ pub struct FacilitySummary {
     pub open_disputes: Vec<OpenDispute>,
     /// The framework version in force.
     pub framework: Option<String>,
+    /// The version the latest decision cites (and is judged by), if any.
+    pub decision_framework: Option<String>,
     /// One item per applicable obligation of that framework.
     pub coverage: Vec<Coverage>,
     /// The latest tool inventory.
     pub inventory: Option<Inventory>,
     /// What needs attention at `as_of`.
     pub warnings: Vec<Warning>,
+    /// While no next assessment is set: what the facility waits for.
+    pub awaiting: Option<String>,
 }
 
 /// The latest decision.
@@ -155,7 +159,8 @@ pub struct OpenDispute {
 pub struct Coverage {
     /// Obligation id.
     pub obligation: String,
-    /// Seals that address it.
+    /// Seals that address it against the framework in force (a seal that
+    /// addressed an older version counts for that version only).
     pub evidence: Vec<u64>,
     /// The latest decision's finding, if that decision cites the framework
     /// in force (met, not-met, not-assessed), else null.
@@ -323,7 +328,11 @@ pub fn summarize(state: &State, f: &FacilityState, as_of: &str) -> FacilitySumma
                 .applicable()
                 .map(|o| Coverage {
                     obligation: o.id.clone(),
-                    evidence: f.evidence_for.get(&o.id).cloned().unwrap_or_default(),
+                    evidence: f
+                        .evidence_for
+                        .get(&(fi, o.id.clone()))
+                        .cloned()
+                        .unwrap_or_default(),
                     finding: judged.and_then(|d| d.findings.get(&o.id)).map(|r| r.name()),
                     step: judged.and_then(|d| {
                         d.steps
@@ -361,6 +370,10 @@ pub fn summarize(state: &State, f: &FacilityState, as_of: &str) -> FacilitySumma
             .collect(),
     });
     let warnings = warnings(f, &open_steps, next_assessment.as_ref(), as_of);
+    let awaiting = match (&next_assessment, latest) {
+        (Some(_), _) | (None, None) => None,
+        (None, Some(d)) => Some(awaiting(f, d)),
+    };
     FacilitySummary {
         id: f.id.clone(),
         name: f.name.clone(),
@@ -385,9 +398,37 @@ pub fn summarize(state: &State, f: &FacilityState, as_of: &str) -> FacilitySumma
             })
             .collect(),
         framework,
+        decision_framework: latest
+            .and_then(|d| d.framework)
+            .and_then(|i| state.framework_at(i))
+            .map(|fw| fw.version.clone()),
         coverage,
         inventory,
         warnings,
+        awaiting,
+    }
+}
+
+/// What a facility whose next assessment is not set waits for.
+fn awaiting(f: &FacilityState, d: &DecisionState) -> String {
+    if let Some((i, _)) = f.open_disputes.iter().find(|(_, x)| *x == d.index) {
+        return format!("the SSC's resolution of the dispute at entry {i}");
+    }
+    if d.steps.iter().any(|s| s.completion.is_none()) {
+        return "the operator's completion of the additional steps".into();
+    }
+    if d.steps.iter().any(|s| s.accepted.is_none()) {
+        return "the User CIO's acceptance of the completed steps".into();
+    }
+    match &d.acknowledged {
+        None => "the operator's acknowledgement of the latest decision".into(),
+        Some(a) if a.position == crate::record::Position::Disputed && d.dismissed.is_none() => {
+            format!(
+                "the dispute announced at entry {}: the operator raises it, the SSC resolves it",
+                a.index
+            )
+        }
+        Some(_) => "the SSC's determination of the next assessment".into(),
     }
 }
 

@@ -96,7 +96,13 @@ fn coverage_lists_each_applicable_obligation_with_evidence_finding_and_step() {
     w.by(ssc, framework("v2", 4)).unwrap();
     let s = status_of(&w, "2026-12-01");
     assert_eq!(s.framework.as_deref(), Some("v2"));
+    assert_eq!(s.decision_framework.as_deref(), Some("v1"));
     assert!(s.coverage.iter().all(|c| c.finding.is_none()));
+    assert!(
+        s.coverage.iter().all(|c| c.evidence.is_empty()),
+        "evidence addressed v1, not v2"
+    );
+    assert!(s.to_text().contains("the latest decision was judged by v1"));
     let _ = entry_ref(&w, 0);
 }
 

@@ -59,8 +59,12 @@ impl FacilitySummary {
         }
         if let Some(fw) = &self.framework {
             let gaps: Vec<_> = self.coverage.iter().filter(|c| c.is_gap()).collect();
+            let judged = match &self.decision_framework {
+                Some(v) if v != fw => format!(" (the latest decision was judged by {v})"),
+                _ => String::new(),
+            };
             s.push_str(&format!(
-                "  coverage  framework {fw}: {} of {} applicable obligations met with evidence\n",
+                "  coverage  framework {fw}: {} of {} applicable obligations met with evidence{judged}\n",
                 self.coverage.len() - gaps.len(),
                 self.coverage.len()
             ));
@@ -131,7 +135,10 @@ impl FacilitySummary {
                     .unwrap_or_default();
                 s.push_str(&format!("  next      {}{due}{over}{sa}\n", n.assessment));
             }
-            None => s.push_str("  next      awaiting the SSC's determination\n"),
+            None => s.push_str(&format!(
+                "  next      awaiting {}\n",
+                self.awaiting.as_deref().unwrap_or("a decision")
+            )),
         }
         for d in &self.open_disputes {
             s.push_str(&format!(

@@ -42,7 +42,7 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
         ));
     }
     r.not_checked.push(
-        "statements of the log that the pack's maker left out (a verifier who can read the log can compare with `triage-ledger status`)".into(),
+        "statements of the log that the pack's maker left out (a verifier who can read the log can compare with `triage-ledger status`); the authority and framework checks assume the pack holds every designation, framework version and transfer up to its checkpoint".into(),
     );
     r.not_checked.push(
         "the evidence files themselves: only their digests are signed (check them against the bundle's manifest)".into(),

@@ -32,7 +32,8 @@ pub enum Selection {
     /// Every statement about the facility.
     Facility(String),
     /// These entries, and every earlier statement of their facilities (the
-    /// history their lifecycle rests on).
+    /// history their lifecycle rests on); a decision with the operator's
+    /// acknowledgement of it.
     Entries(Vec<u64>),
 }
 
@@ -68,33 +69,43 @@ pub fn make_pack(
     let l = Ledger::open(ledger)?;
     let (state, _) = load_state(ledger)?;
     let size = l.checkpoint().root().size();
-    let (facilities, upto): (Vec<String>, u64) = match selection {
+    // Each facility's statements up to a cutoff (exclusive).
+    let mut cutoff: std::collections::BTreeMap<String, u64> = Default::default();
+    match selection {
         Selection::Facility(f) => {
             if !state.facilities().contains_key(f) {
                 return Err(MakePackError::Empty(format!(
                     "facility {f:?} is not registered"
                 )));
             }
-            (vec![f.clone()], size)
+            cutoff.insert(f.clone(), size);
         }
         Selection::Entries(idx) => {
-            let mut fs = Vec::new();
             for &i in idx {
                 let e = state.get(i).ok_or_else(|| {
                     MakePackError::Empty(format!("entry {i} is not in the log (size {size})"))
                 })?;
-                if let Some(f) = e.record.facility() {
-                    fs.push(f.to_string());
-                }
+                let Some(f) = e.record.facility() else {
+                    continue;
+                };
+                // A decision comes with its second signature: the
+                // operator's acknowledgement, and what precedes it.
+                let acked = state
+                    .facilities()
+                    .get(f)
+                    .and_then(|fs| fs.decisions.iter().find(|d| d.index == i))
+                    .and_then(|d| d.acknowledged.as_ref())
+                    .map_or(i, |a| a.index.max(i));
+                let c = cutoff.entry(f.to_string()).or_default();
+                *c = (*c).max(acked + 1);
             }
-            (fs, idx.iter().max().map(|m| m + 1).unwrap_or(0))
         }
-    };
+    }
     let mut statements = Vec::new();
     for i in 0..size {
         let Some(e) = state.get(i) else { continue };
         let wanted = match e.record.facility() {
-            Some(f) => i < upto && facilities.iter().any(|x| x == f),
+            Some(f) => cutoff.get(f).is_some_and(|&c| i < c),
             // Scheme-level records (revocations, designations, framework
             // versions) are what every facility's statements are judged by.
             None => e.record.kind().is_scheme_level(),

@@ -560,7 +560,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
         findings: vec![Finding {
             obligation: "G1".into(),
             result: FindingResult::Met,
-            note: "".into(),
+            note: "seen".into(),
         }],
         report_sha256: vec![1; 32],
         evidence: vec![],
@@ -633,6 +633,14 @@ fn refused_batches_leave_the_ledger_unchanged() {
             ),
         ),
         ("authority", World::sign_at(&w.rival, &seal("TF-1", 5), T)),
+        (
+            "authority",
+            World::sign_at(
+                &role_signer(&w.root, Role::UserCio, "Other CIO", Some("NTRGB-OTHER")),
+                &decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![]),
+                T,
+            ),
+        ),
         (
             "framework",
             World::sign_at(

@@ -180,7 +180,7 @@ fn decisions_are_judged_by_the_framework_in_force() {
     assert_eq!(rule(w.by(op, addressing(1, &v1, &["G7"]))), "framework");
     let s = w.by(op, addressing(1, &v1, &["G1", "G2"])).unwrap();
     assert_eq!(
-        w.state.facilities()["TF-1"].evidence_for["G2"],
+        w.state.facilities()["TF-1"].evidence_for[&(v1.index, "G2".to_string())],
         vec![s.index]
     );
 
@@ -401,4 +401,25 @@ fn a_ussa_reviews_the_operators_self_assessment() {
     let f = &w.state.facilities()["TF-1"];
     assert_eq!(f.pending_self_assessment, None);
     assert_eq!(f.self_assessments.last(), Some(&second.index));
+}
+
+/// The assessor (and the SSC) do not act on facilities of their own party.
+#[test]
+fn the_user_cio_does_not_assess_its_own_party() {
+    let mut w = World::new();
+    let cio_ops = role_signer(&w.root, Role::Operator, "CIO ops", Some(CIO_PARTY));
+    let b = World::sign_at(&cio_ops, &reg("TF-C"), T);
+    w.admit(b).unwrap();
+    let e = w
+        .by(
+            cio,
+            decision("TF-C", Assessment::Fusa, Outcome::Approved, &[], vec![]),
+        )
+        .unwrap_err();
+    assert_eq!(e.rule(), "authority");
+    assert!(e.to_string().contains("its own party's facilities"), "{e}");
+    // Nor may the SSC move a facility to itself and then decide its fate.
+    w.by(op, reg("TF-1")).unwrap();
+    w.by(ssc, transfer("TF-1", SSC_PARTY)).unwrap();
+    assert_eq!(rule(w.by(ssc, transfer("TF-1", OP_PARTY))), "authority");
 }

@@ -213,6 +213,18 @@ fn the_report_shows_both_signatures_of_a_decision() {
         "{}",
         a.detail
     );
+    // A pack of the decision alone carries its acknowledgement too.
+    let d = f.world.state.facilities()["TF-1"].decisions[0].index;
+    let p = f.pack(Selection::Entries(vec![d]), None);
+    let r = verify_pack(&p, &f.trust(), None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.name.ends_with(": acknowledgement")),
+        "{}",
+        r.to_text()
+    );
     // Without the acknowledgement, the report says it is pending, and the
     // decision's authority names the User CIO's party.
     let f = Fixture::new(facility_with_decision(true).0);
