@@ -88,7 +88,7 @@ fn encode_into(v: &Value, out: &mut Vec<u8>) -> Result<(), CborError> {
             if let Some(w) = encoded.windows(2).find(|w| w[0].0 == w[1].0) {
                 return Err(CborError::NotDeterministic(format!(
                     "duplicate map key {}",
-                    hex(&w[0].0)
+                    crate::hex::encode(&w[0].0)
                 )));
             }
             head(out, 5, encoded.len() as u64);
@@ -107,10 +107,6 @@ fn encode_into(v: &Value, out: &mut Vec<u8>) -> Result<(), CborError> {
         _ => return Err(CborError::Unsupported("this kind of simple value".into())),
     }
     Ok(())
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Encodes a value in deterministic form.
@@ -258,7 +254,7 @@ mod tests {
             ),
         ];
         for (v, h) in cases {
-            assert_eq!(hex(&encode(&v).unwrap()), h, "{v:?}");
+            assert_eq!(crate::hex::encode(&encode(&v).unwrap()), h, "{v:?}");
             assert_eq!(decode(&unhex(h)).unwrap(), v, "{h}");
         }
     }
@@ -351,7 +347,7 @@ mod tests {
         let b = to_vec(&s).unwrap();
         // Keys sort by their encoded bytes, length byte first: "zeta" (64 7a…)
         // comes before "alpha" (65 61…), whatever the struct's field order.
-        assert_eq!(hex(&b), "a2647a6574610165616c7068614107");
+        assert_eq!(crate::hex::encode(&b), "a2647a6574610165616c7068614107");
         assert_eq!(from_slice::<S>(&b).unwrap(), s);
     }
 }

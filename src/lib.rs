@@ -30,6 +30,7 @@
 pub mod bundle;
 pub mod cbor;
 pub mod cose;
+pub mod hex;
 pub mod identity;
 pub mod merkle;
 pub mod note;

@@ -142,10 +142,7 @@ pub fn verify_disclosure(file: &Path, seal: &Path, files: Option<&Path>) -> CmdR
             "  {} ({} bytes, SHA-256 {})",
             item.path,
             item.size,
-            item.sha256
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
+            triage_ledger::hex::encode(&item.sha256)
         );
     }
     match files {

@@ -179,7 +179,7 @@ pub fn keys(cmd: KeysCommand) -> CmdResult {
 
 fn describe(c: &Certificate) -> String {
     let roles = c.role_names();
-    let fp: String = c.fingerprint().iter().map(|b| format!("{b:02x}")).collect();
+    let fp = triage_ledger::hex::encode(&c.fingerprint());
     let v = c.validity();
     let date = |t: i64| {
         time::OffsetDateTime::from_unix_timestamp(t)

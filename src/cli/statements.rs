@@ -52,17 +52,7 @@ pub(super) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
 }
 
-pub(super) fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    s.len().is_multiple_of(2).then_some(())?;
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
+pub(super) use triage_ledger::hex::encode as hex;
 
 /// Resolves "INDEX:HEX" on its own, or "INDEX" against a ledger.
 pub(super) fn parse_ref(text: &str, ledger: Option<&Path>) -> Result<Ref, Failure> {
@@ -75,7 +65,7 @@ pub(super) fn parse_ref(text: &str, ledger: Option<&Path>) -> Result<Ref, Failur
         .parse()
         .map_err(|_| bad("expected INDEX or INDEX:SHA256HEX"))?;
     let sha256 = match hash {
-        Some(h) => unhex(h)
+        Some(h) => triage_ledger::hex::decode(h)
             .filter(|b| b.len() == 32)
             .ok_or_else(|| bad("the hash must be 64 hex digits"))?,
         None => {

@@ -307,20 +307,13 @@ fn framework_ref(given: Option<&str>, ledger: Option<&Path>) -> Result<Option<Re
         return Ok(None);
     };
     let (state, _) = triage_ledger::policy::load_state(ledger)?;
-    Ok(match state.framework_in_force() {
-        Some((index, f)) => {
-            eprintln!(
-                "citing framework {} (entry {index}), the version in force",
-                f.version
-            );
-            let sha256 = state
-                .get(index)
-                .map(|l| l.sha256.to_vec())
-                .unwrap_or_default();
-            Some(Ref { index, sha256 })
-        }
-        None => None,
-    })
+    Ok(state.framework_in_force_ref().map(|(r, f)| {
+        eprintln!(
+            "citing framework {} (entry {}), the version in force",
+            f.version, r.index
+        );
+        r
+    }))
 }
 
 fn split_step(s: &str) -> Result<Step, Failure> {

@@ -267,10 +267,7 @@ impl Receipt {
             return Err(bad(format!(
                 "issued by {} (kid {}), not by the log key {}+{}",
                 self.issuer,
-                self.kid
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>(),
+                crate::hex::encode(&self.kid),
                 log_key.name(),
                 log_key.id()
             )));

@@ -526,6 +526,12 @@ impl State {
     pub fn framework_in_force(&self) -> Option<(u64, &Framework)> {
         self.frameworks.last().map(|(i, f)| (*i, f))
     }
+    /// The reference a statement cites the framework in force by.
+    pub fn framework_in_force_ref(&self) -> Option<(Ref, &Framework)> {
+        let (index, f) = self.framework_in_force()?;
+        let sha256 = self.logged.get(&index)?.sha256.to_vec();
+        Some((Ref { index, sha256 }, f))
+    }
     /// The framework published at `index`.
     pub fn framework_at(&self, index: u64) -> Option<&Framework> {
         self.frameworks

@@ -76,16 +76,6 @@ struct InventoryJson {
     interfaces: Vec<Interface>,
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// Reads a facility's tool inventory from JSON: `{"tools": [{"make",
 /// "model", "serial", "firmware_sha256" (64 hex digits), "cpa_certificate",
 /// "cpa_expires"}], "interfaces": [{"name", "type", "access_controls"}]}`.
@@ -97,7 +87,7 @@ pub fn inventory_from_json(facility: &str, bytes: &[u8]) -> Result<ToolInventory
         .tools
         .into_iter()
         .map(|t| {
-            let firmware_sha256 = unhex(&t.firmware_sha256)
+            let firmware_sha256 = crate::hex::decode(&t.firmware_sha256)
                 .filter(|d| d.len() == 32)
                 .ok_or_else(|| {
                     invalid(

@@ -10,6 +10,7 @@ mod text;
 
 use serde::Serialize;
 
+use crate::hex::encode as hex;
 use crate::policy::{DecisionState, FacilityState, State};
 use crate::record::{parse_date, DesignatedRole};
 
@@ -224,10 +225,6 @@ pub struct Warning {
     pub kind: &'static str,
     /// What, in words.
     pub message: String,
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Today's date (UTC) for a POSIX time.

@@ -323,11 +323,7 @@ fn check_statements(
             (None, _) => Err("cannot be checked: the checkpoint did not verify".into()),
             (Some(_), None) => Err(format!(
                 "signed by key id {}, which is not a key of this log in the trust policy",
-                receipt
-                    .kid()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
+                crate::hex::encode(receipt.kid())
             )),
         };
         match result {
@@ -414,10 +410,7 @@ fn check_statements(
                     } else {
                         "disputes"
                     },
-                    a.response_sha256
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<String>()
+                    crate::hex::encode(&a.response_sha256)
                 ),
             ),
             None => report.not_checked.push(format!(

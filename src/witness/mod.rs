@@ -223,8 +223,7 @@ impl Witness {
 
     fn state_path(&self, origin: &str) -> PathBuf {
         let h = Sha256::digest(origin.as_bytes());
-        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
-        self.dir.join("state").join(hex)
+        self.dir.join("state").join(crate::hex::encode(&h))
     }
 
     /// The last checkpoint this witness cosigned for `origin`, if any.

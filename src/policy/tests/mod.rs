@@ -993,7 +993,7 @@ pub(crate) fn honest_decision(
         findings,
         report_sha256: vec![7; 32],
         evidence,
-        framework: fw.map(|(i, _)| entry_ref(w, i)),
+        framework: w.state.framework_in_force_ref().map(|(r, _)| r),
         self_assessment,
     })
 }
@@ -1016,7 +1016,7 @@ pub(crate) fn honest_self_assessment(w: &World, f: &str, evidence: Vec<Ref>) -> 
             .unwrap_or_default(),
         report_sha256: vec![6; 32],
         evidence,
-        framework: fw.map(|(i, _)| entry_ref(w, i)),
+        framework: w.state.framework_in_force_ref().map(|(r, _)| r),
     })
 }
 

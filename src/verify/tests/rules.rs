@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::cose::{transparent_statement, Statement};
-use crate::policy::tests::{ack, cio, framework, honest_decision, rival, ssc, World};
+use crate::policy::tests::{ack, cio, designation, framework, honest_decision, rival, ssc, World};
 use crate::record::*;
 
 /// Appends the World's whole log without the policy, has w1 cosign, and
@@ -109,28 +109,10 @@ fn the_attack_of_another_party_is_caught_offline() {
 
 #[test]
 fn an_undesignated_assessor_is_caught_offline() {
+    // The SSC appoints a new User CIO; the old one's certificate no longer acts.
     let (mut w, _) = facility_with_decision(false);
-    w.by(
-        ssc,
-        Record::Designation(Designation {
-            role: DesignatedRole::UserCio,
-            party: "NTRGB-NEW".into(),
-            note: "a new User CIO".into(),
-        }),
-    )
-    .unwrap();
-    force(&mut w, cio, seal("TF-1", 1)); // the wrong role, too; role comes first
-    only_the_forced_statement_fails(w, "role");
-    let (mut w, _) = facility_with_decision(false);
-    w.by(
-        ssc,
-        Record::Designation(Designation {
-            role: DesignatedRole::UserCio,
-            party: "NTRGB-NEW".into(),
-            note: "a new User CIO".into(),
-        }),
-    )
-    .unwrap();
+    w.by(ssc, designation(DesignatedRole::UserCio, "NTRGB-NEW"))
+        .unwrap();
     let s = w.by(op, seal("TF-1", 2)).unwrap();
     force(
         &mut w,
