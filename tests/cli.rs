@@ -492,11 +492,12 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     let o = run(&["status", s(&d.join("ledger")), "--json"], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
-    assert_eq!(v["tree_size"], 30);
+    assert_eq!(v["tree_size"], 60);
     assert_eq!(v["facilities"][0]["id"], "TF-0001");
     assert_eq!(v["facilities"][0]["framework"], "2027.1");
     assert_eq!(v["facilities"][0]["coverage"].as_array().unwrap().len(), 17);
-    // The statement files: the first decision logged is the FUSA (entry 11).
+    // The statement files: the first decision logged is the FUSA (entry 22;
+    // each submit's commit entry follows its statement).
     let statement = |suffix: &str| {
         let mut names: Vec<String> = std::fs::read_dir(d.join("statements"))
             .unwrap()
@@ -534,7 +535,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     assert!(o.stderr.contains("rule authority"), "{}", o.stderr);
     // An inclusion proof of the FUSA decision verifies against the trust material.
     let proof = run(
-        &["log", "prove", s(&d.join("ledger")), "--index", "11"],
+        &["log", "prove", s(&d.join("ledger")), "--index", "22"],
         b"",
     );
     let pf = d.join("fusa.tlog-proof");
@@ -563,7 +564,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
             "receipt",
             s(&d.join("ledger")),
             "--index",
-            "11",
+            "22",
             "--out",
             s(&t),
             "--transparent",
@@ -577,7 +578,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
-        o.stdout.contains("says entry 11 of tree size 30") && o.stdout.contains("verified with"),
+        o.stdout.contains("says entry 22 of tree size 60") && o.stdout.contains("verified with"),
         "{}",
         o.stdout
     );
@@ -617,6 +618,12 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         "{}",
         o.stdout
     );
+    assert!(
+        o.stdout
+            .contains("ok:     complete: every statement of facility TF-0001 up to tree size 60"),
+        "{}",
+        o.stdout
+    );
     // The demo's own packs: one per facility, and TF-0001's proves that the
     // log extends the one the FUSA pack was made from.
     let o = run(
@@ -632,7 +639,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     );
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(
-        o.stdout.contains("extends OLD's tree of size 13"),
+        o.stdout.contains("extends OLD's tree of size 26"),
         "{}",
         o.stdout
     );
@@ -775,7 +782,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         &ssc,
         &[&[s(&fw)], &on[..]].concat(),
     )));
-    assert!(o.stdout.contains("entry 2"), "{}", o.stdout);
+    assert!(o.stdout.contains("entry 4"), "{}", o.stdout);
     // Operator: register directly, record tools, seal to a file and submit it.
     ok(go(cmd(
         "register",
@@ -822,12 +829,12 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         ],
     )));
     assert!(
-        o.stderr.contains("citing framework 2027.1 (entry 2)"),
+        o.stderr.contains("citing framework 2027.1 (entry 4)"),
         "{}",
         o.stderr
     );
     let o = ok(run(&["submit", s(&l), s(&seal)], b""));
-    assert!(o.stdout.contains("entry 5"), "{}", o.stdout);
+    assert!(o.stdout.contains("entry 10"), "{}", o.stdout);
     // Another party's operator cannot seal into TF-9: exit 1, nothing appended.
     let o = go(cmd(
         "seal",
@@ -853,7 +860,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
     ok(go(cmd(
         "countersign",
         &cio,
-        &[&on[..], &["--facility", "TF-9", "--seal", "5"]].concat(),
+        &[&on[..], &["--facility", "TF-9", "--seal", "10"]].concat(),
     )));
     let report = write(&env, "report.md", b"report");
     let findings = fixture("scheme/TF-0001-fusa-findings.txt");
@@ -873,7 +880,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
             "--report",
             s(&report),
             "--evidence",
-            "5",
+            "10",
             "--findings-file",
             s(&findings),
         ];
@@ -907,7 +914,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         o.stdout
     );
     let o = ok(run(&["submit", s(&l), s(&dec)], b""));
-    assert!(o.stdout.contains("entry 7"), "{}", o.stdout);
+    assert!(o.stdout.contains("entry 14"), "{}", o.stdout);
     // The operator acknowledges with its Security Assessment Response and
     // completes the steps; the User CIO accepts them.
     let response = write(&env, "response.md", b"we accept");
@@ -920,7 +927,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
                 "--facility",
                 "TF-9",
                 "--decision",
-                "7",
+                "14",
                 "--response",
                 s(&response),
                 "--position",
@@ -929,13 +936,13 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         ]
         .concat(),
     )));
-    for (step, completion) in [("S1", "9"), ("S2", "11")] {
+    for (step, completion) in [("S1", "18"), ("S2", "22")] {
         ok(go(cmd(
             "complete-step",
             &op,
             &[
                 &on[..],
-                &["--facility", "TF-9", "--decision", "7", "--step", step],
+                &["--facility", "TF-9", "--decision", "14", "--step", step],
             ]
             .concat(),
         )));
@@ -955,7 +962,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
                 "--facility",
                 "TF-9",
                 "--decision",
-                "7",
+                "14",
                 "--next",
                 "USSA",
                 "--due",
@@ -978,7 +985,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
     assert!(
         o.stdout.contains("FUSA approved-with-steps")
             && o.stdout.contains("next      USSA due 2028-03-31")
-            && o.stdout.contains("acknowledged (accepted, entry 8)")
+            && o.stdout.contains("acknowledged (accepted, entry 16)")
             && o.stdout
                 .contains("CPA certificate CPA-DEMO-UC004-0091 expires 2028-01-31"),
         "{}",
@@ -1012,7 +1019,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
     );
     let g320 = &f["coverage"].as_array().unwrap()[7];
     assert_eq!(g320["obligation"], "G3.20");
-    assert_eq!(g320["evidence"][0], 5);
+    assert_eq!(g320["evidence"][0], 10);
     let kinds: Vec<&str> = f["warnings"]
         .as_array()
         .unwrap()
@@ -1044,7 +1051,7 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("rule role"), "{}", o.stderr);
     let o = run(&["log", "checkpoint", s(&l)], b"");
-    assert!(o.stdout.contains("\n14\n"), "{}", o.stdout);
+    assert!(o.stdout.contains("\n28\n"), "{}", o.stdout);
     // Mismatched key and certificate; malformed references.
     let o = run(
         &[
@@ -1462,7 +1469,7 @@ fn witnesses_cosign_only_consistent_checkpoints_and_since_names_a_split() {
     assert!(cp.contains("\u{2014} example.org/w3 "), "{cp}");
     let o = cosign("0");
     assert_eq!(o.code, 1);
-    assert!(o.stderr.contains("--old 30"), "{}", o.stderr);
+    assert!(o.stderr.contains("--old 60"), "{}", o.stderr);
     // A bad request is a usage error (exit 2).
     std::fs::write(&req, b"old x\n\n").unwrap();
     let o = run(

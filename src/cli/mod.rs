@@ -6,6 +6,7 @@ mod bundles;
 mod demo;
 mod identity;
 mod log;
+mod monitor;
 mod packs;
 mod progress;
 mod show;
@@ -153,7 +154,29 @@ enum Command {
         #[arg(long)]
         since: Option<std::path::PathBuf>,
     },
-    /// Verify an evidence pack offline: DIR/root.pem, and DIR/policy (c2sp tlog-policy) or DIR/log.vkey.
+    /// Replay a ledger and check every committed index; on a lie, write a proof (exit 1).
+    Monitor {
+        /// The ledger.
+        ledger: std::path::PathBuf,
+        /// Resume from (and save to) this state file; the first run pins the log key.
+        #[arg(long)]
+        state: Option<std::path::PathBuf>,
+        /// List this facility's new statements.
+        #[arg(long)]
+        facility: Option<String>,
+        /// Where to write a proof of misbehaviour.
+        #[arg(long, default_value = "misbehaviour.cbor")]
+        proof_out: std::path::PathBuf,
+        /// One JSON object (see FORMATS.md §19).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Commit the index of a ledger made before committed histories (appends one index entry).
+    Upgrade {
+        /// The ledger.
+        ledger: std::path::PathBuf,
+    },
+    /// Verify an evidence pack (or a proof of misbehaviour) offline: DIR/root.pem, and DIR/policy (c2sp tlog-policy) or DIR/log.vkey.
     Verify {
         /// The pack.
         file: std::path::PathBuf,
@@ -285,6 +308,20 @@ pub fn main() -> ExitCode {
             since,
             json,
         } => packs::verify(&file, &trust, since.as_deref(), json),
+        Command::Monitor {
+            ledger,
+            state,
+            facility,
+            proof_out,
+            json,
+        } => monitor::monitor(
+            &ledger,
+            state.as_deref(),
+            facility.as_deref(),
+            &proof_out,
+            json,
+        ),
+        Command::Upgrade { ledger } => statements::upgrade(&ledger),
         Command::Witness(cmd) => witness::run(cmd),
         Command::VerifyBundle {
             dir,

@@ -6,7 +6,8 @@ use std::path::Path;
 use triage_ledger::note::SignedCheckpoint;
 use triage_ledger::store::Ledger;
 use triage_ledger::verify::{
-    make_pack, old_checkpoint, verify_pack, MakePackError, Pack, Selection, Trust,
+    make_pack, old_checkpoint, verify_misbehaviour, verify_pack, MakePackError, Misbehaviour, Pack,
+    Selection, Trust,
 };
 
 use super::statements::{now, read};
@@ -71,13 +72,18 @@ pub fn pack(
     std::fs::write(out, &bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
     println!("{}", out.display());
     eprintln!(
-        "wrote a pack of {} statements ({} bytes){}",
+        "wrote a pack of {} statements ({} bytes){}{}",
         p.statements.len(),
         bytes.len(),
         if p.consistency.is_some() {
             ", with a consistency proof from OLD's tree"
         } else {
             ""
+        },
+        if p.history.is_some() {
+            ", with the log's committed index (the pack proves what it holds is complete)"
+        } else {
+            "; the ledger has no committed index at its checkpoint, so the pack cannot prove it is complete (run `triage-ledger upgrade LEDGER`)"
         }
     );
     if let (Some(old), Some(c)) = (&old, &p.consistency) {
@@ -96,13 +102,25 @@ pub fn pack(
 /// `verify FILE --trust DIR [--since OLD] [--json]`.
 pub fn verify(file: &Path, trust: &Path, since: Option<&Path>, json: bool) -> CmdResult {
     let t = Trust::load(trust).map_err(|e| Failure::input(e.to_string()))?;
-    let p = Pack::parse(&read(file)?)
-        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
-    let old = match since {
-        None => None,
-        Some(path) => Some(read_old(path)?),
+    let bytes = read(file)?;
+    let report = match Pack::parse(&bytes) {
+        Ok(p) => {
+            let old = match since {
+                None => None,
+                Some(path) => Some(read_old(path)?),
+            };
+            verify_pack(&p, &t, old.as_deref())
+        }
+        Err(e) => match Misbehaviour::parse(&bytes) {
+            Ok(m) if since.is_none() => verify_misbehaviour(&m, &t),
+            Ok(_) => {
+                return Err(Failure::input(
+                    "--since applies to packs, not to proofs of misbehaviour",
+                ))
+            }
+            Err(_) => return Err(Failure::input(format!("{}: {e}", file.display()))),
+        },
     };
-    let report = verify_pack(&p, &t, old.as_deref());
     if json {
         println!("{}", report.to_json());
     } else {

@@ -194,6 +194,25 @@ pub fn receipt(ledger: &Path, index: u64, out: &Path, transparent: bool) -> CmdR
     write_receipt(&l, index, out, transparent)
 }
 
+/// `upgrade LEDGER`.
+pub fn upgrade(ledger: &Path) -> CmdResult {
+    match triage_ledger::policy::upgrade(ledger) {
+        Ok(Some(cp)) => {
+            println!(
+                "committed the index: entry {} is the commit entry; checkpoint size {}",
+                cp.root().size() - 1,
+                cp.root().size()
+            );
+            Ok(())
+        }
+        Ok(None) => {
+            println!("nothing to do: the checkpoint's last entry already commits the index");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `submit LEDGER FILE... [--transparent]`.
 pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool) -> CmdResult {
     let mut statements = Vec::with_capacity(files.len());

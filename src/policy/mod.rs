@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use sha2::{Digest, Sha256};
 
 use crate::cose::{CoseError, Statement};
+use crate::history::{attribution_of_statement, is_index_entry, Fault, History, IndexEntry, Roots};
 use crate::identity::{validate_chain, Certificate, IdentityError};
 use crate::record::{DesignatedRole, Framework, Kind, Record, RecordError, Ref};
 
@@ -26,7 +27,7 @@ use prepare::{
 };
 
 pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
-pub use submit::{load_state, submit, SubmitError, Submitted};
+pub use submit::{load_state, submit, upgrade, SubmitError, Submitted};
 
 /// The CWT `sub` of statements that are not about one facility (revocations,
 /// designations, frameworks).
@@ -129,6 +130,10 @@ pub enum PolicyError {
     /// A lifecycle rule of domain.md does not hold.
     #[error("{0}")]
     Lifecycle(String),
+    /// An index entry of the log does not match the leaves before it, or
+    /// the log's index cannot be extended.
+    #[error("{0}")]
+    Index(String),
 }
 
 impl PolicyError {
@@ -151,6 +156,7 @@ impl PolicyError {
             PolicyError::Framework(_) => "framework",
             PolicyError::Coverage(_) => "coverage",
             PolicyError::Lifecycle(_) => "lifecycle",
+            PolicyError::Index(_) => "index",
         }
     }
 }
@@ -194,7 +200,6 @@ pub struct Config {
 pub const DEFAULT_MAX_AGE: u64 = 30 * 24 * 3600;
 
 /// Everything the ledger knows, derived from its statements in log order.
-#[derive(Default)]
 pub struct State {
     /// Statements by log index. A full replay has every index; a pack
     /// (a selection of the log) has some, in order.
@@ -211,6 +216,34 @@ pub struct State {
     /// Chains that validated (signatures, CA flags): leaf fingerprint → the
     /// fingerprints of the whole chain.
     chains: HashMap<[u8; 32], Vec<[u8; 32]>>,
+    /// The log's index of itself (`None` for a pack's selection of the log).
+    history: Option<History>,
+    /// Index entries `admit` closed (a batch's attributions filled one),
+    /// for the writer to append in order with the statements.
+    index_leaves: Vec<(u64, Vec<u8>)>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            logged: BTreeMap::new(),
+            next: 0,
+            by_hash: HashMap::new(),
+            revoked: HashMap::new(),
+            facilities: BTreeMap::new(),
+            designated: BTreeMap::new(),
+            frameworks: Vec::new(),
+            chains: HashMap::new(),
+            history: Some(History::new()),
+            index_leaves: Vec::new(),
+        }
+    }
+}
+
+impl From<Fault> for PolicyError {
+    fn from(f: Fault) -> Self {
+        PolicyError::Index(f.to_string())
+    }
 }
 
 /// What [`State::admit`] did with a statement.
@@ -232,6 +265,48 @@ impl State {
         Self::default()
     }
 
+    /// A state for a selection of the log (a pack): statements at sparse
+    /// indexes, no index of the log.
+    pub fn partial() -> Self {
+        State {
+            history: None,
+            ..Self::default()
+        }
+    }
+
+    /// The log's index (`None` for a partial state).
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_ref()
+    }
+
+    /// The log's index, mutable (proofs compute the map).
+    pub fn history_mut(&mut self) -> Option<&mut History> {
+        self.history.as_mut()
+    }
+
+    /// Takes the index entries `admit` closed since the last call, with
+    /// their positions.
+    pub fn take_index_leaves(&mut self) -> Vec<(u64, Vec<u8>)> {
+        std::mem::take(&mut self.index_leaves)
+    }
+
+    /// Closes the commit: the index entry to append after everything
+    /// admitted, attributing the leaves since the last index entry and
+    /// committing to the whole index. Its position is [`State::len`].
+    pub fn commit_entry(&mut self) -> Result<(u64, Vec<u8>), PolicyError> {
+        let h = self
+            .history
+            .as_mut()
+            .ok_or_else(|| PolicyError::Index("a partial state has no index".into()))?;
+        let (pos, bytes) = h.next_entry(true).map_err(|e| {
+            PolicyError::Index(format!(
+                "{e}: the ledger holds more unindexed statements than one index entry can attribute (a ledger made before committed histories); start a new ledger"
+            ))
+        })?;
+        self.next = pos + 1;
+        Ok((pos, bytes))
+    }
+
     /// Replays an already-logged statement. The checks that need no
     /// cryptography run again (profile, record, references, lifecycle), so a
     /// log that no policy could have produced is detected; signatures and
@@ -239,6 +314,14 @@ impl State {
     /// ledger that has a trust root (`log append` refuses), and the offline
     /// verifier re-checks every signature of what it is given.
     pub fn replay(&mut self, index: u64, bytes: &[u8]) -> Result<(), PolicyError> {
+        if is_index_entry(bytes) {
+            let e = IndexEntry::parse(bytes).map_err(|e| PolicyError::Index(e.to_string()))?;
+            if let Some(h) = &mut self.history {
+                h.push_index(index, &e, Roots::Skip)?;
+            }
+            self.next = index + 1;
+            return Ok(());
+        }
         let st = Statement::parse(bytes)?;
         let record = Record::decode(&st.header().content_type, st.payload())?;
         let leaf =
@@ -387,6 +470,15 @@ impl State {
         }
         self.check_rules(&record, leaf)?;
         self.apply(index, bytes, &st, record, leaf)?;
+        if let Some(h) = &mut self.history {
+            if h.chunk_full() {
+                let (pos, entry) = h
+                    .next_entry(false)
+                    .map_err(|e| PolicyError::Index(e.to_string()))?;
+                self.index_leaves.push((pos, entry));
+                self.next = pos + 1;
+            }
+        }
         Ok(Admission::New(index))
     }
 
@@ -470,6 +562,14 @@ impl State {
                 self.next
             )));
         }
+        if let Some(h) = &self.history {
+            if index != h.len() {
+                return Err(PolicyError::Index(format!(
+                    "entry {index} applied out of log order (the index expects {})",
+                    h.len()
+                )));
+            }
+        }
         let hash = sha256(bytes);
         match &record {
             Record::Revocation(r) => {
@@ -484,6 +584,9 @@ impl State {
             _ => {}
         }
         self.apply_lifecycle(index, &record, leaf)?;
+        if let Some(h) = &mut self.history {
+            h.push_statement(index, attribution_of_statement(st));
+        }
         self.by_hash.insert(hash, index);
         self.next = index + 1;
         self.logged.insert(

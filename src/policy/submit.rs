@@ -130,18 +130,68 @@ pub fn submit(
                 rule: source.rule(),
                 source,
             })?;
-    let new: Vec<&Vec<u8>> = statements
+    // The log order: the new statements, the index entries the batch
+    // filled, then the commit entry.
+    let mut leaves: Vec<(u64, &[u8])> = statements
         .iter()
         .zip(&admissions)
-        .filter(|(_, a)| matches!(a, Admission::New(_)))
-        .map(|((_, b), _)| b)
+        .filter_map(|((_, b), a)| match a {
+            Admission::New(i) => Some((*i, b.as_slice())),
+            Admission::Duplicate(_) => None,
+        })
         .collect();
-    for bytes in new {
-        writer.append(bytes)?;
+    if leaves.is_empty() {
+        return Ok(Submitted {
+            admissions,
+            checkpoint: writer.committed().clone(),
+        });
+    }
+    let chunks = state.take_index_leaves();
+    let commit = state.commit_entry().map_err(|source| SubmitError::Replay {
+        index: state.len(),
+        source,
+    })?;
+    leaves.extend(chunks.iter().map(|(i, b)| (*i, b.as_slice())));
+    leaves.push((commit.0, &commit.1));
+    leaves.sort_by_key(|(i, _)| *i);
+    for (i, bytes) in leaves {
+        let at = writer.append(bytes)?;
+        if at != i {
+            return Err(SubmitError::Replay {
+                index: i,
+                source: PolicyError::Index(format!(
+                    "the writer placed entry {i} at {at}; nothing was committed"
+                )),
+            });
+        }
     }
     let checkpoint = writer.commit()?.clone();
     Ok(Submitted {
         admissions,
         checkpoint,
     })
+}
+
+/// Commits the index of a ledger whose checkpoint does not end with a
+/// commit entry (one made before committed histories): appends the commit
+/// entry under a new checkpoint. Returns `None` if there was nothing to do.
+pub fn upgrade(root: &Path) -> Result<Option<SignedCheckpoint>, SubmitError> {
+    let mut writer = Writer::open(root)?;
+    let layout = writer.layout().clone();
+    let mut state = replay(&layout, writer.committed())?;
+    let size = writer.size();
+    let committed = state
+        .history()
+        .and_then(|h| h.last_commit())
+        .is_some_and(|(at, _)| at + 1 == size);
+    if size == 0 || committed {
+        return Ok(None);
+    }
+    let (at, bytes) = state.commit_entry().map_err(|source| SubmitError::Replay {
+        index: size,
+        source,
+    })?;
+    debug_assert_eq!(at, size);
+    writer.append(&bytes)?;
+    Ok(Some(writer.commit()?.clone()))
 }

@@ -381,11 +381,31 @@ impl Ledger {
 pub fn for_each_entry(
     layout: &Layout,
     checkpoint: &SignedCheckpoint,
-    mut f: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
+    f: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
+    for_each_entry_from(layout, checkpoint, RightEdge::new(), f).map(|_| ())
+}
+
+/// Like [`for_each_entry`], from the tree whose right edge is `edge` (a
+/// prefix the caller has already checked) to the checkpoint; returns the
+/// checkpoint's edge, to resume from later.
+pub fn for_each_entry_from(
+    layout: &Layout,
+    checkpoint: &SignedCheckpoint,
+    mut edge: RightEdge,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
+) -> Result<RightEdge, StoreError> {
     let size = checkpoint.root().size();
-    let mut edge = RightEdge::new();
-    for n in 0..size.div_ceil(TILE_WIDTH) {
+    if edge.size() > size {
+        return Err(StoreError::corrupt(
+            &layout.log_dir(),
+            format!(
+                "the checkpoint (size {size}) is behind the tree already read (size {})",
+                edge.size()
+            ),
+        ));
+    }
+    for n in edge.size() / TILE_WIDTH..size.div_ceil(TILE_WIDTH) {
         let width = tiles::tile_width(size, n);
         let path = layout.tile(TileKind::Entries, n, width);
         let data = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
@@ -393,7 +413,11 @@ pub fn for_each_entry(
             .into_iter()
             .enumerate()
         {
-            f(n * TILE_WIDTH + k as u64, e)?;
+            let index = n * TILE_WIDTH + k as u64;
+            if index < edge.size() {
+                continue;
+            }
+            f(index, e)?;
             edge.push(crate::merkle::leaf_hash(e), &mut |_, _, _, _| {
                 Ok::<(), StoreError>(())
             })?;
@@ -405,7 +429,7 @@ pub fn for_each_entry(
             "the entries do not hash to the checkpoint's root; run `log audit`".into(),
         ));
     }
-    Ok(())
+    Ok(edge)
 }
 
 fn not_a_ledger(layout: &Layout, reason: String) -> StoreError {

@@ -352,6 +352,27 @@ impl RightEdge {
         &self.levels
     }
 
+    /// An edge saved with [`RightEdge::levels`]; `None` unless each level
+    /// holds exactly the hashes a tree of `size` leaves leaves incomplete.
+    pub fn from_levels(size: u64, levels: Vec<Vec<Hash>>) -> Option<Self> {
+        if levels.is_empty() || levels.len() > 8 {
+            return None;
+        }
+        for (l, hashes) in levels.iter().enumerate() {
+            if hashes.len() as u64 != Self::count_at(size, l as u8) % TILE_WIDTH {
+                return None;
+            }
+        }
+        if Self::count_at(size, levels.len() as u8) >= TILE_WIDTH {
+            return None;
+        }
+        Some(RightEdge {
+            size,
+            levels,
+            interior: Vec::with_capacity(INTERIOR_HASHES),
+        })
+    }
+
     /// Adds a leaf hash. Each time a tile fills, `on_full(level, n, hashes,
     /// interior)` is called with it (and its interior hashes) before its root
     /// moves up as one hash of the next level.

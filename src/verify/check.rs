@@ -13,9 +13,11 @@
 
 use std::collections::HashSet;
 
+use super::history::check_history;
 use super::report::utc;
 use super::{Pack, Report, Trust};
 use crate::cose::{split_transparent, Statement};
+use crate::history::{attribution_of_statement, Attribution};
 use crate::merkle::ConsistencyProof;
 use crate::note::{CosignatureCheck, SignedCheckpoint};
 use crate::policy::{Admission, Config, State};
@@ -34,16 +36,19 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
                 .into(),
         ),
     }
-    check_statements(&mut r, pack, cp.as_ref(), trust);
+    let items = check_statements(&mut r, pack, cp.as_ref(), trust);
+    match &pack.history {
+        Some(h) => check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items),
+        None => r.not_checked.push(
+            "statements of the log that the pack's maker left out: this pack carries no committed index (made by a ledger from before committed histories, or of a log with none); a verifier who can read the log can compare with `triage-ledger status`. The authority and framework checks assume the pack holds every designation, framework version and transfer up to its checkpoint".into(),
+        ),
+    }
     if let Some(cp) = &cp {
         r.not_checked.push(format!(
             "revocations registered after this checkpoint (tree size {}): a key revoked later is treated as valid here",
             cp.root().size()
         ));
     }
-    r.not_checked.push(
-        "statements of the log that the pack's maker left out (a verifier who can read the log can compare with `triage-ledger status`); the authority and framework checks assume the pack holds every designation, framework version and transfer up to its checkpoint".into(),
-    );
     r.not_checked.push(
         "the evidence files themselves: only their digests are signed (check them against the bundle's manifest)".into(),
     );
@@ -253,12 +258,14 @@ fn check_since(
     }
 }
 
+/// Checks every statement; returns each readable statement's log index
+/// (from its receipt) and attribution, in pack order.
 fn check_statements(
     report: &mut Report,
     pack: &Pack,
     cp: Option<&SignedCheckpoint>,
     trust: &Trust,
-) {
+) -> Vec<(u64, Attribution)> {
     let origin = cp.map(|cp| cp.checkpoint().origin().to_string());
     let log_for = |kid: &[u8]| {
         trust
@@ -273,6 +280,7 @@ fn check_statements(
     let mut admit = Vec::new();
     let mut items: Vec<(u64, Statement)> = Vec::new();
     let mut last: Option<u64> = None;
+    let mut seen = Vec::new();
     for (k, bytes) in pack.statements.iter().enumerate() {
         let n = k + 1;
         let r = &mut slots[k];
@@ -299,6 +307,7 @@ fn check_statements(
             continue;
         };
         let index = receipt.proof().index();
+        seen.push((index, attribution_of_statement(&st)));
         let name = format!("statement {n} (entry {index})");
         let in_order = last.is_none_or(|l| index > l);
         let result = match (cp, log_for(receipt.kid())) {
@@ -350,7 +359,7 @@ fn check_statements(
         skew: 0,
         max_age: u64::MAX,
     };
-    let mut state = State::new();
+    let mut state = State::partial();
     let results = state.admit_all(&items, &cfg);
     let mut decisions = Vec::new();
     for (((k, name), (index, st)), res) in admit.iter().zip(&items).zip(results) {
@@ -421,4 +430,5 @@ fn check_statements(
     for slot in slots {
         report.checks.extend(slot.checks);
     }
+    seen
 }

@@ -1,11 +1,15 @@
 //! Evidence packs and their offline verification.
 
 mod check;
+mod history;
+mod misbehaviour;
 mod pack;
 mod report;
 mod trust;
 
 pub use check::verify_pack;
+pub use history::{HistorySelection, PackHistory};
+pub use misbehaviour::{verify_misbehaviour, Misbehaviour, ProvenEntry, MISBEHAVIOUR_TYPE};
 pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report};
 pub use trust::{Trust, TrustError};
@@ -67,13 +71,18 @@ pub fn make_pack(
 ) -> Result<Pack, MakePackError> {
     // The ledger first: the state replayed next covers at least its checkpoint.
     let l = Ledger::open(ledger)?;
-    let (state, _) = load_state(ledger)?;
+    let (mut state, _) = load_state(ledger)?;
     let size = l.checkpoint().root().size();
+    // The committed index, if the checkpoint's last leaf commits it.
+    let committed = state
+        .history()
+        .and_then(|h| h.last_commit())
+        .is_some_and(|(at, _)| at + 1 == size);
     // Each facility's statements up to a cutoff (exclusive).
     let mut cutoff: std::collections::BTreeMap<String, u64> = Default::default();
     match selection {
         Selection::Facility(f) => {
-            if !state.facilities().contains_key(f) {
+            if !state.facilities().contains_key(f) && !committed {
                 return Err(MakePackError::Empty(format!(
                     "facility {f:?} is not registered"
                 )));
@@ -122,9 +131,28 @@ pub fn make_pack(
                 .map_err(|e| MakePackError::Encode(e.to_string()))?,
         );
     }
-    if statements.is_empty() {
+    if statements.is_empty() && !committed {
         return Err(MakePackError::Empty("no statements selected".into()));
     }
+    let history = match (committed, state.history_mut()) {
+        (true, Some(h)) => {
+            let at = size - 1;
+            let index = l.read_entry(at)?;
+            let path = l.prove_inclusion(at)?.path().to_vec();
+            let facilities = cutoff.keys().map(|f| h.prove(f)).collect();
+            Some(PackHistory {
+                selection: match selection {
+                    Selection::Facility(_) => HistorySelection::Facility,
+                    Selection::Entries(_) => HistorySelection::Entries,
+                },
+                index,
+                path,
+                facilities,
+                scheme: h.scheme_entries().to_vec(),
+            })
+        }
+        _ => None,
+    };
     let consistency = match since {
         None => None,
         Some(old) => {
@@ -139,6 +167,7 @@ pub fn make_pack(
         checkpoint: l.checkpoint().to_bytes(),
         statements,
         consistency,
+        history,
     })
 }
 

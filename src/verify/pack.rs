@@ -12,6 +12,7 @@
 //!     "root": bstr .size 32,       ; this log's root at that size
 //!     "proof": [* bstr .size 32],  ; RFC 9162 consistency proof size → checkpoint
 //!   },
+//!   ? "history": pack-history,     ; the committed index (FORMATS.md §18)
 //! }
 //! ```
 
@@ -19,6 +20,8 @@ use ciborium::Value;
 
 use crate::cbor::{self, CborError};
 use crate::merkle::{Hash, RootHash};
+
+use super::history::PackHistory;
 
 /// The pack format's type string.
 pub const PACK_TYPE: &str = "triage-ledger/pack@1";
@@ -34,6 +37,8 @@ pub struct Pack {
     pub statements: Vec<Vec<u8>>,
     /// A consistency proof from an older tree to the checkpoint's.
     pub consistency: Option<PackConsistency>,
+    /// The log's committed index for the pack's facilities.
+    pub history: Option<PackHistory>,
 }
 
 /// The pack's claim that its log extends an older tree: this log's root at
@@ -95,6 +100,9 @@ impl Pack {
                 ]),
             ));
         }
+        if let Some(h) = &self.history {
+            map.push((Value::Text("history".into()), h.to_value()));
+        }
         let bytes = cbor::encode(&Value::Map(map))?;
         if bytes.len() > MAX_PACK_SIZE {
             return Err(PackError::Structure(format!(
@@ -123,9 +131,13 @@ impl Pack {
             None => None,
             Some(v) => Some(parse_consistency(v).map_err(|e| bad(&format!("consistency: {e}")))?),
         };
-        if m.len() != 3 + usize::from(consistency.is_some()) {
+        let history = match get("history") {
+            None => None,
+            Some(v) => Some(PackHistory::from_value(v).map_err(|e| bad(&format!("history: {e}")))?),
+        };
+        if m.len() != 3 + usize::from(consistency.is_some()) + usize::from(history.is_some()) {
             return Err(bad(
-                "expected exactly the keys type, checkpoint, statements (and consistency)",
+                "expected exactly the keys type, checkpoint, statements (and consistency, history)",
             ));
         }
         if get("type").and_then(|v| v.as_text()) != Some(PACK_TYPE) {
@@ -145,13 +157,14 @@ impl Pack {
                     .ok_or_else(|| bad("statements must be byte strings"))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if statements.is_empty() {
+        if statements.is_empty() && history.is_none() {
             return Err(bad("no statements"));
         }
         Ok(Pack {
             checkpoint,
             statements,
             consistency,
+            history,
         })
     }
 }

@@ -7,6 +7,7 @@ use crate::policy::tests::{cio, decision, op, reg, seal, World};
 use crate::record::{Assessment, Outcome};
 use crate::witness::{request_for, Witness};
 
+mod history;
 mod mutation;
 mod prop;
 mod rules;
@@ -39,7 +40,7 @@ impl Fixture {
         }
         let w2 = ws.pop().unwrap();
         let w1 = ws.pop().unwrap();
-        let f = Fixture {
+        let mut f = Fixture {
             dir,
             ledger,
             world,
@@ -52,7 +53,8 @@ impl Fixture {
 
     /// Submits whatever of the World's log is not yet in the ledger, then
     /// has w1 cosign.
-    pub fn submit_all(&self) {
+    pub fn submit_all(&mut self) {
+        self.world.commit();
         let have = Ledger::open(&self.ledger)
             .unwrap()
             .checkpoint()
@@ -60,12 +62,23 @@ impl Fixture {
             .size() as usize;
         let batch: Vec<(String, Vec<u8>)> = self.world.log[have..]
             .iter()
+            .filter(|b| !crate::history::is_index_entry(b))
             .enumerate()
             .map(|(i, b)| (format!("s{i}"), b.clone()))
             .collect();
         if !batch.is_empty() {
             crate::policy::submit(&self.ledger, &batch, T + 100, 300).unwrap();
         }
+        let size = Ledger::open(&self.ledger)
+            .unwrap()
+            .checkpoint()
+            .root()
+            .size();
+        assert_eq!(
+            size,
+            self.world.log.len() as u64,
+            "the World mirrors the ledger"
+        );
         self.cosign(&self.w1);
     }
 
@@ -139,8 +152,19 @@ fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
     assert_eq!(back, pack);
     let report = verify_pack(&back, &f.trust(), None);
     assert!(report.verified(), "{}", report.to_text());
-    // checkpoint, witness w1, quorum, then a receipt and a policy check each.
-    assert_eq!(report.checks.len(), 3 + 2 * 5, "{}", report.to_text());
+    // checkpoint, witness w1, quorum, then a receipt and a policy check
+    // each, then the committed index: its entry, the scheme-level list, the
+    // facility's list, and the verdict on completeness.
+    assert_eq!(report.checks.len(), 3 + 2 * 5 + 4, "{}", report.to_text());
+    let complete = report.checks.last().unwrap();
+    assert_eq!(complete.name, "complete");
+    assert!(complete
+        .detail
+        .starts_with("every statement of facility TF-1 up to tree size 7, and every revocation"));
+    assert!(!report
+        .not_checked
+        .iter()
+        .any(|n| n.contains("statements of the log that the pack's maker left out")));
     let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names[..3], ["checkpoint", "witness w1", "witness quorum"]);
     assert!(names[3].starts_with("statement 1 (entry 0): receipt"));
@@ -195,7 +219,8 @@ fn since_proves_extension_and_names_a_split_view() {
     let mut f = Fixture::new(story());
     let old = f.pack(Selection::Facility("TF-1".into()), None);
     let t = f.trust();
-    // A copy of the ledger at size 6, with the same log key: the fork.
+    // A copy of the ledger at size 7 (six statements and the commit entry),
+    // with the same log key: the fork.
     let forked = f.dir.path().join("fork");
     copy_dir(&f.ledger, &forked);
     // The log grows.
@@ -209,7 +234,7 @@ fn since_proves_extension_and_names_a_split_view() {
         ["since: consistency"]
     );
     // With one, it is.
-    let new = f.pack(Selection::Facility("TF-1".into()), Some(6));
+    let new = f.pack(Selection::Facility("TF-1".into()), Some(7));
     let r = verify_pack(&new, &t, Some(&old.checkpoint));
     assert!(r.verified(), "{}", r.to_text());
     assert!(r.checks.iter().any(|c| c.detail.contains("extends OLD")));
@@ -231,21 +256,22 @@ fn since_proves_extension_and_names_a_split_view() {
         .iter()
         .any(|c| !c.passed && c.detail.contains("does not verify")));
 
-    // The fork takes another statement at entry 6. On its own it is a valid
-    // history; --since its checkpoint, the honest log's pack exposes the split.
+    // The fork takes another statement at entry 7 (and its commit entry).
+    // On its own it is a valid history; --since its checkpoint, the honest
+    // log's pack exposes the split.
     let st = World::sign_at(&f.world.op, &seal("TF-1", 9), T);
     crate::policy::submit(&forked, &[("x".into(), st)], T + 100, 300).unwrap();
     let fork_pack = make_pack(
         &forked,
         &Selection::Facility("TF-1".into()),
         T + 200,
-        Some(6),
+        Some(7),
     )
     .unwrap();
     let t_nowit = Trust::single_log(f.world.root.cert.clone(), t.policy.logs()[0].clone());
     assert!(verify_pack(&fork_pack, &t_nowit, None).verified());
     assert!(verify_pack(&fork_pack, &t_nowit, Some(&old.checkpoint)).verified());
-    let honest = f.pack(Selection::Facility("TF-1".into()), Some(7));
+    let honest = f.pack(Selection::Facility("TF-1".into()), Some(9));
     let r = verify_pack(&honest, &t_nowit, Some(&fork_pack.checkpoint));
     let c = r
         .checks
@@ -254,12 +280,23 @@ fn since_proves_extension_and_names_a_split_view() {
         .unwrap();
     assert!(!c.passed);
     assert!(c.detail.starts_with("SPLIT VIEW"), "{}", c.detail);
-    assert!(c.detail.contains("at size 7"), "{}", c.detail);
-    // Grown to the same size, the two views differ at equal size.
-    let st = World::sign_at(&f.world.op, &seal("TF-2", 8), T);
-    crate::policy::submit(&forked, &[("y".into(), st)], T + 100, 300).unwrap();
-    let fork6 = make_pack(&forked, &Selection::Facility("TF-1".into()), T + 200, None).unwrap();
-    let r = verify_pack(&honest, &t_nowit, Some(&fork6.checkpoint));
+    assert!(c.detail.contains("at size 9"), "{}", c.detail);
+    // Grown to the same size (12), the two views differ at equal size.
+    let batch: Vec<(String, Vec<u8>)> = [("y", 8), ("z", 7)]
+        .iter()
+        .map(|(n, k)| {
+            (
+                n.to_string(),
+                World::sign_at(&f.world.op, &seal("TF-2", *k), T),
+            )
+        })
+        .collect();
+    crate::policy::submit(&forked, &batch, T + 100, 300).unwrap();
+    f.world.by(op, seal("TF-2", 4)).unwrap();
+    f.submit_all();
+    let fork12 = make_pack(&forked, &Selection::Facility("TF-1".into()), T + 200, None).unwrap();
+    let honest12 = f.pack(Selection::Facility("TF-1".into()), Some(12));
+    let r = verify_pack(&honest12, &t_nowit, Some(&fork12.checkpoint));
     assert!(r
         .checks
         .iter()
@@ -267,7 +304,7 @@ fn since_proves_extension_and_names_a_split_view() {
     // The witness that cosigned the honest log refuses the fork's checkpoint.
     let l = Ledger::open(&forked).unwrap();
     let e =
-        f.w1.add_checkpoint(&request_for(&l, 8).unwrap(), T)
+        f.w1.add_checkpoint(&request_for(&l, 12).unwrap(), T)
             .unwrap_err();
     assert_eq!(e.status(), 409, "{e}");
 }
@@ -279,6 +316,7 @@ fn packs_larger_than_a_statement_limit_round_trip() {
         checkpoint: b"cp".to_vec(),
         statements: vec![vec![7u8; 3 << 20]],
         consistency: None,
+        history: None,
     };
     let bytes = p.to_bytes().unwrap();
     assert!(bytes.len() > 3 << 20);
@@ -383,7 +421,7 @@ fn a_truncated_consistency_proof_fails_and_bad_trust_dirs_are_named() {
     f.world.by(op, seal("TF-1", 7)).unwrap();
     f.submit_all();
     let t = f.trust();
-    let mut new = f.pack(Selection::Facility("TF-1".into()), Some(6));
+    let mut new = f.pack(Selection::Facility("TF-1".into()), Some(7));
     assert!(verify_pack(&new, &t, Some(&old.checkpoint)).verified());
     new.consistency.as_mut().unwrap().proof.pop();
     let r = verify_pack(&new, &t, Some(&old.checkpoint));

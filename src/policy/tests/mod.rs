@@ -116,6 +116,21 @@ impl World {
             .to_vec()
     }
 
+    /// Closes a commit as `submit` does: appends the commit index entry to
+    /// the log (if anything was admitted since the last one).
+    pub fn commit(&mut self) {
+        let last_is_index = self
+            .log
+            .last()
+            .is_some_and(|b| crate::history::is_index_entry(b));
+        if self.log.is_empty() || last_is_index {
+            return;
+        }
+        let (pos, bytes) = self.state.commit_entry().unwrap();
+        assert_eq!(pos, self.log.len() as u64);
+        self.log.push(bytes);
+    }
+
     pub fn admit(&mut self, bytes: Vec<u8>) -> Result<Ref, PolicyError> {
         let index = self.log.len() as u64;
         match self.state.admit(index, &bytes, &self.cfg)? {
@@ -896,21 +911,21 @@ fn sparse_selections_replay_with_their_log_indexes() {
         }),
     )
     .unwrap(); // 6
-    let mut sel = State::new();
+    let mut sel = State::partial();
     for i in [0usize, 1, 2, 4, 6] {
         sel.replay(i as u64, &w.log[i]).unwrap();
     }
     assert_eq!(sel.len(), 7);
     assert!(sel.get(5).is_none() && sel.get(6).is_some());
     // Without the seal, the countersignature's reference is dangling.
-    let mut missing = State::new();
+    let mut missing = State::partial();
     for i in [0usize, 1, 2] {
         missing.replay(i as u64, &w.log[i]).unwrap();
     }
     let e = missing.replay(6, &w.log[6]).unwrap_err();
     assert_eq!(e.rule(), "reference", "{e}");
     // Without the User CIO's designation, the countersignature has no authority.
-    let mut undesignated = State::new();
+    let mut undesignated = State::partial();
     for i in [0usize, 2, 4] {
         undesignated.replay(i as u64, &w.log[i]).unwrap();
     }

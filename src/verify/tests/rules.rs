@@ -42,6 +42,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
         checkpoint: l.checkpoint().to_bytes(),
         statements,
         consistency: None,
+        history: None,
     };
     let text = format!("log {vkey}\nwitness w1 {}\nquorum w1\n", w1.vkey());
     let trust = Trust {

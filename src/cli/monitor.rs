@@ -1,0 +1,120 @@
+//! `monitor`: replay a ledger, check every committed index, write a proof
+//! of misbehaviour when the log lied.
+
+use std::path::Path;
+
+use triage_ledger::monitor::{monitor as run_monitor, MonitorError, MonitorState};
+use triage_ledger::verify::{json_string, utc};
+
+use super::statements::read;
+use super::{CmdResult, Failure};
+
+impl From<MonitorError> for Failure {
+    fn from(e: MonitorError) -> Self {
+        match e {
+            MonitorError::Store(s) => s.into(),
+            e if e.is_verification_failure() => Failure::verification(e.to_string()),
+            e => Failure::input(e.to_string()),
+        }
+    }
+}
+
+/// `monitor LEDGER [--state FILE] [--facility ID] [--proof-out FILE] [--json]`.
+pub fn monitor(
+    ledger: &Path,
+    state_file: Option<&Path>,
+    facility: Option<&str>,
+    proof_out: &Path,
+    json: bool,
+) -> CmdResult {
+    let state = match state_file {
+        Some(p) if p.exists() => Some(
+            MonitorState::parse(&read(p)?)
+                .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
+        ),
+        _ => None,
+    };
+    let (run, next) = run_monitor(ledger, state, facility)?;
+    if let Some(proof) = &run.proof {
+        let bytes = proof.to_bytes().map_err(Failure::input)?;
+        std::fs::write(proof_out, bytes)
+            .map_err(|e| Failure::input(format!("{}: {e}", proof_out.display())))?;
+    }
+    if let (Some(p), Some(s)) = (state_file, &next) {
+        let bytes = s.to_bytes()?;
+        let tmp = p.with_extension("tmp");
+        std::fs::write(&tmp, bytes)
+            .and_then(|_| std::fs::rename(&tmp, p))
+            .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+    }
+    if json {
+        let watched: Vec<String> = run
+            .watched
+            .iter()
+            .map(|w| {
+                format!(
+                    "{{\"index\":{},\"kind\":{},\"issuer\":{},\"iat\":{}}}",
+                    w.index,
+                    json_string(&w.kind),
+                    json_string(&w.issuer),
+                    w.issued_at
+                )
+            })
+            .collect();
+        println!(
+            "{{\"origin\":{},\"from\":{},\"to\":{},\"index_entries\":{},\"commits\":{},\"facilities\":{},\"uncommitted\":{},\"watched\":[{}],\"misbehaviour\":{},\"proof\":{}}}",
+            json_string(&run.origin),
+            run.from,
+            run.to,
+            run.index_entries,
+            run.commits,
+            run.facilities,
+            run.pending,
+            watched.join(","),
+            run.fault
+                .as_ref()
+                .map_or("null".to_string(), |f| json_string(&f.to_string())),
+            if run.proof.is_some() {
+                json_string(&proof_out.display().to_string())
+            } else {
+                "null".into()
+            }
+        );
+    } else {
+        println!(
+            "log {}: entries {}..{} replayed; {} index entries checked, {} commits recomputed; {} facilities",
+            run.origin, run.from, run.to, run.index_entries, run.commits, run.facilities
+        );
+        if run.pending > 0 {
+            println!(
+                "not checked: the last {} entries are not yet covered by an index entry (a ledger from before committed histories: run `triage-ledger upgrade LEDGER`)",
+                run.pending
+            );
+        }
+        if let Some(f) = facility {
+            if run.watched.is_empty() {
+                println!("facility {f}: no new statements");
+            }
+            for w in &run.watched {
+                println!(
+                    "facility {f}: entry {}: {} by {} at {}",
+                    w.index,
+                    w.kind,
+                    w.issuer,
+                    utc(w.issued_at)
+                );
+            }
+        }
+    }
+    match &run.fault {
+        None => Ok(()),
+        Some(f) => Err(Failure::verification(format!(
+            "MISBEHAVIOUR: {f}; the proof is in {}",
+            proof_out.display()
+        ))
+        .hint(format!(
+            "anyone can check it offline: triage-ledger verify {} --trust TRUST",
+            proof_out.display()
+        ))),
+    }
+}

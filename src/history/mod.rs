@@ -1,0 +1,432 @@
+//! Committed histories: the log's index of itself, committed in its own
+//! Merkle tree so that witnesses' consistency checks cover it.
+//!
+//! After the statements of every commit the log appends index entries
+//! ([`IndexEntry`]): each attributes the leaves since the previous index
+//! entry to their facility (or to the scheme, for revocations, designations
+//! and framework versions), and the last one of a commit carries a
+//! [`Commit`]: the root of the facility [`Map`] (facility → the indexes of
+//! all its statements) and the digest of the scheme-level statements'
+//! indexes. A pack proves with them that it holds every statement of its
+//! facility and every scheme-level statement; a monitor replays the log and
+//! checks every index entry against the leaves it attributes.
+//!
+//! A leaf's attribution comes from its protected header alone: a content
+//! type that names a scheme-level kind → scheme; any other record kind → the
+//! CWT `sub` (the registration policy makes it the record's facility).
+
+mod entry;
+mod map;
+mod state;
+
+pub use entry::{is_index_entry, Commit, IndexEntry, IndexEntryError, INDEX_TYPE};
+pub use map::{key_of, Map, MapError, MapLeaf, MapProof, EMPTY_MAP_ROOT, MAX_PATH};
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::cose::Statement;
+use crate::merkle::Hash;
+use crate::record::Kind;
+
+/// What a log leaf is, for the index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Attribution {
+    /// A statement about this facility.
+    Facility(String),
+    /// A scheme-level statement (revocation, designation, framework).
+    Scheme,
+    /// An index entry (never attributed).
+    Index,
+    /// Neither a statement of a known kind nor an index entry.
+    Unreadable,
+}
+
+impl fmt::Display for Attribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Attribution::Facility(id) => write!(f, "a statement of facility {id:?}"),
+            Attribution::Scheme => f.write_str("a scheme-level statement"),
+            Attribution::Index => f.write_str("an index entry"),
+            Attribution::Unreadable => f.write_str("neither a statement nor an index entry"),
+        }
+    }
+}
+
+/// The attribution of a log leaf.
+pub fn attribution_of(bytes: &[u8]) -> Attribution {
+    if is_index_entry(bytes) {
+        return match IndexEntry::parse(bytes) {
+            Ok(_) => Attribution::Index,
+            Err(_) => Attribution::Unreadable,
+        };
+    }
+    match Statement::parse(bytes) {
+        Ok(st) => attribution_of_statement(&st),
+        Err(_) => Attribution::Unreadable,
+    }
+}
+
+/// The attribution of a parsed statement.
+pub fn attribution_of_statement(st: &Statement) -> Attribution {
+    match Kind::from_content_type(&st.header().content_type) {
+        None => Attribution::Unreadable,
+        Some(k) if k.is_scheme_level() => Attribution::Scheme,
+        Some(_) => Attribution::Facility(st.header().subject.clone()),
+    }
+}
+
+/// The digest of a list of log indexes: SHA-256(0x05 ‖ u64be(i₁) ‖ … ‖ u64be(iₙ)).
+pub fn list_digest(entries: &[u64]) -> Hash {
+    let mut l = EntryList::default();
+    for &e in entries {
+        l.push(e);
+    }
+    l.digest()
+}
+
+/// A list of log indexes with its running digest.
+#[derive(Clone)]
+struct EntryList {
+    entries: Vec<u64>,
+    hasher: Sha256,
+}
+
+impl Default for EntryList {
+    fn default() -> Self {
+        EntryList {
+            entries: Vec::new(),
+            hasher: Sha256::new_with_prefix([0x05]),
+        }
+    }
+}
+
+impl EntryList {
+    fn push(&mut self, i: u64) {
+        self.entries.push(i);
+        self.hasher.update(i.to_be_bytes());
+    }
+    fn digest(&self) -> Hash {
+        Hash::from_bytes(self.hasher.clone().finalize().into())
+    }
+}
+
+/// How an index entry contradicts the leaves before it. Each names the index
+/// entry (`at`) and what a proof of misbehaviour needs.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Fault {
+    /// A leaf that looks like an index entry cannot be read as one, or a
+    /// leaf is neither a statement nor an index entry.
+    #[error("entry {at} is {0}", Attribution::Unreadable)]
+    Unreadable {
+        /// Its position.
+        at: u64,
+    },
+    /// `prev` is not the previous index entry.
+    #[error("index entry {at} names {} as the previous index entry; it is {}", opt(*claimed), opt(*actual))]
+    Prev {
+        /// The index entry.
+        at: u64,
+        /// What it says.
+        claimed: Option<u64>,
+        /// What the log holds.
+        actual: Option<u64>,
+    },
+    /// It attributes a different number of leaves than lie before it.
+    #[error("index entry {at} attributes {claimed} entries; {actual} lie between it and the previous one")]
+    Count {
+        /// The index entry.
+        at: u64,
+        /// Leaves attributed.
+        claimed: usize,
+        /// Leaves there.
+        actual: usize,
+    },
+    /// It attributes a leaf wrongly.
+    #[error("index entry {at} says entry {entry} is {claimed}; it is {actual}")]
+    Attribution {
+        /// The index entry.
+        at: u64,
+        /// The leaf.
+        entry: u64,
+        /// What the index entry says.
+        claimed: Attribution,
+        /// What the leaf is.
+        actual: Attribution,
+    },
+    /// Its commit is not the index of the leaves before it.
+    #[error(
+        "index entry {at} commits {}; the log's own attributions give {}",
+        commit_text(claimed),
+        commit_text(actual)
+    )]
+    Commit {
+        /// The index entry.
+        at: u64,
+        /// What it commits.
+        claimed: Box<Commit>,
+        /// What the attributions before it give.
+        actual: Box<Commit>,
+    },
+}
+
+fn opt(p: Option<u64>) -> String {
+    p.map_or_else(|| "none".to_string(), |p| format!("entry {p}"))
+}
+
+fn commit_text(c: &Commit) -> String {
+    format!(
+        "{} facilities (map root {}) and {} scheme-level statements (digest {})",
+        c.facilities,
+        c.map.to_hex(),
+        c.scheme_entries,
+        c.scheme.to_hex()
+    )
+}
+
+impl Fault {
+    /// The index entry at fault.
+    pub fn at(&self) -> u64 {
+        match self {
+            Fault::Unreadable { at }
+            | Fault::Prev { at, .. }
+            | Fault::Count { at, .. }
+            | Fault::Attribution { at, .. }
+            | Fault::Commit { at, .. } => *at,
+        }
+    }
+}
+
+/// Whether [`History::push_index`] recomputes the facility map's root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Roots {
+    /// Check every commit's map root (a monitor).
+    Check,
+    /// Check attributions, counts and the scheme digest only (a writer
+    /// replaying its own log; the map root is computed when it commits).
+    Skip,
+}
+
+/// Largest estimated size of an index entry before the writer closes it:
+/// the entry limit less room for one more statement (a 128-byte id).
+const CHUNK_LIMIT: usize = 65_535 - 200 - 132;
+
+/// The index the log keeps: every facility's entries, the scheme-level
+/// entries, and the leaves not yet attributed by an index entry.
+#[derive(Default)]
+pub struct History {
+    facilities: HashMap<String, EntryList>,
+    scheme: EntryList,
+    next: u64,
+    last_index: Option<u64>,
+    last_commit: Option<(u64, Commit)>,
+    pending: Vec<Attribution>,
+    pending_ids: HashSet<String>,
+    pending_bytes: usize,
+    map: Map,
+    dirty: HashSet<String>,
+}
+
+/// One facility's committed history and its proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacilityHistory {
+    /// The facility id.
+    pub id: String,
+    /// Its statements' log indexes, in order (empty if it has none).
+    pub entries: Vec<u64>,
+    /// The map proof for its key.
+    pub proof: MapProof,
+}
+
+impl History {
+    /// An empty log's index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next leaf position.
+    pub fn len(&self) -> u64 {
+        self.next
+    }
+
+    /// True before any leaf.
+    pub fn is_empty(&self) -> bool {
+        self.next == 0
+    }
+
+    /// The latest commit entry's position and commit.
+    pub fn last_commit(&self) -> Option<(u64, Commit)> {
+        self.last_commit
+    }
+
+    /// The latest index entry's position.
+    pub fn last_index(&self) -> Option<u64> {
+        self.last_index
+    }
+
+    /// Leaves after the latest index entry (not yet attributed).
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// A facility's statements so far.
+    pub fn entries_of(&self, id: &str) -> &[u64] {
+        self.facilities.get(id).map_or(&[], |l| &l.entries)
+    }
+
+    /// The scheme-level statements so far.
+    pub fn scheme_entries(&self) -> &[u64] {
+        &self.scheme.entries
+    }
+
+    /// Number of facilities with statements.
+    pub fn facility_count(&self) -> u64 {
+        self.facilities.len() as u64
+    }
+
+    /// Appends a leaf, classified by its bytes; an index entry is checked.
+    pub fn push_leaf(&mut self, pos: u64, bytes: &[u8], roots: Roots) -> Result<(), Fault> {
+        match attribution_of(bytes) {
+            Attribution::Index => {
+                // attribution_of parsed it already; parse cannot fail here.
+                let e = IndexEntry::parse(bytes).map_err(|_| Fault::Unreadable { at: pos })?;
+                self.push_index(pos, &e, roots)
+            }
+            a => {
+                self.push_statement(pos, a);
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends a statement (or an unreadable leaf) at position `pos`, which
+    /// must be [`History::len`].
+    pub fn push_statement(&mut self, pos: u64, a: Attribution) {
+        debug_assert_eq!(pos, self.next);
+        match &a {
+            Attribution::Facility(id) => {
+                self.facilities.entry(id.clone()).or_default().push(pos);
+                self.dirty.insert(id.clone());
+                if self.pending_ids.insert(id.clone()) {
+                    self.pending_bytes += id.len() + 2;
+                }
+            }
+            Attribution::Scheme => self.scheme.push(pos),
+            Attribution::Index | Attribution::Unreadable => {}
+        }
+        self.pending_bytes += 2;
+        self.pending.push(a);
+        self.next = pos + 1;
+    }
+
+    /// True when the writer should close an index entry before the next
+    /// statement (the pending attributions fill most of an entry).
+    pub fn chunk_full(&self) -> bool {
+        self.pending_bytes + 200 > CHUNK_LIMIT
+    }
+
+    /// What a commit entry appended now must state.
+    pub fn commit_now(&mut self) -> Commit {
+        for id in self.dirty.drain() {
+            if let Some(l) = self.facilities.get(&id) {
+                self.map.insert(MapLeaf {
+                    key: key_of(&id),
+                    count: l.entries.len() as u64,
+                    digest: l.digest(),
+                });
+            }
+        }
+        Commit {
+            map: self.map.root(),
+            facilities: self.facilities.len() as u64,
+            scheme: self.scheme.digest(),
+            scheme_entries: self.scheme.entries.len() as u64,
+        }
+    }
+
+    /// The index entry the writer appends next (at [`History::len`]),
+    /// attributing the pending leaves; with `commit`, it also commits.
+    pub fn next_entry(&mut self, commit: bool) -> Result<(u64, Vec<u8>), IndexEntryError> {
+        let e = IndexEntry {
+            prev: self.last_index,
+            of: self.pending.clone(),
+            commit: commit.then(|| self.commit_now()),
+        };
+        let bytes = e.to_bytes()?;
+        let pos = self.next;
+        self.push_index(pos, &e, Roots::Skip)
+            .map_err(|f| IndexEntryError(f.to_string()))?;
+        Ok((pos, bytes))
+    }
+
+    /// Appends an index entry at `pos`, checking it against the leaves it
+    /// attributes (and its commit against everything before it).
+    pub fn push_index(&mut self, pos: u64, e: &IndexEntry, roots: Roots) -> Result<(), Fault> {
+        if e.prev != self.last_index {
+            return Err(Fault::Prev {
+                at: pos,
+                claimed: e.prev,
+                actual: self.last_index,
+            });
+        }
+        if e.of.len() != self.pending.len() {
+            return Err(Fault::Count {
+                at: pos,
+                claimed: e.of.len(),
+                actual: self.pending.len(),
+            });
+        }
+        let first = pos - self.pending.len() as u64;
+        for (k, (claimed, actual)) in e.of.iter().zip(&self.pending).enumerate() {
+            if claimed != actual {
+                return Err(Fault::Attribution {
+                    at: pos,
+                    entry: first + k as u64,
+                    claimed: claimed.clone(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+        if let Some(claimed) = e.commit {
+            let mut actual = Commit {
+                map: claimed.map,
+                facilities: self.facilities.len() as u64,
+                scheme: self.scheme.digest(),
+                scheme_entries: self.scheme.entries.len() as u64,
+            };
+            if roots == Roots::Check {
+                actual.map = self.commit_now().map;
+            }
+            if claimed != actual {
+                return Err(Fault::Commit {
+                    at: pos,
+                    claimed: Box::new(claimed),
+                    actual: Box::new(actual),
+                });
+            }
+            self.last_commit = Some((pos, claimed));
+        }
+        self.pending.clear();
+        self.pending_ids.clear();
+        self.pending_bytes = 0;
+        self.last_index = Some(pos);
+        self.next = pos + 1;
+        Ok(())
+    }
+
+    /// A facility's committed history and the map proof for it, against the
+    /// map as of the latest commit entry (call right after it).
+    pub fn prove(&mut self, id: &str) -> FacilityHistory {
+        self.commit_now();
+        FacilityHistory {
+            id: id.to_string(),
+            entries: self.entries_of(id).to_vec(),
+            proof: self.map.prove(&key_of(id)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,161 @@
+//! A [`History`] saved and restored (a monitor's state file), as
+//! deterministic CBOR:
+//!
+//! ```cddl
+//! history-state = {
+//!   "next": uint, ? "last_index": uint,
+//!   ? "last_commit": [uint, bstr, uint, bstr, uint],   ; position, map, facilities, scheme, scheme_entries
+//!   "facilities": [* [tstr, bstr]],                     ; id, its indexes as u64 BE, sorted by id
+//!   "scheme": bstr,                                     ; u64 BE each
+//!   "pending": [* (tstr / 0 / 1)],                      ; facility id, 0 scheme-level, 1 unreadable
+//! }
+//! ```
+
+use ciborium::Value;
+
+use super::{Attribution, Commit, EntryList, History};
+use crate::merkle::Hash;
+
+fn t(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
+fn u64s(v: &[u64]) -> Value {
+    Value::Bytes(v.iter().flat_map(|i| i.to_be_bytes()).collect())
+}
+
+fn list_from(b: &[u8]) -> Result<EntryList, String> {
+    if !b.len().is_multiple_of(8) {
+        return Err("an index list is not a multiple of 8 bytes".into());
+    }
+    let mut l = EntryList::default();
+    let mut last = None;
+    for c in b.chunks_exact(8) {
+        let i = u64::from_be_bytes(c.try_into().map_err(|_| "bad index")?);
+        if last.is_some_and(|p| p >= i) {
+            return Err("an index list is not increasing".into());
+        }
+        last = Some(i);
+        l.push(i);
+    }
+    Ok(l)
+}
+
+impl History {
+    /// The state as a CBOR value.
+    pub fn to_value(&self) -> Value {
+        let mut ids: Vec<&String> = self.facilities.keys().collect();
+        ids.sort();
+        let mut m = vec![
+            (t("next"), Value::Integer(self.next.into())),
+            (
+                t("facilities"),
+                Value::Array(
+                    ids.into_iter()
+                        .map(|id| Value::Array(vec![t(id), u64s(&self.facilities[id].entries)]))
+                        .collect(),
+                ),
+            ),
+            (t("scheme"), u64s(&self.scheme.entries)),
+            (
+                t("pending"),
+                Value::Array(
+                    self.pending
+                        .iter()
+                        .map(|a| match a {
+                            Attribution::Facility(id) => t(id),
+                            Attribution::Scheme => Value::Integer(0.into()),
+                            _ => Value::Integer(1.into()),
+                        })
+                        .collect(),
+                ),
+            ),
+        ];
+        if let Some(p) = self.last_index {
+            m.push((t("last_index"), Value::Integer(p.into())));
+        }
+        if let Some((p, c)) = self.last_commit {
+            m.push((
+                t("last_commit"),
+                Value::Array(vec![
+                    Value::Integer(p.into()),
+                    Value::Bytes(c.map.as_bytes().to_vec()),
+                    Value::Integer(c.facilities.into()),
+                    Value::Bytes(c.scheme.as_bytes().to_vec()),
+                    Value::Integer(c.scheme_entries.into()),
+                ]),
+            ));
+        }
+        Value::Map(m)
+    }
+
+    /// Restores a state saved by [`History::to_value`].
+    pub fn from_value(v: &Value) -> Result<History, String> {
+        let Value::Map(m) = v else {
+            return Err("history: not a map".into());
+        };
+        let get = |k: &str| {
+            m.iter()
+                .find(|(key, _)| key.as_text() == Some(k))
+                .map(|(_, v)| v)
+        };
+        let uint = |v: &Value| v.as_integer().and_then(|i| u64::try_from(i).ok());
+        let hash = |v: &Value| v.as_bytes().and_then(|b| Hash::from_slice(b).ok());
+        let mut h = History::new();
+        h.next = get("next").and_then(uint).ok_or("history: no next")?;
+        h.last_index = match get("last_index") {
+            None => None,
+            Some(v) => Some(uint(v).ok_or("history: bad last_index")?),
+        };
+        if let Some(v) = get("last_commit") {
+            let a = v.as_array().filter(|a| a.len() == 5);
+            let parsed = a.and_then(|a| {
+                Some((
+                    uint(&a[0])?,
+                    Commit {
+                        map: hash(&a[1])?,
+                        facilities: uint(&a[2])?,
+                        scheme: hash(&a[3])?,
+                        scheme_entries: uint(&a[4])?,
+                    },
+                ))
+            });
+            h.last_commit = Some(parsed.ok_or("history: bad last_commit")?);
+        }
+        for f in get("facilities")
+            .and_then(Value::as_array)
+            .ok_or("history: no facilities")?
+        {
+            let pair = f.as_array().filter(|a| a.len() == 2);
+            let (id, list) = pair
+                .and_then(|a| Some((a[0].as_text()?, a[1].as_bytes()?)))
+                .ok_or("history: bad facility")?;
+            h.facilities.insert(id.to_string(), list_from(list)?);
+            h.dirty.insert(id.to_string());
+        }
+        h.scheme = list_from(
+            get("scheme")
+                .and_then(Value::as_bytes)
+                .ok_or("history: no scheme")?,
+        )?;
+        for p in get("pending")
+            .and_then(Value::as_array)
+            .ok_or("history: no pending")?
+        {
+            let a = match p {
+                Value::Text(id) => Attribution::Facility(id.clone()),
+                v if uint(v) == Some(0) => Attribution::Scheme,
+                v if uint(v) == Some(1) => Attribution::Unreadable,
+                _ => return Err("history: bad pending attribution".into()),
+            };
+            if let Attribution::Facility(id) = &a {
+                if h.pending_ids.insert(id.clone()) {
+                    h.pending_bytes += id.len() + 2;
+                }
+            }
+            h.pending_bytes += 2;
+            h.pending.push(a);
+        }
+        Ok(h)
+    }
+}

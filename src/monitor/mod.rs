@@ -1,0 +1,367 @@
+//! Monitors: replay a ledger's log, check every index entry against the
+//! leaves it attributes and every commit against the index they imply, and
+//! write a self-contained proof when the log lied (FORMATS.md §19).
+//!
+//! A monitor keeps a state file (the tree's right edge, the index so far,
+//! the log key) and resumes from it: the saved edge extended by the new
+//! leaves must hash to the new checkpoint's root, so a log that rewrote
+//! what the monitor has seen is caught without a separate consistency proof.
+
+use std::path::Path;
+
+use ciborium::Value;
+
+use crate::cbor;
+use crate::cose::Statement;
+use crate::history::{
+    attribution_of_statement, is_index_entry, Attribution, Fault, History, IndexEntry, Roots,
+};
+use crate::merkle::Hash;
+use crate::record::Kind;
+use crate::store::{for_each_entry_from, Ledger, RightEdge, StoreError};
+use crate::verify::{Misbehaviour, ProvenEntry};
+
+/// The state file's type string.
+pub const MONITOR_STATE_TYPE: &str = "triage-ledger/monitor-state@1";
+
+/// What a monitor remembers between runs.
+pub struct MonitorState {
+    /// The log's verifier key (pinned at the first run).
+    pub vkey: String,
+    /// The tree checked so far.
+    pub edge: RightEdge,
+    /// Its root.
+    pub root: Hash,
+    /// The index replayed so far.
+    pub history: History,
+}
+
+/// A statement of the watched facility.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watched {
+    /// Its log index.
+    pub index: u64,
+    /// Its record kind.
+    pub kind: String,
+    /// Its signer (`iss`).
+    pub issuer: String,
+    /// Its `iat`.
+    pub issued_at: u64,
+}
+
+/// What one run found.
+#[derive(Debug)]
+pub struct MonitorRun {
+    /// The log's origin.
+    pub origin: String,
+    /// First leaf read this run.
+    pub from: u64,
+    /// The checkpoint's tree size.
+    pub to: u64,
+    /// Index entries checked this run.
+    pub index_entries: u64,
+    /// Commits among them (each map root recomputed).
+    pub commits: u64,
+    /// Facilities in the index.
+    pub facilities: u64,
+    /// Leaves after the last index entry (not yet committed).
+    pub pending: usize,
+    /// New statements of the watched facility.
+    pub watched: Vec<Watched>,
+    /// The first lie found.
+    pub fault: Option<Fault>,
+    /// Its proof.
+    pub proof: Option<Misbehaviour>,
+}
+
+/// Why a monitor could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    /// The ledger could not be read, or its leaves do not extend what the
+    /// monitor saw to its checkpoint.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The state file is unreadable.
+    #[error("monitor state: {0}")]
+    State(String),
+    /// The ledger's log key is not the one the state pinned.
+    #[error("the ledger's log key {found} is not the key this monitor pinned, {pinned}")]
+    Key {
+        /// From the state.
+        pinned: String,
+        /// From the ledger.
+        found: String,
+    },
+    /// The ledger's checkpoint is older than what the monitor checked.
+    #[error("the ledger's checkpoint (tree size {now}) is behind the tree this monitor checked (size {seen}): the log was rolled back, or this is another copy")]
+    Behind {
+        /// Checked before.
+        seen: u64,
+        /// The checkpoint's.
+        now: u64,
+    },
+    /// The saved tree is not a prefix of the ledger's tree.
+    #[error("the ledger's entries do not extend the tree this monitor checked (size {size}, root {root}): the log rewrote its history. Keep the state file and the ledger's checkpoint: both are signed views")]
+    Fork {
+        /// Checked before.
+        size: u64,
+        /// Its root.
+        root: String,
+    },
+}
+
+impl MonitorError {
+    /// True for what the log did (not unreadable input).
+    pub fn is_verification_failure(&self) -> bool {
+        match self {
+            MonitorError::Store(e) => e.is_verification_failure(),
+            MonitorError::State(_) => false,
+            _ => true,
+        }
+    }
+}
+
+/// Replays the ledger from `state` (or from the start) to its checkpoint.
+/// Returns what it found and, if the log told no lie, the state to resume
+/// from; `watch` names a facility whose new statements to list.
+pub fn monitor(
+    ledger: &Path,
+    state: Option<MonitorState>,
+    watch: Option<&str>,
+) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
+    let l = Ledger::open(ledger)?;
+    let vkey = l.vkey().to_string();
+    let cp = l.checkpoint().clone();
+    let size = cp.root().size();
+    let (edge, mut history) = match state {
+        None => (RightEdge::new(), History::new()),
+        Some(s) => {
+            if s.vkey != vkey {
+                return Err(MonitorError::Key {
+                    pinned: s.vkey,
+                    found: vkey,
+                });
+            }
+            if s.edge.size() > size {
+                return Err(MonitorError::Behind {
+                    seen: s.edge.size(),
+                    now: size,
+                });
+            }
+            (s.edge, s.history)
+        }
+    };
+    let (from, old_root) = (edge.size(), edge.root());
+    let mut run = MonitorRun {
+        origin: cp.checkpoint().origin().to_string(),
+        from,
+        to: size,
+        index_entries: 0,
+        commits: 0,
+        facilities: 0,
+        pending: 0,
+        watched: Vec::new(),
+        fault: None,
+        proof: None,
+    };
+    let walked = for_each_entry_from(l.layout(), &cp, edge, |i, bytes| {
+        if run.fault.is_some() {
+            return Ok(());
+        }
+        if is_index_entry(bytes) {
+            let r = match IndexEntry::parse(bytes) {
+                Ok(e) => {
+                    run.index_entries += 1;
+                    run.commits += u64::from(e.commit.is_some());
+                    history.push_index(i, &e, Roots::Check)
+                }
+                Err(_) => Err(Fault::Unreadable { at: i }),
+            };
+            run.fault = r.err();
+            return Ok(());
+        }
+        let a = match Statement::parse(bytes) {
+            Ok(st) => {
+                let a = attribution_of_statement(&st);
+                if let (Some(w), Attribution::Facility(id)) = (watch, &a) {
+                    if id == w {
+                        let h = st.header();
+                        run.watched.push(Watched {
+                            index: i,
+                            kind: Kind::from_content_type(&h.content_type)
+                                .map_or("unknown", |k| k.name())
+                                .to_string(),
+                            issuer: h.issuer.clone(),
+                            issued_at: h.issued_at,
+                        });
+                    }
+                }
+                a
+            }
+            Err(_) => Attribution::Unreadable,
+        };
+        history.push_statement(i, a);
+        Ok(())
+    });
+    let edge = match walked {
+        Ok(edge) => edge,
+        Err(StoreError::Corrupt { .. }) if from > 0 => {
+            return Err(MonitorError::Fork {
+                size: from,
+                root: old_root.to_base64(),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    run.facilities = history.facility_count();
+    run.pending = history.pending();
+    if let Some(f) = &run.fault {
+        run.proof = Some(prove(&l, f)?);
+        return Ok((run, None));
+    }
+    let root = *cp.root().hash();
+    Ok((
+        run,
+        Some(MonitorState {
+            vkey,
+            edge,
+            root,
+            history,
+        }),
+    ))
+}
+
+fn proven(l: &Ledger, index: u64) -> Result<ProvenEntry, StoreError> {
+    Ok(ProvenEntry {
+        index,
+        bytes: l.read_entry(index)?,
+        path: l.prove_inclusion(index)?.path().to_vec(),
+    })
+}
+
+/// The entries that show a fault, against the ledger's checkpoint.
+fn prove(l: &Ledger, fault: &Fault) -> Result<Misbehaviour, StoreError> {
+    let at = fault.at();
+    let mut entries = vec![proven(l, at)?];
+    match fault {
+        Fault::Unreadable { .. } | Fault::Count { .. } => {}
+        Fault::Attribution { entry, .. } => entries.push(proven(l, *entry)?),
+        Fault::Prev {
+            claimed, actual, ..
+        } => {
+            // A claimed previous entry later than the real one is a leaf
+            // that is no index entry; an earlier (or none) leaves the real
+            // one inside the attributed range.
+            let shown = match (claimed, actual) {
+                (Some(c), Some(a)) if c > a => Some(*c),
+                (Some(c), None) => Some(*c),
+                (_, a) => *a,
+            };
+            if let Some(s) = shown {
+                entries.push(proven(l, s)?);
+            }
+        }
+        Fault::Commit { .. } => {
+            // The whole chain of index entries, latest first.
+            let mut prev = IndexEntry::parse(&entries[0].bytes)
+                .ok()
+                .and_then(|e| e.prev);
+            while let Some(p) = prev {
+                let e = proven(l, p)?;
+                prev = IndexEntry::parse(&e.bytes).ok().and_then(|x| x.prev);
+                entries.push(e);
+            }
+        }
+    }
+    Ok(Misbehaviour {
+        checkpoint: l.checkpoint().to_bytes(),
+        entries,
+    })
+}
+
+impl MonitorState {
+    /// Encodes the state (deterministic CBOR).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, MonitorError> {
+        let t = |s: &str| Value::Text(s.into());
+        let edge = self
+            .edge
+            .levels()
+            .iter()
+            .map(|l| {
+                Value::Array(
+                    l.iter()
+                        .map(|h| Value::Bytes(h.as_bytes().to_vec()))
+                        .collect(),
+                )
+            })
+            .collect();
+        cbor::encode(&Value::Map(vec![
+            (t("type"), t(MONITOR_STATE_TYPE)),
+            (t("vkey"), t(&self.vkey)),
+            (t("size"), Value::Integer(self.edge.size().into())),
+            (t("root"), Value::Bytes(self.root.as_bytes().to_vec())),
+            (t("edge"), Value::Array(edge)),
+            (t("history"), self.history.to_value()),
+        ]))
+        .map_err(|e| MonitorError::State(e.to_string()))
+    }
+
+    /// Decodes a state file; the edge must hash to the saved root.
+    pub fn parse(bytes: &[u8]) -> Result<MonitorState, MonitorError> {
+        let bad = |m: &str| MonitorError::State(m.to_string());
+        let v = cbor::decode_with_limit(bytes, 1 << 30).map_err(|e| bad(&e.to_string()))?;
+        let Value::Map(m) = v else {
+            return Err(bad("not a map"));
+        };
+        let get = |k: &str| {
+            m.iter()
+                .find(|(key, _)| key.as_text() == Some(k))
+                .map(|(_, v)| v)
+        };
+        if get("type").and_then(Value::as_text) != Some(MONITOR_STATE_TYPE) {
+            return Err(bad(&format!("not a {MONITOR_STATE_TYPE} file")));
+        }
+        let vkey = get("vkey")
+            .and_then(Value::as_text)
+            .ok_or_else(|| bad("no vkey"))?
+            .to_string();
+        let size = get("size")
+            .and_then(Value::as_integer)
+            .and_then(|i| u64::try_from(i).ok())
+            .ok_or_else(|| bad("no size"))?;
+        let root = get("root")
+            .and_then(Value::as_bytes)
+            .and_then(|b| Hash::from_slice(b).ok())
+            .ok_or_else(|| bad("no root"))?;
+        let levels = get("edge")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("no edge"))?
+            .iter()
+            .map(|l| {
+                l.as_array()?
+                    .iter()
+                    .map(|h| h.as_bytes().and_then(|b| Hash::from_slice(b).ok()))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad("bad edge"))?;
+        let edge = RightEdge::from_levels(size, levels).ok_or_else(|| bad("bad edge"))?;
+        if edge.root() != root {
+            return Err(bad("the saved tree edge does not hash to the saved root"));
+        }
+        let history = History::from_value(get("history").ok_or_else(|| bad("no history"))?)
+            .map_err(|e| bad(&e))?;
+        if history.len() != size {
+            return Err(bad("the saved index does not cover the saved tree"));
+        }
+        Ok(MonitorState {
+            vkey,
+            edge,
+            root,
+            history,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,265 @@
+//! A monitor passes an honest log, resumes, watches a facility, and catches
+//! a log that commits a false index, with a proof `verify` accepts.
+
+use super::*;
+use crate::history::{Attribution, History, IndexEntry};
+use crate::policy::tests::{op, reg, root, seal, World};
+use crate::record::{Record, Revocation};
+use crate::store::Writer;
+use crate::verify::{verify_misbehaviour, Trust};
+
+const T: u64 = 1_790_000_000;
+
+fn honest_world() -> World {
+    let mut w = World::new();
+    w.by(op, reg("TF-1")).unwrap();
+    w.by(op, reg("TF-2")).unwrap();
+    w.by(op, seal("TF-1", 1)).unwrap();
+    w.by(op, seal("TF-2", 2)).unwrap();
+    let fp = w.rival.cert.fingerprint().to_vec();
+    w.by(
+        root,
+        Record::Revocation(Revocation {
+            certificate_sha256: fp,
+            reason: "lost".into(),
+        }),
+    )
+    .unwrap();
+    w
+}
+
+/// A ledger holding exactly these leaves (no policy: a log that lies).
+fn raw_ledger(dir: &Path, leaves: &[Vec<u8>]) -> std::path::PathBuf {
+    let l = dir.join("ledger");
+    crate::store::init(&l, "example.org/monitored").unwrap();
+    let mut w = Writer::open(&l).unwrap();
+    for b in leaves {
+        w.append(b).unwrap();
+    }
+    w.commit().unwrap();
+    l
+}
+
+fn trust(ledger: &Path, w: &World) -> Trust {
+    Trust::single_log(
+        w.root.cert.clone(),
+        Ledger::open(ledger).unwrap().vkey().clone(),
+    )
+}
+
+#[test]
+fn an_honest_log_passes_resumes_and_reports_a_watched_facility() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger");
+    crate::store::init(&ledger, "example.org/monitored").unwrap();
+    let mut world = honest_world();
+    crate::store::install_trust_root(&ledger, world.root.cert.to_pem().as_bytes()).unwrap();
+    let batch = |w: &World, from: usize| -> Vec<(String, Vec<u8>)> {
+        w.log[from..]
+            .iter()
+            .map(|b| ("s".to_string(), b.clone()))
+            .collect()
+    };
+    crate::policy::submit(&ledger, &batch(&world, 0), T + 100, 300).unwrap();
+    world.commit();
+    let (run, state) = monitor(&ledger, None, Some("TF-1")).unwrap();
+    assert!(run.fault.is_none(), "{:?}", run.fault);
+    assert_eq!((run.from, run.to, run.commits, run.pending), (0, 8, 1, 0));
+    assert_eq!(run.facilities, 2);
+    let kinds: Vec<(u64, &str)> = run
+        .watched
+        .iter()
+        .map(|w| (w.index, w.kind.as_str()))
+        .collect();
+    assert_eq!(kinds, [(2, "registration"), (4, "seal")]);
+    // Saved and restored, the monitor resumes where it stopped.
+    let saved = state.unwrap().to_bytes().unwrap();
+    let state = MonitorState::parse(&saved).unwrap();
+    world.by(op, seal("TF-1", 3)).unwrap();
+    world.by(op, seal("TF-2", 4)).unwrap();
+    crate::policy::submit(&ledger, &batch(&world, 8), T + 100, 300).unwrap();
+    let (run, state) = monitor(&ledger, Some(state), Some("TF-1")).unwrap();
+    assert!(run.fault.is_none());
+    assert_eq!((run.from, run.to, run.commits), (8, 11, 1));
+    let kinds: Vec<u64> = run.watched.iter().map(|w| w.index).collect();
+    assert_eq!(kinds, [8]);
+    // A state whose edge does not hash to its root is refused.
+    let state = state.unwrap();
+    let mut bytes = state.to_bytes().unwrap();
+    let at = bytes
+        .windows(32)
+        .position(|w| w == state.root.as_bytes())
+        .unwrap();
+    bytes[at] ^= 1;
+    assert!(MonitorState::parse(&bytes).is_err());
+    // Another log (another key) is refused against the pinned state.
+    let other = tempfile::tempdir().unwrap();
+    let l2 = raw_ledger(other.path(), &world.log[..2]);
+    let (_, s) = monitor(&ledger, None, None).unwrap();
+    let Err(e) = monitor(&l2, s, None) else {
+        panic!("another log's key was accepted")
+    };
+    assert!(matches!(e, MonitorError::Key { .. }), "{e}");
+}
+
+#[test]
+fn a_log_that_attributes_an_entry_to_another_facility_is_caught_and_proven() {
+    let world = honest_world();
+    // The lie: entry 4 (TF-1's seal) is said to be TF-2's, and the commit
+    // is consistent with the lie, so only the attribution gives it away.
+    let mut lying = History::new();
+    let mut leaves = world.log.clone();
+    for (i, b) in world.log.iter().enumerate() {
+        let mut a = crate::history::attribution_of(b);
+        if i == 4 {
+            assert_eq!(a, Attribution::Facility("TF-1".into()));
+            a = Attribution::Facility("TF-2".into());
+        }
+        lying.push_statement(i as u64, a);
+    }
+    leaves.push(lying.next_entry(true).unwrap().1);
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = raw_ledger(dir.path(), &leaves);
+    let (run, state) = monitor(&ledger, None, None).unwrap();
+    assert!(state.is_none());
+    let f = run.fault.unwrap();
+    assert!(
+        matches!(
+            &f,
+            Fault::Attribution {
+                at: 7,
+                entry: 4,
+                ..
+            }
+        ),
+        "{f:?}"
+    );
+    let proof = run.proof.unwrap();
+    assert_eq!(proof.entries.len(), 2);
+    let bytes = proof.to_bytes().unwrap();
+    let proof = Misbehaviour::parse(&bytes).unwrap();
+    let t = trust(&ledger, &world);
+    let r = verify_misbehaviour(&proof, &t);
+    assert!(r.verified(), "{}", r.to_text());
+    let m = r.checks.last().unwrap();
+    assert!(m.detail.starts_with("PROVEN"), "{}", m.detail);
+    assert!(m.detail.contains("entry 4"), "{}", m.detail);
+    // The proof is small: two entries and their paths.
+    assert!(bytes.len() < 4096, "{}", bytes.len());
+    // Tampered, it proves nothing.
+    let mut bad = proof.clone();
+    bad.entries[1].bytes[10] ^= 1;
+    assert!(!verify_misbehaviour(&bad, &t).verified());
+    let mut bad = proof.clone();
+    bad.entries.pop();
+    assert!(!verify_misbehaviour(&bad, &t).verified());
+    // Against another log's key, nothing is proven.
+    let other = Trust::single_log(
+        world.root.cert.clone(),
+        crate::note::SignerKey::generate("example.org/monitored", crate::note::SigType::Ed25519)
+            .unwrap()
+            .verifier(),
+    );
+    assert!(!verify_misbehaviour(&proof, &other).verified());
+}
+
+#[test]
+fn a_log_that_commits_an_index_missing_one_entry_is_caught_and_proven() {
+    let world = honest_world();
+    // Honest attributions, but a commit computed as if TF-1's seal were not
+    // TF-1's: packs for TF-1 would verify as complete without it. Two index
+    // entries (at 3 and 8): the chain the proof must carry.
+    let attr = |b: &Vec<u8>| crate::history::attribution_of(b);
+    let (mut honest, mut lie) = (History::new(), History::new());
+    let mut leaves = Vec::new();
+    for (i, b) in world.log[..3].iter().enumerate() {
+        honest.push_statement(i as u64, attr(b));
+        lie.push_statement(i as u64, attr(b));
+        leaves.push(b.clone());
+    }
+    let (_, first) = honest.next_entry(false).unwrap();
+    lie.push_index(
+        3,
+        &IndexEntry::parse(&first).unwrap(),
+        crate::history::Roots::Skip,
+    )
+    .unwrap();
+    leaves.push(first);
+    for (k, b) in world.log[3..].iter().enumerate() {
+        let pos = 4 + k as u64;
+        honest.push_statement(pos, attr(b));
+        lie.push_statement(
+            pos,
+            if pos == 5 {
+                Attribution::Scheme
+            } else {
+                attr(b)
+            },
+        );
+        leaves.push(b.clone());
+    }
+    let (_, last) = honest.next_entry(true).unwrap();
+    let mut last = IndexEntry::parse(&last).unwrap();
+    last.commit = Some(lie.commit_now());
+    leaves.push(last.to_bytes().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = raw_ledger(dir.path(), &leaves);
+    let (run, _) = monitor(&ledger, None, None).unwrap();
+    let f = run.fault.unwrap();
+    assert!(matches!(f, Fault::Commit { at: 8, .. }), "{f:?}");
+    let proof = run.proof.unwrap();
+    assert_eq!(
+        proof.entries.iter().map(|e| e.index).collect::<Vec<_>>(),
+        [8, 3]
+    );
+    let t = trust(&ledger, &world);
+    let r = verify_misbehaviour(&proof, &t);
+    assert!(r.verified(), "{}", r.to_text());
+    // Without the chain's first entry the commit cannot be recomputed.
+    let mut cut = proof.clone();
+    cut.entries.pop();
+    assert!(!verify_misbehaviour(&cut, &t).verified());
+}
+
+#[test]
+fn a_false_previous_entry_and_a_wrong_count_are_proven() {
+    let world = honest_world();
+    let mut h = History::new();
+    for (i, b) in world.log.iter().enumerate() {
+        h.push_statement(i as u64, crate::history::attribution_of(b));
+    }
+    let (_, good) = h.next_entry(true).unwrap();
+    // prev names entry 2 (a statement) as an index entry.
+    let mut e = IndexEntry::parse(&good).unwrap();
+    e.prev = Some(2);
+    e.of.drain(..3);
+    let mut leaves = world.log.clone();
+    leaves.push(e.to_bytes().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = raw_ledger(dir.path(), &leaves);
+    let (run, _) = monitor(&ledger, None, None).unwrap();
+    assert!(
+        matches!(run.fault, Some(Fault::Prev { .. })),
+        "{:?}",
+        run.fault
+    );
+    let r = verify_misbehaviour(&run.proof.unwrap(), &trust(&ledger, &world));
+    assert!(r.verified(), "{}", r.to_text());
+    // One attribution too few: self-evident from the entry alone.
+    let mut e = IndexEntry::parse(&good).unwrap();
+    e.of.pop();
+    e.commit = None;
+    let mut leaves = world.log.clone();
+    leaves.push(e.to_bytes().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = raw_ledger(dir.path(), &leaves);
+    let (run, _) = monitor(&ledger, None, None).unwrap();
+    assert!(
+        matches!(run.fault, Some(Fault::Count { .. })),
+        "{:?}",
+        run.fault
+    );
+    let proof = run.proof.unwrap();
+    assert_eq!(proof.entries.len(), 1);
+    assert!(verify_misbehaviour(&proof, &trust(&ledger, &world)).verified());
+}

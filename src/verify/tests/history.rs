@@ -1,0 +1,240 @@
+//! Completeness: a pack proves it holds every statement of its facility and
+//! every scheme-level statement; any omission, insertion, duplication or
+//! reorder fails with the check that names it.
+
+use super::*;
+use crate::policy::tests::root;
+use crate::record::{Record, Revocation};
+
+/// The story, a revocation of the rival's certificate, and more statements
+/// in a second commit.
+fn longer() -> Fixture {
+    let mut f = Fixture::new(story());
+    let fp = f.world.rival.cert.fingerprint().to_vec();
+    f.world
+        .by(
+            root,
+            Record::Revocation(Revocation {
+                certificate_sha256: fp,
+                reason: "key lost".into(),
+            }),
+        )
+        .unwrap();
+    f.world.by(op, seal("TF-1", 2)).unwrap();
+    f.world.by(op, seal("TF-2", 3)).unwrap();
+    f.submit_all();
+    f
+}
+
+fn failed_names(p: &Pack, t: &Trust) -> Vec<String> {
+    failed(p, t, None)
+}
+
+#[test]
+fn every_omission_duplication_and_reorder_fails_by_name() {
+    let f = longer();
+    let t = f.trust();
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let r = verify_pack(&pack, &t, None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(r.checks.iter().any(|c| c.name == "complete" && c.passed));
+    // designations 0, 1; TF-1: 2, 4, 5; commit 6; revocation 7, seal 8, commit 10.
+    assert_eq!(pack.statements.len(), 7);
+    let n = pack.statements.len();
+    for k in 0..n {
+        // Omit statement k.
+        let mut p = pack.clone();
+        p.statements.remove(k);
+        let failed = failed_names(&p, &t);
+        assert!(
+            failed.iter().any(|c| c.starts_with("history: "))
+                && failed.contains(&"complete".into()),
+            "omitting statement {k}: {failed:?}"
+        );
+        // Duplicate statement k.
+        let mut p = pack.clone();
+        p.statements.insert(k, pack.statements[k].clone());
+        let failed = failed_names(&p, &t);
+        assert!(
+            failed.iter().any(|c| c.starts_with("history: ")),
+            "duplicating statement {k}: {failed:?}"
+        );
+        // Swap statement k with the next.
+        if k + 1 < n {
+            let mut p = pack.clone();
+            p.statements.swap(k, k + 1);
+            let failed = failed_names(&p, &t);
+            assert!(
+                failed.iter().any(|c| c.starts_with("history: ")),
+                "swapping statements {k} and {}: {failed:?}",
+                k + 1
+            );
+        }
+    }
+    // The revocation's omission is named as such.
+    let mut p = pack.clone();
+    p.statements.remove(5);
+    let r = verify_pack(&p, &t, None);
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == "history: scheme-level statements")
+        .unwrap();
+    assert!(!c.passed);
+    assert!(
+        c.detail.contains("entry 7") && c.detail.contains("missing"),
+        "{}",
+        c.detail
+    );
+    // The latest statement's omission too (no prefix for a facility pack).
+    let mut p = pack.clone();
+    p.statements.pop();
+    let r = verify_pack(&p, &t, None);
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == "history: facility TF-1")
+        .unwrap();
+    assert!(!c.passed && c.detail.contains("entry 8"), "{}", c.detail);
+}
+
+#[test]
+fn a_statement_from_a_later_tree_is_not_in_the_committed_list() {
+    let mut f = Fixture::new(story());
+    let t = f.trust();
+    let early = f.pack(Selection::Facility("TF-1".into()), None);
+    f.world.by(op, seal("TF-1", 4)).unwrap();
+    f.submit_all();
+    let late = f.pack(Selection::Facility("TF-1".into()), None);
+    let mut p = early.clone();
+    p.statements.push(late.statements.last().unwrap().clone());
+    let r = verify_pack(&p, &t, None);
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == "history: facility TF-1")
+        .unwrap();
+    assert!(!c.passed);
+    assert!(
+        c.detail.contains("not one of the committed statements"),
+        "{}",
+        c.detail
+    );
+    // Rewriting the committed list to hide a statement breaks the map proof.
+    let mut p = late.clone();
+    p.statements.pop();
+    let h = p.history.as_mut().unwrap();
+    h.facilities[0].entries.pop();
+    let mut pr = h.facilities[0].proof.clone();
+    let l = pr.terminal.as_mut().unwrap();
+    l.count -= 1;
+    l.digest = crate::history::list_digest(&h.facilities[0].entries);
+    h.facilities[0].proof = pr;
+    let failed = failed_names(&p, &t);
+    assert!(
+        failed.contains(&"history: facility TF-1".into()),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn entry_packs_name_what_they_leave_out() {
+    let f = longer();
+    let t = f.trust();
+    // The seal at entry 4, and what it rests on: TF-1's later statements
+    // (the decision at 5, the seal at 8) are named as left out.
+    let p = f.pack(Selection::Entries(vec![4]), None);
+    let r = verify_pack(&p, &t, None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(!r.checks.iter().any(|c| c.name == "complete"));
+    assert!(
+        r.not_checked
+            .iter()
+            .any(|n| n.contains("2 later statements of facility TF-1")
+                && n.ends_with("entries 5, 8")),
+        "{:?}",
+        r.not_checked
+    );
+    // Relabelled as a facility pack, the same statements fail.
+    let mut q = p.clone();
+    q.history.as_mut().unwrap().selection = HistorySelection::Facility;
+    assert!(failed_names(&q, &t).contains(&"history: facility TF-1".into()));
+}
+
+#[test]
+fn a_facility_without_statements_gets_a_pack_that_proves_it() {
+    let f = longer();
+    let t = f.trust();
+    let p = f.pack(Selection::Facility("TF-9".into()), None);
+    assert_eq!(p.statements.len(), 3, "the scheme-level statements only");
+    let bytes = p.to_bytes().unwrap();
+    let p = Pack::parse(&bytes).unwrap();
+    let r = verify_pack(&p, &t, None);
+    assert!(r.verified(), "{}", r.to_text());
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == "history: facility TF-9")
+        .unwrap();
+    assert!(
+        c.detail.contains("no statement of this facility"),
+        "{}",
+        c.detail
+    );
+    // Claiming absence for a facility that has statements fails.
+    let mut q = f.pack(Selection::Facility("TF-2".into()), None);
+    let absent = p.history.as_ref().unwrap().facilities[0].clone();
+    let h = q.history.as_mut().unwrap();
+    h.facilities[0] = crate::history::FacilityHistory {
+        id: "TF-2".into(),
+        ..absent
+    };
+    q.statements.retain(|s| {
+        let (st, _) = crate::cose::split_transparent(s).unwrap();
+        st.header().subject != "TF-2"
+    });
+    assert!(failed_names(&q, &t).contains(&"history: facility TF-2".into()));
+}
+
+#[test]
+fn every_byte_of_the_history_part_matters() {
+    let f = longer();
+    let t = f.trust();
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let bytes = pack.to_bytes().unwrap();
+    let part = crate::cbor::encode(&pack.history.as_ref().unwrap().to_value()).unwrap();
+    let at = bytes
+        .windows(part.len())
+        .position(|w| w == part.as_slice())
+        .unwrap();
+    let mut tried = 0;
+    for pos in at..at + part.len() {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x01;
+        if let Ok(p) = Pack::parse(&b) {
+            tried += 1;
+            let r = verify_pack(&p, &t, None);
+            assert!(
+                !r.verified(),
+                "history byte {} changed and still verified",
+                pos - at
+            );
+            assert!(
+                r.checks
+                    .iter()
+                    .any(|c| !c.passed && (c.name.starts_with("history") || c.name == "complete")),
+                "history byte {}: {:?}",
+                pos - at,
+                r.checks
+                    .iter()
+                    .filter(|c| !c.passed)
+                    .map(|c| &c.name)
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+    assert!(
+        tried > part.len() / 2,
+        "most mutations still parse: {tried}"
+    );
+}
