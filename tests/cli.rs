@@ -667,6 +667,7 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     let o = run(&["verify", s(&pack), "--trust", s(&d.join("trust"))], b"");
     assert!(o.code == 1 || o.code == 2, "{}", o.stdout);
     assert!(o.stdout.contains("FAILED") || o.code == 2, "{}", o.stdout);
+    monitor_catches_a_lying_copy_of(&d);
     // Running it again over the same directory refuses to overwrite.
     let o = run(&["demo", s(&d)], b"");
     assert_eq!(o.code, 2);
@@ -1792,4 +1793,86 @@ fn a_bundle_is_sealed_checked_and_disclosed_from_the_command_line() {
     );
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+}
+
+/// A log holding the demo's statements whose commit entry attributes
+/// TF-0001's FUSA decision to TF-0002: `monitor` exits 1 and writes a proof
+/// that `verify` accepts (exit 0, PROVEN); the honest demo log passes.
+fn monitor_catches_a_lying_copy_of(demo: &Path) {
+    use triage_ledger::history::{attribution_of, is_index_entry, Attribution, History};
+    let honest = demo.join("ledger");
+    let state = demo.join("mon.state");
+    let o = run(
+        &[
+            "monitor",
+            s(&honest),
+            "--state",
+            s(&state),
+            "--facility",
+            "TF-0001",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("30 commits recomputed"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("facility TF-0001: entry 22: decision by"),
+        "{}",
+        o.stdout
+    );
+    let o = run(
+        &["monitor", s(&honest), "--state", s(&state), "--json"],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!((v["from"].as_u64(), v["to"].as_u64()), (Some(60), Some(60)));
+    assert!(v["misbehaviour"].is_null());
+
+    let l = triage_ledger::store::Ledger::open(&honest).unwrap();
+    let lying = demo.join("lying");
+    triage_ledger::store::init(&lying, "demo.triage-ledger.example/lying").unwrap();
+    let mut w = triage_ledger::store::Writer::open(&lying).unwrap();
+    let mut h = History::new();
+    for i in 0..60 {
+        let b = l.read_entry(i).unwrap();
+        if is_index_entry(&b) {
+            continue;
+        }
+        let mut a = attribution_of(&b);
+        let pos = h.len();
+        if pos == 11 {
+            assert_eq!(a, Attribution::Facility("TF-0001".into()));
+            a = Attribution::Facility("TF-0002".into());
+        }
+        assert_eq!(w.append(&b).unwrap(), pos);
+        h.push_statement(pos, a);
+    }
+    w.append(&h.next_entry(true).unwrap().1).unwrap();
+    w.commit().unwrap();
+    let proof = demo.join("lie.cbor");
+    let o = run(&["monitor", s(&lying), "--proof-out", s(&proof)], b"");
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("MISBEHAVIOUR: index entry 30 says entry 11 is a statement of facility \"TF-0002\"; it is a statement of facility \"TF-0001\""),
+        "{}",
+        o.stderr
+    );
+    let trust = demo.join("lying-trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::copy(demo.join("trust/root.pem"), trust.join("root.pem")).unwrap();
+    std::fs::copy(lying.join("vkey"), trust.join("log.vkey")).unwrap();
+    let o = run(&["verify", s(&proof), "--trust", s(&trust)], b"");
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("ok:     misbehaviour: PROVEN"),
+        "{}",
+        o.stdout
+    );
+    // Against the honest log's key, the proof proves nothing (exit 1).
+    let o = run(
+        &["verify", s(&proof), "--trust", s(&demo.join("trust"))],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stdout);
 }

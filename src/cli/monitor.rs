@@ -81,10 +81,17 @@ pub fn monitor(
             }
         );
     } else {
-        println!(
-            "log {}: entries {}..{} replayed; {} index entries checked, {} commits recomputed; {} facilities",
-            run.origin, run.from, run.to, run.index_entries, run.commits, run.facilities
-        );
+        if run.from == run.to {
+            println!(
+                "log {}: nothing new since tree size {} ({} facilities in the index)",
+                run.origin, run.to, run.facilities
+            );
+        } else {
+            println!(
+                "log {}: entries {}..{} replayed; {} index entries checked, {} commits recomputed; {} facilities",
+                run.origin, run.from, run.to, run.index_entries, run.commits, run.facilities
+            );
+        }
         if run.pending > 0 {
             println!(
                 "not checked: the last {} entries are not yet covered by an index entry (a ledger from before committed histories: run `triage-ledger upgrade LEDGER`)",

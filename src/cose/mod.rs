@@ -240,6 +240,33 @@ fn int(n: i64) -> Value {
     Value::Integer(n.into())
 }
 
+/// The content type and CWT `sub` of a tagged COSE_Sign1, read from its
+/// protected header alone (no canonical-form or profile checks, no
+/// signature): how a monitor classifies a million leaves quickly. `None` if
+/// the bytes are not a COSE_Sign1 whose protected header has both.
+pub fn peek_type_and_subject(bytes: &[u8]) -> Option<(String, String)> {
+    if bytes.len() > MAX_STATEMENT_SIZE {
+        return None;
+    }
+    let v: Value = ciborium::from_reader(bytes).ok()?;
+    let Value::Tag(TAG_COSE_SIGN1, inner) = v else {
+        return None;
+    };
+    let Value::Array(parts) = *inner else {
+        return None;
+    };
+    let protected = parts.first()?.as_bytes()?;
+    let Value::Map(map) = ciborium::from_reader::<Value, _>(protected.as_slice()).ok()? else {
+        return None;
+    };
+    let ct = header(&map, LABEL_CONTENT_TYPE)?.as_text()?.to_string();
+    let Value::Map(claims) = header(&map, LABEL_CWT_CLAIMS)? else {
+        return None;
+    };
+    let sub = header(claims, CWT_SUB)?.as_text()?.to_string();
+    Some((ct, sub))
+}
+
 /// The protected header of a ledger statement (formats.md §2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementHeader {

@@ -55,7 +55,8 @@ impl fmt::Display for Attribution {
     }
 }
 
-/// The attribution of a log leaf.
+/// The attribution of a log leaf, from its protected header alone (what
+/// else makes a statement valid is the registration policy's concern).
 pub fn attribution_of(bytes: &[u8]) -> Attribution {
     if is_index_entry(bytes) {
         return match IndexEntry::parse(bytes) {
@@ -63,18 +64,23 @@ pub fn attribution_of(bytes: &[u8]) -> Attribution {
             Err(_) => Attribution::Unreadable,
         };
     }
-    match Statement::parse(bytes) {
-        Ok(st) => attribution_of_statement(&st),
-        Err(_) => Attribution::Unreadable,
+    match crate::cose::peek_type_and_subject(bytes) {
+        Some((ct, sub)) => classify(&ct, sub),
+        None => Attribution::Unreadable,
     }
 }
 
-/// The attribution of a parsed statement.
+/// The attribution of a parsed statement (the same as [`attribution_of`]
+/// its bytes).
 pub fn attribution_of_statement(st: &Statement) -> Attribution {
-    match Kind::from_content_type(&st.header().content_type) {
+    classify(&st.header().content_type, st.header().subject.clone())
+}
+
+fn classify(content_type: &str, subject: String) -> Attribution {
+    match Kind::from_content_type(content_type) {
         None => Attribution::Unreadable,
         Some(k) if k.is_scheme_level() => Attribution::Scheme,
-        Some(_) => Attribution::Facility(st.header().subject.clone()),
+        Some(_) => Attribution::Facility(subject),
     }
 }
 
@@ -208,6 +214,10 @@ pub enum Roots {
     /// replaying its own log; the map root is computed when it commits).
     Skip,
 }
+
+/// Most attribution bytes a commit entry carries itself; more go into an
+/// index entry before it, so the commit entry a pack carries stays small.
+const COMMIT_ATTRIBUTIONS: usize = 256;
 
 /// Largest estimated size of an index entry before the writer closes it:
 /// the entry limit less room for one more statement (a 128-byte id).
@@ -359,6 +369,18 @@ impl History {
         self.push_index(pos, &e, Roots::Skip)
             .map_err(|f| IndexEntryError(f.to_string()))?;
         Ok((pos, bytes))
+    }
+
+    /// The index entries that close a commit: the commit entry, preceded by
+    /// an index entry for the pending attributions when they would make the
+    /// commit entry (which every pack carries) larger than a few hundred bytes.
+    pub fn commit_entries(&mut self) -> Result<Vec<(u64, Vec<u8>)>, IndexEntryError> {
+        let mut out = Vec::with_capacity(2);
+        if self.pending_bytes > COMMIT_ATTRIBUTIONS {
+            out.push(self.next_entry(false)?);
+        }
+        out.push(self.next_entry(true)?);
+        Ok(out)
     }
 
     /// Appends an index entry at `pos`, checking it against the leaves it

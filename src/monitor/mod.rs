@@ -14,7 +14,7 @@ use ciborium::Value;
 use crate::cbor;
 use crate::cose::Statement;
 use crate::history::{
-    attribution_of_statement, is_index_entry, Attribution, Fault, History, IndexEntry, Roots,
+    attribution_of, is_index_entry, Attribution, Fault, History, IndexEntry, Roots,
 };
 use crate::merkle::Hash;
 use crate::record::Kind;
@@ -180,26 +180,23 @@ pub fn monitor(
             run.fault = r.err();
             return Ok(());
         }
-        let a = match Statement::parse(bytes) {
-            Ok(st) => {
-                let a = attribution_of_statement(&st);
-                if let (Some(w), Attribution::Facility(id)) = (watch, &a) {
-                    if id == w {
-                        let h = st.header();
-                        run.watched.push(Watched {
-                            index: i,
-                            kind: Kind::from_content_type(&h.content_type)
-                                .map_or("unknown", |k| k.name())
-                                .to_string(),
-                            issuer: h.issuer.clone(),
-                            issued_at: h.issued_at,
-                        });
-                    }
-                }
-                a
+        let a = attribution_of(bytes);
+        if let (Some(w), Attribution::Facility(id)) = (watch, &a) {
+            if id == w {
+                // Only the watched facility's statements are parsed whole.
+                let st = Statement::parse(bytes).ok();
+                let h = st.as_ref().map(|s| s.header());
+                run.watched.push(Watched {
+                    index: i,
+                    kind: h
+                        .and_then(|h| Kind::from_content_type(&h.content_type))
+                        .map_or("unreadable statement", |k| k.name())
+                        .to_string(),
+                    issuer: h.map_or(String::new(), |h| h.issuer.clone()),
+                    issued_at: h.map_or(0, |h| h.issued_at),
+                });
             }
-            Err(_) => Attribution::Unreadable,
-        };
+        }
         history.push_statement(i, a);
         Ok(())
     });

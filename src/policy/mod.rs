@@ -290,21 +290,23 @@ impl State {
         std::mem::take(&mut self.index_leaves)
     }
 
-    /// Closes the commit: the index entry to append after everything
-    /// admitted, attributing the leaves since the last index entry and
-    /// committing to the whole index. Its position is [`State::len`].
-    pub fn commit_entry(&mut self) -> Result<(u64, Vec<u8>), PolicyError> {
+    /// Closes the commit: the index entries to append after everything
+    /// admitted, attributing the leaves since the last index entry, the
+    /// last committing to the whole index. The first goes at [`State::len`].
+    pub fn commit_entries(&mut self) -> Result<Vec<(u64, Vec<u8>)>, PolicyError> {
         let h = self
             .history
             .as_mut()
             .ok_or_else(|| PolicyError::Index("a partial state has no index".into()))?;
-        let (pos, bytes) = h.next_entry(true).map_err(|e| {
+        let entries = h.commit_entries().map_err(|e| {
             PolicyError::Index(format!(
                 "{e}: the ledger holds more unindexed statements than one index entry can attribute (a ledger made before committed histories); start a new ledger"
             ))
         })?;
-        self.next = pos + 1;
-        Ok((pos, bytes))
+        if let Some((pos, _)) = entries.last() {
+            self.next = pos + 1;
+        }
+        Ok(entries)
     }
 
     /// Replays an already-logged statement. The checks that need no

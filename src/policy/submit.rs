@@ -147,12 +147,14 @@ pub fn submit(
         });
     }
     let chunks = state.take_index_leaves();
-    let commit = state.commit_entry().map_err(|source| SubmitError::Replay {
-        index: state.len(),
-        source,
-    })?;
+    let commit = state
+        .commit_entries()
+        .map_err(|source| SubmitError::Replay {
+            index: state.len(),
+            source,
+        })?;
     leaves.extend(chunks.iter().map(|(i, b)| (*i, b.as_slice())));
-    leaves.push((commit.0, &commit.1));
+    leaves.extend(commit.iter().map(|(i, b)| (*i, b.as_slice())));
     leaves.sort_by_key(|(i, _)| *i);
     for (i, bytes) in leaves {
         let at = writer.append(bytes)?;
@@ -187,11 +189,14 @@ pub fn upgrade(root: &Path) -> Result<Option<SignedCheckpoint>, SubmitError> {
     if size == 0 || committed {
         return Ok(None);
     }
-    let (at, bytes) = state.commit_entry().map_err(|source| SubmitError::Replay {
-        index: size,
-        source,
-    })?;
-    debug_assert_eq!(at, size);
-    writer.append(&bytes)?;
+    let entries = state
+        .commit_entries()
+        .map_err(|source| SubmitError::Replay {
+            index: size,
+            source,
+        })?;
+    for (_, bytes) in entries {
+        writer.append(&bytes)?;
+    }
     Ok(Some(writer.commit()?.clone()))
 }

@@ -23,6 +23,8 @@ use crate::note::{CosignatureCheck, SignedCheckpoint};
 use crate::policy::{Admission, Config, State};
 use crate::record::Kind;
 
+const PENDING_OR_LEFT_OUT: &str = "none in this pack (pending, or left out by the pack's maker)";
+
 /// Verifies a pack against the trust material, offline. With `since` (the
 /// bytes of a checkpoint note kept from before), also checks that the
 /// pack's log extends that checkpoint's, and names the split if it does not.
@@ -38,7 +40,22 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
     }
     let items = check_statements(&mut r, pack, cp.as_ref(), trust);
     match &pack.history {
-        Some(h) => check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items),
+        Some(h) => {
+            check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items);
+            // A complete pack settles what a selection cannot: a decision
+            // without an acknowledgement in it has none in the log.
+            let complete = r.checks.iter().any(|c| c.name == "complete" && c.passed);
+            if let (true, Some(cp)) = (complete, &cp) {
+                for line in &mut r.not_checked {
+                    if let Some(head) = line.strip_suffix(PENDING_OR_LEFT_OUT) {
+                        *line = format!(
+                            "{head}none in the log up to tree size {} (this pack is complete): pending",
+                            cp.root().size()
+                        );
+                    }
+                }
+            }
+        }
         None => r.not_checked.push(
             "statements of the log that the pack's maker left out: this pack carries no committed index (made by a ledger from before committed histories, or of a log with none); a verifier who can read the log can compare with `triage-ledger status`. The authority and framework checks assume the pack holds every designation, framework version and transfer up to its checkpoint".into(),
         ),
@@ -423,7 +440,7 @@ fn check_statements(
                 ),
             ),
             None => report.not_checked.push(format!(
-                "the operator's acknowledgement of the decision at entry {index}: none in this pack (pending, or left out by the pack's maker)"
+                "the operator's acknowledgement of the decision at entry {index}: {PENDING_OR_LEFT_OUT}"
             )),
         }
     }

@@ -310,7 +310,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// Checks the pack's history against its checkpoint `root` and the pack's
 /// statements (`items`: each statement's log index from its receipt and its
 /// attribution, in pack order). Adds checks and not-checked lines.
-pub(super) fn check_history(
+pub fn check_history(
     r: &mut Report,
     h: &PackHistory,
     root: Option<&RootHash>,
@@ -508,15 +508,30 @@ pub(super) fn check_history(
         ));
     }
     if ok && h.selection == HistorySelection::Facility && !complete.is_empty() {
-        r.check(
-            "complete",
-            true,
-            format!(
-                "every statement of facility {} up to tree size {}, and every revocation, designation and framework version, is in this pack",
-                complete.join(", "),
-                root.size()
+        let (some, none): (Vec<&String>, Vec<&String>) = complete.iter().partition(|id| {
+            h.facilities
+                .iter()
+                .any(|f| f.id == **id && !f.entries.is_empty())
+        });
+        let join = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        let n = root.size();
+        let scheme = "every revocation, designation and framework version";
+        let detail = match (some.is_empty(), none.is_empty()) {
+            (false, true) => format!(
+                "every statement of facility {} up to tree size {n}, and {scheme}, is in this pack",
+                join(&some)
             ),
-        );
+            (true, false) => format!(
+                "facility {} has no statement up to tree size {n}, and {scheme} is in this pack",
+                join(&none)
+            ),
+            _ => format!(
+                "every statement of facility {} up to tree size {n} is in this pack, facility {} has none, and {scheme} is in this pack",
+                join(&some),
+                join(&none)
+            ),
+        };
+        r.check("complete", true, detail);
     } else if !ok {
         r.check(
             "complete",

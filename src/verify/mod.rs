@@ -8,7 +8,7 @@ mod report;
 mod trust;
 
 pub use check::verify_pack;
-pub use history::{HistorySelection, PackHistory};
+pub use history::{check_history, HistorySelection, PackHistory};
 pub use misbehaviour::{verify_misbehaviour, Misbehaviour, ProvenEntry, MISBEHAVIOUR_TYPE};
 pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report};

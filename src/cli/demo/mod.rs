@@ -340,6 +340,21 @@ pub fn run(dir: &Path) -> CmdResult {
         "Audit: {} entries re-hashed, root {} matches the signed checkpoint.",
         audit.size, audit.root
     );
+    let (run, state) = triage_ledger::monitor::monitor(&ledger, None, None)?;
+    if let Some(f) = &run.fault {
+        return Err(Failure::verification(format!("the demo's own log: {f}")));
+    }
+    let state_file = dir.join("monitor.state");
+    if let Some(s) = state {
+        std::fs::write(&state_file, s.to_bytes()?).map_err(io(&state_file))?;
+    }
+    println!(
+        "Monitor: {} entries replayed, {} index entries checked, {} commits of the index recomputed: the log's index is honest (state in {}).",
+        run.to,
+        run.index_entries,
+        run.commits,
+        state_file.display()
+    );
     let dd = dir.display();
     let fi = told.fusa.index;
     let (fusa_file, revoked_file) = (&told.fusa_file, &told.revoked_file);
@@ -355,6 +370,8 @@ pub fn run(dir: &Path) -> CmdResult {
     println!("  {b} verify {dd}/packs/TF-0001.pack --trust {dd}/trust --since {dd}/packs/TF-0001-fusa.pack");
     println!("  {b} verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
     println!("  {b} witness status {dd}/witnesses/w1");
+    println!("  {b} monitor {dd}/ledger --state {dd}/monitor.state --facility TF-0001");
+    println!("  {b} pack {dd}/ledger --facility TF-0099 --out absent.pack   # proves TF-0099 has no statements");
     println!("The public log is {dd}/ledger/log/: serve it with any static web server.");
     Ok(())
 }

@@ -126,9 +126,10 @@ impl World {
         if self.log.is_empty() || last_is_index {
             return;
         }
-        let (pos, bytes) = self.state.commit_entry().unwrap();
-        assert_eq!(pos, self.log.len() as u64);
-        self.log.push(bytes);
+        for (pos, bytes) in self.state.commit_entries().unwrap() {
+            assert_eq!(pos, self.log.len() as u64);
+            self.log.push(bytes);
+        }
     }
 
     pub fn admit(&mut self, bytes: Vec<u8>) -> Result<Ref, PolicyError> {

@@ -63,6 +63,10 @@ fn advance(w: &mut World, refs: &mut Refs, fi: usize, p: u8) {
 
 /// One action: 0..=13 as below, 14.. advance a facility's lifecycle.
 fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
+    if action == 23 {
+        // The log commits here (as `submit` does after each batch).
+        return w.commit();
+    }
     if action >= 14 {
         return advance(w, refs, fi, p);
     }
@@ -223,22 +227,34 @@ fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
     }
 }
 
+/// Names of the failed checks.
+fn failing(p: &Pack, t: &Trust) -> Vec<String> {
+    failed(p, t, None)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
-    fn honest_packs_of_random_lifecycles_verify(
+    fn honest_packs_of_random_lifecycles_verify_as_complete(
         actions in proptest::collection::vec((0u8..24, 0usize..3, any::<u8>()), 10..120),
         pick in any::<proptest::sample::Index>(),
     ) {
         let mut w = World::new();
         let mut refs = Refs::default();
         w.by(op, reg("TF-A")).unwrap();
+        // A revoked key, so every pack holds a revocation to leave out.
+        let gone = crate::policy::tests::role_signer(
+            &w.root, crate::identity::Role::Operator, "Gone", Some(OP_PARTY));
+        w.by(crate::policy::tests::root, Record::Revocation(Revocation {
+            certificate_sha256: gone.cert.fingerprint().to_vec(),
+            reason: "lost".into(),
+        })).unwrap();
         for a in actions {
             act(&mut w, &mut refs, a);
         }
-        let size = w.log.len();
-        let f = Fixture::new(w);
+        let mut f = Fixture::new(w);
+        let size = f.world.log.len();
         let t = f.trust();
         for fac in FACILITIES {
             let Ok(pack) = make_pack(&f.ledger, &Selection::Facility(fac.into()), T + 200, Some(1)) else {
@@ -246,10 +262,43 @@ proptest! {
             };
             let r = verify_pack(&Pack::parse(&pack.to_bytes().unwrap()).unwrap(), &t, None);
             prop_assert!(r.verified(), "{fac}: {}", r.to_text());
+            prop_assert!(r.checks.iter().any(|c| c.name == "complete" && c.passed), "{}", r.to_text());
+        }
+        // Every single omission, duplication and swap of TF-A's pack fails
+        // a history check (or, for a swap, the order of receipts).
+        let pack = f.pack(Selection::Facility("TF-A".into()), None);
+        let n = pack.statements.len();
+        for k in 0..n {
+            let mut p = pack.clone();
+            p.statements.remove(k);
+            let fl = failing(&p, &t);
+            prop_assert!(fl.iter().any(|c| c.starts_with("history: ")), "omit {k}: {fl:?}");
+            let mut p = pack.clone();
+            p.statements.insert(k, pack.statements[k].clone());
+            let fl = failing(&p, &t);
+            prop_assert!(fl.iter().any(|c| c.starts_with("history: ")), "duplicate {k}: {fl:?}");
+            if k + 1 < n {
+                let mut p = pack.clone();
+                p.statements.swap(k, k + 1);
+                let fl = failing(&p, &t);
+                prop_assert!(fl.iter().any(|c| c == "history: order"), "swap {k}: {fl:?}");
+            }
         }
         let entry = pick.index(size) as u64;
-        let pack = f.pack(Selection::Entries(vec![entry]), None);
-        let r = verify_pack(&pack, &t, None);
-        prop_assert!(r.verified(), "entry {entry}: {}", r.to_text());
+        if !crate::history::is_index_entry(&f.world.log[entry as usize]) {
+            let pack = f.pack(Selection::Entries(vec![entry]), None);
+            let r = verify_pack(&pack, &t, None);
+            prop_assert!(r.verified(), "entry {entry}: {}", r.to_text());
+        }
+        // A statement of TF-A from a later tree is not in the committed list.
+        let who = owner(&f.world, "TF-A", 1);
+        f.world.by(who, seal("TF-A", 250)).unwrap();
+        f.submit_all();
+        let later = f.pack(Selection::Facility("TF-A".into()), None);
+        let mut p = pack.clone();
+        let extra = later.statements.last().unwrap().clone();
+        p.statements.push(extra);
+        let fl = failing(&p, &t);
+        prop_assert!(fl.iter().any(|c| c == "history: facility TF-A"), "insert: {fl:?}");
     }
 }
