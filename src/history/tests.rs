@@ -190,3 +190,16 @@ fn the_writers_entries_pass_the_monitors_checks_and_chunks_stay_under_the_limit(
     let restored = History::from_value(&monitor.to_value()).unwrap();
     assert_eq!(restored.to_value(), monitor.to_value());
 }
+
+#[test]
+fn too_many_unindexed_statements_for_one_entry_are_refused_not_truncated() {
+    // A ledger from before committed histories with 40,000 statements: no
+    // index entry can attribute them all at once.
+    let mut h = History::new();
+    for i in 0..40_000u64 {
+        h.push_statement(i, Attribution::Facility(format!("TF-{}", i % 7)));
+    }
+    let e = h.commit_entries().unwrap_err();
+    assert!(e.to_string().contains("more than an entry may hold"), "{e}");
+    assert_eq!(h.len(), 40_000, "nothing was appended to the index");
+}

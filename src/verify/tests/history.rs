@@ -238,3 +238,44 @@ fn every_byte_of_the_history_part_matters() {
         "most mutations still parse: {tried}"
     );
 }
+
+#[test]
+fn a_ledger_from_before_committed_histories_verifies_as_before_then_upgrades() {
+    // The story's statements, written without index entries (as a ledger
+    // made before this change holds them).
+    let w = story();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("old");
+    crate::store::init(&ledger, "example.org/old").unwrap();
+    crate::store::install_trust_root(&ledger, w.root.cert.to_pem().as_bytes()).unwrap();
+    let mut wr = crate::store::Writer::open(&ledger).unwrap();
+    for b in &w.log {
+        wr.append(b).unwrap();
+    }
+    wr.commit().unwrap();
+    drop(wr);
+    let vkey = Ledger::open(&ledger).unwrap().vkey().clone();
+    let t = Trust::single_log(w.root.cert.clone(), vkey);
+    let sel = Selection::Facility("TF-1".into());
+    let old = make_pack(&ledger, &sel, T + 200, None).unwrap();
+    assert!(old.history.is_none());
+    let r = verify_pack(&old, &t, None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(r
+        .not_checked
+        .iter()
+        .any(|n| n.contains("carries no committed index")));
+    // Upgraded: one commit entry, and packs prove completeness.
+    let cp = crate::policy::upgrade(&ledger).unwrap().unwrap();
+    assert_eq!(cp.root().size(), w.log.len() as u64 + 1);
+    assert!(
+        crate::policy::upgrade(&ledger).unwrap().is_none(),
+        "nothing more to do"
+    );
+    let new = make_pack(&ledger, &sel, T + 200, None).unwrap();
+    let r = verify_pack(&new, &t, None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(r.checks.iter().any(|c| c.name == "complete" && c.passed));
+    // The old pack still verifies against its own (older) checkpoint.
+    assert!(verify_pack(&old, &t, None).verified());
+}
