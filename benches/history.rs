@@ -234,7 +234,7 @@ fn main() {
     let mut runs = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let (run, _) = triage_ledger::monitor::monitor(&l, None, None).unwrap();
+        let (run, _) = triage_ledger::monitor::monitor(&l, None, None, None).unwrap();
         runs.push(t.elapsed());
         assert!(run.fault.is_none());
         assert_eq!(run.commits, ENTRIES / BATCH);

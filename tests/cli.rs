@@ -667,6 +667,53 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     let o = run(&["verify", s(&pack), "--trust", s(&d.join("trust"))], b"");
     assert!(o.code == 1 || o.code == 2, "{}", o.stdout);
     assert!(o.stdout.contains("FAILED") || o.code == 2, "{}", o.stdout);
+    // A verifier who relies on completeness: a facility pack has it, a pack
+    // of selected entries does not (exit 1, check `complete`).
+    let o = run(
+        &[
+            "verify",
+            s(&d.join("packs/TF-0002.pack")),
+            "--trust",
+            s(&d.join("trust")),
+            "--require-complete",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let sel = d.join("sel.pack");
+    let o = run(
+        &[
+            "pack",
+            s(&d.join("ledger")),
+            "--entry",
+            "22",
+            "--out",
+            s(&sel),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(
+        &[
+            "verify",
+            s(&sel),
+            "--trust",
+            s(&d.join("trust")),
+            "--require-complete",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(
+        o.stdout.contains("FAILED: complete: required"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("later statements of facility TF-0001"),
+        "{}",
+        o.stdout
+    );
     monitor_catches_a_lying_copy_of(&d);
     // Running it again over the same directory refuses to overwrite.
     let o = run(&["demo", s(&d)], b"");
@@ -1851,6 +1898,22 @@ fn monitor_catches_a_lying_copy_of(demo: &Path) {
     w.append(&h.next_entry(true).unwrap().1).unwrap();
     w.commit().unwrap();
     let proof = demo.join("lie.cbor");
+    // Expecting the honest log's key, the copy is refused outright.
+    let o = run(
+        &[
+            "monitor",
+            s(&lying),
+            "--vkey",
+            s(&demo.join("trust/log.vkey")),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("not the key this monitor pinned"),
+        "{}",
+        o.stderr
+    );
     let o = run(&["monitor", s(&lying), "--proof-out", s(&proof)], b"");
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert!(

@@ -161,6 +161,9 @@ enum Command {
         /// Resume from (and save to) this state file; the first run pins the log key.
         #[arg(long)]
         state: Option<std::path::PathBuf>,
+        /// The log's verifier key to expect (else the ledger's own, pinned in the state).
+        #[arg(long)]
+        vkey: Option<std::path::PathBuf>,
         /// List this facility's new statements.
         #[arg(long)]
         facility: Option<String>,
@@ -186,6 +189,9 @@ enum Command {
         /// Also prove the pack's log extends OLD (an earlier pack, or a checkpoint you kept).
         #[arg(long)]
         since: Option<std::path::PathBuf>,
+        /// Fail unless the pack proves it holds every statement of its facility.
+        #[arg(long)]
+        require_complete: bool,
         /// One JSON object: {"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string]}.
         #[arg(long)]
         json: bool,
@@ -306,17 +312,20 @@ pub fn main() -> ExitCode {
             file,
             trust,
             since,
+            require_complete,
             json,
-        } => packs::verify(&file, &trust, since.as_deref(), json),
+        } => packs::verify(&file, &trust, since.as_deref(), require_complete, json),
         Command::Monitor {
             ledger,
             state,
+            vkey,
             facility,
             proof_out,
             json,
         } => monitor::monitor(
             &ledger,
             state.as_deref(),
+            vkey.as_deref(),
             facility.as_deref(),
             &proof_out,
             json,

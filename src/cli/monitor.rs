@@ -19,10 +19,11 @@ impl From<MonitorError> for Failure {
     }
 }
 
-/// `monitor LEDGER [--state FILE] [--facility ID] [--proof-out FILE] [--json]`.
+/// `monitor LEDGER [--state FILE] [--vkey FILE] [--facility ID] [--proof-out FILE] [--json]`.
 pub fn monitor(
     ledger: &Path,
     state_file: Option<&Path>,
+    vkey: Option<&Path>,
     facility: Option<&str>,
     proof_out: &Path,
     json: bool,
@@ -34,7 +35,18 @@ pub fn monitor(
         ),
         _ => None,
     };
-    let (run, next) = run_monitor(ledger, state, facility)?;
+    let pinned = match vkey {
+        None => None,
+        Some(p) => {
+            let text = String::from_utf8(read(p)?)
+                .map_err(|_| Failure::input(format!("{}: not UTF-8", p.display())))?;
+            Some(
+                triage_ledger::note::VerifierKey::parse(text.trim())
+                    .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
+            )
+        }
+    };
+    let (run, next) = run_monitor(ledger, state, pinned.as_ref(), facility)?;
     if let Some(proof) = &run.proof {
         let bytes = proof.to_bytes().map_err(Failure::input)?;
         std::fs::write(proof_out, bytes)

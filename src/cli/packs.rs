@@ -99,8 +99,14 @@ pub fn pack(
     Ok(())
 }
 
-/// `verify FILE --trust DIR [--since OLD] [--json]`.
-pub fn verify(file: &Path, trust: &Path, since: Option<&Path>, json: bool) -> CmdResult {
+/// `verify FILE --trust DIR [--since OLD] [--require-complete] [--json]`.
+pub fn verify(
+    file: &Path,
+    trust: &Path,
+    since: Option<&Path>,
+    require_complete: bool,
+    json: bool,
+) -> CmdResult {
     let t = Trust::load(trust).map_err(|e| Failure::input(e.to_string()))?;
     let bytes = read(file)?;
     let report = match Pack::parse(&bytes) {
@@ -109,7 +115,11 @@ pub fn verify(file: &Path, trust: &Path, since: Option<&Path>, json: bool) -> Cm
                 None => None,
                 Some(path) => Some(read_old(path)?),
             };
-            verify_pack(&p, &t, old.as_deref())
+            let mut r = verify_pack(&p, &t, old.as_deref());
+            if require_complete {
+                r.require_complete();
+            }
+            r
         }
         Err(e) => match Misbehaviour::parse(&bytes) {
             Ok(m) if since.is_none() => verify_misbehaviour(&m, &t),

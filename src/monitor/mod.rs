@@ -17,6 +17,7 @@ use crate::history::{
     attribution_of, is_index_entry, Attribution, Fault, History, IndexEntry, Roots,
 };
 use crate::merkle::Hash;
+use crate::note::VerifierKey;
 use crate::record::Kind;
 use crate::store::{for_each_entry_from, Ledger, RightEdge, StoreError};
 use crate::verify::{Misbehaviour, ProvenEntry};
@@ -123,14 +124,24 @@ impl MonitorError {
 
 /// Replays the ledger from `state` (or from the start) to its checkpoint.
 /// Returns what it found and, if the log told no lie, the state to resume
-/// from; `watch` names a facility whose new statements to list.
+/// from; `pinned` is the log key to expect (a state pins the one it was
+/// made with); `watch` names a facility whose new statements to list.
 pub fn monitor(
     ledger: &Path,
     state: Option<MonitorState>,
+    pinned: Option<&VerifierKey>,
     watch: Option<&str>,
 ) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
     let l = Ledger::open(ledger)?;
     let vkey = l.vkey().to_string();
+    if let Some(p) = pinned {
+        if p.to_string() != vkey {
+            return Err(MonitorError::Key {
+                pinned: p.to_string(),
+                found: vkey,
+            });
+        }
+    }
     let cp = l.checkpoint().clone();
     let size = cp.root().size();
     let (edge, mut history) = match state {

@@ -62,7 +62,7 @@ fn an_honest_log_passes_resumes_and_reports_a_watched_facility() {
     };
     crate::policy::submit(&ledger, &batch(&world, 0), T + 100, 300).unwrap();
     world.commit();
-    let (run, state) = monitor(&ledger, None, Some("TF-1")).unwrap();
+    let (run, state) = monitor(&ledger, None, None, Some("TF-1")).unwrap();
     assert!(run.fault.is_none(), "{:?}", run.fault);
     assert_eq!((run.from, run.to, run.commits, run.pending), (0, 8, 1, 0));
     assert_eq!(run.facilities, 2);
@@ -78,7 +78,7 @@ fn an_honest_log_passes_resumes_and_reports_a_watched_facility() {
     world.by(op, seal("TF-1", 3)).unwrap();
     world.by(op, seal("TF-2", 4)).unwrap();
     crate::policy::submit(&ledger, &batch(&world, 8), T + 100, 300).unwrap();
-    let (run, state) = monitor(&ledger, Some(state), Some("TF-1")).unwrap();
+    let (run, state) = monitor(&ledger, Some(state), None, Some("TF-1")).unwrap();
     assert!(run.fault.is_none());
     assert_eq!((run.from, run.to, run.commits), (8, 11, 1));
     let kinds: Vec<u64> = run.watched.iter().map(|w| w.index).collect();
@@ -95,8 +95,8 @@ fn an_honest_log_passes_resumes_and_reports_a_watched_facility() {
     // Another log (another key) is refused against the pinned state.
     let other = tempfile::tempdir().unwrap();
     let l2 = raw_ledger(other.path(), &world.log[..2]);
-    let (_, s) = monitor(&ledger, None, None).unwrap();
-    let Err(e) = monitor(&l2, s, None) else {
+    let (_, s) = monitor(&ledger, None, None, None).unwrap();
+    let Err(e) = monitor(&l2, s, None, None) else {
         panic!("another log's key was accepted")
     };
     assert!(matches!(e, MonitorError::Key { .. }), "{e}");
@@ -120,7 +120,7 @@ fn a_log_that_attributes_an_entry_to_another_facility_is_caught_and_proven() {
     leaves.push(lying.next_entry(true).unwrap().1);
     let dir = tempfile::tempdir().unwrap();
     let ledger = raw_ledger(dir.path(), &leaves);
-    let (run, state) = monitor(&ledger, None, None).unwrap();
+    let (run, state) = monitor(&ledger, None, None, None).unwrap();
     assert!(state.is_none());
     let f = run.fault.unwrap();
     assert!(
@@ -204,7 +204,7 @@ fn a_log_that_commits_an_index_missing_one_entry_is_caught_and_proven() {
     leaves.push(last.to_bytes().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let ledger = raw_ledger(dir.path(), &leaves);
-    let (run, _) = monitor(&ledger, None, None).unwrap();
+    let (run, _) = monitor(&ledger, None, None, None).unwrap();
     let f = run.fault.unwrap();
     assert!(matches!(f, Fault::Commit { at: 8, .. }), "{f:?}");
     let proof = run.proof.unwrap();
@@ -237,7 +237,7 @@ fn a_false_previous_entry_and_a_wrong_count_are_proven() {
     leaves.push(e.to_bytes().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let ledger = raw_ledger(dir.path(), &leaves);
-    let (run, _) = monitor(&ledger, None, None).unwrap();
+    let (run, _) = monitor(&ledger, None, None, None).unwrap();
     assert!(
         matches!(run.fault, Some(Fault::Prev { .. })),
         "{:?}",
@@ -253,7 +253,7 @@ fn a_false_previous_entry_and_a_wrong_count_are_proven() {
     leaves.push(e.to_bytes().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let ledger = raw_ledger(dir.path(), &leaves);
-    let (run, _) = monitor(&ledger, None, None).unwrap();
+    let (run, _) = monitor(&ledger, None, None, None).unwrap();
     assert!(
         matches!(run.fault, Some(Fault::Count { .. })),
         "{:?}",

@@ -35,6 +35,20 @@ impl Report {
         });
     }
 
+    /// For a verifier who relies on completeness (`verify
+    /// --require-complete`): unless the report has a passed `complete`
+    /// check, adds a failed one saying what is missing.
+    pub fn require_complete(&mut self) {
+        if self.checks.iter().any(|c| c.name == "complete") {
+            return;
+        }
+        self.check(
+            "complete",
+            false,
+            "required, but this pack does not prove that it holds every statement of its facility (it carries no committed index, or was made with --entry)",
+        );
+    }
+
     /// True only when there were checks and every one passed.
     pub fn verified(&self) -> bool {
         !self.checks.is_empty() && self.checks.iter().all(|c| c.passed)

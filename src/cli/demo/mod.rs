@@ -340,7 +340,7 @@ pub fn run(dir: &Path) -> CmdResult {
         "Audit: {} entries re-hashed, root {} matches the signed checkpoint.",
         audit.size, audit.root
     );
-    let (run, state) = triage_ledger::monitor::monitor(&ledger, None, None)?;
+    let (run, state) = triage_ledger::monitor::monitor(&ledger, None, None, None)?;
     if let Some(f) = &run.fault {
         return Err(Failure::verification(format!("the demo's own log: {f}")));
     }
