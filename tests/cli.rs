@@ -1855,6 +1855,8 @@ fn monitor_catches_a_lying_copy_of(demo: &Path) {
             s(&honest),
             "--state",
             s(&state),
+            "--trust",
+            s(&demo.join("trust")),
             "--facility",
             "TF-0001",
         ],
@@ -1909,11 +1911,7 @@ fn monitor_catches_a_lying_copy_of(demo: &Path) {
         b"",
     );
     assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(
-        o.stderr.contains("not the key this monitor pinned"),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("trust policy"), "{}", o.stderr);
     let o = run(&["monitor", s(&lying), "--proof-out", s(&proof)], b"");
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert!(

@@ -161,6 +161,9 @@ enum Command {
         /// Resume from (and save to) this state file; the first run pins the log key.
         #[arg(long)]
         state: Option<std::path::PathBuf>,
+        /// Trust directory: the checkpoint must be signed by its policy's log and carry its witness quorum.
+        #[arg(long, conflicts_with = "vkey")]
+        trust: Option<std::path::PathBuf>,
         /// The log's verifier key to expect (else the ledger's own, pinned in the state).
         #[arg(long)]
         vkey: Option<std::path::PathBuf>,
@@ -318,6 +321,7 @@ pub fn main() -> ExitCode {
         Command::Monitor {
             ledger,
             state,
+            trust,
             vkey,
             facility,
             proof_out,
@@ -325,6 +329,7 @@ pub fn main() -> ExitCode {
         } => monitor::monitor(
             &ledger,
             state.as_deref(),
+            trust.as_deref(),
             vkey.as_deref(),
             facility.as_deref(),
             &proof_out,

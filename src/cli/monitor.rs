@@ -19,10 +19,11 @@ impl From<MonitorError> for Failure {
     }
 }
 
-/// `monitor LEDGER [--state FILE] [--vkey FILE] [--facility ID] [--proof-out FILE] [--json]`.
+/// `monitor LEDGER [--state FILE] [--trust DIR | --vkey FILE] [--facility ID] [--proof-out FILE] [--json]`.
 pub fn monitor(
     ledger: &Path,
     state_file: Option<&Path>,
+    trust: Option<&Path>,
     vkey: Option<&Path>,
     facility: Option<&str>,
     proof_out: &Path,
@@ -35,18 +36,22 @@ pub fn monitor(
         ),
         _ => None,
     };
-    let pinned = match vkey {
-        None => None,
-        Some(p) => {
+    let policy = match (trust, vkey) {
+        (Some(dir), _) => Some(
+            triage_ledger::verify::Trust::load(dir)
+                .map_err(|e| Failure::input(e.to_string()))?
+                .policy,
+        ),
+        (None, Some(p)) => {
             let text = String::from_utf8(read(p)?)
                 .map_err(|_| Failure::input(format!("{}: not UTF-8", p.display())))?;
-            Some(
-                triage_ledger::note::VerifierKey::parse(text.trim())
-                    .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
-            )
+            let key = triage_ledger::note::VerifierKey::parse(text.trim())
+                .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+            Some(triage_ledger::note::Policy::single_log(key))
         }
+        (None, None) => None,
     };
-    let (run, next) = run_monitor(ledger, state, pinned.as_ref(), facility)?;
+    let (run, next) = run_monitor(ledger, state, policy.as_ref(), facility)?;
     if let Some(proof) = &run.proof {
         let bytes = proof.to_bytes().map_err(Failure::input)?;
         std::fs::write(proof_out, bytes)
@@ -127,6 +132,9 @@ pub fn monitor(
     }
     match &run.fault {
         None => Ok(()),
+        Some(f) if run.proof.is_none() => Err(Failure::verification(format!(
+            "MISBEHAVIOUR: {f}; no other signed entry contradicts it, so no proof file was written"
+        ))),
         Some(f) => Err(Failure::verification(format!(
             "MISBEHAVIOUR: {f}; the proof is in {}",
             proof_out.display()

@@ -165,6 +165,9 @@ impl IndexEntry {
                     .ok_or_else(|| bad("ids must be non-empty text"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if ids.iter().enumerate().any(|(k, id)| ids[..k].contains(id)) {
+            return Err(bad("an id appears twice"));
+        }
         let codes = get("of")
             .and_then(Value::as_bytes)
             .ok_or_else(|| bad("no of byte string"))?;

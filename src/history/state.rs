@@ -156,6 +156,22 @@ impl History {
             h.pending_bytes += 2;
             h.pending.push(a);
         }
+        // The parts must describe one log of `next` leaves.
+        let next = h.next;
+        let before = |i: u64| i < next;
+        let consistent = h.pending.len() as u64 <= next
+            && h.last_index
+                .is_none_or(|i| i + h.pending.len() as u64 + 1 == next)
+            && (h.last_index.is_some() || h.pending.len() as u64 == next)
+            && h.last_commit
+                .is_none_or(|(c, _)| h.last_index.is_some_and(|i| c <= i))
+            && h.scheme.entries.iter().all(|&i| before(i))
+            && h.facilities
+                .values()
+                .all(|l| l.entries.iter().all(|&i| before(i)));
+        if !consistent {
+            return Err("history: its parts do not describe one log (positions beyond it, or pending leaves that do not fit)".into());
+        }
         Ok(h)
     }
 }

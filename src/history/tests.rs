@@ -203,3 +203,35 @@ fn too_many_unindexed_statements_for_one_entry_are_refused_not_truncated() {
     assert!(e.to_string().contains("more than an entry may hold"), "{e}");
     assert_eq!(h.len(), 40_000, "nothing was appended to the index");
 }
+
+#[test]
+fn duplicate_ids_and_inconsistent_saved_states_are_refused() {
+    use ciborium::Value as V;
+    let e = crate::cbor::encode(&V::Map(vec![
+        (V::Text("type".into()), V::Text(INDEX_TYPE.into())),
+        (
+            V::Text("ids".into()),
+            V::Array(vec![V::Text("A".into()), V::Text("A".into())]),
+        ),
+        (V::Text("of".into()), V::Bytes(vec![0, 0, 0, 1])),
+    ]))
+    .unwrap();
+    assert!(IndexEntry::parse(&e)
+        .unwrap_err()
+        .to_string()
+        .contains("twice"));
+    // A saved index whose parts do not describe one log.
+    let mut h = History::new();
+    for i in 0..3 {
+        h.push_statement(i, Attribution::Facility("A".into()));
+    }
+    let ok = h.to_value();
+    assert!(History::from_value(&ok).is_ok());
+    let V::Map(mut m) = ok else { unreachable!() };
+    for (k, v) in m.iter_mut() {
+        if k.as_text() == Some("next") {
+            *v = V::Integer(1.into());
+        }
+    }
+    assert!(History::from_value(&V::Map(m)).is_err());
+}

@@ -17,7 +17,7 @@ use crate::history::{
     attribution_of, is_index_entry, Attribution, Fault, History, IndexEntry, Roots,
 };
 use crate::merkle::Hash;
-use crate::note::VerifierKey;
+use crate::note::Policy;
 use crate::record::Kind;
 use crate::store::{for_each_entry_from, Ledger, RightEdge, StoreError};
 use crate::verify::{Misbehaviour, ProvenEntry};
@@ -93,6 +93,10 @@ pub enum MonitorError {
         /// From the ledger.
         found: String,
     },
+    /// The ledger's checkpoint does not satisfy the trust policy (log key,
+    /// witness quorum).
+    #[error("trust policy: {0}")]
+    Trust(String),
     /// The ledger's checkpoint is older than what the monitor checked.
     #[error("the ledger's checkpoint (tree size {now}) is behind the tree this monitor checked (size {seen}): the log was rolled back, or this is another copy")]
     Behind {
@@ -124,22 +128,34 @@ impl MonitorError {
 
 /// Replays the ledger from `state` (or from the start) to its checkpoint.
 /// Returns what it found and, if the log told no lie, the state to resume
-/// from; `pinned` is the log key to expect (a state pins the one it was
-/// made with); `watch` names a facility whose new statements to list.
+/// from. With `policy` (a tlog-policy: the log keys to accept and the
+/// witness quorum), the ledger's checkpoint must be signed by one of its
+/// logs and carry its quorum of cosignatures, so the monitor checks the
+/// tree the witnesses saw; a state pins the log key it was made with.
+/// `watch` names a facility whose new statements to list.
 pub fn monitor(
     ledger: &Path,
     state: Option<MonitorState>,
-    pinned: Option<&VerifierKey>,
+    policy: Option<&Policy>,
     watch: Option<&str>,
 ) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
     let l = Ledger::open(ledger)?;
     let vkey = l.vkey().to_string();
-    if let Some(p) = pinned {
-        if p.to_string() != vkey {
-            return Err(MonitorError::Key {
-                pinned: p.to_string(),
-                found: vkey,
-            });
+    if let Some(p) = policy {
+        let cp = p
+            .open_checkpoint(&l.checkpoint().to_bytes())
+            .map_err(|e| MonitorError::Trust(e.to_string()))?;
+        if p.needs_cosignatures() {
+            let q = p
+                .check_quorum(&cp)
+                .map_err(|e| MonitorError::Trust(e.to_string()))?;
+            if !q.met {
+                return Err(MonitorError::Trust(format!(
+                    "the checkpoint (tree size {}) lacks the witness quorum the policy needs ({}): attach cosignatures first",
+                    cp.root().size(),
+                    p.describe_quorum()
+                )));
+            }
         }
     }
     let cp = l.checkpoint().clone();
@@ -224,7 +240,12 @@ pub fn monitor(
     run.facilities = history.facility_count();
     run.pending = history.pending();
     if let Some(f) = &run.fault {
-        run.proof = Some(prove(&l, f)?);
+        // An unreadable leaf that looks like an index entry breaks the
+        // format; it contradicts no other signed object, so there is no
+        // offline proof to write (the monitor still fails).
+        if !matches!(f, Fault::Unreadable { .. }) {
+            run.proof = Some(prove(&l, f)?);
+        }
         return Ok((run, None));
     }
     let root = *cp.root().hash();
@@ -261,6 +282,8 @@ fn prove(l: &Ledger, fault: &Fault) -> Result<Misbehaviour, StoreError> {
             // that is no index entry; an earlier (or none) leaves the real
             // one inside the attributed range.
             let shown = match (claimed, actual) {
+                // Not an earlier leaf: the entry alone shows it.
+                (Some(c), _) if *c >= at => None,
                 (Some(c), Some(a)) if c > a => Some(*c),
                 (Some(c), None) => Some(*c),
                 (_, a) => *a,

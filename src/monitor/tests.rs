@@ -263,3 +263,77 @@ fn a_false_previous_entry_and_a_wrong_count_are_proven() {
     assert_eq!(proof.entries.len(), 1);
     assert!(verify_misbehaviour(&proof, &trust(&ledger, &world)).verified());
 }
+
+#[test]
+fn a_prev_beyond_the_entry_is_proven_by_the_entry_alone_and_junk_is_no_proof() {
+    let world = honest_world();
+    let mut h = History::new();
+    for (i, b) in world.log.iter().enumerate() {
+        h.push_statement(i as u64, crate::history::attribution_of(b));
+    }
+    let (_, good) = h.next_entry(true).unwrap();
+    let mut e = IndexEntry::parse(&good).unwrap();
+    e.prev = Some(1_000_000);
+    let mut leaves = world.log.clone();
+    leaves.push(e.to_bytes().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = raw_ledger(dir.path(), &leaves);
+    let (run, _) = monitor(&ledger, None, None, None).unwrap();
+    assert!(
+        matches!(run.fault, Some(Fault::Prev { .. })),
+        "{:?}",
+        run.fault
+    );
+    let proof = run.proof.unwrap();
+    assert_eq!(proof.entries.len(), 1);
+    assert!(verify_misbehaviour(&proof, &trust(&ledger, &world)).verified());
+    // A leaf that looks like an index entry but is not one: the monitor
+    // fails, with no proof (it contradicts nothing else), and such a leaf
+    // given as a "proof" proves nothing.
+    let mut leaves = world.log.clone();
+    leaves.push(vec![0xa1, 0x61, 0x78, 0x01]);
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = raw_ledger(dir.path(), &leaves);
+    let (run, state) = monitor(&ledger, None, None, None).unwrap();
+    assert!(
+        matches!(run.fault, Some(Fault::Unreadable { at: 7 })),
+        "{:?}",
+        run.fault
+    );
+    assert!(run.proof.is_none() && state.is_none());
+    let l = Ledger::open(&ledger).unwrap();
+    let junk = Misbehaviour {
+        checkpoint: l.checkpoint().to_bytes(),
+        entries: vec![ProvenEntry {
+            index: 7,
+            bytes: l.read_entry(7).unwrap(),
+            path: l.prove_inclusion(7).unwrap().path().to_vec(),
+        }],
+    };
+    assert!(!verify_misbehaviour(&junk, &trust(&ledger, &world)).verified());
+}
+
+#[test]
+fn a_trust_policy_makes_the_monitor_check_the_witnessed_tree() {
+    let world = honest_world();
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::new();
+    for (i, b) in world.log.iter().enumerate() {
+        h.push_statement(i as u64, crate::history::attribution_of(b));
+    }
+    let mut leaves = world.log.clone();
+    leaves.push(h.next_entry(true).unwrap().1);
+    let ledger = raw_ledger(dir.path(), &leaves);
+    let log = Ledger::open(&ledger).unwrap().vkey().clone();
+    let w = crate::note::SignerKey::generate("example.org/w", crate::note::SigType::Cosignature)
+        .unwrap();
+    let text = format!("log {log}\nwitness w {}\nquorum w\n", w.verifier());
+    let policy = crate::note::Policy::parse(text.as_bytes()).unwrap();
+    let Err(e) = monitor(&ledger, None, Some(&policy), None) else {
+        panic!("a checkpoint without the quorum was monitored")
+    };
+    assert!(e.to_string().contains("witness quorum"), "{e}");
+    let alone = crate::note::Policy::single_log(log);
+    let (run, _) = monitor(&ledger, None, Some(&alone), None).unwrap();
+    assert!(run.fault.is_none());
+}

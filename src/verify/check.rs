@@ -23,8 +23,6 @@ use crate::note::{CosignatureCheck, SignedCheckpoint};
 use crate::policy::{Admission, Config, State};
 use crate::record::Kind;
 
-const PENDING_OR_LEFT_OUT: &str = "none in this pack (pending, or left out by the pack's maker)";
-
 /// Verifies a pack against the trust material, offline. With `since` (the
 /// bytes of a checkpoint note kept from before), also checks that the
 /// pack's log extends that checkpoint's, and names the split if it does not.
@@ -38,27 +36,30 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
                 .into(),
         ),
     }
-    let items = check_statements(&mut r, pack, cp.as_ref(), trust);
-    match &pack.history {
-        Some(h) => {
-            check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items);
-            // A complete pack settles what a selection cannot: a decision
-            // without an acknowledgement in it has none in the log.
-            let complete = r.checks.iter().any(|c| c.name == "complete" && c.passed);
-            if let (true, Some(cp)) = (complete, &cp) {
-                for line in &mut r.not_checked {
-                    if let Some(head) = line.strip_suffix(PENDING_OR_LEFT_OUT) {
-                        *line = format!(
-                            "{head}none in the log up to tree size {} (this pack is complete): pending",
-                            cp.root().size()
-                        );
-                    }
-                }
-            }
+    let (items, unacknowledged) = check_statements(&mut r, pack, cp.as_ref(), trust);
+    let complete = match &pack.history {
+        Some(h) => check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items),
+        None => {
+            r.not_checked.push(
+                "statements of the log that the pack's maker left out: this pack carries no committed index (made by a ledger from before committed histories, or of a log with none); a verifier who can read the log can compare with `triage-ledger status`. The authority and framework checks assume the pack holds every designation, framework version and transfer up to its checkpoint".into(),
+            );
+            Vec::new()
         }
-        None => r.not_checked.push(
-            "statements of the log that the pack's maker left out: this pack carries no committed index (made by a ledger from before committed histories, or of a log with none); a verifier who can read the log can compare with `triage-ledger status`. The authority and framework checks assume the pack holds every designation, framework version and transfer up to its checkpoint".into(),
-        ),
+    };
+    // The second signature on every decision. A pack proven complete for
+    // the decision's facility settles what a selection cannot: none in the
+    // pack means none in the log.
+    for (index, facility) in unacknowledged {
+        let tail = match &cp {
+            Some(cp) if complete.contains(&facility) => format!(
+                "none in the log up to tree size {} (this pack is complete for {facility}): pending",
+                cp.root().size()
+            ),
+            _ => "none in this pack (pending, or left out by the pack's maker)".to_string(),
+        };
+        r.not_checked.push(format!(
+            "the operator's acknowledgement of the decision at entry {index}: {tail}"
+        ));
     }
     if let Some(cp) = &cp {
         r.not_checked.push(format!(
@@ -275,14 +276,18 @@ fn check_since(
     }
 }
 
+/// Decisions (log index, facility) with no acknowledgement in the pack.
+type Unacknowledged = Vec<(u64, String)>;
+
 /// Checks every statement; returns each readable statement's log index
-/// (from its receipt) and attribution, in pack order.
+/// (from its receipt) and attribution, in pack order, and the decisions
+/// (index, facility) with no acknowledgement in the pack.
 fn check_statements(
     report: &mut Report,
     pack: &Pack,
     cp: Option<&SignedCheckpoint>,
     trust: &Trust,
-) -> Vec<(u64, Attribution)> {
+) -> (Vec<(u64, Attribution)>, Unacknowledged) {
     let origin = cp.map(|cp| cp.checkpoint().origin().to_string());
     let log_for = |kid: &[u8]| {
         trust
@@ -416,6 +421,7 @@ fn check_statements(
         }
     }
     // The second signature on every decision: the operator's acknowledgement.
+    let mut unacknowledged = Vec::new();
     for (k, index) in decisions {
         let ack = state
             .facilities()
@@ -439,13 +445,18 @@ fn check_statements(
                     crate::hex::encode(&a.response_sha256)
                 ),
             ),
-            None => report.not_checked.push(format!(
-                "the operator's acknowledgement of the decision at entry {index}: {PENDING_OR_LEFT_OUT}"
+            None => unacknowledged.push((
+                index,
+                state
+                    .get(index)
+                    .and_then(|l| l.record.facility())
+                    .unwrap_or_default()
+                    .to_string(),
             )),
         }
     }
     for slot in slots {
         report.checks.extend(slot.checks);
     }
-    seen
+    (seen, unacknowledged)
 }

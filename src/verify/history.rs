@@ -309,20 +309,22 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Checks the pack's history against its checkpoint `root` and the pack's
 /// statements (`items`: each statement's log index from its receipt and its
-/// attribution, in pack order). Adds checks and not-checked lines.
+/// attribution, in pack order). Adds checks and not-checked lines; returns
+/// the facilities the pack is proven complete for (empty unless the
+/// `complete` check passed).
 pub fn check_history(
     r: &mut Report,
     h: &PackHistory,
     root: Option<&RootHash>,
     items: &[(u64, Attribution)],
-) {
+) -> Vec<String> {
     let Some(root) = root else {
         r.check(
             "history: index entry",
             false,
             "cannot be checked: the checkpoint did not verify",
         );
-        return;
+        return Vec::new();
     };
     let Some(at) = root.size().checked_sub(1) else {
         r.check(
@@ -330,19 +332,19 @@ pub fn check_history(
             false,
             "the checkpoint's tree is empty",
         );
-        return;
+        return Vec::new();
     };
     let name = format!("history: index entry {at}");
     let entry = match IndexEntry::parse(&h.index) {
         Ok(e) => e,
         Err(e) => {
             r.check(name, false, e.to_string());
-            return;
+            return Vec::new();
         }
     };
     let Some(commit) = entry.commit else {
         r.check(name, false, "it commits nothing (no commit part)");
-        return;
+        return Vec::new();
     };
     let proof = InclusionProof::new(at, root.size(), h.path.clone());
     if let Err(e) = proof.verify(&leaf_hash(&h.index), root) {
@@ -351,7 +353,7 @@ pub fn check_history(
             false,
             format!("not the last leaf of the checkpoint's tree: {e}"),
         );
-        return;
+        return Vec::new();
     }
     r.check(
         name,
@@ -503,9 +505,20 @@ pub fn check_history(
     uncovered.sort();
     uncovered.dedup();
     for id in uncovered {
-        r.not_checked.push(format!(
-            "whether the pack holds every statement of facility {id}: it carries no committed history for it"
-        ));
+        if h.selection == HistorySelection::Facility {
+            // A facility pack answers for every facility it holds
+            // statements of.
+            r.check(
+                format!("history: facility {id}"),
+                false,
+                "the pack holds statements of this facility but no committed history for it",
+            );
+            ok = false;
+        } else {
+            r.not_checked.push(format!(
+                "whether the pack holds every statement of facility {id}: it carries no committed history for it"
+            ));
+        }
     }
     if ok && h.selection == HistorySelection::Facility && !complete.is_empty() {
         let (some, none): (Vec<&String>, Vec<&String>) = complete.iter().partition(|id| {
@@ -532,6 +545,7 @@ pub fn check_history(
             ),
         };
         r.check("complete", true, detail);
+        return complete;
     } else if !ok {
         r.check(
             "complete",
@@ -539,4 +553,5 @@ pub fn check_history(
             "the pack does not hold exactly what the log's committed index lists (see the failed history checks)",
         );
     }
+    Vec::new()
 }

@@ -170,7 +170,7 @@ fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
         .any(|n| n.contains("statements of the log that the pack's maker left out")));
     // Complete, the pack settles that the decision is not yet acknowledged.
     assert!(report.not_checked.iter().any(|n| n.ends_with(
-        "decision at entry 5: none in the log up to tree size 7 (this pack is complete): pending"
+        "decision at entry 5: none in the log up to tree size 7 (this pack is complete for TF-1): pending"
     )));
     let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names[..3], ["checkpoint", "witness w1", "witness quorum"]);

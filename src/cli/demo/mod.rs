@@ -370,7 +370,7 @@ pub fn run(dir: &Path) -> CmdResult {
     println!("  {b} verify {dd}/packs/TF-0001.pack --trust {dd}/trust --since {dd}/packs/TF-0001-fusa.pack");
     println!("  {b} verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
     println!("  {b} witness status {dd}/witnesses/w1");
-    println!("  {b} monitor {dd}/ledger --state {dd}/monitor.state --facility TF-0001");
+    println!("  {b} monitor {dd}/ledger --trust {dd}/trust --state {dd}/monitor.state --facility TF-0001");
     println!("  {b} pack {dd}/ledger --facility TF-0099 --out absent.pack   # proves TF-0099 has no statements");
     println!("The public log is {dd}/ledger/log/: serve it with any static web server.");
     Ok(())

@@ -279,3 +279,33 @@ fn a_ledger_from_before_committed_histories_verifies_as_before_then_upgrades() {
     // The old pack still verifies against its own (older) checkpoint.
     assert!(verify_pack(&old, &t, None).verified());
 }
+
+#[test]
+fn a_facility_pack_must_answer_for_every_facility_it_holds() {
+    // An honest absence proof for a facility nobody registered, padded with
+    // TF-1's statements (leaving out what does not suit): not complete.
+    let f = longer();
+    let t = f.trust();
+    let absent = f.pack(Selection::Facility("TF-9".into()), None);
+    let tf1 = f.pack(Selection::Facility("TF-1".into()), None);
+    let mut p = absent.clone();
+    p.statements = tf1.statements.clone();
+    p.statements.pop();
+    let r = verify_pack(&p, &t, None);
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.name == "history: facility TF-1")
+        .unwrap();
+    assert!(
+        !c.passed && c.detail.contains("no committed history"),
+        "{}",
+        c.detail
+    );
+    assert!(r.checks.iter().any(|c| c.name == "complete" && !c.passed));
+    // And an unacknowledged decision is not called pending on its strength.
+    assert!(!r
+        .not_checked
+        .iter()
+        .any(|n| n.contains("(this pack is complete")));
+}
