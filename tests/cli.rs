@@ -493,6 +493,9 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["tree_size"], 60);
+    assert_eq!(v["statements"], 30);
+    assert_eq!(v["index"]["entry"], 59);
+    assert_eq!(v["index"]["facilities"], 2);
     assert_eq!(v["facilities"][0]["id"], "TF-0001");
     assert_eq!(v["facilities"][0]["framework"], "2027.1");
     assert_eq!(v["facilities"][0]["coverage"].as_array().unwrap().len(), 17);

@@ -251,7 +251,7 @@ enum Command {
         /// Only this facility.
         #[arg(long)]
         facility: Option<String>,
-        /// One JSON object: {"tree_size", "as_of", "designated", "facilities": [{"id", …, "coverage", "warnings"}]} (README).
+        /// One JSON object: {"tree_size", "statements", "index", "as_of", "designated", "facilities": [{"id", …, "coverage", "warnings"}]} (README).
         #[arg(long)]
         json: bool,
         /// Judge overdue steps, assessments and CPA certificates at this date (YYYY-MM-DD; default today, UTC).

@@ -8,6 +8,7 @@
 
 mod authority;
 mod framework;
+mod index;
 mod lifecycle;
 mod prepare;
 mod submit;
@@ -263,50 +264,6 @@ impl State {
     /// An empty ledger's state.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// A state for a selection of the log (a pack): statements at sparse
-    /// indexes, no index of the log.
-    pub fn partial() -> Self {
-        State {
-            history: None,
-            ..Self::default()
-        }
-    }
-
-    /// The log's index (`None` for a partial state).
-    pub fn history(&self) -> Option<&History> {
-        self.history.as_ref()
-    }
-
-    /// The log's index, mutable (proofs compute the map).
-    pub fn history_mut(&mut self) -> Option<&mut History> {
-        self.history.as_mut()
-    }
-
-    /// Takes the index entries `admit` closed since the last call, with
-    /// their positions.
-    pub fn take_index_leaves(&mut self) -> Vec<(u64, Vec<u8>)> {
-        std::mem::take(&mut self.index_leaves)
-    }
-
-    /// Closes the commit: the index entries to append after everything
-    /// admitted, attributing the leaves since the last index entry, the
-    /// last committing to the whole index. The first goes at [`State::len`].
-    pub fn commit_entries(&mut self) -> Result<Vec<(u64, Vec<u8>)>, PolicyError> {
-        let h = self
-            .history
-            .as_mut()
-            .ok_or_else(|| PolicyError::Index("a partial state has no index".into()))?;
-        let entries = h.commit_entries().map_err(|e| {
-            PolicyError::Index(format!(
-                "{e}: the ledger holds more unindexed statements than one index entry can attribute (a ledger made before committed histories); start a new ledger"
-            ))
-        })?;
-        if let Some((pos, _)) = entries.last() {
-            self.next = pos + 1;
-        }
-        Ok(entries)
     }
 
     /// Replays an already-logged statement. The checks that need no
@@ -610,6 +567,10 @@ impl State {
     /// (the log's size when the whole log was replayed).
     pub fn len(&self) -> u64 {
         self.next
+    }
+    /// How many statements were applied.
+    pub fn statement_count(&self) -> u64 {
+        self.logged.len() as u64
     }
     /// True when nothing is logged.
     pub fn is_empty(&self) -> bool {

@@ -17,14 +17,29 @@ use crate::record::{parse_date, DesignatedRole};
 /// The status of a ledger at a date.
 #[derive(Clone, Debug, Serialize)]
 pub struct LedgerStatus {
-    /// The log's size.
+    /// The log's size (statements and index entries).
     pub tree_size: u64,
+    /// How many of its entries are statements.
+    pub statements: u64,
+    /// The latest commit of the log's index (FORMATS.md §18), if any.
+    pub index: Option<IndexAt>,
     /// The date warnings are judged at (YYYY-MM-DD).
     pub as_of: String,
     /// The parties designated for the scheme's roles.
     pub designated: Designated,
     /// The facilities.
     pub facilities: Vec<FacilitySummary>,
+}
+
+/// The latest commit entry of the log's index.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndexAt {
+    /// Its log index.
+    pub entry: u64,
+    /// Facilities it commits to.
+    pub facilities: u64,
+    /// Scheme-level statements it commits to.
+    pub scheme_entries: u64,
 }
 
 /// The parties designated as User CIO and SSC.
@@ -251,6 +266,15 @@ pub fn ledger_status(
     };
     LedgerStatus {
         tree_size,
+        statements: state.statement_count(),
+        index: state
+            .history()
+            .and_then(|h| h.last_commit())
+            .map(|(entry, c)| IndexAt {
+                entry,
+                facilities: c.facilities,
+                scheme_entries: c.scheme_entries,
+            }),
         as_of: as_of.to_string(),
         designated: Designated {
             user_cio: party_at(DesignatedRole::UserCio),

@@ -6,9 +6,15 @@ use super::{FacilitySummary, LedgerStatus};
 impl LedgerStatus {
     /// The status as text, one block per facility.
     pub fn to_text(&self) -> String {
+        let index = self
+            .index
+            .as_ref()
+            .map_or("no committed index".to_string(), |i| {
+                format!("index committed at entry {}", i.entry)
+            });
         let mut s = format!(
-            "ledger: {} statements; as of {}\n",
-            self.tree_size, self.as_of
+            "ledger: {} entries ({} statements, {index}); as of {}\n",
+            self.tree_size, self.statements, self.as_of
         );
         let party = |p: &Option<super::PartyAt>| {
             p.as_ref().map_or("none designated".to_string(), |p| {
