@@ -58,11 +58,7 @@ pub fn monitor(
             .map_err(|e| Failure::input(format!("{}: {e}", proof_out.display())))?;
     }
     if let (Some(p), Some(s)) = (state_file, &next) {
-        let bytes = s.to_bytes()?;
-        let tmp = p.with_extension("tmp");
-        std::fs::write(&tmp, bytes)
-            .and_then(|_| std::fs::rename(&tmp, p))
-            .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+        s.save(p)?;
     }
     if json {
         let watched: Vec<String> = run

@@ -337,6 +337,19 @@ impl MonitorState {
         .map_err(|e| MonitorError::State(e.to_string()))
     }
 
+    /// Saves the state durably: written beside `path`, fsynced, renamed into
+    /// place, the directory fsynced, so a crash leaves the old state or the
+    /// new one.
+    pub fn save(&self, path: &Path) -> Result<(), MonitorError> {
+        let bytes = self.to_bytes()?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        crate::store::fsio::AtomicWriter::new(dir)?.write(path, &bytes, true)?;
+        Ok(())
+    }
+
     /// Decodes a state file; the edge must hash to the saved root.
     pub fn parse(bytes: &[u8]) -> Result<MonitorState, MonitorError> {
         let bad = |m: &str| MonitorError::State(m.to_string());

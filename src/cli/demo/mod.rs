@@ -346,7 +346,7 @@ pub fn run(dir: &Path) -> CmdResult {
     }
     let state_file = dir.join("monitor.state");
     if let Some(s) = state {
-        std::fs::write(&state_file, s.to_bytes()?).map_err(io(&state_file))?;
+        s.save(&state_file)?;
     }
     println!(
         "Monitor: {} entries replayed, {} index entries checked, {} commits of the index recomputed: the log's index is honest (state in {}).",
