@@ -132,6 +132,14 @@ pub(crate) fn describe_de_error(e: ciborium::de::Error<std::io::Error>) -> Strin
     }
 }
 
+/// The value of a text key in a decoded map (the first, if a non-canonical
+/// map repeats it; [`decode`] refuses those).
+pub fn get<'a>(map: &'a [(Value, Value)], key: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| k.as_text() == Some(key))
+        .map(|(_, v)| v)
+}
+
 /// Decodes one CBOR item, refusing anything that is not exactly its own
 /// deterministic encoding (non-shortest forms, indefinite lengths, unsorted
 /// or duplicate map keys, floats, trailing bytes).

@@ -95,11 +95,7 @@ impl Disclosure {
         if m.len() != 4 {
             return Err(bad("expected exactly the keys type, count, items, proof"));
         }
-        let get = |k: &str| {
-            m.iter()
-                .find(|(key, _)| key.as_text() == Some(k))
-                .map(|(_, v)| v)
-        };
+        let get = |k: &str| crate::cbor::get(&m, k);
         if get("type").and_then(|v| v.as_text()) != Some(DISCLOSURE_TYPE) {
             return Err(bad(format!("type is not {DISCLOSURE_TYPE:?}")));
         }

@@ -132,11 +132,7 @@ impl IndexEntry {
         let Value::Map(m) = cbor::decode(bytes).map_err(|e| bad(e.to_string()))? else {
             return Err(bad("not a map"));
         };
-        let get = |k: &str| {
-            m.iter()
-                .find(|(key, _)| key.as_text() == Some(k))
-                .map(|(_, v)| v)
-        };
+        let get = |k: &str| crate::cbor::get(&m, k);
         if get("type").and_then(Value::as_text) != Some(INDEX_TYPE) {
             return Err(bad(format!("type is not {INDEX_TYPE:?}")));
         }
@@ -215,11 +211,7 @@ fn parse_commit(v: &Value) -> Result<Commit, IndexEntryError> {
             "commit must hold exactly map, facilities, scheme, scheme_entries",
         ));
     }
-    let get = |k: &str| {
-        m.iter()
-            .find(|(key, _)| key.as_text() == Some(k))
-            .map(|(_, v)| v)
-    };
+    let get = |k: &str| crate::cbor::get(m, k);
     let hash = |k: &str| {
         get(k)
             .and_then(Value::as_bytes)

@@ -94,11 +94,7 @@ impl History {
         let Value::Map(m) = v else {
             return Err("history: not a map".into());
         };
-        let get = |k: &str| {
-            m.iter()
-                .find(|(key, _)| key.as_text() == Some(k))
-                .map(|(_, v)| v)
-        };
+        let get = |k: &str| crate::cbor::get(m, k);
         let uint = |v: &Value| v.as_integer().and_then(|i| u64::try_from(i).ok());
         let hash = |v: &Value| v.as_bytes().and_then(|b| Hash::from_slice(b).ok());
         let mut h = History::new();

@@ -357,11 +357,7 @@ impl MonitorState {
         let Value::Map(m) = v else {
             return Err(bad("not a map"));
         };
-        let get = |k: &str| {
-            m.iter()
-                .find(|(key, _)| key.as_text() == Some(k))
-                .map(|(_, v)| v)
-        };
+        let get = |k: &str| crate::cbor::get(&m, k);
         if get("type").and_then(Value::as_text) != Some(MONITOR_STATE_TYPE) {
             return Err(bad(&format!("not a {MONITOR_STATE_TYPE} file")));
         }

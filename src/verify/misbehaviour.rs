@@ -82,11 +82,7 @@ impl Misbehaviour {
         let Value::Map(m) = v else {
             return Err("not a map".into());
         };
-        let get = |k: &str| {
-            m.iter()
-                .find(|(key, _)| key.as_text() == Some(k))
-                .map(|(_, v)| v)
-        };
+        let get = |k: &str| crate::cbor::get(&m, k);
         if m.len() != 3 || get("type").and_then(Value::as_text) != Some(MISBEHAVIOUR_TYPE) {
             return Err(format!(
                 "not a {MISBEHAVIOUR_TYPE} (exactly type, checkpoint, entries)"

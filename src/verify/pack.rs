@@ -122,11 +122,7 @@ impl Pack {
         let Value::Map(m) = cbor::decode_with_limit(bytes, MAX_PACK_SIZE)? else {
             return Err(bad("not a map"));
         };
-        let get = |k: &str| {
-            m.iter()
-                .find(|(key, _)| key.as_text() == Some(k))
-                .map(|(_, v)| v)
-        };
+        let get = |k: &str| crate::cbor::get(&m, k);
         let consistency = match get("consistency") {
             None => None,
             Some(v) => Some(parse_consistency(v).map_err(|e| bad(&format!("consistency: {e}")))?),
@@ -173,11 +169,7 @@ fn parse_consistency(v: &Value) -> Result<PackConsistency, String> {
     let Value::Map(m) = v else {
         return Err("not a map".into());
     };
-    let get = |k: &str| {
-        m.iter()
-            .find(|(key, _)| key.as_text() == Some(k))
-            .map(|(_, v)| v)
-    };
+    let get = |k: &str| crate::cbor::get(m, k);
     if m.len() != 3 {
         return Err("expected exactly the keys size, root, proof".into());
     }
