@@ -182,14 +182,7 @@ pub(super) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
 }
 
 fn append(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
-    if store::Layout::new(ledger).trust_root().exists() {
-        return Err(Failure::input(format!(
-            "{} admits statements only through the registration policy; `log append` would bypass it",
-            ledger.display()
-        ))
-        .hint("use: triage-ledger submit LEDGER FILE.cose"));
-    }
-    let mut w = Writer::open(ledger)?;
+    let mut w = Writer::open_raw(ledger)?;
     for warning in w.warnings() {
         eprintln!("warning: {warning}");
     }

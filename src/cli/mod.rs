@@ -59,6 +59,7 @@ impl From<triage_ledger::store::StoreError> for Failure {
             StoreError::NotALedger { .. } => {
                 Some("create one with: triage-ledger init LEDGER --origin ORIGIN")
             }
+            StoreError::PolicyLedger { .. } => Some("use: triage-ledger submit LEDGER FILE.cose"),
             StoreError::Corrupt { .. } => {
                 Some("run `triage-ledger log audit LEDGER` to check the whole log")
             }

@@ -3,11 +3,9 @@
 
 use std::path::Path;
 
-use triage_ledger::note::SignedCheckpoint;
-use triage_ledger::store::Ledger;
 use triage_ledger::verify::{
-    make_pack, old_checkpoint, verify_misbehaviour, verify_pack, MakePackError, Misbehaviour, Pack,
-    Selection, Trust,
+    make_pack, make_pack_since, old_checkpoint, verify_misbehaviour, verify_pack, MakePackError,
+    Misbehaviour, Pack, Selection, Trust,
 };
 
 use super::statements::{now, read};
@@ -39,35 +37,15 @@ pub fn pack(
         Some(f) => Selection::Facility(f),
         None => Selection::Entries(entries),
     };
-    let old = match since {
-        None => None,
-        Some(path) => {
-            let l = Ledger::open(ledger)?;
-            let bytes = read_old(path)?;
-            let cp = SignedCheckpoint::open(&bytes, l.vkey()).map_err(|e| {
-                Failure::verification(format!(
-                    "{}: not a checkpoint of this ledger's log: {e}",
-                    path.display()
-                ))
-            })?;
-            let size = l.checkpoint().root().size();
-            if cp.root().size() > size {
-                return Err(Failure::verification(format!(
-                    "{} is of tree size {}, but this ledger is at size {size}: the ledger is behind it, or was rolled back",
-                    path.display(),
-                    cp.root().size()
-                )));
-            }
-            Some(cp)
-        }
+    let failure = |e: MakePackError| match e {
+        MakePackError::Store(s) => s.into(),
+        e if e.is_verification_failure() => Failure::verification(e.to_string()),
+        other => Failure::input(other.to_string()),
     };
-    let p =
-        make_pack(ledger, &sel, now(), old.as_ref().map(|c| c.root().size())).map_err(
-            |e| match e {
-                MakePackError::Store(s) => s.into(),
-                other => Failure::input(other.to_string()),
-            },
-        )?;
+    let (p, split) = match since {
+        None => (make_pack(ledger, &sel, now(), None).map_err(failure)?, None),
+        Some(path) => make_pack_since(ledger, &sel, now(), &read_old(path)?).map_err(failure)?,
+    };
     let bytes = p.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
     std::fs::write(out, &bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
     println!("{}", out.display());
@@ -86,17 +64,13 @@ pub fn pack(
             "; the ledger has no committed index at its checkpoint, so the pack cannot prove it is complete (run `triage-ledger upgrade LEDGER`)"
         }
     );
-    if let (Some(old), Some(c)) = (&old, &p.consistency) {
-        if c.from.hash() != old.root().hash() {
-            return Err(Failure::verification(format!(
-                "SPLIT VIEW: at tree size {} this ledger has root {}, but OLD has root {}; both are signed by the log key. The pack records this ledger's side",
-                c.from.size(),
-                c.from.hash(),
-                old.root().hash()
-            )));
-        }
+    match split {
+        None => Ok(()),
+        Some(s) => Err(Failure::verification(format!(
+            "SPLIT VIEW: at tree size {} this ledger has root {}, but OLD has root {}; both are signed by the log key. The pack records this ledger's side",
+            s.size, s.ours, s.theirs
+        ))),
     }
-    Ok(())
 }
 
 /// `verify FILE --trust DIR [--since OLD] [--require-complete] [--json]`.

@@ -57,25 +57,15 @@ pub(super) use triage_ledger::hex::encode as hex;
 /// Resolves "INDEX:HEX" on its own, or "INDEX" against a ledger.
 pub(super) fn parse_ref(text: &str, ledger: Option<&Path>) -> Result<Ref, Failure> {
     let bad = |why: &str| Failure::input(format!("reference {text:?}: {why}"));
-    let (idx, hash) = match text.split_once(':') {
-        Some((i, h)) => (i, Some(h)),
-        None => (text, None),
-    };
-    let index: u64 = idx
-        .parse()
-        .map_err(|_| bad("expected INDEX or INDEX:SHA256HEX"))?;
-    let sha256 = match hash {
-        Some(h) => triage_ledger::hex::decode(h)
-            .filter(|b| b.len() == 32)
-            .ok_or_else(|| bad("the hash must be 64 hex digits"))?,
-        None => {
+    match triage_ledger::record::parse_ref_text(text).map_err(|e| bad(&e))? {
+        (index, Some(sha256)) => Ok(Ref { index, sha256 }),
+        (index, None) => {
             let ledger = ledger
                 .ok_or_else(|| bad("a bare index needs --ledger or --refs to look up its hash"))?;
             let l = triage_ledger::store::Ledger::open(ledger)?;
-            Sha256::digest(l.read_entry(index)?).to_vec()
+            l.statement_ref(index).map_err(|e| bad(&e.to_string()))
         }
-    };
-    Ok(Ref { index, sha256 })
+    }
 }
 
 /// Signs a record as the statement of `sign`'s key and certificate.

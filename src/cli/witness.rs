@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use triage_ledger::note::MAX_NOTE_SIZE;
 use triage_ledger::store::{Ledger, Writer};
-use triage_ledger::witness::{request_for, AddCheckpoint, Witness, WitnessError};
+use triage_ledger::witness::{
+    cosign_ledger, request_for, AddCheckpoint, Cosigned, RoundError, Witness, WitnessError,
+};
 
 use super::log::{load_vkey, read_input, write_stdout};
 use super::statements::now;
@@ -183,41 +185,12 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
     }
 }
 
-/// Has the witness in `dir` cosign the ledger's latest checkpoint (with a
-/// consistency proof from the last size it cosigned) and attaches the
-/// cosignature.
+/// Has the witness in `dir` cosign the ledger's latest checkpoint and
+/// attaches the cosignature (the round is the library's).
 pub fn run_local(dir: &Path, ledger: &Path) -> Result<Cosigned, Failure> {
-    let w = Witness::open(dir).map_err(refusal)?;
-    let l = Ledger::open(ledger)?;
-    let origin = l.checkpoint().checkpoint().origin().to_string();
-    let old = w.latest(&origin).map_err(refusal)?.map_or(0, |c| c.size());
-    let size = l.checkpoint().root().size();
-    if old > size {
-        return Err(Failure::verification(format!(
-            "the witness has cosigned {origin} at size {old}, but this ledger is at size {size}: the ledger was rolled back, or is another copy of the log (a split view)"
-        )));
-    }
-    let sig = w
-        .add_checkpoint(&request_for(&l, old)?, now())
-        .map_err(refusal)?;
-    let mut writer = Writer::open(ledger)?;
-    writer.attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())?;
-    Ok(Cosigned {
-        witness: w.vkey().name().to_string(),
-        origin,
-        size,
-        old,
+    cosign_ledger(dir, ledger, now()).map_err(|e| match e {
+        RoundError::Witness(w) => refusal(w),
+        RoundError::Store(s) => s.into(),
+        b @ RoundError::Behind { .. } => Failure::verification(b.to_string()),
     })
-}
-
-/// What [`run_local`] did.
-pub struct Cosigned {
-    /// The witness's key name.
-    pub witness: String,
-    /// The log.
-    pub origin: String,
-    /// The size cosigned.
-    pub size: u64,
-    /// The size it was shown consistent with.
-    pub old: u64,
 }

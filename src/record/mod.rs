@@ -38,6 +38,27 @@ pub struct Ref {
     pub sha256: Vec<u8>,
 }
 
+/// A reference as people write it: `INDEX` (the hash to be looked up in a
+/// ledger, see `Ledger::statement_ref`) or `INDEX:SHA256HEX`.
+pub fn parse_ref_text(text: &str) -> Result<(u64, Option<Vec<u8>>), String> {
+    let (idx, hash) = match text.split_once(':') {
+        Some((i, h)) => (i, Some(h)),
+        None => (text, None),
+    };
+    let index: u64 = idx
+        .parse()
+        .map_err(|_| "expected INDEX or INDEX:SHA256HEX".to_string())?;
+    let sha256 = match hash {
+        None => None,
+        Some(h) => Some(
+            crate::hex::decode(h)
+                .filter(|b| b.len() == 32)
+                .ok_or("the hash must be 64 hex digits")?,
+        ),
+    };
+    Ok((index, sha256))
+}
+
 macro_rules! kinds {
     ($( $(#[$doc:meta])* $kind:ident ($ty:ty) = $name:literal ),+ $(,)?) => {
         /// The kinds of record.

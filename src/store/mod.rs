@@ -100,6 +100,20 @@ pub enum StoreError {
         /// Tree size of the checkpoint.
         size: u64,
     },
+    /// The ledger has a trust root: it admits statements only through the
+    /// registration policy, not as raw entries.
+    #[error("{path} admits statements only through the registration policy; a raw append would bypass it")]
+    PolicyLedger {
+        /// The ledger.
+        path: PathBuf,
+    },
+    /// A reference names an index entry (the log's own index), not a
+    /// statement.
+    #[error("entry {index} is one of the log's index entries, not a statement")]
+    NotAStatement {
+        /// The entry.
+        index: u64,
+    },
     /// A consistency proof was asked from a size past the end of the log.
     #[error("size {old} is larger than the log's tree size {size}")]
     OldSizeTooLarge {
@@ -344,6 +358,19 @@ impl Ledger {
             self.checkpoint.root(),
             issued_at,
         )?)
+    }
+
+    /// A reference (index and SHA-256 of the logged bytes) to the statement
+    /// at `index`; an index entry is refused.
+    pub fn statement_ref(&self, index: u64) -> Result<crate::record::Ref, StoreError> {
+        let bytes = self.read_entry(index)?;
+        if crate::history::is_index_entry(&bytes) {
+            return Err(StoreError::NotAStatement { index });
+        }
+        Ok(crate::record::Ref {
+            index,
+            sha256: crate::merkle::Hash::digest(&bytes).as_bytes().to_vec(),
+        })
     }
 
     /// Reads entry `index` from its bundle and checks it: its leaf hash must

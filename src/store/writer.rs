@@ -109,9 +109,25 @@ impl Drop for Writer {
 }
 
 impl Writer {
+    /// Opens a raw log for appending arbitrary entries (`log append`). A
+    /// ledger with a trust root admits statements only through the
+    /// registration policy (`policy::submit`), so it is refused here.
+    pub fn open_raw(root: &Path) -> Result<Self, StoreError> {
+        let layout = Layout::new(root);
+        if layout.trust_root().exists() {
+            return Err(StoreError::PolicyLedger {
+                path: root.to_path_buf(),
+            });
+        }
+        Self::open(root)
+    }
+
     /// Takes the writer lock, verifies the checkpoint, rebuilds the right edge
     /// of the tree from the partial tiles it names (checking them against its
-    /// root), and deletes anything a crashed writer left past it.
+    /// root), and deletes anything a crashed writer left past it. This is the
+    /// writer of the registration policy and of cosignature attachment; it
+    /// appends whatever it is given, so tools that append entries of their
+    /// own use [`Writer::open_raw`].
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         let layout = Layout::new(root);
         let vkey = read_vkey(&layout)?;

@@ -56,6 +56,72 @@ pub enum MakePackError {
     /// Encoding failed.
     #[error("{0}")]
     Encode(String),
+    /// OLD is not a checkpoint signed by this ledger's log key.
+    #[error("OLD is not a checkpoint of this ledger's log: {0}")]
+    NotThisLog(String),
+    /// OLD is of a larger tree than the ledger holds.
+    #[error("OLD is of tree size {old}, but this ledger is at size {size}: the ledger is behind it, or was rolled back")]
+    Behind {
+        /// OLD's size.
+        old: u64,
+        /// The ledger's.
+        size: u64,
+    },
+}
+
+impl MakePackError {
+    /// True when the ledger or OLD failed a check (not unreadable input).
+    pub fn is_verification_failure(&self) -> bool {
+        match self {
+            MakePackError::NotThisLog(_) | MakePackError::Behind { .. } => true,
+            MakePackError::Store(s) => s.is_verification_failure(),
+            MakePackError::State(s) => s.is_refusal(),
+            _ => false,
+        }
+    }
+}
+
+/// The two roots a `pack --since OLD` found for OLD's tree size: both
+/// signed by the log key, so together a proof that it forked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitView {
+    /// OLD's tree size.
+    pub size: u64,
+    /// This ledger's root at that size.
+    pub ours: crate::merkle::Hash,
+    /// OLD's root.
+    pub theirs: crate::merkle::Hash,
+}
+
+/// A pack with a consistency proof from OLD (the bytes of a checkpoint note
+/// kept from before, signed by this ledger's log key). The pack is made even
+/// when the ledger's tree at OLD's size is not OLD's: it records this
+/// ledger's side, and the split is returned with it.
+pub fn make_pack_since(
+    ledger: &Path,
+    selection: &Selection,
+    issued_at: u64,
+    old: &[u8],
+) -> Result<(Pack, Option<SplitView>), MakePackError> {
+    let l = Ledger::open(ledger)?;
+    let cp = crate::note::SignedCheckpoint::open(old, l.vkey())
+        .map_err(|e| MakePackError::NotThisLog(e.to_string()))?;
+    let size = l.checkpoint().root().size();
+    if cp.root().size() > size {
+        return Err(MakePackError::Behind {
+            old: cp.root().size(),
+            size,
+        });
+    }
+    let pack = make_pack(ledger, selection, issued_at, Some(cp.root().size()))?;
+    let split = pack.consistency.as_ref().and_then(|c| {
+        (c.from.hash() != cp.root().hash()).then(|| SplitView {
+            size: c.from.size(),
+            ours: *c.from.hash(),
+            theirs: *cp.root().hash(),
+        })
+    });
+    Ok((pack, split))
 }
 
 /// Builds a pack from a ledger: the selected statements and, for every

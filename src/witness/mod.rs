@@ -360,5 +360,68 @@ pub fn request_for(
     })
 }
 
+/// Why a local witness round ([`cosign_ledger`]) did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    /// The witness refused, or its files failed.
+    #[error("witness refused: {0}")]
+    Witness(#[from] WitnessError),
+    /// The ledger could not be read or written.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The witness has cosigned a larger tree of this log than the ledger
+    /// holds.
+    #[error("the witness has cosigned {origin} at size {cosigned}, but this ledger is at size {size}: the ledger was rolled back, or is another copy of the log (a split view)")]
+    Behind {
+        /// The log.
+        origin: String,
+        /// What the witness cosigned.
+        cosigned: u64,
+        /// The ledger's size.
+        size: u64,
+    },
+}
+
+/// What a witness round did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cosigned {
+    /// The witness's key name.
+    pub witness: String,
+    /// The log.
+    pub origin: String,
+    /// The size cosigned.
+    pub size: u64,
+    /// The size it was shown consistent with.
+    pub old: u64,
+}
+
+/// One witness round for a witness directory and a ledger on this machine:
+/// the request (the ledger's checkpoint and a consistency proof from the
+/// size the witness last cosigned), the witness's answer at time `now`, and
+/// the cosignature attached to the ledger's checkpoint.
+pub fn cosign_ledger(dir: &Path, ledger: &Path, now: u64) -> Result<Cosigned, RoundError> {
+    let w = Witness::open(dir)?;
+    let l = crate::store::Ledger::open(ledger)?;
+    let origin = l.checkpoint().checkpoint().origin().to_string();
+    let old = w.latest(&origin)?.map_or(0, |c| c.size());
+    let size = l.checkpoint().root().size();
+    if old > size {
+        return Err(RoundError::Behind {
+            origin,
+            cosigned: old,
+            size,
+        });
+    }
+    let sig = w.add_checkpoint(&request_for(&l, old)?, now)?;
+    let mut writer = crate::store::Writer::open(ledger)?;
+    writer.attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())?;
+    Ok(Cosigned {
+        witness: w.vkey().name().to_string(),
+        origin,
+        size,
+        old,
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -309,3 +309,67 @@ fn a_facility_pack_must_answer_for_every_facility_it_holds() {
         .iter()
         .any(|n| n.contains("(this pack is complete")));
 }
+
+#[test]
+fn the_library_keeps_the_rules_the_cli_used_to() {
+    let mut f = longer();
+    // A policy ledger refuses raw appends; references to index entries are
+    // refused, to statements carry their SHA-256.
+    let e = crate::store::Writer::open_raw(&f.ledger).err().unwrap();
+    assert!(
+        matches!(e, crate::store::StoreError::PolicyLedger { .. }),
+        "{e}"
+    );
+    let l = Ledger::open(&f.ledger).unwrap();
+    assert!(matches!(
+        l.statement_ref(6),
+        Err(crate::store::StoreError::NotAStatement { index: 6 })
+    ));
+    let r = l.statement_ref(5).unwrap();
+    assert_eq!(
+        r.sha256,
+        crate::merkle::Hash::digest(&f.world.log[5])
+            .as_bytes()
+            .to_vec()
+    );
+    // pack --since: OLD of another log, OLD ahead of the ledger, and a split.
+    let old = l.checkpoint().to_bytes();
+    let sel = Selection::Facility("TF-1".into());
+    let other =
+        crate::note::SignerKey::generate("example.org/packs", crate::note::SigType::Ed25519)
+            .unwrap();
+    let foreign = crate::note::SignedCheckpoint::sign(l.checkpoint().checkpoint().clone(), &other)
+        .unwrap()
+        .to_bytes();
+    assert!(matches!(
+        make_pack_since(&f.ledger, &sel, T, &foreign),
+        Err(MakePackError::NotThisLog(_))
+    ));
+    let fork = f.dir.path().join("fork");
+    super::copy_dir(&f.ledger, &fork);
+    f.world.by(op, seal("TF-1", 7)).unwrap();
+    f.submit_all();
+    let (p, split) = make_pack_since(&f.ledger, &sel, T, &old).unwrap();
+    assert!(split.is_none() && p.consistency.is_some());
+    let ahead = Ledger::open(&f.ledger).unwrap().checkpoint().to_bytes();
+    assert!(matches!(
+        make_pack_since(&fork, &sel, T, &ahead),
+        Err(MakePackError::Behind { .. })
+    ));
+    // The fork takes another statement: the honest ledger's pack --since the
+    // fork's checkpoint names the split (and is still made).
+    let st = World::sign_at(&f.world.op, &seal("TF-2", 9), T);
+    crate::policy::submit(&fork, &[("x".into(), st)], T + 100, 300).unwrap();
+    let forked = Ledger::open(&fork).unwrap().checkpoint().to_bytes();
+    let (_, split) = make_pack_since(&f.ledger, &sel, T, &forked).unwrap();
+    let s = split.unwrap();
+    assert_ne!(s.ours, s.theirs);
+    // The witness round: w1 follows the honest ledger, and refuses the fork.
+    let w1 = f.dir.path().join("w1");
+    let c = crate::witness::cosign_ledger(&w1, &f.ledger, T + 300).unwrap();
+    assert_eq!(
+        c.size,
+        Ledger::open(&f.ledger).unwrap().checkpoint().root().size()
+    );
+    assert!(crate::witness::cosign_ledger(&w1, &fork, T + 300).is_err());
+}
