@@ -9,7 +9,8 @@ use clap::Subcommand;
 use triage_ledger::note::MAX_NOTE_SIZE;
 use triage_ledger::store::{Ledger, Writer};
 use triage_ledger::witness::{
-    cosign_ledger, request_for, AddCheckpoint, Cosigned, RoundError, Witness, WitnessError,
+    cosign_ledger, cosign_ledger_remote, request_for, AddCheckpoint, Cosigned, RemoteError,
+    RoundError, Witness, WitnessError,
 };
 
 use super::log::{load_vkey, read_input, write_stdout};
@@ -68,12 +69,27 @@ pub enum WitnessCommand {
         cosignature: PathBuf,
     },
     /// Request, cosign and attach in one go, for a witness directory on this machine.
+    #[command(group(clap::ArgGroup::new("where").required(true).args(["dir", "url"])))]
     Run {
-        /// The witness directory.
-        dir: PathBuf,
+        /// The witness directory (a witness on this machine).
+        dir: Option<PathBuf>,
+        /// Or the witness's URL (c2sp.org/tlog-witness over HTTP).
+        #[arg(long, requires = "witness")]
+        url: Option<String>,
+        /// With --url: the witness's verifier key, or a file holding it.
+        #[arg(long)]
+        witness: Option<String>,
         /// The ledger whose latest checkpoint to cosign.
         #[arg(long)]
         ledger: PathBuf,
+    },
+    /// Serve the witness over HTTP (POST /add-checkpoint) until SIGTERM or Ctrl-C.
+    Serve {
+        /// The witness directory.
+        dir: PathBuf,
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0: any free port).
+        #[arg(long)]
+        listen: String,
     },
     /// Show the witness's key, the logs it witnesses and the last size it cosigned for each.
     Status {
@@ -158,8 +174,25 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             );
             Ok(())
         }
-        WitnessCommand::Run { dir, ledger } => {
-            let c = run_local(&dir, &ledger)?;
+        WitnessCommand::Serve { dir, listen } => serve(&dir, &listen),
+        WitnessCommand::Run {
+            dir,
+            url,
+            witness,
+            ledger,
+        } => {
+            let c = match (dir, url, witness) {
+                (Some(dir), _, _) => run_local(&dir, &ledger)?,
+                (None, Some(url), Some(w)) => {
+                    let wkey = load_vkey(&w)?;
+                    cosign_ledger_remote(&url, &wkey, &ledger).map_err(round_failure)?
+                }
+                _ => {
+                    return Err(Failure::input(
+                        "give a witness directory, or --url and --witness",
+                    ))
+                }
+            };
             eprintln!(
                 "{} cosigned {} at size {} (consistent with size {})",
                 c.witness, c.origin, c.size, c.old
@@ -188,9 +221,48 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
 /// Has the witness in `dir` cosign the ledger's latest checkpoint and
 /// attaches the cosignature (the round is the library's).
 pub fn run_local(dir: &Path, ledger: &Path) -> Result<Cosigned, Failure> {
-    cosign_ledger(dir, ledger, now()).map_err(|e| match e {
+    cosign_ledger(dir, ledger, now()).map_err(round_failure)
+}
+
+fn round_failure(e: RoundError) -> Failure {
+    match e {
         RoundError::Witness(w) => refusal(w),
         RoundError::Store(s) => s.into(),
-        b @ RoundError::Behind { .. } => Failure::verification(b.to_string()),
+        RoundError::Remote(RemoteError::Transport { url, reason }) => {
+            Failure::input(format!("witness {url}: {reason}"))
+        }
+        RoundError::Remote(RemoteError::Refused { status, message })
+            if status == 400 || status >= 500 =>
+        {
+            Failure::input(format!("witness refused: {status}: {message}"))
+        }
+        e => Failure::verification(e.to_string()),
+    }
+}
+
+/// `witness serve DIR --listen ADDR`: prints the address it listens on,
+/// then serves until SIGTERM or Ctrl-C (finishing requests in flight).
+fn serve(dir: &Path, listen: &str) -> CmdResult {
+    // Fail early, before listening, if the directory is no witness.
+    Witness::open(dir).map_err(refusal)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::input(format!("runtime: {e}")))?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Failure::input(format!("listen on {listen}: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::input(format!("listen on {listen}: {e}")))?;
+        println!("listening on http://{addr}");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let router = triage_ledger::server::witness::router(dir.to_path_buf());
+        triage_ledger::server::serve(listener, router, triage_ledger::server::terminated())
+            .await
+            .map_err(|e| Failure::input(format!("serve: {e}")))
     })
 }

@@ -17,6 +17,7 @@
 //! happen under one lock, and the state file is replaced atomically and
 //! durably before the cosignature is returned, so a witness never rolls back.
 
+mod remote;
 mod request;
 
 use std::fs::{self, OpenOptions};
@@ -24,7 +25,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-pub use request::{AddCheckpoint, MAX_PROOF_LINES};
+pub use remote::{add_checkpoint_remote, cosign_ledger_remote, RemoteError};
+pub use request::{AddCheckpoint, MAX_PROOF_LINES, MAX_REQUEST_SIZE};
 
 use crate::merkle::ConsistencyProof;
 use crate::note::{cosign, Checkpoint, Note, NoteSignature, SigType, SignerKey, VerifierKey};
@@ -369,6 +371,9 @@ pub enum RoundError {
     /// The ledger could not be read or written.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// A witness over HTTP refused, or could not be reached.
+    #[error("witness refused: {0}")]
+    Remote(#[from] remote::RemoteError),
     /// The witness has cosigned a larger tree of this log than the ledger
     /// holds.
     #[error("the witness has cosigned {origin} at size {cosigned}, but this ledger is at size {size}: the ledger was rolled back, or is another copy of the log (a split view)")]

@@ -18,6 +18,9 @@ use crate::note::MAX_NOTE_SIZE;
 /// Most consistency proof lines a request may carry.
 pub const MAX_PROOF_LINES: usize = 63;
 
+/// Largest request body accepted.
+pub const MAX_REQUEST_SIZE: usize = MAX_NOTE_SIZE + 64 * (MAX_PROOF_LINES + 1);
+
 /// An `add-checkpoint` request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddCheckpoint {
@@ -48,7 +51,7 @@ impl AddCheckpoint {
     }
 
     fn parse_inner(bytes: &[u8]) -> Result<Self, String> {
-        if bytes.len() > MAX_NOTE_SIZE + 64 * (MAX_PROOF_LINES + 1) {
+        if bytes.len() > MAX_REQUEST_SIZE {
             return Err("request too large".into());
         }
         let mut rest = bytes;

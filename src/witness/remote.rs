@@ -1,0 +1,119 @@
+//! The log side of c2sp.org/tlog-witness over HTTP: send an `add-checkpoint`
+//! request to a witness's URL, follow a `409` to the size it names, attach
+//! the cosignature. A blocking client (ureq): the CLI's, and the log
+//! service's (on a blocking thread).
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::{request_for, AddCheckpoint, Cosigned, RoundError};
+use crate::note::VerifierKey;
+
+/// What a witness answered, other than a cosignature.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// The witness could not be reached, or its answer not read.
+    #[error("witness {url}: {reason}")]
+    Transport {
+        /// The URL asked.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// `409`: the witness last cosigned another size (its body names it).
+    #[error("409 Conflict: the witness last cosigned size {size}")]
+    Conflict {
+        /// That size.
+        size: u64,
+    },
+    /// Any other refusal, with the witness's status and message.
+    #[error("{status}: {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The body, as text (cut to 1,000 characters).
+        message: String,
+    },
+}
+
+/// Sends one `add-checkpoint` request to the witness at `base` (its URL
+/// prefix; `/add-checkpoint` is appended) and returns its cosignature lines.
+pub fn add_checkpoint_remote(base: &str, req: &AddCheckpoint) -> Result<Vec<u8>, RemoteError> {
+    let url = format!("{}/add-checkpoint", base.trim_end_matches('/'));
+    let transport = |reason: String| RemoteError::Transport {
+        url: url.clone(),
+        reason,
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut resp = agent
+        .post(&url)
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .send(&req.to_bytes()[..])
+        .map_err(|e| transport(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_vec()
+        .map_err(|e| transport(e.to_string()))?;
+    let text = String::from_utf8_lossy(&body);
+    match status {
+        200 => Ok(body),
+        409 => match text.trim().parse::<u64>() {
+            Ok(size) => Err(RemoteError::Conflict { size }),
+            Err(_) => Err(RemoteError::Refused {
+                status,
+                message: format!("a 409 whose body is not a size: {}", cut(&text)),
+            }),
+        },
+        _ => Err(RemoteError::Refused {
+            status,
+            message: cut(text.trim()),
+        }),
+    }
+}
+
+fn cut(s: &str) -> String {
+    s.chars().take(1000).collect()
+}
+
+/// One witness round over HTTP: asks the witness at `url` to cosign the
+/// ledger's checkpoint (from size 0, then from the size a `409` names) and
+/// attaches its answer, checked against `witness`'s key.
+pub fn cosign_ledger_remote(
+    url: &str,
+    witness: &VerifierKey,
+    ledger: &Path,
+) -> Result<Cosigned, RoundError> {
+    let l = crate::store::Ledger::open(ledger)?;
+    let origin = l.checkpoint().checkpoint().origin().to_string();
+    let size = l.checkpoint().root().size();
+    let mut old = 0;
+    let answer = loop {
+        match add_checkpoint_remote(url, &request_for(&l, old)?) {
+            Ok(a) => break a,
+            Err(RemoteError::Conflict { size: s }) if s != old && s <= size => old = s,
+            Err(RemoteError::Conflict { size: s }) if s > size => {
+                return Err(RoundError::Behind {
+                    origin,
+                    cosigned: s,
+                    size,
+                })
+            }
+            Err(e) => return Err(RoundError::Remote(e)),
+        }
+    };
+    let mut writer = crate::store::Writer::open(ledger)?;
+    writer.attach_cosignatures(witness, &answer)?;
+    Ok(Cosigned {
+        witness: witness.name().to_string(),
+        origin,
+        size,
+        old,
+    })
+}
