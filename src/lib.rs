@@ -38,6 +38,7 @@ pub mod monitor;
 pub mod note;
 pub mod policy;
 pub mod record;
+pub mod remote;
 pub mod server;
 pub mod status;
 pub mod store;

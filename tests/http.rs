@@ -57,6 +57,13 @@ impl Server {
         Server { child, url }
     }
 
+    /// Waits for the process (already signalled), then its exit code.
+    fn terminate_wait(mut self) -> Option<i32> {
+        let status = self.child.wait().unwrap();
+        std::mem::forget(self);
+        status.code()
+    }
+
     /// SIGTERM, then the exit code.
     fn terminate(mut self) -> Option<i32> {
         send_signal(self.child.id(), "TERM");
@@ -189,4 +196,305 @@ fn a_witness_over_http_cosigns_consistent_checkpoints_and_refuses_a_fork() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(&url), "{err}");
+}
+
+/// A demo identity copied with mode 0600.
+fn identity(dir: &Path, name: &str) -> (String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys");
+    let (k, c) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.pem")),
+    );
+    std::fs::copy(keys.join(format!("{name}.key")), &k).unwrap();
+    std::fs::set_permissions(&k, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::copy(keys.join(format!("{name}.pem")), &c).unwrap();
+    (s(&k).to_string(), s(&c).to_string())
+}
+
+/// Signs a statement with a verb's `--out` form and returns its bytes.
+fn sign(dir: &Path, verb: &str, id: &(String, String), args: &[&str]) -> Vec<u8> {
+    let out = dir.join(format!("st-{}.cose", args.join("-").replace('/', "_")));
+    let mut all = vec![verb, "--key", &id.0, "--cert", &id.1, "--out", s(&out)];
+    all.extend_from_slice(args);
+    let (code, _, err) = run(&all, b"");
+    assert_eq!(code, 0, "{verb}: {err}");
+    std::fs::read(out).unwrap()
+}
+
+fn post_cose(url: &str, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .post(&format!("{url}/entries"))
+        .header("Content-Type", "application/cose")
+        .send(body)
+        .unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let status = r.status().as_u16();
+    (status, loc, r.body_mut().read_to_vec().unwrap())
+}
+
+fn get(url: &str) -> (u16, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent.get(url).call().unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_vec().unwrap())
+}
+
+#[test]
+fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = d.join("ledger");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            "example.org/srv",
+            "--trust-root",
+            s(&root_pem),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let root = identity(d, "demo-root");
+    let op = identity(d, "demo-operator");
+    let server = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
+    // The CLI client: a designation and a registration, then a refusal.
+    let des = sign(
+        d,
+        "designate",
+        &root,
+        &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+    );
+    let reg = sign(
+        d,
+        "register",
+        &op,
+        &["--facility", "TF-1", "--name", "N", "--site", "S"],
+    );
+    std::fs::write(d.join("des.cose"), &des).unwrap();
+    std::fs::write(d.join("reg.cose"), &reg).unwrap();
+    let (code, out, err) = run(
+        &[
+            "submit",
+            "--url",
+            &server.url,
+            s(&d.join("des.cose")),
+            s(&d.join("reg.cose")),
+            "--transparent",
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("des.cose: entry 0") && out.contains("reg.cose: entry 2"),
+        "{out}"
+    );
+    // The transparent statement carries a receipt that verifies offline.
+    let (code, out, err) = run(
+        &[
+            "inspect",
+            s(&d.join("reg.cose.transparent")),
+            "--vkey",
+            s(&ledger.join("vkey")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // The operator cannot decide: 400, the rule named, nothing appended.
+    let dec = sign(
+        d,
+        "decide",
+        &op,
+        &[
+            "--facility",
+            "TF-1",
+            "--assessment",
+            "FUSA",
+            "--outcome",
+            "approved",
+            "--report",
+            s(&root_pem),
+        ],
+    );
+    let size = |url: &str| {
+        let (_, cp) = get(&format!("{url}/checkpoint"));
+        String::from_utf8(cp)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let before = size(&server.url);
+    let (status, _, body) = post_cose(&server.url, &dec);
+    assert_eq!(status, 400);
+    let v: ciborium::Value = ciborium::from_reader(body.as_slice()).unwrap();
+    let text = format!("{v:?}");
+    assert!(text.contains("role"), "{text}");
+    assert_eq!(size(&server.url), before, "nothing appended");
+    // 16 registrations at once (grouped as they arrive): all 201, each with
+    // its own index.
+    let regs: Vec<Vec<u8>> = (100..116)
+        .map(|i| {
+            sign(
+                d,
+                "register",
+                &op,
+                &[
+                    "--facility",
+                    &format!("TF-{i}"),
+                    "--name",
+                    "N",
+                    "--site",
+                    "S",
+                ],
+            )
+        })
+        .collect();
+    let url = server.url.clone();
+    let answers: Vec<(u16, Option<String>)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = regs
+            .iter()
+            .map(|r| {
+                let url = url.clone();
+                sc.spawn(move || {
+                    let (st, loc, _) = post_cose(&url, r);
+                    (st, loc)
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut indexes: Vec<u64> = answers
+        .iter()
+        .map(|(st, loc)| {
+            assert_eq!(*st, 201);
+            loc.as_deref()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    indexes.sort();
+    indexes.dedup();
+    assert_eq!(indexes.len(), 16);
+    // Receipts, statements and tiles are served; the tree audits clean.
+    let (st, b) = get(&format!("{}/entries/{}/statement", server.url, indexes[0]));
+    assert_eq!(st, 200);
+    assert!(regs.contains(&b));
+    assert_eq!(
+        get(&format!("{}/entries/{}", server.url, indexes[0])).0,
+        200
+    );
+    assert_eq!(get(&format!("{}/entries/99999", server.url)).0, 404);
+    assert_eq!(
+        get(&format!("{}/tile/0/..%2F..%2Fprivate", server.url)).0,
+        404
+    );
+    let (st, json) = get(&format!("{}/facilities/TF-1", server.url));
+    assert_eq!(st, 200);
+    assert!(String::from_utf8_lossy(&json).contains("\"id\":\"TF-1\""));
+    let (st, pack) = get(&format!("{}/facilities/TF-1/pack", server.url));
+    assert_eq!(st, 200);
+    std::fs::write(d.join("tf1.pack"), pack).unwrap();
+    std::fs::create_dir_all(d.join("trust")).unwrap();
+    std::fs::copy(&root_pem, d.join("trust/root.pem")).unwrap();
+    std::fs::copy(ledger.join("vkey"), d.join("trust/log.vkey")).unwrap();
+    let (code, out, _) = run(
+        &[
+            "verify",
+            s(&d.join("tf1.pack")),
+            "--trust",
+            s(&d.join("trust")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok:     complete"), "{out}");
+    // Malformed statements are refused with 400, oversized ones with 413.
+    assert_eq!(post_cose(&server.url, b"\xd2\x84").0, 400);
+    assert_eq!(post_cose(&server.url, &vec![0u8; 70_000]).0, 413);
+    // SIGTERM while statements arrive: every one answered 201 is logged.
+    let more: Vec<Vec<u8>> = (200..240)
+        .map(|i| {
+            sign(
+                d,
+                "register",
+                &op,
+                &[
+                    "--facility",
+                    &format!("TF-{i}"),
+                    "--name",
+                    "N",
+                    "--site",
+                    "S",
+                ],
+            )
+        })
+        .collect();
+    let pid = server.child.id();
+    let acknowledged: Vec<(Vec<u8>, u64)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = more
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let url = url.clone();
+                sc.spawn(move || {
+                    if k == 20 {
+                        send_signal(pid, "TERM");
+                    }
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .build()
+                        .into();
+                    let r2 = agent
+                        .post(&format!("{url}/entries"))
+                        .header("Content-Type", "application/cose")
+                        .send(&r[..]);
+                    match r2 {
+                        Ok(resp) if resp.status().as_u16() == 201 => {
+                            let loc = resp
+                                .headers()
+                                .get("location")
+                                .unwrap()
+                                .to_str()
+                                .unwrap()
+                                .to_string();
+                            Some((r.clone(), loc.rsplit('/').next().unwrap().parse().unwrap()))
+                        }
+                        _ => None,
+                    }
+                })
+            })
+            .collect();
+        hs.into_iter().filter_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(server.terminate_wait(), Some(0));
+    let (code, _, err) = run(&["log", "audit", s(&ledger)], b"");
+    assert_eq!(code, 0, "{err}");
+    let l = triage_ledger::store::Ledger::open(&ledger).unwrap();
+    for (bytes, index) in &acknowledged {
+        assert_eq!(
+            &l.read_entry(*index).unwrap(),
+            bytes,
+            "entry {index} answered 201"
+        );
+    }
 }

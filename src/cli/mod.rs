@@ -9,6 +9,7 @@ mod log;
 mod monitor;
 mod packs;
 mod progress;
+mod serve;
 mod show;
 mod statements;
 mod verbs;
@@ -114,11 +115,12 @@ enum Command {
     },
     /// Append signed statements (COSE_Sign1 files) if the registration policy admits them all.
     Submit {
-        /// The ledger.
-        ledger: std::path::PathBuf,
-        /// Statement files (.cose).
-        #[arg(required = true)]
-        files: Vec<std::path::PathBuf>,
+        /// LEDGER, then the statement files (.cose); with --url, only the files.
+        #[arg(required = true, value_name = "LEDGER FILE")]
+        paths: Vec<std::path::PathBuf>,
+        /// Register with the ledger served at this URL (triage-ledger serve) instead.
+        #[arg(long)]
+        url: Option<String>,
         /// Also write each statement's transparent form (with its receipt) as FILE.transparent.
         #[arg(long)]
         transparent: bool,
@@ -154,6 +156,17 @@ enum Command {
         /// Add a consistency proof from OLD (an earlier pack or checkpoint of this log).
         #[arg(long)]
         since: Option<std::path::PathBuf>,
+    },
+    /// Serve the ledger over HTTP (SCITT registration, receipts, tiles, status, packs) until SIGTERM.
+    Serve {
+        /// The ledger (with a trust root).
+        ledger: std::path::PathBuf,
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0: any free port).
+        #[arg(long)]
+        listen: String,
+        /// How far in the future a statement's iat may be, in seconds.
+        #[arg(long, default_value_t = 300)]
+        skew: u64,
     },
     /// Replay a ledger and check every committed index; on a lie, write a proof (exit 1).
     Monitor {
@@ -295,10 +308,25 @@ pub fn main() -> ExitCode {
         Command::Log(cmd) => log::run(cmd),
         Command::Keys(cmd) => identity::keys(cmd),
         Command::Submit {
-            ledger,
-            files,
+            paths,
+            url,
             transparent,
-        } => statements::submit(&ledger, &files, transparent),
+        } => match url {
+            Some(url) => statements::submit_remote(&url, &paths, transparent),
+            None => match paths.split_first() {
+                Some((ledger, files)) if !files.is_empty() => {
+                    statements::submit(ledger, files, transparent)
+                }
+                _ => Err(Failure::input(
+                    "give LEDGER and at least one statement file",
+                )),
+            },
+        },
+        Command::Serve {
+            ledger,
+            listen,
+            skew,
+        } => serve::serve(&ledger, &listen, skew),
         Command::Receipt {
             ledger,
             index,

@@ -203,6 +203,46 @@ pub fn upgrade(ledger: &Path) -> CmdResult {
     }
 }
 
+/// `submit --url URL FILE... [--transparent]`: each file registered on its
+/// own; exit 1 if any was refused, 2 if the server could not be used.
+pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResult {
+    use triage_ledger::remote::{register, RegisterError};
+    let mut refused = 0;
+    for f in files {
+        let bytes = read(f)?;
+        let name = f.display().to_string();
+        let h = hex(&Sha256::digest(&bytes));
+        match register(url, &bytes) {
+            Ok(r) => {
+                println!("{name}: entry {} (sha256 {h})", r.index);
+                if transparent {
+                    let st = Statement::parse(&bytes)
+                        .map_err(|e| Failure::input(format!("{name}: {e}")))?;
+                    let receipt = triage_ledger::cose::Receipt::parse(&r.receipt)
+                        .map_err(|e| Failure::input(format!("{name}: the receipt: {e}")))?;
+                    let t = triage_ledger::cose::transparent_statement(&st, &[receipt])
+                        .map_err(|e| Failure::input(e.to_string()))?;
+                    let out = PathBuf::from(format!("{name}.transparent"));
+                    std::fs::write(&out, t)
+                        .map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+                }
+            }
+            Err(e @ RegisterError::Refused { .. }) => {
+                refused += 1;
+                eprintln!("error: {name}: {e} (nothing was appended)");
+            }
+            Err(e) => return Err(Failure::input(format!("{name}: {e}"))),
+        }
+    }
+    match refused {
+        0 => Ok(()),
+        n => Err(Failure::verification(format!(
+            "{n} of {} statements refused",
+            files.len()
+        ))),
+    }
+}
+
 /// `submit LEDGER FILE... [--transparent]`.
 pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool) -> CmdResult {
     let mut statements = Vec::with_capacity(files.len());

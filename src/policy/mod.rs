@@ -28,7 +28,7 @@ use prepare::{
 };
 
 pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
-pub use submit::{load_state, submit, upgrade, SubmitError, Submitted};
+pub use submit::{load_state, submit, submit_each, upgrade, SubmitError, Submitted, SubmittedEach};
 
 /// The CWT `sub` of statements that are not about one facility (revocations,
 /// designations, frameworks).
@@ -337,6 +337,28 @@ impl State {
             );
         }
         Ok(out)
+    }
+
+    /// Admits statements independently, at the next indexes: each is
+    /// checked against every rule and applied if it passes; a refusal
+    /// affects no other. The stateless checks run on all cores first.
+    pub fn admit_each(
+        &mut self,
+        statements: &[&[u8]],
+        cfg: &Config,
+    ) -> Vec<Result<Admission, PolicyError>> {
+        let prepared = prepare_all(statements);
+        statements
+            .iter()
+            .zip(prepared)
+            .map(|(bytes, p)| {
+                if let Some(&existing) = self.by_hash.get(&sha256(bytes)) {
+                    return Ok(Admission::Duplicate(existing));
+                }
+                let index = self.len();
+                self.admit_prepared(index, bytes, p?, cfg)
+            })
+            .collect()
     }
 
     /// Checks statements at given log indexes (in increasing order) and

@@ -130,23 +130,41 @@ pub fn submit(
                 rule: source.rule(),
                 source,
             })?;
-    // The log order: the new statements, the index entries the batch
-    // filled, then the commit entry.
-    let mut leaves: Vec<(u64, &[u8])> = statements
-        .iter()
-        .zip(&admissions)
-        .filter_map(|((_, b), a)| match a {
-            Admission::New(i) => Some((*i, b.as_slice())),
+    let new = new_leaves(statements.iter().map(|(_, b)| b.as_slice()), &admissions);
+    let checkpoint = append_and_commit(&mut writer, &mut state, new)?;
+    Ok(Submitted {
+        admissions,
+        checkpoint,
+    })
+}
+
+/// The admitted statements as (index, bytes).
+fn new_leaves<'a>(
+    statements: impl Iterator<Item = &'a [u8]>,
+    admissions: &[Admission],
+) -> Vec<(u64, &'a [u8])> {
+    statements
+        .zip(admissions)
+        .filter_map(|(b, a)| match a {
+            Admission::New(i) => Some((*i, b)),
             Admission::Duplicate(_) => None,
         })
-        .collect();
-    if leaves.is_empty() {
-        return Ok(Submitted {
-            admissions,
-            checkpoint: writer.committed().clone(),
-        });
+        .collect()
+}
+
+/// Appends the admitted statements, the index entries admitting them
+/// closed, then the commit entries, in log order, under one checkpoint (the
+/// committed one again when nothing is new).
+fn append_and_commit(
+    writer: &mut Writer,
+    state: &mut State,
+    new: Vec<(u64, &[u8])>,
+) -> Result<SignedCheckpoint, SubmitError> {
+    if new.is_empty() {
+        return Ok(writer.committed().clone());
     }
     let chunks = state.take_index_leaves();
+    let mut leaves: Vec<(u64, &[u8])> = new.into_iter().collect();
     let commit = state
         .commit_entries()
         .map_err(|source| SubmitError::Replay {
@@ -167,9 +185,52 @@ pub fn submit(
             });
         }
     }
-    let checkpoint = writer.commit()?.clone();
-    Ok(Submitted {
-        admissions,
+    Ok(writer.commit()?.clone())
+}
+
+/// The outcome of [`submit_each`].
+#[derive(Debug)]
+pub struct SubmittedEach {
+    /// For each statement, in order: its index (new or existing), or why
+    /// the policy refused it.
+    pub results: Vec<Result<Admission, PolicyError>>,
+    /// The checkpoint after the commit (unchanged if nothing was new).
+    pub checkpoint: SignedCheckpoint,
+}
+
+/// Admits statements independently — a group commit of separate
+/// submissions: each is checked against every rule in order and appended if
+/// it passes, a refusal affects no other, and everything admitted is
+/// committed under one checkpoint.
+pub fn submit_each(
+    root: &Path,
+    statements: &[Vec<u8>],
+    now: u64,
+    skew: u64,
+) -> Result<SubmittedEach, SubmitError> {
+    let mut writer = Writer::open(root)?;
+    let layout = writer.layout().clone();
+    let cfg = Config {
+        root: read_trust_root(&layout)?,
+        now,
+        skew,
+        max_age: super::DEFAULT_MAX_AGE,
+    };
+    let mut state = replay(&layout, writer.committed())?;
+    let refs: Vec<&[u8]> = statements.iter().map(Vec::as_slice).collect();
+    let results = state.admit_each(&refs, &cfg);
+    let admissions: Vec<Admission> = results
+        .iter()
+        .map(|r| match r {
+            Ok(a) => *a,
+            // Placeholder for a refusal: never New, so never appended.
+            Err(_) => Admission::Duplicate(u64::MAX),
+        })
+        .collect();
+    let new = new_leaves(refs.iter().copied(), &admissions);
+    let checkpoint = append_and_commit(&mut writer, &mut state, new)?;
+    Ok(SubmittedEach {
+        results,
         checkpoint,
     })
 }

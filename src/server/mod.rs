@@ -1,8 +1,10 @@
 //! HTTP services over the library: each handler parses the request, calls
 //! the library, and maps its typed error to a status. No rule lives here.
 //!
+//! - [`ledger`]: SCITT registration, receipts, tiles, status and packs;
 //! - [`witness`]: c2sp.org/tlog-witness `POST /add-checkpoint`.
 
+pub mod ledger;
 pub mod witness;
 
 use std::future::Future;

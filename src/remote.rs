@@ -1,0 +1,129 @@
+//! Clients of a ledger served over HTTP (`triage-ledger serve`): blocking
+//! (ureq), for the CLI's `--url` forms.
+
+use std::time::Duration;
+
+use ciborium::Value;
+
+/// Why a registration did not return a receipt.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// The server could not be reached, or its answer not read.
+    #[error("{url}: {reason}")]
+    Transport {
+        /// The URL.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The registration policy refused the statement (400).
+    #[error("refused: {detail}")]
+    Refused {
+        /// The rule, from the problem details.
+        rule: String,
+        /// The detail.
+        detail: String,
+    },
+    /// Any other answer.
+    #[error("{status}: {detail}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The problem detail or body.
+        detail: String,
+    },
+}
+
+impl RegisterError {
+    /// True for a refusal by the policy (a verification failure, exit 1).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, RegisterError::Refused { .. })
+    }
+}
+
+/// A statement the ledger logged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registered {
+    /// Its log index (from `Location: /entries/INDEX`).
+    pub index: u64,
+    /// Its COSE Receipt.
+    pub receipt: Vec<u8>,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+/// RFC 9290 problem details: (detail, rule).
+fn problem(body: &[u8]) -> (String, Option<String>) {
+    let Ok(Value::Map(m)) = ciborium::from_reader::<Value, _>(body) else {
+        return (
+            String::from_utf8_lossy(body).chars().take(1000).collect(),
+            None,
+        );
+    };
+    let key = |k: &Value| {
+        m.iter()
+            .find(|(x, _)| x == k)
+            .and_then(|(_, v)| v.as_text())
+            .map(str::to_string)
+    };
+    (
+        key(&Value::Integer((-2).into())).unwrap_or_default(),
+        key(&Value::Text("rule".into())),
+    )
+}
+
+/// `POST {base}/entries` with the statement (`application/cose`).
+pub fn register(base: &str, statement: &[u8]) -> Result<Registered, RegisterError> {
+    let url = format!("{}/entries", base.trim_end_matches('/'));
+    let transport = |reason: String| RegisterError::Transport {
+        url: url.clone(),
+        reason,
+    };
+    let mut resp = agent()
+        .post(&url)
+        .header("Content-Type", "application/cose")
+        .send(statement)
+        .map_err(|e| transport(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(1 << 20)
+        .read_to_vec()
+        .map_err(|e| transport(e.to_string()))?;
+    match status {
+        201 => {
+            let index = location
+                .as_deref()
+                .and_then(|l| l.rsplit('/').next())
+                .and_then(|i| i.parse().ok())
+                .ok_or_else(|| transport("201 without a Location: /entries/INDEX".into()))?;
+            Ok(Registered {
+                index,
+                receipt: body,
+            })
+        }
+        400 => {
+            let (detail, rule) = problem(&body);
+            match rule {
+                Some(rule) => Err(RegisterError::Refused { rule, detail }),
+                None => Err(RegisterError::Status { status, detail }),
+            }
+        }
+        _ => Err(RegisterError::Status {
+            status,
+            detail: problem(&body).0,
+        }),
+    }
+}

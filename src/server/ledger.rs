@@ -1,0 +1,428 @@
+//! The ledger over HTTP: SCITT registration (draft-ietf-scitt-scrapi),
+//! receipts, the public tree as C2SP tlog-tiles, facility status and packs.
+//!
+//! - `POST /entries` (`application/cose`): `201 Created`, `Location:
+//!   /entries/INDEX`, the COSE Receipt as body, once the statement's commit
+//!   is durable; a refusal is `400` with RFC 9290 concise problem details
+//!   (`application/concise-problem-details+cbor`) naming the rule.
+//! - `GET /entries/INDEX`: a receipt against the latest checkpoint;
+//!   `GET /entries/INDEX/statement`: the logged statement.
+//! - `GET /checkpoint`, `GET /tile/…`: the tiles as on disk (full and
+//!   partial tiles immutable, the checkpoint never cached).
+//! - `GET /facilities/ID`: the `status --json` object of one facility;
+//!   `GET /facilities/ID/pack`: its evidence pack.
+//!
+//! Submissions are queued to one committer thread, which takes everything
+//! that arrived while it was committing as one group: one policy pass, one
+//! sync, one checkpoint ([`crate::policy::submit_each`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use ciborium::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::cose::MAX_STATEMENT_SIZE;
+use crate::policy::{submit_each, Admission};
+use crate::store::Ledger;
+
+/// Most submissions committed as one group.
+const MAX_GROUP: usize = 4096;
+
+struct Job {
+    statement: Vec<u8>,
+    reply: oneshot::Sender<Outcome>,
+}
+
+enum Outcome {
+    Logged { index: u64, receipt: Vec<u8> },
+    Refused { rule: &'static str, detail: String },
+    Failed(String),
+}
+
+struct Service {
+    root: PathBuf,
+    queue: mpsc::UnboundedSender<Job>,
+}
+
+/// The committer: a thread that commits queued submissions in groups until
+/// every sender (the router) is gone, so a graceful shutdown still answers
+/// what was queued. Join it after the server stops.
+pub struct Committer(std::thread::JoinHandle<()>);
+
+impl Committer {
+    /// Waits for the last group to be committed.
+    pub fn join(self) {
+        let _ = self.0.join();
+    }
+}
+
+/// The ledger's routes, and the committer behind `POST /entries`. `skew`
+/// bounds how far in the future a statement's `iat` may be.
+pub fn router(root: PathBuf, skew: u64) -> (Router, Committer) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let committer = {
+        let root = root.clone();
+        Committer(std::thread::spawn(move || commit_loop(&root, rx, skew)))
+    };
+    let service = Arc::new(Service { root, queue: tx });
+    let router = Router::new()
+        .route("/entries", post(register))
+        .layer(DefaultBodyLimit::max(MAX_STATEMENT_SIZE))
+        .route("/entries/{index}", get(receipt))
+        .route("/entries/{index}/statement", get(statement))
+        .route("/checkpoint", get(checkpoint))
+        .route("/tile/{*path}", get(tile))
+        .route("/facilities/{id}", get(facility))
+        .route("/facilities/{id}/pack", get(pack))
+        .with_state(service);
+    (router, committer)
+}
+
+fn commit_loop(root: &Path, mut rx: mpsc::UnboundedReceiver<Job>, skew: u64) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let statements: Vec<Vec<u8>> = jobs.iter().map(|j| j.statement.clone()).collect();
+        let outcomes: Vec<Outcome> = match submit_each(root, &statements, super::now(), skew) {
+            Err(e) => jobs
+                .iter()
+                .map(|_| Outcome::Failed(e.to_string()))
+                .collect(),
+            Ok(done) => {
+                let ledger = Ledger::open(root);
+                done.results
+                    .into_iter()
+                    .map(|r| match r {
+                        Ok(Admission::New(index) | Admission::Duplicate(index)) => {
+                            match ledger
+                                .as_ref()
+                                .map_err(|e| e.to_string())
+                                .and_then(|l| {
+                                    l.receipt(index, super::now()).map_err(|e| e.to_string())
+                                })
+                                .and_then(|r| r.to_bytes().map_err(|e| e.to_string()))
+                            {
+                                Ok(receipt) => Outcome::Logged { index, receipt },
+                                Err(e) => Outcome::Failed(format!(
+                                    "entry {index} is logged, but its receipt could not be made: {e}"
+                                )),
+                            }
+                        }
+                        Err(e) => Outcome::Refused {
+                            rule: e.rule(),
+                            detail: e.to_string(),
+                        },
+                    })
+                    .collect()
+            }
+        };
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// RFC 9290 concise problem details: title (-1), detail (-2), and the
+/// rule as the extension key "rule".
+fn problem(status: StatusCode, title: &str, detail: &str, rule: Option<&str>) -> Response {
+    let mut m = vec![
+        (Value::Integer((-1).into()), Value::Text(title.to_string())),
+        (Value::Integer((-2).into()), Value::Text(detail.to_string())),
+    ];
+    if let Some(r) = rule {
+        m.push((Value::Text("rule".into()), Value::Text(r.to_string())));
+    }
+    let body = crate::cbor::encode(&Value::Map(m)).unwrap_or_default();
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            "application/concise-problem-details+cbor",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn cose(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/cose")], body).into_response()
+}
+
+async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Bytes) -> Response {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/cose") {
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            "register a signed statement as application/cose",
+            None,
+        );
+    }
+    let (reply, answer) = oneshot::channel();
+    if s.queue
+        .send(Job {
+            statement: body.to_vec(),
+            reply,
+        })
+        .is_err()
+    {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Shutting down",
+            "the ledger is not taking statements",
+            None,
+        );
+    }
+    match answer.await {
+        Ok(Outcome::Logged { index, receipt }) => {
+            let mut r = cose(StatusCode::CREATED, receipt);
+            if let Ok(v) = format!("/entries/{index}").parse() {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Ok(Outcome::Refused { rule, detail }) => problem(
+            StatusCode::BAD_REQUEST,
+            "Statement refused",
+            &format!("rule {rule}: {detail}"),
+            Some(rule),
+        ),
+        Ok(Outcome::Failed(e)) => {
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "Not logged", &e, None)
+        }
+        Err(_) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Not logged",
+            "the committer stopped",
+            None,
+        ),
+    }
+}
+
+/// Runs blocking ledger reads off the async workers; store errors map to
+/// 404 (not in the log) or 500.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, (StatusCode, String)> + Send + 'static,
+) -> Result<T, Response> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err((status, detail))) => Err(problem(status, "Not available", &detail, None)),
+        Err(_) => Err(problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Not available",
+            "the request's task failed",
+            None,
+        )),
+    }
+}
+
+fn store_status(e: crate::store::StoreError) -> (StatusCode, String) {
+    match e {
+        crate::store::StoreError::NotInLog { .. } => (StatusCode::NOT_FOUND, e.to_string()),
+        e => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn receipt(State(s): State<Arc<Service>>, UrlPath(index): UrlPath<u64>) -> Response {
+    let root = s.root.clone();
+    match blocking(move || {
+        let l = Ledger::open(&root).map_err(store_status)?;
+        let r = l.receipt(index, super::now()).map_err(store_status)?;
+        r.to_bytes()
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    })
+    .await
+    {
+        Ok(b) => cose(StatusCode::OK, b),
+        Err(r) => r,
+    }
+}
+
+async fn statement(State(s): State<Arc<Service>>, UrlPath(index): UrlPath<u64>) -> Response {
+    let root = s.root.clone();
+    match blocking(move || {
+        let l = Ledger::open(&root).map_err(store_status)?;
+        l.read_entry(index).map_err(store_status)
+    })
+    .await
+    {
+        Ok(b) => cose(StatusCode::OK, b),
+        Err(r) => r,
+    }
+}
+
+async fn checkpoint(State(s): State<Arc<Service>>) -> Response {
+    let path = crate::store::Layout::new(&s.root).checkpoint();
+    match tokio::fs::read(&path).await {
+        Ok(b) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            b,
+        )
+            .into_response(),
+        Err(e) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Not available",
+            &e.to_string(),
+            None,
+        ),
+    }
+}
+
+/// A tile path as c2sp.org/tlog-tiles names them: `L/N[.p/W]` or
+/// `entries/N[.p/W]`, N in 3-digit groups with `x` prefixes.
+fn valid_tile_path(p: &str) -> bool {
+    let parts: Vec<&str> = p.split('/').collect();
+    if parts.len() < 2 || parts.len() > 12 {
+        return false;
+    }
+    let level_ok =
+        parts[0] == "entries" || (parts[0].len() == 1 && parts[0].as_bytes()[0].is_ascii_digit());
+    let digits = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit());
+    let mut rest = &parts[1..];
+    // Optional partial suffix: ".p" on the last group, then the width.
+    let mut width = None;
+    if rest.len() >= 2 && rest[rest.len() - 2].ends_with(".p") {
+        width = Some(rest[rest.len() - 1]);
+        rest = &rest[..rest.len() - 1];
+    }
+    let Some((last, groups)) = rest.split_last() else {
+        return false;
+    };
+    let last = if width.is_some() {
+        last.strip_suffix(".p").unwrap_or("")
+    } else {
+        last
+    };
+    level_ok
+        && groups
+            .iter()
+            .all(|g| g.strip_prefix('x').is_some_and(digits))
+        && digits(last)
+        && width
+            .is_none_or(|w| !w.is_empty() && w.len() <= 3 && w.bytes().all(|b| b.is_ascii_digit()))
+}
+
+async fn tile(State(s): State<Arc<Service>>, UrlPath(path): UrlPath<String>) -> Response {
+    if !valid_tile_path(&path) {
+        return problem(StatusCode::NOT_FOUND, "No such tile", &path, None);
+    }
+    let file = crate::store::Layout::new(&s.root)
+        .log_dir()
+        .join("tile")
+        .join(&path);
+    match tokio::fs::read(&file).await {
+        Ok(b) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            b,
+        )
+            .into_response(),
+        Err(_) => problem(StatusCode::NOT_FOUND, "No such tile", &path, None),
+    }
+}
+
+async fn facility(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Response {
+    let root = s.root.clone();
+    let lookup = id.clone();
+    match blocking(move || {
+        let (state, cp) = crate::policy::load_state(&root)
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let today = crate::status::date_of(super::now());
+        let st = crate::status::ledger_status(&state, cp.root().size(), &today, Some(&lookup));
+        if st.facilities.is_empty() {
+            return Err((
+                StatusCode::NOT_FOUND,
+                format!("facility {lookup:?} is not registered"),
+            ));
+        }
+        Ok(st.to_json())
+    })
+    .await
+    {
+        Ok(json) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            json,
+        )
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn pack(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Response {
+    let root = s.root.clone();
+    match blocking(move || {
+        let p = crate::verify::make_pack(
+            &root,
+            &crate::verify::Selection::Facility(id),
+            super::now(),
+            None,
+        )
+        .map_err(|e| (StatusCode::NOT_FOUND, e.to_string()))?;
+        p.to_bytes()
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    })
+    .await
+    {
+        Ok(b) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/cbor")],
+            b,
+        )
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_tile_path;
+
+    #[test]
+    fn only_tile_paths_are_served() {
+        for ok in [
+            "0/000",
+            "1/x001/234",
+            "entries/000",
+            "0/000.p/5",
+            "entries/x001/067.p/255",
+        ] {
+            assert!(valid_tile_path(ok), "{ok}");
+        }
+        for bad in [
+            "../x",
+            "0/../../etc",
+            "0/0",
+            "00/000",
+            "0/x01/000",
+            "entries/000.p/",
+            "0/000.p",
+            "0/abc",
+            "9/000/",
+        ] {
+            assert!(!valid_tile_path(bad), "{bad}");
+        }
+    }
+}
