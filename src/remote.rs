@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use ciborium::Value;
 
-/// Why a registration did not return a receipt.
+/// Why a request to the ledger's service did not give its answer.
 #[derive(Debug, thiserror::Error)]
-pub enum RegisterError {
+pub enum ClientError {
     /// The server could not be reached, or its answer not read.
     #[error("{url}: {reason}")]
     Transport {
@@ -34,10 +34,10 @@ pub enum RegisterError {
     },
 }
 
-impl RegisterError {
+impl ClientError {
     /// True for a refusal by the policy (a verification failure, exit 1).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, RegisterError::Refused { .. })
+        matches!(self, ClientError::Refused { .. })
     }
 }
 
@@ -79,9 +79,9 @@ fn problem(body: &[u8]) -> (String, Option<String>) {
 }
 
 /// `POST {base}/entries` with the statement (`application/cose`).
-pub fn register(base: &str, statement: &[u8]) -> Result<Registered, RegisterError> {
+pub fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError> {
     let url = format!("{}/entries", base.trim_end_matches('/'));
-    let transport = |reason: String| RegisterError::Transport {
+    let transport = |reason: String| ClientError::Transport {
         url: url.clone(),
         reason,
     };
@@ -117,13 +117,89 @@ pub fn register(base: &str, statement: &[u8]) -> Result<Registered, RegisterErro
         400 => {
             let (detail, rule) = problem(&body);
             match rule {
-                Some(rule) => Err(RegisterError::Refused { rule, detail }),
-                None => Err(RegisterError::Status { status, detail }),
+                Some(rule) => Err(ClientError::Refused { rule, detail }),
+                None => Err(ClientError::Status { status, detail }),
             }
         }
-        _ => Err(RegisterError::Status {
+        _ => Err(ClientError::Status {
             status,
             detail: problem(&body).0,
         }),
     }
+}
+
+/// `GET {base}{path}`: the body of a `200`; any other status is an error
+/// with the problem detail.
+fn get(base: &str, path: &str) -> Result<Vec<u8>, ClientError> {
+    let url = format!("{}{path}", base.trim_end_matches('/'));
+    let transport = |reason: String| ClientError::Transport {
+        url: url.clone(),
+        reason,
+    };
+    let mut resp = agent()
+        .get(&url)
+        .call()
+        .map_err(|e| transport(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(crate::verify::MAX_PACK_SIZE as u64)
+        .read_to_vec()
+        .map_err(|e| transport(e.to_string()))?;
+    match status {
+        200 => Ok(body),
+        _ => Err(ClientError::Status {
+            status,
+            detail: problem(&body).0,
+        }),
+    }
+}
+
+/// The facility status the service computes (`GET /facilities[/ID]`), as
+/// `status --json` prints it.
+pub fn status(
+    base: &str,
+    facility: Option<&str>,
+    as_of: Option<&str>,
+) -> Result<crate::status::LedgerStatus, ClientError> {
+    let mut path = match facility {
+        Some(id) => format!("/facilities/{}", encode_segment(id)),
+        None => "/facilities".to_string(),
+    };
+    if let Some(d) = as_of {
+        path.push_str(&format!("?as_of={}", encode_segment(d)));
+    }
+    let body = get(base, &path)?;
+    serde_json::from_slice(&body).map_err(|e| ClientError::Status {
+        status: 200,
+        detail: format!("not a status object: {e}"),
+    })
+}
+
+/// A facility's evidence pack (`GET /facilities/ID/pack`), checked to
+/// parse as one.
+pub fn pack(base: &str, facility: &str) -> Result<Vec<u8>, ClientError> {
+    let body = get(
+        base,
+        &format!("/facilities/{}/pack", encode_segment(facility)),
+    )?;
+    crate::verify::Pack::parse(&body).map_err(|e| ClientError::Status {
+        status: 200,
+        detail: format!("not a pack: {e}"),
+    })?;
+    Ok(body)
+}
+
+/// Percent-encodes a path segment (ids are visible ASCII; encode all but
+/// unreserved characters).
+fn encode_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -428,6 +428,48 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok:     complete"), "{out}");
+    // The CLI's --url forms print what the local forms print.
+    let local = run(
+        &["status", s(&ledger), "--json", "--as-of", "2027-01-01"],
+        b"",
+    );
+    let remote = run(
+        &["status", "--url", &url, "--json", "--as-of", "2027-01-01"],
+        b"",
+    );
+    assert_eq!((remote.0, &remote.1), (0, &local.1), "{}", remote.2);
+    let local = run(&["status", s(&ledger), "--facility", "TF-1"], b"");
+    let remote = run(&["status", "--url", &url, "--facility", "TF-1"], b"");
+    assert_eq!(remote.1, local.1);
+    let (code, _, err) = run(&["status", "--url", &url, "--facility", "TF-404"], b"");
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(
+        &[
+            "pack",
+            "--url",
+            &url,
+            "--facility",
+            "TF-1",
+            "--out",
+            s(&d.join("r.pack")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(
+        &[
+            "verify",
+            s(&d.join("r.pack")),
+            "--trust",
+            s(&d.join("trust")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{out}");
+    let (st, conf) = get(&format!("{url}/.well-known/transparency-configuration"));
+    assert_eq!(st, 200);
+    let conf: ciborium::Value = ciborium::from_reader(conf.as_slice()).unwrap();
+    assert!(format!("{conf:?}").contains("example.org/srv"));
     // Malformed statements are refused with 400, oversized ones with 413.
     assert_eq!(post_cose(&server.url, b"\xd2\x84").0, 400);
     assert_eq!(post_cose(&server.url, &vec![0u8; 70_000]).0, 413);

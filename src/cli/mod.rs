@@ -143,7 +143,11 @@ enum Command {
     #[command(group(clap::ArgGroup::new("which").required(true).args(["facility", "entry"])))]
     Pack {
         /// The ledger.
-        ledger: std::path::PathBuf,
+        #[arg(required_unless_present = "url")]
+        ledger: Option<std::path::PathBuf>,
+        /// Fetch the facility's pack from the ledger served at this URL instead (with --facility).
+        #[arg(long, conflicts_with_all = ["ledger", "since", "entry"], requires = "facility")]
+        url: Option<String>,
         /// Every statement about this facility.
         #[arg(long)]
         facility: Option<String>,
@@ -261,7 +265,11 @@ enum Command {
     /// Each facility's lifecycle state.
     Status {
         /// The ledger.
-        ledger: std::path::PathBuf,
+        #[arg(required_unless_present = "url")]
+        ledger: Option<std::path::PathBuf>,
+        /// Ask the ledger served at this URL instead.
+        #[arg(long, conflicts_with = "ledger")]
+        url: Option<String>,
         /// Only this facility.
         #[arg(long)]
         facility: Option<String>,
@@ -335,11 +343,18 @@ pub fn main() -> ExitCode {
         } => statements::receipt(&ledger, index, &out, transparent),
         Command::Pack {
             ledger,
+            url,
             facility,
             entry,
             out,
             since,
-        } => packs::pack(&ledger, facility, entry, &out, since.as_deref()),
+        } => match (ledger, url) {
+            (_, Some(url)) => {
+                packs::pack_remote(&url, facility.as_deref().unwrap_or_default(), &out)
+            }
+            (Some(ledger), None) => packs::pack(&ledger, facility, entry, &out, since.as_deref()),
+            (None, None) => Err(Failure::input("give LEDGER or --url")),
+        },
         Command::Verify {
             file,
             trust,
@@ -383,10 +398,19 @@ pub fn main() -> ExitCode {
         Command::Inspect { file, vkey } => show::inspect(&file, vkey.as_deref()),
         Command::Status {
             ledger,
+            url,
             facility,
             json,
             as_of,
-        } => show::status(&ledger, facility.as_deref(), json, as_of.as_deref()),
+        } => match (ledger, url) {
+            (_, Some(url)) => {
+                show::status_remote(&url, facility.as_deref(), json, as_of.as_deref())
+            }
+            (Some(ledger), None) => {
+                show::status(&ledger, facility.as_deref(), json, as_of.as_deref())
+            }
+            (None, None) => Err(Failure::input("give LEDGER or --url")),
+        },
         Command::Verb(v) => statements::run_verb(v),
         Command::Cert(cmd) => identity::cert(cmd),
     };

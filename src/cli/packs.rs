@@ -73,6 +73,19 @@ pub fn pack(
     }
 }
 
+/// `pack --url URL --facility ID --out FILE`: the service's pack.
+pub fn pack_remote(url: &str, facility: &str, out: &Path) -> CmdResult {
+    let bytes =
+        triage_ledger::remote::pack(url, facility).map_err(|e| Failure::input(e.to_string()))?;
+    std::fs::write(out, &bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+    println!("{}", out.display());
+    eprintln!(
+        "wrote the pack the service made ({} bytes); verify it offline",
+        bytes.len()
+    );
+    Ok(())
+}
+
 /// `verify FILE --trust DIR [--since OLD] [--require-complete] [--json]`.
 pub fn verify(
     file: &Path,

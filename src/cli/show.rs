@@ -116,3 +116,27 @@ pub fn status(ledger: &Path, facility: Option<&str>, json: bool, as_of: Option<&
     }
     Ok(())
 }
+
+/// `status --url URL [--facility ID] [--json] [--as-of DATE]`: the same
+/// output, computed by the service.
+pub fn status_remote(
+    url: &str,
+    facility: Option<&str>,
+    json: bool,
+    as_of: Option<&str>,
+) -> CmdResult {
+    use triage_ledger::remote::ClientError;
+    let st = triage_ledger::remote::status(url, facility, as_of).map_err(|e| match e {
+        ClientError::Status {
+            status: 404,
+            detail,
+        } => Failure::input(detail),
+        e => Failure::input(e.to_string()),
+    })?;
+    if json {
+        println!("{}", st.to_json());
+    } else {
+        print!("{}", st.to_text());
+    }
+    Ok(())
+}

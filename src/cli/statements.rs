@@ -206,7 +206,7 @@ pub fn upgrade(ledger: &Path) -> CmdResult {
 /// `submit --url URL FILE... [--transparent]`: each file registered on its
 /// own; exit 1 if any was refused, 2 if the server could not be used.
 pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResult {
-    use triage_ledger::remote::{register, RegisterError};
+    use triage_ledger::remote::{register, ClientError};
     let mut refused = 0;
     for f in files {
         let bytes = read(f)?;
@@ -227,7 +227,7 @@ pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResu
                         .map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
                 }
             }
-            Err(e @ RegisterError::Refused { .. }) => {
+            Err(e @ ClientError::Refused { .. }) => {
                 refused += 1;
                 eprintln!("error: {name}: {e} (nothing was appended)");
             }

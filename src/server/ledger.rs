@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -79,7 +79,12 @@ pub fn router(root: PathBuf, skew: u64) -> (Router, Committer) {
         .route("/entries/{index}/statement", get(statement))
         .route("/checkpoint", get(checkpoint))
         .route("/tile/{*path}", get(tile))
+        .route("/facilities", get(facilities))
         .route("/facilities/{id}", get(facility))
+        .route(
+            "/.well-known/transparency-configuration",
+            get(configuration),
+        )
         .route("/facilities/{id}/pack", get(pack))
         .with_state(service);
     (router, committer)
@@ -343,18 +348,44 @@ async fn tile(State(s): State<Arc<Service>>, UrlPath(path): UrlPath<String>) -> 
     }
 }
 
-async fn facility(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Response {
+/// `?as_of=YYYY-MM-DD`: the date warnings are judged at (default today).
+#[derive(serde::Deserialize)]
+struct AsOf {
+    as_of: Option<String>,
+}
+
+async fn facilities(State(s): State<Arc<Service>>, Query(q): Query<AsOf>) -> Response {
+    status_json(s, None, q.as_of).await
+}
+
+async fn facility(
+    State(s): State<Arc<Service>>,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<AsOf>,
+) -> Response {
+    status_json(s, Some(id), q.as_of).await
+}
+
+async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>) -> Response {
     let root = s.root.clone();
-    let lookup = id.clone();
     match blocking(move || {
+        let as_of = match as_of {
+            Some(d) if crate::record::parse_date(&d).is_some() => d,
+            Some(d) => {
+                return Err((
+                    StatusCode::BAD_REQUEST,
+                    format!("as_of {d:?}: expected a YYYY-MM-DD calendar date"),
+                ))
+            }
+            None => crate::status::date_of(super::now()),
+        };
         let (state, cp) = crate::policy::load_state(&root)
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        let today = crate::status::date_of(super::now());
-        let st = crate::status::ledger_status(&state, cp.root().size(), &today, Some(&lookup));
-        if st.facilities.is_empty() {
+        let st = crate::status::ledger_status(&state, cp.root().size(), &as_of, id.as_deref());
+        if let (Some(id), true) = (&id, st.facilities.is_empty()) {
             return Err((
                 StatusCode::NOT_FOUND,
-                format!("facility {lookup:?} is not registered"),
+                format!("facility {id:?} is not registered"),
             ));
         }
         Ok(st.to_json())
@@ -383,6 +414,35 @@ async fn pack(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Re
         .map_err(|e| (StatusCode::NOT_FOUND, e.to_string()))?;
         p.to_bytes()
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    })
+    .await
+    {
+        Ok(b) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/cbor")],
+            b,
+        )
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+/// The transparency service's configuration (SCRAPI
+/// `/.well-known/transparency-configuration`), as CBOR: the issuer of
+/// receipts (the log's origin), its verifier key (c2sp.org/signed-note),
+/// and where registration and the tiles are.
+async fn configuration(State(s): State<Arc<Service>>) -> Response {
+    let root = s.root.clone();
+    match blocking(move || {
+        let l = Ledger::open(&root).map_err(store_status)?;
+        let t = |x: &str| Value::Text(x.to_string());
+        crate::cbor::encode(&Value::Map(vec![
+            (t("issuer"), t(l.checkpoint().checkpoint().origin())),
+            (t("vkey"), t(&l.vkey().to_string())),
+            (t("registration"), t("/entries")),
+            (t("tiles"), t("/")),
+        ]))
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
     })
     .await
     {

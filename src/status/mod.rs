@@ -8,14 +8,14 @@
 
 mod text;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::hex::encode as hex;
 use crate::policy::{DecisionState, FacilityState, State};
 use crate::record::{parse_date, DesignatedRole};
 
 /// The status of a ledger at a date.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LedgerStatus {
     /// The log's size (statements and index entries).
     pub tree_size: u64,
@@ -32,7 +32,7 @@ pub struct LedgerStatus {
 }
 
 /// The latest commit entry of the log's index.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct IndexAt {
     /// Its log index.
     pub entry: u64,
@@ -43,7 +43,7 @@ pub struct IndexAt {
 }
 
 /// The parties designated as User CIO and SSC.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Designated {
     /// The User CIO's party and the designation's entry.
     pub user_cio: Option<PartyAt>,
@@ -52,7 +52,7 @@ pub struct Designated {
 }
 
 /// A party as designated at an entry.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PartyAt {
     /// The party's identifier.
     pub party: String,
@@ -61,7 +61,7 @@ pub struct PartyAt {
 }
 
 /// One facility.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FacilitySummary {
     /// Facility id.
     pub id: String,
@@ -98,44 +98,44 @@ pub struct FacilitySummary {
 }
 
 /// The latest decision.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Current {
     /// Its entry.
     pub entry: u64,
     /// FUSA, VUSA or USSA.
-    pub assessment: &'static str,
+    pub assessment: String,
     /// Its outcome.
-    pub outcome: &'static str,
+    pub outcome: String,
     /// Overturned by an upheld dispute.
     pub overturned: bool,
 }
 
 /// A decision and its second signature.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DecisionSummary {
     /// Its entry.
     pub entry: u64,
     /// FUSA, VUSA or USSA.
-    pub assessment: &'static str,
+    pub assessment: String,
     /// Its outcome.
-    pub outcome: &'static str,
+    pub outcome: String,
     /// The operator's acknowledgement, or null while pending.
     pub acknowledged: Option<Ack>,
 }
 
 /// An acknowledgement.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Ack {
     /// Its entry.
     pub entry: u64,
     /// accepted or disputed.
-    pub position: &'static str,
+    pub position: String,
     /// SHA-256 of the Security Assessment Response, hex.
     pub response_sha256: String,
 }
 
 /// An additional step not yet accepted.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OpenStep {
     /// Step id.
     pub id: String,
@@ -148,10 +148,10 @@ pub struct OpenStep {
 }
 
 /// The next assessment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NextAssessment {
     /// FUSA, VUSA or USSA.
-    pub assessment: &'static str,
+    pub assessment: String,
     /// Due date (null for a FUSA no determination has dated).
     pub due: Option<String>,
     /// Due before `as_of`.
@@ -162,7 +162,7 @@ pub struct NextAssessment {
 }
 
 /// A dispute not yet resolved.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OpenDispute {
     /// The dispute's entry.
     pub entry: u64,
@@ -171,7 +171,7 @@ pub struct OpenDispute {
 }
 
 /// Coverage of one applicable obligation.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Coverage {
     /// Obligation id.
     pub obligation: String,
@@ -180,7 +180,7 @@ pub struct Coverage {
     pub evidence: Vec<u64>,
     /// The latest decision's finding, if that decision cites the framework
     /// in force (met, not-met, not-assessed), else null.
-    pub finding: Option<&'static str>,
+    pub finding: Option<String>,
     /// A step of the latest decision that names it.
     pub step: Option<String>,
 }
@@ -188,12 +188,12 @@ pub struct Coverage {
 impl Coverage {
     /// Not met, not assessed, without a finding, or without evidence.
     pub fn is_gap(&self) -> bool {
-        self.finding != Some("met") || self.evidence.is_empty()
+        self.finding.as_deref() != Some("met") || self.evidence.is_empty()
     }
 }
 
 /// A tool inventory.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Inventory {
     /// Its entry.
     pub entry: u64,
@@ -204,7 +204,7 @@ pub struct Inventory {
 }
 
 /// A Triage Tool.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ToolSummary {
     /// Make.
     pub make: String,
@@ -221,7 +221,7 @@ pub struct ToolSummary {
 }
 
 /// A Triage Interface.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InterfaceSummary {
     /// Name.
     pub name: String,
@@ -233,11 +233,11 @@ pub struct InterfaceSummary {
 }
 
 /// Something that needs attention.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Warning {
     /// `cpa-expired`, `cpa-expires-before-due`, `step-overdue`,
     /// `assessment-overdue`, `acknowledgement-pending`.
-    pub kind: &'static str,
+    pub kind: String,
     /// What, in words.
     pub message: String,
 }
@@ -292,11 +292,11 @@ pub fn ledger_status(
 fn decision_summary(d: &DecisionState) -> DecisionSummary {
     DecisionSummary {
         entry: d.index,
-        assessment: d.assessment.name(),
-        outcome: d.outcome.name(),
+        assessment: d.assessment.name().to_string(),
+        outcome: d.outcome.name().to_string(),
         acknowledged: d.acknowledged.as_ref().map(|a| Ack {
             entry: a.index,
-            position: a.position.name(),
+            position: a.position.name().to_string(),
             response_sha256: hex(&a.response_sha256),
         }),
     }
@@ -333,7 +333,7 @@ pub fn summarize(state: &State, f: &FacilityState, as_of: &str) -> FacilitySumma
             .filter(|_| !f.requires_fusa && latest.is_some_and(|d| d.overturned.is_none()))
             .map(|(_, _, due)| due.clone());
         NextAssessment {
-            assessment: a.name(),
+            assessment: a.name().to_string(),
             overdue: due.as_deref().is_some_and(|d| before(d, as_of)),
             due,
             self_assessment: f
@@ -354,7 +354,9 @@ pub fn summarize(state: &State, f: &FacilityState, as_of: &str) -> FacilitySumma
                         .get(&(fi, o.id.clone()))
                         .cloned()
                         .unwrap_or_default(),
-                    finding: judged.and_then(|d| d.findings.get(&o.id)).map(|r| r.name()),
+                    finding: judged
+                        .and_then(|d| d.findings.get(&o.id))
+                        .map(|r| r.name().to_string()),
                     step: judged.and_then(|d| {
                         d.steps
                             .iter()
@@ -403,8 +405,8 @@ pub fn summarize(state: &State, f: &FacilityState, as_of: &str) -> FacilitySumma
         seals: f.seals.len(),
         current: latest.map(|d| Current {
             entry: d.index,
-            assessment: d.assessment.name(),
-            outcome: d.outcome.name(),
+            assessment: d.assessment.name().to_string(),
+            outcome: d.outcome.name().to_string(),
             overturned: d.overturned.is_some(),
         }),
         decisions: f.decisions.iter().map(decision_summary).collect(),
@@ -462,13 +464,13 @@ fn warnings(
     let mut w = Vec::new();
     for s in open_steps.iter().filter(|s| s.overdue) {
         w.push(Warning {
-            kind: "step-overdue",
+            kind: "step-overdue".to_string(),
             message: format!("step {} was due {} and is not completed", s.id, s.due),
         });
     }
     if let Some(n) = next.filter(|n| n.overdue) {
         w.push(Warning {
-            kind: "assessment-overdue",
+            kind: "assessment-overdue".to_string(),
             message: format!(
                 "the {} was due {} and is not decided",
                 n.assessment,
@@ -477,7 +479,7 @@ fn warnings(
         });
     }
     if let Some((i, inv)) = &f.inventory {
-        let due = next.and_then(|n| n.due.as_deref().map(|d| (n.assessment, d)));
+        let due = next.and_then(|n| n.due.as_deref().map(|d| (n.assessment.as_str(), d)));
         for t in &inv.tools {
             let who = format!(
                 "tool {} {} serial {} (inventory entry {i}): CPA certificate {}",
@@ -485,12 +487,12 @@ fn warnings(
             );
             if before(&t.cpa_expires, as_of) {
                 w.push(Warning {
-                    kind: "cpa-expired",
+                    kind: "cpa-expired".to_string(),
                     message: format!("{who} expired {}", t.cpa_expires),
                 });
             } else if let Some((a, d)) = due.filter(|(_, d)| before(&t.cpa_expires, d)) {
                 w.push(Warning {
-                    kind: "cpa-expires-before-due",
+                    kind: "cpa-expires-before-due".to_string(),
                     message: format!(
                         "{who} expires {}, before the next assessment ({a}, due {d})",
                         t.cpa_expires
@@ -502,7 +504,7 @@ fn warnings(
     if let Some(d) = f.decisions.last() {
         if d.acknowledged.is_none() {
             w.push(Warning {
-                kind: "acknowledgement-pending",
+                kind: "acknowledgement-pending".to_string(),
                 message: format!(
                     "decision {} ({} {}) is not acknowledged by the operator yet",
                     d.index,

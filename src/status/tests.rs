@@ -72,7 +72,7 @@ fn coverage_lists_each_applicable_obligation_with_evidence_finding_and_step() {
             .unwrap()
             .clone()
     };
-    assert_eq!(by_id("G1").finding, Some("not-met"));
+    assert_eq!(by_id("G1").finding.as_deref(), Some("not-met"));
     assert_eq!(by_id("G1").step.as_deref(), Some("S1"));
     assert!(by_id("G1").is_gap());
     assert!(!by_id("G2").is_gap(), "met with evidence");
@@ -125,7 +125,12 @@ fn warnings_are_judged_at_the_date_given() {
     let d = w.by(cio, d).unwrap();
     w.by(op, ack("TF-1", &d, Position::Accepted)).unwrap();
     // Step S1 is due 2027-06-30.
-    let kinds = |s: &FacilitySummary| s.warnings.iter().map(|w| w.kind).collect::<Vec<_>>();
+    let kinds = |s: &FacilitySummary| {
+        s.warnings
+            .iter()
+            .map(|w| w.kind.clone())
+            .collect::<Vec<_>>()
+    };
     let early = status_of(&w, "2026-12-01");
     assert_eq!(kinds(&early), Vec::<&str>::new());
     let late = status_of(&w, "2027-07-01");
@@ -175,7 +180,7 @@ fn warnings_are_judged_at_the_date_given() {
     );
     let next = s.next_assessment.as_ref().unwrap();
     assert_eq!(
-        (next.assessment, next.due.as_deref()),
+        (next.assessment.as_str(), next.due.as_deref()),
         ("VUSA", Some("2028-06-30"))
     );
     let s = status_of(&w, "2028-07-01");

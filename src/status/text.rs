@@ -75,7 +75,7 @@ impl FacilitySummary {
                 self.coverage.len()
             ));
             for c in &gaps {
-                let finding = c.finding.unwrap_or("no finding");
+                let finding = c.finding.as_deref().unwrap_or("no finding");
                 let step = c
                     .step
                     .as_ref()
