@@ -473,6 +473,27 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
     // Malformed statements are refused with 400, oversized ones with 413.
     assert_eq!(post_cose(&server.url, b"\xd2\x84").0, 400);
     assert_eq!(post_cose(&server.url, &vec![0u8; 70_000]).0, 413);
+    // Metrics, in the Prometheus text format.
+    let (st, m) = get(&format!("{url}/metrics"));
+    assert_eq!(st, 200);
+    let m = String::from_utf8(m).unwrap();
+    let value = |name: &str| -> u64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {m}"))
+    };
+    assert_eq!(
+        value("triage_ledger_registrations_total{result=\"logged\"}"),
+        18
+    );
+    assert_eq!(
+        value("triage_ledger_registrations_total{result=\"refused\"}"),
+        2
+    );
+    let groups = value("triage_ledger_commit_groups_total");
+    assert!((1..=20).contains(&groups), "{m}");
+    assert!(value("triage_ledger_tree_size") >= 18, "{m}");
     // SIGTERM while statements arrive: every one answered 201 is logged.
     let more: Vec<Vec<u8>> = (200..240)
         .map(|i| {

@@ -17,6 +17,7 @@
 //! sync, one checkpoint ([`crate::policy::submit_each`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -49,7 +50,24 @@ enum Outcome {
 struct Service {
     root: PathBuf,
     queue: mpsc::UnboundedSender<Job>,
+    metrics: Arc<Metrics>,
 }
+
+/// Counters for `GET /metrics`.
+#[derive(Default)]
+struct Metrics {
+    logged: AtomicU64,
+    refused: AtomicU64,
+    failed: AtomicU64,
+    commits: AtomicU64,
+    committed: AtomicU64,
+}
+
+/// Requests handled at once; more wait (a client sees latency, not errors).
+const MAX_CONCURRENT: usize = 256;
+
+/// How long one request may take, commit included.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The committer: a thread that commits queued submissions in groups until
 /// every sender (the router) is gone, so a graceful shutdown still answers
@@ -67,11 +85,19 @@ impl Committer {
 /// bounds how far in the future a statement's `iat` may be.
 pub fn router(root: PathBuf, skew: u64) -> (Router, Committer) {
     let (tx, rx) = mpsc::unbounded_channel();
+    let metrics = Arc::new(Metrics::default());
     let committer = {
         let root = root.clone();
-        Committer(std::thread::spawn(move || commit_loop(&root, rx, skew)))
+        let metrics = metrics.clone();
+        Committer(std::thread::spawn(move || {
+            commit_loop(&root, rx, skew, &metrics)
+        }))
     };
-    let service = Arc::new(Service { root, queue: tx });
+    let service = Arc::new(Service {
+        root,
+        queue: tx,
+        metrics,
+    });
     let router = Router::new()
         .route("/entries", post(register))
         .layer(DefaultBodyLimit::max(MAX_STATEMENT_SIZE))
@@ -86,11 +112,19 @@ pub fn router(root: PathBuf, skew: u64) -> (Router, Committer) {
             get(configuration),
         )
         .route("/facilities/{id}/pack", get(pack))
-        .with_state(service);
+        .route("/metrics", get(prometheus))
+        .with_state(service)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            MAX_CONCURRENT,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
     (router, committer)
 }
 
-fn commit_loop(root: &Path, mut rx: mpsc::UnboundedReceiver<Job>, skew: u64) {
+fn commit_loop(root: &Path, mut rx: mpsc::UnboundedReceiver<Job>, skew: u64, m: &Metrics) {
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -133,7 +167,15 @@ fn commit_loop(root: &Path, mut rx: mpsc::UnboundedReceiver<Job>, skew: u64) {
                     .collect()
             }
         };
+        m.commits.fetch_add(1, Ordering::Relaxed);
         for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            let counter = match &outcome {
+                Outcome::Logged { .. } => &m.logged,
+                Outcome::Refused { .. } => &m.refused,
+                Outcome::Failed(_) => &m.failed,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            m.committed.fetch_add(1, Ordering::Relaxed);
             let _ = job.reply.send(outcome);
         }
     }
@@ -425,6 +467,36 @@ async fn pack(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Re
             .into_response(),
         Err(r) => r,
     }
+}
+
+/// The counters in the Prometheus text format (0.0.4), and the tree size.
+async fn prometheus(State(s): State<Arc<Service>>) -> Response {
+    let m = &s.metrics;
+    let size = Ledger::open(&s.root).map_or(0, |l| l.checkpoint().root().size());
+    let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let body = format!(
+        "# HELP triage_ledger_registrations_total Statements answered by POST /entries, by result.\n\
+         # TYPE triage_ledger_registrations_total counter\n\
+         triage_ledger_registrations_total{{result=\"logged\"}} {}\n\
+         triage_ledger_registrations_total{{result=\"refused\"}} {}\n\
+         triage_ledger_registrations_total{{result=\"failed\"}} {}\n\
+         # HELP triage_ledger_commit_groups_total Groups of submissions committed together.\n\
+         # TYPE triage_ledger_commit_groups_total counter\n\
+         triage_ledger_commit_groups_total {}\n\
+         # HELP triage_ledger_tree_size Entries in the log at the latest checkpoint.\n\
+         # TYPE triage_ledger_tree_size gauge\n\
+         triage_ledger_tree_size {size}\n",
+        get(&m.logged),
+        get(&m.refused),
+        get(&m.failed),
+        get(&m.commits),
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        body,
+    )
+        .into_response()
 }
 
 /// The transparency service's configuration (SCRAPI
