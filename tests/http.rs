@@ -45,15 +45,24 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("the server said {line:?}"))
-            .to_string();
+        // The first line that names the address (the demo prints its story
+        // first).
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let url = loop {
+            let mut line = String::new();
+            let n = reader.read_line(&mut line).unwrap();
+            assert!(n > 0, "the server stopped before listening");
+            if let Some(u) = line.trim().strip_prefix("listening on ") {
+                break u.to_string();
+            }
+        };
+        // Keep draining its output so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).unwrap_or(0) > 0 {
+                sink.clear();
+            }
+        });
         Server { child, url }
     }
 
@@ -560,4 +569,18 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
             "entry {index} answered 201"
         );
     }
+}
+
+#[test]
+fn the_demo_can_serve_its_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let server = Server::start(&["demo", s(&demo), "--serve", "127.0.0.1:0"]);
+    let (st, json) = get(&format!("{}/facilities/TF-0001", server.url));
+    assert_eq!(st, 200);
+    assert!(String::from_utf8_lossy(&json).contains("\"id\":\"TF-0001\""));
+    let (st, receipt) = get(&format!("{}/entries/22", server.url));
+    assert_eq!(st, 200);
+    assert!(!receipt.is_empty());
+    assert_eq!(server.terminate(), Some(0));
 }

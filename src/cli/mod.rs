@@ -112,6 +112,9 @@ enum Command {
     Demo {
         /// Directory to create the demo in (DIR/ledger is the ledger).
         dir: std::path::PathBuf,
+        /// Then serve the demo ledger over HTTP at this address until SIGTERM or Ctrl-C.
+        #[arg(long)]
+        serve: Option<String>,
     },
     /// Append signed statements (COSE_Sign1 files) if the registration policy admits them all.
     Submit {
@@ -312,7 +315,18 @@ pub fn main() -> ExitCode {
             origin,
             trust_root,
         } => log::init(&ledger, &origin, trust_root.as_deref()),
-        Command::Demo { dir } => demo::run(&dir),
+        Command::Demo { dir, serve: addr } => match (demo::run(&dir), addr) {
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => Ok(()),
+            (Ok(()), Some(addr)) => {
+                println!();
+                println!(
+                    "Serving {} (the endpoints are in the README):",
+                    dir.join("ledger").display()
+                );
+                serve::serve(&dir.join("ledger"), &addr, 300)
+            }
+        },
         Command::Log(cmd) => log::run(cmd),
         Command::Keys(cmd) => identity::keys(cmd),
         Command::Submit {
