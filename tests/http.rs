@@ -584,3 +584,85 @@ fn the_demo_can_serve_its_ledger() {
     assert!(!receipt.is_empty());
     assert_eq!(server.terminate(), Some(0));
 }
+
+#[test]
+fn the_ledger_asks_its_witnesses_after_each_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = d.join("ledger");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            "example.org/srv",
+            "--trust-root",
+            s(&root_pem),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let w = d.join("w");
+    let (_, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
+    let (code, _, err) = run(
+        &[
+            "witness",
+            "add-log",
+            s(&w),
+            "--vkey",
+            s(&ledger.join("vkey")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let witness = Server::start(&["witness", "serve", s(&w), "--listen", "127.0.0.1:0"]);
+    let trust = d.join("trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::copy(&root_pem, trust.join("root.pem")).unwrap();
+    let log = std::fs::read_to_string(ledger.join("vkey")).unwrap();
+    std::fs::write(
+        trust.join("policy"),
+        format!("log {}\nwitness w {}\nquorum w\n", log.trim(), wkey.trim()),
+    )
+    .unwrap();
+    let server = Server::start(&[
+        "serve",
+        s(&ledger),
+        "--listen",
+        "127.0.0.1:0",
+        "--trust",
+        s(&trust),
+        "--witness",
+        &format!("w={}", witness.url),
+    ]);
+    let root = identity(d, "demo-root");
+    let des = sign(
+        d,
+        "designate",
+        &root,
+        &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+    );
+    assert_eq!(post_cose(&server.url, &des).0, 201);
+    // Answered after the witness's round: the checkpoint is cosigned.
+    let (_, cp) = get(&format!("{}/checkpoint", server.url));
+    let cp = String::from_utf8(cp).unwrap();
+    assert!(cp.contains("\u{2014} example.org/w "), "{cp}");
+    let (code, _, err) = run(&["monitor", s(&ledger), "--trust", s(&trust)], b"");
+    assert_eq!(code, 0, "the quorum is met: {err}");
+    // An unknown witness name is refused at start.
+    let (code, _, err) = run(
+        &[
+            "serve",
+            s(&ledger),
+            "--listen",
+            "127.0.0.1:0",
+            "--trust",
+            s(&trust),
+            "--witness",
+            "nobody=http://127.0.0.1:1",
+        ],
+        b"",
+    );
+    assert_eq!(code, 2, "{err}");
+}

@@ -174,6 +174,12 @@ enum Command {
         /// How far in the future a statement's iat may be, in seconds.
         #[arg(long, default_value_t = 300)]
         skew: u64,
+        /// After each commit, ask this witness to cosign: NAME=URL, NAME a witness of --trust's policy (repeatable).
+        #[arg(long, requires = "trust")]
+        witness: Vec<String>,
+        /// The trust directory whose policy names the witnesses' keys.
+        #[arg(long)]
+        trust: Option<std::path::PathBuf>,
     },
     /// Replay a ledger and check every committed index; on a lie, write a proof (exit 1).
     Monitor {
@@ -348,7 +354,9 @@ pub fn main() -> ExitCode {
             ledger,
             listen,
             skew,
-        } => serve::serve(&ledger, &listen, skew),
+            witness,
+            trust,
+        } => serve::serve_with(&ledger, &listen, skew, &witness, trust.as_deref()),
         Command::Receipt {
             ledger,
             index,

@@ -7,6 +7,54 @@ use super::{CmdResult, Failure};
 /// `serve LEDGER --listen ADDR`: prints the address, serves until SIGTERM
 /// or Ctrl-C, then finishes and answers what is being committed.
 pub fn serve(ledger: &Path, listen: &str, skew: u64) -> CmdResult {
+    serve_with(ledger, listen, skew, &[], None)
+}
+
+/// `serve … --witness NAME=URL… --trust DIR`: NAME is a witness of the
+/// trust policy, whose key checks its answers.
+pub fn serve_with(
+    ledger: &Path,
+    listen: &str,
+    skew: u64,
+    witnesses: &[String],
+    trust: Option<&Path>,
+) -> CmdResult {
+    let policy = match trust {
+        Some(dir) => Some(
+            triage_ledger::verify::Trust::load(dir)
+                .map_err(|e| Failure::input(e.to_string()))?
+                .policy,
+        ),
+        None => None,
+    };
+    let mut at = Vec::new();
+    for w in witnesses {
+        let (name, url) = w
+            .split_once('=')
+            .ok_or_else(|| Failure::input(format!("--witness {w:?}: expected NAME=URL")))?;
+        let key = policy
+            .as_ref()
+            .and_then(|p| p.witnesses().iter().find(|x| x.name == name))
+            .map(|x| x.key.clone())
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "--witness {name}: no witness of that name in the trust policy"
+                ))
+            })?;
+        at.push(triage_ledger::server::ledger::WitnessAt {
+            key,
+            url: url.to_string(),
+        });
+    }
+    serve_inner(ledger, listen, skew, at)
+}
+
+fn serve_inner(
+    ledger: &Path,
+    listen: &str,
+    skew: u64,
+    witnesses: Vec<triage_ledger::server::ledger::WitnessAt>,
+) -> CmdResult {
     // Fail early if this is no ledger, or one without a trust root.
     triage_ledger::policy::load_state(ledger).map_err(|e| Failure::input(e.to_string()))?;
     if !triage_ledger::store::Layout::new(ledger)
@@ -24,7 +72,8 @@ pub fn serve(ledger: &Path, listen: &str, skew: u64) -> CmdResult {
         .enable_all()
         .build()
         .map_err(|e| Failure::input(format!("runtime: {e}")))?;
-    let (router, committer) = triage_ledger::server::ledger::router(ledger.to_path_buf(), skew);
+    let (router, committer) =
+        triage_ledger::server::ledger::router_with_witnesses(ledger.to_path_buf(), skew, witnesses);
     let served = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await

@@ -61,6 +61,8 @@ struct Metrics {
     failed: AtomicU64,
     commits: AtomicU64,
     committed: AtomicU64,
+    cosigned: AtomicU64,
+    witness_failures: AtomicU64,
 }
 
 /// Requests handled at once; more wait (a client sees latency, not errors).
@@ -84,13 +86,34 @@ impl Committer {
 /// The ledger's routes, and the committer behind `POST /entries`. `skew`
 /// bounds how far in the future a statement's `iat` may be.
 pub fn router(root: PathBuf, skew: u64) -> (Router, Committer) {
+    router_with_witnesses(root, skew, Vec::new())
+}
+
+/// A witness the log asks after each commit: its cosigning key and URL.
+#[derive(Clone, Debug)]
+pub struct WitnessAt {
+    /// Its key (to check and attach its answer).
+    pub key: crate::note::VerifierKey,
+    /// Its URL (c2sp.org/tlog-witness; `/add-checkpoint` is appended).
+    pub url: String,
+}
+
+/// [`router`], and after each commit the committer asks every witness to
+/// cosign the new checkpoint and attaches the answers before it answers
+/// the submissions of that commit (a witness that fails is counted in the
+/// metrics and skipped).
+pub fn router_with_witnesses(
+    root: PathBuf,
+    skew: u64,
+    witnesses: Vec<WitnessAt>,
+) -> (Router, Committer) {
     let (tx, rx) = mpsc::unbounded_channel();
     let metrics = Arc::new(Metrics::default());
     let committer = {
         let root = root.clone();
         let metrics = metrics.clone();
         Committer(std::thread::spawn(move || {
-            commit_loop(&root, rx, skew, &metrics)
+            commit_loop(&root, rx, skew, &metrics, &witnesses)
         }))
     };
     let service = Arc::new(Service {
@@ -124,7 +147,13 @@ pub fn router(root: PathBuf, skew: u64) -> (Router, Committer) {
     (router, committer)
 }
 
-fn commit_loop(root: &Path, mut rx: mpsc::UnboundedReceiver<Job>, skew: u64, m: &Metrics) {
+fn commit_loop(
+    root: &Path,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+    skew: u64,
+    m: &Metrics,
+    witnesses: &[WitnessAt],
+) {
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -140,6 +169,17 @@ fn commit_loop(root: &Path, mut rx: mpsc::UnboundedReceiver<Job>, skew: u64, m: 
                 .map(|_| Outcome::Failed(e.to_string()))
                 .collect(),
             Ok(done) => {
+                let grew = done
+                    .results
+                    .iter()
+                    .any(|r| matches!(r, Ok(Admission::New(_))));
+                if grew {
+                    for w in witnesses {
+                        let ok = crate::witness::cosign_ledger_remote(&w.url, &w.key, root).is_ok();
+                        let c = if ok { &m.cosigned } else { &m.witness_failures };
+                        c.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
                 let ledger = Ledger::open(root);
                 done.results
                     .into_iter()
@@ -483,6 +523,10 @@ async fn prometheus(State(s): State<Arc<Service>>) -> Response {
          # HELP triage_ledger_commit_groups_total Groups of submissions committed together.\n\
          # TYPE triage_ledger_commit_groups_total counter\n\
          triage_ledger_commit_groups_total {}\n\
+         # HELP triage_ledger_witness_rounds_total Cosignature requests to witnesses after commits, by result.\n\
+         # TYPE triage_ledger_witness_rounds_total counter\n\
+         triage_ledger_witness_rounds_total{{result=\"cosigned\"}} {}\n\
+         triage_ledger_witness_rounds_total{{result=\"failed\"}} {}\n\
          # HELP triage_ledger_tree_size Entries in the log at the latest checkpoint.\n\
          # TYPE triage_ledger_tree_size gauge\n\
          triage_ledger_tree_size {size}\n",
@@ -490,6 +534,8 @@ async fn prometheus(State(s): State<Arc<Service>>) -> Response {
         get(&m.refused),
         get(&m.failed),
         get(&m.commits),
+        get(&m.cosigned),
+        get(&m.witness_failures),
     );
     (
         StatusCode::OK,
