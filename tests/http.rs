@@ -236,18 +236,21 @@ fn post_cose(url: &str, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
         .http_status_as_error(false)
         .build()
         .into();
-    let mut r = agent
+    let Ok(mut r) = agent
         .post(&format!("{url}/entries"))
         .header("Content-Type", "application/cose")
         .send(body)
-        .unwrap();
+    else {
+        // Not answered (the server is gone): status 0.
+        return (0, None, Vec::new());
+    };
     let loc = r
         .headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let status = r.status().as_u16();
-    (status, loc, r.body_mut().read_to_vec().unwrap())
+    (status, loc, r.body_mut().read_to_vec().unwrap_or_default())
 }
 
 fn get(url: &str) -> (u16, Vec<u8>) {
@@ -665,4 +668,115 @@ fn the_ledger_asks_its_witnesses_after_each_commit() {
         b"",
     );
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn the_openapi_description_matches_the_server_and_sigkill_loses_no_201() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = d.join("ledger");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            "example.org/srv",
+            "--trust-root",
+            s(&root_pem),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let op = identity(d, "demo-operator");
+    let regs: Vec<Vec<u8>> = (0..40)
+        .map(|i| {
+            sign(
+                d,
+                "register",
+                &op,
+                &[
+                    "--facility",
+                    &format!("TF-{i}"),
+                    "--name",
+                    "N",
+                    "--site",
+                    "S",
+                ],
+            )
+        })
+        .collect();
+    let server = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
+    let url = server.url.clone();
+    assert_eq!(post_cose(&url, &regs[0]).0, 201);
+    // Every documented route answers with a documented status.
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 10);
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{index}", "0")
+            .replace("{id}", "TF-0")
+            .replace("{path}", "entries/000.p/2");
+        for (method, op) in ops.as_object().unwrap() {
+            let documented: Vec<u16> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.parse().unwrap())
+                .collect();
+            let status = match method.as_str() {
+                "get" => get(&format!("{url}{concrete}")).0,
+                "post" => post_cose(&url, &regs[0]).0,
+                m => panic!("undocumented method {m}"),
+            };
+            assert!(
+                documented.contains(&status),
+                "{method} {path}: {status} is not among {documented:?}"
+            );
+        }
+    }
+    // SIGKILL while statements arrive: the ledger audits clean, and every
+    // statement answered 201 is in it.
+    let pid = server.child.id();
+    let acknowledged: Vec<(Vec<u8>, u64)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = regs[1..]
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let url = url.clone();
+                sc.spawn(move || {
+                    if k == 15 {
+                        send_signal(pid, "KILL");
+                    }
+                    match post_cose(&url, r) {
+                        (201, Some(loc), _) => {
+                            Some((r.clone(), loc.rsplit('/').next().unwrap().parse().unwrap()))
+                        }
+                        _ => None,
+                    }
+                })
+            })
+            .collect();
+        hs.into_iter().filter_map(|h| h.join().unwrap()).collect()
+    });
+    let _ = server.terminate_wait();
+    let (code, _, err) = run(&["log", "audit", s(&ledger)], b"");
+    assert_eq!(code, 0, "{err}");
+    let l = triage_ledger::store::Ledger::open(&ledger).unwrap();
+    for (bytes, index) in &acknowledged {
+        assert_eq!(
+            &l.read_entry(*index).unwrap(),
+            bytes,
+            "entry {index} answered 201"
+        );
+    }
+    // And the ledger takes statements again.
+    let again = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
+    let (st, _, _) = post_cose(&again.url, &regs[39]);
+    assert!(st == 201, "{st}");
 }
