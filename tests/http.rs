@@ -98,11 +98,16 @@ impl Drop for Server {
     }
 }
 
-fn post(url: &str, body: &[u8]) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// A client that returns 4xx and 5xx answers instead of failing on them.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
-        .into();
+        .into()
+}
+
+fn post(url: &str, body: &[u8]) -> (u16, String) {
+    let agent = agent();
     let mut r = agent.post(url).send(body).unwrap();
     let status = r.status().as_u16();
     (status, r.body_mut().read_to_string().unwrap_or_default())
@@ -121,6 +126,10 @@ fn a_witness_over_http_cosigns_consistent_checkpoints_and_refuses_a_fork() {
     let (code, _, err) = run(&["init", s(&ledger), "--origin", "example.org/log"], b"");
     assert_eq!(code, 0, "{err}");
     append(&ledger, "a\nb\nc\n");
+    // A raw log (no trust root) is not served: exit 2, before listening.
+    let (code, _, err) = run(&["serve", s(&ledger), "--listen", "127.0.0.1:0"], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("only a policy ledger is served"), "{err}");
     let (code, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
     assert_eq!(code, 0);
     let wkey_file = dir.path().join("w.vkey");
@@ -207,6 +216,26 @@ fn a_witness_over_http_cosigns_consistent_checkpoints_and_refuses_a_fork() {
     assert!(err.contains(&url), "{err}");
 }
 
+/// A new ledger `d/ledger` whose trust root is the demo scheme's root;
+/// returns it and the root certificate's path.
+fn policy_ledger(d: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ledger = d.join("ledger");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            "example.org/srv",
+            "--trust-root",
+            s(&root_pem),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    (ledger, root_pem)
+}
+
 /// A demo identity copied with mode 0600.
 fn identity(dir: &Path, name: &str) -> (String, String) {
     use std::os::unix::fs::PermissionsExt;
@@ -232,10 +261,7 @@ fn sign(dir: &Path, verb: &str, id: &(String, String), args: &[&str]) -> Vec<u8>
 }
 
 fn post_cose(url: &str, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = agent();
     let Ok(mut r) = agent
         .post(&format!("{url}/entries"))
         .header("Content-Type", "application/cose")
@@ -254,10 +280,7 @@ fn post_cose(url: &str, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
 }
 
 fn get(url: &str) -> (u16, Vec<u8>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = agent();
     let mut r = agent.get(url).call().unwrap();
     (r.status().as_u16(), r.body_mut().read_to_vec().unwrap())
 }
@@ -266,20 +289,7 @@ fn get(url: &str) -> (u16, Vec<u8>) {
 fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ledger = d.join("ledger");
-    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
-    let (code, _, err) = run(
-        &[
-            "init",
-            s(&ledger),
-            "--origin",
-            "example.org/srv",
-            "--trust-root",
-            s(&root_pem),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (ledger, root_pem) = policy_ledger(d);
     let root = identity(d, "demo-root");
     let op = identity(d, "demo-operator");
     let server = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
@@ -535,23 +545,8 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
                     if k == 20 {
                         send_signal(pid, "TERM");
                     }
-                    let agent: ureq::Agent = ureq::Agent::config_builder()
-                        .http_status_as_error(false)
-                        .build()
-                        .into();
-                    let r2 = agent
-                        .post(&format!("{url}/entries"))
-                        .header("Content-Type", "application/cose")
-                        .send(&r[..]);
-                    match r2 {
-                        Ok(resp) if resp.status().as_u16() == 201 => {
-                            let loc = resp
-                                .headers()
-                                .get("location")
-                                .unwrap()
-                                .to_str()
-                                .unwrap()
-                                .to_string();
+                    match post_cose(&url, r) {
+                        (201, Some(loc), _) => {
                             Some((r.clone(), loc.rsplit('/').next().unwrap().parse().unwrap()))
                         }
                         _ => None,
@@ -592,20 +587,7 @@ fn the_demo_can_serve_its_ledger() {
 fn the_ledger_asks_its_witnesses_after_each_commit() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ledger = d.join("ledger");
-    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
-    let (code, _, err) = run(
-        &[
-            "init",
-            s(&ledger),
-            "--origin",
-            "example.org/srv",
-            "--trust-root",
-            s(&root_pem),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (ledger, root_pem) = policy_ledger(d);
     let w = d.join("w");
     let (_, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
     let (code, _, err) = run(
@@ -674,20 +656,7 @@ fn the_ledger_asks_its_witnesses_after_each_commit() {
 fn the_openapi_description_matches_the_server_and_sigkill_loses_no_201() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ledger = d.join("ledger");
-    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
-    let (code, _, err) = run(
-        &[
-            "init",
-            s(&ledger),
-            "--origin",
-            "example.org/srv",
-            "--trust-root",
-            s(&root_pem),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (ledger, _) = policy_ledger(d);
     let op = identity(d, "demo-operator");
     let regs: Vec<Vec<u8>> = (0..40)
         .map(|i| {

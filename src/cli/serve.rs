@@ -55,25 +55,17 @@ fn serve_inner(
     skew: u64,
     witnesses: Vec<triage_ledger::server::ledger::WitnessAt>,
 ) -> CmdResult {
-    // Fail early if this is no ledger, or one without a trust root.
-    triage_ledger::policy::load_state(ledger).map_err(|e| Failure::input(e.to_string()))?;
-    if !triage_ledger::store::Layout::new(ledger)
-        .trust_root()
-        .exists()
-    {
-        return Err(Failure::input(format!(
-            "{} has no trust root: only a policy ledger is served",
-            ledger.display()
-        ))
-        .hint("create one with: triage-ledger init LEDGER --origin ORIGIN --trust-root ROOT.pem"));
-    }
+    // Before listening: the library refuses what it will not serve.
+    let (router, committer) = triage_ledger::server::ledger::router_with_witnesses(
+        ledger.to_path_buf(),
+        skew,
+        witnesses,
+    )?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failure::input(format!("runtime: {e}")))?;
-    let (router, committer) =
-        triage_ledger::server::ledger::router_with_witnesses(ledger.to_path_buf(), skew, witnesses);
     let served = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await

@@ -28,6 +28,15 @@ fn honest_world() -> World {
     w
 }
 
+/// The honest index of the world's statements, not yet committed.
+fn honest_index(w: &World) -> History {
+    let mut h = History::new();
+    for (i, b) in w.log.iter().enumerate() {
+        h.push_statement(i as u64, crate::history::attribution_of(b));
+    }
+    h
+}
+
 /// A ledger holding exactly these leaves (no policy: a log that lies).
 fn raw_ledger(dir: &Path, leaves: &[Vec<u8>]) -> std::path::PathBuf {
     let l = dir.join("ledger");
@@ -224,10 +233,7 @@ fn a_log_that_commits_an_index_missing_one_entry_is_caught_and_proven() {
 #[test]
 fn a_false_previous_entry_and_a_wrong_count_are_proven() {
     let world = honest_world();
-    let mut h = History::new();
-    for (i, b) in world.log.iter().enumerate() {
-        h.push_statement(i as u64, crate::history::attribution_of(b));
-    }
+    let mut h = honest_index(&world);
     let (_, good) = h.next_entry(true).unwrap();
     // prev names entry 2 (a statement) as an index entry.
     let mut e = IndexEntry::parse(&good).unwrap();
@@ -267,10 +273,7 @@ fn a_false_previous_entry_and_a_wrong_count_are_proven() {
 #[test]
 fn a_prev_beyond_the_entry_is_proven_by_the_entry_alone_and_junk_is_no_proof() {
     let world = honest_world();
-    let mut h = History::new();
-    for (i, b) in world.log.iter().enumerate() {
-        h.push_statement(i as u64, crate::history::attribution_of(b));
-    }
+    let mut h = honest_index(&world);
     let (_, good) = h.next_entry(true).unwrap();
     let mut e = IndexEntry::parse(&good).unwrap();
     e.prev = Some(1_000_000);
@@ -317,10 +320,7 @@ fn a_prev_beyond_the_entry_is_proven_by_the_entry_alone_and_junk_is_no_proof() {
 fn a_trust_policy_makes_the_monitor_check_the_witnessed_tree() {
     let world = honest_world();
     let dir = tempfile::tempdir().unwrap();
-    let mut h = History::new();
-    for (i, b) in world.log.iter().enumerate() {
-        h.push_statement(i as u64, crate::history::attribution_of(b));
-    }
+    let mut h = honest_index(&world);
     let mut leaves = world.log.clone();
     leaves.push(h.next_entry(true).unwrap().1);
     let ledger = raw_ledger(dir.path(), &leaves);

@@ -30,7 +30,7 @@ use ciborium::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cose::MAX_STATEMENT_SIZE;
-use crate::policy::{submit_each, Admission};
+use crate::policy::{submit_each, Admission, SubmitError};
 use crate::store::Ledger;
 
 /// Most submissions committed as one group.
@@ -85,7 +85,7 @@ impl Committer {
 
 /// The ledger's routes, and the committer behind `POST /entries`. `skew`
 /// bounds how far in the future a statement's `iat` may be.
-pub fn router(root: PathBuf, skew: u64) -> (Router, Committer) {
+pub fn router(root: PathBuf, skew: u64) -> Result<(Router, Committer), SubmitError> {
     router_with_witnesses(root, skew, Vec::new())
 }
 
@@ -101,12 +101,21 @@ pub struct WitnessAt {
 /// [`router`], and after each commit the committer asks every witness to
 /// cosign the new checkpoint and attaches the answers before it answers
 /// the submissions of that commit (a witness that fails is counted in the
-/// metrics and skipped).
+/// metrics and skipped). Only a policy ledger (one with a trust root) whose
+/// log replays is served.
 pub fn router_with_witnesses(
     root: PathBuf,
     skew: u64,
     witnesses: Vec<WitnessAt>,
-) -> (Router, Committer) {
+) -> Result<(Router, Committer), SubmitError> {
+    let trust_root = crate::store::Layout::new(&root).trust_root();
+    if !trust_root.exists() {
+        return Err(SubmitError::TrustRoot {
+            path: trust_root,
+            reason: "missing: only a policy ledger is served (create one with `init LEDGER --origin ORIGIN --trust-root ROOT.pem`)".into(),
+        });
+    }
+    crate::policy::load_state(&root)?;
     let (tx, rx) = mpsc::unbounded_channel();
     let metrics = Arc::new(Metrics::default());
     let committer = {
@@ -144,7 +153,7 @@ pub fn router_with_witnesses(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ));
-    (router, committer)
+    Ok((router, committer))
 }
 
 fn commit_loop(

@@ -14,15 +14,11 @@
 //! previous index entry, or (for a false commit) the chain of every earlier
 //! index entry, from which the verifier recomputes the index.
 
-use std::collections::HashMap;
-
 use ciborium::Value;
 
 use super::{Report, Trust};
 use crate::cbor;
-use crate::history::{
-    attribution_of, key_of, list_digest, Attribution, Commit, IndexEntry, Map, MapLeaf,
-};
+use crate::history::{attribution_of, Attribution, Commit, History, IndexEntry, Roots};
 use crate::merkle::{leaf_hash, Hash, InclusionProof};
 
 /// The type string.
@@ -265,34 +261,21 @@ fn recompute(entries: &[ProvenEntry]) -> Option<Commit> {
         }
     }
     chain.reverse();
-    let mut facilities: HashMap<String, Vec<u64>> = HashMap::new();
-    let mut scheme = Vec::new();
+    // The same index the log keeps, built from the chain's attributions.
+    let mut h = History::new();
     for (at, e) in &chain {
         let start = e.prev.map_or(0, |p| p + 1);
-        if e.of.len() as u64 != at.checked_sub(start)? {
+        if start != h.len() || e.of.len() as u64 != at.checked_sub(start)? {
             return None;
         }
         for (k, a) in e.of.iter().enumerate() {
-            let i = start + k as u64;
-            match a {
-                Attribution::Facility(id) => facilities.entry(id.clone()).or_default().push(i),
-                Attribution::Scheme => scheme.push(i),
-                _ => return None,
-            }
+            h.push_statement(start + k as u64, a.clone());
         }
+        let unchecked = IndexEntry {
+            commit: None,
+            ..e.clone()
+        };
+        h.push_index(*at, &unchecked, Roots::Skip).ok()?;
     }
-    let mut map = Map::new();
-    for (id, list) in &facilities {
-        map.insert(MapLeaf {
-            key: key_of(id),
-            count: list.len() as u64,
-            digest: list_digest(list),
-        });
-    }
-    Some(Commit {
-        map: map.root(),
-        facilities: facilities.len() as u64,
-        scheme: list_digest(&scheme),
-        scheme_entries: scheme.len() as u64,
-    })
+    Some(h.commit_now())
 }
