@@ -11,130 +11,21 @@
 //! Run: `cargo bench --bench history` (the ledger is built once, ~2 minutes,
 //! into target/bench-history-1m and reused; delete it to rebuild).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::SigningKey;
 use triage_ledger::history::{
     attribution_of, is_index_entry, Attribution, History, IndexEntry, Roots,
 };
-use triage_ledger::identity::{generate_key, issue_role, issue_root, Certificate, Role, Validity};
 use triage_ledger::policy;
-use triage_ledger::record::{Record, Registration, Seal};
-use triage_ledger::store::{for_each_entry, Ledger, Writer};
+use triage_ledger::store::{for_each_entry, Ledger};
 use triage_ledger::verify::{check_history, HistorySelection, PackHistory, Report};
 
+mod common;
+
+use common::{facility, ledger, sign, BATCH, FACILITIES, T};
+
 const ENTRIES: u64 = 1_000_000;
-const FACILITIES: u64 = 10_000;
-const BATCH: u64 = 10_000;
-const T: u64 = 1_790_000_000;
-
-fn facility(i: u64) -> String {
-    format!("TF-{:05}", i % FACILITIES)
-}
-
-fn record(i: u64) -> Record {
-    if i < FACILITIES {
-        return Record::Registration(Registration {
-            facility: facility(i),
-            name: format!("Facility {i}"),
-            site: "Site".into(),
-        });
-    }
-    let mut h = [0u8; 32];
-    h[..8].copy_from_slice(&i.to_be_bytes());
-    Record::Seal(Seal {
-        facility: facility(i),
-        description: format!("bundle {i}"),
-        root: h.to_vec(),
-        items: 3,
-        manifest_sha256: h.to_vec(),
-        addresses: None,
-    })
-}
-
-/// Signs statements `range` on two threads.
-fn sign(range: std::ops::Range<u64>, key: &SigningKey, cert: &Certificate) -> Vec<Vec<u8>> {
-    let mid = range.start + (range.end - range.start) / 2;
-    let half = |r: std::ops::Range<u64>| -> Vec<Vec<u8>> {
-        r.map(|i| {
-            policy::sign_statement(&record(i), key, cert, T)
-                .unwrap()
-                .bytes()
-                .to_vec()
-        })
-        .collect()
-    };
-    std::thread::scope(|s| {
-        let a = s.spawn(|| half(range.start..mid));
-        let mut b = half(mid..range.end);
-        let mut a = a.join().unwrap();
-        a.append(&mut b);
-        a
-    })
-}
-
-struct Identities {
-    key: SigningKey,
-    cert: Certificate,
-}
-
-/// The ledger, built once: key and certificate come from its own files.
-fn ledger(dir: &Path) -> (PathBuf, Identities) {
-    let l = dir.join("ledger");
-    let id_file = dir.join("operator.key");
-    if dir.join("complete").exists() {
-        let key = SigningKey::from_bytes(&std::fs::read(&id_file).unwrap().try_into().unwrap());
-        let cert =
-            Certificate::from_pem(&std::fs::read(dir.join("operator.pem")).unwrap()).unwrap();
-        return (l, Identities { key, cert });
-    }
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).unwrap();
-    let v = Validity {
-        not_before: T as i64 - 1000,
-        not_after: T as i64 + 10_000_000,
-    };
-    let rk = generate_key();
-    let root = issue_root("Root", "Scheme", &rk, v).unwrap();
-    let key = generate_key();
-    let cert = issue_role(
-        "Operator",
-        "Triage Ltd",
-        "NTRGB-00000001",
-        Role::Operator,
-        &key.verifying_key(),
-        &root,
-        &rk,
-        v,
-    )
-    .unwrap();
-    triage_ledger::store::init(&l, "bench.example/history").unwrap();
-    triage_ledger::store::install_trust_root(&l, root.to_pem().as_bytes()).unwrap();
-    let started = Instant::now();
-    let mut h = History::new();
-    let mut w = Writer::open(&l).unwrap();
-    for b in 0..ENTRIES / BATCH {
-        for st in sign(b * BATCH..(b + 1) * BATCH, &key, &cert) {
-            let pos = w.append(&st).unwrap();
-            h.push_statement(pos, attribution_of(&st));
-            if h.chunk_full() {
-                let (at, e) = h.next_entry(false).unwrap();
-                assert_eq!(w.append(&e).unwrap(), at);
-            }
-        }
-        for (at, e) in h.commit_entries().unwrap() {
-            assert_eq!(w.append(&e).unwrap(), at);
-        }
-        w.commit().unwrap();
-        eprint!("\rbuilt {} statements", (b + 1) * BATCH);
-    }
-    eprintln!(" in {:.0?}", started.elapsed());
-    std::fs::write(&id_file, key.to_bytes()).unwrap();
-    std::fs::write(dir.join("operator.pem"), cert.to_pem()).unwrap();
-    std::fs::write(dir.join("complete"), b"").unwrap();
-    (l, Identities { key, cert })
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -146,7 +37,7 @@ fn main() {
         return;
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-history-1m");
-    let (l, ids) = ledger(&dir);
+    let (l, ids) = ledger(&dir, ENTRIES);
     let size = Ledger::open(&l).unwrap().checkpoint().root().size();
     println!("ledger: {size} entries ({ENTRIES} statements, {FACILITIES} facilities, index entries after each of {} commits)", ENTRIES / BATCH);
 
@@ -175,7 +66,7 @@ fn main() {
                 Err(e) => h.push_index(pos as u64, e, Roots::Skip).unwrap(),
             }
         }
-        let commit = h.commit_now();
+        let commit = h.commit_now().expect("the map is in memory");
         runs.push(t.elapsed());
         std::hint::black_box(commit);
         hist = Some(h);
@@ -187,7 +78,7 @@ fn main() {
     let mut h = hist.unwrap();
     let at = size - 1;
     let fac = facility(5_000);
-    let fh = h.prove(&fac);
+    let fh = h.prove(&fac).expect("the map is in memory");
     let ph = PackHistory {
         selection: HistorySelection::Facility,
         index: lg.read_entry(at).unwrap(),

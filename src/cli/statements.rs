@@ -127,6 +127,9 @@ impl From<SubmitError> for Failure {
 
 fn submit_files(ledger: &Path, statements: Vec<(String, Vec<u8>)>, transparent: bool) -> CmdResult {
     let done = policy::submit(ledger, &statements, now(), 300)?;
+    if let Some(w) = &done.index_warning {
+        eprintln!("warning: the statements are logged, but {w}; the next submission rebuilds what it lacks");
+    }
     let l = triage_ledger::store::Ledger::open(ledger)?;
     for ((name, bytes), a) in statements.iter().zip(&done.admissions) {
         let h = hex(&Sha256::digest(bytes));

@@ -14,7 +14,11 @@
 //! The tree is canonical: a branch sits at the first bit where the keys below
 //! it differ, so the root depends only on the set of leaves.
 
+use std::collections::HashSet;
+
 use sha2::{Digest, Sha256};
+
+pub use super::stored::NodeId;
 
 use crate::merkle::Hash;
 
@@ -29,12 +33,12 @@ pub fn key_of(id: &str) -> [u8; 32] {
     Sha256::digest(id.as_bytes()).into()
 }
 
-fn bit(key: &[u8; 32], i: u8) -> bool {
+pub(super) fn bit(key: &[u8; 32], i: u8) -> bool {
     (key[usize::from(i / 8)] >> (7 - i % 8)) & 1 == 1
 }
 
 /// The first bit at which two keys differ (256 when equal).
-fn first_diff(a: &[u8; 32], b: &[u8; 32]) -> u16 {
+pub(super) fn first_diff(a: &[u8; 32], b: &[u8; 32]) -> u16 {
     for i in 0..32 {
         let x = a[i] ^ b[i];
         if x != 0 {
@@ -76,8 +80,10 @@ pub fn branch_hash(bit: u8, left: &Hash, right: &Hash) -> Hash {
     Hash::from_bytes(h.finalize().into())
 }
 
-enum Node {
+pub(super) enum Node {
     Leaf(MapLeaf, Hash),
+    /// A subtree kept in a store and not loaded: its place and its hash.
+    Stub(NodeId, Hash),
     Branch {
         bit: u8,
         /// Any key below (they all agree on bits before `bit`).
@@ -89,15 +95,26 @@ enum Node {
 }
 
 impl Node {
-    fn leaf(l: MapLeaf) -> Node {
+    pub(super) fn leaf(l: MapLeaf) -> Node {
         Node::Leaf(l, l.hash())
     }
 
-    /// Inserts or replaces; true if the key is new.
-    fn insert(&mut self, l: MapLeaf) -> bool {
+    /// Where the node is kept in a store.
+    pub(super) fn id(&self) -> NodeId {
+        match self {
+            Node::Leaf(l, _) => NodeId::leaf(&l.key),
+            Node::Stub(id, _) => *id,
+            Node::Branch { bit, rep, .. } => NodeId::branch(*bit, rep),
+        }
+    }
+
+    /// Inserts or replaces; true if the key is new. Every node whose
+    /// contents change is added to `dirty`.
+    fn insert(&mut self, l: MapLeaf, dirty: &mut HashSet<NodeId>) -> Result<bool, MapError> {
         let (rep, limit) = match self {
             Node::Leaf(old, _) => (old.key, 256),
             Node::Branch { bit, rep, .. } => (*rep, u16::from(*bit)),
+            Node::Stub(..) => return Err(MapError::NotLoaded),
         };
         let d = first_diff(&l.key, &rep);
         if d < limit {
@@ -111,19 +128,22 @@ impl Node {
             } else {
                 [new, old]
             };
+            dirty.insert(NodeId::leaf(&l.key));
+            dirty.insert(NodeId::branch(d, &l.key));
             *self = Node::Branch {
                 bit: d,
                 rep: l.key,
                 children: Box::new(children),
                 hash: None,
             };
-            return true;
+            return Ok(true);
         }
+        dirty.insert(self.id());
         match self {
             Node::Leaf(old, h) => {
                 *old = l;
                 *h = l.hash();
-                false
+                Ok(false)
             }
             Node::Branch {
                 bit: b,
@@ -132,14 +152,15 @@ impl Node {
                 ..
             } => {
                 *hash = None;
-                children[usize::from(bit(&l.key, *b))].insert(l)
+                children[usize::from(bit(&l.key, *b))].insert(l, dirty)
             }
+            Node::Stub(..) => Err(MapError::NotLoaded),
         }
     }
 
-    fn hash(&mut self) -> Hash {
+    pub(super) fn hash(&mut self) -> Hash {
         match self {
-            Node::Leaf(_, h) => *h,
+            Node::Leaf(_, h) | Node::Stub(_, h) => *h,
             Node::Branch {
                 bit,
                 children,
@@ -158,11 +179,15 @@ impl Node {
     }
 }
 
-/// The map, kept in memory; updates rehash only the changed paths.
+/// The map, kept in memory; updates rehash only the changed paths. A map
+/// resumed from a store holds only the paths loaded into it (see
+/// [`Map::load_path`]); the rest are stubs known by their hashes.
 #[derive(Default)]
 pub struct Map {
-    root: Option<Node>,
-    len: u64,
+    pub(super) root: Option<Node>,
+    pub(super) len: u64,
+    /// Nodes changed since they were loaded or last taken.
+    pub(super) dirty: HashSet<NodeId>,
 }
 
 impl Map {
@@ -181,19 +206,22 @@ impl Map {
         self.len == 0
     }
 
-    /// Sets a key's leaf.
-    pub fn insert(&mut self, l: MapLeaf) {
+    /// Sets a key's leaf. Fails only for a map resumed from a store whose
+    /// path to the key was not loaded.
+    pub fn insert(&mut self, l: MapLeaf) -> Result<(), MapError> {
         match &mut self.root {
             None => {
                 self.root = Some(Node::leaf(l));
+                self.dirty.insert(NodeId::leaf(&l.key));
                 self.len = 1;
             }
             Some(n) => {
-                if n.insert(l) {
+                if n.insert(l, &mut self.dirty)? {
                     self.len += 1;
                 }
             }
         }
+        Ok(())
     }
 
     /// The root hash.
@@ -205,27 +233,30 @@ impl Map {
     }
 
     /// The proof for `key`: of its leaf if present, else of its absence.
-    pub fn prove(&mut self, key: &[u8; 32]) -> MapProof {
+    /// Fails only for a map resumed from a store whose path to the key was
+    /// not loaded.
+    pub fn prove(&mut self, key: &[u8; 32]) -> Result<MapProof, MapError> {
         self.root();
         let mut path = Vec::new();
         let mut node = match &self.root {
-            None => return MapProof::default(),
+            None => return Ok(MapProof::default()),
             Some(n) => n,
         };
         loop {
             match node {
+                Node::Stub(..) => return Err(MapError::NotLoaded),
                 Node::Leaf(l, _) => {
-                    return MapProof {
+                    return Ok(MapProof {
                         path,
                         terminal: Some(*l),
-                    }
+                    })
                 }
                 Node::Branch {
                     bit: b, children, ..
                 } => {
                     let side = usize::from(bit(key, *b));
                     let sibling = match &children[1 - side] {
-                        Node::Leaf(_, h) => *h,
+                        Node::Leaf(_, h) | Node::Stub(_, h) => *h,
                         Node::Branch { hash, .. } => hash.unwrap_or(EMPTY_MAP_ROOT),
                     };
                     path.push((*b, sibling));
@@ -255,6 +286,14 @@ pub enum MapError {
     /// The path does not lead to the root.
     #[error("map proof: the path does not lead to the committed root")]
     Root,
+    /// A map resumed from a store was used where its path was not loaded
+    /// (a bug in the caller, reported rather than answered wrongly).
+    #[error("facility map: the path to a key was not loaded from the state index")]
+    NotLoaded,
+    /// A node read from the state index is malformed or does not match
+    /// the hash its parent commits to.
+    #[error("facility map: {0}")]
+    Stored(String),
 }
 
 impl MapProof {
@@ -352,17 +391,18 @@ mod tests {
         assert_eq!(m.root(), EMPTY_MAP_ROOT);
         assert_eq!(
             m.prove(&key_of("x"))
+                .unwrap()
                 .evaluate(&key_of("x"), &EMPTY_MAP_ROOT),
             Ok(None)
         );
         for i in 0..300u64 {
             let l = leaf(&format!("TF-{i}"), i);
-            m.insert(l);
+            m.insert(l).unwrap();
             all.push(l);
             if i % 7 == 0 {
                 // Updating an existing key changes its leaf only.
                 let u = leaf(&format!("TF-{}", i / 2), i + 1000);
-                m.insert(u);
+                m.insert(u).unwrap();
                 all.retain(|x| x.key != u.key);
                 all.push(u);
             }
@@ -373,7 +413,7 @@ mod tests {
         assert_eq!(m.len(), 300);
         let root = m.root();
         for l in &all {
-            let p = m.prove(&l.key);
+            let p = m.prove(&l.key).unwrap();
             assert_eq!(p.evaluate(&l.key, &root), Ok(Some(*l)));
             assert!(p.path.len() < 40);
             // A proof for one key says nothing for another.
@@ -381,16 +421,16 @@ mod tests {
             assert!(p.evaluate(&other, &root).is_err() || p.evaluate(&other, &root) == Ok(None));
         }
         let absent = key_of("TF-absent");
-        let p = m.prove(&absent);
+        let p = m.prove(&absent).unwrap();
         assert_eq!(p.evaluate(&absent, &root), Ok(None));
         // Tampering with the terminal, a sibling or a bit breaks the proof.
-        let mut bad = m.prove(&all[5].key);
+        let mut bad = m.prove(&all[5].key).unwrap();
         bad.terminal.as_mut().unwrap().count += 1;
         assert_eq!(bad.evaluate(&all[5].key, &root), Err(MapError::Root));
-        let mut bad = m.prove(&all[5].key);
+        let mut bad = m.prove(&all[5].key).unwrap();
         bad.path[0].1 = Hash::digest(b"x");
         assert_eq!(bad.evaluate(&all[5].key, &root), Err(MapError::Root));
-        let mut bad = m.prove(&all[5].key);
+        let mut bad = m.prove(&all[5].key).unwrap();
         bad.path.swap(0, 1);
         assert!(matches!(
             bad.evaluate(&all[5].key, &root),
@@ -402,10 +442,10 @@ mod tests {
     fn one_leaf_map_proves_absence_with_an_empty_path() {
         let mut m = Map::new();
         let l = leaf("TF-1", 3);
-        m.insert(l);
+        m.insert(l).unwrap();
         assert_eq!(m.root(), l.hash());
         let absent = key_of("TF-2");
-        let p = m.prove(&absent);
+        let p = m.prove(&absent).unwrap();
         assert!(p.path.is_empty());
         assert_eq!(p.evaluate(&absent, &m.root()), Ok(None));
     }

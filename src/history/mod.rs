@@ -18,9 +18,11 @@
 mod entry;
 mod map;
 mod state;
+mod stored;
 
 pub use entry::{is_index_entry, Commit, IndexEntry, IndexEntryError, INDEX_TYPE};
 pub use map::{key_of, Map, MapError, MapLeaf, MapProof, EMPTY_MAP_ROOT, MAX_PATH};
+pub use stored::{NodeId, StoredNode};
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -130,6 +132,15 @@ pub enum Fault {
         /// Its position.
         at: u64,
     },
+    /// The index could not be computed here: a history resumed from a
+    /// store lacked a path (not a fault of the log; no proof).
+    #[error("index entry {at} cannot be checked: {reason}")]
+    Unloaded {
+        /// The index entry.
+        at: u64,
+        /// Why.
+        reason: String,
+    },
     /// `prev` is not the previous index entry.
     #[error("index entry {at} names {} as the previous index entry; it is {}", opt(*claimed), opt(*actual))]
     Prev {
@@ -197,6 +208,7 @@ impl Fault {
     pub fn at(&self) -> u64 {
         match self {
             Fault::Unreadable { at }
+            | Fault::Unloaded { at, .. }
             | Fault::Prev { at, .. }
             | Fault::Count { at, .. }
             | Fault::Attribution { at, .. }
@@ -236,7 +248,13 @@ pub struct History {
     pending_ids: HashSet<String>,
     pending_bytes: usize,
     map: Map,
+    /// Facilities whose map leaf is behind their list.
     dirty: HashSet<String>,
+    /// How many facilities have statements (the lists of a history resumed
+    /// from a store are loaded on demand, so this is not `facilities.len()`).
+    count: u64,
+    /// Facilities whose list changed since [`History::take_changed`].
+    changed: HashSet<String>,
 }
 
 /// One facility's committed history and its proof.
@@ -293,7 +311,7 @@ impl History {
 
     /// Number of facilities with statements.
     pub fn facility_count(&self) -> u64 {
-        self.facilities.len() as u64
+        self.count
     }
 
     /// Appends a leaf, classified by its bytes; an index entry is checked.
@@ -317,8 +335,13 @@ impl History {
         debug_assert_eq!(pos, self.next);
         match &a {
             Attribution::Facility(id) => {
-                self.facilities.entry(id.clone()).or_default().push(pos);
+                let list = self.facilities.entry(id.clone()).or_insert_with(|| {
+                    self.count += 1;
+                    EntryList::default()
+                });
+                list.push(pos);
                 self.dirty.insert(id.clone());
+                self.changed.insert(id.clone());
                 if self.pending_ids.insert(id.clone()) {
                     self.pending_bytes += id.len() + 2;
                 }
@@ -337,23 +360,31 @@ impl History {
         self.pending_bytes + 200 > CHUNK_LIMIT
     }
 
-    /// What a commit entry appended now must state.
-    pub fn commit_now(&mut self) -> Commit {
+    /// Brings the facility map up to the facilities' lists.
+    pub fn sync_map(&mut self) -> Result<(), MapError> {
         for id in self.dirty.drain() {
             if let Some(l) = self.facilities.get(&id) {
                 self.map.insert(MapLeaf {
                     key: key_of(&id),
                     count: l.entries.len() as u64,
                     digest: l.digest(),
-                });
+                })?;
             }
         }
-        Commit {
+        Ok(())
+    }
+
+    /// What a commit entry appended now must state. Fails only for a
+    /// history resumed from a store whose touched facilities were not
+    /// loaded first.
+    pub fn commit_now(&mut self) -> Result<Commit, MapError> {
+        self.sync_map()?;
+        Ok(Commit {
             map: self.map.root(),
-            facilities: self.facilities.len() as u64,
+            facilities: self.count,
             scheme: self.scheme.digest(),
             scheme_entries: self.scheme.entries.len() as u64,
-        }
+        })
     }
 
     /// The index entry the writer appends next (at [`History::len`]),
@@ -362,7 +393,13 @@ impl History {
         let e = IndexEntry {
             prev: self.last_index,
             of: self.pending.clone(),
-            commit: commit.then(|| self.commit_now()),
+            commit: match commit {
+                true => Some(
+                    self.commit_now()
+                        .map_err(|e| IndexEntryError(e.to_string()))?,
+                ),
+                false => None,
+            },
         };
         let bytes = e.to_bytes()?;
         let pos = self.next;
@@ -414,12 +451,18 @@ impl History {
         if let Some(claimed) = e.commit {
             let mut actual = Commit {
                 map: claimed.map,
-                facilities: self.facilities.len() as u64,
+                facilities: self.count,
                 scheme: self.scheme.digest(),
                 scheme_entries: self.scheme.entries.len() as u64,
             };
             if roots == Roots::Check {
-                actual.map = self.commit_now().map;
+                actual.map = self
+                    .commit_now()
+                    .map_err(|e| Fault::Unloaded {
+                        at: pos,
+                        reason: e.to_string(),
+                    })?
+                    .map;
             }
             if claimed != actual {
                 return Err(Fault::Commit {
@@ -440,13 +483,13 @@ impl History {
 
     /// A facility's committed history and the map proof for it, against the
     /// map as of the latest commit entry (call right after it).
-    pub fn prove(&mut self, id: &str) -> FacilityHistory {
-        self.commit_now();
-        FacilityHistory {
+    pub fn prove(&mut self, id: &str) -> Result<FacilityHistory, MapError> {
+        self.sync_map()?;
+        Ok(FacilityHistory {
             id: id.to_string(),
             entries: self.entries_of(id).to_vec(),
-            proof: self.map.prove(&key_of(id)),
-        }
+            proof: self.map.prove(&key_of(id))?,
+        })
     }
 }
 

@@ -13,7 +13,7 @@
 
 use ciborium::Value;
 
-use super::{Attribution, Commit, EntryList, History};
+use super::{Attribution, Commit, EntryList, History, Map, MapError, NodeId};
 use crate::merkle::Hash;
 
 fn t(s: &str) -> Value {
@@ -152,6 +152,27 @@ impl History {
             h.pending_bytes += 2;
             h.pending.push(a);
         }
+        h.count = h.facilities.len() as u64;
+        if let Some(c) = get("count") {
+            // A history kept in a store: its lists are loaded on demand.
+            h.count = uint(c).ok_or("history: bad count")?;
+            let len = get("map_len").and_then(uint).ok_or("history: no map_len")?;
+            let root = match get("map_root") {
+                None => None,
+                Some(v) => {
+                    let a = v.as_array().filter(|a| a.len() == 2);
+                    let r = a.and_then(|a| {
+                        let id = NodeId::from_bytes(a[0].as_bytes()?).ok()?;
+                        Some((id, hash(&a[1])?))
+                    });
+                    Some(r.ok_or("history: bad map_root")?)
+                }
+            };
+            if root.is_some() != (len > 0) || h.count != len {
+                return Err("history: the map does not match the facility count".into());
+            }
+            h.map = Map::resumed(root, len);
+        }
         // The parts must describe one log of `next` leaves.
         let next = h.next;
         let before = |i: u64| i < next;
@@ -169,5 +190,95 @@ impl History {
             return Err("history: its parts do not describe one log (positions beyond it, or pending leaves that do not fit)".into());
         }
         Ok(h)
+    }
+}
+
+impl History {
+    /// The state of a history kept in a store, without the facilities'
+    /// lists (kept apart, see [`History::take_changed`]): the map's root
+    /// place and size and the facility count instead. Call
+    /// [`History::sync_map`] first.
+    pub fn summary_value(&mut self) -> Value {
+        let root_hash = self.map.root();
+        let Value::Map(mut m) = self.to_value_without_lists() else {
+            return Value::Null;
+        };
+        m.push((t("count"), Value::Integer(self.count.into())));
+        m.push((t("map_len"), Value::Integer(self.map.len().into())));
+        if let Some(id) = self.map.root_id() {
+            m.push((
+                t("map_root"),
+                Value::Array(vec![
+                    Value::Bytes(id.as_bytes().to_vec()),
+                    Value::Bytes(root_hash.as_bytes().to_vec()),
+                ]),
+            ));
+        }
+        Value::Map(m)
+    }
+
+    fn to_value_without_lists(&self) -> Value {
+        let lists = History {
+            facilities: Default::default(),
+            scheme: self.scheme.clone(),
+            next: self.next,
+            last_index: self.last_index,
+            last_commit: self.last_commit,
+            pending: self.pending.clone(),
+            ..History::default()
+        };
+        lists.to_value()
+    }
+
+    /// True when the facility's list is in memory (always, unless resumed
+    /// from a store).
+    pub fn is_loaded(&self, id: &str) -> bool {
+        self.facilities.contains_key(id)
+    }
+
+    /// Loads a facility's list and the map's path to its key from the
+    /// store (an empty list for a facility without statements).
+    pub fn load(
+        &mut self,
+        id: &str,
+        entries: &[u64],
+        fetch: &mut dyn FnMut(&NodeId) -> Result<super::StoredNode, MapError>,
+    ) -> Result<(), MapError> {
+        self.map.load_path(&super::key_of(id), fetch)?;
+        if !entries.is_empty() {
+            let mut l = EntryList::default();
+            for &e in entries {
+                l.push(e);
+            }
+            self.facilities.insert(id.to_string(), l);
+        }
+        Ok(())
+    }
+
+    /// The facilities whose lists changed since the last call, with their
+    /// lists, and the map nodes that changed (after [`History::sync_map`]).
+    #[allow(clippy::type_complexity)]
+    pub fn take_changed(
+        &mut self,
+    ) -> Result<(Vec<(String, Vec<u64>)>, Vec<(NodeId, super::StoredNode)>), MapError> {
+        self.sync_map()?;
+        let mut lists: Vec<(String, Vec<u64>)> = self
+            .changed
+            .drain()
+            .filter_map(|id| {
+                let l = self.facilities.get(&id)?.entries.clone();
+                Some((id, l))
+            })
+            .collect();
+        lists.sort();
+        let nodes = self.map.take_dirty();
+        Ok((lists, nodes))
+    }
+
+    /// Forgets the loaded lists and map paths (after
+    /// [`History::take_changed`]), keeping only what the summary holds.
+    pub fn evict(&mut self) {
+        self.facilities.clear();
+        self.map.evict();
     }
 }

@@ -16,7 +16,8 @@ fn map_of(lists: &[(&str, &[u64])]) -> Map {
             key: key_of(id),
             count: l.len() as u64,
             digest: list_digest(l),
-        });
+        })
+        .unwrap();
     }
     m
 }
@@ -181,7 +182,7 @@ fn the_writers_entries_pass_the_monitors_checks_and_chunks_stay_under_the_limit(
     // A proof for each facility evaluates against the commit.
     let (_, commit) = monitor.last_commit().unwrap();
     for f in ["0".repeat(100), format!("{:0>100}", 399)] {
-        let p = monitor.prove(&f);
+        let p = monitor.prove(&f).unwrap();
         let leaf = p.proof.evaluate(&key_of(&f), &commit.map).unwrap().unwrap();
         assert_eq!(leaf.count, p.entries.len() as u64);
         assert_eq!(leaf.digest, list_digest(&p.entries));

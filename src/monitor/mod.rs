@@ -243,7 +243,7 @@ pub fn monitor(
         // An unreadable leaf that looks like an index entry breaks the
         // format; it contradicts no other signed object, so there is no
         // offline proof to write (the monitor still fails).
-        if !matches!(f, Fault::Unreadable { .. }) {
+        if !matches!(f, Fault::Unreadable { .. } | Fault::Unloaded { .. }) {
             run.proof = Some(prove(&l, f)?);
         }
         return Ok((run, None));
@@ -273,7 +273,7 @@ fn prove(l: &Ledger, fault: &Fault) -> Result<Misbehaviour, StoreError> {
     let at = fault.at();
     let mut entries = vec![proven(l, at)?];
     match fault {
-        Fault::Unreadable { .. } | Fault::Count { .. } => {}
+        Fault::Unreadable { .. } | Fault::Unloaded { .. } | Fault::Count { .. } => {}
         Fault::Attribution { entry, .. } => entries.push(proven(l, *entry)?),
         Fault::Prev {
             claimed, actual, ..

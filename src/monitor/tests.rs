@@ -209,7 +209,7 @@ fn a_log_that_commits_an_index_missing_one_entry_is_caught_and_proven() {
     }
     let (_, last) = honest.next_entry(true).unwrap();
     let mut last = IndexEntry::parse(&last).unwrap();
-    last.commit = Some(lie.commit_now());
+    last.commit = Some(lie.commit_now().unwrap());
     leaves.push(last.to_bytes().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let ledger = raw_ledger(dir.path(), &leaves);

@@ -30,7 +30,7 @@ use crate::record::{
 };
 
 /// An additional step and what happened to it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepState {
     /// Step id.
     pub id: String,
@@ -47,7 +47,7 @@ pub struct StepState {
 }
 
 /// The operator's acknowledgement of a decision.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Acknowledged {
     /// Log index of the acknowledgement.
     pub index: u64,
@@ -58,7 +58,7 @@ pub struct Acknowledged {
 }
 
 /// A decision and what followed it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DecisionState {
     /// Log index.
     pub index: u64,
@@ -95,7 +95,7 @@ impl DecisionState {
 }
 
 /// Everything known about one facility.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FacilityState {
     /// Facility id.
     pub id: String,

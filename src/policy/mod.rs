@@ -11,6 +11,8 @@ mod framework;
 mod index;
 mod lifecycle;
 mod prepare;
+mod resume;
+mod stored;
 mod submit;
 
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +30,8 @@ use prepare::{
 };
 
 pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
+pub use resume::{Changes, SchemeState, Source};
+pub use stored::{IndexCheck, StateIndex};
 pub use submit::{load_state, submit, submit_each, upgrade, SubmitError, Submitted, SubmittedEach};
 
 /// The CWT `sub` of statements that are not about one facility (revocations,
@@ -135,6 +139,10 @@ pub enum PolicyError {
     /// the log's index cannot be extended.
     #[error("{0}")]
     Index(String),
+    /// The persisted state index could not be read (not a refusal: the
+    /// statement was not judged).
+    #[error("state index: {0}")]
+    Unavailable(String),
 }
 
 impl PolicyError {
@@ -158,6 +166,7 @@ impl PolicyError {
             PolicyError::Coverage(_) => "coverage",
             PolicyError::Lifecycle(_) => "lifecycle",
             PolicyError::Index(_) => "index",
+            PolicyError::Unavailable(_) => "state-index",
         }
     }
 }
@@ -222,6 +231,13 @@ pub struct State {
     /// Index entries `admit` closed (a batch's attributions filled one),
     /// for the writer to append in order with the statements.
     index_leaves: Vec<(u64, Vec<u8>)>,
+    /// How many statements were applied.
+    statements: u64,
+    /// Where a state resumed from the state index reads what it has not
+    /// loaded (`None`: everything is in memory).
+    source: Option<Box<dyn Source>>,
+    /// What changed since the state index was last written.
+    changes: Changes,
 }
 
 impl Default for State {
@@ -237,6 +253,9 @@ impl Default for State {
             chains: HashMap::new(),
             history: Some(History::new()),
             index_leaves: Vec::new(),
+            statements: 0,
+            source: None,
+            changes: Changes::default(),
         }
     }
 }
@@ -285,6 +304,7 @@ impl State {
         let record = Record::decode(&st.header().content_type, st.payload())?;
         let leaf =
             Certificate::from_der(&st.header().x5chain[0]).map_err(PolicyError::Certificate)?;
+        self.load_for(&record)?;
         self.check_rules(&record, &leaf)?;
         self.apply(index, bytes, &st, record, &leaf)
     }
@@ -307,7 +327,7 @@ impl State {
         bytes: &[u8],
         cfg: &Config,
     ) -> Result<Admission, PolicyError> {
-        if let Some(&existing) = self.by_hash.get(&sha256(bytes)) {
+        if let Some(existing) = self.logged_at(&sha256(bytes))? {
             return Ok(Admission::Duplicate(existing));
         }
         let prepared = prepare(bytes, &mut CertCache::default())?;
@@ -325,7 +345,7 @@ impl State {
         let prepared = prepare_all(statements);
         let mut out = Vec::with_capacity(statements.len());
         for (pos, (bytes, p)) in statements.iter().zip(prepared).enumerate() {
-            if let Some(&existing) = self.by_hash.get(&sha256(bytes)) {
+            if let Some(existing) = self.logged_at(&sha256(bytes)).map_err(|e| (pos, e))? {
                 out.push(Admission::Duplicate(existing));
                 continue;
             }
@@ -352,7 +372,7 @@ impl State {
             .iter()
             .zip(prepared)
             .map(|(bytes, p)| {
-                if let Some(&existing) = self.by_hash.get(&sha256(bytes)) {
+                if let Some(existing) = self.logged_at(&sha256(bytes))? {
                     return Ok(Admission::Duplicate(existing));
                 }
                 let index = self.len();
@@ -377,7 +397,7 @@ impl State {
             .iter()
             .zip(prepared)
             .map(|((index, st), p)| {
-                if let Some(&existing) = self.by_hash.get(&sha256(st.bytes())) {
+                if let Some(existing) = self.logged_at(&sha256(st.bytes()))? {
                     return Ok(Admission::Duplicate(existing));
                 }
                 self.admit_prepared(*index, st.bytes(), p?, cfg)
@@ -449,6 +469,7 @@ impl State {
                 h.subject
             )));
         }
+        self.load_for(&record)?;
         self.check_rules(&record, leaf)?;
         self.apply(index, bytes, &st, record, leaf)?;
         if let Some(h) = &mut self.history {
@@ -565,10 +586,14 @@ impl State {
             _ => {}
         }
         self.apply_lifecycle(index, &record, leaf)?;
+        let attribution = attribution_of_statement(st);
+        self.load_history_of(&attribution)?;
         if let Some(h) = &mut self.history {
-            h.push_statement(index, attribution_of_statement(st));
+            h.push_statement(index, attribution);
         }
         self.by_hash.insert(hash, index);
+        self.changes.note(index, hash, &record);
+        self.statements += 1;
         self.next = index + 1;
         self.logged.insert(
             index,
@@ -592,13 +617,14 @@ impl State {
     }
     /// How many statements were applied.
     pub fn statement_count(&self) -> u64 {
-        self.logged.len() as u64
+        self.statements
     }
     /// True when nothing is logged.
     pub fn is_empty(&self) -> bool {
-        self.logged.is_empty()
+        self.statements == 0
     }
-    /// A logged statement.
+    /// A logged statement (of a state resumed from the state index: only
+    /// those loaded).
     pub fn get(&self, index: u64) -> Option<&Logged> {
         self.logged.get(&index)
     }
@@ -626,6 +652,11 @@ impl State {
             .iter()
             .find(|(i, _)| *i == index)
             .map(|(_, f)| f)
+    }
+    /// The index of the statement whose logged bytes have this SHA-256
+    /// (of a state resumed from the state index: only those loaded).
+    pub fn index_of(&self, sha256: &[u8; 32]) -> Option<u64> {
+        self.by_hash.get(sha256).copied()
     }
     /// Revoked certificate fingerprints and the entries that revoked them.
     pub fn revoked(&self) -> &HashMap<[u8; 32], u64> {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{Admission, Config, PolicyError, State};
+use super::{Admission, Config, PolicyError, State, StateIndex};
 use crate::identity::Certificate;
 use crate::note::SignedCheckpoint;
 use crate::store::{for_each_entry, Layout, Ledger, StoreError, Writer};
@@ -33,6 +33,14 @@ pub enum SubmitError {
         /// The refusal.
         source: PolicyError,
     },
+    /// The persisted state index could not be opened, rebuilt or written.
+    #[error("state index {path}: {reason}")]
+    StateIndex {
+        /// The index file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The log holds an entry the policy cannot read back.
     #[error("log entry {index} cannot be replayed: {source}")]
     Replay {
@@ -48,9 +56,14 @@ impl SubmitError {
     /// policy cannot replay (rather than unreadable input or I/O).
     pub fn is_refusal(&self) -> bool {
         match self {
-            SubmitError::Refused { source, .. } => {
-                !matches!(source, PolicyError::Malformed(_) | PolicyError::Record(_))
-            }
+            SubmitError::Refused { source, .. } => !matches!(
+                source,
+                PolicyError::Malformed(_) | PolicyError::Record(_) | PolicyError::Unavailable(_)
+            ),
+            SubmitError::Replay {
+                source: PolicyError::Unavailable(_),
+                ..
+            } => false,
             SubmitError::Replay { .. } => true,
             _ => false,
         }
@@ -64,6 +77,10 @@ pub struct Submitted {
     pub admissions: Vec<Admission>,
     /// The checkpoint after the batch (unchanged if nothing was new).
     pub checkpoint: SignedCheckpoint,
+    /// Set when the state index could not be written after the commit:
+    /// the statements are logged, and the next submission replays them
+    /// into the index.
+    pub index_warning: Option<String>,
 }
 
 fn read_trust_root(layout: &Layout) -> Result<Certificate, SubmitError> {
@@ -119,7 +136,7 @@ pub fn submit(
         skew,
         max_age: super::DEFAULT_MAX_AGE,
     };
-    let mut state = replay(&layout, writer.committed())?;
+    let (index, mut state) = StateIndex::open(&layout, writer.committed())?;
     let refs: Vec<&[u8]> = statements.iter().map(|(_, b)| b.as_slice()).collect();
     let admissions =
         state
@@ -132,9 +149,11 @@ pub fn submit(
             })?;
     let new = new_leaves(statements.iter().map(|(_, b)| b.as_slice()), &admissions);
     let checkpoint = append_and_commit(&mut writer, &mut state, new)?;
+    let index_warning = save_index(&index, &mut state, &checkpoint);
     Ok(Submitted {
         admissions,
         checkpoint,
+        index_warning,
     })
 }
 
@@ -196,6 +215,8 @@ pub struct SubmittedEach {
     pub results: Vec<Result<Admission, PolicyError>>,
     /// The checkpoint after the commit (unchanged if nothing was new).
     pub checkpoint: SignedCheckpoint,
+    /// As [`Submitted::index_warning`].
+    pub index_warning: Option<String>,
 }
 
 /// Admits statements independently — a group commit of separate
@@ -216,9 +237,18 @@ pub fn submit_each(
         skew,
         max_age: super::DEFAULT_MAX_AGE,
     };
-    let mut state = replay(&layout, writer.committed())?;
+    let (index, mut state) = StateIndex::open(&layout, writer.committed())?;
     let refs: Vec<&[u8]> = statements.iter().map(Vec::as_slice).collect();
     let results = state.admit_each(&refs, &cfg);
+    if let Some(Err(e)) = results
+        .iter()
+        .find(|r| matches!(r, Err(PolicyError::Unavailable(_))))
+    {
+        return Err(SubmitError::StateIndex {
+            path: layout.index_dir(),
+            reason: e.to_string(),
+        });
+    }
     let admissions: Vec<Admission> = results
         .iter()
         .map(|r| match r {
@@ -229,9 +259,11 @@ pub fn submit_each(
         .collect();
     let new = new_leaves(refs.iter().copied(), &admissions);
     let checkpoint = append_and_commit(&mut writer, &mut state, new)?;
+    let index_warning = save_index(&index, &mut state, &checkpoint);
     Ok(SubmittedEach {
         results,
         checkpoint,
+        index_warning,
     })
 }
 
@@ -241,7 +273,7 @@ pub fn submit_each(
 pub fn upgrade(root: &Path) -> Result<Option<SignedCheckpoint>, SubmitError> {
     let mut writer = Writer::open(root)?;
     let layout = writer.layout().clone();
-    let mut state = replay(&layout, writer.committed())?;
+    let (index, mut state) = StateIndex::open(&layout, writer.committed())?;
     let size = writer.size();
     let committed = state
         .history()
@@ -259,5 +291,22 @@ pub fn upgrade(root: &Path) -> Result<Option<SignedCheckpoint>, SubmitError> {
     for (_, bytes) in entries {
         writer.append(&bytes)?;
     }
-    Ok(Some(writer.commit()?.clone()))
+    let checkpoint = writer.commit()?.clone();
+    // The index catches up at the next submission if this fails.
+    let _ = save_index(&index, &mut state, &checkpoint);
+    Ok(Some(checkpoint))
+}
+
+/// Writes the state after a commit to the state index; a failure is
+/// returned as a warning (the log holds the statements; the index is
+/// derived, and the next opening replays what it lacks).
+fn save_index(
+    index: &StateIndex,
+    state: &mut State,
+    checkpoint: &SignedCheckpoint,
+) -> Option<String> {
+    index
+        .save(state, checkpoint.root())
+        .err()
+        .map(|e| e.to_string())
 }

@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 
 pub use audit::{audit, AuditReport};
 pub use tiles::{
-    index_path, tile_rel_path, RightEdge, TileKind, TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
+    index_path, parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind,
+    TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
 };
 pub use writer::{init, install_trust_root, Writer};
 

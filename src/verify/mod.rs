@@ -205,7 +205,11 @@ pub fn make_pack(
             let at = size - 1;
             let index = l.read_entry(at)?;
             let path = l.prove_inclusion(at)?.path().to_vec();
-            let facilities = cutoff.keys().map(|f| h.prove(f)).collect();
+            let facilities = cutoff
+                .keys()
+                .map(|f| h.prove(f))
+                .collect::<Result<_, _>>()
+                .map_err(|e| MakePackError::Encode(e.to_string()))?;
             Some(PackHistory {
                 selection: match selection {
                     Selection::Facility(_) => HistorySelection::Facility,

@@ -937,6 +937,7 @@ fn sparse_selections_replay_with_their_log_indexes() {
 }
 
 mod scheme;
+mod stored;
 
 /// The reference to the logged entry `index` of the World's log.
 pub(crate) fn entry_ref(w: &World, index: u64) -> Ref {

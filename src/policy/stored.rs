@@ -1,0 +1,536 @@
+//! The persisted state index (FORMATS.md §21): the policy state a writer
+//! needs, kept in `LEDGER/index/state.redb` (redb: copy-on-write B-trees,
+//! atomic and crash-safe commits) so that a submission reads what its
+//! statements touch instead of replaying the log.
+//!
+//! It is derived data. The log is the source of truth: the index records
+//! the tree size and root it reflects; when it is missing, damaged, or was
+//! built from another tree it is rebuilt, and when it is behind (a crash
+//! between the log's commit and the index's) the missing entries are
+//! replayed into it. `log audit` compares it with a full replay.
+//!
+//! Tables: `meta` (format, size, root, the log's index summary, the
+//! scheme-level state), `hashes` (SHA-256 of logged bytes → index),
+//! `facilities` (id → lifecycle state, CBOR), `lists` (id → its statements'
+//! indexes, u64 BE), `map` (the facility map's nodes, [`NodeId`] →
+//! [`StoredNode`]).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
+
+use super::resume::{SchemeState, Source};
+use super::{FacilityState, State, SubmitError};
+use crate::history::{History, MapError, NodeId, StoredNode};
+use crate::merkle::{Hash, RootHash};
+use crate::note::SignedCheckpoint;
+use crate::store::{
+    for_each_entry_from, parse_bundle, parse_hash_tile, tile_width, Layout, RightEdge, TileKind,
+    TILE_WIDTH,
+};
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const HASHES: TableDefinition<&[u8], u64> = TableDefinition::new("hashes");
+const FACILITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("facilities");
+const LISTS: TableDefinition<&str, &[u8]> = TableDefinition::new("lists");
+const MAP: TableDefinition<&[u8], &[u8]> = TableDefinition::new("map");
+
+const FORMAT: &[u8] = b"triage-ledger/state-index@1";
+
+/// Entries replayed between two writes while rebuilding, which bounds the
+/// memory a rebuild takes.
+const REBUILD_STEP: u64 = if cfg!(test) { 7 } else { 20_000 };
+
+/// The page cache redb may keep.
+const CACHE_BYTES: usize = 24 << 20;
+
+/// An open state index.
+pub struct StateIndex {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+fn err(path: &std::path::Path, e: impl std::fmt::Display) -> SubmitError {
+    SubmitError::StateIndex {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+fn cbor<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    ciborium::into_writer(v, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+fn from_cbor<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, String> {
+    ciborium::from_reader(b).map_err(|e| e.to_string())
+}
+
+fn u64s(v: &[u64]) -> Vec<u8> {
+    v.iter().flat_map(|i| i.to_be_bytes()).collect()
+}
+
+fn from_u64s(b: &[u8]) -> Result<Vec<u64>, String> {
+    if !b.len().is_multiple_of(8) {
+        return Err("an index list is not a multiple of 8 bytes".into());
+    }
+    Ok(b.chunks_exact(8)
+        .map(|c| u64::from_be_bytes(c.try_into().unwrap_or_default()))
+        .collect())
+}
+
+/// What the index says it reflects, and its state there.
+struct Resumed {
+    at: RootHash,
+    history: History,
+    scheme: SchemeState,
+}
+
+/// Reads what a resumed state needs from the index and the log.
+struct DbSource {
+    db: Arc<Database>,
+    layout: Layout,
+    size: u64,
+}
+
+impl DbSource {
+    fn get<K: redb::Key + 'static, V: redb::Value + 'static, R>(
+        &self,
+        table: TableDefinition<K, V>,
+        key: K::SelfType<'_>,
+        f: impl FnOnce(V::SelfType<'_>) -> R,
+    ) -> Result<Option<R>, String> {
+        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+        let t = match txn.open_table(table) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        let v = t.get(key).map_err(|e| e.to_string())?;
+        Ok(v.map(|g| f(g.value())))
+    }
+}
+
+impl Source for DbSource {
+    fn statement_at(&self, sha256: &[u8; 32]) -> Result<Option<u64>, String> {
+        self.get(HASHES, sha256.as_slice(), |i| i)
+    }
+
+    fn facility(&self, id: &str) -> Result<Option<(FacilityState, Vec<u64>)>, String> {
+        let Some(state) = self.get(FACILITIES, id, from_cbor::<FacilityState>)? else {
+            return Ok(None);
+        };
+        let list = self.get(LISTS, id, from_u64s)?.transpose()?;
+        Ok(Some((state?, list.unwrap_or_default())))
+    }
+
+    fn entry(&self, index: u64) -> Result<Vec<u8>, String> {
+        if index >= self.size {
+            return Err(format!("entry {index} is not in the log"));
+        }
+        let n = index / TILE_WIDTH;
+        let width = tile_width(self.size, n);
+        let path = self.layout.tile(TileKind::Entries, n, width);
+        let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let entries = parse_bundle(&data, width, &path).map_err(|e| e.to_string())?;
+        Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
+    }
+
+    fn map_node(&self, id: &NodeId) -> Result<StoredNode, MapError> {
+        let found = self
+            .get(MAP, id.as_bytes().as_slice(), StoredNode::decode)
+            .map_err(MapError::Stored)?;
+        found.ok_or_else(|| MapError::Stored("a map node is missing".into()))?
+    }
+}
+
+impl StateIndex {
+    /// Opens (or creates, or rebuilds) the state index of the ledger at
+    /// `layout` and brings it up to `checkpoint`: the state to admit
+    /// statements against. Call under the writer lock.
+    pub fn open(
+        layout: &Layout,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<(StateIndex, State), SubmitError> {
+        let dir = layout.index_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| err(&dir, e))?;
+        let path = dir.join("state.redb");
+        let db = match open_db(&path) {
+            Ok(db) => db,
+            Err(_) => {
+                // Derived data: a file redb cannot open is rebuilt.
+                std::fs::remove_file(&path).map_err(|e| err(&path, e))?;
+                open_db(&path).map_err(|e| err(&path, e))?
+            }
+        };
+        let index = StateIndex {
+            db: Arc::new(db),
+            path,
+        };
+        let target = *checkpoint.root();
+        let resumed = index
+            .resume(layout, &target)
+            .map_err(|e| err(&index.path, e))?;
+        let (from, history, scheme) = match resumed {
+            Some(r) => (Some(r.at), r.history, r.scheme),
+            None => {
+                index.clear().map_err(|e| err(&index.path, e))?;
+                (None, History::new(), SchemeState::default())
+            }
+        };
+        let source = DbSource {
+            db: index.db.clone(),
+            layout: layout.clone(),
+            size: target.size(),
+        };
+        let mut state = State::resumed(scheme, history, Box::new(source));
+        if from.map(|r| r.size()) != Some(target.size()) {
+            index.catch_up(layout, checkpoint, from, &mut state)?;
+        }
+        Ok((index, state))
+    }
+
+    /// The index's state, if it reflects a prefix of the log.
+    fn resume(&self, layout: &Layout, target: &RootHash) -> Result<Option<Resumed>, String> {
+        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+        let meta = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        let get = |k: &str| -> Result<Option<Vec<u8>>, String> {
+            Ok(meta
+                .get(k)
+                .map_err(|e| e.to_string())?
+                .map(|g| g.value().to_vec()))
+        };
+        if get("format")?.as_deref() != Some(FORMAT) {
+            return Ok(None);
+        }
+        let (Some(size), Some(root), Some(history), Some(scheme)) =
+            (get("size")?, get("root")?, get("history")?, get("scheme")?)
+        else {
+            return Ok(None);
+        };
+        let size = u64::from_be_bytes(size.try_into().map_err(|_| "bad size")?);
+        let root = Hash::from_slice(&root).map_err(|e| e.to_string())?;
+        let at = RootHash::new(size, root);
+        if size > target.size() || (size == target.size() && at != *target) {
+            return Ok(None);
+        }
+        // The log at the index's size must be the tree it was built from
+        // (a size this log never committed has no partial tile to read).
+        if size < target.size() && edge_at(layout, size).map(|e| e.root()) != Ok(root) {
+            return Ok(None);
+        }
+        let value: ciborium::Value = from_cbor(&history)?;
+        let history = History::from_value(&value)?;
+        if history.len() != size {
+            return Ok(None);
+        }
+        Ok(Some(Resumed {
+            at,
+            history,
+            scheme: from_cbor(&scheme)?,
+        }))
+    }
+
+    fn clear(&self) -> Result<(), String> {
+        let txn = self.db.begin_write().map_err(|e| e.to_string())?;
+        for t in ["meta", "facilities", "lists"] {
+            txn.delete_table(TableDefinition::<&str, &[u8]>::new(t))
+                .map_err(|e| e.to_string())?;
+        }
+        txn.delete_table(HASHES).map_err(|e| e.to_string())?;
+        txn.delete_table(MAP).map_err(|e| e.to_string())?;
+        txn.commit().map_err(|e| e.to_string())
+    }
+
+    /// Replays the log from `from` (the index's size; `None`: empty) to the
+    /// checkpoint, writing every [`REBUILD_STEP`] entries (the size is
+    /// recorded only at the end, so a rebuild cut short starts again).
+    fn catch_up(
+        &self,
+        layout: &Layout,
+        checkpoint: &SignedCheckpoint,
+        from: Option<RootHash>,
+        state: &mut State,
+    ) -> Result<(), SubmitError> {
+        let start = from.map_or(0, |r| r.size());
+        let edge = edge_at(layout, start).map_err(|e| err(&self.path, e))?;
+        let mut failed = None;
+        for_each_entry_from(layout, checkpoint, edge, |index, bytes| {
+            if failed.is_some() {
+                return Ok(());
+            }
+            if let Err(source) = state.replay(index, bytes) {
+                failed = Some(SubmitError::Replay { index, source });
+                return Ok(());
+            }
+            if (index + 1 - start).is_multiple_of(REBUILD_STEP) {
+                if let Err(e) = self.write(state, None) {
+                    failed = Some(err(&self.path, e));
+                }
+                state.evict();
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        self.save(state, checkpoint.root())
+    }
+
+    /// Writes what changed in `state` since it was opened or last saved,
+    /// as the state of the tree `at`, durably.
+    pub fn save(&self, state: &mut State, at: &RootHash) -> Result<(), SubmitError> {
+        self.write(state, Some(at)).map_err(|e| err(&self.path, e))
+    }
+
+    fn write(&self, state: &mut State, at: Option<&RootHash>) -> Result<(), String> {
+        let changes = state.take_changes();
+        let scheme = cbor(&state.scheme_state())?;
+        let facilities: Vec<(String, Vec<u8>)> = changes
+            .facilities
+            .iter()
+            .filter_map(|id| Some((id.clone(), state.facilities().get(id)?)))
+            .map(|(id, f)| Ok((id, cbor(f)?)))
+            .collect::<Result<_, String>>()?;
+        let h = state
+            .history_mut()
+            .ok_or("a partial state has no index to keep")?;
+        let (lists, nodes) = h.take_changed().map_err(|e| e.to_string())?;
+        let summary = cbor(&h.summary_value())?;
+        let mut txn = self.db.begin_write().map_err(|e| e.to_string())?;
+        let durability = if at.is_some() {
+            Durability::Immediate
+        } else {
+            Durability::None
+        };
+        txn.set_durability(durability).map_err(|e| e.to_string())?;
+        {
+            let mut t = txn.open_table(HASHES).map_err(|e| e.to_string())?;
+            for (hash, i) in &changes.hashes {
+                t.insert(hash.as_slice(), i).map_err(|e| e.to_string())?;
+            }
+            let mut t = txn.open_table(FACILITIES).map_err(|e| e.to_string())?;
+            for (id, f) in &facilities {
+                t.insert(id.as_str(), f.as_slice())
+                    .map_err(|e| e.to_string())?;
+            }
+            let mut t = txn.open_table(LISTS).map_err(|e| e.to_string())?;
+            for (id, l) in &lists {
+                t.insert(id.as_str(), u64s(l).as_slice())
+                    .map_err(|e| e.to_string())?;
+            }
+            let mut t = txn.open_table(MAP).map_err(|e| e.to_string())?;
+            for (id, n) in &nodes {
+                t.insert(id.as_bytes().as_slice(), n.encode().as_slice())
+                    .map_err(|e| e.to_string())?;
+            }
+            let mut m = txn.open_table(META).map_err(|e| e.to_string())?;
+            m.insert("format", FORMAT).map_err(|e| e.to_string())?;
+            m.insert("history", summary.as_slice())
+                .map_err(|e| e.to_string())?;
+            m.insert("scheme", scheme.as_slice())
+                .map_err(|e| e.to_string())?;
+            match at {
+                Some(at) => {
+                    m.insert("size", at.size().to_be_bytes().as_slice())
+                        .map_err(|e| e.to_string())?;
+                    m.insert("root", at.hash().as_bytes().as_slice())
+                        .map_err(|e| e.to_string())?;
+                }
+                None => {
+                    m.remove("size").map_err(|e| e.to_string())?;
+                    m.remove("root").map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        txn.commit().map_err(|e| e.to_string())
+    }
+}
+
+fn open_db(path: &std::path::Path) -> Result<Database, redb::DatabaseError> {
+    Database::builder().set_cache_size(CACHE_BYTES).create(path)
+}
+
+/// The tree's right edge at `size`, read from the hash tiles.
+/// A partial tile the log no longer keeps is read from the full tile that
+/// replaced it.
+fn edge_at(layout: &Layout, size: u64) -> Result<RightEdge, String> {
+    RightEdge::load(size, |level, n, width| {
+        let kind = TileKind::Hashes(level);
+        let (path, full) = match layout.tile(kind, n, width) {
+            p if p.exists() => (p, false),
+            _ => (layout.tile(kind, n, TILE_WIDTH), true),
+        };
+        let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let read = if full { TILE_WIDTH } else { width };
+        let mut hashes = parse_hash_tile(&data, read, &path).map_err(|e| e.to_string())?;
+        hashes.truncate(width as usize);
+        Ok(hashes)
+    })
+}
+
+/// What [`StateIndex::check`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IndexCheck {
+    /// No index yet (a ledger without a trust root, or never submitted to
+    /// since): the next submission builds it.
+    Absent,
+    /// The index reflects an older tree (a crash between the log's commit
+    /// and the index's): the next submission replays what it lacks. What it
+    /// holds was not compared.
+    Behind {
+        /// The size it reflects.
+        size: u64,
+    },
+    /// Every facility's state and list, every statement digest, the map and
+    /// the scheme-level state equal a full replay of the log.
+    Consistent {
+        /// Facilities compared.
+        facilities: u64,
+        /// Statement digests compared.
+        statements: u64,
+    },
+}
+
+impl StateIndex {
+    /// Compares the state index of the ledger at `root` with a full replay
+    /// of its log (read-only; `log audit`). A difference is an error that
+    /// names it.
+    pub fn check(root: &std::path::Path) -> Result<IndexCheck, SubmitError> {
+        let layout = Layout::new(root);
+        let path = layout.index_dir().join("state.redb");
+        if !path.exists() {
+            return Ok(IndexCheck::Absent);
+        }
+        let (mut full, cp) = super::load_state(root)?;
+        let db = redb::ReadOnlyDatabase::open(&path).map_err(|e| err(&path, e))?;
+        let fail = |what: String| {
+            err(
+                &path,
+                format!("{what}; delete the file to rebuild it from the log"),
+            )
+        };
+        let txn = db.begin_read().map_err(|e| err(&path, e))?;
+        let text = |e: redb::TableError| err(&path, e);
+        let meta = txn.open_table(META).map_err(text)?;
+        let get = |k: &str| -> Result<Option<Vec<u8>>, SubmitError> {
+            Ok(meta
+                .get(k)
+                .map_err(|e| err(&path, e))?
+                .map(|g| g.value().to_vec()))
+        };
+        let size = get("size")?
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| fail("it records no tree size (a rebuild was cut short)".into()))?;
+        if size < cp.root().size() {
+            return Ok(IndexCheck::Behind { size });
+        }
+        let root_hash = get("root")?.unwrap_or_default();
+        if size != cp.root().size() || root_hash != cp.root().hash().as_bytes() {
+            return Err(fail(format!(
+                "it reflects a tree of size {size} that is not this log's"
+            )));
+        }
+        if get("scheme")? != Some(cbor(&full.scheme_state()).map_err(|e| err(&path, e))?) {
+            return Err(fail("its scheme-level state differs from the log's".into()));
+        }
+        // Digests: as many as statements, each at its statement's index.
+        let hashes = txn.open_table(HASHES).map_err(text)?;
+        let mut statements = 0u64;
+        for row in hashes.iter().map_err(|e| err(&path, e))? {
+            let (k, v) = row.map_err(|e| err(&path, e))?;
+            let hash: [u8; 32] = k.value().try_into().unwrap_or([0; 32]);
+            if full.index_of(&hash) != Some(v.value()) {
+                return Err(fail(format!(
+                    "it places a statement at entry {} that the log does not hold there",
+                    v.value()
+                )));
+            }
+            statements += 1;
+        }
+        if statements != full.statement_count() {
+            return Err(fail(format!(
+                "it knows {statements} statements; the log holds {}",
+                full.statement_count()
+            )));
+        }
+        // Facilities: the same set, each with the same state and list.
+        let facilities = txn.open_table(FACILITIES).map_err(text)?;
+        let lists = txn.open_table(LISTS).map_err(text)?;
+        let n = facilities.len().map_err(|e| err(&path, e))?;
+        if n != full.facilities().len() as u64 {
+            return Err(fail(format!(
+                "it holds {n} facilities; the log has {}",
+                full.facilities().len()
+            )));
+        }
+        let summary = get("history")?.unwrap_or_default();
+        let value: ciborium::Value = from_cbor(&summary).map_err(|e| err(&path, e))?;
+        let mut stored_index = History::from_value(&value).map_err(|e| err(&path, e))?;
+        let stored_root = stored_index.commit_now().map_err(|e| err(&path, e))?.map;
+        let ids: Vec<String> = full.facilities().keys().cloned().collect();
+        for id in &ids {
+            let stored = facilities
+                .get(id.as_str())
+                .map_err(|e| err(&path, e))?
+                .map(|g| from_cbor::<FacilityState>(g.value()));
+            let list = lists
+                .get(id.as_str())
+                .map_err(|e| err(&path, e))?
+                .map(|g| from_u64s(g.value()));
+            let ok_state = match (&stored, full.facilities().get(id)) {
+                (Some(Ok(s)), Some(f)) => s == f,
+                _ => false,
+            };
+            let h = full.history().ok_or_else(|| fail("no index".into()))?;
+            let ok_list = matches!(&list, Some(Ok(l)) if l.as_slice() == h.entries_of(id));
+            if !ok_state || !ok_list {
+                return Err(fail(format!("facility {id:?} differs from the log's")));
+            }
+            // Its leaf in the stored map, proven against the stored root.
+            let mut fetch = |nid: &NodeId| -> Result<StoredNode, MapError> {
+                let t = txn
+                    .open_table(MAP)
+                    .map_err(|e| MapError::Stored(e.to_string()))?;
+                let g = t
+                    .get(nid.as_bytes().as_slice())
+                    .map_err(|e| MapError::Stored(e.to_string()))?
+                    .ok_or_else(|| MapError::Stored("a map node is missing".into()))?;
+                StoredNode::decode(g.value())
+            };
+            let proven = stored_index
+                .load(id, &[], &mut fetch)
+                .and_then(|_| stored_index.prove(id));
+            let entries = h.entries_of(id);
+            let leaf = proven.map(|p| {
+                p.proof
+                    .evaluate(&crate::history::key_of(id), &stored_root)
+                    .ok()
+                    .flatten()
+            });
+            let want = (entries.len() as u64, crate::history::list_digest(entries));
+            if !matches!(leaf, Ok(Some(l)) if (l.count, l.digest) == want) {
+                return Err(fail(format!(
+                    "the facility map does not hold facility {id:?}'s list"
+                )));
+            }
+        }
+        let committed = full.history_mut().and_then(|h| h.commit_now().ok());
+        if committed.map(|c| c.map) != Some(stored_root) {
+            return Err(fail("its facility map's root is not the log's".into()));
+        }
+        Ok(IndexCheck::Consistent {
+            facilities: ids.len() as u64,
+            statements,
+        })
+    }
+}
