@@ -35,6 +35,8 @@ fn s(p: &Path) -> &str {
 struct Server {
     child: Child,
     url: String,
+    /// What it wrote to stderr so far (its logs).
+    log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
@@ -56,14 +58,25 @@ impl Server {
                 break u.to_string();
             }
         };
-        // Keep draining its output so it never blocks on a full pipe.
+        // Keep draining its output so it never blocks on a full pipe; its
+        // log lines (stderr) are kept for the tests to read.
         std::thread::spawn(move || {
             let mut sink = String::new();
             while reader.read_line(&mut sink).unwrap_or(0) > 0 {
                 sink.clear();
             }
         });
-        Server { child, url }
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let keep = log.clone();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while err.read_line(&mut line).unwrap_or(0) > 0 {
+                keep.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
+        Server { child, url, log }
     }
 
     /// Waits for the process (already signalled), then its exit code.
@@ -421,6 +434,26 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
     let (st, b) = get(&format!("{}/entries/{}/statement", server.url, indexes[0]));
     assert_eq!(st, 200);
     assert!(regs.contains(&b));
+    // Asked for by Accept (RFC 9943's media type): the transparent
+    // statement, whose receipt verifies with the log's key.
+    let mut r = agent()
+        .get(&format!("{}/entries/{}/statement", server.url, indexes[0]))
+        .header(
+            "Accept",
+            "application/json, application/scitt-statement+cose",
+        )
+        .call()
+        .unwrap();
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/scitt-statement+cose"
+    );
+    let ts = r.body_mut().read_to_vec().unwrap();
+    let (logged, receipts) = triage_ledger::cose::split_transparent(&ts).unwrap();
+    assert_eq!(logged.bytes(), b.as_slice());
+    let vkey = std::fs::read_to_string(ledger.join("vkey")).unwrap();
+    let vkey = triage_ledger::note::VerifierKey::parse(vkey.trim()).unwrap();
+    receipts[0].verify(logged.bytes(), &vkey).unwrap();
     assert_eq!(
         get(&format!("{}/entries/{}", server.url, indexes[0])).0,
         200
@@ -748,4 +781,83 @@ fn the_openapi_description_matches_the_server_and_sigkill_loses_no_201() {
     let again = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
     let (st, _, _) = post_cose(&again.url, &regs[39]);
     assert!(st == 201, "{st}");
+}
+
+/// The checkpoint is staged while the witnesses are asked: a witness that
+/// holds the request (a stalled TCP peer, to observe the round) keeps the
+/// new checkpoint unpublished until it answers or fails.
+#[test]
+fn the_checkpoint_is_published_only_after_the_witness_round() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ledger, root_pem) = policy_ledger(d);
+    let w = d.join("w");
+    let (_, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
+    let trust = d.join("trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::copy(&root_pem, trust.join("root.pem")).unwrap();
+    let log = std::fs::read_to_string(ledger.join("vkey")).unwrap();
+    std::fs::write(
+        trust.join("policy"),
+        format!("log {}\nwitness w {}\nquorum w\n", log.trim(), wkey.trim()),
+    )
+    .unwrap();
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = stalled.local_addr().unwrap();
+    let (arrived_tx, arrived) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        for (n, conn) in stalled.incoming().enumerate() {
+            let mut conn = conn.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            if n > 0 {
+                arrived_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+            }
+            // Closing without an answer: the round counts a failure.
+            drop(conn);
+        }
+    });
+    let server = Server::start(&[
+        "serve",
+        s(&ledger),
+        "--listen",
+        "127.0.0.1:0",
+        "--trust",
+        s(&trust),
+        "--witness",
+        &format!("w=http://{addr}"),
+    ]);
+    let before = get(&format!("{}/checkpoint", server.url)).1;
+    let root = identity(d, "demo-root");
+    let des = sign(
+        d,
+        "designate",
+        &root,
+        &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+    );
+    let url = server.url.clone();
+    let posting = std::thread::spawn(move || post_cose(&url, &des).0);
+    arrived.recv().unwrap();
+    // Committed (the tiles are on disk) but not yet published.
+    let on_disk = std::fs::read(ledger.join("log/checkpoint")).unwrap();
+    assert_ne!(on_disk, before, "the commit is written");
+    assert_eq!(get(&format!("{}/checkpoint", server.url)).1, before);
+    release.send(()).unwrap();
+    assert_eq!(posting.join().unwrap(), 201);
+    let after = get(&format!("{}/checkpoint", server.url)).1;
+    assert_eq!(after, on_disk, "published once the round is over");
+    let metrics = String::from_utf8(get(&format!("{}/metrics", server.url)).1).unwrap();
+    assert!(
+        metrics.contains("triage_ledger_witness_rounds_total{result=\"failed\"} 2"),
+        "{metrics}"
+    );
+    // The structured log names the failed rounds, the commit and the
+    // requests with their status.
+    let log = server.log.lock().unwrap().clone();
+    assert!(log.contains("witness round failed"), "{log}");
+    assert!(log.contains("commit") && log.contains("new=1"), "{log}");
+    assert!(log.contains("status=201"), "{log}");
 }

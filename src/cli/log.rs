@@ -448,6 +448,9 @@ fn audit_state_index(ledger: &Path) -> CmdResult {
         Ok(IndexCheck::Behind { size }) => println!(
             "ok: the state index reflects tree size {size}, behind the checkpoint (the next submission replays the rest into it; not compared)"
         ),
+        Ok(IndexCheck::NeedsRepair) => println!(
+            "ok: the state index was not closed cleanly (a stop while writing it); the next submission repairs it (not compared)"
+        ),
         Ok(IndexCheck::Consistent {
             facilities,
             statements,

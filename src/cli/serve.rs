@@ -55,6 +55,7 @@ fn serve_inner(
     skew: u64,
     witnesses: Vec<triage_ledger::server::ledger::WitnessAt>,
 ) -> CmdResult {
+    triage_ledger::server::init_logging();
     // Before listening: the library refuses what it will not serve.
     let (router, committer) = triage_ledger::server::ledger::router_with_witnesses(
         ledger.to_path_buf(),

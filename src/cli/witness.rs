@@ -245,6 +245,7 @@ fn round_failure(e: RoundError) -> Failure {
 fn serve(dir: &Path, listen: &str) -> CmdResult {
     // Fail early, before listening, if the directory is no witness.
     Witness::open(dir).map_err(refusal)?;
+    triage_ledger::server::init_logging();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

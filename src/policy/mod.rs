@@ -32,7 +32,9 @@ use prepare::{
 pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
 pub use resume::{Changes, SchemeState, Source};
 pub use stored::{IndexCheck, StateIndex};
-pub use submit::{load_state, submit, submit_each, upgrade, SubmitError, Submitted, SubmittedEach};
+pub use submit::{
+    load_state, open_index, submit, submit_each, upgrade, SubmitError, Submitted, SubmittedEach,
+};
 
 /// The CWT `sub` of statements that are not about one facility (revocations,
 /// designations, frameworks).

@@ -390,6 +390,10 @@ pub enum IndexCheck {
         /// The size it reflects.
         size: u64,
     },
+    /// The index was not closed cleanly (a process stopped while writing
+    /// it): redb repairs it at the next submission, which needs write access;
+    /// a read-only check cannot, so nothing was compared.
+    NeedsRepair,
     /// Every facility's state and list, every statement digest, the map and
     /// the scheme-level state equal a full replay of the log.
     Consistent {
@@ -411,7 +415,11 @@ impl StateIndex {
             return Ok(IndexCheck::Absent);
         }
         let (mut full, cp) = super::load_state(root)?;
-        let db = redb::ReadOnlyDatabase::open(&path).map_err(|e| err(&path, e))?;
+        let db = match redb::ReadOnlyDatabase::open(&path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::RepairAborted) => return Ok(IndexCheck::NeedsRepair),
+            Err(e) => return Err(err(&path, e)),
+        };
         let fail = |what: String| {
             err(
                 &path,

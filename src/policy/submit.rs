@@ -119,6 +119,15 @@ pub fn load_state(root: &Path) -> Result<(State, SignedCheckpoint), SubmitError>
     Ok((state, ledger.checkpoint().clone()))
 }
 
+/// Opens the ledger for writing and brings its state index up to the
+/// checkpoint (building it from the log if missing): what a service does
+/// before it accepts submissions, so the first is not the one that waits.
+pub fn open_index(root: &Path) -> Result<(), SubmitError> {
+    let writer = Writer::open(root)?;
+    read_trust_root(writer.layout())?;
+    StateIndex::open(writer.layout(), writer.committed()).map(|_| ())
+}
+
 /// Admits a batch of statements (name, bytes) and appends the new ones under
 /// one checkpoint. If any statement is refused, nothing is appended.
 /// `now` and `skew` bound the statements' `iat`.

@@ -51,6 +51,37 @@ struct Service {
     root: PathBuf,
     queue: mpsc::UnboundedSender<Job>,
     metrics: Arc<Metrics>,
+    /// The checkpoint `GET /checkpoint` serves: the committed one once the
+    /// witness round after its commit is over (staged until then).
+    published: Published,
+}
+
+/// The checkpoint published, shared with the committer.
+type Published = Arc<std::sync::RwLock<Vec<u8>>>;
+
+/// Asks every witness to cosign the ledger's checkpoint and attaches the
+/// answers (a witness that fails is counted and skipped), then publishes
+/// the checkpoint as it now is on disk.
+fn witness_and_publish(root: &Path, witnesses: &[WitnessAt], m: &Metrics, published: &Published) {
+    for w in witnesses {
+        let c = match crate::witness::cosign_ledger_remote(&w.url, &w.key, root) {
+            Ok(_) => {
+                tracing::info!(witness = %w.url, "cosigned");
+                &m.cosigned
+            }
+            Err(e) => {
+                tracing::warn!(witness = %w.url, error = %e, "witness round failed");
+                &m.witness_failures
+            }
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+    let path = crate::store::Layout::new(root).checkpoint();
+    if let Ok(b) = std::fs::read(path) {
+        if let Ok(mut p) = published.write() {
+            *p = b;
+        }
+    }
 }
 
 /// Counters for `GET /metrics`.
@@ -115,20 +146,26 @@ pub fn router_with_witnesses(
             reason: "missing: only a policy ledger is served (create one with `init LEDGER --origin ORIGIN --trust-root ROOT.pem`)".into(),
         });
     }
-    crate::policy::load_state(&root)?;
+    crate::policy::open_index(&root)?;
     let (tx, rx) = mpsc::unbounded_channel();
     let metrics = Arc::new(Metrics::default());
+    // A checkpoint left unwitnessed (the service stopped during a round)
+    // is witnessed before it is served.
+    let published: Published = Default::default();
+    witness_and_publish(&root, &witnesses, &metrics, &published);
     let committer = {
         let root = root.clone();
         let metrics = metrics.clone();
+        let published = published.clone();
         Committer(std::thread::spawn(move || {
-            commit_loop(&root, rx, skew, &metrics, &witnesses)
+            commit_loop(&root, rx, skew, &metrics, &witnesses, &published)
         }))
     };
     let service = Arc::new(Service {
         root,
         queue: tx,
         metrics,
+        published,
     });
     let router = Router::new()
         .route("/entries", post(register))
@@ -162,6 +199,7 @@ fn commit_loop(
     skew: u64,
     m: &Metrics,
     witnesses: &[WitnessAt],
+    published: &Published,
 ) {
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
@@ -172,22 +210,37 @@ fn commit_loop(
             }
         }
         let statements: Vec<Vec<u8>> = jobs.iter().map(|j| j.statement.clone()).collect();
+        let started = std::time::Instant::now();
         let outcomes: Vec<Outcome> = match submit_each(root, &statements, super::now(), skew) {
-            Err(e) => jobs
-                .iter()
-                .map(|_| Outcome::Failed(e.to_string()))
-                .collect(),
+            Err(e) => {
+                tracing::error!(statements = jobs.len(), error = %e, "commit failed");
+                jobs.iter()
+                    .map(|_| Outcome::Failed(e.to_string()))
+                    .collect()
+            }
             Ok(done) => {
+                if let Some(w) = &done.index_warning {
+                    tracing::warn!(warning = %w, "state index not written (caught up at the next commit)");
+                }
+                let new = done
+                    .results
+                    .iter()
+                    .filter(|r| matches!(r, Ok(Admission::New(_))))
+                    .count();
+                tracing::info!(
+                    statements = jobs.len(),
+                    new,
+                    refused = done.results.iter().filter(|r| r.is_err()).count(),
+                    tree_size = done.checkpoint.root().size(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "commit"
+                );
                 let grew = done
                     .results
                     .iter()
                     .any(|r| matches!(r, Ok(Admission::New(_))));
                 if grew {
-                    for w in witnesses {
-                        let ok = crate::witness::cosign_ledger_remote(&w.url, &w.key, root).is_ok();
-                        let c = if ok { &m.cosigned } else { &m.witness_failures };
-                        c.fetch_add(1, Ordering::Relaxed);
-                    }
+                    witness_and_publish(root, witnesses, m, published);
                 }
                 let ledger = Ledger::open(root);
                 done.results
@@ -349,22 +402,58 @@ async fn receipt(State(s): State<Arc<Service>>, UrlPath(index): UrlPath<u64>) ->
     }
 }
 
-async fn statement(State(s): State<Arc<Service>>, UrlPath(index): UrlPath<u64>) -> Response {
+/// The media type of a transparent statement (RFC 9943): asked for by
+/// `Accept`, the logged statement comes with its receipt in its
+/// unprotected header.
+const TRANSPARENT: &str = "application/scitt-statement+cose";
+
+async fn statement(
+    State(s): State<Arc<Service>>,
+    UrlPath(index): UrlPath<u64>,
+    headers: HeaderMap,
+) -> Response {
     let root = s.root.clone();
+    let transparent = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.split(';').next().map(str::trim) == Some(TRANSPARENT));
     match blocking(move || {
         let l = Ledger::open(&root).map_err(store_status)?;
-        l.read_entry(index).map_err(store_status)
+        let bytes = l.read_entry(index).map_err(store_status)?;
+        if !transparent {
+            return Ok(bytes);
+        }
+        if crate::history::is_index_entry(&bytes) {
+            return Err((
+                StatusCode::NOT_FOUND,
+                format!("entry {index} is an index entry, not a statement"),
+            ));
+        }
+        let unusable = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, e);
+        let st = crate::cose::Statement::parse(&bytes).map_err(|e| unusable(e.to_string()))?;
+        let r = l.receipt(index, super::now()).map_err(store_status)?;
+        crate::cose::transparent_statement(&st, &[r]).map_err(|e| unusable(e.to_string()))
     })
     .await
     {
+        Ok(b) if transparent => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, TRANSPARENT)], b).into_response()
+        }
         Ok(b) => cose(StatusCode::OK, b),
         Err(r) => r,
     }
 }
 
 async fn checkpoint(State(s): State<Arc<Service>>) -> Response {
-    let path = crate::store::Layout::new(&s.root).checkpoint();
-    match tokio::fs::read(&path).await {
+    let staged = s.published.read().map(|b| b.clone()).unwrap_or_default();
+    let read = if staged.is_empty() {
+        tokio::fs::read(crate::store::Layout::new(&s.root).checkpoint()).await
+    } else {
+        Ok(staged)
+    };
+    match read {
         Ok(b) => (
             StatusCode::OK,
             [

@@ -9,16 +9,50 @@ pub mod witness;
 
 use std::future::Future;
 
+/// Installs the structured log (stderr, one line per event with its
+/// fields): level from `TRIAGE_LEDGER_LOG` (`error`, `warn`, `info` —
+/// the default —, `debug`, `trace`). Each request is logged with its
+/// method, path, status and latency; each commit with its counts.
+pub fn init_logging() {
+    let level = std::env::var("TRIAGE_LEDGER_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
 /// Serves `router` on `listener` until `shutdown` completes; requests in
-/// flight are finished and answered first.
+/// flight are finished and answered first. Requests are logged.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    let router = router.layer(traced());
+    let shutdown = async {
+        shutdown.await;
+        tracing::info!("shutting down: finishing the requests in flight");
+    };
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// The request log: a span per request (method, path), and its status and
+/// latency when answered, at INFO.
+fn traced() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+> {
+    use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+    TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
 }
 
 /// Completes on SIGTERM or SIGINT.
