@@ -1,0 +1,195 @@
+//! HTTP registration with 64 concurrent clients against the raw Ed25519
+//! verification rate of this machine's two cores, in one run:
+//! 1. the raw rate: ed25519-dalek verifying the statements' signatures on
+//!    two threads (the work a registration cannot avoid);
+//! 2. the ledger service (in process, on loopback) registering 6,000
+//!    distinct statements sent by 64 client threads as fast as they are
+//!    answered: statements per second (group commit at work);
+//! 3. the same service at half that rate (a paced open loop): p50 and p99
+//!    latency of a registration, answered once durable.
+//!
+//! Run: `cargo bench --bench http_register`.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{SigningKey, Verifier as _};
+use triage_ledger::identity::{generate_key, issue_role, issue_root, Certificate, Role, Validity};
+use triage_ledger::policy;
+use triage_ledger::record::{Record, Registration};
+
+const CLIENTS: usize = 64;
+const N: usize = 6_000;
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Registrations of facilities `from..from + n`, signed on two threads.
+fn statements(from: usize, n: usize, key: &SigningKey, cert: &Certificate) -> Vec<Vec<u8>> {
+    let sign = |r: std::ops::Range<usize>| -> Vec<Vec<u8>> {
+        r.map(|i| {
+            let reg = Record::Registration(Registration {
+                facility: format!("TF-{i:06}"),
+                name: format!("Facility {i}"),
+                site: "Site".into(),
+            });
+            policy::sign_statement(&reg, key, cert, now())
+                .unwrap()
+                .bytes()
+                .to_vec()
+        })
+        .collect()
+    };
+    let mid = from + n / 2;
+    std::thread::scope(|s| {
+        let a = s.spawn(|| sign(from..mid));
+        let mut b = sign(mid..from + n);
+        let mut a = a.join().unwrap();
+        a.append(&mut b);
+        a
+    })
+}
+
+/// Posts `sts` from `CLIENTS` threads, each waiting for `pace` between its
+/// sends (none: as fast as answered); returns each latency.
+fn load(url: &str, sts: &[Vec<u8>], pace: Option<Duration>) -> Vec<Duration> {
+    let next = AtomicUsize::new(0);
+    let lat = Mutex::new(Vec::with_capacity(sts.len()));
+    std::thread::scope(|s| {
+        for c in 0..CLIENTS {
+            let (next, lat) = (&next, &lat);
+            s.spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                if let Some(p) = pace {
+                    std::thread::sleep(p.mul_f64(c as f64 / CLIENTS as f64));
+                }
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(st) = sts.get(i) else { break };
+                    let t = Instant::now();
+                    let r = agent
+                        .post(&format!("{url}/entries"))
+                        .header("Content-Type", "application/cose")
+                        .send(st.as_slice())
+                        .unwrap();
+                    assert_eq!(r.status().as_u16(), 201);
+                    let took = t.elapsed();
+                    lat.lock().unwrap().push(took);
+                    if let Some(p) = pace {
+                        std::thread::sleep(p.saturating_sub(took));
+                    }
+                }
+            });
+        }
+    });
+    lat.into_inner().unwrap()
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let t0 = now() as i64;
+    let v = Validity {
+        not_before: t0 - 3600,
+        not_after: t0 + 86_400,
+    };
+    let rk = generate_key();
+    let root = issue_root("Root", "Scheme", &rk, v).unwrap();
+    let key = generate_key();
+    let cert = issue_role(
+        "Operator",
+        "Triage Ltd",
+        "NTRGB-00000001",
+        Role::Operator,
+        &key.verifying_key(),
+        &root,
+        &rk,
+        v,
+    )
+    .unwrap();
+    let sts = statements(0, 2 * N, &key, &cert);
+
+    // 1. The raw Ed25519 rate on two cores (signature over the same sizes).
+    let msgs: Vec<(Vec<u8>, ed25519_dalek::Signature)> = sts[..N]
+        .iter()
+        .map(|b| {
+            let m = b[..b.len().min(300)].to_vec();
+            let sig = ed25519_dalek::Signer::sign(&key, &m);
+            (m, sig)
+        })
+        .collect();
+    let vk = key.verifying_key();
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for half in msgs.chunks(N / 2) {
+            let vk = &vk;
+            s.spawn(move || {
+                for (m, sig) in half {
+                    vk.verify(m, sig).unwrap();
+                }
+            });
+        }
+    });
+    let raw = N as f64 / t.elapsed().as_secs_f64();
+
+    // The service, in process, on loopback.
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger");
+    triage_ledger::store::init(&ledger, "bench.example/http").unwrap();
+    triage_ledger::store::install_trust_root(&ledger, root.to_pem().as_bytes()).unwrap();
+    let (router, committer) = triage_ledger::server::ledger::router(ledger.clone(), 300).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(triage_ledger::server::serve(listener, router, async {
+        let _ = stopped.await;
+    }));
+
+    // 2. As fast as answered.
+    let t = Instant::now();
+    let lat = load(&url, &sts[..N], None);
+    let rate = N as f64 / t.elapsed().as_secs_f64();
+
+    // 3. At half that rate.
+    let pace = Duration::from_secs_f64(CLIENTS as f64 / (rate / 2.0));
+    let t = Instant::now();
+    let mut paced = load(&url, &sts[N..], Some(pace));
+    let offered = N as f64 / t.elapsed().as_secs_f64();
+    paced.sort();
+    let pct = |v: &[Duration], p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+
+    let _ = stop.send(());
+    rt.block_on(server).unwrap().unwrap();
+    drop(rt);
+    committer.join();
+    let mut lat = lat;
+    lat.sort();
+    println!("raw Ed25519 verification, 2 threads: {raw:.0}/s");
+    println!(
+        "HTTP registration, {CLIENTS} clients, {N} statements: {rate:.0}/s ({:.0}% of the raw rate); latency p50 {:.1?}, p99 {:.1?}",
+        100.0 * rate / raw,
+        pct(&lat, 0.5),
+        pct(&lat, 0.99)
+    );
+    println!(
+        "at half that load ({offered:.0}/s offered): latency p50 {:.1?}, p99 {:.1?}",
+        pct(&paced, 0.5),
+        pct(&paced, 0.99)
+    );
+}
