@@ -153,9 +153,9 @@ fn main() {
         .build()
         .unwrap();
     let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .block_on(triage_ledger::server::Bound::bind("127.0.0.1:0", None))
         .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let url = listener.url().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = rt.spawn(triage_ledger::server::serve(listener, router, async {
         let _ = stopped.await;

@@ -50,12 +50,47 @@ pub struct Registered {
     pub receipt: Vec<u8>,
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// The environment variable that names a PEM file of CA certificates: when
+/// set, `https://` servers (the ledger's service, witnesses) are checked
+/// against those certificates only — a scheme's private CA, or a
+/// self-signed certificate — instead of Mozilla's roots (webpki-roots).
+pub const CA_ENV: &str = "TRIAGE_LEDGER_CA";
+
+/// A blocking HTTP(S) client with `timeout` for the whole exchange; any
+/// status is returned as an answer. Errors name `TRIAGE_LEDGER_CA` when its
+/// file cannot be used.
+pub(crate) fn agent(timeout: Duration) -> Result<ureq::Agent, String> {
+    use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+    let roots = match std::env::var_os(CA_ENV) {
+        None => RootCerts::WebPki,
+        Some(path) => {
+            let named = |reason: String| format!("{CA_ENV}={}: {reason}", path.to_string_lossy());
+            let pem = std::fs::read(&path).map_err(|e| named(e.to_string()))?;
+            let mut certs: Vec<Certificate<'static>> = Vec::new();
+            for item in ureq::tls::parse_pem(&pem) {
+                if let PemItem::Certificate(c) = item.map_err(|e| named(e.to_string()))? {
+                    certs.push(c);
+                }
+            }
+            if certs.is_empty() {
+                return Err(named("no PEM certificate in the file".into()));
+            }
+            RootCerts::new_with_certs(&certs)
+        }
+    };
+    Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(120)))
+        .timeout_global(Some(timeout))
+        .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build()
-        .into()
+        .into())
+}
+
+fn client(url: &str) -> Result<ureq::Agent, ClientError> {
+    agent(Duration::from_secs(120)).map_err(|reason| ClientError::Transport {
+        url: url.to_string(),
+        reason,
+    })
 }
 
 /// RFC 9290 problem details: (detail, rule).
@@ -85,7 +120,7 @@ pub fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError>
         url: url.clone(),
         reason,
     };
-    let mut resp = agent()
+    let mut resp = client(&url)?
         .post(&url)
         .header("Content-Type", "application/cose")
         .send(statement)
@@ -136,7 +171,7 @@ fn get(base: &str, path: &str) -> Result<Vec<u8>, ClientError> {
         url: url.clone(),
         reason,
     };
-    let mut resp = agent()
+    let mut resp = client(&url)?
         .get(&url)
         .call()
         .map_err(|e| transport(e.to_string()))?;

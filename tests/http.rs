@@ -41,8 +41,13 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str]) -> Server {
+        Server::start_env(args, &[])
+    }
+
+    fn start_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = bin()
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -860,4 +865,150 @@ fn the_checkpoint_is_published_only_after_the_witness_round() {
     assert!(log.contains("witness round failed"), "{log}");
     assert!(log.contains("commit") && log.contains("new=1"), "{log}");
     assert!(log.contains("status=201"), "{log}");
+}
+
+/// A self-signed TLS certificate for 127.0.0.1 and localhost (rcgen):
+/// (certificate file, key file).
+fn tls_pair(dir: &Path, name: &str) -> (String, String) {
+    let made =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let (cert, key) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.tls-key")),
+    );
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    (s(&cert).to_string(), s(&key).to_string())
+}
+
+fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out = bin().args(args).envs(env.iter().copied()).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_ledger_and_its_witness_serve_https_with_rustls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ledger, root_pem) = policy_ledger(d);
+    let (cert, key) = tls_pair(d, "srv");
+    let w = d.join("w");
+    let (_, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
+    let (code, _, err) = run(
+        &[
+            "witness",
+            "add-log",
+            s(&w),
+            "--vkey",
+            s(&ledger.join("vkey")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let tls = ["--tls-cert", &cert, "--tls-key", &key];
+    let trusted = [("TRIAGE_LEDGER_CA", cert.as_str())];
+    let mut args = vec!["witness", "serve", s(&w), "--listen", "127.0.0.1:0"];
+    args.extend(tls);
+    let witness = Server::start(&args);
+    assert!(
+        witness.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        witness.url
+    );
+    let trust = d.join("trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::copy(&root_pem, trust.join("root.pem")).unwrap();
+    let log = std::fs::read_to_string(ledger.join("vkey")).unwrap();
+    std::fs::write(
+        trust.join("policy"),
+        format!("log {}\nwitness w {}\nquorum w\n", log.trim(), wkey.trim()),
+    )
+    .unwrap();
+    // The ledger asks its witness over HTTPS, trusting the same CA.
+    let wurl = format!("w={}", witness.url);
+    let mut args = vec![
+        "serve",
+        s(&ledger),
+        "--listen",
+        "127.0.0.1:0",
+        "--trust",
+        s(&trust),
+        "--witness",
+        &wurl,
+    ];
+    args.extend(tls);
+    let server = Server::start_env(&args, &trusted);
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+
+    // A client that never starts its handshake holds up no one.
+    let silent = std::net::TcpStream::connect(server.url.trim_start_matches("https://")).unwrap();
+
+    let root = identity(d, "demo-root");
+    let des = sign(
+        d,
+        "designate",
+        &root,
+        &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+    );
+    let file = d.join("des.cose");
+    std::fs::write(&file, &des).unwrap();
+    let (code, out, err) = run_env(
+        &["submit", "--url", &server.url, s(&file), "--transparent"],
+        &trusted,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // Answered after the witness's round over HTTPS: cosigned.
+    let (code, status, err) = run_env(&["status", "--url", &server.url, "--json"], &trusted);
+    assert_eq!(code, 0, "{err}");
+    let (_, local, _) = run(&["status", s(&ledger), "--json"], b"");
+    assert_eq!(status, local, "the same answer as the local form");
+    let cp = std::fs::read_to_string(ledger.join("log/checkpoint")).unwrap();
+    assert!(cp.contains("\u{2014} example.org/w "), "{cp}");
+    drop(silent);
+
+    // Without the CA, the certificate is not trusted: an I/O error (exit
+    // 2) that says so. A plain-HTTP client gets no answer either.
+    let (code, _, err) = run(&["status", "--url", &server.url], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    let plain = server.url.replace("https://", "http://");
+    let (code, _, err) = run_env(&["status", "--url", &plain], &trusted);
+    assert_eq!(code, 2, "{err}");
+    // A CA file that holds no certificate is named.
+    let (code, _, err) = run_env(
+        &["status", "--url", &server.url],
+        &[("TRIAGE_LEDGER_CA", key.as_str())],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("TRIAGE_LEDGER_CA="), "{err}");
+    // The service lived through all that.
+    let (code, _, err) = run_env(&["status", "--url", &server.url], &trusted);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server.terminate(), Some(0));
+
+    // Refused at start, before listening: a key that is no key, the key of
+    // another certificate.
+    let (_, other_key) = tls_pair(d, "other");
+    for (k, says) in [(cert.as_str(), "TLS key"), (other_key.as_str(), "TLS")] {
+        let (code, _, err) = run(
+            &[
+                "witness",
+                "serve",
+                s(&w),
+                "--listen",
+                "127.0.0.1:0",
+                "--tls-cert",
+                &cert,
+                "--tls-key",
+                k,
+            ],
+            b"",
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(says), "{err}");
+    }
 }

@@ -168,9 +168,8 @@ enum Command {
     Serve {
         /// The ledger (with a trust root).
         ledger: std::path::PathBuf,
-        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0: any free port).
-        #[arg(long)]
-        listen: String,
+        #[command(flatten)]
+        listen: serve::Listen,
         /// How far in the future a statement's iat may be, in seconds.
         #[arg(long, default_value_t = 300)]
         skew: u64,
@@ -330,7 +329,7 @@ pub fn main() -> ExitCode {
                     "Serving {} (the endpoints are in the README):",
                     dir.join("ledger").display()
                 );
-                serve::serve(&dir.join("ledger"), &addr, 300)
+                serve::serve(&dir.join("ledger"), &serve::Listen::plain(&addr), 300)
             }
         },
         Command::Log(cmd) => log::run(cmd),

@@ -1,12 +1,12 @@
 //! `serve`: the ledger over HTTP (see `triage_ledger::server::ledger`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{CmdResult, Failure};
 
 /// `serve LEDGER --listen ADDR`: prints the address, serves until SIGTERM
 /// or Ctrl-C, then finishes and answers what is being committed.
-pub fn serve(ledger: &Path, listen: &str, skew: u64) -> CmdResult {
+pub fn serve(ledger: &Path, listen: &Listen, skew: u64) -> CmdResult {
     serve_with(ledger, listen, skew, &[], None)
 }
 
@@ -14,7 +14,7 @@ pub fn serve(ledger: &Path, listen: &str, skew: u64) -> CmdResult {
 /// trust policy, whose key checks its answers.
 pub fn serve_with(
     ledger: &Path,
-    listen: &str,
+    listen: &Listen,
     skew: u64,
     witnesses: &[String],
     trust: Option<&Path>,
@@ -51,7 +51,7 @@ pub fn serve_with(
 
 fn serve_inner(
     ledger: &Path,
-    listen: &str,
+    listen: &Listen,
     skew: u64,
     witnesses: Vec<triage_ledger::server::ledger::WitnessAt>,
 ) -> CmdResult {
@@ -62,28 +62,69 @@ fn serve_inner(
         skew,
         witnesses,
     )?;
+    let served = run_service(listen, router);
+    // With the runtime gone, so is every sender: the committer finishes the
+    // last group and stops.
+    committer.join();
+    served
+}
+
+/// Where a service listens: `--listen`, and `--tls-cert/--tls-key` for HTTPS.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Listen {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0: any free port).
+    #[arg(long)]
+    pub listen: String,
+    /// Serve HTTPS with this PEM certificate chain (leaf first).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl Listen {
+    /// Plain HTTP on `addr`.
+    pub fn plain(addr: &str) -> Listen {
+        Listen {
+            listen: addr.to_string(),
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
+/// Serves `router` as `listen` says until SIGTERM or Ctrl-C: prints
+/// `listening on URL` once bound, and returns when the requests in flight
+/// are answered and the runtime is gone.
+pub fn run_service(listen: &Listen, router: axum::Router) -> CmdResult {
+    let tls = match (&listen.tls_cert, &listen.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            triage_ledger::server::Tls::load(cert, key)
+                .map_err(|e| Failure::input(e.to_string()))?,
+        ),
+        _ => None,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failure::input(format!("runtime: {e}")))?;
+    let addr = &listen.listen;
     let served = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
+        let bound = triage_ledger::server::Bound::bind(addr, tls)
             .await
-            .map_err(|e| Failure::input(format!("listen on {listen}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Failure::input(format!("listen on {listen}: {e}")))?;
-        println!("listening on http://{addr}");
+            .map_err(|e| Failure::input(format!("listen on {addr}: {e}")))?;
+        let url = bound
+            .url()
+            .map_err(|e| Failure::input(format!("listen on {addr}: {e}")))?;
+        println!("listening on {url}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        triage_ledger::server::serve(listener, router, triage_ledger::server::terminated())
+        triage_ledger::server::serve(bound, router, triage_ledger::server::terminated())
             .await
             .map_err(|e| Failure::input(format!("serve: {e}")))
     });
-    // With the runtime gone, so is every sender: the committer finishes the
-    // last group and stops.
     drop(rt);
-    committer.join();
     served
 }

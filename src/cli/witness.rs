@@ -87,9 +87,8 @@ pub enum WitnessCommand {
     Serve {
         /// The witness directory.
         dir: PathBuf,
-        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0: any free port).
-        #[arg(long)]
-        listen: String,
+        #[command(flatten)]
+        listen: super::serve::Listen,
     },
     /// Show the witness's key, the logs it witnesses and the last size it cosigned for each.
     Status {
@@ -242,28 +241,10 @@ fn round_failure(e: RoundError) -> Failure {
 
 /// `witness serve DIR --listen ADDR`: prints the address it listens on,
 /// then serves until SIGTERM or Ctrl-C (finishing requests in flight).
-fn serve(dir: &Path, listen: &str) -> CmdResult {
+fn serve(dir: &Path, listen: &super::serve::Listen) -> CmdResult {
     // Fail early, before listening, if the directory is no witness.
     Witness::open(dir).map_err(refusal)?;
     triage_ledger::server::init_logging();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::input(format!("runtime: {e}")))?;
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| Failure::input(format!("listen on {listen}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Failure::input(format!("listen on {listen}: {e}")))?;
-        println!("listening on http://{addr}");
-        use std::io::Write as _;
-        let _ = std::io::stdout().flush();
-        let router = triage_ledger::server::witness::router(dir.to_path_buf());
-        triage_ledger::server::serve(listener, router, triage_ledger::server::terminated())
-            .await
-            .map_err(|e| Failure::input(format!("serve: {e}")))
-    })
+    let router = triage_ledger::server::witness::router(dir.to_path_buf());
+    super::serve::run_service(listen, router)
 }

@@ -5,7 +5,10 @@
 //! - [`witness`]: c2sp.org/tlog-witness `POST /add-checkpoint`.
 
 pub mod ledger;
+mod tls;
 pub mod witness;
+
+pub use tls::{Tls, TlsError, TlsListener};
 
 use std::future::Future;
 
@@ -25,23 +28,61 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// A bound listening socket, plain or TLS.
+pub enum Bound {
+    /// HTTP.
+    Plain(tokio::net::TcpListener),
+    /// HTTPS.
+    Tls(TlsListener),
+}
+
+impl Bound {
+    /// Binds `addr` (e.g. `127.0.0.1:8080`; port 0 for any free port), with
+    /// TLS when given its configuration. Needs a tokio runtime.
+    pub async fn bind(addr: &str, tls: Option<Tls>) -> std::io::Result<Bound> {
+        let tcp = tokio::net::TcpListener::bind(addr).await?;
+        Ok(match tls {
+            None => Bound::Plain(tcp),
+            Some(tls) => Bound::Tls(TlsListener::new(tcp, tls)?),
+        })
+    }
+
+    /// The base URL clients use: `http://ADDR` or `https://ADDR`.
+    pub fn url(&self) -> std::io::Result<String> {
+        use axum::serve::Listener as _;
+        Ok(match self {
+            Bound::Plain(l) => format!("http://{}", l.local_addr()?),
+            Bound::Tls(l) => format!("https://{}", l.local_addr()?),
+        })
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` completes; requests in
 /// flight are finished and answered first. Requests are logged.
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    listener: Bound,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, "listening");
+    let url = listener.url()?;
+    tracing::info!(%url, "listening");
     let router = router.layer(traced());
     let shutdown = async {
         shutdown.await;
         tracing::info!("shutting down: finishing the requests in flight");
     };
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    match listener {
+        Bound::Plain(l) => {
+            axum::serve(l, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Bound::Tls(l) => {
+            axum::serve(l, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
 }
 
 /// The request log: a span per request (method, path), and its status and

@@ -44,12 +44,8 @@ pub fn add_checkpoint_remote(base: &str, req: &AddCheckpoint) -> Result<Vec<u8>,
         url: url.clone(),
         reason,
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    let mut resp = agent
+    let mut resp = crate::remote::agent(Duration::from_secs(30))
+        .map_err(transport)?
         .post(&url)
         .header("Content-Type", "text/plain; charset=utf-8")
         .send(&req.to_bytes()[..])
