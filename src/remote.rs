@@ -238,3 +238,61 @@ fn encode_segment(s: &str) -> String {
         })
         .collect()
 }
+
+/// A public tree served over HTTP(S) as c2sp.org/tlog-tiles lays it out
+/// (`BASE/checkpoint`, `BASE/tile/…`): a ledger's `serve`, or any static
+/// web server of a `log/` directory. `404` is an absent object; anything
+/// else that is not `200` is an I/O error naming the URL.
+pub struct HttpTree {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl HttpTree {
+    /// The tree at `base` (e.g. `https://ledger.example.org`).
+    pub fn new(base: &str) -> Result<HttpTree, ClientError> {
+        let base = base.trim_end_matches('/').to_string();
+        let agent = client(&base)?;
+        Ok(HttpTree { base, agent })
+    }
+
+    fn url(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.base)
+    }
+}
+
+impl crate::store::PublicTree for HttpTree {
+    fn get(&self, rel: &str) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
+        let url = self.url(rel);
+        let failed = |reason: String| crate::store::StoreError::Io {
+            path: url.clone().into(),
+            source: std::io::Error::other(reason),
+        };
+        // The largest object: an entry bundle of 256 entries of 64 KiB.
+        let limit: u64 = if rel.starts_with("tile/entries/") {
+            256 * (2 + 65_535)
+        } else {
+            1 << 20
+        };
+        let mut resp = self
+            .agent
+            .get(&url)
+            .call()
+            .map_err(|e| failed(e.to_string()))?;
+        match resp.status().as_u16() {
+            200 => resp
+                .body_mut()
+                .with_config()
+                .limit(limit)
+                .read_to_vec()
+                .map(Some)
+                .map_err(|e| failed(e.to_string())),
+            404 => Ok(None),
+            status => Err(failed(format!("HTTP {status}"))),
+        }
+    }
+
+    fn locate(&self, rel: &str) -> std::path::PathBuf {
+        self.url(rel).into()
+    }
+}

@@ -618,6 +618,89 @@ fn the_demo_can_serve_its_ledger() {
     let (st, receipt) = get(&format!("{}/entries/22", server.url));
     assert_eq!(st, 200);
     assert!(!receipt.is_empty());
+
+    // The served tree, audited and monitored from afar: the same findings
+    // as the local forms, and what could not be checked said so.
+    let ledger = demo.join("ledger");
+    let vkey = ledger.join("vkey");
+    let (code, out, err) = run(
+        &["log", "audit", "--url", &server.url, "--vkey", s(&vkey)],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok: 60 entries in 1 bundles"), "{out}");
+    assert!(out.contains("not checked: older partial tiles"), "{out}");
+    let state = dir.path().join("mon");
+    let (code, remote, err) = run(
+        &[
+            "monitor",
+            "--url",
+            &server.url,
+            "--trust",
+            s(&demo.join("trust")),
+            "--state",
+            s(&state),
+            "--facility",
+            "TF-0002",
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, local, _) = run(&["monitor", s(&ledger), "--facility", "TF-0002"], b"");
+    assert_eq!(remote, local);
+    // Resumed with the key the state pinned; no key at all is refused.
+    let (code, out, err) = run(
+        &["monitor", "--url", &server.url, "--state", s(&state)],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("nothing new since tree size 60"), "{out}");
+    let (code, _, err) = run(&["monitor", "--url", &server.url], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no log key"), "{err}");
+    // Another log's key: refused by the signature (exit 1).
+    let other = dir.path().join("other");
+    let (_, other_vkey, _) = run(
+        &[
+            "init",
+            s(&other),
+            "--origin",
+            "demo.triage-ledger.example/mp203",
+        ],
+        b"",
+    );
+    let (code, _, err) = run(
+        &[
+            "log",
+            "audit",
+            "--url",
+            &server.url,
+            "--vkey",
+            other_vkey.trim(),
+        ],
+        b"",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(server.terminate(), Some(0));
+
+    // One entry changed under a running service (which refuses to start
+    // on a damaged ledger): the remote audit names it, the remote monitor
+    // refuses the tree.
+    let server = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
+    let bundle = ledger.join("log/tile/entries/000.p/60");
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&bundle, bytes).unwrap();
+    let (code, _, err) = run(
+        &["log", "audit", "--url", &server.url, "--vkey", s(&vkey)],
+        b"",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("does not hash to the leaf hash"), "{err}");
+    assert!(err.contains("/tile/entries/000.p/60"), "{err}");
+    let (code, _, err) = run(&["monitor", "--url", &server.url, "--vkey", s(&vkey)], b"");
+    assert_eq!(code, 1, "{err}");
     assert_eq!(server.terminate(), Some(0));
 }
 

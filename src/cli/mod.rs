@@ -181,9 +181,13 @@ enum Command {
         trust: Option<std::path::PathBuf>,
     },
     /// Replay a ledger and check every committed index; on a lie, write a proof (exit 1).
+    #[command(group(clap::ArgGroup::new("tree").required(true).args(["ledger", "url"])))]
     Monitor {
         /// The ledger.
-        ledger: std::path::PathBuf,
+        ledger: Option<std::path::PathBuf>,
+        /// Monitor the tree served at this URL (tlog-tiles: a `serve`, or a static copy of log/) instead; needs --vkey, --trust or a --state that pinned the key.
+        #[arg(long, conflicts_with = "ledger")]
+        url: Option<String>,
         /// Resume from (and save to) this state file; the first run pins the log key.
         #[arg(long)]
         state: Option<std::path::PathBuf>,
@@ -385,6 +389,7 @@ pub fn main() -> ExitCode {
         } => packs::verify(&file, &trust, since.as_deref(), require_complete, json),
         Command::Monitor {
             ledger,
+            url,
             state,
             trust,
             vkey,
@@ -392,7 +397,8 @@ pub fn main() -> ExitCode {
             proof_out,
             json,
         } => monitor::monitor(
-            &ledger,
+            ledger.as_deref(),
+            url.as_deref(),
             state.as_deref(),
             trust.as_deref(),
             vkey.as_deref(),

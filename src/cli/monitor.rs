@@ -20,8 +20,10 @@ impl From<MonitorError> for Failure {
 }
 
 /// `monitor LEDGER [--state FILE] [--trust DIR | --vkey FILE] [--facility ID] [--proof-out FILE] [--json]`.
+#[allow(clippy::too_many_arguments)]
 pub fn monitor(
-    ledger: &Path,
+    ledger: Option<&Path>,
+    url: Option<&str>,
     state_file: Option<&Path>,
     trust: Option<&Path>,
     vkey: Option<&Path>,
@@ -51,7 +53,15 @@ pub fn monitor(
         }
         (None, None) => None,
     };
-    let (run, next) = run_monitor(ledger, state, policy.as_ref(), facility)?;
+    let (run, next) = match (ledger, url) {
+        (Some(ledger), _) => run_monitor(ledger, state, policy.as_ref(), facility)?,
+        (None, Some(url)) => {
+            let tree = triage_ledger::remote::HttpTree::new(url)
+                .map_err(|e| Failure::input(e.to_string()))?;
+            triage_ledger::monitor::monitor_tree(&tree, None, state, policy.as_ref(), facility)?
+        }
+        (None, None) => return Err(Failure::input("give LEDGER or --url URL")),
+    };
     if let Some(proof) = &run.proof {
         let bytes = proof.to_bytes().map_err(Failure::input)?;
         std::fs::write(proof_out, bytes)

@@ -18,8 +18,11 @@ use crate::history::{
 };
 use crate::merkle::Hash;
 use crate::note::Policy;
+use crate::note::{SignedCheckpoint, VerifierKey};
 use crate::record::Kind;
-use crate::store::{for_each_entry_from, Ledger, RightEdge, StoreError};
+use crate::store::{
+    read_checkpoint_bytes, DirTree, Ledger, OpenTree, PublicTree, RightEdge, StoreError,
+};
 use crate::verify::{Misbehaviour, ProvenEntry};
 
 /// The state file's type string.
@@ -85,6 +88,9 @@ pub enum MonitorError {
     /// The state file is unreadable.
     #[error("monitor state: {0}")]
     State(String),
+    /// A tree that is not a ledger directory, with no key to check it by.
+    #[error("no log key to check this tree's checkpoint with: give the log's verifier key (--vkey), a trust policy (--trust), or a state that pinned it")]
+    NoKey,
     /// The ledger's log key is not the one the state pinned.
     #[error("the ledger's log key {found} is not the key this monitor pinned, {pinned}")]
     Key {
@@ -120,7 +126,7 @@ impl MonitorError {
     pub fn is_verification_failure(&self) -> bool {
         match self {
             MonitorError::Store(e) => e.is_verification_failure(),
-            MonitorError::State(_) => false,
+            MonitorError::State(_) | MonitorError::NoKey => false,
             _ => true,
         }
     }
@@ -140,10 +146,42 @@ pub fn monitor(
     watch: Option<&str>,
 ) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
     let l = Ledger::open(ledger)?;
-    let vkey = l.vkey().to_string();
+    let tree = DirTree::new(l.layout().log_dir());
+    monitor_tree(&tree, Some(l.vkey().clone()), state, policy, watch)
+}
+
+/// [`monitor`] of a public tree wherever it is (a directory, a URL). The
+/// checkpoint is checked with `key` (a ledger's own), else with the
+/// policy's log key, else with the key the state pinned.
+pub fn monitor_tree(
+    tree: &dyn PublicTree,
+    key: Option<VerifierKey>,
+    state: Option<MonitorState>,
+    policy: Option<&Policy>,
+    watch: Option<&str>,
+) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
+    let bytes = read_checkpoint_bytes(tree)?;
+    let pinned = match &state {
+        Some(s) => Some(
+            VerifierKey::parse(&s.vkey).map_err(|e| MonitorError::State(format!("vkey: {e}")))?,
+        ),
+        None => None,
+    };
+    let key = key
+        .or_else(|| {
+            policy.and_then(|p| {
+                p.logs()
+                    .iter()
+                    .find(|k| SignedCheckpoint::open(&bytes, k).is_ok())
+                    .cloned()
+            })
+        })
+        .or(pinned)
+        .ok_or(MonitorError::NoKey)?;
+    let vkey = key.to_string();
     if let Some(p) = policy {
         let cp = p
-            .open_checkpoint(&l.checkpoint().to_bytes())
+            .open_checkpoint(&bytes)
             .map_err(|e| MonitorError::Trust(e.to_string()))?;
         if p.needs_cosignatures() {
             let q = p
@@ -158,7 +196,11 @@ pub fn monitor(
             }
         }
     }
-    let cp = l.checkpoint().clone();
+    let cp = SignedCheckpoint::open(&bytes, &key).map_err(|source| StoreError::Note {
+        path: tree.locate("checkpoint"),
+        source,
+    })?;
+    let open = OpenTree::at(tree, cp.clone());
     let size = cp.root().size();
     let (edge, mut history) = match state {
         None => (RightEdge::new(), History::new()),
@@ -191,7 +233,7 @@ pub fn monitor(
         fault: None,
         proof: None,
     };
-    let walked = for_each_entry_from(l.layout(), &cp, edge, |i, bytes| {
+    let walked = open.for_each_entry_from(edge, |i, bytes| {
         if run.fault.is_some() {
             return Ok(());
         }
@@ -244,7 +286,7 @@ pub fn monitor(
         // format; it contradicts no other signed object, so there is no
         // offline proof to write (the monitor still fails).
         if !matches!(f, Fault::Unreadable { .. } | Fault::Unloaded { .. }) {
-            run.proof = Some(prove(&l, f)?);
+            run.proof = Some(prove(&open, f)?);
         }
         return Ok((run, None));
     }
@@ -260,7 +302,7 @@ pub fn monitor(
     ))
 }
 
-fn proven(l: &Ledger, index: u64) -> Result<ProvenEntry, StoreError> {
+fn proven(l: &OpenTree, index: u64) -> Result<ProvenEntry, StoreError> {
     Ok(ProvenEntry {
         index,
         bytes: l.read_entry(index)?,
@@ -269,7 +311,7 @@ fn proven(l: &Ledger, index: u64) -> Result<ProvenEntry, StoreError> {
 }
 
 /// The entries that show a fault, against the ledger's checkpoint.
-fn prove(l: &Ledger, fault: &Fault) -> Result<Misbehaviour, StoreError> {
+fn prove(l: &OpenTree, fault: &Fault) -> Result<Misbehaviour, StoreError> {
     let at = fault.at();
     let mut entries = vec![proven(l, at)?];
     match fault {

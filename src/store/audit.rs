@@ -12,17 +12,17 @@
 //!   the committed leaf hash is named, or, if the level-0 tile was changed
 //!   along with it, the bundle under the lowest upper-level hash that differs.
 
-use std::fs;
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use super::interior::InteriorChecker;
+use super::public::{DirTree, OpenTree, PublicTree};
 use super::tiles::{
-    parse_bundle, parse_hash_tile, tile_bytes, tile_width, RightEdge, TileKind, TILE_HEIGHT,
-    TILE_WIDTH,
+    parse_bundle, parse_hash_tile, tile_bytes, tile_rel_path, tile_width, RightEdge, TileKind,
+    TILE_HEIGHT, TILE_WIDTH,
 };
-use super::{read_checkpoint, read_vkey, Layout, StoreError};
+use super::{read_vkey, Layout, StoreError};
 use crate::merkle::{leaf_hash, Hash, HASH_SIZE};
+use crate::note::VerifierKey;
 
 /// What a clean audit covered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +40,11 @@ pub struct AuditReport {
     pub old_partials: u64,
     /// Tile interiors checked in the private index (`index/interior-<L>`).
     pub index_records: u64,
+    /// False when the tree could not list its older partial tiles (over
+    /// HTTP), so none were compared.
+    pub partials_listed: bool,
+    /// False when there was no private index to compare (a remote tree).
+    pub index_checked: bool,
 }
 
 struct Finding {
@@ -68,68 +73,71 @@ fn note(slot: &mut Option<Finding>, path: PathBuf, reason: String) {
     }
 }
 
-fn read_committed(path: &Path) -> Result<Vec<u8>, StoreError> {
-    fs::read(path).map_err(|e| match e.kind() {
-        ErrorKind::NotFound => {
-            StoreError::corrupt(path, "is missing, but the checkpoint commits to it".into())
-        }
-        _ => StoreError::io(path, e),
-    })
-}
-
 /// Compares the partial versions `<tile>.p/<W>` of a tile with the prefix of
 /// its committed content. `prefix_len(W)` gives the length of that prefix, or
 /// `None` for a width past the checkpoint (left by a crashed writer, never
-/// committed, so not the audit's business). Returns how many were checked.
+/// committed, so not the audit's business). Returns how many were checked,
+/// or `None` when the tree cannot list them.
 fn check_partials(
-    full: &Path,
+    tree: &dyn PublicTree,
+    full: &str,
     current: &[u8],
     prefix_len: impl Fn(u64) -> Option<usize>,
     f: &mut Findings,
-) -> Result<u64, StoreError> {
-    let mut dir = full.as_os_str().to_owned();
-    dir.push(".p");
-    let dir = PathBuf::from(dir);
-    let rd = match fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(StoreError::io(&dir, e)),
+) -> Result<Option<u64>, StoreError> {
+    let Some(widths) = tree.partial_widths(full)? else {
+        return Ok(None);
     };
     let mut checked = 0;
-    for entry in rd {
-        let entry = entry.map_err(|e| StoreError::io(&dir, e))?;
-        let width = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|w| (1..TILE_WIDTH).contains(w));
-        let Some(len) = width.and_then(&prefix_len) else {
+    for w in widths {
+        let Some(len) = prefix_len(w) else {
             continue;
         };
-        let path = entry.path();
-        let data = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        let rel = format!("{full}.p/{w}");
+        let Some(data) = tree.get(&rel)? else {
+            continue;
+        };
         if data != current[..len] {
             note(
                 &mut f.partial,
-                path,
+                tree.locate(&rel),
                 "this partial tile is not a prefix of the committed tile".into(),
             );
         }
         checked += 1;
     }
-    Ok(checked)
+    Ok(Some(checked))
 }
 
 fn hash_prefix(current_len: usize) -> impl Fn(u64) -> Option<usize> {
     move |w| (w as usize * HASH_SIZE <= current_len).then_some(w as usize * HASH_SIZE)
 }
 
-/// Audits the ledger at `root`. `Err(StoreError::Corrupt)` names the first
-/// file or entry found wrong; `Err(StoreError::Note)` a bad checkpoint.
+/// Audits the ledger at `root`: its public tree, and the private index of
+/// tile interiors. `Err(StoreError::Corrupt)` names the first file or entry
+/// found wrong; `Err(StoreError::Note)` a bad checkpoint.
 pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
     let layout = Layout::new(root);
     let vkey = read_vkey(&layout)?;
-    let cp = read_checkpoint(&layout, &vkey)?;
+    let tree = DirTree::new(layout.log_dir());
+    let index = InteriorChecker::open(&layout);
+    audit_with(&tree, &vkey, Some(&index))
+}
+
+/// Audits a public tree wherever it is (a directory, a URL) against the
+/// log key `vkey`: every entry, every tile, the root; older partial tiles
+/// where the tree can list them.
+pub fn audit_tree(tree: &dyn PublicTree, vkey: &VerifierKey) -> Result<AuditReport, StoreError> {
+    audit_with(tree, vkey, None)
+}
+
+fn audit_with(
+    tree: &dyn PublicTree,
+    vkey: &VerifierKey,
+    index: Option<&InteriorChecker>,
+) -> Result<AuditReport, StoreError> {
+    let open = OpenTree::open(tree, vkey)?;
+    let cp = open.checkpoint();
     let size = cp.root().size();
     let mut findings = Findings::default();
     let mut report = AuditReport {
@@ -139,14 +147,19 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
         tiles: 0,
         old_partials: 0,
         index_records: 0,
+        partials_listed: true,
+        index_checked: index.is_some(),
+    };
+    let listed = |r: Option<u64>, report: &mut AuditReport| match r {
+        Some(n) => report.old_partials += n,
+        None => report.partials_listed = false,
     };
     let mut edge = RightEdge::new();
-    let index = InteriorChecker::open(&layout);
-
     for n in 0..size.div_ceil(TILE_WIDTH) {
         let width = tile_width(size, n);
-        let bundle_path = layout.tile(TileKind::Entries, n, width);
-        let data = read_committed(&bundle_path)?;
+        let bundle_rel = tile_rel_path(TileKind::Entries, n, width);
+        let bundle_path = tree.locate(&bundle_rel);
+        let data = open.read_committed(&bundle_rel)?;
         let entries = parse_bundle(&data, width, &bundle_path)?;
         report.bundles += 1;
         let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
@@ -159,13 +172,15 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
                 Some(*off)
             })
             .collect();
-        let full_bundle = layout.tile(TileKind::Entries, n, TILE_WIDTH);
+        let full_bundle = tile_rel_path(TileKind::Entries, n, TILE_WIDTH);
         let bundle_prefix = |w: u64| offsets.get(w as usize - 1).copied();
-        report.old_partials += check_partials(&full_bundle, &data, bundle_prefix, &mut findings)?;
+        let r = check_partials(tree, &full_bundle, &data, bundle_prefix, &mut findings)?;
+        listed(r, &mut report);
 
         // The stored level-0 tile must hold exactly these leaf hashes.
-        let tile_path = layout.tile(TileKind::Hashes(0), n, width);
-        let stored = read_committed(&tile_path)?;
+        let tile_rel = tile_rel_path(TileKind::Hashes(0), n, width);
+        let tile_path = tree.locate(&tile_rel);
+        let stored = open.read_committed(&tile_rel)?;
         let stored = parse_hash_tile(&stored, width, &tile_path)?;
         if let Some(k) = (0..leaves.len()).find(|&k| leaves[k] != stored[k]) {
             let index = n * TILE_WIDTH + k as u64;
@@ -179,25 +194,34 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
         }
         report.tiles += 1;
         let bytes = tile_bytes(&leaves);
-        let full_tile = layout.tile(TileKind::Hashes(0), n, TILE_WIDTH);
-        report.old_partials +=
-            check_partials(&full_tile, &bytes, hash_prefix(bytes.len()), &mut findings)?;
+        let full_tile = tile_rel_path(TileKind::Hashes(0), n, TILE_WIDTH);
+        let r = check_partials(
+            tree,
+            &full_tile,
+            &bytes,
+            hash_prefix(bytes.len()),
+            &mut findings,
+        )?;
+        listed(r, &mut report);
 
         let mut on_full =
             |level: u8, tn: u64, hashes: &[Hash], interior: &[Hash]| -> Result<(), StoreError> {
-                match index.check(level, tn, interior)? {
-                    Some((path, reason)) => note(&mut findings.index, path, reason),
-                    None => report.index_records += 1,
+                if let Some(index) = index {
+                    match index.check(level, tn, interior)? {
+                        Some((path, reason)) => note(&mut findings.index, path, reason),
+                        None => report.index_records += 1,
+                    }
                 }
                 if level == 0 {
                     return Ok(()); // compared above, against the entries directly
                 }
-                let path = layout.tile(TileKind::Hashes(level), tn, TILE_WIDTH);
+                let rel = tile_rel_path(TileKind::Hashes(level), tn, TILE_WIDTH);
                 let bytes = tile_bytes(hashes);
-                compare_tile(level, tn, &path, &bytes, &mut findings)?;
+                compare_tile(&open, level, tn, &rel, &bytes, &mut findings)?;
                 report.tiles += 1;
-                report.old_partials +=
-                    check_partials(&path, &bytes, hash_prefix(bytes.len()), &mut findings)?;
+                let r =
+                    check_partials(tree, &rel, &bytes, hash_prefix(bytes.len()), &mut findings)?;
+                listed(r, &mut report);
                 Ok(())
             };
         for leaf in leaves {
@@ -211,13 +235,13 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
         }
         let level = level as u8;
         let n = RightEdge::count_at(size, level) / TILE_WIDTH;
-        let path = layout.tile(TileKind::Hashes(level), n, hashes.len() as u64);
+        let rel = tile_rel_path(TileKind::Hashes(level), n, hashes.len() as u64);
         let bytes = tile_bytes(hashes);
-        compare_tile(level, n, &path, &bytes, &mut findings)?;
+        compare_tile(&open, level, n, &rel, &bytes, &mut findings)?;
         report.tiles += 1;
-        let full = layout.tile(TileKind::Hashes(level), n, TILE_WIDTH);
-        report.old_partials +=
-            check_partials(&full, &bytes, hash_prefix(bytes.len()), &mut findings)?;
+        let full = tile_rel_path(TileKind::Hashes(level), n, TILE_WIDTH);
+        let r = check_partials(tree, &full, &bytes, hash_prefix(bytes.len()), &mut findings)?;
+        listed(r, &mut report);
     }
 
     let computed = edge.root();
@@ -242,11 +266,11 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
         return Err(StoreError::corrupt(&f.path, f.reason));
     }
     if let Some((level, tile, first_entry)) = findings.upper_tile {
-        let bundle = layout.tile(
+        let bundle = tree.locate(&tile_rel_path(
             TileKind::Entries,
             first_entry / TILE_WIDTH,
             tile_width(size, first_entry / TILE_WIDTH),
-        );
+        ));
         return Err(StoreError::corrupt(
             &bundle,
             format!(
@@ -258,7 +282,7 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
         ));
     }
     Err(StoreError::corrupt(
-        &layout.checkpoint(),
+        &tree.locate("checkpoint"),
         format!(
             "the entries hash to root {computed} but the checkpoint commits to {} for size {size}",
             cp.root().hash()
@@ -268,13 +292,15 @@ pub fn audit(root: &Path) -> Result<AuditReport, StoreError> {
 
 /// Compares a stored upper-level tile with the one recomputed from the entries.
 fn compare_tile(
+    open: &OpenTree,
     level: u8,
     n: u64,
-    path: &Path,
+    rel: &str,
     expected: &[u8],
     f: &mut Findings,
 ) -> Result<(), StoreError> {
-    let stored = read_committed(path)?;
+    let stored = open.read_committed(rel)?;
+    let path = &open.tree().locate(rel);
     if stored.len() != expected.len() {
         return Err(StoreError::corrupt(
             path,

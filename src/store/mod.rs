@@ -19,12 +19,14 @@
 mod audit;
 pub(crate) mod fsio;
 mod interior;
+mod public;
 mod tiles;
 mod writer;
 
 use std::path::{Path, PathBuf};
 
-pub use audit::{audit, AuditReport};
+pub use audit::{audit, audit_tree, AuditReport};
+pub use public::{dir_tree, read_checkpoint_bytes, DirTree, OpenTree, PublicTree};
 pub use tiles::{
     index_path, parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind,
     TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
@@ -273,7 +275,8 @@ impl Ledger {
             }
         }
         let log_dir = self.layout.log_dir();
-        let slow = TileSource::new(&log_dir, root.size());
+        let tree = DirTree::new(&log_dir);
+        let slow = TileSource::over(&tree, root.size());
         let proof = inclusion_proof(&slow, index, root.size())?;
         proof.verify(&slow.subtree(0, index)?, root).map_err(|e| {
             StoreError::corrupt(
@@ -318,7 +321,8 @@ impl Ledger {
             }
         }
         let log_dir = self.layout.log_dir();
-        let slow = TileSource::new(&log_dir, root.size());
+        let tree = DirTree::new(&log_dir);
+        let slow = TileSource::over(&tree, root.size());
         let proof = consistency_proof(&slow, old, root.size())?;
         let old_root = RootHash::new(old, range_root(&slow, 0, old)?);
         proof.verify(&old_root, root).map_err(|e| {
@@ -420,44 +424,11 @@ pub fn for_each_entry(
 pub fn for_each_entry_from(
     layout: &Layout,
     checkpoint: &SignedCheckpoint,
-    mut edge: RightEdge,
-    mut f: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
+    edge: RightEdge,
+    f: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
 ) -> Result<RightEdge, StoreError> {
-    let size = checkpoint.root().size();
-    if edge.size() > size {
-        return Err(StoreError::corrupt(
-            &layout.log_dir(),
-            format!(
-                "the checkpoint (size {size}) is behind the tree already read (size {})",
-                edge.size()
-            ),
-        ));
-    }
-    for n in edge.size() / TILE_WIDTH..size.div_ceil(TILE_WIDTH) {
-        let width = tiles::tile_width(size, n);
-        let path = layout.tile(TileKind::Entries, n, width);
-        let data = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
-        for (k, e) in tiles::parse_bundle(&data, width, &path)?
-            .into_iter()
-            .enumerate()
-        {
-            let index = n * TILE_WIDTH + k as u64;
-            if index < edge.size() {
-                continue;
-            }
-            f(index, e)?;
-            edge.push(crate::merkle::leaf_hash(e), &mut |_, _, _, _| {
-                Ok::<(), StoreError>(())
-            })?;
-        }
-    }
-    if edge.root() != *checkpoint.root().hash() {
-        return Err(StoreError::corrupt(
-            &layout.log_dir(),
-            "the entries do not hash to the checkpoint's root; run `log audit`".into(),
-        ));
-    }
-    Ok(edge)
+    let tree = DirTree::new(layout.log_dir());
+    OpenTree::at(&tree, checkpoint.clone()).for_each_entry_from(edge, f)
 }
 
 fn not_a_ledger(layout: &Layout, reason: String) -> StoreError {

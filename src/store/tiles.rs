@@ -2,7 +2,7 @@
 //! from tiles as a [`NodeSource`] for proofs.
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::StoreError;
 use crate::merkle::{complete_subtree_root, Hash, MerkleError, NodeSource, HASH_SIZE};
@@ -125,33 +125,36 @@ pub fn parse_hash_tile(bytes: &[u8], width: u64, path: &Path) -> Result<Vec<Hash
 /// Reads subtree hashes of a tree of a given size from the tiles under `log/`.
 /// Keeps the last few tiles it read, since proofs touch one tile per level.
 pub struct TileSource<'a> {
-    log_dir: &'a Path,
+    tree: &'a dyn super::PublicTree,
     size: u64,
-    cache: RefCell<Vec<(PathBuf, Vec<u8>)>>,
+    cache: RefCell<Vec<(String, Vec<u8>)>>,
 }
 
 impl<'a> TileSource<'a> {
-    /// A source for the tree of `size` leaves stored in `log_dir`.
-    pub fn new(log_dir: &'a Path, size: u64) -> Self {
+    /// A source for the tree of `size` leaves published as `tree`.
+    pub fn over(tree: &'a dyn super::PublicTree, size: u64) -> Self {
         TileSource {
-            log_dir,
+            tree,
             size,
             cache: RefCell::new(Vec::with_capacity(8)),
         }
     }
 
     fn with_tile<R>(&self, rel: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
-        let path = self.log_dir.join(rel);
         let mut cache = self.cache.borrow_mut();
-        if let Some((_, data)) = cache.iter().find(|(p, _)| *p == path) {
+        if let Some((_, data)) = cache.iter().find(|(p, _)| p == rel) {
             return Ok(f(data));
         }
-        let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let data = self
+            .tree
+            .get(rel)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{}: missing", self.tree.locate(rel).display()))?;
         let r = f(&data);
         if cache.len() == 8 {
             cache.remove(0);
         }
-        cache.push((path, data));
+        cache.push((rel.to_string(), data));
         Ok(r)
     }
 }
