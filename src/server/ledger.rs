@@ -54,6 +54,7 @@ struct Service {
     /// The checkpoint `GET /checkpoint` serves: the committed one once the
     /// witness round after its commit is over (staged until then).
     published: Published,
+    tiles: super::tiles::Tiles,
 }
 
 /// The checkpoint published, shared with the committer.
@@ -162,6 +163,7 @@ pub fn router_with_witnesses(
         }))
     };
     let service = Arc::new(Service {
+        tiles: super::tiles::Tiles::new(&root),
         root,
         queue: tx,
         metrics,
@@ -472,50 +474,10 @@ async fn checkpoint(State(s): State<Arc<Service>>) -> Response {
     }
 }
 
-/// A tile path as c2sp.org/tlog-tiles names them: `L/N[.p/W]` or
-/// `entries/N[.p/W]`, N in 3-digit groups with `x` prefixes.
-fn valid_tile_path(p: &str) -> bool {
-    let parts: Vec<&str> = p.split('/').collect();
-    if parts.len() < 2 || parts.len() > 12 {
-        return false;
-    }
-    let level_ok =
-        parts[0] == "entries" || (parts[0].len() == 1 && parts[0].as_bytes()[0].is_ascii_digit());
-    let digits = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit());
-    let mut rest = &parts[1..];
-    // Optional partial suffix: ".p" on the last group, then the width.
-    let mut width = None;
-    if rest.len() >= 2 && rest[rest.len() - 2].ends_with(".p") {
-        width = Some(rest[rest.len() - 1]);
-        rest = &rest[..rest.len() - 1];
-    }
-    let Some((last, groups)) = rest.split_last() else {
-        return false;
-    };
-    let last = if width.is_some() {
-        last.strip_suffix(".p").unwrap_or("")
-    } else {
-        last
-    };
-    level_ok
-        && groups
-            .iter()
-            .all(|g| g.strip_prefix('x').is_some_and(digits))
-        && digits(last)
-        && width
-            .is_none_or(|w| !w.is_empty() && w.len() <= 3 && w.bytes().all(|b| b.is_ascii_digit()))
-}
-
 async fn tile(State(s): State<Arc<Service>>, UrlPath(path): UrlPath<String>) -> Response {
-    if !valid_tile_path(&path) {
-        return problem(StatusCode::NOT_FOUND, "No such tile", &path, None);
-    }
-    let file = crate::store::Layout::new(&s.root)
-        .log_dir()
-        .join("tile")
-        .join(&path);
-    match tokio::fs::read(&file).await {
-        Ok(b) => (
+    let size = published_size(&s.published);
+    match s.tiles.get(&path, size).await {
+        Some(b) => (
             StatusCode::OK,
             [
                 (header::CONTENT_TYPE, "application/octet-stream"),
@@ -524,8 +486,16 @@ async fn tile(State(s): State<Arc<Service>>, UrlPath(path): UrlPath<String>) -> 
             b,
         )
             .into_response(),
-        Err(_) => problem(StatusCode::NOT_FOUND, "No such tile", &path, None),
+        None => problem(StatusCode::NOT_FOUND, "No such tile", &path, None),
     }
+}
+
+/// The tree size of the published checkpoint (0 before one is).
+fn published_size(p: &Published) -> u64 {
+    p.read()
+        .ok()
+        .and_then(|b| std::str::from_utf8(&b).ok()?.lines().nth(1)?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// `?as_of=YYYY-MM-DD`: the date warnings are judged at (default today).
@@ -669,36 +639,5 @@ async fn configuration(State(s): State<Arc<Service>>) -> Response {
         )
             .into_response(),
         Err(r) => r,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_tile_path;
-
-    #[test]
-    fn only_tile_paths_are_served() {
-        for ok in [
-            "0/000",
-            "1/x001/234",
-            "entries/000",
-            "0/000.p/5",
-            "entries/x001/067.p/255",
-        ] {
-            assert!(valid_tile_path(ok), "{ok}");
-        }
-        for bad in [
-            "../x",
-            "0/../../etc",
-            "0/0",
-            "00/000",
-            "0/x01/000",
-            "entries/000.p/",
-            "0/000.p",
-            "0/abc",
-            "9/000/",
-        ] {
-            assert!(!valid_tile_path(bad), "{bad}");
-        }
     }
 }

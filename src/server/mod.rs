@@ -5,6 +5,7 @@
 //! - [`witness`]: c2sp.org/tlog-witness `POST /add-checkpoint`.
 
 pub mod ledger;
+mod tiles;
 mod tls;
 pub mod witness;
 
