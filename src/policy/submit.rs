@@ -238,7 +238,72 @@ pub fn submit_each(
     now: u64,
     skew: u64,
 ) -> Result<SubmittedEach, SubmitError> {
-    let mut writer = Writer::open(root)?;
+    submit_each_with(&mut Writer::open(root)?, statements, now, skew)
+}
+
+/// The ledger's one writer kept open between group commits (a service):
+/// the lock is taken, the tree's edge loaded and a crashed writer's leftovers
+/// removed once, not per group. After any error the writer is dropped and
+/// the next call opens the ledger afresh.
+pub struct Sequencer {
+    root: std::path::PathBuf,
+    writer: Option<Writer>,
+}
+
+impl Sequencer {
+    /// A sequencer of the ledger at `root` (opened at first use).
+    pub fn new(root: &Path) -> Sequencer {
+        Sequencer {
+            root: root.to_path_buf(),
+            writer: None,
+        }
+    }
+
+    /// The open writer, opening the ledger if needed.
+    pub fn writer(&mut self) -> Result<&mut Writer, StoreError> {
+        if self.writer.is_none() {
+            self.writer = Some(Writer::open(&self.root)?);
+        }
+        Ok(self.writer.as_mut().expect("opened above"))
+    }
+
+    /// [`submit_each`] through the open writer.
+    pub fn submit_each(
+        &mut self,
+        statements: &[Vec<u8>],
+        now: u64,
+        skew: u64,
+    ) -> Result<SubmittedEach, SubmitError> {
+        let done = submit_each_with(self.writer()?, statements, now, skew);
+        if done.is_err() {
+            self.writer = None;
+        }
+        done
+    }
+
+    /// Attaches a witness's cosignature lines to the committed checkpoint.
+    pub fn attach_cosignatures(
+        &mut self,
+        witness: &crate::note::VerifierKey,
+        lines: &[u8],
+    ) -> Result<(), StoreError> {
+        let done = self
+            .writer()?
+            .attach_cosignatures(witness, lines)
+            .map(|_| ());
+        if done.is_err() {
+            self.writer = None;
+        }
+        done
+    }
+}
+
+fn submit_each_with(
+    writer: &mut Writer,
+    statements: &[Vec<u8>],
+    now: u64,
+    skew: u64,
+) -> Result<SubmittedEach, SubmitError> {
     let layout = writer.layout().clone();
     let cfg = Config {
         root: read_trust_root(&layout)?,
@@ -267,7 +332,7 @@ pub fn submit_each(
         })
         .collect();
     let new = new_leaves(refs.iter().copied(), &admissions);
-    let checkpoint = append_and_commit(&mut writer, &mut state, new)?;
+    let checkpoint = append_and_commit(writer, &mut state, new)?;
     let index_warning = save_index(&index, &mut state, &checkpoint);
     Ok(SubmittedEach {
         results,

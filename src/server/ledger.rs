@@ -30,7 +30,7 @@ use ciborium::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cose::MAX_STATEMENT_SIZE;
-use crate::policy::{submit_each, Admission, SubmitError};
+use crate::policy::{Admission, Sequencer, SubmitError};
 use crate::store::Ledger;
 
 /// Most submissions committed as one group.
@@ -63,10 +63,20 @@ type Published = Arc<std::sync::RwLock<Vec<u8>>>;
 /// Asks every witness to cosign the ledger's checkpoint and attaches the
 /// answers (a witness that fails is counted and skipped), then publishes
 /// the checkpoint as it now is on disk.
-fn witness_and_publish(root: &Path, witnesses: &[WitnessAt], m: &Metrics, published: &Published) {
+fn witness_and_publish(
+    seq: &mut Sequencer,
+    root: &Path,
+    witnesses: &[WitnessAt],
+    m: &Metrics,
+    published: &Published,
+) {
     for w in witnesses {
-        let c = match crate::witness::cosign_ledger_remote(&w.url, &w.key, root) {
-            Ok(_) => {
+        let round = crate::witness::ask_witness(&w.url, &w.key, root).and_then(|(answer, _)| {
+            seq.attach_cosignatures(&w.key, &answer)
+                .map_err(crate::witness::RoundError::from)
+        });
+        let c = match round {
+            Ok(()) => {
                 tracing::info!(witness = %w.url, "cosigned");
                 &m.cosigned
             }
@@ -153,13 +163,16 @@ pub fn router_with_witnesses(
     // A checkpoint left unwitnessed (the service stopped during a round)
     // is witnessed before it is served.
     let published: Published = Default::default();
-    witness_and_publish(&root, &witnesses, &metrics, &published);
+    // The service is the ledger's one writer while it runs.
+    let mut seq = Sequencer::new(&root);
+    seq.writer()?;
+    witness_and_publish(&mut seq, &root, &witnesses, &metrics, &published);
     let committer = {
         let root = root.clone();
         let metrics = metrics.clone();
         let published = published.clone();
         Committer(std::thread::spawn(move || {
-            commit_loop(&root, rx, skew, &metrics, &witnesses, &published)
+            commit_loop(seq, &root, rx, skew, &metrics, &witnesses, &published)
         }))
     };
     let service = Arc::new(Service {
@@ -196,6 +209,7 @@ pub fn router_with_witnesses(
 }
 
 fn commit_loop(
+    mut seq: Sequencer,
     root: &Path,
     mut rx: mpsc::UnboundedReceiver<Job>,
     skew: u64,
@@ -213,7 +227,7 @@ fn commit_loop(
         }
         let statements: Vec<Vec<u8>> = jobs.iter().map(|j| j.statement.clone()).collect();
         let started = std::time::Instant::now();
-        let outcomes: Vec<Outcome> = match submit_each(root, &statements, super::now(), skew) {
+        let outcomes: Vec<Outcome> = match seq.submit_each(&statements, super::now(), skew) {
             Err(e) => {
                 tracing::error!(statements = jobs.len(), error = %e, "commit failed");
                 jobs.iter()
@@ -242,7 +256,7 @@ fn commit_loop(
                     .iter()
                     .any(|r| matches!(r, Ok(Admission::New(_))));
                 if grew {
-                    witness_and_publish(root, witnesses, m, published);
+                    witness_and_publish(&mut seq, root, witnesses, m, published);
                 }
                 let ledger = Ledger::open(root);
                 done.results

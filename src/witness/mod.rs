@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-pub use remote::{add_checkpoint_remote, cosign_ledger_remote, RemoteError};
+pub use remote::{add_checkpoint_remote, ask_witness, cosign_ledger_remote, RemoteError};
 pub use request::{AddCheckpoint, MAX_PROOF_LINES, MAX_REQUEST_SIZE};
 
 use crate::merkle::ConsistencyProof;

@@ -86,6 +86,20 @@ pub fn cosign_ledger_remote(
     witness: &VerifierKey,
     ledger: &Path,
 ) -> Result<Cosigned, RoundError> {
+    let (answer, cosigned) = ask_witness(url, witness, ledger)?;
+    let mut writer = crate::store::Writer::open(ledger)?;
+    writer.attach_cosignatures(witness, &answer)?;
+    Ok(cosigned)
+}
+
+/// The round of [`cosign_ledger_remote`] without the attachment: the
+/// witness's answer (its cosignature lines) for the ledger's checkpoint,
+/// for a caller that holds the ledger's writer.
+pub fn ask_witness(
+    url: &str,
+    witness: &VerifierKey,
+    ledger: &Path,
+) -> Result<(Vec<u8>, Cosigned), RoundError> {
     let l = crate::store::Ledger::open(ledger)?;
     let origin = l.checkpoint().checkpoint().origin().to_string();
     let size = l.checkpoint().root().size();
@@ -104,12 +118,13 @@ pub fn cosign_ledger_remote(
             Err(e) => return Err(RoundError::Remote(e)),
         }
     };
-    let mut writer = crate::store::Writer::open(ledger)?;
-    writer.attach_cosignatures(witness, &answer)?;
-    Ok(Cosigned {
-        witness: witness.name().to_string(),
-        origin,
-        size,
-        old,
-    })
+    Ok((
+        answer,
+        Cosigned {
+            witness: witness.name().to_string(),
+            origin,
+            size,
+            old,
+        },
+    ))
 }
