@@ -7,6 +7,7 @@
 //! batch's later statements may reference its earlier ones.
 
 mod authority;
+mod follow;
 mod framework;
 mod index;
 mod lifecycle;
@@ -29,6 +30,7 @@ use prepare::{
     validate_time_and_role, CertCache, Prepared,
 };
 
+pub use follow::Follower;
 pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
 pub use resume::{Changes, SchemeState, Source};
 pub use stored::{IndexCheck, StateIndex};

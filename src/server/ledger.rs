@@ -55,6 +55,8 @@ struct Service {
     /// witness round after its commit is over (staged until then).
     published: Published,
     tiles: super::tiles::Tiles,
+    /// The state the status and pack endpoints read, caught up per use.
+    follower: crate::policy::Follower,
 }
 
 /// The checkpoint published, shared with the committer.
@@ -177,6 +179,7 @@ pub fn router_with_witnesses(
     };
     let service = Arc::new(Service {
         tiles: super::tiles::Tiles::new(&root),
+        follower: crate::policy::Follower::new(&root),
         root,
         queue: tx,
         metrics,
@@ -531,7 +534,6 @@ async fn facility(
 }
 
 async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>) -> Response {
-    let root = s.root.clone();
     match blocking(move || {
         let as_of = match as_of {
             Some(d) if crate::record::parse_date(&d).is_some() => d,
@@ -543,9 +545,17 @@ async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>)
             }
             None => crate::status::date_of(super::now()),
         };
-        let (state, cp) = crate::policy::load_state(&root)
+        let st = s
+            .follower
+            .with(|state, l| {
+                crate::status::ledger_status(
+                    state,
+                    l.checkpoint().root().size(),
+                    &as_of,
+                    id.as_deref(),
+                )
+            })
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        let st = crate::status::ledger_status(&state, cp.root().size(), &as_of, id.as_deref());
         if let (Some(id), true) = (&id, st.facilities.is_empty()) {
             return Err((
                 StatusCode::NOT_FOUND,
@@ -567,15 +577,23 @@ async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>)
 }
 
 async fn pack(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Response {
-    let root = s.root.clone();
     match blocking(move || {
-        let p = crate::verify::make_pack(
-            &root,
-            &crate::verify::Selection::Facility(id),
-            super::now(),
-            None,
-        )
-        .map_err(|e| (StatusCode::NOT_FOUND, e.to_string()))?;
+        let p = s
+            .follower
+            .with(|state, l| {
+                crate::verify::make_pack_with(
+                    l,
+                    state,
+                    &crate::verify::Selection::Facility(id),
+                    super::now(),
+                    None,
+                )
+            })
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .map_err(|e| match e {
+                crate::verify::MakePackError::Empty(_) => (StatusCode::NOT_FOUND, e.to_string()),
+                e => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            })?;
         p.to_bytes()
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
     })

@@ -138,6 +138,18 @@ pub fn make_pack(
     // The ledger first: the state replayed next covers at least its checkpoint.
     let l = Ledger::open(ledger)?;
     let (mut state, _) = load_state(ledger)?;
+    make_pack_with(&l, &mut state, selection, issued_at, since)
+}
+
+/// [`make_pack`] from a ledger and its state as of (at least) its
+/// checkpoint (a service's [`crate::policy::Follower`]).
+pub fn make_pack_with(
+    l: &Ledger,
+    state: &mut crate::policy::State,
+    selection: &Selection,
+    issued_at: u64,
+    since: Option<u64>,
+) -> Result<Pack, MakePackError> {
     let size = l.checkpoint().root().size();
     // The committed index, if the checkpoint's last leaf commits it.
     let committed = state

@@ -211,3 +211,41 @@ fn the_index_check_names_what_differs_from_the_log() {
     let e = StateIndex::check(&l.ledger).unwrap_err().to_string();
     assert!(e.contains("at entry 3"), "{e}");
 }
+
+/// The service's reader state: caught up commit by commit, it says what a
+/// full replay says (status and packs, byte for byte).
+#[test]
+fn a_follower_caught_up_says_what_a_full_replay_says() {
+    let mut l = Ledgered::new();
+    let follower = Follower::new(&l.ledger);
+    let compare = |l: &Ledgered, follower: &Follower| {
+        let (full, cp) = load_state(&l.ledger).unwrap();
+        let size = cp.root().size();
+        let expected = crate::status::ledger_status(&full, size, "2027-06-01", None).to_json();
+        let sel = crate::verify::Selection::Facility("TF-1".into());
+        let pack = crate::verify::make_pack(&l.ledger, &sel, T + 200, None)
+            .unwrap()
+            .to_bytes()
+            .unwrap();
+        let (got, got_pack) = follower
+            .with(|state, ledger| {
+                assert_eq!(ledger.checkpoint().root().size(), size);
+                let st = crate::status::ledger_status(state, size, "2027-06-01", None).to_json();
+                let p = crate::verify::make_pack_with(ledger, state, &sel, T + 200, None)
+                    .unwrap()
+                    .to_bytes()
+                    .unwrap();
+                (st, p)
+            })
+            .unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(got_pack, pack);
+    };
+    l.round(0, 6, 0);
+    compare(&l, &follower);
+    l.round(0, 6, 1);
+    compare(&l, &follower);
+    l.round(6, 9, 0);
+    l.round(0, 9, 2);
+    compare(&l, &follower);
+}
