@@ -254,6 +254,38 @@ fn policy_ledger(d: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     (ledger, root_pem)
 }
 
+/// A policy ledger `d/ledger`, a witness `d/w` (`example.org/w`) that
+/// witnesses it, and a trust directory `d/trust` whose policy needs that
+/// witness: (ledger, witness, trust).
+fn witnessed_policy_ledger(
+    d: &Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let (ledger, root_pem) = policy_ledger(d);
+    let w = d.join("w");
+    let (_, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
+    let (code, _, err) = run(
+        &[
+            "witness",
+            "add-log",
+            s(&w),
+            "--vkey",
+            s(&ledger.join("vkey")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let trust = d.join("trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::copy(&root_pem, trust.join("root.pem")).unwrap();
+    let log = std::fs::read_to_string(ledger.join("vkey")).unwrap();
+    std::fs::write(
+        trust.join("policy"),
+        format!("log {}\nwitness w {}\nquorum w\n", log.trim(), wkey.trim()),
+    )
+    .unwrap();
+    (ledger, w, trust)
+}
+
 /// A demo identity copied with mode 0600.
 fn identity(dir: &Path, name: &str) -> (String, String) {
     use std::os::unix::fs::PermissionsExt;
@@ -708,30 +740,8 @@ fn the_demo_can_serve_its_ledger() {
 fn the_ledger_asks_its_witnesses_after_each_commit() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (ledger, root_pem) = policy_ledger(d);
-    let w = d.join("w");
-    let (_, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
-    let (code, _, err) = run(
-        &[
-            "witness",
-            "add-log",
-            s(&w),
-            "--vkey",
-            s(&ledger.join("vkey")),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (ledger, w, trust) = witnessed_policy_ledger(d);
     let witness = Server::start(&["witness", "serve", s(&w), "--listen", "127.0.0.1:0"]);
-    let trust = d.join("trust");
-    std::fs::create_dir_all(&trust).unwrap();
-    std::fs::copy(&root_pem, trust.join("root.pem")).unwrap();
-    let log = std::fs::read_to_string(ledger.join("vkey")).unwrap();
-    std::fs::write(
-        trust.join("policy"),
-        format!("log {}\nwitness w {}\nquorum w\n", log.trim(), wkey.trim()),
-    )
-    .unwrap();
     let server = Server::start(&[
         "serve",
         s(&ledger),
@@ -879,18 +889,7 @@ fn the_checkpoint_is_published_only_after_the_witness_round() {
     use std::io::Read as _;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (ledger, root_pem) = policy_ledger(d);
-    let w = d.join("w");
-    let (_, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
-    let trust = d.join("trust");
-    std::fs::create_dir_all(&trust).unwrap();
-    std::fs::copy(&root_pem, trust.join("root.pem")).unwrap();
-    let log = std::fs::read_to_string(ledger.join("vkey")).unwrap();
-    std::fs::write(
-        trust.join("policy"),
-        format!("log {}\nwitness w {}\nquorum w\n", log.trim(), wkey.trim()),
-    )
-    .unwrap();
+    let (ledger, _w, trust) = witnessed_policy_ledger(d);
     let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = stalled.local_addr().unwrap();
     let (arrived_tx, arrived) = std::sync::mpsc::channel();
@@ -977,21 +976,8 @@ fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
 fn the_ledger_and_its_witness_serve_https_with_rustls() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (ledger, root_pem) = policy_ledger(d);
+    let (ledger, w, trust) = witnessed_policy_ledger(d);
     let (cert, key) = tls_pair(d, "srv");
-    let w = d.join("w");
-    let (_, wkey, _) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
-    let (code, _, err) = run(
-        &[
-            "witness",
-            "add-log",
-            s(&w),
-            "--vkey",
-            s(&ledger.join("vkey")),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
     let tls = ["--tls-cert", &cert, "--tls-key", &key];
     let trusted = [("TRIAGE_LEDGER_CA", cert.as_str())];
     let mut args = vec!["witness", "serve", s(&w), "--listen", "127.0.0.1:0"];
@@ -1002,15 +988,6 @@ fn the_ledger_and_its_witness_serve_https_with_rustls() {
         "{}",
         witness.url
     );
-    let trust = d.join("trust");
-    std::fs::create_dir_all(&trust).unwrap();
-    std::fs::copy(&root_pem, trust.join("root.pem")).unwrap();
-    let log = std::fs::read_to_string(ledger.join("vkey")).unwrap();
-    std::fs::write(
-        trust.join("policy"),
-        format!("log {}\nwitness w {}\nquorum w\n", log.trim(), wkey.trim()),
-    )
-    .unwrap();
     // The ledger asks its witness over HTTPS, trusting the same CA.
     let wurl = format!("w={}", witness.url);
     let mut args = vec![
