@@ -84,13 +84,13 @@ pub enum LogCommand {
     /// Re-read every entry, recompute every tile and the root, check the checkpoint.
     #[command(group(clap::ArgGroup::new("tree").required(true).args(["ledger", "url"])))]
     Audit {
-        /// The ledger directory.
+        /// The ledger directory, or a public tree in object storage (s3://BUCKET/PREFIX, with --vkey).
         ledger: Option<PathBuf>,
         /// Audit the tree served at this URL (tlog-tiles: a `serve`, or a static copy of log/) instead, with --vkey.
         #[arg(long, conflicts_with = "ledger", requires = "vkey")]
         url: Option<String>,
-        /// The log's verifier key, or a file that holds it (with --url).
-        #[arg(long, requires = "url")]
+        /// The log's verifier key, or a file that holds it (with --url or s3://).
+        #[arg(long)]
         vkey: Option<String>,
     },
 }
@@ -128,11 +128,21 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             new,
             proof,
         } => verify_consistency(&vkey, &old, &new, &proof),
-        LogCommand::Audit { ledger, url, vkey } => match (ledger, url, vkey) {
-            (Some(ledger), _, _) => audit(&ledger),
-            (None, Some(url), Some(vkey)) => audit_remote(&url, &vkey),
-            _ => Err(Failure::input("give LEDGER, or --url URL --vkey FILE")),
-        },
+        LogCommand::Audit { ledger, url, vkey } => {
+            let object = ledger
+                .as_deref()
+                .and_then(Path::to_str)
+                .filter(|l| store::is_object_url(l))
+                .map(str::to_string);
+            match (ledger, url, vkey, object) {
+                (_, _, Some(vkey), Some(location)) => audit_object(&location, &vkey),
+                (Some(ledger), None, None, None) => audit(&ledger),
+                (None, Some(url), Some(vkey), None) => audit_remote(&url, &vkey),
+                _ => Err(Failure::input(
+                    "give LEDGER, s3://BUCKET/PREFIX --vkey KEY, or --url URL --vkey KEY",
+                )),
+            }
+        }
     }
 }
 
@@ -426,6 +436,18 @@ fn audit_remote(url: &str, vkey: &str) -> CmdResult {
     let key = load_vkey(vkey)?;
     let tree =
         triage_ledger::remote::HttpTree::new(url).map_err(|e| Failure::input(e.to_string()))?;
+    let r = store::audit_tree(&tree, &key).map_err(audit_failure)?;
+    print_audit(&r);
+    println!("not checked: the private index of tile interiors and the state index (not part of the public tree)");
+    println!("audit passed");
+    Ok(())
+}
+
+/// `log audit s3://BUCKET/PREFIX --vkey FILE`: the public tree in object
+/// storage.
+fn audit_object(location: &str, vkey: &str) -> CmdResult {
+    let key = load_vkey(vkey)?;
+    let tree = store::ObjectTree::open(location)?;
     let r = store::audit_tree(&tree, &key).map_err(audit_failure)?;
     print_audit(&r);
     println!("not checked: the private index of tile interiors and the state index (not part of the public tree)");
