@@ -204,6 +204,22 @@ fn a_public_tree_in_a_bucket_is_audited_where_it_is() {
         "the same checkpoint"
     );
 
+    // The monitor reads the bucket as it reads a directory.
+    let (code, remote, err) = run_env(
+        &[
+            "monitor",
+            "s3://ledger/demo",
+            "--trust",
+            s(&demo.join("trust")),
+            "--facility",
+            "TF-0001",
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, local, _) = run_env(&["monitor", s(&ledger), "--facility", "TF-0001"], &[]);
+    assert_eq!(remote, local);
+
     // Wrong credentials: an I/O error (exit 2) naming the object.
     let mut wrong = env.clone();
     wrong.retain(|(k, _)| *k != "AWS_SECRET_ACCESS_KEY");

@@ -183,7 +183,7 @@ enum Command {
     /// Replay a ledger and check every committed index; on a lie, write a proof (exit 1).
     #[command(group(clap::ArgGroup::new("tree").required(true).args(["ledger", "url"])))]
     Monitor {
-        /// The ledger.
+        /// The ledger, or a public tree in object storage (s3://BUCKET/PREFIX; needs --vkey, --trust or a --state that pinned the key).
         ledger: Option<std::path::PathBuf>,
         /// Monitor the tree served at this URL (tlog-tiles: a `serve`, or a static copy of log/) instead; needs --vkey, --trust or a --state that pinned the key.
         #[arg(long, conflicts_with = "ledger")]

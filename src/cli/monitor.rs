@@ -53,7 +53,14 @@ pub fn monitor(
         }
         (None, None) => None,
     };
+    let object = ledger
+        .and_then(Path::to_str)
+        .filter(|l| triage_ledger::store::is_object_url(l));
     let (run, next) = match (ledger, url) {
+        (Some(_), _) if object.is_some() => {
+            let tree = triage_ledger::store::ObjectTree::open(object.unwrap_or_default())?;
+            triage_ledger::monitor::monitor_tree(&tree, None, state, policy.as_ref(), facility)?
+        }
         (Some(ledger), _) => run_monitor(ledger, state, policy.as_ref(), facility)?,
         (None, Some(url)) => {
             let tree = triage_ledger::remote::HttpTree::new(url)
