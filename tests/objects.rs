@@ -24,6 +24,9 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The version `scripts/test` installs.
+const GARAGE: &str = "2.5.0";
+
 const KEY_ID: &str = "GK0000000000000000000000a1";
 const SECRET: &str = "00000000000000000000000000000000000000000000000000000000000000b2";
 
@@ -241,6 +244,19 @@ fn a_public_tree_in_a_bucket_is_audited_where_it_is() {
         "{err}"
     );
     assert!(err.contains("does not hash to the leaf hash"), "{err}");
+
+    // Garage accepts conditional writes and does not enforce them: the
+    // probe a lock must pass before it relies on them says so.
+    let probed = tree.probe_conditional_writes().unwrap();
+    assert_eq!(
+        probed,
+        triage_ledger::store::ConditionalWrites {
+            create_refused: false,
+            stale_update_refused: false,
+        },
+        "Garage {GARAGE:?} was measured to ignore both; if this changed, revisit the lock choice"
+    );
+    assert!(!probed.enforced());
 
     // Without a key there is nothing to check the checkpoint with.
     let (code, _, err) = run_env(&["log", "audit", "s3://ledger/demo"], &env);

@@ -27,7 +27,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 
 pub use audit::{audit, audit_tree, AuditReport};
-pub use object::{is_object_url, ObjectTree};
+pub use object::{is_object_url, ConditionalWrites, ObjectTree};
 pub use public::{dir_tree, read_checkpoint_bytes, DirTree, OpenTree, PublicTree};
 pub use tiles::{
     index_path, parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind,

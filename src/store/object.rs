@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion};
 
 use super::public::PublicTree;
 use super::StoreError;
@@ -91,6 +91,79 @@ impl ObjectTree {
                 path: self.locate(rel),
                 source: std::io::Error::other(e.to_string()),
             })
+    }
+}
+
+/// What a store does with the conditional writes a lock relies on, found
+/// by trying them (some S3-compatible servers accept the headers and ignore
+/// them: Garage 2.5 overwrites on `If-None-Match: *` and answers 200).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConditionalWrites {
+    /// A second create of an object (`If-None-Match: *`) was refused.
+    pub create_refused: bool,
+    /// A write that names an old version (`If-Match: ETAG`) was refused.
+    pub stale_update_refused: bool,
+}
+
+impl ConditionalWrites {
+    /// True when both are enforced: a compare-and-swap on this store holds.
+    pub fn enforced(&self) -> bool {
+        self.create_refused && self.stale_update_refused
+    }
+}
+
+impl ObjectTree {
+    fn io(&self, rel: &str, e: object_store::Error) -> StoreError {
+        StoreError::Io {
+            path: self.locate(rel),
+            source: std::io::Error::other(e.to_string()),
+        }
+    }
+
+    fn put_mode(
+        &self,
+        rel: &str,
+        data: Vec<u8>,
+        mode: PutMode,
+    ) -> Result<Result<object_store::PutResult, object_store::Error>, StoreError> {
+        let (store, key) = (self.store.clone(), self.key(rel));
+        self.run(async move {
+            store
+                .put_opts(&key, data.into(), PutOptions::from(mode))
+                .await
+        })
+    }
+
+    /// Tries the conditional writes on a scratch object under
+    /// `PREFIX/probe/`, and removes it.
+    pub fn probe_conditional_writes(&self) -> Result<ConditionalWrites, StoreError> {
+        use rand_core::RngCore;
+        let mut nonce = [0u8; 16];
+        rand_core::OsRng.fill_bytes(&mut nonce);
+        let rel = format!("probe/{}", crate::hex::encode(&nonce));
+        let first = self
+            .put_mode(&rel, b"first".to_vec(), PutMode::Create)?
+            .map_err(|e| self.io(&rel, e))?;
+        let create_refused = match self.put_mode(&rel, b"second".to_vec(), PutMode::Create)? {
+            Err(object_store::Error::AlreadyExists { .. }) => true,
+            Ok(_) => false,
+            Err(e) => return Err(self.io(&rel, e)),
+        };
+        self.put_mode(&rel, b"third".to_vec(), PutMode::Overwrite)?
+            .map_err(|e| self.io(&rel, e))?;
+        let stale = UpdateVersion::from(first);
+        let stale_update_refused =
+            match self.put_mode(&rel, b"fourth".to_vec(), PutMode::Update(stale))? {
+                Err(object_store::Error::Precondition { .. }) => true,
+                Ok(_) => false,
+                Err(e) => return Err(self.io(&rel, e)),
+            };
+        let (store, key) = (self.store.clone(), self.key(&rel));
+        let _ = self.run(async move { store.delete(&key).await });
+        Ok(ConditionalWrites {
+            create_refused,
+            stale_update_refused,
+        })
     }
 }
 
