@@ -19,6 +19,7 @@
 mod audit;
 pub(crate) mod fsio;
 mod interior;
+mod lock;
 mod object;
 mod public;
 mod tiles;
@@ -27,6 +28,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 
 pub use audit::{audit, audit_tree, AuditReport};
+pub use lock::{CheckpointLock, PgLock};
 pub use object::{is_object_url, ConditionalWrites, ObjectTree};
 pub use public::{dir_tree, read_checkpoint_bytes, DirTree, OpenTree, PublicTree};
 pub use tiles::{

@@ -1,0 +1,138 @@
+//! The lock that keeps two sequencers from forking a log whose public tree
+//! lives in object storage: the log's latest checkpoint, replaced only by
+//! compare-and-swap. This is the PostgreSQL one (for stores that do not
+//! enforce conditional writes, see `ObjectTree::probe_conditional_writes`):
+//! one row per log in `triage_ledger_checkpoint`, replaced by an `UPDATE`
+//! whose `WHERE` names the checkpoint the sequencer last saw.
+
+use std::future::Future;
+
+use super::StoreError;
+
+/// A compare-and-swap register holding a log's latest checkpoint.
+pub trait CheckpointLock {
+    /// The checkpoint the lock holds; `None` before the first.
+    fn fetch(&self) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Replaces `old` (`None`: the lock is empty) with `new`. `Ok(false)`
+    /// when the lock no longer holds `old`: another sequencer moved first.
+    fn swap(&self, old: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError>;
+}
+
+/// The lock in PostgreSQL (`postgres://USER@HOST:PORT/DB`).
+pub struct PgLock {
+    url: String,
+    log: String,
+    client: std::sync::Arc<tokio_postgres::Client>,
+    rt: tokio::runtime::Runtime,
+}
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS triage_ledger_checkpoint (\
+     log TEXT PRIMARY KEY, body BYTEA NOT NULL, updated TIMESTAMPTZ NOT NULL DEFAULT now())";
+
+impl PgLock {
+    /// Connects to `url` (no TLS: a database on the same host or network)
+    /// and makes the table if it is missing; `log` names the row (the
+    /// log's origin).
+    pub fn connect(url: &str, log: &str) -> Result<PgLock, StoreError> {
+        let failed = |reason: String| StoreError::Io {
+            path: url.into(),
+            source: std::io::Error::other(reason),
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("pg-lock")
+            .enable_all()
+            .build()
+            .map_err(|e| failed(e.to_string()))?;
+        let target = url.to_string();
+        let client = run(&rt, async move {
+            let (client, conn) = tokio_postgres::connect(&target, tokio_postgres::NoTls).await?;
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::warn!(error = %e, "lock database connection ended");
+                }
+            });
+            client.batch_execute(SCHEMA).await?;
+            Ok::<_, tokio_postgres::Error>(client)
+        })
+        .map_err(failed)?
+        .map_err(|e| failed(e.to_string()))?;
+        Ok(PgLock {
+            url: url.to_string(),
+            log: log.to_string(),
+            client: std::sync::Arc::new(client),
+            rt,
+        })
+    }
+
+    fn failed(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Io {
+            path: self.url.clone().into(),
+            source: std::io::Error::other(e.to_string()),
+        }
+    }
+}
+
+/// Runs `fut` on `rt` and waits for it from any thread.
+fn run<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    fut: impl Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    rt.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv()
+        .map_err(|_| "the lock's runtime stopped".to_string())
+}
+
+impl CheckpointLock for PgLock {
+    fn fetch(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let (client, log) = (self.client.clone(), self.log.clone());
+        let row = run(&self.rt, async move {
+            client
+                .query_opt(
+                    "SELECT body FROM triage_ledger_checkpoint WHERE log = $1",
+                    &[&log],
+                )
+                .await
+        })
+        .map_err(|e| self.failed(e))?
+        .map_err(|e| self.failed(e))?;
+        Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
+    }
+
+    fn swap(&self, old: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
+        let (client, log) = (self.client.clone(), self.log.clone());
+        let (old, new) = (old.map(<[u8]>::to_vec), new.to_vec());
+        // One statement each: under READ COMMITTED a concurrent UPDATE of
+        // the row waits, then re-checks its WHERE against the new row, so
+        // exactly one of two racing sequencers changes it.
+        let changed = run(&self.rt, async move {
+            match old {
+                None => {
+                    client
+                        .execute(
+                            "INSERT INTO triage_ledger_checkpoint (log, body) VALUES ($1, $2) \
+                             ON CONFLICT (log) DO NOTHING",
+                            &[&log, &new],
+                        )
+                        .await
+                }
+                Some(old) => {
+                    client
+                        .execute(
+                            "UPDATE triage_ledger_checkpoint SET body = $2, updated = now() \
+                             WHERE log = $1 AND body = $3",
+                            &[&log, &new, &old],
+                        )
+                        .await
+                }
+            }
+        })
+        .map_err(|e| self.failed(e))?
+        .map_err(|e| self.failed(e))?;
+        Ok(changed == 1)
+    }
+}
