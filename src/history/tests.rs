@@ -109,6 +109,8 @@ fn only_the_canonical_encoding_parses() {
         "another attribution, canonical"
     );
     assert!(with(&|m| set(m, "ids", ids(&["B", "A", "C"]))).is_err());
+    let twice = with(&|m| set(m, "ids", ids(&["B", "B"]))).unwrap_err();
+    assert!(twice.to_string().contains("appears twice"), "{twice}");
     assert!(with(&|m| set(m, "of", V::Bytes(vec![0, 0, 0, 2, 0xff, 0xff]))).is_err());
     assert!(with(&|m| set(m, "of", V::Bytes(vec![0, 0, 0]))).is_err());
     assert!(with(&|m| m.push((V::Text("x".into()), V::Integer(1.into())))).is_err());
