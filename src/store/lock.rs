@@ -74,8 +74,9 @@ impl PgLock {
     }
 }
 
-/// Runs `fut` on `rt` and waits for it from any thread.
-fn run<T: Send + 'static>(
+/// Runs `fut` on `rt` and waits for it from any thread (also from inside
+/// another runtime, where `block_on` would panic).
+pub(super) fn run<T: Send + 'static>(
     rt: &tokio::runtime::Runtime,
     fut: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, String> {

@@ -66,13 +66,9 @@ impl ObjectTree {
         &self,
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.rt.spawn(async move {
-            let _ = tx.send(fut.await);
-        });
-        rx.recv().map_err(|_| StoreError::Io {
+        super::lock::run(&self.rt, fut).map_err(|reason| StoreError::Io {
             path: self.url.clone().into(),
-            source: std::io::Error::other("the object store's runtime stopped"),
+            source: std::io::Error::other(reason),
         })
     }
 
