@@ -81,6 +81,17 @@ pub enum LogCommand {
         #[arg(long)]
         proof: PathBuf,
     },
+    /// Move the public tree to a bucket (s3://BUCKET/PREFIX) or back to LEDGER/log, auditing it.
+    Migrate {
+        /// The ledger directory.
+        ledger: PathBuf,
+        /// The new public tree: s3://BUCKET/PREFIX, or LEDGER/log.
+        #[arg(long)]
+        public: String,
+        /// The lock for a bucket that does not enforce conditional writes: postgres://USER@HOST:PORT/DB.
+        #[arg(long)]
+        lock: Option<String>,
+    },
     /// Re-read every entry, recompute every tile and the root, check the checkpoint.
     #[command(group(clap::ArgGroup::new("tree").required(true).args(["ledger", "url"])))]
     Audit {
@@ -106,6 +117,11 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             files,
             lines,
         } => append(&ledger, &files, lines),
+        LogCommand::Migrate {
+            ledger,
+            public,
+            lock,
+        } => migrate(&ledger, &public, lock.as_deref()),
         LogCommand::Checkpoint { ledger } => {
             let l = Ledger::open(&ledger)?;
             write_stdout(&l.checkpoint().to_bytes())
@@ -146,7 +162,24 @@ pub fn run(cmd: LogCommand) -> CmdResult {
     }
 }
 
-pub fn init(ledger: &Path, origin: &str, trust_root: Option<&Path>) -> CmdResult {
+pub fn init(
+    ledger: &Path,
+    origin: &str,
+    trust_root: Option<&Path>,
+    public: Option<&str>,
+    lock: Option<&str>,
+) -> CmdResult {
+    let public = public.filter(|p| !same_dir(Path::new(p), &ledger.join("log")));
+    if let Some(p) = public.filter(|p| !store::is_object_url(p)) {
+        return Err(Failure::input(format!(
+            "--public {p}: a public tree is the ledger's own log/ directory or s3://BUCKET/PREFIX"
+        )));
+    }
+    if lock.is_some() && public.is_none() {
+        return Err(Failure::input(
+            "--lock guards a public tree in object storage; give --public s3://BUCKET/PREFIX too",
+        ));
+    }
     let root_pem = match trust_root {
         Some(p) => {
             let cert = super::identity::load_cert(p)?;
@@ -161,17 +194,83 @@ pub fn init(ledger: &Path, origin: &str, trust_root: Option<&Path>) -> CmdResult
         }
         None => None,
     };
+    let existed = ledger.exists();
     let vkey = store::init(ledger, origin)?;
     if let Some(pem) = root_pem {
         store::install_trust_root(ledger, pem.as_bytes())?;
     }
+    let published = match public {
+        None => None,
+        Some(p) => match store::publish_new(ledger, p, lock) {
+            Ok(done) => Some(done),
+            Err(e) => {
+                // Nothing else refers to the directory just made.
+                if existed {
+                    clear_dir(ledger);
+                } else {
+                    let _ = std::fs::remove_dir_all(ledger);
+                }
+                return Err(match e {
+                    store::StoreError::LockRequired { .. } => Failure::from(e)
+                        .hint("give --lock postgres://USER@HOST:PORT/DB: the checkpoint is then swapped in PostgreSQL"),
+                    e => e.into(),
+                });
+            }
+        },
+    };
     println!("{vkey}");
     eprintln!("created ledger {} (log {origin}, size 0)", ledger.display());
-    eprintln!(
-        "public tree: {} (serve it as is); keep {} secret",
-        ledger.join("log").display(),
-        ledger.join("private").display()
-    );
+    match published {
+        None => eprintln!(
+            "public tree: {} (serve it as is); keep {} secret",
+            ledger.join("log").display(),
+            ledger.join("private").display()
+        ),
+        Some(p) => eprintln!(
+            "public tree: {} (lock: {}); {} is this sequencer's copy; keep {} secret",
+            p.public,
+            p.lock,
+            ledger.join("log").display(),
+            ledger.join("private").display()
+        ),
+    }
+    Ok(())
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b
+        || (std::fs::canonicalize(a).ok().is_some()
+            && std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok())
+}
+
+fn clear_dir(dir: &Path) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+    }
+}
+
+/// `log migrate LEDGER --public NEW [--lock URL]`.
+fn migrate(ledger: &Path, to: &str, lock: Option<&str>) -> CmdResult {
+    let to = if same_dir(Path::new(to), &ledger.join("log")) {
+        ledger.join("log").to_string_lossy().into_owned()
+    } else {
+        to.to_string()
+    };
+    let r = store::migrate(ledger, &to, lock).map_err(|e| match e {
+        store::StoreError::LockRequired { .. } => Failure::from(e)
+            .hint("give --lock postgres://USER@HOST:PORT/DB: the checkpoint is then swapped in PostgreSQL"),
+        e => audit_failure(e),
+    })?;
+    println!("the public tree at {to}:");
+    print_audit(&r);
+    println!("migrated: {} is now the ledger's public tree", to);
     Ok(())
 }
 
@@ -203,6 +302,9 @@ pub(super) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
 }
 
 fn append(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
+    if store::read_config(ledger)?.is_some() {
+        return append_published(ledger, files, lines);
+    }
     let mut w = Writer::open_raw(ledger)?;
     for warning in w.warnings() {
         eprintln!("warning: {warning}");
@@ -228,6 +330,65 @@ fn append(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
         eprintln!(
             "appended {count} entries (indexes {first}..={}); tree size {}",
             first + count - 1,
+            cp.root().size()
+        );
+    }
+    Ok(())
+}
+
+/// `log append` on a ledger whose public tree is in object storage: the
+/// entries are committed in batches (at most 4,096 entries or 32 MiB each,
+/// one checkpoint each), each retried if another sequencer commits first.
+fn append_published(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
+    let mut entries: Vec<Vec<u8>> = Vec::new();
+    if lines {
+        let mut data = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut data)
+            .map_err(|e| Failure::input(format!("stdin: {e}")))?;
+        let body = data.strip_suffix(b"\n").unwrap_or(&data);
+        if !data.is_empty() {
+            for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+                if line.len() > MAX_ENTRY_SIZE {
+                    return Err(Failure::input(format!("stdin line {} is {} bytes; log entries are at most {MAX_ENTRY_SIZE} bytes (nothing was appended)", i + 1, line.len())));
+                }
+                entries.push(line.to_vec());
+            }
+        }
+    } else {
+        for f in files {
+            entries.push(read_input(f, MAX_ENTRY_SIZE as u64).map_err(|e| {
+                Failure::input(format!("{} (nothing was appended)", e.message))
+                    .hint("log a signed statement that carries the file's digest, not the file")
+            })?);
+        }
+    }
+    let mut slot = None;
+    let mut cp = None;
+    let mut first = None;
+    let mut batch_start = 0;
+    while batch_start < entries.len() || cp.is_none() {
+        let mut end = batch_start;
+        let mut bytes = 0;
+        while end < entries.len() && end - batch_start < 4096 && bytes < store::BATCH_BYTES {
+            bytes += entries[end].len() as u64;
+            end += 1;
+        }
+        let done = store::append_batch(ledger, &mut slot, &entries[batch_start..end])?;
+        first.get_or_insert(done.root().size() - (end - batch_start) as u64);
+        cp = Some(done);
+        batch_start = end;
+    }
+    let cp = cp.expect("committed at least once");
+    write_stdout(&cp.to_bytes())?;
+    let count = entries.len() as u64;
+    if count == 0 {
+        eprintln!("nothing to append; tree size stays {}", cp.root().size());
+    } else {
+        eprintln!(
+            "appended {count} entries (the first at index {}); tree size {}",
+            first.unwrap_or(0),
             cp.root().size()
         );
     }
@@ -424,9 +585,23 @@ fn verify_consistency(vkey: &str, old: &Path, new: &Path, proof: &Path) -> CmdRe
 }
 
 fn audit(ledger: &Path) -> CmdResult {
+    // A ledger whose public tree is in a bucket: the local copy is caught
+    // up first, then both are audited.
+    let published = store::audit_public(ledger).map_err(audit_failure)?;
     let r = store::audit(ledger).map_err(audit_failure)?;
+    if published.is_some() {
+        println!("the sequencer's copy ({}):", ledger.join("log").display());
+    }
     print_audit(&r);
     audit_state_index(ledger)?;
+    if let Some(p) = published {
+        println!("the public tree ({}):", p.public);
+        print_audit(&p.audit);
+        println!(
+            "ok: the lock ({}), the public tree and this copy hold the same checkpoint",
+            p.lock
+        );
+    }
     println!("audit passed");
     Ok(())
 }

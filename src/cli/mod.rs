@@ -64,6 +64,9 @@ impl From<triage_ledger::store::StoreError> for Failure {
             StoreError::Corrupt { .. } => {
                 Some("run `triage-ledger log audit LEDGER` to check the whole log")
             }
+            StoreError::Superseded { .. } => {
+                Some("run the command again: the ledger is caught up when it is opened")
+            }
             StoreError::EntryTooLarge { .. } => {
                 Some("log a signed statement that carries the file's digest, not the file")
             }
@@ -107,6 +110,14 @@ enum Command {
         /// The scheme root certificate (PEM) that `submit` admits signers against.
         #[arg(long)]
         trust_root: Option<std::path::PathBuf>,
+        /// Where the public tree lives: LEDGER/log (the default) or s3://BUCKET/PREFIX
+        /// (configured from AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ALLOW_HTTP).
+        #[arg(long)]
+        public: Option<String>,
+        /// The lock that guards the checkpoint of a public tree in a bucket that does not
+        /// enforce conditional writes: postgres://USER@HOST:PORT/DB.
+        #[arg(long)]
+        lock: Option<String>,
     },
     /// Build a small demo ledger in DIR and show the round trip (append, proofs, audit).
     Demo {
@@ -323,7 +334,15 @@ pub fn main() -> ExitCode {
             ledger,
             origin,
             trust_root,
-        } => log::init(&ledger, &origin, trust_root.as_deref()),
+            public,
+            lock,
+        } => log::init(
+            &ledger,
+            &origin,
+            trust_root.as_deref(),
+            public.as_deref(),
+            lock.as_deref(),
+        ),
         Command::Demo { dir, serve: addr } => match (demo::run(&dir), addr) {
             (Err(e), _) => Err(e),
             (Ok(()), None) => Ok(()),

@@ -137,6 +137,26 @@ pub fn submit(
     now: u64,
     skew: u64,
 ) -> Result<Submitted, SubmitError> {
+    // Another sequencer may commit first (a public tree in object storage):
+    // opening again catches up, and the batch is admitted afresh.
+    let mut attempt = 0;
+    loop {
+        match submit_once(root, statements, now, skew) {
+            Err(SubmitError::Store(StoreError::Superseded { .. })) if attempt < 8 => {
+                attempt += 1;
+                crate::store::backoff(attempt);
+            }
+            done => return done,
+        }
+    }
+}
+
+fn submit_once(
+    root: &Path,
+    statements: &[(String, Vec<u8>)],
+    now: u64,
+    skew: u64,
+) -> Result<Submitted, SubmitError> {
     let mut writer = Writer::open(root)?;
     let layout = writer.layout().clone();
     let cfg = Config {
@@ -238,7 +258,7 @@ pub fn submit_each(
     now: u64,
     skew: u64,
 ) -> Result<SubmittedEach, SubmitError> {
-    submit_each_with(&mut Writer::open(root)?, statements, now, skew)
+    Sequencer::new(root).submit_each(statements, now, skew)
 }
 
 /// The ledger's one writer kept open between group commits (a service):
@@ -274,11 +294,23 @@ impl Sequencer {
         now: u64,
         skew: u64,
     ) -> Result<SubmittedEach, SubmitError> {
-        let done = submit_each_with(self.writer()?, statements, now, skew);
-        if done.is_err() {
-            self.writer = None;
+        // A sequencer that loses the lock to another (a public tree in
+        // object storage) opens the ledger again, which catches it up, and
+        // admits the group afresh against the state it now has.
+        let mut attempt = 0;
+        loop {
+            let done = submit_each_with(self.writer()?, statements, now, skew);
+            if done.is_err() {
+                self.writer = None;
+            }
+            match done {
+                Err(SubmitError::Store(StoreError::Superseded { .. })) if attempt < 8 => {
+                    attempt += 1;
+                    crate::store::backoff(attempt);
+                }
+                done => return done,
+            }
         }
-        done
     }
 
     /// Attaches a witness's cosignature lines to the committed checkpoint.

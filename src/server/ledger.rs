@@ -160,6 +160,7 @@ pub fn router_with_witnesses(
         });
     }
     crate::policy::open_index(&root)?;
+    let tiles = super::tiles::Tiles::new(&root)?;
     let (tx, rx) = mpsc::unbounded_channel();
     let metrics = Arc::new(Metrics::default());
     // A checkpoint left unwitnessed (the service stopped during a round)
@@ -178,7 +179,7 @@ pub fn router_with_witnesses(
         }))
     };
     let service = Arc::new(Service {
-        tiles: super::tiles::Tiles::new(&root),
+        tiles,
         follower: crate::policy::Follower::new(&root),
         root,
         queue: tx,

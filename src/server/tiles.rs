@@ -16,9 +16,11 @@ const DEFAULT_BUDGET_MB: usize = 256;
 /// The largest tile kept: an entry bundle of 256 entries of 64 KiB.
 const LARGEST: usize = 256 * (2 + 65_535);
 
-/// Tiles under a `log/tile` directory, with the cache.
+/// Tiles under a `log/tile` directory or in the bucket that holds the
+/// public tree, with the cache.
 pub(super) struct Tiles {
     dir: PathBuf,
+    bucket: Option<std::sync::Arc<crate::store::ObjectTree>>,
     budget: usize,
     cache: Mutex<Cache>,
 }
@@ -30,16 +32,45 @@ struct Cache {
 }
 
 impl Tiles {
-    /// The tiles of the ledger at `root`.
-    pub(super) fn new(root: &std::path::Path) -> Tiles {
+    /// The tiles of the ledger at `root`: from its public tree's bucket if
+    /// it has one, else from its `log/`.
+    pub(super) fn new(root: &std::path::Path) -> Result<Tiles, crate::store::StoreError> {
+        let bucket = match crate::store::read_config(root)? {
+            Some(cfg) => Some(std::sync::Arc::new(crate::store::ObjectTree::open(
+                &cfg.public,
+            )?)),
+            None => None,
+        };
         let mb = std::env::var("TRIAGE_LEDGER_TILE_CACHE_MB")
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
             .unwrap_or(DEFAULT_BUDGET_MB);
-        Tiles {
+        Ok(Tiles {
             dir: crate::store::Layout::new(root).log_dir().join("tile"),
+            bucket,
             budget: mb.saturating_mul(1 << 20),
             cache: Mutex::default(),
+        })
+    }
+
+    async fn read(&self, path: &str) -> Option<Bytes> {
+        match &self.bucket {
+            None => Some(Bytes::from(
+                tokio::fs::read(self.dir.join(path)).await.ok()?,
+            )),
+            Some(bucket) => {
+                use crate::store::PublicTree;
+                let (bucket, rel) = (bucket.clone(), format!("tile/{path}"));
+                let got = tokio::task::spawn_blocking(move || bucket.get(&rel)).await;
+                match got {
+                    Ok(Ok(found)) => found.map(Bytes::from),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "reading a tile from the bucket");
+                        None
+                    }
+                    Err(_) => None,
+                }
+            }
         }
     }
 
@@ -53,7 +84,7 @@ impl Tiles {
         if let Some(b) = self.cache.lock().ok()?.map.get(path) {
             return Some(b.clone());
         }
-        let bytes = Bytes::from(tokio::fs::read(self.dir.join(path)).await.ok()?);
+        let bytes = self.read(path).await?;
         if covered(path, published) && bytes.len() <= LARGEST.min(self.budget) {
             if let Ok(mut c) = self.cache.lock() {
                 // Over budget: forget arbitrary tiles until it fits.

@@ -10,13 +10,31 @@ use std::future::Future;
 use super::StoreError;
 
 /// A compare-and-swap register holding a log's latest checkpoint.
-pub trait CheckpointLock {
+pub trait CheckpointLock: Send {
     /// The checkpoint the lock holds; `None` before the first.
     fn fetch(&self) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Replaces `old` (`None`: the lock is empty) with `new`. `Ok(false)`
     /// when the lock no longer holds `old`: another sequencer moved first.
     fn swap(&self, old: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError>;
+
+    /// Runs `f` if the lock holds `expected`; `Ok(false)` (and `f` not run)
+    /// if it does not. The default checks and then runs `f`, so a swap may
+    /// land while `f` runs; a lock that can do better holds the swap off.
+    fn while_holding(
+        &self,
+        expected: &[u8],
+        f: &mut dyn FnMut() -> Result<(), StoreError>,
+    ) -> Result<bool, StoreError> {
+        if self.fetch()?.as_deref() != Some(expected) {
+            return Ok(false);
+        }
+        f()?;
+        Ok(true)
+    }
+
+    /// Where the lock is, for messages.
+    fn name(&self) -> String;
 }
 
 /// The lock in PostgreSQL (`postgres://USER@HOST:PORT/DB`).
@@ -135,5 +153,101 @@ impl CheckpointLock for PgLock {
         .map_err(|e| self.failed(e))?
         .map_err(|e| self.failed(e))?;
         Ok(changed == 1)
+    }
+
+    /// Holds the row (`SELECT … FOR UPDATE`) while `f` runs: a racing
+    /// `swap` waits until `f` is done, so the public checkpoint `f` writes
+    /// can never replace a newer one written after a later swap.
+    fn while_holding(
+        &self,
+        expected: &[u8],
+        f: &mut dyn FnMut() -> Result<(), StoreError>,
+    ) -> Result<bool, StoreError> {
+        let (client, log) = (self.client.clone(), self.log.clone());
+        let held = run(&self.rt, async move {
+            client.batch_execute("BEGIN").await?;
+            let row = client
+                .query_opt(
+                    "SELECT body FROM triage_ledger_checkpoint WHERE log = $1 FOR UPDATE",
+                    &[&log],
+                )
+                .await?;
+            Ok::<_, tokio_postgres::Error>(row.map(|r| r.get::<_, Vec<u8>>(0)))
+        })
+        .map_err(|e| self.failed(e))?;
+        let end = |sql: &'static str| {
+            let client = self.client.clone();
+            run(&self.rt, async move { client.batch_execute(sql).await })
+                .map_err(|e| self.failed(e))?
+                .map_err(|e| self.failed(e))
+        };
+        let held = match held {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = end("ROLLBACK");
+                return Err(self.failed(e));
+            }
+        };
+        if held.as_deref() != Some(expected) {
+            end("ROLLBACK")?;
+            return Ok(false);
+        }
+        let done = f();
+        end(if done.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+        done.map(|()| true)
+    }
+
+    fn name(&self) -> String {
+        self.url.clone()
+    }
+}
+
+/// The lock as an object (`PREFIX/lock/checkpoint`) of a store that
+/// enforces conditional writes, replaced with `If-Match` on its ETag and
+/// first made with `If-None-Match: *`. Opening it tries both on a scratch
+/// object first, and refuses a store that ignores them.
+pub struct ObjectLock {
+    tree: super::ObjectTree,
+}
+
+const LOCK_OBJECT: &str = "lock/checkpoint";
+/// A checkpoint with cosignatures is well under this.
+const LOCK_LIMIT: u64 = 1 << 16;
+
+impl ObjectLock {
+    /// The lock of the public tree at `url`, after proving that the store
+    /// refuses a second create and a stale update.
+    pub fn open(url: &str) -> Result<ObjectLock, StoreError> {
+        let tree = super::ObjectTree::open(url)?;
+        let found = tree.probe_conditional_writes()?;
+        if !found.enforced() {
+            return Err(StoreError::LockRequired {
+                public: url.to_string(),
+                found: found.to_string(),
+            });
+        }
+        Ok(ObjectLock { tree })
+    }
+}
+
+impl CheckpointLock for ObjectLock {
+    fn fetch(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.tree.get_limited(LOCK_OBJECT, LOCK_LIMIT)
+    }
+
+    fn swap(&self, old: Option<&[u8]>, new: &[u8]) -> Result<bool, StoreError> {
+        let Some(old) = old else {
+            return self.tree.create(LOCK_OBJECT, new.to_vec());
+        };
+        match self.tree.get_versioned(LOCK_OBJECT, LOCK_LIMIT)? {
+            Some((body, version)) if body == old => {
+                self.tree.update(LOCK_OBJECT, new.to_vec(), version)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn name(&self) -> String {
+        self.tree.locate_str(LOCK_OBJECT)
     }
 }

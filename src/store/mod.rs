@@ -22,15 +22,21 @@ mod interior;
 mod lock;
 mod object;
 mod public;
+mod publish;
 mod tiles;
 mod writer;
 
 use std::path::{Path, PathBuf};
 
 pub use audit::{audit, audit_tree, AuditReport};
-pub use lock::{CheckpointLock, PgLock};
+pub use lock::{CheckpointLock, ObjectLock, PgLock};
 pub use object::{is_object_url, ConditionalWrites, ObjectTree};
 pub use public::{dir_tree, read_checkpoint_bytes, DirTree, OpenTree, PublicTree};
+pub(crate) use publish::backoff;
+pub use publish::{
+    append_batch, audit_public, migrate, publish_new, read_config, refresh, PublicConfig,
+    PublishedAudit, BATCH_BYTES,
+};
 pub use tiles::{
     index_path, parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind,
     TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
@@ -129,6 +135,26 @@ pub enum StoreError {
         /// Tree size of the checkpoint.
         size: u64,
     },
+    /// Another sequencer moved the lock first: this commit was not
+    /// published (nothing of it is in the public tree).
+    #[error("another sequencer committed first (the lock {lock} now holds tree size {size}); this batch was not published")]
+    Superseded {
+        /// The lock.
+        lock: String,
+        /// The tree size the lock holds now.
+        size: u64,
+    },
+    /// The object store does not enforce conditional writes and no lock was
+    /// configured.
+    #[error(
+        "{public} does not enforce conditional writes ({found}), so it cannot hold the lock itself"
+    )]
+    LockRequired {
+        /// The public tree.
+        public: String,
+        /// What the probe found.
+        found: String,
+    },
     /// A proof could not be made.
     #[error(transparent)]
     Merkle(#[from] MerkleError),
@@ -199,6 +225,11 @@ impl Layout {
     pub fn log_key(&self) -> PathBuf {
         self.root.join("private").join("log.key")
     }
+    /// Where the public tree lives when it is not `log/` (object storage),
+    /// and which lock guards its checkpoint.
+    pub fn public_config(&self) -> PathBuf {
+        self.root.join("public.json")
+    }
     /// The writer lock file.
     pub fn lock(&self) -> PathBuf {
         self.root.join("lock")
@@ -232,8 +263,14 @@ pub struct Ledger {
 impl Ledger {
     /// Opens a ledger: reads its verifier key, then opens (verifies, then
     /// parses) its latest checkpoint.
+    ///
+    /// A ledger whose public tree is in object storage is first brought up
+    /// to the lock's checkpoint (see [`refresh`]).
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         let layout = Layout::new(root);
+        if layout.public_config().exists() {
+            refresh(root)?;
+        }
         let vkey = read_vkey(&layout)?;
         let checkpoint = read_checkpoint(&layout, &vkey)?;
         let source = IndexedSource::new(&layout, checkpoint.root().size());

@@ -9,13 +9,45 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion};
+use object_store::{
+    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion,
+};
 
 use super::public::PublicTree;
 use super::StoreError;
 
 /// The largest object read: an entry bundle of 256 entries of 64 KiB.
 const MAX_OBJECT: u64 = 256 * (2 + 65_535);
+
+/// How long an object may be cached (a CDN in front of the bucket, or a
+/// client reading it directly): tiles never change (a partial tile is a
+/// different object from the full one); the checkpoint changes at every
+/// commit; staging and lock objects are not for readers.
+pub fn cache_control(rel: &str) -> &'static str {
+    if rel.starts_with("tile/") {
+        "public, max-age=31536000, immutable"
+    } else if rel == "checkpoint" {
+        "no-cache"
+    } else {
+        "no-store"
+    }
+}
+
+fn put_options(rel: &str, mode: PutMode) -> PutOptions {
+    let content_type = if rel == "checkpoint" {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    };
+    PutOptions {
+        mode,
+        attributes: Attributes::from_iter([
+            (Attribute::CacheControl, cache_control(rel)),
+            (Attribute::ContentType, content_type),
+        ]),
+        ..PutOptions::default()
+    }
+}
 
 /// True for a location this module reads (`s3://…`).
 pub fn is_object_url(location: &str) -> bool {
@@ -28,6 +60,7 @@ pub struct ObjectTree {
     store: Arc<dyn ObjectStore>,
     prefix: ObjectPath,
     rt: tokio::runtime::Runtime,
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl ObjectTree {
@@ -57,6 +90,7 @@ impl ObjectTree {
             store: Arc::from(store),
             prefix,
             rt,
+            writes: Default::default(),
         })
     }
 
@@ -72,6 +106,26 @@ impl ObjectTree {
         })
     }
 
+    /// Where `rel` is, as a URL.
+    pub(crate) fn locate_str(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.url)
+    }
+
+    /// The tree's URL (`s3://BUCKET/PREFIX`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Objects written (puts) through this handle so far.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count(&self, n: u64) {
+        self.writes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn key(&self, rel: &str) -> ObjectPath {
         rel.split('/')
             .filter(|p| !p.is_empty())
@@ -81,7 +135,9 @@ impl ObjectTree {
     /// Writes `data` at `rel` (an overwrite), durably once it returns.
     pub fn put(&self, rel: &str, data: Vec<u8>) -> Result<(), StoreError> {
         let (store, key) = (self.store.clone(), self.key(rel));
-        self.run(async move { store.put(&key, data.into()).await })?
+        self.count(1);
+        let opts = put_options(rel, PutMode::Overwrite);
+        self.run(async move { store.put_opts(&key, data.into(), opts).await })?
             .map(|_| ())
             .map_err(|e| StoreError::Io {
                 path: self.locate(rel),
@@ -99,6 +155,18 @@ pub struct ConditionalWrites {
     pub create_refused: bool,
     /// A write that names an old version (`If-Match: ETAG`) was refused.
     pub stale_update_refused: bool,
+}
+
+impl std::fmt::Display for ConditionalWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let said = |refused: bool| if refused { "refused" } else { "accepted" };
+        write!(
+            f,
+            "a second create with If-None-Match: * was {}; an update with a stale If-Match was {}",
+            said(self.create_refused),
+            said(self.stale_update_refused)
+        )
+    }
 }
 
 impl ConditionalWrites {
@@ -123,11 +191,9 @@ impl ObjectTree {
         mode: PutMode,
     ) -> Result<Result<object_store::PutResult, object_store::Error>, StoreError> {
         let (store, key) = (self.store.clone(), self.key(rel));
-        self.run(async move {
-            store
-                .put_opts(&key, data.into(), PutOptions::from(mode))
-                .await
-        })
+        self.count(1);
+        let opts = put_options(rel, mode);
+        self.run(async move { store.put_opts(&key, data.into(), opts).await })
     }
 
     /// Tries the conditional writes on a scratch object under
@@ -163,33 +229,159 @@ impl ObjectTree {
     }
 }
 
-impl PublicTree for ObjectTree {
-    fn get(&self, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
+impl ObjectTree {
+    /// The object at `rel` and its version (for a conditional update), if
+    /// it is at most `limit` bytes; `None` if there is none.
+    pub(crate) fn get_versioned(
+        &self,
+        rel: &str,
+        limit: u64,
+    ) -> Result<Option<(Vec<u8>, UpdateVersion)>, StoreError> {
         let (store, key) = (self.store.clone(), self.key(rel));
         let got = self.run(async move {
             match store.get(&key).await {
-                Ok(r) if r.meta.size > MAX_OBJECT => Err(object_store::Error::Generic {
+                Ok(r) if r.meta.size > limit => Err(object_store::Error::Generic {
                     store: "public tree",
-                    source: format!(
-                        "{} bytes, over the {MAX_OBJECT}-byte limit of a tile",
-                        r.meta.size
-                    )
-                    .into(),
+                    source: format!("{} bytes, over the {limit}-byte limit", r.meta.size).into(),
                 }),
-                Ok(r) => r.bytes().await.map(Some),
+                Ok(r) => {
+                    let version = UpdateVersion {
+                        e_tag: r.meta.e_tag.clone(),
+                        version: r.meta.version.clone(),
+                    };
+                    r.bytes().await.map(|b| Some((b.to_vec(), version)))
+                }
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
                 Err(e) => Err(e),
             }
         })?;
-        got.map(|b| b.map(|b| b.to_vec()))
-            .map_err(|e| StoreError::Io {
-                path: self.locate(rel),
-                source: std::io::Error::other(e.to_string()),
-            })
+        got.map_err(|e| self.io(rel, e))
+    }
+
+    /// The object at `rel` if it is at most `limit` bytes.
+    pub(crate) fn get_limited(&self, rel: &str, limit: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.get_versioned(rel, limit)?.map(|(b, _)| b))
+    }
+
+    /// Writes `data` at `rel` only if no object is there; `Ok(false)` if
+    /// one is (on a store that enforces conditional creates).
+    pub(crate) fn create(&self, rel: &str, data: Vec<u8>) -> Result<bool, StoreError> {
+        match self.put_mode(rel, data, PutMode::Create)? {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(self.io(rel, e)),
+        }
+    }
+
+    /// Replaces the object at `rel` only if it is still at `version`;
+    /// `Ok(false)` if it has changed since.
+    pub(crate) fn update(
+        &self,
+        rel: &str,
+        data: Vec<u8>,
+        version: UpdateVersion,
+    ) -> Result<bool, StoreError> {
+        match self.put_mode(rel, data, PutMode::Update(version))? {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::Precondition { .. }) => Ok(false),
+            Err(e) => Err(self.io(rel, e)),
+        }
+    }
+
+    /// Writes many objects (overwrites), several at a time; durable once it
+    /// returns.
+    pub(crate) fn put_all(&self, objects: Vec<(String, Vec<u8>)>) -> Result<(), StoreError> {
+        const IN_FLIGHT: usize = 16;
+        let mut objects = objects.into_iter().peekable();
+        while objects.peek().is_some() {
+            let batch: Vec<(String, Vec<u8>)> = objects.by_ref().take(IN_FLIGHT).collect();
+            let jobs: Vec<(String, ObjectPath, Vec<u8>)> = batch
+                .into_iter()
+                .map(|(rel, data)| {
+                    let key = self.key(&rel);
+                    (rel, key, data)
+                })
+                .collect();
+            let store = self.store.clone();
+            self.count(jobs.len() as u64);
+            let results = self.run(async move {
+                let mut set = tokio::task::JoinSet::new();
+                for (rel, key, data) in jobs {
+                    let store = store.clone();
+                    let opts = put_options(&rel, PutMode::Overwrite);
+                    set.spawn(async move { (rel, store.put_opts(&key, data.into(), opts).await) });
+                }
+                let mut out = Vec::new();
+                while let Some(r) = set.join_next().await {
+                    out.push(r);
+                }
+                out
+            })?;
+            for r in results {
+                let (rel, r) = r.map_err(|e| StoreError::Io {
+                    path: self.url.clone().into(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+                r.map_err(|e| self.io(&rel, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every object under `rel` (a folder; `""` for the whole tree), as
+    /// paths relative to the tree, sorted.
+    pub fn list(&self, rel: &str) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        let mut todo = vec![self.key(rel)];
+        let prefix_parts = self.prefix.parts().count();
+        while let Some(dir) = todo.pop() {
+            let store = self.store.clone();
+            let listed = self
+                .run(async move { store.list_with_delimiter(Some(&dir)).await })?
+                .map_err(|e| self.io(rel, e))?;
+            todo.extend(listed.common_prefixes);
+            for o in listed.objects {
+                let parts: Vec<String> = o
+                    .location
+                    .parts()
+                    .skip(prefix_parts)
+                    .map(|p| p.as_ref().to_string())
+                    .collect();
+                out.push(parts.join("/"));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The `Cache-Control` the store answers for the object at `rel`.
+    pub fn cache_control_of(&self, rel: &str) -> Result<Option<String>, StoreError> {
+        let (store, key) = (self.store.clone(), self.key(rel));
+        let got = self.run(async move { store.get(&key).await })?;
+        let got = got.map_err(|e| self.io(rel, e))?;
+        Ok(got
+            .attributes
+            .get(&Attribute::CacheControl)
+            .map(|v| v.to_string()))
+    }
+
+    /// Removes the object at `rel` (absent is fine).
+    pub(crate) fn delete(&self, rel: &str) -> Result<(), StoreError> {
+        let (store, key) = (self.store.clone(), self.key(rel));
+        match self.run(async move { store.delete(&key).await })? {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.io(rel, e)),
+        }
+    }
+}
+
+impl PublicTree for ObjectTree {
+    fn get(&self, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_limited(rel, MAX_OBJECT)
     }
 
     fn locate(&self, rel: &str) -> PathBuf {
-        format!("{}/{rel}", self.url).into()
+        self.locate_str(rel).into()
     }
 
     fn partial_widths(&self, full_rel: &str) -> Result<Option<Vec<u64>>, StoreError> {

@@ -93,6 +93,9 @@ pub struct Writer {
     /// Set when an append or commit failed: the in-memory state may no longer
     /// match the files, so the writer refuses further work.
     failed: bool,
+    /// The object store and lock each commit is published to, when the
+    /// public tree is not `log/` (then `log/` is this sequencer's copy).
+    public: Option<super::publish::Publisher>,
     /// Declared last so that it is released last, after `Drop` has joined the
     /// background threads (no write may land once another writer can start).
     _lock: File,
@@ -189,9 +192,15 @@ impl Writer {
             bundle: Vec::new(),
             warnings,
             failed: false,
+            public: None,
         };
         w.load_edge()?;
         w.remove_uncommitted()?;
+        if let Some(cfg) = super::publish::read_config(root)? {
+            let mut p = super::publish::Publisher::open(&cfg, &vkey)?;
+            w.catch_up(&mut p)?;
+            w.public = Some(p);
+        }
         Ok(w)
     }
 
@@ -309,6 +318,85 @@ impl Writer {
         Ok(())
     }
 
+    /// Brings the local copy up to the lock's checkpoint: completes in the
+    /// bucket a batch that a crashed sequencer locked but did not publish
+    /// (from its staged bundles), then appends here what the bucket has
+    /// past this copy, every entry checked against the lock's signed root.
+    fn catch_up(&mut self, p: &mut super::publish::Publisher) -> Result<(), StoreError> {
+        // The lock, the bucket's checkpoint and the staged batch are read
+        // one after the other while another sequencer may be committing: if
+        // they do not fit together (the bucket ahead of the lock read, or
+        // the batch already published and its staging deleted), read again.
+        let mut attempt = 0;
+        let (lock, public, staged) = loop {
+            attempt += 1;
+            p.refetch()?;
+            let lock = p.lock_checkpoint()?;
+            let public = p.public_checkpoint()?;
+            let size = |c: &Option<SignedCheckpoint>| c.as_ref().map_or(0, |c| c.root().size());
+            if size(&public) > lock.root().size() && attempt < 8 {
+                continue;
+            }
+            if public.as_ref().is_some_and(|c| c.root() == lock.root()) {
+                break (lock, public, None);
+            }
+            let staged = p.staged(lock.root())?;
+            if staged.is_none() && attempt < 8 {
+                super::publish::backoff(attempt);
+                continue;
+            }
+            break (lock, public, staged);
+        };
+        let (local, target) = (*self.committed.root(), *lock.root());
+        if target.size() < local.size() || (target.size() == local.size() && target != local) {
+            return Err(StoreError::corrupt(
+                &self.layout.checkpoint(),
+                format!(
+                    "this copy's tree (size {}) is not a prefix of the tree the lock holds (size {}): it is not a copy of this log's sequencer",
+                    local.size(),
+                    target.size()
+                ),
+            ));
+        }
+        let published = public.as_ref().is_some_and(|c| *c.root() == target);
+        // Keep the bucket's checkpoint when it is this tree: it may carry
+        // cosignatures the lock's does not.
+        let keep = match &public {
+            Some(c) if *c.root() == target => c.clone(),
+            _ => lock,
+        };
+        if local != target {
+            if !published && staged.is_none() {
+                return Err(p.missing_staging(&target));
+            }
+            let reader = p.reader(staged.as_ref());
+            let edge = self.edge.clone();
+            super::OpenTree::at(&reader, keep.clone())
+                .for_each_entry_from(edge, |_, e| self.append(e).map(|_| ()))?;
+            self.commit_as(keep.clone())?;
+        }
+        if !published {
+            let start = match &public {
+                Some(c) if c.root().size() <= target.size() => c.root().size(),
+                _ => staged.as_ref().map_or(0, |s| s.first),
+            };
+            p.complete(&self.layout, start, &keep)?;
+        }
+        Ok(())
+    }
+
+    /// Objects this writer has written to the public tree's store (0 for a
+    /// directory ledger): what a commit costs there.
+    pub fn object_writes(&self) -> u64 {
+        self.public.as_ref().map_or(0, |p| p.writes())
+    }
+
+    /// True once an append or commit has failed: the writer refuses
+    /// further work and the ledger must be opened again.
+    pub fn has_failed(&self) -> bool {
+        self.failed
+    }
+
     fn check_usable(&self) -> Result<(), StoreError> {
         if self.failed {
             return Err(StoreError::NotALedger {
@@ -406,6 +494,9 @@ impl Writer {
             cp = cp.with_cosignature(s).map_err(note_err)?;
         }
         self.files.write(&path, &cp.to_bytes(), true)?;
+        if let Some(p) = &self.public {
+            p.put_checkpoint(&cp.to_bytes())?;
+        }
         self.committed = cp;
         Ok(&self.committed)
     }
@@ -433,6 +524,47 @@ impl Writer {
         if size == self.committed.root().size() {
             return Ok(());
         }
+        self.write_tiles()?;
+        let cp = Checkpoint::new(self.key.name(), RootHash::new(size, self.edge.root()))
+            .and_then(|c| SignedCheckpoint::sign(c, &self.key))
+            .map_err(|source| StoreError::Note {
+                path: self.layout.checkpoint(),
+                source,
+            })?;
+        if let Some(p) = self.public.as_mut() {
+            p.publish(&self.layout, self.committed.root().size(), &cp)?;
+        }
+        self.write_checkpoint(cp)
+    }
+
+    /// Commits what was appended under `cp`, a checkpoint signed elsewhere
+    /// (the lock's, when catching up) whose tree must be the one appended.
+    fn commit_as(&mut self, cp: SignedCheckpoint) -> Result<(), StoreError> {
+        self.write_tiles()?;
+        if *cp.root() != RootHash::new(self.size(), self.edge.root()) {
+            self.failed = true;
+            return Err(StoreError::corrupt(
+                &self.layout.checkpoint(),
+                format!(
+                    "the entries read do not make the tree of the checkpoint (size {})",
+                    cp.root().size()
+                ),
+            ));
+        }
+        self.write_checkpoint(cp)
+    }
+
+    fn write_checkpoint(&mut self, cp: SignedCheckpoint) -> Result<(), StoreError> {
+        self.files
+            .write(&self.layout.checkpoint(), &cp.to_bytes(), true)?;
+        self.committed = cp;
+        self.committed_counts = self.level_counts();
+        Ok(())
+    }
+
+    /// Writes the partial tiles and makes every tile durable.
+    fn write_tiles(&mut self) -> Result<(), StoreError> {
+        let size = self.size();
         if let Some(bg) = self.background.take() {
             bg.finish()?;
         }
@@ -457,17 +589,6 @@ impl Writer {
                 .tile(TileKind::Entries, size / TILE_WIDTH, width);
             self.files.write(&path, &self.bundle, false)?;
         }
-        fsio::sync_filesystem(&self.layout.log_dir())?;
-        let cp = Checkpoint::new(self.key.name(), RootHash::new(size, self.edge.root()))
-            .and_then(|c| SignedCheckpoint::sign(c, &self.key))
-            .map_err(|source| StoreError::Note {
-                path: self.layout.checkpoint(),
-                source,
-            })?;
-        self.files
-            .write(&self.layout.checkpoint(), &cp.to_bytes(), true)?;
-        self.committed = cp;
-        self.committed_counts = self.level_counts();
-        Ok(())
+        fsio::sync_filesystem(&self.layout.log_dir())
     }
 }

@@ -1,0 +1,587 @@
+//! A ledger whose public tree is in a bucket (real Garage on loopback) and
+//! whose checkpoint is guarded by a lock in a real PostgreSQL: the bucket
+//! holds what a directory ledger holds, sequencers on copies of the ledger
+//! take over from each other without forking, a sequencer killed mid-batch
+//! is completed or discarded by the next, and the service serves the
+//! bucket.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+
+use common::*;
+use triage_ledger::note::SignedCheckpoint;
+use triage_ledger::store::{self, Ledger, ObjectTree, PublicTree, StoreError, Writer};
+
+/// Copies a ledger directory: how a second sequencer is made.
+fn copy_dir(from: &Path, to: &Path) {
+    let ok = std::process::Command::new("cp")
+        .args(["-a", s(from), s(to)])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+fn append_lines(ledger: &Path, lines: &str, env: &[(&str, String)]) -> (i32, String, String) {
+    let mut child = bin()
+        .args(["log", "append", s(ledger), "--lines"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// One test at a time: each starts its own servers, and the library's
+/// clients take the store's address from the process environment.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn lines(prefix: &str, range: std::ops::Range<usize>) -> String {
+    range.map(|i| format!("{prefix}-{i}\n")).collect()
+}
+
+fn size_of(ledger: &Path, env: &[(&str, String)]) -> u64 {
+    let (code, out, err) = run_env(&["log", "checkpoint", s(ledger)], env);
+    assert_eq!(code, 0, "{err}");
+    out.lines().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_bucket_ledger_holds_what_a_directory_ledger_holds_and_moves_between_them() {
+    let _serial = serial();
+    let garage = Garage::start();
+    let pg = Postgres::start();
+    let env = garage.set_env();
+    let dir = tempfile::tempdir().unwrap();
+    let obj = dir.path().join("obj");
+    let plain = dir.path().join("plain");
+
+    // Garage ignores conditional writes: without a lock, init refuses and
+    // leaves nothing behind.
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&obj),
+            "--origin",
+            "example.org/obj",
+            "--public",
+            "s3://ledger/obj",
+        ],
+        &env,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("does not enforce conditional writes"), "{err}");
+    assert!(err.contains("--lock postgres://"), "{err}");
+    assert!(!obj.exists());
+
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&obj),
+            "--origin",
+            "example.org/obj",
+            "--public",
+            "s3://ledger/obj",
+            "--lock",
+            &pg.url,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("s3://ledger/obj"), "{err}");
+    let (code, _, err) = run_env(&["init", s(&plain), "--origin", "example.org/plain"], &env);
+    assert_eq!(code, 0, "{err}");
+
+    // The same entries in the same batches (within a tile, across tile
+    // boundaries, one large batch) to both.
+    // (A bucket ledger commits at most 4,096 entries at a time.)
+    for (prefix, range) in [("a", 0..1), ("b", 0..300), ("c", 0..5), ("d", 0..4_000)] {
+        let text = lines(prefix, range);
+        for l in [&obj, &plain] {
+            let (code, _, err) = append_lines(l, &text, &env);
+            assert_eq!(code, 0, "{err}");
+        }
+    }
+    let size = 4_306;
+    assert_eq!(size_of(&obj, &env), size);
+
+    // Every tile and bundle in the bucket is the directory's, byte for byte,
+    // and the bucket holds nothing else public.
+    let tree = ObjectTree::open("s3://ledger/obj").unwrap();
+    let mut ours = files(&plain.join("log"));
+    ours.retain(|n| n != "checkpoint");
+    let mut theirs = tree.list("tile").unwrap();
+    theirs.sort();
+    assert_eq!(theirs, ours, "the same objects");
+    for n in &ours {
+        assert_eq!(
+            tree.get(n).unwrap().unwrap(),
+            std::fs::read(plain.join("log").join(n)).unwrap(),
+            "{n}"
+        );
+    }
+    // Tiles are cached forever, the checkpoint revalidated (for a CDN).
+    assert_eq!(
+        tree.cache_control_of("tile/entries/000")
+            .unwrap()
+            .as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(
+        tree.cache_control_of("checkpoint").unwrap().as_deref(),
+        Some("no-cache")
+    );
+    let listed = tree.list("").unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|n| n.starts_with("tile/") || n == "checkpoint"),
+        "no staging or private object is left in the bucket: {listed:?}"
+    );
+    let vkey = std::fs::read_to_string(obj.join("vkey")).unwrap();
+    let cp = SignedCheckpoint::open(
+        &tree.get("checkpoint").unwrap().unwrap(),
+        &triage_ledger::note::VerifierKey::parse(vkey.trim()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cp.root().size(), size);
+
+    // The audit of the ledger covers its copy, the bucket and the lock.
+    let (code, out, err) = run_env(&["log", "audit", s(&obj)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("the public tree (s3://ledger/obj)"), "{out}");
+    assert!(out.contains("hold the same checkpoint"), "{out}");
+    let (code, out, err) = run_env(
+        &[
+            "log",
+            "audit",
+            "s3://ledger/obj",
+            "--vkey",
+            s(&obj.join("vkey")),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+
+    // A copy of the directory on "another machine" appends; the first copy
+    // sees it at its next opening, entry for entry.
+    let second = dir.path().join("second");
+    copy_dir(&obj, &second);
+    let (code, _, err) = append_lines(&second, "from-the-second\n", &env);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(size_of(&obj, &env), size + 1);
+    let (code, out, _) = run_env(&["log", "get", s(&obj), "--index", &size.to_string()], &env);
+    assert_eq!(code, 0);
+    assert_eq!(out, "from-the-second");
+
+    // Moved to another bucket (the lock already holds this checkpoint, so
+    // it is kept), then back to the directory; audited each time.
+    garage.bucket("moved");
+    let (code, out, err) = run_env(
+        &[
+            "log",
+            "migrate",
+            s(&obj),
+            "--public",
+            "s3://moved/log",
+            "--lock",
+            &pg.url,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("ok: {} entries", size + 1)), "{out}");
+    let (code, _, err) = append_lines(&obj, "in-the-new-bucket\n", &env);
+    assert_eq!(code, 0, "{err}");
+    let moved = ObjectTree::open("s3://moved/log").unwrap();
+    assert!(moved.get("checkpoint").unwrap().is_some());
+    let (code, out, err) = run_env(&["log", "audit", s(&obj)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("s3://moved/log"), "{out}");
+    let log = obj.join("log");
+    let (code, out, err) = run_env(&["log", "migrate", s(&obj), "--public", s(&log)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!obj.join("public.json").exists());
+    let (code, _, err) = append_lines(&obj, "back-home\n", &[]);
+    assert_eq!(code, 0, "a directory ledger needs no store: {err}");
+    assert_eq!(size_of(&obj, &[]), size + 3);
+
+    // A bucket that already holds a tree is not overwritten.
+    let (code, _, err) = run_env(
+        &[
+            "log",
+            "migrate",
+            s(&plain),
+            "--public",
+            "s3://ledger/obj",
+            "--lock",
+            &pg.url,
+        ],
+        &env,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already exists"), "{err}");
+}
+
+/// Two sequencers on two copies of the ledger race for 1,000 commits
+/// through the library's writer: each commit is won by one, the loser
+/// catches up and retries, and every checkpoint either saw is a prefix of
+/// the final tree.
+#[test]
+fn two_sequencers_racing_for_a_thousand_commits_never_fork() {
+    let _serial = serial();
+    let garage = Garage::start();
+    let pg = Postgres::start();
+    let env = garage.set_env();
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&a),
+            "--origin",
+            "example.org/race",
+            "--public",
+            "s3://ledger/race",
+            "--lock",
+            &pg.url,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let b = dir.path().join("b");
+    copy_dir(&a, &b);
+
+    let seen: Vec<(Vec<SignedCheckpoint>, usize)> = std::thread::scope(|scope| {
+        let racers: Vec<_> = [(&a, "a"), (&b, "b")]
+            .into_iter()
+            .map(|(root, name)| {
+                scope.spawn(move || {
+                    let mut seen = Vec::new();
+                    let mut slot: Option<Writer> = None;
+                    let mut lost = 0;
+                    let mut won = 0;
+                    while won < 500 {
+                        let entry = format!("{name}-{won}").into_bytes();
+                        let before = slot.as_ref().map(|w| w.committed().clone());
+                        let cp = match store::append_batch(root, &mut slot, &[entry]) {
+                            Ok(cp) => cp,
+                            // Lost every retry: stepped down; try again.
+                            Err(StoreError::Superseded { .. }) => {
+                                lost += 1;
+                                continue;
+                            }
+                            Err(e) => panic!("{name}: {e}"),
+                        };
+                        won += 1;
+                        // A commit not built on the checkpoint this writer
+                        // held had lost the lock and caught up first.
+                        if before.is_some_and(|b| cp.root().size() != b.root().size() + 1) {
+                            lost += 1;
+                        }
+                        seen.push(cp);
+                    }
+                    (seen, lost)
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let losses: usize = seen.iter().map(|(_, l)| l).sum();
+    assert!(
+        losses > 0,
+        "the race was real: some commits were lost and retried"
+    );
+
+    // One tree of 1,000 entries, each appended once, audited in the bucket.
+    let tree = ObjectTree::open("s3://ledger/race").unwrap();
+    let vkey = Ledger::open(&a).unwrap().vkey().clone();
+    let report = store::audit_tree(&tree, &vkey).unwrap();
+    assert_eq!(report.size, 1000);
+    let l = Ledger::open(&a).unwrap();
+    let mut entries: Vec<String> = (0..1000)
+        .map(|i| String::from_utf8(l.read_entry(i).unwrap()).unwrap())
+        .collect();
+    entries.sort();
+    entries.dedup();
+    assert_eq!(entries.len(), 1000, "no entry twice, none lost");
+    // Every checkpoint either saw is consistent with the final one.
+    for cp in seen.iter().flat_map(|(s, _)| s) {
+        let (old_root, proof) = l.prove_consistency_from(cp.root().size()).unwrap();
+        assert_eq!(&old_root, cp.root(), "a fork at size {}", cp.root().size());
+        proof.verify(&old_root, l.checkpoint().root()).unwrap();
+    }
+    let (code, out, err) = run_env(&["log", "audit", s(&b)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// A sequencer killed between the steps of a commit: staged but not
+/// locked (its batch is discarded), locked but not published, or tiles
+/// written but no checkpoint (its batch is completed); and killed at
+/// arbitrary moments. The next sequencer carries on, and the log audits.
+#[test]
+fn a_sequencer_killed_mid_batch_is_completed_or_discarded_by_the_next() {
+    let _serial = serial();
+    let garage = Garage::start();
+    let pg = Postgres::start();
+    let env = garage.set_env();
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&a),
+            "--origin",
+            "example.org/crash",
+            "--public",
+            "s3://ledger/crash",
+            "--lock",
+            &pg.url,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let b = dir.path().join("b");
+    copy_dir(&a, &b);
+    let (code, _, err) = append_lines(&a, &lines("base", 0..300), &env);
+    assert_eq!(code, 0, "{err}");
+
+    let mut expected = 300;
+    for (point, kept) in [("staged", false), ("locked", true), ("tiles", true)] {
+        let mut crash = env.clone();
+        crash.push(("TRIAGE_LEDGER_CRASH_AT", point.into()));
+        let (code, _, err) = append_lines(&a, &lines(point, 0..600), &crash);
+        assert_ne!(code, 0, "killed at {point}: {err}");
+        if kept {
+            expected += 600;
+        }
+        // The other sequencer opens, completes or ignores, and commits.
+        let (code, _, err) = append_lines(&b, &format!("after-{point}\n"), &env);
+        assert_eq!(code, 0, "after {point}: {err}");
+        expected += 1;
+        assert_eq!(size_of(&b, &env), expected, "after {point}");
+        let (code, out, err) = run_env(&["log", "audit", s(&b)], &env);
+        assert_eq!(code, 0, "after {point}: {out}{err}");
+        // The killed one's own copy catches up over its leftovers.
+        let (code, out, err) = run_env(&["log", "audit", s(&a)], &env);
+        assert_eq!(code, 0, "the killed copy after {point}: {out}{err}");
+    }
+    let l = Ledger::open(&b).unwrap();
+    let entry = |i: u64| String::from_utf8(l.read_entry(i).unwrap()).unwrap();
+    assert_eq!(entry(300), "after-staged", "the staged batch was discarded");
+    assert_eq!(entry(301), "locked-0", "the locked batch was completed");
+
+    // Killed at arbitrary moments of a long append.
+    for delay_ms in [30, 80, 150, 250] {
+        let mut child = bin()
+            .args(["log", "append", s(&a), "--lines"])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin
+                .write_all(lines("killed", 0..20_000).as_bytes())
+                .unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let (code, _, err) = append_lines(&b, "next\n", &env);
+        assert_eq!(code, 0, "after a kill at {delay_ms} ms: {err}");
+        let (code, out, err) = run_env(&["log", "audit", s(&b)], &env);
+        assert_eq!(code, 0, "after a kill at {delay_ms} ms: {out}{err}");
+    }
+    let (code, out, err) = run_env(&["log", "audit", s(&a)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// Two services on two copies of a policy ledger whose tree is in the
+/// bucket: each registers statements, the one that falls behind catches up
+/// and retries, and the tiles are served from the bucket.
+#[test]
+fn two_services_share_a_bucket_ledger_and_serve_its_tiles_from_the_bucket() {
+    let _serial = serial();
+    let garage = Garage::start();
+    let pg = Postgres::start();
+    let env = garage.set_env();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let one = d.join("one");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&one),
+            "--origin",
+            "example.org/srv",
+            "--trust-root",
+            s(&root_pem),
+            "--public",
+            "s3://ledger/srv",
+            "--lock",
+            &pg.url,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let two = d.join("two");
+    copy_dir(&one, &two);
+    let root = identity(d, "demo-root");
+    let op = identity(d, "demo-operator");
+    let submit = |url: &str, file: &Path| {
+        let (code, out, err) = run_env(&["submit", "--url", url, s(file)], &env);
+        assert_eq!(code, 0, "{out}{err}");
+        out
+    };
+    let des = sign(
+        d,
+        "designate",
+        &root,
+        &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+    );
+    let reg = |id: &str| {
+        sign(
+            d,
+            "register",
+            &op,
+            &["--facility", id, "--name", "N", "--site", "S"],
+        )
+    };
+
+    let first = Served::start(&["serve", s(&one), "--listen", "127.0.0.1:0"], &env);
+    submit(&first.url, &des);
+    submit(&first.url, &reg("TF-1"));
+    // The second service opens its copy after those commits: it catches up.
+    let second = Served::start(&["serve", s(&two), "--listen", "127.0.0.1:0"], &env);
+    let out = submit(&second.url, &reg("TF-2"));
+    assert!(out.contains("entry 4"), "{out}");
+    // The first one's next commit loses the lock, catches up, retries.
+    let out = submit(&first.url, &reg("TF-3"));
+    assert!(out.contains("entry 6"), "{out}");
+
+    let tree = ObjectTree::open("s3://ledger/srv").unwrap();
+    let (code, body) = http_get(&format!("{}/checkpoint", first.url));
+    assert_eq!(code, 200);
+    assert_eq!(Some(body), tree.get("checkpoint").unwrap());
+    // The partial bundle: changed in the first copy's directory, served
+    // as the bucket holds it.
+    let rel = "tile/entries/000.p/8";
+    let local = one.join("log").join(rel);
+    let good = std::fs::read(&local).unwrap();
+    std::fs::write(&local, b"not what the log holds").unwrap();
+    let (code, body) = http_get(&format!("{}/{rel}", first.url));
+    assert_eq!(code, 200);
+    assert_eq!(body, good);
+    assert_eq!(Some(body), tree.get(rel).unwrap());
+    std::fs::write(&local, &good).unwrap();
+    let (code, out, err) = run_env(
+        &[
+            "log",
+            "audit",
+            "--url",
+            &first.url,
+            "--vkey",
+            s(&one.join("vkey")),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    drop(first);
+    drop(second);
+    for copy in [&one, &two] {
+        let (code, out, err) = run_env(&["log", "audit", s(copy)], &env);
+        assert_eq!(code, 0, "{out}{err}");
+        let (code, out, err) = run_env(&["status", s(copy), "--facility", "TF-3"], &env);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+}
+
+/// A store that enforces conditional writes (s3s-fs) holds the lock
+/// itself: the probe proves it refuses a second create and a stale update
+/// before `init` relies on it, and a sequencer that built on an old
+/// checkpoint loses its swap and catches up.
+#[test]
+fn a_store_that_enforces_conditional_writes_is_its_own_lock() {
+    let _serial = serial();
+    let store = S3sFs::start();
+    let env = store.set_env();
+    let tree = ObjectTree::open("s3://ledger/probe").unwrap();
+    let probed = tree.probe_conditional_writes().unwrap();
+    assert!(probed.create_refused, "s3s-fs {S3S_FS:?}: {probed}");
+    assert!(probed.stale_update_refused, "s3s-fs {S3S_FS:?}: {probed}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&a),
+            "--origin",
+            "example.org/cas",
+            "--public",
+            "s3://ledger/cas",
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("lock: s3://ledger/cas/lock/checkpoint"),
+        "{err}"
+    );
+    let b = dir.path().join("b");
+    copy_dir(&a, &b);
+    let (code, _, err) = append_lines(&a, &lines("a", 0..300), &env);
+    assert_eq!(code, 0, "{err}");
+
+    // b opens its copy (caught up to 300) and holds its writer while a
+    // commits again: b's swap names a checkpoint the lock no longer holds.
+    let mut held = Some(Writer::open_raw(&b).unwrap());
+    assert_eq!(held.as_ref().unwrap().committed().root().size(), 300);
+    let (code, _, err) = append_lines(&a, "a-again\n", &env);
+    assert_eq!(code, 0, "{err}");
+    let w = held.as_mut().unwrap();
+    w.append(b"b-stale").unwrap();
+    match w.commit() {
+        Err(StoreError::Superseded { size, .. }) => assert_eq!(size, 301),
+        other => panic!(
+            "a stale swap must lose: {:?}",
+            other.map(|c| c.root().size())
+        ),
+    }
+    // Through append_batch the loser reopens, catches up and wins.
+    let cp = store::append_batch(&b, &mut held, &[b"b-retried".to_vec()]).unwrap();
+    assert_eq!(cp.root().size(), 302);
+    let l = Ledger::open(&a).unwrap();
+    assert_eq!(l.read_entry(301).unwrap(), b"b-retried");
+    let (code, out, err) = run_env(&["log", "audit", s(&a)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("the lock (s3://ledger/cas/lock/checkpoint)"),
+        "{out}"
+    );
+}
