@@ -60,6 +60,58 @@ fn lines(prefix: &str, range: std::ops::Range<usize>) -> String {
     range.map(|i| format!("{prefix}-{i}\n")).collect()
 }
 
+/// A ledger in the bucket `s3://ledger/NAME` with its lock in PostgreSQL,
+/// and a copy of its directory (a second sequencer): `a` and `b`.
+struct TwoCopies {
+    a: std::path::PathBuf,
+    b: std::path::PathBuf,
+    env: Vec<(&'static str, String)>,
+    _dir: tempfile::TempDir,
+    _pg: Postgres,
+    _garage: Garage,
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
+
+impl TwoCopies {
+    fn new(name: &str) -> TwoCopies {
+        let serial = serial();
+        let garage = Garage::start();
+        let pg = Postgres::start();
+        let env = garage.set_env();
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let (origin, public) = (format!("example.org/{name}"), format!("s3://ledger/{name}"));
+        init_in_bucket(&a, &origin, &public, Some(&pg.url), &env);
+        let b = dir.path().join("b");
+        copy_dir(&a, &b);
+        TwoCopies {
+            a,
+            b,
+            env,
+            _dir: dir,
+            _pg: pg,
+            _garage: garage,
+            _serial: serial,
+        }
+    }
+}
+
+/// `init LEDGER --origin ORIGIN --public PUBLIC [--lock LOCK]`, which must
+/// succeed; its stderr.
+fn init_in_bucket(
+    ledger: &Path,
+    origin: &str,
+    public: &str,
+    lock: Option<&str>,
+    env: &[(&str, String)],
+) -> String {
+    let mut args = vec!["init", s(ledger), "--origin", origin, "--public", public];
+    args.extend(lock.iter().flat_map(|l| ["--lock", *l]));
+    let (code, _, err) = run_env(&args, env);
+    assert_eq!(code, 0, "{err}");
+    err
+}
+
 fn size_of(ledger: &Path, env: &[(&str, String)]) -> u64 {
     let (code, out, err) = run_env(&["log", "checkpoint", s(ledger)], env);
     assert_eq!(code, 0, "{err}");
@@ -94,6 +146,8 @@ fn a_bucket_ledger_holds_what_a_directory_ledger_holds_and_moves_between_them() 
     assert!(err.contains("--lock postgres://"), "{err}");
     assert!(!obj.exists());
 
+    // A lock that cannot be reached: named (without its password), exit 2.
+    let unreachable = format!("postgres://postgres:hunter2@127.0.0.1:{}/x", free_port());
     let (code, _, err) = run_env(
         &[
             "init",
@@ -103,11 +157,22 @@ fn a_bucket_ledger_holds_what_a_directory_ledger_holds_and_moves_between_them() 
             "--public",
             "s3://ledger/obj",
             "--lock",
-            &pg.url,
+            &unreachable,
         ],
         &env,
     );
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("postgres://postgres:***@127.0.0.1:"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(!obj.exists());
+
+    let err = init_in_bucket(
+        &obj,
+        "example.org/obj",
+        "s3://ledger/obj",
+        Some(&pg.url),
+        &env,
+    );
     assert!(err.contains("s3://ledger/obj"), "{err}");
     let (code, _, err) = run_env(&["init", s(&plain), "--origin", "example.org/plain"], &env);
     assert_eq!(code, 0, "{err}");
@@ -249,28 +314,8 @@ fn a_bucket_ledger_holds_what_a_directory_ledger_holds_and_moves_between_them() 
 /// the final tree.
 #[test]
 fn two_sequencers_racing_for_a_thousand_commits_never_fork() {
-    let _serial = serial();
-    let garage = Garage::start();
-    let pg = Postgres::start();
-    let env = garage.set_env();
-    let dir = tempfile::tempdir().unwrap();
-    let a = dir.path().join("a");
-    let (code, _, err) = run_env(
-        &[
-            "init",
-            s(&a),
-            "--origin",
-            "example.org/race",
-            "--public",
-            "s3://ledger/race",
-            "--lock",
-            &pg.url,
-        ],
-        &env,
-    );
-    assert_eq!(code, 0, "{err}");
-    let b = dir.path().join("b");
-    copy_dir(&a, &b);
+    let two = TwoCopies::new("race");
+    let (a, b, env) = (&two.a, &two.b, &two.env);
 
     let seen: Vec<(Vec<SignedCheckpoint>, usize)> = std::thread::scope(|scope| {
         let racers: Vec<_> = [(&a, "a"), (&b, "b")]
@@ -315,10 +360,10 @@ fn two_sequencers_racing_for_a_thousand_commits_never_fork() {
 
     // One tree of 1,000 entries, each appended once, audited in the bucket.
     let tree = ObjectTree::open("s3://ledger/race").unwrap();
-    let vkey = Ledger::open(&a).unwrap().vkey().clone();
+    let vkey = Ledger::open(a).unwrap().vkey().clone();
     let report = store::audit_tree(&tree, &vkey).unwrap();
     assert_eq!(report.size, 1000);
-    let l = Ledger::open(&a).unwrap();
+    let l = Ledger::open(a).unwrap();
     let mut entries: Vec<String> = (0..1000)
         .map(|i| String::from_utf8(l.read_entry(i).unwrap()).unwrap())
         .collect();
@@ -331,7 +376,7 @@ fn two_sequencers_racing_for_a_thousand_commits_never_fork() {
         assert_eq!(&old_root, cp.root(), "a fork at size {}", cp.root().size());
         proof.verify(&old_root, l.checkpoint().root()).unwrap();
     }
-    let (code, out, err) = run_env(&["log", "audit", s(&b)], &env);
+    let (code, out, err) = run_env(&["log", "audit", s(b)], env);
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -341,52 +386,32 @@ fn two_sequencers_racing_for_a_thousand_commits_never_fork() {
 /// arbitrary moments. The next sequencer carries on, and the log audits.
 #[test]
 fn a_sequencer_killed_mid_batch_is_completed_or_discarded_by_the_next() {
-    let _serial = serial();
-    let garage = Garage::start();
-    let pg = Postgres::start();
-    let env = garage.set_env();
-    let dir = tempfile::tempdir().unwrap();
-    let a = dir.path().join("a");
-    let (code, _, err) = run_env(
-        &[
-            "init",
-            s(&a),
-            "--origin",
-            "example.org/crash",
-            "--public",
-            "s3://ledger/crash",
-            "--lock",
-            &pg.url,
-        ],
-        &env,
-    );
-    assert_eq!(code, 0, "{err}");
-    let b = dir.path().join("b");
-    copy_dir(&a, &b);
-    let (code, _, err) = append_lines(&a, &lines("base", 0..300), &env);
+    let two = TwoCopies::new("crash");
+    let (a, b, env) = (&two.a, &two.b, &two.env);
+    let (code, _, err) = append_lines(a, &lines("base", 0..300), env);
     assert_eq!(code, 0, "{err}");
 
     let mut expected = 300;
     for (point, kept) in [("staged", false), ("locked", true), ("tiles", true)] {
         let mut crash = env.clone();
         crash.push(("TRIAGE_LEDGER_CRASH_AT", point.into()));
-        let (code, _, err) = append_lines(&a, &lines(point, 0..600), &crash);
+        let (code, _, err) = append_lines(a, &lines(point, 0..600), &crash);
         assert_ne!(code, 0, "killed at {point}: {err}");
         if kept {
             expected += 600;
         }
         // The other sequencer opens, completes or ignores, and commits.
-        let (code, _, err) = append_lines(&b, &format!("after-{point}\n"), &env);
+        let (code, _, err) = append_lines(b, &format!("after-{point}\n"), env);
         assert_eq!(code, 0, "after {point}: {err}");
         expected += 1;
-        assert_eq!(size_of(&b, &env), expected, "after {point}");
-        let (code, out, err) = run_env(&["log", "audit", s(&b)], &env);
+        assert_eq!(size_of(b, env), expected, "after {point}");
+        let (code, out, err) = run_env(&["log", "audit", s(b)], env);
         assert_eq!(code, 0, "after {point}: {out}{err}");
         // The killed one's own copy catches up over its leftovers.
-        let (code, out, err) = run_env(&["log", "audit", s(&a)], &env);
+        let (code, out, err) = run_env(&["log", "audit", s(a)], env);
         assert_eq!(code, 0, "the killed copy after {point}: {out}{err}");
     }
-    let l = Ledger::open(&b).unwrap();
+    let l = Ledger::open(b).unwrap();
     let entry = |i: u64| String::from_utf8(l.read_entry(i).unwrap()).unwrap();
     assert_eq!(entry(300), "after-staged", "the staged batch was discarded");
     assert_eq!(entry(301), "locked-0", "the locked batch was completed");
@@ -394,30 +419,47 @@ fn a_sequencer_killed_mid_batch_is_completed_or_discarded_by_the_next() {
     // Killed at arbitrary moments of a long append.
     for delay_ms in [30, 80, 150, 250] {
         let mut child = bin()
-            .args(["log", "append", s(&a), "--lines"])
+            .args(["log", "append", s(a), "--lines"])
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        {
+        // Fed from another thread, so that the kill lands while it runs
+        // (a pipe holds only 64 KiB).
+        let mut stdin = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
             use std::io::Write;
-            let mut stdin = child.stdin.take().unwrap();
-            stdin
-                .write_all(lines("killed", 0..20_000).as_bytes())
-                .unwrap();
-        }
+            let _ = stdin.write_all(lines("killed", 0..10_000).as_bytes());
+        });
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
-        let (code, _, err) = append_lines(&b, "next\n", &env);
+        feeder.join().unwrap();
+        let (code, _, err) = append_lines(b, "next\n", env);
         assert_eq!(code, 0, "after a kill at {delay_ms} ms: {err}");
-        let (code, out, err) = run_env(&["log", "audit", s(&b)], &env);
+        let (code, out, err) = run_env(&["log", "audit", s(b)], env);
         assert_eq!(code, 0, "after a kill at {delay_ms} ms: {out}{err}");
     }
-    let (code, out, err) = run_env(&["log", "audit", s(&a)], &env);
+    let (code, out, err) = run_env(&["log", "audit", s(a)], env);
     assert_eq!(code, 0, "{out}{err}");
+
+    // Input is committed as it comes, 4,096 entries a batch: a bad line
+    // after the first batch stops the append and says what was committed.
+    let before = size_of(b, env);
+    let input = format!("{}{}\n", lines("streamed", 0..5000), "x".repeat(70_000));
+    let (code, _, err) = append_lines(b, &input, env);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("stdin line 5001 is over 65535 bytes"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "4096 entries before it were committed; tree size {}",
+            before + 4096
+        )),
+        "{err}"
+    );
+    assert_eq!(size_of(a, env), before + 4096);
 }
 
 /// Two services on two copies of a policy ledger whose tree is in the
@@ -537,18 +579,7 @@ fn a_store_that_enforces_conditional_writes_is_its_own_lock() {
 
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
-    let (code, _, err) = run_env(
-        &[
-            "init",
-            s(&a),
-            "--origin",
-            "example.org/cas",
-            "--public",
-            "s3://ledger/cas",
-        ],
-        &env,
-    );
-    assert_eq!(code, 0, "{err}");
+    let err = init_in_bucket(&a, "example.org/cas", "s3://ledger/cas", None, &env);
     assert!(
         err.contains("lock: s3://ledger/cas/lock/checkpoint"),
         "{err}"

@@ -337,58 +337,70 @@ fn append(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
 }
 
 /// `log append` on a ledger whose public tree is in object storage: the
-/// entries are committed in batches (at most 4,096 entries or 32 MiB each,
-/// one checkpoint each), each retried if another sequencer commits first.
+/// entries are read as they come and committed in batches
+/// (`store::append_stream`), each retried if another sequencer commits
+/// first. An error after some batches were committed says so.
 fn append_published(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
-    let mut entries: Vec<Vec<u8>> = Vec::new();
-    if lines {
-        let mut data = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut data)
+    let mut stdin = BufReader::with_capacity(1 << 20, std::io::stdin().lock());
+    let mut files = files.iter();
+    let mut line_no = 0u64;
+    let mut next = || -> Result<Option<Vec<u8>>, Failure> {
+        if !lines {
+            return files
+                .next()
+                .map(|f| {
+                    read_input(f, MAX_ENTRY_SIZE as u64).map_err(|e| {
+                        Failure::input(e.message).hint(
+                            "log a signed statement that carries the file's digest, not the file",
+                        )
+                    })
+                })
+                .transpose();
+        }
+        let mut line = Vec::new();
+        let n = (&mut stdin)
+            .take(MAX_ENTRY_SIZE as u64 + 2)
+            .read_until(b'\n', &mut line)
             .map_err(|e| Failure::input(format!("stdin: {e}")))?;
-        let body = data.strip_suffix(b"\n").unwrap_or(&data);
-        if !data.is_empty() {
-            for (i, line) in body.split(|&b| b == b'\n').enumerate() {
-                if line.len() > MAX_ENTRY_SIZE {
-                    return Err(Failure::input(format!("stdin line {} is {} bytes; log entries are at most {MAX_ENTRY_SIZE} bytes (nothing was appended)", i + 1, line.len())));
-                }
-                entries.push(line.to_vec());
-            }
+        if n == 0 {
+            return Ok(None);
         }
-    } else {
-        for f in files {
-            entries.push(read_input(f, MAX_ENTRY_SIZE as u64).map_err(|e| {
-                Failure::input(format!("{} (nothing was appended)", e.message))
-                    .hint("log a signed statement that carries the file's digest, not the file")
-            })?);
+        line_no += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
         }
+        if line.len() > MAX_ENTRY_SIZE {
+            return Err(Failure::input(format!(
+                "stdin line {line_no} is over {MAX_ENTRY_SIZE} bytes, the limit of a log entry"
+            )));
+        }
+        Ok(Some(line))
+    };
+    let mut done = store::Appended::default();
+    let result = store::append_stream(ledger, &mut done, &mut next);
+    if let Err(e) = result {
+        let committed = match &done.checkpoint {
+            None => " (nothing was appended)".to_string(),
+            Some(cp) => format!(
+                " ({} entries before it were committed; tree size {})",
+                done.count,
+                cp.root().size()
+            ),
+        };
+        return Err(Failure {
+            message: format!("{}{committed}", e.message),
+            ..e
+        });
     }
-    let mut slot = None;
-    let mut cp = None;
-    let mut first = None;
-    let mut batch_start = 0;
-    while batch_start < entries.len() || cp.is_none() {
-        let mut end = batch_start;
-        let mut bytes = 0;
-        while end < entries.len() && end - batch_start < 4096 && bytes < store::BATCH_BYTES {
-            bytes += entries[end].len() as u64;
-            end += 1;
-        }
-        let done = store::append_batch(ledger, &mut slot, &entries[batch_start..end])?;
-        first.get_or_insert(done.root().size() - (end - batch_start) as u64);
-        cp = Some(done);
-        batch_start = end;
-    }
-    let cp = cp.expect("committed at least once");
+    let cp = done.checkpoint.expect("committed at least once");
     write_stdout(&cp.to_bytes())?;
-    let count = entries.len() as u64;
-    if count == 0 {
+    if done.count == 0 {
         eprintln!("nothing to append; tree size stays {}", cp.root().size());
     } else {
         eprintln!(
-            "appended {count} entries (the first at index {}); tree size {}",
-            first.unwrap_or(0),
+            "appended {} entries (the first at index {}); tree size {}",
+            done.count,
+            done.first,
             cp.root().size()
         );
     }

@@ -39,6 +39,7 @@ pub trait CheckpointLock: Send {
 
 /// The lock in PostgreSQL (`postgres://USER@HOST:PORT/DB`).
 pub struct PgLock {
+    /// The URL without its password (for messages).
     url: String,
     log: String,
     client: std::sync::Arc<tokio_postgres::Client>,
@@ -53,8 +54,9 @@ impl PgLock {
     /// and makes the table if it is missing; `log` names the row (the
     /// log's origin).
     pub fn connect(url: &str, log: &str) -> Result<PgLock, StoreError> {
+        let shown = redacted(url);
         let failed = |reason: String| StoreError::Io {
-            path: url.into(),
+            path: shown.clone().into(),
             source: std::io::Error::other(reason),
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -75,9 +77,9 @@ impl PgLock {
             Ok::<_, tokio_postgres::Error>(client)
         })
         .map_err(failed)?
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| failed(pg_error(&e)))?;
         Ok(PgLock {
-            url: url.to_string(),
+            url: redacted(url),
             log: log.to_string(),
             client: std::sync::Arc::new(client),
             rt,
@@ -89,6 +91,27 @@ impl PgLock {
             path: self.url.clone().into(),
             source: std::io::Error::other(e.to_string()),
         }
+    }
+}
+
+/// A PostgreSQL error with its cause ("error connecting to server:
+/// Connection refused").
+fn pg_error(e: &tokio_postgres::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "the lock's URL (unparsable)".to_string(),
     }
 }
 
@@ -118,7 +141,7 @@ impl CheckpointLock for PgLock {
                 .await
         })
         .map_err(|e| self.failed(e))?
-        .map_err(|e| self.failed(e))?;
+        .map_err(|e| self.failed(pg_error(&e)))?;
         Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
     }
 
@@ -151,7 +174,7 @@ impl CheckpointLock for PgLock {
             }
         })
         .map_err(|e| self.failed(e))?
-        .map_err(|e| self.failed(e))?;
+        .map_err(|e| self.failed(pg_error(&e)))?;
         Ok(changed == 1)
     }
 
@@ -179,13 +202,13 @@ impl CheckpointLock for PgLock {
             let client = self.client.clone();
             run(&self.rt, async move { client.batch_execute(sql).await })
                 .map_err(|e| self.failed(e))?
-                .map_err(|e| self.failed(e))
+                .map_err(|e| self.failed(pg_error(&e)))
         };
         let held = match held {
             Ok(h) => h,
             Err(e) => {
                 let _ = end("ROLLBACK");
-                return Err(self.failed(e));
+                return Err(self.failed(pg_error(&e)));
             }
         };
         if held.as_deref() != Some(expected) {

@@ -34,8 +34,8 @@ pub use object::{is_object_url, ConditionalWrites, ObjectTree};
 pub use public::{dir_tree, read_checkpoint_bytes, DirTree, OpenTree, PublicTree};
 pub(crate) use publish::backoff;
 pub use publish::{
-    append_batch, audit_public, migrate, publish_new, read_config, refresh, PublicConfig,
-    PublishedAudit, BATCH_BYTES,
+    append_batch, append_stream, audit_public, migrate, publish_new, read_config, refresh,
+    Appended, PublicConfig, PublishedAudit, BATCH_BYTES, BATCH_ENTRIES,
 };
 pub use tiles::{
     index_path, parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind,

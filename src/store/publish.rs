@@ -63,9 +63,13 @@ pub fn read_config(root: &Path) -> Result<Option<PublicConfig>, StoreError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(StoreError::io(&path, e)),
     };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| StoreError::corrupt(&path, format!("not a public-tree configuration: {e}")))
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Io {
+        path,
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a public-tree configuration ({{\"public\": \"s3://…\", \"lock\": \"postgres://…\"}}): {e}"),
+        ),
+    })
 }
 
 /// The largest staging object: a batch of [`BATCH_BYTES`] of entries,
@@ -458,6 +462,61 @@ pub fn append_batch(
     }
 }
 
+/// Entries a commit to object storage carries at most; larger appends are
+/// committed in several batches ([`append_stream`]).
+pub const BATCH_ENTRIES: usize = 4096;
+
+/// What [`append_stream`] has committed so far.
+#[derive(Clone, Debug, Default)]
+pub struct Appended {
+    /// The last checkpoint committed.
+    pub checkpoint: Option<SignedCheckpoint>,
+    /// Entries committed.
+    pub count: u64,
+    /// The index of the first entry committed.
+    pub first: u64,
+}
+
+/// Appends the entries `next` gives, as they come, in batches of at most
+/// [`BATCH_ENTRIES`] entries and [`BATCH_BYTES`] bytes, each committed
+/// with [`append_batch`] (one checkpoint each; at least one, even for no
+/// entries). `done` says what was committed, also when an error stops it.
+pub fn append_stream<E: From<StoreError>>(
+    root: &Path,
+    done: &mut Appended,
+    next: &mut dyn FnMut() -> Result<Option<Vec<u8>>, E>,
+) -> Result<(), E> {
+    let mut slot = None;
+    loop {
+        let mut batch = Vec::new();
+        let mut bytes = 0u64;
+        let mut ended = false;
+        while batch.len() < BATCH_ENTRIES && bytes < BATCH_BYTES {
+            match next()? {
+                Some(e) => {
+                    bytes += e.len() as u64;
+                    batch.push(e);
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() || done.checkpoint.is_none() {
+            let cp = append_batch(root, &mut slot, &batch)?;
+            if done.count == 0 {
+                done.first = cp.root().size() - batch.len() as u64;
+            }
+            done.count += batch.len() as u64;
+            done.checkpoint = Some(cp);
+        }
+        if ended {
+            return Ok(());
+        }
+    }
+}
+
 /// Waits a random while, longer after each lost attempt, so that two
 /// sequencers contending for the lock do not keep colliding.
 pub(crate) fn backoff(attempt: u32) {
@@ -471,8 +530,9 @@ pub(crate) fn backoff(attempt: u32) {
 /// Publishes the ledger at `root` (its local copy, audited first) to a new
 /// public tree at `public`, guarded by `lock` (or by the store's own
 /// conditional writes, which must then be enforced), and records that in
-/// its configuration. The bucket must hold no tree yet; a lock that
-/// already holds this very checkpoint is reused (moving between buckets).
+/// its configuration. The bucket must hold no tree yet, or this very tree
+/// (a move run again); a lock that already holds this very checkpoint is
+/// reused (moving between buckets).
 pub fn publish_new(
     root: &Path,
     public: &str,
@@ -487,10 +547,15 @@ pub fn publish_new(
         lock: lock.map(str::to_string),
     };
     let tree = ObjectTree::open(&cfg.public)?;
-    if tree.get("checkpoint")?.is_some() {
-        return Err(StoreError::AlreadyExists {
-            path: tree.locate("checkpoint"),
-        });
+    // A bucket that holds this very tree already (a move that stopped
+    // before `public.json` was written) is completed; any other is kept.
+    if let Some(there) = tree.get("checkpoint")? {
+        let same = SignedCheckpoint::open(&there, &vkey).is_ok_and(|c| c.root() == cp.root());
+        if !same {
+            return Err(StoreError::AlreadyExists {
+                path: tree.locate("checkpoint"),
+            });
+        }
     }
     let lock = open_lock(&cfg, vkey.name())?;
     let body = cp.to_bytes();
