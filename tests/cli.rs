@@ -435,6 +435,64 @@ fn audit_names_tampered_files_with_exit_1() {
 }
 
 #[test]
+fn a_second_writer_waits_for_the_first_or_with_no_wait_fails_naming_it() {
+    let env = setup(3);
+    // The first `log append --lines` holds the ledger while it reads stdin.
+    let mut first = Command::new(env!("CARGO_BIN_EXE_triage-ledger"))
+        .args(["log", "append", s(&env.ledger), "--lines"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = env.ledger.join("lock");
+    let started = std::time::Instant::now();
+    let holder = format!("pid {}: ", first.id());
+    while !std::fs::read_to_string(&lock)
+        .unwrap_or_default()
+        .contains(&holder)
+    {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the first never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let f = write(&env, "x", b"x");
+    let o = run(&["log", "append", s(&env.ledger), s(&f), "--no-wait"], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains(&format!("(pid {}: triage-ledger log append)", first.id())),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("without --no-wait"), "{}", o.stderr);
+    // Without --no-wait the second says it waits, and does once the first
+    // is done.
+    let second = Command::new(env!("CARGO_BIN_EXE_triage-ledger"))
+        .args(["log", "append", s(&env.ledger), s(&f)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    {
+        let mut stdin = first.stdin.take().unwrap();
+        stdin.write_all(b"from the first\n").unwrap();
+    }
+    assert!(first.wait().unwrap().success());
+    let out = second.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("waiting for"), "{err}");
+    assert!(
+        err.contains("indexes 4..=4"),
+        "after the first's entry: {err}"
+    );
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let env = setup(0);
     for args in [

@@ -27,6 +27,9 @@ pub enum LogCommand {
         /// Read entries from stdin, one per line (without its newline).
         #[arg(long, conflicts_with = "files")]
         lines: bool,
+        /// Fail at once if another writer holds the ledger, instead of waiting for it.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Print the latest signed checkpoint.
     Checkpoint {
@@ -116,7 +119,8 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             ledger,
             files,
             lines,
-        } => append(&ledger, &files, lines),
+            no_wait,
+        } => append(&ledger, &files, lines, no_wait),
         LogCommand::Migrate {
             ledger,
             public,
@@ -301,11 +305,13 @@ pub(super) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
     Ok(data)
 }
 
-fn append(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
+fn append(ledger: &Path, files: &[PathBuf], lines: bool, no_wait: bool) -> CmdResult {
+    let wait = super::waiting(ledger);
+    let on_wait: store::OnWait = if no_wait { None } else { Some(&wait) };
     if store::read_config(ledger)?.is_some() {
-        return append_published(ledger, files, lines);
+        return append_published(ledger, files, lines, on_wait);
     }
-    let mut w = Writer::open_raw(ledger)?;
+    let mut w = Writer::open_with(ledger, true, on_wait)?;
     for warning in w.warnings() {
         eprintln!("warning: {warning}");
     }
@@ -340,7 +346,12 @@ fn append(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
 /// entries are read as they come and committed in batches
 /// (`store::append_stream`), each retried if another sequencer commits
 /// first. An error after some batches were committed says so.
-fn append_published(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult {
+fn append_published(
+    ledger: &Path,
+    files: &[PathBuf],
+    lines: bool,
+    on_wait: store::OnWait,
+) -> CmdResult {
     let mut stdin = BufReader::with_capacity(1 << 20, std::io::stdin().lock());
     let mut files = files.iter();
     let mut line_no = 0u64;
@@ -377,7 +388,7 @@ fn append_published(ledger: &Path, files: &[PathBuf], lines: bool) -> CmdResult 
         Ok(Some(line))
     };
     let mut done = store::Appended::default();
-    let result = store::append_stream(ledger, &mut done, &mut next);
+    let result = store::append_stream(ledger, &mut done, &mut next, on_wait);
     if let Err(e) = result {
         let committed = match &done.checkpoint {
             None => " (nothing was appended)".to_string(),

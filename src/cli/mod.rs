@@ -50,13 +50,24 @@ impl Failure {
     }
 }
 
+/// What a writing command says when another writer holds LEDGER, before
+/// it waits for it.
+pub(crate) fn waiting(ledger: &std::path::Path) -> impl Fn(&str) + '_ {
+    move |holder: &str| {
+        eprintln!(
+            "waiting for {}: another writer holds it ({holder}); --no-wait fails instead",
+            ledger.display()
+        );
+    }
+}
+
 impl From<triage_ledger::store::StoreError> for Failure {
     fn from(e: triage_ledger::store::StoreError) -> Self {
         use triage_ledger::store::StoreError;
         let hint = match &e {
-            StoreError::Locked { .. } => {
-                Some("wait for the other `log append` to finish; readers never need the lock")
-            }
+            StoreError::Locked { .. } => Some(
+                "run the same command without --no-wait to wait for it; readers never need the lock",
+            ),
             StoreError::NotALedger { .. } => {
                 Some("create one with: triage-ledger init LEDGER --origin ORIGIN")
             }
@@ -138,6 +149,9 @@ enum Command {
         /// Also write each statement's transparent form (with its receipt) as FILE.transparent.
         #[arg(long)]
         transparent: bool,
+        /// Fail at once if another writer holds the ledger, instead of waiting for it.
+        #[arg(long, conflicts_with = "url")]
+        no_wait: bool,
     },
     /// Write a COSE Receipt (RFC 9942) for a logged statement against the latest checkpoint.
     Receipt {
@@ -361,11 +375,12 @@ pub fn main() -> ExitCode {
             paths,
             url,
             transparent,
+            no_wait,
         } => match url {
             Some(url) => statements::submit_remote(&url, &paths, transparent),
             None => match paths.split_first() {
                 Some((ledger, files)) if !files.is_empty() => {
-                    statements::submit(ledger, files, transparent)
+                    statements::submit(ledger, files, transparent, no_wait)
                 }
                 _ => Err(Failure::input(
                     "give LEDGER and at least one statement file",

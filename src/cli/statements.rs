@@ -112,6 +112,7 @@ pub fn run_verb(verb: super::verbs::Verb) -> CmdResult {
         ledger,
         vec![(record.kind().name().to_string(), st.bytes().to_vec())],
         false,
+        false,
     )
 }
 
@@ -125,8 +126,15 @@ impl From<SubmitError> for Failure {
     }
 }
 
-fn submit_files(ledger: &Path, statements: Vec<(String, Vec<u8>)>, transparent: bool) -> CmdResult {
-    let done = policy::submit(ledger, &statements, now(), 300)?;
+fn submit_files(
+    ledger: &Path,
+    statements: Vec<(String, Vec<u8>)>,
+    transparent: bool,
+    no_wait: bool,
+) -> CmdResult {
+    let wait = super::waiting(ledger);
+    let on_wait: triage_ledger::store::OnWait = if no_wait { None } else { Some(&wait) };
+    let done = policy::submit_with(ledger, &statements, now(), 300, on_wait)?;
     if let Some(w) = &done.index_warning {
         eprintln!("warning: the statements are logged, but {w}; the next submission rebuilds what it lacks");
     }
@@ -247,7 +255,7 @@ pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResu
 }
 
 /// `submit LEDGER FILE... [--transparent]`.
-pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool) -> CmdResult {
+pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool, no_wait: bool) -> CmdResult {
     let mut statements = Vec::with_capacity(files.len());
     for f in files {
         let bytes = read(f)?;
@@ -260,5 +268,5 @@ pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool) -> CmdResult 
         }
         statements.push((f.display().to_string(), bytes));
     }
-    submit_files(ledger, statements, transparent)
+    submit_files(ledger, statements, transparent, no_wait)
 }

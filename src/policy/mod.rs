@@ -35,8 +35,8 @@ pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
 pub use resume::{Changes, SchemeState, Source};
 pub use stored::{IndexCheck, StateIndex};
 pub use submit::{
-    load_state, open_index, submit, submit_each, upgrade, Sequencer, SubmitError, Submitted,
-    SubmittedEach,
+    load_state, open_index, submit, submit_each, submit_with, upgrade, Sequencer, SubmitError,
+    Submitted, SubmittedEach,
 };
 
 /// The CWT `sub` of statements that are not about one facility (revocations,

@@ -137,11 +137,23 @@ pub fn submit(
     now: u64,
     skew: u64,
 ) -> Result<Submitted, SubmitError> {
+    submit_with(root, statements, now, skew, None)
+}
+
+/// [`submit`], waiting for the writer lock if another writer holds the
+/// ledger and `on_wait` is given (see [`crate::store::OnWait`]).
+pub fn submit_with(
+    root: &Path,
+    statements: &[(String, Vec<u8>)],
+    now: u64,
+    skew: u64,
+    on_wait: crate::store::OnWait,
+) -> Result<Submitted, SubmitError> {
     // Another sequencer may commit first (a public tree in object storage):
     // opening again catches up, and the batch is admitted afresh.
     let mut attempt = 0;
     loop {
-        match submit_once(root, statements, now, skew) {
+        match submit_once(root, statements, now, skew, on_wait) {
             Err(SubmitError::Store(StoreError::Superseded { .. })) if attempt < 8 => {
                 attempt += 1;
                 crate::store::backoff(attempt);
@@ -156,8 +168,9 @@ fn submit_once(
     statements: &[(String, Vec<u8>)],
     now: u64,
     skew: u64,
+    on_wait: crate::store::OnWait,
 ) -> Result<Submitted, SubmitError> {
-    let mut writer = Writer::open(root)?;
+    let mut writer = Writer::open_with(root, false, on_wait)?;
     let layout = writer.layout().clone();
     let cfg = Config {
         root: read_trust_root(&layout)?,

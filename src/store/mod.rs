@@ -41,7 +41,7 @@ pub use tiles::{
     index_path, parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind,
     TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
 };
-pub use writer::{init, install_trust_root, Writer};
+pub use writer::{init, install_trust_root, OnWait, Writer};
 
 use crate::merkle::{
     consistency_proof, inclusion_proof, range_root, ConsistencyProof, InclusionProof, MerkleError,
@@ -62,10 +62,12 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// Another process holds the writer lock.
-    #[error("{path} is locked by another writer; only one append may run at a time")]
+    #[error("{path} is locked by another writer ({holder}); only one may append at a time")]
     Locked {
         /// The lock file.
         path: PathBuf,
+        /// Who holds it, as it wrote in the lock file: `pid N: COMMAND`.
+        holder: String,
     },
     /// The directory is not a ledger (or not a complete one).
     #[error("{path} is not a triage-ledger ledger: {reason}")]

@@ -434,13 +434,23 @@ pub fn append_batch(
     slot: &mut Option<Writer>,
     entries: &[Vec<u8>],
 ) -> Result<SignedCheckpoint, StoreError> {
+    append_batch_with(root, slot, entries, None)
+}
+
+/// [`append_batch`], waiting for the writer lock as `on_wait` says.
+fn append_batch_with(
+    root: &Path,
+    slot: &mut Option<Writer>,
+    entries: &[Vec<u8>],
+    on_wait: super::OnWait,
+) -> Result<SignedCheckpoint, StoreError> {
     let mut attempt: u32 = 0;
     loop {
         if slot.as_ref().is_some_and(Writer::has_failed) {
             *slot = None;
         }
         if slot.is_none() {
-            *slot = Some(Writer::open_raw(root)?);
+            *slot = Some(Writer::open_with(root, true, on_wait)?);
         }
         let w = slot.as_mut().expect("opened above");
         let done = entries
@@ -481,10 +491,12 @@ pub struct Appended {
 /// [`BATCH_ENTRIES`] entries and [`BATCH_BYTES`] bytes, each committed
 /// with [`append_batch`] (one checkpoint each; at least one, even for no
 /// entries). `done` says what was committed, also when an error stops it.
+/// `on_wait`: what to do when another writer holds the ledger.
 pub fn append_stream<E: From<StoreError>>(
     root: &Path,
     done: &mut Appended,
     next: &mut dyn FnMut() -> Result<Option<Vec<u8>>, E>,
+    on_wait: super::OnWait,
 ) -> Result<(), E> {
     let mut slot = None;
     loop {
@@ -504,7 +516,7 @@ pub fn append_stream<E: From<StoreError>>(
             }
         }
         if !batch.is_empty() || done.checkpoint.is_none() {
-            let cp = append_batch(root, &mut slot, &batch)?;
+            let cp = append_batch_with(root, &mut slot, &batch, on_wait)?;
             if done.count == 0 {
                 done.first = cp.root().size() - batch.len() as u64;
             }

@@ -92,6 +92,41 @@ fn second_writer_is_refused() {
     let err = Writer::open(&root).err().unwrap();
     assert!(matches!(err, StoreError::Locked { .. }), "{err}");
     assert!(err.to_string().contains("locked by another writer"));
+    // The holder said who it is in the lock file.
+    assert!(
+        err.to_string()
+            .contains(&format!("pid {}: ", std::process::id())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_second_writer_that_may_wait_gets_the_ledger_when_the_first_is_done() {
+    let (_d, root) = new_ledger();
+    let mut first = Writer::open(&root).unwrap();
+    let told = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        let second = s.spawn(|| {
+            let on_wait = |holder: &str| told.lock().unwrap().push(holder.to_string());
+            let mut w = Writer::open_with(&root, true, Some(&on_wait)).unwrap();
+            w.append(b"second").unwrap();
+            w.commit().unwrap().root().size()
+        });
+        // The second is waiting (told) before the first commits and lets go.
+        while told.lock().unwrap().is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        first.append(b"first").unwrap();
+        first.commit().unwrap();
+        drop(first);
+        assert_eq!(second.join().unwrap(), 2, "built on the first's commit");
+    });
+    let told = told.into_inner().unwrap();
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].starts_with(&format!("pid {}: ", std::process::id())),
+        "{told:?}"
+    );
 }
 
 #[test]

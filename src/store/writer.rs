@@ -73,6 +73,76 @@ pub fn install_trust_root(root: &Path, pem: &[u8]) -> Result<(), StoreError> {
     w.write(&layout.trust_root(), pem, true)
 }
 
+/// What opening a writer does when another holds the ledger: `None`
+/// fails at once ([`StoreError::Locked`]); `Some(f)` calls `f` with who
+/// holds it (`pid N: COMMAND`) and waits.
+pub type OnWait<'a> = Option<&'a dyn Fn(&str)>;
+
+/// Takes the OS lock on `path`, then writes who holds it into the file
+/// (for the message of the next writer that finds it taken).
+fn take_lock(path: &Path, on_wait: OnWait) -> Result<File, StoreError> {
+    use std::io::{Read, Seek, Write};
+
+    let mut lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| StoreError::io(path, e))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::Error(e)) => return Err(StoreError::io(path, e)),
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = (&lock).take(512).read_to_string(&mut holder);
+            let holder = match holder.trim() {
+                "" => "a writer that has not said who it is".to_string(),
+                h => h.to_string(),
+            };
+            let Some(on_wait) = on_wait else {
+                return Err(StoreError::Locked {
+                    path: path.to_path_buf(),
+                    holder,
+                });
+            };
+            on_wait(&holder);
+            lock.lock().map_err(|e| StoreError::io(path, e))?;
+        }
+    }
+    let said = format!("pid {}: {}\n", std::process::id(), command_name());
+    // Best effort: the lock holds whether or not this is written. Written
+    // over the old text, then cut to length, so it is never seen empty.
+    let _ = lock
+        .rewind()
+        .and_then(|()| lock.write_all(said.as_bytes()))
+        .and_then(|()| lock.set_len(said.len() as u64));
+    Ok(lock)
+}
+
+/// This process's program and subcommand (`triage-ledger log append`):
+/// its plain words only, never an argument that could carry a secret.
+fn command_name() -> String {
+    let mut args = std::env::args();
+    let program = args
+        .next()
+        .map(|a| {
+            Path::new(&a)
+                .file_name()
+                .map_or(a.clone(), |f| f.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "?".into());
+    let words = args.take(2).take_while(|a| {
+        !a.is_empty()
+            && a.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            && !a.starts_with('-')
+    });
+    std::iter::once(program)
+        .chain(words)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The one writer of a ledger. Holds the OS lock until dropped.
 pub struct Writer {
     layout: Layout,
@@ -108,6 +178,8 @@ impl Drop for Writer {
         // uncommitted is kept, the next writer cleans up past the checkpoint).
         drop(self.background.take());
         let _ = self.index.flush();
+        // No longer the holder (the OS lock goes with the file, below).
+        let _ = self._lock.set_len(0);
     }
 }
 
@@ -116,13 +188,20 @@ impl Writer {
     /// ledger with a trust root admits statements only through the
     /// registration policy (`policy::submit`), so it is refused here.
     pub fn open_raw(root: &Path) -> Result<Self, StoreError> {
+        Self::open_with(root, true, None)
+    }
+
+    /// [`Writer::open`] (or [`Writer::open_raw`] if `raw`), waiting for
+    /// the lock if another writer holds it and `on_wait` is given: it is
+    /// called once, with who holds the lock, before the wait.
+    pub fn open_with(root: &Path, raw: bool, on_wait: OnWait) -> Result<Self, StoreError> {
         let layout = Layout::new(root);
-        if layout.trust_root().exists() {
+        if raw && layout.trust_root().exists() {
             return Err(StoreError::PolicyLedger {
                 path: root.to_path_buf(),
             });
         }
-        Self::open(root)
+        Self::open_inner(root, on_wait)
     }
 
     /// Takes the writer lock, verifies the checkpoint, rebuilds the right edge
@@ -132,21 +211,13 @@ impl Writer {
     /// appends whatever it is given, so tools that append entries of their
     /// own use [`Writer::open_raw`].
     pub fn open(root: &Path) -> Result<Self, StoreError> {
+        Self::open_inner(root, None)
+    }
+
+    fn open_inner(root: &Path, on_wait: OnWait) -> Result<Self, StoreError> {
         let layout = Layout::new(root);
         let vkey = read_vkey(&layout)?;
-        let lock_path = layout.lock();
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| StoreError::io(&lock_path, e))?;
-        lock.try_lock().map_err(|e| match e {
-            fs::TryLockError::WouldBlock => StoreError::Locked {
-                path: lock_path.clone(),
-            },
-            fs::TryLockError::Error(e) => StoreError::io(&lock_path, e),
-        })?;
+        let lock = take_lock(&layout.lock(), on_wait)?;
         let mut warnings = Vec::new();
         let key_path = layout.log_key();
         let meta = fs::metadata(&key_path).map_err(|e| StoreError::io(&key_path, e))?;
