@@ -52,8 +52,7 @@ impl AtomicWriter {
     /// before the rename and its directory after it (full durability on its
     /// own); without, durability comes from a later [`sync_filesystem`].
     pub fn write(&mut self, dest: &Path, data: &[u8], sync: bool) -> Result<(), StoreError> {
-        let dir = dest
-            .parent()
+        let dir = parent_dir(dest)
             .ok_or_else(|| StoreError::corrupt(dest, "has no parent directory".to_string()))?;
         if !self.known_dirs.iter().any(|d| d == dir) {
             fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
@@ -129,10 +128,19 @@ pub fn write_private_file(path: &Path, data: &[u8]) -> Result<(), StoreError> {
         .map_err(|e| StoreError::io(path, e))?;
     f.write_all(data).map_err(|e| StoreError::io(path, e))?;
     f.sync_all().map_err(|e| StoreError::io(path, e))?;
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = parent_dir(path) {
         sync_dir(dir)?;
     }
     Ok(())
+}
+
+/// The directory `path` is in: `.` for a bare file name (whose `parent()`
+/// is empty, which no file call accepts).
+pub(crate) fn parent_dir(path: &Path) -> Option<&Path> {
+    match path.parent() {
+        Some(d) if d.as_os_str().is_empty() => Some(Path::new(".")),
+        d => d,
+    }
 }
 
 /// Writes many new files concurrently. Creating a file costs a round trip to
