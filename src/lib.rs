@@ -33,6 +33,7 @@ pub mod cose;
 pub mod hex;
 pub mod history;
 pub mod identity;
+pub mod inspect;
 pub mod merkle;
 pub mod monitor;
 pub mod note;

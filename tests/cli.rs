@@ -643,6 +643,43 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         "{}",
         o.stdout
     );
+    // As a person reads it: the scheme's names, hex digests, ISO 8601 times,
+    // one finding a line; no Rust debug output.
+    for want in [
+        "kind        decision",
+        "  assessment: FUSA\n",
+        "  outcome: approved-with-steps\n",
+        "    - obligation: G3.7, result: not-met, note: ",
+        "(party: NTRGB-DEMO0002; roles: user-cio)",
+    ] {
+        assert!(o.stdout.contains(want), "{want:?} in:\n{}", o.stdout);
+    }
+    assert!(o.stdout.contains("signed at   20") && o.stdout.contains("Z (as its signer says)"));
+    for unwanted in ["Fusa", "POSIX", "Decision {", "ApprovedWithSteps"] {
+        assert!(
+            !o.stdout.contains(unwanted),
+            "{unwanted:?} in:\n{}",
+            o.stdout
+        );
+    }
+    assert!(o.stdout.lines().count() < 60, "{}", o.stdout);
+    let o = run(
+        &[
+            "inspect",
+            s(&t),
+            "--vkey",
+            s(&d.join("trust/log.vkey")),
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "decision");
+    assert_eq!(v["record"]["assessment"], "FUSA");
+    assert_eq!(v["receipts"][0]["verified"], true);
+    assert_eq!(v["receipts"][0]["index"], 22);
+    assert!(v["signed_at"].as_str().unwrap().ends_with('Z'));
     let other = setup(0);
     let o = run(
         &["inspect", s(&t), "--vkey", s(&other.ledger.join("vkey"))],

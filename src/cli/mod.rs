@@ -298,6 +298,9 @@ enum Command {
         /// The log's verifier key (or a file holding it), to check receipts.
         #[arg(long)]
         vkey: Option<String>,
+        /// Print one JSON object instead.
+        #[arg(long)]
+        json: bool,
     },
     /// Each facility's lifecycle state.
     Status {
@@ -456,7 +459,7 @@ pub fn main() -> ExitCode {
         Command::VerifyDisclosure { file, seal, files } => {
             bundles::verify_disclosure(&file, &seal, files.as_deref())
         }
-        Command::Inspect { file, vkey } => show::inspect(&file, vkey.as_deref()),
+        Command::Inspect { file, vkey, json } => show::inspect(&file, vkey.as_deref(), json),
         Command::Status {
             ledger,
             url,

@@ -2,82 +2,33 @@
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use triage_ledger::policy::{self, State};
-use triage_ledger::record::*;
 
-use super::statements::{hex, read};
+use super::statements::read;
 use super::{CmdResult, Failure};
 
-/// `inspect FILE.cose [--vkey VKEY]`: a statement or a transparent statement.
-pub fn inspect(file: &Path, vkey: Option<&str>) -> CmdResult {
+/// `inspect FILE.cose [--vkey VKEY] [--json]`: a statement or a
+/// transparent statement, as `triage_ledger::inspect` reads it.
+pub fn inspect(file: &Path, vkey: Option<&str>, json: bool) -> CmdResult {
     let raw = read(file)?;
-    let (st, receipts) = triage_ledger::cose::split_transparent(&raw)
-        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
-    let bytes = st.bytes();
-    let h = st.header();
-    println!(
-        "statement   {} ({} bytes, sha256 {})",
-        file.display(),
-        bytes.len(),
-        hex(&Sha256::digest(bytes))
-    );
-    println!("type        {}", h.content_type);
-    println!("issuer      {}", h.issuer);
-    println!("subject     {}", h.subject);
-    println!("signed at   {} (POSIX seconds)", h.issued_at);
-    let mut verified = false;
-    match triage_ledger::identity::Certificate::from_der(&h.x5chain[0]) {
-        Ok(c) => {
-            verified = st.verify(c.key()).is_ok();
-            let sig = if verified {
-                "verifies with the certified key"
-            } else {
-                "DOES NOT VERIFY with the certified key"
-            };
-            let roles = c.role_names();
-            let party = c.party().unwrap_or("none");
-            println!(
-                "signer      {} (party: {party}; roles: {roles}), signature {sig}",
-                c.subject()
-            );
-        }
-        Err(e) => println!("signer      unreadable certificate: {e}"),
-    }
-    match Record::decode(&h.content_type, st.payload()) {
-        Ok(r) => println!("record      {r:#?}"),
-        Err(e) => println!("record      invalid: {e}"),
-    }
     let vkey = vkey.map(super::log::load_vkey).transpose()?;
-    let mut receipts_ok = true;
-    for (n, r) in receipts.iter().enumerate() {
-        let p = r.proof();
-        let what = format!(
-            "receipt {}: {} says entry {} of tree size {}",
-            n + 1,
-            r.issuer(),
-            p.index(),
-            p.size()
+    let view = triage_ledger::inspect::view_statement(&raw, vkey.as_ref())
+        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&view).expect("a view serializes")
         );
-        match &vkey {
-            None => println!("{what} (not checked: give --vkey to check it)"),
-            Some(k) => match r.verify(bytes, k) {
-                Ok(root) => println!("{what}, root {} — verified with {}", root.hash(), k.name()),
-                Err(e) => {
-                    receipts_ok = false;
-                    println!("{what} — DOES NOT VERIFY: {e}");
-                }
-            },
-        }
+    } else {
+        print!("{}", view.to_text(&file.display().to_string()));
     }
-    println!("not checked: the chain to a trust root, revocation and lifecycle (submit does; the offline verifier will)");
-    if !verified {
+    if !view.signature_verifies {
         return Err(Failure::verification(format!(
             "{}: the signature does not verify with the certificate it carries",
             file.display()
         )));
     }
-    if !receipts_ok {
+    if view.receipts.iter().any(|r| r.verified == Some(false)) {
         return Err(Failure::verification(format!(
             "{}: a receipt does not verify",
             file.display()
