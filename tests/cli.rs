@@ -493,6 +493,41 @@ fn a_second_writer_waits_for_the_first_or_with_no_wait_fails_naming_it() {
 }
 
 #[test]
+fn the_signer_can_come_from_the_environment() {
+    let env = setup(0);
+    let (key, cert) = demo_identity(&env.root, "demo-root");
+    let out = env.root.join("des.cose");
+    let o = Command::new(env!("CARGO_BIN_EXE_triage-ledger"))
+        .args(["designate", "--role", "ssc", "--party", "SECGB-SSC-DEMO"])
+        .args(["--note", "n", "--out", s(&out)])
+        .env("TRIAGE_LEDGER_KEY", &key)
+        .env("TRIAGE_LEDGER_CERT", &cert)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["inspect", s(&out)], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("kind        designation"), "{}", o.stdout);
+    // Without them, and without the flags: a usage error naming both ways.
+    let o = run(
+        &[
+            "designate",
+            "--role",
+            "ssc",
+            "--party",
+            "P",
+            "--note",
+            "n",
+            "--out",
+            s(&out),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("--key"), "{}", o.stderr);
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let env = setup(0);
     for args in [

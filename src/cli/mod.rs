@@ -242,7 +242,7 @@ enum Command {
         /// The pack.
         file: std::path::PathBuf,
         /// The trust directory.
-        #[arg(long)]
+        #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
         trust: std::path::PathBuf,
         /// Also prove the pack's log extends OLD (an earlier pack, or a checkpoint you kept).
         #[arg(long)]

@@ -15,10 +15,10 @@ use super::{CmdResult, Failure};
 #[derive(Args, Clone)]
 pub struct SignArgs {
     /// The signer's private key (PKCS#8 PEM).
-    #[arg(long)]
+    #[arg(long, env = "TRIAGE_LEDGER_KEY")]
     key: PathBuf,
     /// The signer's certificate (PEM).
-    #[arg(long)]
+    #[arg(long, env = "TRIAGE_LEDGER_CERT")]
     cert: PathBuf,
     /// Write the statement here (to send to the ledger's operator).
     #[arg(long, conflicts_with = "ledger", required_unless_present = "ledger")]
