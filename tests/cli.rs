@@ -744,19 +744,58 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         b"",
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
+    // The answer first: the verdict, the checkpoint, the witnesses,
+    // completeness, then what the pack establishes and who signed it.
     let o = run(&["verify", s(&pack), "--trust", s(&d.join("trust"))], b"");
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let first: Vec<&str> = o.stdout.lines().take(4).collect();
+    assert!(first[0].starts_with("VERIFIED: all "), "{}", o.stdout);
     assert!(
-        o.stdout.contains("VERIFIED") && o.stdout.contains("ok:     witness quorum"),
+        first[1].starts_with("checkpoint: signed by log "),
         "{}",
         o.stdout
     );
+    assert!(
+        first[2].contains("valid cosignatures from: w1"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        first[3].starts_with("complete:   every statement of facility TF-0001 up to tree size 60"),
+        "{}",
+        o.stdout
+    );
+    for want in [
+        "TF-0001 — ",
+        "  current   VUSA approved (entry 38)",
+        "  next      USSA due ",
+        "signed by\n",
+        "(party NTRGB-DEMO0002): countersignature, decision, step-acceptance",
+        "checks passed (-v lists every check)",
+    ] {
+        assert!(o.stdout.contains(want), "{want:?} in:\n{}", o.stdout);
+    }
+    assert!(!o.stdout.contains("ok:     "), "passed checks only with -v");
+    let o = run(
+        &["verify", s(&pack), "--trust", s(&d.join("trust")), "-v"],
+        b"",
+    );
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.contains("ok:     witness quorum"), "{}", o.stdout);
     assert!(
         o.stdout
             .contains("ok:     complete: every statement of facility TF-0001 up to tree size 60"),
         "{}",
         o.stdout
     );
+    // The summary is in the JSON report too.
+    let o = run(
+        &["verify", s(&pack), "--trust", s(&d.join("trust")), "--json"],
+        b"",
+    );
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["tree_size"], 60);
+    assert_eq!(v["summary"]["status"]["facilities"][0]["id"], "TF-0001");
     // The demo's own packs: one per facility, and TF-0001's proves that the
     // log extends the one the FUSA pack was made from.
     let o = run(
@@ -839,6 +878,26 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     assert_eq!(o.code, 1, "{}", o.stdout);
     assert!(
         o.stdout.contains("FAILED: complete: required"),
+        "{}",
+        o.stdout
+    );
+    // The first line names the failure; the summary says it is a claim.
+    assert!(
+        o.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("NOT VERIFIED: 1 of "),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("complete:   NO: required"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("what the pack claims (it did not verify"),
         "{}",
         o.stdout
     );

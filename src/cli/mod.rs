@@ -250,9 +250,12 @@ enum Command {
         /// Fail unless the pack proves it holds every statement of its facility.
         #[arg(long)]
         require_complete: bool,
-        /// One JSON object: {"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string]}.
+        /// One JSON object: {"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "summary": {…}}.
         #[arg(long)]
         json: bool,
+        /// List every check, not only the failed ones.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Re-hash a sealed directory; name every missing, changed and extra file (exit 1 if any).
     VerifyBundle {
@@ -423,7 +426,15 @@ pub fn main() -> ExitCode {
             since,
             require_complete,
             json,
-        } => packs::verify(&file, &trust, since.as_deref(), require_complete, json),
+            verbose,
+        } => packs::verify(
+            &file,
+            &trust,
+            since.as_deref(),
+            require_complete,
+            json,
+            verbose,
+        ),
         Command::Monitor {
             ledger,
             url,

@@ -93,6 +93,7 @@ pub fn verify(
     since: Option<&Path>,
     require_complete: bool,
     json: bool,
+    verbose: bool,
 ) -> CmdResult {
     let t = Trust::load(trust).map_err(|e| Failure::input(e.to_string()))?;
     let bytes = read(file)?;
@@ -121,7 +122,7 @@ pub fn verify(
     if json {
         println!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text());
+        print!("{}", report.to_text_with(verbose));
     }
     if report.verified() {
         Ok(())

@@ -633,6 +633,10 @@ impl State {
     pub fn get(&self, index: u64) -> Option<&Logged> {
         self.logged.get(&index)
     }
+    /// Every logged statement the state holds, in log order.
+    pub fn logged(&self) -> impl Iterator<Item = &Logged> {
+        self.logged.values()
+    }
     /// Every facility's state, by id.
     pub fn facilities(&self) -> &BTreeMap<String, FacilityState> {
         &self.facilities

@@ -36,7 +36,7 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
                 .into(),
         ),
     }
-    let (items, unacknowledged) = check_statements(&mut r, pack, cp.as_ref(), trust);
+    let (items, unacknowledged, state) = check_statements(&mut r, pack, cp.as_ref(), trust);
     let complete = match &pack.history {
         Some(h) => check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items),
         None => {
@@ -73,14 +73,47 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
     r.not_checked.push(
         "the wall-clock time of signing: each statement's iat is as its signer claimed, checked only against its certificate's validity".into(),
     );
+    r.summary = Some(super::summary::summarise(&state, cp.as_ref()));
     r
+}
+
+/// Who signed a note, as `name+keyid` (the key hash's first 4 bytes in
+/// hex, as verifier keys name them), read from its signature lines
+/// without verifying them: what a verifier compares with its trust.
+fn signers_of(note: &[u8]) -> String {
+    use base64::Engine;
+    let text = String::from_utf8_lossy(note);
+    let names: Vec<String> = text
+        .split_once("\n\n")
+        .map(|(_, sigs)| sigs)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("\u{2014} "))
+        .filter_map(|l| {
+            let (name, sig) = l.rsplit_once(' ')?;
+            let raw = base64::engine::general_purpose::STANDARD.decode(sig).ok()?;
+            (raw.len() > 4).then(|| format!("{name}+{}", crate::hex::encode(&raw[..4])))
+        })
+        .collect();
+    if names.is_empty() {
+        "no one (it has no signature lines)".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<SignedCheckpoint> {
     let cp = match trust.policy.open_checkpoint(&pack.checkpoint) {
         Ok(cp) => cp,
         Err(e) => {
-            r.check("checkpoint", false, e.to_string());
+            r.check(
+                "checkpoint",
+                false,
+                format!(
+                    "{e}; the pack's checkpoint is signed by {}",
+                    signers_of(&pack.checkpoint)
+                ),
+            );
             return None;
         }
     };
@@ -287,7 +320,7 @@ fn check_statements(
     pack: &Pack,
     cp: Option<&SignedCheckpoint>,
     trust: &Trust,
-) -> (Vec<(u64, Attribution)>, Unacknowledged) {
+) -> (Vec<(u64, Attribution)>, Unacknowledged, State) {
     let origin = cp.map(|cp| cp.checkpoint().origin().to_string());
     let log_for = |kid: &[u8]| {
         trust
@@ -458,5 +491,5 @@ fn check_statements(
     for slot in slots {
         report.checks.extend(slot.checks);
     }
-    (seen, unacknowledged)
+    (seen, unacknowledged, state)
 }

@@ -5,6 +5,7 @@ mod history;
 mod misbehaviour;
 mod pack;
 mod report;
+mod summary;
 mod trust;
 
 pub use check::verify_pack;
@@ -12,6 +13,7 @@ pub use history::{check_history, HistorySelection, PackHistory};
 pub use misbehaviour::{verify_misbehaviour, Misbehaviour, ProvenEntry, MISBEHAVIOUR_TYPE};
 pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report};
+pub use summary::{Signer, Summary};
 pub use trust::{Trust, TrustError};
 
 use std::path::Path;

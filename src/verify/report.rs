@@ -19,6 +19,9 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// What could not be checked offline.
     pub not_checked: Vec<String>,
+    /// What the pack establishes (a pack's report; not a proof of
+    /// misbehaviour's).
+    pub summary: Option<super::Summary>,
 }
 
 impl Report {
@@ -70,16 +73,114 @@ impl Report {
             })
             .collect();
         let not: Vec<String> = self.not_checked.iter().map(|n| json_string(n)).collect();
+        let summary = match &self.summary {
+            Some(s) => format!(
+                ", \"summary\": {}",
+                serde_json::to_string(s).expect("a summary serializes")
+            ),
+            None => String::new(),
+        };
         format!(
-            "{{\"verified\": {}, \"checks\": [{}], \"not_checked\": [{}]}}",
+            "{{\"verified\": {}, \"checks\": [{}], \"not_checked\": [{}]{summary}}}",
             self.verified(),
             checks.join(", "),
             not.join(", ")
         )
     }
 
-    /// The report as text: each check, then what was not checked, then the verdict.
+    /// The report as text, the answer first: the verdict and the first
+    /// failure (the root cause the others usually follow from), what the
+    /// pack establishes, the failures, then every check if `verbose` (else
+    /// their count), what was not checked, and the verdict again.
+    pub fn to_text_with(&self, verbose: bool) -> String {
+        if self.summary.is_none() {
+            return self.to_text_plain();
+        }
+        let failures: Vec<&Check> = self.checks.iter().filter(|c| !c.passed).collect();
+        let mut s = match failures.first() {
+            None if self.verified() => {
+                format!("VERIFIED: all {} checks passed\n", self.checks.len())
+            }
+            None => "NOT VERIFIED: nothing was checked\n".to_string(),
+            Some(first) => format!(
+                "NOT VERIFIED: {} of {} checks failed; first: {}: {}\n",
+                failures.len(),
+                self.checks.len(),
+                first.name,
+                first.detail
+            ),
+        };
+        let named = |name: &str| self.checks.iter().find(|c| c.name == name);
+        if let Some(c) = named("checkpoint") {
+            s += &format!("checkpoint: {}\n", c.detail);
+        }
+        if let Some(c) = named("witness quorum") {
+            s += &format!("witnesses:  {}\n", c.detail);
+        }
+        if let Some(c) = named("since: consistency") {
+            let mark = if c.passed { "" } else { "NO: " };
+            s += &format!("since:      {mark}{}\n", c.detail);
+        }
+        match named("complete") {
+            Some(c) if c.passed => s += &format!("complete:   {}\n", c.detail),
+            Some(c) => s += &format!("complete:   NO: {}\n", c.detail),
+            None => s += "complete:   not proven (see below)\n",
+        }
+        if let Some(summary) = &self.summary {
+            if !self.verified() {
+                s += "what the pack claims (it did not verify: do not rely on it):\n";
+            }
+            s += "\n";
+            s += &summary.to_text();
+        }
+        s += "\n";
+        if verbose {
+            s += &self.checks_text(self.checks.iter());
+        } else {
+            s += &collapsed(&failures);
+            let passed = self.checks.len() - failures.len();
+            s += &format!("{passed} checks passed (-v lists every check)\n");
+        }
+        for n in &self.not_checked {
+            s.push_str(&format!("not checked: {n}\n"));
+        }
+        s += &self.verdict();
+        s
+    }
+
+    /// [`Report::to_text_with`], every check listed.
     pub fn to_text(&self) -> String {
+        self.to_text_with(true)
+    }
+
+    fn checks_text<'a>(&self, checks: impl Iterator<Item = &'a Check>) -> String {
+        let mut s = String::new();
+        for c in checks {
+            s.push_str(&format!(
+                "{} {}: {}\n",
+                if c.passed { "ok:    " } else { "FAILED:" },
+                c.name,
+                c.detail
+            ));
+        }
+        s
+    }
+
+    fn verdict(&self) -> String {
+        let failed = self.checks.iter().filter(|c| !c.passed).count();
+        if self.verified() {
+            format!("VERIFIED: all {} checks passed\n", self.checks.len())
+        } else {
+            format!(
+                "NOT VERIFIED: {failed} of {} checks failed\n",
+                self.checks.len()
+            )
+        }
+    }
+
+    /// Every check, what was not checked and the verdict (a report with no
+    /// summary: a proof of misbehaviour's).
+    fn to_text_plain(&self) -> String {
         let mut s = String::new();
         for c in &self.checks {
             s.push_str(&format!(
@@ -106,6 +207,32 @@ impl Report {
         }
         s
     }
+}
+
+/// Failures, those with the same detail (one cause) on one line.
+fn collapsed(failures: &[&Check]) -> String {
+    let mut s = String::new();
+    let mut i = 0;
+    while i < failures.len() {
+        let detail = &failures[i].detail;
+        let same = failures[i..]
+            .iter()
+            .take_while(|c| &c.detail == detail)
+            .count();
+        if same > 2 {
+            s += &format!(
+                "FAILED: {same} checks ({} … {}): {detail}\n",
+                failures[i].name,
+                failures[i + same - 1].name
+            );
+        } else {
+            for c in &failures[i..i + same] {
+                s += &format!("FAILED: {}: {}\n", c.name, c.detail);
+            }
+        }
+        i += same;
+    }
+    s
 }
 
 /// POSIX seconds as an RFC 3339 UTC time, e.g. `2026-11-28T01:47:46Z`.
