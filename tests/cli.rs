@@ -906,6 +906,55 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         "{}",
         o.stdout
     );
+    // A facility's history, and what is overdue at a date.
+    let ledger = d.join("ledger");
+    let o = run(
+        &[
+            "history",
+            s(&ledger),
+            "--facility",
+            "TF-0001",
+            "--as-of",
+            "2028-10-01",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for want in [
+        "TF-0001 — ",
+        "entry 22    decision          NTRGB-DEMO0002   FUSA approved-with-steps; 17 findings, 2 not met; steps S1 due 2027-06-30",
+        "entry 42    determination     SECGB-SSC-DEMO   next assessment: USSA due 2028-09-30",
+        "OVERDUE   the USSA was due 2028-09-30 and is not decided",
+    ] {
+        assert!(o.stdout.contains(want), "{want:?} in:\n{}", o.stdout);
+    }
+    let o = run(
+        &["history", s(&ledger), "--facility", "TF-0001", "--json"],
+        b"",
+    );
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["events"].as_array().unwrap().len(), 20);
+    assert_eq!(v["events"][0]["kind"], "registration");
+    let o = run(&["history", s(&ledger), "--facility", "TF-0099"], b"");
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("not registered"), "{}", o.stderr);
+    let o = run(
+        &["status", s(&ledger), "--overdue", "--as-of", "2027-01-01"],
+        b"",
+    );
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout
+            .contains("no facility has an overdue step or assessment as of 2027-01-01"),
+        "{}",
+        o.stdout
+    );
+    let o = run(
+        &["status", s(&ledger), "--overdue", "--as-of", "2028-10-01"],
+        b"",
+    );
+    assert!(o.stdout.contains("TF-0001 — "), "{}", o.stdout);
+    assert!(!o.stdout.contains("TF-0002 — "), "{}", o.stdout);
     monitor_catches_a_lying_copy_of(&d);
     // Running it again over the same directory refuses to overwrite.
     let o = run(&["demo", s(&d)], b"");

@@ -305,6 +305,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A facility's history: every statement about it in log order, then what is overdue.
+    History {
+        /// The ledger.
+        ledger: std::path::PathBuf,
+        /// The facility.
+        #[arg(long)]
+        facility: String,
+        /// Judge what is overdue at this date (YYYY-MM-DD; default today, UTC).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print one JSON object instead.
+        #[arg(long)]
+        json: bool,
+    },
     /// Each facility's lifecycle state.
     Status {
         /// The ledger.
@@ -322,6 +336,9 @@ enum Command {
         /// Judge overdue steps, assessments and CPA certificates at this date (YYYY-MM-DD; default today, UTC).
         #[arg(long)]
         as_of: Option<String>,
+        /// Only the facilities with an overdue step or assessment.
+        #[arg(long)]
+        overdue: bool,
     },
     #[command(flatten)]
     Verb(verbs::Verb),
@@ -470,6 +487,12 @@ pub fn main() -> ExitCode {
         Command::VerifyDisclosure { file, seal, files } => {
             bundles::verify_disclosure(&file, &seal, files.as_deref())
         }
+        Command::History {
+            ledger,
+            facility,
+            as_of,
+            json,
+        } => show::history(&ledger, &facility, as_of.as_deref(), json),
         Command::Inspect { file, vkey, json } => show::inspect(&file, vkey.as_deref(), json),
         Command::Status {
             ledger,
@@ -477,13 +500,18 @@ pub fn main() -> ExitCode {
             facility,
             json,
             as_of,
+            overdue,
         } => match (ledger, url) {
             (_, Some(url)) => {
-                show::status_remote(&url, facility.as_deref(), json, as_of.as_deref())
+                show::status_remote(&url, facility.as_deref(), json, as_of.as_deref(), overdue)
             }
-            (Some(ledger), None) => {
-                show::status(&ledger, facility.as_deref(), json, as_of.as_deref())
-            }
+            (Some(ledger), None) => show::status(
+                &ledger,
+                facility.as_deref(),
+                json,
+                as_of.as_deref(),
+                overdue,
+            ),
             (None, None) => Err(Failure::input("give LEDGER or --url")),
         },
         Command::Verb(v) => statements::run_verb(v),

@@ -37,21 +37,54 @@ pub fn inspect(file: &Path, vkey: Option<&str>, json: bool) -> CmdResult {
     Ok(())
 }
 
-/// `status LEDGER [--facility ID] [--json] [--as-of DATE]`.
-pub fn status(ledger: &Path, facility: Option<&str>, json: bool, as_of: Option<&str>) -> CmdResult {
-    let as_of = match as_of {
+/// `history LEDGER --facility ID [--as-of DATE] [--json]`.
+pub fn history(ledger: &Path, facility: &str, as_of: Option<&str>, json: bool) -> CmdResult {
+    let as_of = as_of_date(as_of)?;
+    let (state, cp): (State, _) = policy::load_state(ledger)?;
+    let t = triage_ledger::status::timeline(&state, facility, cp.root().size(), &as_of)
+        .ok_or_else(|| {
+            Failure::input(format!(
+                "facility {facility:?} is not registered in {}",
+                ledger.display()
+            ))
+        })?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&t).expect("a timeline serializes")
+        );
+    } else {
+        print!("{}", t.to_text());
+    }
+    Ok(())
+}
+
+/// `--as-of DATE` checked as a calendar date, or today (UTC).
+fn as_of_date(as_of: Option<&str>) -> Result<String, Failure> {
+    match as_of {
         Some(d) => {
             triage_ledger::record::parse_date(d).ok_or_else(|| {
                 Failure::input(format!(
                     "--as-of {d:?}: expected a YYYY-MM-DD calendar date"
                 ))
             })?;
-            d.to_string()
+            Ok(d.to_string())
         }
-        None => triage_ledger::status::date_of(super::statements::now()),
-    };
+        None => Ok(triage_ledger::status::date_of(super::statements::now())),
+    }
+}
+
+/// `status LEDGER [--facility ID] [--json] [--as-of DATE]`.
+pub fn status(
+    ledger: &Path,
+    facility: Option<&str>,
+    json: bool,
+    as_of: Option<&str>,
+    overdue: bool,
+) -> CmdResult {
+    let as_of = as_of_date(as_of)?;
     let (state, cp): (State, _) = policy::load_state(ledger)?;
-    let st = triage_ledger::status::ledger_status(&state, cp.root().size(), &as_of, facility);
+    let mut st = triage_ledger::status::ledger_status(&state, cp.root().size(), &as_of, facility);
     if let Some(id) = facility {
         if st.facilities.is_empty() {
             return Err(Failure::input(format!(
@@ -60,10 +93,16 @@ pub fn status(ledger: &Path, facility: Option<&str>, json: bool, as_of: Option<&
             )));
         }
     }
+    if overdue {
+        st.keep_overdue();
+    }
     if json {
         println!("{}", st.to_json());
     } else {
         print!("{}", st.to_text());
+        if overdue && st.facilities.is_empty() {
+            println!("no facility has an overdue step or assessment as of {as_of}");
+        }
     }
     Ok(())
 }
@@ -75,15 +114,19 @@ pub fn status_remote(
     facility: Option<&str>,
     json: bool,
     as_of: Option<&str>,
+    overdue: bool,
 ) -> CmdResult {
     use triage_ledger::remote::ClientError;
-    let st = triage_ledger::remote::status(url, facility, as_of).map_err(|e| match e {
+    let mut st = triage_ledger::remote::status(url, facility, as_of).map_err(|e| match e {
         ClientError::Status {
             status: 404,
             detail,
         } => Failure::input(detail),
         e => Failure::input(e.to_string()),
     })?;
+    if overdue {
+        st.keep_overdue();
+    }
     if json {
         println!("{}", st.to_json());
     } else {

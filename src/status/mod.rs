@@ -8,6 +8,9 @@
 
 mod text;
 
+mod history;
+pub use history::{describe, timeline, Event, Timeline};
+
 use serde::{Deserialize, Serialize};
 
 use crate::hex::encode as hex;

@@ -4,6 +4,16 @@
 use super::{FacilitySummary, LedgerStatus};
 
 impl LedgerStatus {
+    /// Keeps only the facilities with an overdue step or assessment
+    /// (`status --overdue`).
+    pub fn keep_overdue(&mut self) {
+        self.facilities.retain(|f| {
+            f.warnings
+                .iter()
+                .any(|w| w.kind == "step-overdue" || w.kind == "assessment-overdue")
+        });
+    }
+
     /// The status as text, one block per facility.
     pub fn to_text(&self) -> String {
         let index = self

@@ -333,7 +333,7 @@ pub fn run(dir: &Path) -> CmdResult {
     let told = story::tell(&mut d, &cast)?;
 
     println!();
-    super::show::status(&ledger, None, false, None)?;
+    super::show::status(&ledger, None, false, None, false)?;
     let audit = store::audit(&ledger)?;
     println!();
     println!(
