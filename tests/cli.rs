@@ -553,6 +553,58 @@ fn usage_errors_exit_2() {
     let o = run(&["--help"], b"");
     assert_eq!(o.code, 0);
     assert!(o.stdout.contains("Exit codes"));
+    // Every command's help, at every depth, ends with the exit codes.
+    for args in [
+        vec!["log", "append", "--help"],
+        vec!["decide", "--help"],
+        vec!["witness", "serve", "--help"],
+    ] {
+        let o = run(&args, b"");
+        assert_eq!(o.code, 0, "{args:?}");
+        assert!(
+            o.stdout.contains("Exit codes: 0 success"),
+            "{args:?}: {}",
+            o.stdout
+        );
+    }
+    // A mistyped flag or a value outside a fixed set: what was meant.
+    let o = run(&["decide", "--assesment", "FUSA"], b"");
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("a similar argument exists: '--assessment'"),
+        "{}",
+        o.stderr
+    );
+    let o = run(
+        &[
+            "designate",
+            "--key",
+            "k",
+            "--cert",
+            "c",
+            "--out",
+            "x",
+            "--role",
+            "user_cio",
+            "--party",
+            "P",
+            "--note",
+            "n",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("[possible values: user-cio, ssc]"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("a similar value exists: 'user-cio'"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]

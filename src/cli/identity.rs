@@ -62,8 +62,8 @@ pub enum CertCommand {
         /// The subject's public key (PATH.pub from `keys new`).
         #[arg(long)]
         key: PathBuf,
-        /// The role: operator, user-cio or ssc.
-        #[arg(long)]
+        /// The role the certificate grants.
+        #[arg(long, value_parser = ["operator", "user-cio", "ssc"])]
         role: String,
         /// Common name, e.g. "Example Triage Ltd operations".
         #[arg(long)]

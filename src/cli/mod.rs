@@ -357,8 +357,17 @@ enum Command {
 }
 
 /// Runs the command line and maps the outcome to an exit code.
+/// Puts the exit-code footer on every command's help, at every depth.
+fn with_footer(cmd: clap::Command) -> clap::Command {
+    cmd.after_help(AFTER_HELP).mut_subcommands(with_footer)
+}
+
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = with_footer(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

@@ -74,11 +74,11 @@ pub enum Verb {
         /// Facility id.
         #[arg(long)]
         facility: String,
-        /// FUSA, VUSA or USSA.
-        #[arg(long)]
+        /// The assessment category.
+        #[arg(long, value_parser = ["FUSA", "VUSA", "USSA"], ignore_case = true)]
         assessment: String,
-        /// approved, rejected or approved-with-steps.
-        #[arg(long)]
+        /// The outcome.
+        #[arg(long, value_parser = ["approved", "rejected", "approved-with-steps"])]
         outcome: String,
         /// An additional step, "ID|description|YYYY-MM-DD[|OBLIGATION,…]" (repeatable).
         #[arg(long = "step")]
@@ -109,7 +109,7 @@ pub enum Verb {
         #[arg(long)]
         response: PathBuf,
         /// accepted (the findings) or disputed (a dispute follows).
-        #[arg(long)]
+        #[arg(long, value_parser = ["accepted", "disputed"])]
         position: String,
     },
     /// Submit a User Security Self-Assessment when the SSC determined a USSA (operator).
@@ -166,8 +166,8 @@ pub enum Verb {
         /// The approval it follows.
         #[arg(long)]
         decision: String,
-        /// FUSA, VUSA or USSA.
-        #[arg(long)]
+        /// The next assessment's category.
+        #[arg(long, value_parser = ["FUSA", "VUSA", "USSA"], ignore_case = true)]
         next: String,
         /// Due date, YYYY-MM-DD.
         #[arg(long)]
@@ -243,8 +243,8 @@ pub enum Verb {
     Designate {
         #[command(flatten)]
         sign: SignArgs,
-        /// user-cio or ssc.
-        #[arg(long)]
+        /// The scheme role the party is designated for.
+        #[arg(long, value_parser = ["user-cio", "ssc"])]
         role: String,
         /// The party's identifier (certificates' organizationIdentifier).
         #[arg(long)]
