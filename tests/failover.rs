@@ -174,6 +174,14 @@ fn a_bucket_ledger_holds_what_a_directory_ledger_holds_and_moves_between_them() 
         &env,
     );
     assert!(err.contains("s3://ledger/obj"), "{err}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(obj.join("public.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the lock's URL may carry a password");
+    }
     let (code, _, err) = run_env(&["init", s(&plain), "--origin", "example.org/plain"], &env);
     assert_eq!(code, 0, "{err}");
 

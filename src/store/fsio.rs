@@ -118,6 +118,20 @@ pub fn create_private_dir(path: &Path) -> Result<(), StoreError> {
         .map_err(|e| StoreError::io(path, e))
 }
 
+/// Writes or replaces a file readable only by its owner (0600), durably
+/// and atomically: a temporary file made 0600 beside it, renamed over it.
+pub fn replace_private_file(path: &Path, data: &[u8]) -> Result<(), StoreError> {
+    let dir = parent_dir(path)
+        .ok_or_else(|| StoreError::corrupt(path, "has no parent directory".to_string()))?;
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let _ = fs::remove_file(&tmp);
+    write_private_file(&tmp, data)?;
+    fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e))?;
+    sync_dir(dir)
+}
+
 /// Writes a new file readable only by its owner (0600), durably. Fails if it exists.
 pub fn write_private_file(path: &Path, data: &[u8]) -> Result<(), StoreError> {
     let mut f = OpenOptions::new()

@@ -606,9 +606,9 @@ pub fn publish_new(
     };
     publisher.put_checkpoint(&body)?;
     let audit = super::audit_tree(&publisher.tree, &vkey)?;
+    // 0600: a lock's URL may carry its database password.
     let json = serde_json::to_vec_pretty(&cfg).expect("serializable");
-    let mut w = fsio::AtomicWriter::new(layout.tmp_dir())?;
-    w.write(&layout.public_config(), &json, true)?;
+    fsio::replace_private_file(&layout.public_config(), &json)?;
     Ok(PublishedAudit {
         public: cfg.public,
         lock: publisher.lock.name(),
