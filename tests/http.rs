@@ -519,7 +519,10 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
         b"",
     );
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("ok:     complete"), "{out}");
+    assert!(
+        out.contains("complete:   every statement of facility TF-1"),
+        "{out}"
+    );
     // The CLI's --url forms print what the local forms print.
     let local = run(
         &["status", s(&ledger), "--json", "--as-of", "2027-01-01"],
