@@ -624,3 +624,40 @@ fn a_store_that_enforces_conditional_writes_is_its_own_lock() {
         "{out}"
     );
 }
+
+/// Completing a crashed sequencer's batch never replaces an object with
+/// different bytes: a tile changed in the bucket before the next sequencer
+/// opens is named, and nothing is written over it.
+#[test]
+fn a_recovery_refuses_to_overwrite_an_object_that_differs() {
+    let two = TwoCopies::new("refuse");
+    let (a, b, env) = (&two.a, &two.b, &two.env);
+    let (code, _, err) = append_lines(a, &lines("base", 0..300), env);
+    assert_eq!(code, 0, "{err}");
+    let mut crash = env.clone();
+    crash.push(("TRIAGE_LEDGER_CRASH_AT", "tiles".into()));
+    let (code, _, _) = append_lines(a, &lines("crashed", 0..600), &crash);
+    assert_ne!(code, 0);
+    // The batch's partial bundle, in the bucket, with one byte changed.
+    let tree = ObjectTree::open("s3://ledger/refuse").unwrap();
+    let rel = "tile/entries/003.p/132";
+    let good = tree.get(rel).unwrap().expect("written before the crash");
+    let mut bad = good.clone();
+    bad[10] ^= 1;
+    tree.put(rel, bad.clone()).unwrap();
+    let (code, _, err) = append_lines(b, "next\n", env);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("s3://ledger/refuse/tile/entries/003.p/132"),
+        "{err}"
+    );
+    assert!(err.contains("is not replaced"), "{err}");
+    assert_eq!(tree.get(rel).unwrap().unwrap(), bad, "left as it was");
+    // Put back, the next opening completes the batch and carries on.
+    tree.put(rel, good).unwrap();
+    let (code, _, err) = append_lines(b, "next\n", env);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(size_of(b, env), 901);
+    let (code, out, err) = run_env(&["log", "audit", s(b)], env);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -84,7 +84,7 @@ pub fn status(
 ) -> CmdResult {
     let as_of = as_of_date(as_of)?;
     let (state, cp): (State, _) = policy::load_state(ledger)?;
-    let mut st = triage_ledger::status::ledger_status(&state, cp.root().size(), &as_of, facility);
+    let st = triage_ledger::status::ledger_status(&state, cp.root().size(), &as_of, facility);
     if let Some(id) = facility {
         if st.facilities.is_empty() {
             return Err(Failure::input(format!(
@@ -93,6 +93,13 @@ pub fn status(
             )));
         }
     }
+    print_status(st, json, overdue);
+    Ok(())
+}
+
+/// Prints a status (only the overdue facilities with `overdue`), as text
+/// or JSON: the same for a ledger here and one served.
+fn print_status(mut st: triage_ledger::status::LedgerStatus, json: bool, overdue: bool) {
     if overdue {
         st.keep_overdue();
     }
@@ -101,10 +108,12 @@ pub fn status(
     } else {
         print!("{}", st.to_text());
         if overdue && st.facilities.is_empty() {
-            println!("no facility has an overdue step or assessment as of {as_of}");
+            println!(
+                "no facility has an overdue step or assessment as of {}",
+                st.as_of
+            );
         }
     }
-    Ok(())
 }
 
 /// `status --url URL [--facility ID] [--json] [--as-of DATE]`: the same
@@ -117,20 +126,13 @@ pub fn status_remote(
     overdue: bool,
 ) -> CmdResult {
     use triage_ledger::remote::ClientError;
-    let mut st = triage_ledger::remote::status(url, facility, as_of).map_err(|e| match e {
+    let st = triage_ledger::remote::status(url, facility, as_of).map_err(|e| match e {
         ClientError::Status {
             status: 404,
             detail,
         } => Failure::input(detail),
         e => Failure::input(e.to_string()),
     })?;
-    if overdue {
-        st.keep_overdue();
-    }
-    if json {
-        println!("{}", st.to_json());
-    } else {
-        print!("{}", st.to_text());
-    }
+    print_status(st, json, overdue);
     Ok(())
 }

@@ -149,14 +149,22 @@ pub fn submit_with(
     skew: u64,
     on_wait: crate::store::OnWait,
 ) -> Result<Submitted, SubmitError> {
-    // Another sequencer may commit first (a public tree in object storage):
-    // opening again catches up, and the batch is admitted afresh.
-    let mut attempt = 0;
+    retry_superseded(|| submit_once(root, statements, now, skew, on_wait))
+}
+
+/// Runs `attempt` again (up to 8 more times, after a random backoff) while
+/// another sequencer commits first (a public tree in object storage): each
+/// attempt opens the ledger again, which catches it up, and admits the
+/// statements afresh against the state it now has.
+fn retry_superseded<T>(
+    mut attempt: impl FnMut() -> Result<T, SubmitError>,
+) -> Result<T, SubmitError> {
+    let mut lost = 0;
     loop {
-        match submit_once(root, statements, now, skew, on_wait) {
-            Err(SubmitError::Store(StoreError::Superseded { .. })) if attempt < 8 => {
-                attempt += 1;
-                crate::store::backoff(attempt);
+        match attempt() {
+            Err(SubmitError::Store(StoreError::Superseded { .. })) if lost < 8 => {
+                lost += 1;
+                crate::store::backoff(lost);
             }
             done => return done,
         }
@@ -307,23 +315,15 @@ impl Sequencer {
         now: u64,
         skew: u64,
     ) -> Result<SubmittedEach, SubmitError> {
-        // A sequencer that loses the lock to another (a public tree in
-        // object storage) opens the ledger again, which catches it up, and
-        // admits the group afresh against the state it now has.
-        let mut attempt = 0;
-        loop {
+        // After any error the writer is dropped: the next attempt opens the
+        // ledger again.
+        retry_superseded(|| {
             let done = submit_each_with(self.writer()?, statements, now, skew);
             if done.is_err() {
                 self.writer = None;
             }
-            match done {
-                Err(SubmitError::Store(StoreError::Superseded { .. })) if attempt < 8 => {
-                    attempt += 1;
-                    crate::store::backoff(attempt);
-                }
-                done => return done,
-            }
-        }
+            done
+        })
     }
 
     /// Attaches a witness's cosignature lines to the committed checkpoint.
