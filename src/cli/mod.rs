@@ -130,10 +130,13 @@ enum Command {
         #[arg(long)]
         lock: Option<String>,
     },
-    /// Build a small demo ledger in DIR and show the round trip (append, proofs, audit).
+    /// Build the MP203 demo in DIR: two facilities' lifecycles, refusals, packs, reports, audit.
     Demo {
-        /// Directory to create the demo in (DIR/ledger is the ledger).
+        /// Directory to create the demo in (DIR/ledger is the ledger; DIR/reports the HTML reports).
         dir: std::path::PathBuf,
+        /// Replace DIR if it holds an earlier demo (a directory that is not a demo is never removed).
+        #[arg(long)]
+        force: bool,
         /// Then serve the demo ledger over HTTP at this address until SIGTERM or Ctrl-C.
         #[arg(long)]
         serve: Option<String>,
@@ -307,17 +310,40 @@ enum Command {
     },
     /// A facility's history: every statement about it in log order, then what is overdue.
     History {
-        /// The ledger.
-        ledger: std::path::PathBuf,
+        /// A ledger directory, or a pack (verified against --trust first).
+        source: std::path::PathBuf,
         /// The facility.
         #[arg(long)]
         facility: String,
+        /// The trust directory a pack is verified against.
+        #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
+        trust: Option<std::path::PathBuf>,
         /// Judge what is overdue at this date (YYYY-MM-DD; default today, UTC).
         #[arg(long)]
         as_of: Option<String>,
         /// Print one JSON object instead.
         #[arg(long)]
         json: bool,
+    },
+    /// One facility as a self-contained HTML page for people: verdict, timeline, coverage, tools, signers, digests.
+    Report {
+        /// A pack (verified against --trust first), or a ledger directory (its operator's own view).
+        source: std::path::PathBuf,
+        /// The facility.
+        #[arg(long)]
+        facility: String,
+        /// The trust directory a pack is verified against.
+        #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
+        trust: Option<std::path::PathBuf>,
+        /// The HTML file to write (`-` for standard output).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Judge what is overdue at this date (YYYY-MM-DD; default today, UTC).
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Each facility's lifecycle state.
     Status {
@@ -389,7 +415,11 @@ pub fn main() -> ExitCode {
             public.as_deref(),
             lock.as_deref(),
         ),
-        Command::Demo { dir, serve: addr } => match (demo::run(&dir), addr) {
+        Command::Demo {
+            dir,
+            force,
+            serve: addr,
+        } => match (demo::run(&dir, force), addr) {
             (Err(e), _) => Err(e),
             (Ok(()), None) => Ok(()),
             (Ok(()), Some(addr)) => {
@@ -497,11 +527,27 @@ pub fn main() -> ExitCode {
             bundles::verify_disclosure(&file, &seal, files.as_deref())
         }
         Command::History {
-            ledger,
+            source,
             facility,
+            trust,
             as_of,
             json,
-        } => show::history(&ledger, &facility, as_of.as_deref(), json),
+        } => show::history(&source, &facility, trust.as_deref(), as_of.as_deref(), json),
+        Command::Report {
+            source,
+            facility,
+            trust,
+            out,
+            force,
+            as_of,
+        } => show::report(
+            &source,
+            &facility,
+            trust.as_deref(),
+            &out,
+            force,
+            as_of.as_deref(),
+        ),
         Command::Inspect { file, vkey, json } => show::inspect(&file, vkey.as_deref(), json),
         Command::Status {
             ledger,

@@ -37,17 +37,36 @@ pub fn inspect(file: &Path, vkey: Option<&str>, json: bool) -> CmdResult {
     Ok(())
 }
 
-/// `history LEDGER --facility ID [--as-of DATE] [--json]`.
-pub fn history(ledger: &Path, facility: &str, as_of: Option<&str>, json: bool) -> CmdResult {
+/// `history LEDGER|PACK --facility ID [--trust DIR] [--as-of DATE] [--json]`.
+pub fn history(
+    source: &Path,
+    facility: &str,
+    trust: Option<&Path>,
+    as_of: Option<&str>,
+    json: bool,
+) -> CmdResult {
     let as_of = as_of_date(as_of)?;
-    let (state, cp): (State, _) = policy::load_state(ledger)?;
-    let t = triage_ledger::status::timeline(&state, facility, cp.root().size(), &as_of)
-        .ok_or_else(|| {
-            Failure::input(format!(
-                "facility {facility:?} is not registered in {}",
-                ledger.display()
-            ))
-        })?;
+    let t = if source.is_dir() {
+        let (state, cp): (State, _) = policy::load_state(source)?;
+        triage_ledger::status::timeline(&state, facility, cp.root().size(), &as_of).ok_or_else(
+            || {
+                Failure::input(format!(
+                    "facility {facility:?} is not registered in {}",
+                    source.display()
+                ))
+            },
+        )?
+    } else {
+        let (pack, trust, _) = open_pack(source, trust)?;
+        triage_ledger::report::pack_timeline(
+            &pack,
+            &trust,
+            &source.display().to_string(),
+            facility,
+            &as_of,
+        )
+        .map_err(report_failure)?
+    };
     if json {
         println!(
             "{}",
@@ -57,6 +76,83 @@ pub fn history(ledger: &Path, facility: &str, as_of: Option<&str>, json: bool) -
         print!("{}", t.to_text());
     }
     Ok(())
+}
+
+/// A pack and the trust it is verified against (`--trust`, required).
+fn open_pack(
+    source: &Path,
+    trust: Option<&Path>,
+) -> Result<
+    (
+        triage_ledger::verify::Pack,
+        triage_ledger::verify::Trust,
+        String,
+    ),
+    Failure,
+> {
+    let trust_dir = trust.ok_or_else(|| {
+        Failure::input(format!(
+            "{} is a pack: give --trust DIR (or TRIAGE_LEDGER_TRUST) to verify it against",
+            source.display()
+        ))
+    })?;
+    let t = triage_ledger::verify::Trust::load(trust_dir)
+        .map_err(|e| Failure::input(format!("--trust {e}")))?;
+    let bytes = read(source)?;
+    let pack = triage_ledger::verify::Pack::parse(&bytes)
+        .map_err(|e| Failure::input(format!("{}: {e}", source.display())))?;
+    Ok((pack, t, trust_dir.display().to_string()))
+}
+
+fn report_failure(e: triage_ledger::report::ReportError) -> Failure {
+    use triage_ledger::report::ReportError;
+    match e {
+        ReportError::NotVerified { .. } => Failure::verification(e.to_string()),
+        ReportError::Ledger(s) if s.is_refusal() => Failure::verification(s.to_string()),
+        e => Failure::input(e.to_string()),
+    }
+}
+
+/// `report PACK|LEDGER --facility ID --out FILE.html [--trust DIR] [--force] [--as-of DATE]`.
+/// A pack that does not verify still gets its report (saying so on top),
+/// and the command exits 1.
+pub fn report(
+    source: &Path,
+    facility: &str,
+    trust: Option<&Path>,
+    out: &Path,
+    force: bool,
+    as_of: Option<&str>,
+) -> CmdResult {
+    let as_of = as_of_date(as_of)?;
+    let now = super::statements::now();
+    let r = if source.is_dir() {
+        triage_ledger::report::from_ledger(source, facility, &as_of, now)
+    } else {
+        let (pack, t, trust_dir) = open_pack(source, trust)?;
+        triage_ledger::report::from_pack(
+            &pack,
+            &t,
+            &source.display().to_string(),
+            &trust_dir,
+            facility,
+            &as_of,
+            now,
+        )
+    }
+    .map_err(report_failure)?;
+    triage_ledger::output::write(out, r.to_html().as_bytes(), force, "--out")
+        .map_err(|e| Failure::input(e.to_string()))?;
+    if !triage_ledger::output::is_stdout(out) {
+        eprintln!("{}: {}", out.display(), r.basis.verdict);
+    }
+    match r.basis.verified {
+        Some(false) => Err(Failure::verification(format!(
+            "{} did not verify (the report says so on top)",
+            source.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// `--as-of DATE` checked as a calendar date, or today (UTC).

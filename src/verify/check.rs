@@ -27,6 +27,13 @@ use crate::record::Kind;
 /// bytes of a checkpoint note kept from before), also checks that the
 /// pack's log extends that checkpoint's, and names the split if it does not.
 pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
+    verify_pack_state(pack, trust, since).0
+}
+
+/// [`verify_pack`], with the state its admitted statements make (what
+/// `history PACK` and `report PACK` read; a state of a pack that did not
+/// verify is what the pack *claims*).
+pub fn verify_pack_state(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> (Report, State) {
     let mut r = Report::default();
     let cp = check_checkpoint(&mut r, pack, trust);
     match since {
@@ -74,7 +81,7 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
         "the wall-clock time of signing: each statement's iat is as its signer claimed, checked only against its certificate's validity".into(),
     );
     r.summary = Some(super::summary::summarise(&state, cp.as_ref()));
-    r
+    (r, state)
 }
 
 /// Who signed a note, as `name+keyid` (the key hash's first 4 bytes in

@@ -8,12 +8,12 @@ mod report;
 mod summary;
 mod trust;
 
-pub use check::verify_pack;
+pub use check::{verify_pack, verify_pack_state};
 pub use history::{check_history, HistorySelection, PackHistory};
 pub use misbehaviour::{verify_misbehaviour, Misbehaviour, ProvenEntry, MISBEHAVIOUR_TYPE};
 pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report};
-pub use summary::{Signer, Summary};
+pub use summary::{summarise, summarise_signers, Signer, Summary};
 pub use trust::{Trust, TrustError};
 
 use std::path::Path;
@@ -256,4 +256,4 @@ pub fn make_pack_with(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

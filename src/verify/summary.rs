@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::note::SignedCheckpoint;
-use crate::policy::State;
+use crate::policy::{Logged, State};
 use crate::status::LedgerStatus;
 
 /// The summary of a pack.
@@ -34,16 +34,11 @@ pub struct Signer {
     pub signed: Vec<String>,
 }
 
-/// The summary of what `state` (the pack's admitted statements) holds.
-pub fn summarise(state: &State, cp: Option<&SignedCheckpoint>) -> Summary {
-    let today = crate::status::date_of(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    );
-    let size = cp.map(|c| c.root().size());
+/// Who signed these statements, in order of first appearance, with the
+/// kinds of record each signed.
+pub fn summarise_signers<'a>(logged: impl Iterator<Item = &'a Logged>) -> Vec<Signer> {
     let mut signers: Vec<Signer> = Vec::new();
-    for l in state.logged() {
+    for l in logged {
         let kind = l.record.kind().name().to_string();
         match signers.iter_mut().find(|s| s.subject == l.signer_subject) {
             Some(s) => {
@@ -58,6 +53,18 @@ pub fn summarise(state: &State, cp: Option<&SignedCheckpoint>) -> Summary {
             }),
         }
     }
+    signers
+}
+
+/// The summary of what `state` (the pack's admitted statements) holds.
+pub fn summarise(state: &State, cp: Option<&SignedCheckpoint>) -> Summary {
+    let today = crate::status::date_of(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    );
+    let size = cp.map(|c| c.root().size());
+    let signers = summarise_signers(state.logged());
     Summary {
         log: cp.map(|c| c.checkpoint().origin().to_string()),
         tree_size: size,

@@ -12,11 +12,11 @@ mod mutation;
 mod prop;
 mod rules;
 
-pub(super) const T: u64 = 1_790_000_000;
+pub(crate) const T: u64 = 1_790_000_000;
 
 /// A ledger with a trust root, the World's statements submitted, and two
 /// witnesses of which only w1 has cosigned the latest checkpoint.
-pub(super) struct Fixture {
+pub(crate) struct Fixture {
     pub dir: tempfile::TempDir,
     pub ledger: std::path::PathBuf,
     pub world: World,
@@ -119,7 +119,7 @@ impl Fixture {
     }
 }
 
-pub(super) fn story() -> World {
+pub(crate) fn story() -> World {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     w.by(op, reg("TF-2")).unwrap();

@@ -261,9 +261,34 @@ impl Demo {
     }
 }
 
+/// Writes DIR/reports/FACILITY.html from the facility's pack, verified
+/// against the demo's trust.
+fn report(dir: &Path, facility: &str) -> CmdResult {
+    let pack_file = dir.join("packs").join(format!("{facility}.pack"));
+    let bytes = std::fs::read(&pack_file).map_err(io(&pack_file))?;
+    let pack = Pack::parse(&bytes).map_err(input)?;
+    let trust_dir = dir.join("trust");
+    let trust = Trust::load(&trust_dir).map_err(input)?;
+    let now = super::statements::now();
+    let r = triage_ledger::report::from_pack(
+        &pack,
+        &trust,
+        &pack_file.display().to_string(),
+        &trust_dir.display().to_string(),
+        facility,
+        &triage_ledger::status::date_of(now),
+        now,
+    )
+    .map_err(input)?;
+    let out = dir.join("reports").join(format!("{facility}.html"));
+    triage_ledger::output::write(&out, r.to_html().as_bytes(), false, "report").map_err(input)?;
+    println!("Report: {} ({})", out.display(), r.basis.verdict);
+    Ok(())
+}
+
 /// Creates DIR's layout, the ledger, the trust directory and two witnesses.
 fn setup(dir: &Path, root: &Party) -> Result<PathBuf, Failure> {
-    for sub in ["trust", "statements", "manifests", "packs"] {
+    for sub in ["trust", "statements", "manifests", "packs", "reports"] {
         std::fs::create_dir_all(dir.join(sub)).map_err(io(dir))?;
     }
     for (rel, content) in FILES {
@@ -306,12 +331,35 @@ fn setup(dir: &Path, root: &Party) -> Result<PathBuf, Failure> {
     Ok(ledger)
 }
 
-pub fn run(dir: &Path) -> CmdResult {
+/// True when `dir` has the layout a demo makes (what `--force` may remove).
+fn is_demo(dir: &Path) -> bool {
+    [
+        "ledger/vkey",
+        "trust/policy",
+        "packs",
+        "statements",
+        "witnesses",
+    ]
+    .iter()
+    .all(|p| dir.join(p).exists())
+}
+
+pub fn run(dir: &Path, force: bool) -> CmdResult {
     if dir.exists() && std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
-        return Err(
-            Failure::input(format!("{} already exists and is not empty", dir.display()))
-                .hint("pick a new directory"),
-        );
+        if !force {
+            return Err(Failure::input(format!(
+                "{} already exists and is not empty",
+                dir.display()
+            ))
+            .hint("pick a new directory, or give --force to replace an earlier demo"));
+        }
+        if !is_demo(dir) {
+            return Err(Failure::input(format!(
+                "{} is not empty and is not a demo directory (no ledger/vkey, trust/policy, packs, statements, witnesses): --force removes only an earlier demo",
+                dir.display()
+            )));
+        }
+        std::fs::remove_dir_all(dir).map_err(io(dir))?;
     }
     let cast = Cast {
         root: demo_party!("demo-root")?,
@@ -355,6 +403,10 @@ pub fn run(dir: &Path) -> CmdResult {
         run.commits,
         state_file.display()
     );
+    println!();
+    for f in ["TF-0001", "TF-0002"] {
+        report(dir, f)?;
+    }
     let dd = dir.display();
     let fi = told.fusa.index;
     let (fusa_file, revoked_file) = (&told.fusa_file, &told.revoked_file);
@@ -369,6 +421,8 @@ pub fn run(dir: &Path) -> CmdResult {
     println!("  {b} log audit {dd}/ledger");
     println!("  {b} verify {dd}/packs/TF-0001.pack --trust {dd}/trust --since {dd}/packs/TF-0001-fusa.pack");
     println!("  {b} verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
+    println!("  {b} history {dd}/packs/TF-0001.pack --trust {dd}/trust --facility TF-0001");
+    println!("  open {dd}/reports/TF-0001.html   # the report for people: verdict, timeline, coverage, tools, signers");
     println!("  {b} witness status {dd}/witnesses/w1");
     println!("  {b} monitor {dd}/ledger --trust {dd}/trust --state {dd}/monitor.state --facility TF-0001");
     println!("  {b} pack {dd}/ledger --facility TF-0099 --out absent.pack   # proves TF-0099 has no statements");

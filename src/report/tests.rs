@@ -1,0 +1,144 @@
+//! The report: what it rests on, escaping of every string from a
+//! statement, a pack that fails says so, and the timeline's scale.
+
+use super::*;
+use crate::verify::tests::{story, Fixture, T};
+use crate::verify::Selection;
+
+fn pack_report(f: &Fixture, pack: &Pack) -> FacilityReport {
+    from_pack(
+        pack,
+        &f.trust(),
+        "tf-1.pack",
+        "trust",
+        "TF-1",
+        "2026-12-02",
+        T + 300,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_verified_pack_reports_its_facility_and_what_it_rests_on() {
+    let f = Fixture::new(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let r = pack_report(&f, &pack);
+    assert_eq!(r.basis.verified, Some(true));
+    assert!(
+        r.basis.verdict.starts_with("VERIFIED"),
+        "{}",
+        r.basis.verdict
+    );
+    let labels: Vec<&str> = r.basis.facts.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(labels, ["checkpoint", "witnesses", "complete"]);
+    // TF-1's statements only (TF-2 is in the log, not in this report).
+    let kinds: Vec<&str> = r.statements.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(kinds, ["registration", "seal", "decision"]);
+    assert_eq!(r.timeline.events.len(), 3);
+    assert_eq!(r.facility.current.as_ref().unwrap().outcome, "approved");
+    let html = r.to_html();
+    assert!(html.contains("class=\"verdict ok\""));
+    assert!(html.contains("<svg class=\"timeline\""));
+    // Self-contained: no reference to anything outside the page.
+    for bad in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!html.contains(bad), "the page holds {bad:?}");
+    }
+    assert!(html.contains("Content-Security-Policy"));
+    // Every digest of the appendix is the statement's as logged.
+    let l = crate::store::Ledger::open(&f.ledger).unwrap();
+    for s in &r.statements {
+        let bytes = l.read_entry(s.entry).unwrap();
+        assert_eq!(
+            s.sha256,
+            crate::hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+        );
+        assert!(html.contains(&s.sha256));
+    }
+}
+
+#[test]
+fn a_pack_that_fails_says_so_on_top_and_history_refuses_it() {
+    let f = Fixture::new(story());
+    let mut pack = f.pack(Selection::Facility("TF-1".into()), None);
+    // Another log's key in the trust: the checkpoint fails, and all after it.
+    let last = pack.statements.len() - 1;
+    let n = pack.statements[last].len();
+    pack.statements[last][n - 1] ^= 1;
+    let r = pack_report(&f, &pack);
+    assert_eq!(r.basis.verified, Some(false));
+    assert!(
+        r.basis.verdict.starts_with("NOT VERIFIED"),
+        "{}",
+        r.basis.verdict
+    );
+    assert!(!r.basis.failures.is_empty());
+    let html = r.to_html();
+    assert!(html.contains("class=\"verdict bad\""));
+    assert!(html.contains("first failure"));
+    let e = pack_timeline(&pack, &f.trust(), "tf-1.pack", "TF-1", "2026-12-02").unwrap_err();
+    assert!(matches!(e, ReportError::NotVerified { .. }), "{e}");
+    assert!(e.to_string().contains("did not verify"), "{e}");
+    // The honest pack's timeline is given.
+    let honest = f.pack(Selection::Facility("TF-1".into()), None);
+    let t = pack_timeline(&honest, &f.trust(), "tf-1.pack", "TF-1", "2026-12-02").unwrap();
+    assert_eq!(t.events.len(), 3);
+    let e = pack_timeline(&honest, &f.trust(), "tf-1.pack", "TF-9", "2026-12-02").unwrap_err();
+    assert!(matches!(e, ReportError::NoFacility { .. }), "{e}");
+}
+
+#[test]
+fn every_string_from_a_statement_is_escaped() {
+    let f = Fixture::new(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let mut r = pack_report(&f, &pack);
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
+    r.facility.name = evil.into();
+    r.facility.party = evil.into();
+    r.timeline.events[0].what = evil.into();
+    r.timeline.events[0].signer = evil.into();
+    r.timeline.events[0].party = Some(evil.into());
+    r.signers[0].subject = evil.into();
+    r.basis.source = evil.into();
+    r.checkpoint_note = evil.into();
+    let html = r.to_html();
+    assert!(!html.contains("<script"), "unescaped");
+    assert!(!html.contains("<img"), "unescaped");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&quot;&#39;&amp;"));
+    assert_eq!(html::esc("a\u{1b}[2Jb"), "a\\u{001b}[2Jb");
+}
+
+#[test]
+fn a_ledger_read_directly_is_labelled_as_its_operators_view() {
+    let f = Fixture::new(story());
+    let r = from_ledger(&f.ledger, "TF-1", "2026-12-02", T + 300).unwrap();
+    assert_eq!(r.basis.verified, None);
+    assert!(r.basis.verdict.contains("not independently verified"));
+    assert!(r
+        .basis
+        .reverify
+        .iter()
+        .any(|c| c.contains("triage-ledger verify")));
+    assert!(r.to_html().contains("class=\"verdict ledger\""));
+    let e = from_ledger(&f.ledger, "TF-9", "2026-12-02", T + 300).unwrap_err();
+    assert!(e.to_string().contains("TF-9"), "{e}");
+}
+
+#[test]
+fn the_timeline_keeps_order_and_time() {
+    // Three statements on one day, one a year later, a due date between.
+    let s = svg::Scale::new(&[100, 100, 100, 465], [300].into_iter());
+    let xs: Vec<f64> = (0..4).map(|i| s.event(i)).collect();
+    assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
+    // Same-day statements are one unit apart; the year stretches further.
+    let unit = xs[1] - xs[0];
+    assert!((xs[2] - xs[1] - unit).abs() < 1e-9);
+    assert!(xs[3] - xs[2] > 2.0 * unit, "{xs:?}");
+    let due = s.day(300);
+    assert!(xs[2] < due && due < xs[3]);
+    // All inside the picture.
+    assert!(xs[0] > 0.0 && xs[3] < 960.0);
+    // One day only: still spread out.
+    let one = svg::Scale::new(&[7, 7, 7], std::iter::empty());
+    assert!(one.event(2) - one.event(0) > 100.0);
+}
