@@ -7,6 +7,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -57,6 +58,69 @@ pub fn is_stdout(path: &Path) -> bool {
 /// Writes `data` to `path` (named by `flag` in errors), or to standard
 /// output for `-`. An existing file is replaced only with `replace`.
 pub fn write(path: &Path, data: &[u8], replace: bool, flag: &str) -> Result<(), OutputError> {
+    write_mode(path, data, replace, flag, 0o644)
+}
+
+/// [`write`] for a secret (a private key): the file is made 0600 from the
+/// start, and never written to standard output.
+pub fn write_private(
+    path: &Path,
+    data: &[u8],
+    replace: bool,
+    flag: &str,
+) -> Result<(), OutputError> {
+    if is_stdout(path) {
+        return Err(OutputError::Io {
+            flag: flag.to_string(),
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a private key is not written to standard output",
+            ),
+        });
+    }
+    write_mode(path, data, replace, flag, 0o600)
+}
+
+/// Writes `data` to `path`, or, if a file is there, to the first free
+/// `path.1`, `path.2`, … (evidence that must not be lost, nor overwrite
+/// earlier evidence); returns the path written.
+pub fn write_beside(path: &Path, data: &[u8], flag: &str) -> Result<PathBuf, OutputError> {
+    let mut candidate = path.to_path_buf();
+    for n in 1..10_000u32 {
+        match write(&candidate, data, false, flag) {
+            Err(OutputError::Exists { .. }) => {
+                let mut s = path.as_os_str().to_owned();
+                s.push(format!(".{n}"));
+                candidate = PathBuf::from(s);
+            }
+            other => return other.map(|()| candidate),
+        }
+    }
+    Err(OutputError::Exists {
+        flag: flag.to_string(),
+        path: path.to_path_buf(),
+    })
+}
+
+/// Registers a temporary file that [`remove_temporaries`] removes if the
+/// process is interrupted before [`forget_temporary`].
+pub fn register_temporary(tmp: &Path) {
+    register(tmp, true);
+}
+
+/// The temporary file is gone or renamed: no longer to be removed.
+pub fn forget_temporary(tmp: &Path) {
+    register(tmp, false);
+}
+
+fn write_mode(
+    path: &Path,
+    data: &[u8],
+    replace: bool,
+    flag: &str,
+    mode: u32,
+) -> Result<(), OutputError> {
     let io = |source| OutputError::Io {
         flag: flag.to_string(),
         path: path.to_path_buf(),
@@ -85,10 +149,11 @@ pub fn write(path: &Path, data: &[u8], replace: bool, flag: &str) -> Result<(), 
     let tmp = dir.join(name);
     register(&tmp, true);
     let result = (|| {
+        let _ = fs::remove_file(&tmp);
         let mut f = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
+            .mode(mode)
             .open(&tmp)?;
         f.write_all(data)?;
         f.sync_all()?;
@@ -147,6 +212,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out.html")]);
+    }
+
+    #[test]
+    fn private_files_are_0600_and_evidence_goes_beside() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let k = d.path().join("a.key");
+        write_private(&k, b"secret", false, "--out").unwrap();
+        assert_eq!(
+            fs::metadata(&k).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(write_private(Path::new("-"), b"secret", false, "--out").is_err());
+        let p = d.path().join("proof.cbor");
+        assert_eq!(write_beside(&p, b"1", "--proof-out").unwrap(), p);
+        let second = write_beside(&p, b"2", "--proof-out").unwrap();
+        assert_eq!(second, d.path().join("proof.cbor.1"));
+        assert_eq!(fs::read(&p).unwrap(), b"1");
+        assert_eq!(fs::read(&second).unwrap(), b"2");
     }
 
     #[test]

@@ -1012,6 +1012,10 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     let o = run(&["demo", s(&d)], b"");
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+    assert!(o.stderr.contains("--force"), "{}", o.stderr);
+    let o = run(&["demo", s(&d), "--force"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(d.join("reports/TF-0002.html").is_file());
 }
 
 /// Copies a demo identity into `dir` with mode 0600 (git does not keep modes).
@@ -1195,6 +1199,17 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
         o.stderr.contains("rule authority") && o.stderr.contains("belongs to party NTRGB-DEMO0001"),
         "{}",
         o.stderr
+    );
+    // The refused seal left no manifest behind (nor its temporary file).
+    assert!(!env.root.join("m2.cbor").exists(), "{}", o.stderr);
+    assert!(o.stderr.contains("removed"), "{}", o.stderr);
+    assert!(
+        !std::fs::read_dir(&env.root).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp")),
+        "a temporary file is left"
     );
     // The assessor: countersign by bare index; decide offline with --refs,
     // one finding per applicable obligation from a file.
@@ -1745,6 +1760,7 @@ fn witnesses_cosign_only_consistent_checkpoints_and_since_names_a_split() {
                 old,
                 "--out",
                 s(&req),
+                "--force",
             ],
             b"",
         );
@@ -1758,6 +1774,7 @@ fn witnesses_cosign_only_consistent_checkpoints_and_since_names_a_split() {
                 s(&req),
                 "--out",
                 s(&sig),
+                "--force",
             ],
             b"",
         )
@@ -2132,7 +2149,11 @@ fn a_bundle_is_sealed_checked_and_disclosed_from_the_command_line() {
         b"",
     );
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("--manifest") && o.stderr.contains("the file exists; give --force"),
+        "{}",
+        o.stderr
+    );
 }
 
 /// A log holding the demo's statements whose commit entry attributes

@@ -47,6 +47,7 @@ impl ManifestWriter {
             .create_new(true)
             .open(&tmp)
             .map_err(io(&tmp))?;
+        crate::output::register_temporary(&tmp);
         Ok(ManifestWriter {
             dest: dest.to_path_buf(),
             tmp,
@@ -122,6 +123,7 @@ impl ManifestWriter {
 impl Drop for ManifestWriter {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.tmp);
+        crate::output::forget_temporary(&self.tmp);
     }
 }
 

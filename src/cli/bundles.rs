@@ -99,19 +99,13 @@ pub fn verify_bundle(dir: &Path, seal: &Path, manifest: &Path, quiet: bool) -> C
 }
 
 /// `disclose --manifest MANIFEST --paths P… --out D`.
-pub fn disclose(manifest: &Path, paths: &[String], out: &Path) -> CmdResult {
+pub fn disclose(manifest: &Path, paths: &[String], out: &Path, force: bool) -> CmdResult {
     let d = triage_ledger::bundle::disclose(manifest, paths)
-        .map_err(|e| Failure::input(e.to_string()))?;
+        .map_err(|e| Failure::input(format!("--manifest {e}")))?;
     let bytes = d.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(out)
-        .map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
-    std::io::Write::write_all(&mut f, &bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
-    println!("{}", out.display());
+    triage_ledger::output::write(out, &bytes, force, "--out")
+        .map_err(super::statements::out_failure)?;
+    super::statements::announce(out);
     eprintln!(
         "disclosed {} of {} items with a proof of {} hashes ({} bytes)",
         d.items.len(),

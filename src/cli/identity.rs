@@ -25,6 +25,9 @@ pub enum KeysCommand {
         /// Path prefix of the two files.
         #[arg(long)]
         out: PathBuf,
+        /// Replace PATH.key and PATH.pub if they exist (the old private key is lost).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -47,9 +50,12 @@ pub enum CertCommand {
         /// Days of validity.
         #[arg(long, default_value_t = 3650)]
         days: u32,
-        /// Where to write the certificate (PEM).
+        /// Where to write the certificate (PEM; `-` for standard output).
         #[arg(long)]
         out: PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Issue a role certificate for a public key, signed by the scheme root.
     Issue {
@@ -80,9 +86,12 @@ pub enum CertCommand {
         /// Days of validity.
         #[arg(long, default_value_t = 730)]
         days: u32,
-        /// Where to write the certificate (PEM).
+        /// Where to write the certificate (PEM; `-` for standard output).
         #[arg(long)]
         out: PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Show a certificate: subject, issuer, roles, validity, fingerprint.
     Show {
@@ -91,15 +100,17 @@ pub enum CertCommand {
     },
 }
 
-fn write_new(path: &Path, text: &str) -> CmdResult {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+/// Writes a certificate to `--out` and describes it (on standard error
+/// when the certificate itself goes to standard output).
+fn write_cert(out: &Path, c: &Certificate, force: bool) -> CmdResult {
+    triage_ledger::output::write(out, c.to_pem().as_bytes(), force, "--out")
+        .map_err(super::statements::out_failure)?;
+    if triage_ledger::output::is_stdout(out) {
+        eprint!("{}", describe(c));
+    } else {
+        print!("{}", describe(c));
+    }
+    Ok(())
 }
 
 fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
@@ -161,11 +172,30 @@ pub fn load_cert(path: &Path) -> Result<Certificate, Failure> {
 
 pub fn keys(cmd: KeysCommand) -> CmdResult {
     match cmd {
-        KeysCommand::New { out } => {
+        KeysCommand::New { out, force } => {
+            if triage_ledger::output::is_stdout(&out) {
+                return Err(Failure::input(
+                    "--out -: a key pair is two files, PREFIX.key and PREFIX.pub; give a path prefix (a private key never goes to standard output)",
+                ));
+            }
             let key = identity::generate_key();
             let (k, p) = (with_suffix(&out, ".key"), with_suffix(&out, ".pub"));
-            identity::write_private_key(&k, &key)?;
-            identity::write_public_key(&p, &key.verifying_key())?;
+            // Both or neither: check before writing either.
+            for f in [&k, &p] {
+                if !force && std::fs::symlink_metadata(f).is_ok() {
+                    return Err(Failure::input(format!(
+                        "--out {}: {} exists; give --force to replace the key pair",
+                        out.display(),
+                        f.display()
+                    )));
+                }
+            }
+            let private = identity::private_key_pem(&key)?;
+            triage_ledger::output::write_private(&k, private.as_bytes(), force, "--out")
+                .map_err(super::statements::out_failure)?;
+            let public = identity::public_key_pem(&key.verifying_key())?;
+            triage_ledger::output::write(&p, public.as_bytes(), force, "--out")
+                .map_err(super::statements::out_failure)?;
             println!("{}", p.display());
             eprintln!(
                 "wrote {} (private, mode 0600) and {} (public)",
@@ -218,12 +248,11 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             valid_from,
             days,
             out,
+            force,
         } => {
             let k = load_key(&key)?;
             let c = identity::issue_root(&name, &org, &k, validity(valid_from.as_deref(), days)?)?;
-            write_new(&out, &c.to_pem())?;
-            print!("{}", describe(&c));
-            Ok(())
+            write_cert(&out, &c, force)
         }
         CertCommand::Issue {
             root_cert,
@@ -236,6 +265,7 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             valid_from,
             days,
             out,
+            force,
         } => {
             let role = Role::parse(&role)?;
             identity::check_party_id(&party_id)?;
@@ -252,9 +282,7 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
                 &rk,
                 validity(valid_from.as_deref(), days)?,
             )?;
-            write_new(&out, &c.to_pem())?;
-            print!("{}", describe(&c));
-            Ok(())
+            write_cert(&out, &c, force)
         }
         CertCommand::Show { cert } => {
             print!("{}", describe(&load_cert(&cert)?));

@@ -163,9 +163,12 @@ enum Command {
         /// The statement's log index.
         #[arg(long)]
         index: u64,
-        /// Write the receipt here (CBOR).
+        /// Write the receipt here (CBOR; `-` for standard output).
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
         /// Write the transparent statement (statement + receipt) instead.
         #[arg(long)]
         transparent: bool,
@@ -185,9 +188,12 @@ enum Command {
         /// These entries and the history they rest on (repeatable).
         #[arg(long)]
         entry: Vec<u64>,
-        /// Where to write the pack (CBOR).
+        /// Where to write the pack (CBOR; `-` for standard output).
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
         /// Add a consistency proof from OLD (an earlier pack or checkpoint of this log).
         #[arg(long)]
         since: Option<std::path::PathBuf>,
@@ -228,7 +234,7 @@ enum Command {
         /// List this facility's new statements.
         #[arg(long)]
         facility: Option<String>,
-        /// Where to write a proof of misbehaviour.
+        /// Where to write a proof of misbehaviour (an existing file is kept: the proof goes to FILE.1, FILE.2, …).
         #[arg(long, default_value = "misbehaviour.cbor")]
         proof_out: std::path::PathBuf,
         /// One JSON object (see FORMATS.md §19).
@@ -282,9 +288,12 @@ enum Command {
         /// The paths to disclose, as in the manifest.
         #[arg(long, required = true, num_args = 1..)]
         paths: Vec<String>,
-        /// Where to write the disclosure (CBOR; must not exist).
+        /// Where to write the disclosure (CBOR; `-` for standard output).
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Check a disclosure against the seal's root, and with --files the files' contents.
     VerifyDisclosure {
@@ -388,6 +397,22 @@ fn with_footer(cmd: clap::Command) -> clap::Command {
     cmd.after_help(AFTER_HELP).mut_subcommands(with_footer)
 }
 
+/// On SIGINT or SIGTERM, removes the temporary files being written
+/// (`triage_ledger::output`) and exits as a shell expects (128 + signal).
+/// Services handle the signals themselves, to shut down gracefully.
+fn clean_up_on_interrupt() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            triage_ledger::output::remove_temporaries();
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
 pub fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
     let parsed = with_footer(Cli::command())
@@ -401,6 +426,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let serving = matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Demo { serve: Some(_), .. }
+    ) || matches!(&cli.command, Command::Witness(w) if w.serves());
+    if !serving {
+        clean_up_on_interrupt();
+    }
     let result = match cli.command {
         Command::Init {
             ledger,
@@ -460,20 +492,24 @@ pub fn main() -> ExitCode {
             ledger,
             index,
             out,
+            force,
             transparent,
-        } => statements::receipt(&ledger, index, &out, transparent),
+        } => statements::receipt(&ledger, index, &out, transparent, force),
         Command::Pack {
             ledger,
             url,
             facility,
             entry,
             out,
+            force,
             since,
         } => match (ledger, url) {
             (_, Some(url)) => {
-                packs::pack_remote(&url, facility.as_deref().unwrap_or_default(), &out)
+                packs::pack_remote(&url, facility.as_deref().unwrap_or_default(), &out, force)
             }
-            (Some(ledger), None) => packs::pack(&ledger, facility, entry, &out, since.as_deref()),
+            (Some(ledger), None) => {
+                packs::pack(&ledger, facility, entry, &out, force, since.as_deref())
+            }
             (None, None) => Err(Failure::input("give LEDGER or --url")),
         },
         Command::Verify {
@@ -522,7 +558,8 @@ pub fn main() -> ExitCode {
             manifest,
             paths,
             out,
-        } => bundles::disclose(&manifest, &paths, &out),
+            force,
+        } => bundles::disclose(&manifest, &paths, &out, force),
         Command::VerifyDisclosure { file, seal, files } => {
             bundles::verify_disclosure(&file, &seal, files.as_deref())
         }

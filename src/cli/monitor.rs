@@ -69,11 +69,15 @@ pub fn monitor(
         }
         (None, None) => return Err(Failure::input("give LEDGER or --url URL")),
     };
-    if let Some(proof) = &run.proof {
-        let bytes = proof.to_bytes().map_err(Failure::input)?;
-        std::fs::write(proof_out, bytes)
-            .map_err(|e| Failure::input(format!("{}: {e}", proof_out.display())))?;
-    }
+    // An earlier proof is evidence too: kept, the new one goes beside it.
+    let proof_out = match &run.proof {
+        Some(proof) => {
+            let bytes = proof.to_bytes().map_err(Failure::input)?;
+            triage_ledger::output::write_beside(proof_out, &bytes, "--proof-out")
+                .map_err(super::statements::out_failure)?
+        }
+        None => proof_out.to_path_buf(),
+    };
     if let (Some(p), Some(s)) = (state_file, &next) {
         s.save(p)?;
     }

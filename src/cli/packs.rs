@@ -31,6 +31,7 @@ pub fn pack(
     facility: Option<String>,
     entries: Vec<u64>,
     out: &Path,
+    force: bool,
     since: Option<&Path>,
 ) -> CmdResult {
     let sel = match facility {
@@ -47,8 +48,9 @@ pub fn pack(
         Some(path) => make_pack_since(ledger, &sel, now(), &read_old(path)?).map_err(failure)?,
     };
     let bytes = p.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
-    std::fs::write(out, &bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
-    println!("{}", out.display());
+    triage_ledger::output::write(out, &bytes, force, "--out")
+        .map_err(super::statements::out_failure)?;
+    super::statements::announce(out);
     eprintln!(
         "wrote a pack of {} statements ({} bytes){}{}",
         p.statements.len(),
@@ -74,11 +76,12 @@ pub fn pack(
 }
 
 /// `pack --url URL --facility ID --out FILE`: the service's pack.
-pub fn pack_remote(url: &str, facility: &str, out: &Path) -> CmdResult {
+pub fn pack_remote(url: &str, facility: &str, out: &Path, force: bool) -> CmdResult {
     let bytes =
         triage_ledger::remote::pack(url, facility).map_err(|e| Failure::input(e.to_string()))?;
-    std::fs::write(out, &bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
-    println!("{}", out.display());
+    triage_ledger::output::write(out, &bytes, force, "--out")
+        .map_err(super::statements::out_failure)?;
+    super::statements::announce(out);
     eprintln!(
         "wrote the pack the service made ({} bytes); verify it offline",
         bytes.len()

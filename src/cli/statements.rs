@@ -20,9 +20,12 @@ pub struct SignArgs {
     /// The signer's certificate (PEM).
     #[arg(long, env = "TRIAGE_LEDGER_CERT")]
     cert: PathBuf,
-    /// Write the statement here (to send to the ledger's operator).
+    /// Write the statement here (to send to the ledger's operator; `-` for standard output).
     #[arg(long, conflicts_with = "ledger", required_unless_present = "ledger")]
-    out: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    /// Replace --out (and a seal's --manifest) if it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Submit the statement to this ledger.
     #[arg(long)]
     ledger: Option<PathBuf>,
@@ -48,8 +51,24 @@ pub(super) fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Prints the file written (for scripts), unless it went to standard
+/// output.
+pub(super) fn announce(out: &Path) {
+    if !triage_ledger::output::is_stdout(out) {
+        println!("{}", out.display());
+    }
+}
+
+/// A failed `--out` write, named by its flag.
+pub(super) fn out_failure(e: triage_ledger::output::OutputError) -> Failure {
+    Failure::input(e.to_string())
+}
+
+/// Reads an input file (statement, pack, disclosure, JSON, …), or
+/// standard input for `-`, up to the largest any of them may be (a pack's
+/// limit), without reading more than that.
 pub(super) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+    super::log::read_input(path, triage_ledger::verify::MAX_PACK_SIZE as u64)
 }
 
 pub(super) use triage_ledger::hex::encode as hex;
@@ -91,11 +110,25 @@ pub fn sign_record(
 
 pub fn run_verb(verb: super::verbs::Verb) -> CmdResult {
     let (sign, record) = super::verbs::build(&verb)?;
-    let st = sign_record(&sign, &record)?;
+    let result = sign_and_deliver(&sign, &record);
+    // A seal that was not delivered (refused, or not written) leaves no
+    // manifest behind: the manifest is only meaningful with its seal.
+    if let (Err(_), super::verbs::Verb::Seal { manifest, .. }) = (&result, &verb) {
+        if std::fs::remove_file(manifest).is_ok() {
+            eprintln!(
+                "removed {}: the seal it belongs to was not made",
+                manifest.display()
+            );
+        }
+    }
+    result
+}
+
+fn sign_and_deliver(sign: &SignArgs, record: &triage_ledger::record::Record) -> CmdResult {
+    let st = sign_record(sign, record)?;
     if let Some(out) = &sign.out {
-        std::fs::write(out, st.bytes())
-            .map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
-        println!("{}", out.display());
+        triage_ledger::output::write(out, st.bytes(), sign.force, "--out").map_err(out_failure)?;
+        announce(out);
         eprintln!(
             "signed a {} statement ({} bytes, sha256 {})",
             record.kind().name(),
@@ -153,7 +186,8 @@ fn submit_files(
         };
         if transparent {
             let out = PathBuf::from(format!("{name}.transparent"));
-            write_receipt(&l, i, &out, true)?;
+            // Derived from the statement just logged: replaced on a re-run.
+            write_receipt(&l, i, &out, true, true)?;
         }
     }
     eprintln!("tree size {}", done.checkpoint.root().size());
@@ -165,6 +199,7 @@ fn write_receipt(
     index: u64,
     out: &Path,
     transparent: bool,
+    force: bool,
 ) -> CmdResult {
     let r = l.receipt(index, now())?;
     let bytes = if transparent {
@@ -175,7 +210,7 @@ fn write_receipt(
         r.to_bytes()
     }
     .map_err(|e| Failure::input(e.to_string()))?;
-    std::fs::write(out, bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+    triage_ledger::output::write(out, &bytes, force, "--out").map_err(out_failure)?;
     eprintln!(
         "wrote {} ({} of entry {index} against tree size {})",
         out.display(),
@@ -190,9 +225,9 @@ fn write_receipt(
 }
 
 /// `receipt LEDGER --index I --out FILE [--transparent]`.
-pub fn receipt(ledger: &Path, index: u64, out: &Path, transparent: bool) -> CmdResult {
+pub fn receipt(ledger: &Path, index: u64, out: &Path, transparent: bool, force: bool) -> CmdResult {
     let l = triage_ledger::store::Ledger::open(ledger)?;
-    write_receipt(&l, index, out, transparent)
+    write_receipt(&l, index, out, transparent, force)
 }
 
 /// `upgrade LEDGER`.

@@ -36,7 +36,7 @@ pub enum Verb {
         /// Facility id.
         #[arg(long)]
         facility: String,
-        /// Where to write the manifest (must not exist).
+        /// Where to write the manifest (with --force, an existing one is replaced).
         #[arg(long)]
         manifest: PathBuf,
         /// What the bundle is.
@@ -339,8 +339,16 @@ fn split_step(s: &str) -> Result<Step, Failure> {
     }
 }
 
+/// SHA-256 of a file of any size (streamed), or of standard input for `-`.
 fn digest_of(path: &Path) -> Result<Vec<u8>, Failure> {
-    Ok(Sha256::digest(read(path)?).to_vec())
+    let fail = |e: std::io::Error| Failure::input(format!("{}: {e}", path.display()));
+    let mut h = Sha256::new();
+    if triage_ledger::output::is_stdout(path) {
+        std::io::copy(&mut std::io::stdin().lock(), &mut h).map_err(fail)?;
+    } else {
+        std::io::copy(&mut std::fs::File::open(path).map_err(fail)?, &mut h).map_err(fail)?;
+    }
+    Ok(h.finalize().to_vec())
 }
 
 /// The signer and the record a verb describes.
@@ -392,6 +400,20 @@ pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
                     obligations: addresses.clone(),
                 })
             };
+            // Refuse before hashing what may be gigabytes.
+            for (flag, path) in [("--manifest", Some(manifest)), ("--out", sign.out.as_ref())] {
+                if let Some(p) = path.filter(|p| !sign.force && p.symlink_metadata().is_ok()) {
+                    return Err(Failure::input(format!(
+                        "{flag} {}: the file exists; give --force to replace it",
+                        p.display()
+                    )));
+                }
+            }
+            if sign.force && manifest.is_file() {
+                std::fs::remove_file(manifest).map_err(|e| {
+                    Failure::input(format!("--manifest {}: {e}", manifest.display()))
+                })?;
+            }
             let mut progress = super::progress::Progress::new("sealing", *quiet);
             let sealed = triage_ledger::bundle::seal_dir_with(dir, manifest, &mut |f, b| {
                 progress.update(f, b)

@@ -13,7 +13,7 @@ use triage_ledger::witness::{
     RoundError, Witness, WitnessError,
 };
 
-use super::log::{load_vkey, read_input, write_stdout};
+use super::log::{load_vkey, read_input};
 use super::statements::now;
 use super::{CmdResult, Failure};
 
@@ -45,6 +45,9 @@ pub enum WitnessCommand {
         /// Where to write the request ("-" for stdout).
         #[arg(long)]
         out: PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// (Witness side) Answer an add-checkpoint request: cosign, or refuse with the spec's reason.
     Cosign {
@@ -56,6 +59,9 @@ pub enum WitnessCommand {
         /// Where to write the cosignature lines ("-" for stdout).
         #[arg(long)]
         out: PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// (Log side) Attach a witness's answer to the ledger's checkpoint.
     Attach {
@@ -117,11 +123,15 @@ fn refusal(e: WitnessError) -> Failure {
     }
 }
 
-fn write_out(out: &Path, bytes: &[u8]) -> CmdResult {
-    if out == Path::new("-") {
-        return write_stdout(bytes);
+fn write_out(out: &Path, bytes: &[u8], force: bool) -> CmdResult {
+    triage_ledger::output::write(out, bytes, force, "--out").map_err(super::statements::out_failure)
+}
+
+impl WitnessCommand {
+    /// True for `witness serve`, which handles SIGINT and SIGTERM itself.
+    pub fn serves(&self) -> bool {
+        matches!(self, WitnessCommand::Serve { .. })
     }
-    std::fs::write(out, bytes).map_err(|e| Failure::input(format!("{}: {e}", out.display())))
 }
 
 pub fn run(cmd: WitnessCommand) -> CmdResult {
@@ -138,20 +148,30 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             eprintln!("witnessing log {} (key id {})", log.name(), log.id());
             Ok(())
         }
-        WitnessCommand::Request { ledger, old, out } => {
+        WitnessCommand::Request {
+            ledger,
+            old,
+            out,
+            force,
+        } => {
             let l = Ledger::open(&ledger)?;
-            write_out(&out, &request_for(&l, old)?.to_bytes())
+            write_out(&out, &request_for(&l, old)?.to_bytes(), force)
         }
-        WitnessCommand::Cosign { dir, request, out } => {
+        WitnessCommand::Cosign {
+            dir,
+            request,
+            out,
+            force,
+        } => {
             let w = Witness::open(&dir).map_err(refusal)?;
             let body = read_input(&request, (MAX_NOTE_SIZE + 8192) as u64)?;
             let req = AddCheckpoint::parse(&body).map_err(refusal)?;
             match w.add_checkpoint(&req, now()) {
-                Ok(sig) => write_out(&out, sig.to_line().as_bytes()),
+                Ok(sig) => write_out(&out, sig.to_line().as_bytes(), force),
                 Err(e) => {
                     // As the spec's 409 body (text/x.tlog.size): the size.
                     if let WitnessError::Conflict { size, .. } = &e {
-                        write_out(&out, format!("{size}\n").as_bytes())?;
+                        write_out(&out, format!("{size}\n").as_bytes(), force)?;
                     }
                     Err(refusal(e))
                 }

@@ -25,10 +25,10 @@ pub fn generate_key() -> SigningKey {
     SigningKey::generate(&mut rand_core::OsRng)
 }
 
-/// Writes a private key as PKCS#8 PEM, mode 0600; refuses to overwrite.
-pub fn write_private_key(path: &Path, key: &SigningKey) -> Result<(), IdentityError> {
-    // PKCS#8 v1 (RFC 8410 §7, no embedded public key): the form OpenSSL
-    // writes and every PKCS#8 reader accepts.
+/// A private key as PKCS#8 v1 PEM (RFC 8410 §7, no embedded public key:
+/// the form OpenSSL writes and every PKCS#8 reader accepts); zeroed when
+/// dropped.
+pub fn private_key_pem(key: &SigningKey) -> Result<zeroize::Zeroizing<String>, IdentityError> {
     let bytes = ed25519_dalek::pkcs8::KeypairBytes {
         secret_key: key.to_bytes(),
         public_key: None,
@@ -36,6 +36,18 @@ pub fn write_private_key(path: &Path, key: &SigningKey) -> Result<(), IdentityEr
     let pem = bytes
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| IdentityError::Issue(e.to_string()))?;
+    Ok(zeroize::Zeroizing::new(pem.to_string()))
+}
+
+/// A public key as SPKI PEM.
+pub fn public_key_pem(key: &VerifyingKey) -> Result<String, IdentityError> {
+    key.to_public_key_pem(LineEnding::LF)
+        .map_err(|e| IdentityError::Issue(e.to_string()))
+}
+
+/// Writes a private key as PKCS#8 PEM, mode 0600; refuses to overwrite.
+pub fn write_private_key(path: &Path, key: &SigningKey) -> Result<(), IdentityError> {
+    let pem = private_key_pem(key)?;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

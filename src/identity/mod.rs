@@ -13,7 +13,8 @@ mod keys;
 pub(crate) use cert::issue_role_for;
 pub use cert::{check_party_id, issue_role, issue_root, validate_chain, Certificate, Validity};
 pub use keys::{
-    generate_key, read_private_key, read_public_key, write_private_key, write_public_key,
+    generate_key, private_key_pem, public_key_pem, read_private_key, read_public_key,
+    write_private_key, write_public_key,
 };
 
 use std::path::PathBuf;
