@@ -1726,7 +1726,7 @@ fn an_administrator_creates_keys_and_certificates() {
                 "--out",
                 s(&p("y.pem")),
             ],
-            "YYYY-MM-DD",
+            "--valid-from \"2026-13-01\": not a calendar date",
         ),
         (vec!["cert", "show", s(&p("op.key"))], "certificate"),
     ] {

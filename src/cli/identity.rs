@@ -44,7 +44,7 @@ pub enum CertCommand {
         /// Organisation, e.g. "Security Sub-Committee".
         #[arg(long)]
         org: String,
-        /// First day of validity, YYYY-MM-DD (default: now).
+        /// Start of validity: a date (midnight UTC), ISO 8601 time or POSIX seconds (default: now).
         #[arg(long)]
         valid_from: Option<String>,
         /// Days of validity.
@@ -80,7 +80,7 @@ pub enum CertCommand {
         /// The organisation's scheme identifier (X.520 organizationIdentifier), e.g. NTRGB-01234567.
         #[arg(long)]
         party_id: String,
-        /// First day of validity, YYYY-MM-DD (default: now).
+        /// Start of validity: a date (midnight UTC), ISO 8601 time or POSIX seconds (default: now).
         #[arg(long)]
         valid_from: Option<String>,
         /// Days of validity.
@@ -127,19 +127,9 @@ fn start_time(valid_from: Option<&str>) -> Result<i64, Failure> {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0));
     };
-    let bad = || Failure::input(format!("--valid-from {d:?}: expected YYYY-MM-DD"));
-    let parts: Vec<&str> = d.split('-').collect();
-    let [y, m, dd] = parts.as_slice() else {
-        return Err(bad());
-    };
-    let (y, m, dd): (i32, u8, u8) = (
-        y.parse().map_err(|_| bad())?,
-        m.parse().map_err(|_| bad())?,
-        dd.parse().map_err(|_| bad())?,
-    );
-    let month = time::Month::try_from(m).map_err(|_| bad())?;
-    let date = time::Date::from_calendar_date(y, month, dd).map_err(|_| bad())?;
-    Ok(date.midnight().assume_utc().unix_timestamp())
+    let t = triage_ledger::record::parse_time(d)
+        .map_err(|e| Failure::input(format!("--valid-from {e}")))?;
+    i64::try_from(t).map_err(|_| Failure::input(format!("--valid-from {d:?}: out of range")))
 }
 
 fn validity(valid_from: Option<&str>, days: u32) -> Result<Validity, Failure> {

@@ -306,11 +306,11 @@ enum Command {
         #[arg(long)]
         files: Option<std::path::PathBuf>,
     },
-    /// Show a statement (or transparent statement) readably.
+    /// Show any file the tool writes readably: statement, receipt, pack, manifest, disclosure, checkpoint, certificate, trust policy, witness request.
     Inspect {
-        /// The statement (.cose).
+        /// The file (`-` for standard input).
         file: std::path::PathBuf,
-        /// The log's verifier key (or a file holding it), to check receipts.
+        /// The log's verifier key (or a file holding it), to check receipts and a checkpoint's signature.
         #[arg(long)]
         vkey: Option<String>,
         /// Print one JSON object instead.

@@ -7,12 +7,13 @@ use triage_ledger::policy::{self, State};
 use super::statements::read;
 use super::{CmdResult, Failure};
 
-/// `inspect FILE.cose [--vkey VKEY] [--json]`: a statement or a
-/// transparent statement, as `triage_ledger::inspect` reads it.
+/// `inspect FILE [--vkey VKEY] [--json]`: any file the tool writes, as
+/// `triage_ledger::inspect` reads it; exit 1 if a check it could make
+/// failed (a statement's signature, a receipt or checkpoint with --vkey).
 pub fn inspect(file: &Path, vkey: Option<&str>, json: bool) -> CmdResult {
     let raw = read(file)?;
     let vkey = vkey.map(super::log::load_vkey).transpose()?;
-    let view = triage_ledger::inspect::view_statement(&raw, vkey.as_ref())
+    let view = triage_ledger::inspect::view_file(file, &raw, vkey.as_ref())
         .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
     if json {
         println!(
@@ -22,15 +23,9 @@ pub fn inspect(file: &Path, vkey: Option<&str>, json: bool) -> CmdResult {
     } else {
         print!("{}", view.to_text(&file.display().to_string()));
     }
-    if !view.signature_verifies {
+    if view.failed() {
         return Err(Failure::verification(format!(
-            "{}: the signature does not verify with the certificate it carries",
-            file.display()
-        )));
-    }
-    if view.receipts.iter().any(|r| r.verified == Some(false)) {
-        return Err(Failure::verification(format!(
-            "{}: a receipt does not verify",
+            "{}: a check failed (see above)",
             file.display()
         )));
     }

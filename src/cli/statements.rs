@@ -32,9 +32,14 @@ pub struct SignArgs {
     /// Ledger to resolve bare references (INDEX) against when using --out.
     #[arg(long)]
     refs: Option<PathBuf>,
-    /// Signing time (POSIX seconds; default now).
-    #[arg(long)]
+    /// Signing time: ISO 8601 (2027-03-01T09:30:00Z), a date (midnight UTC) or POSIX seconds; default now.
+    #[arg(long, value_parser = parse_time_arg)]
     iat: Option<u64>,
+}
+
+/// A time argument as `triage_ledger::record::parse_time` reads it.
+pub(super) fn parse_time_arg(s: &str) -> Result<u64, String> {
+    triage_ledger::record::parse_time(s)
 }
 
 impl SignArgs {

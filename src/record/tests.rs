@@ -489,3 +489,31 @@ fn text_cannot_forge_lines_and_ids_are_plain_ascii() {
     dec.findings[0].note = " ".into();
     assert!(invalid(Record::Decision(dec)).contains("note must not be empty"));
 }
+
+#[test]
+fn times_are_read_as_iso_8601_dates_or_posix_seconds() {
+    assert_eq!(parse_time("1803000000"), Ok(1_803_000_000));
+    assert_eq!(parse_time("1970-01-02"), Ok(86_400));
+    assert_eq!(parse_time("2027-03-01T09:30:00Z"), Ok(1_803_893_400));
+    assert_eq!(parse_time("2027-03-01T10:30:00+01:00"), Ok(1_803_893_400));
+    assert_eq!(parse_time("2027-03-01T04:00:00-05:30"), Ok(1_803_893_400));
+    assert_eq!(parse_time("2027-03-01T09:30:00.250Z"), Ok(1_803_893_400));
+    for bad in [
+        "",
+        "2027-02-31",
+        "2027-03-01T09:30:00",
+        "2027-03-01T25:00:00Z",
+        "2027-03-01T09:30Z",
+        "2027-03-01T09:30:00+1:00",
+        "2027-03-01T09:30:00.Z",
+        "1969-12-31",
+        "yesterday",
+        "-5",
+    ] {
+        let e = parse_time(bad).unwrap_err();
+        assert!(e.contains(&format!("{bad:?}")), "{bad}: {e}");
+    }
+    assert!(parse_time("2027-03-01T09:30:00")
+        .unwrap_err()
+        .contains("zone"));
+}

@@ -4,6 +4,9 @@
 //! and roles, and what was and was not checked — as text or as one JSON
 //! object.
 
+mod files;
+pub use files::{checkpoint as view_checkpoint, view_file, FileView, InspectError, MANIFEST_SHOWN};
+
 use ciborium::Value;
 use serde::Serialize;
 
