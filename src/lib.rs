@@ -29,6 +29,7 @@
 
 pub mod bundle;
 pub mod cbor;
+pub mod config;
 pub mod cose;
 pub mod hex;
 pub mod history;

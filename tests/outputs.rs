@@ -255,3 +255,102 @@ fn an_interrupted_seal_leaves_no_temporary_file() {
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert!(listing().is_empty(), "left behind: {:?}", listing());
 }
+
+/// Signer settings and the ledger from a configuration file or the
+/// environment: a flag wins over the environment, the environment over
+/// the file; a mistake in the file is named by line (exit 2).
+#[test]
+fn settings_come_from_flags_then_environment_then_the_configuration_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = demo(tmp.path());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    use std::os::unix::fs::PermissionsExt;
+    let key = tmp.path().join("op.key");
+    std::fs::copy(root.join("keys/demo-operator.key"), &key).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let cfg = tmp.path().join("config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "# the operator\nTRIAGE_LEDGER_KEY={}\nTRIAGE_LEDGER_CERT=\"{}\"\nTRIAGE_LEDGER_LEDGER={}\n",
+            key.display(),
+            root.join("keys/demo-operator.pem").display(),
+            d.join("ledger").display()
+        ),
+    )
+    .unwrap();
+    let go = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = bin();
+        c.args(args).env("TRIAGE_LEDGER_CONFIG", &cfg);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // All from the file: signed by the operator, submitted to the ledger.
+    let (code, out, err) = go(
+        &[
+            "register",
+            "--facility",
+            "TF-0003",
+            "--name",
+            "Bay 3",
+            "--site",
+            "Unit 9",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("entry 60"), "{out}");
+    let (code, out, err) = go(&["status", "--facility", "TF-0003"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("TF-0003 — Bay 3"), "{out}");
+    // The environment wins over the file: another ledger that does not exist.
+    let (code, _, err) = go(
+        &["status"],
+        &[("TRIAGE_LEDGER_LEDGER", "/nonexistent/ledger")],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/ledger"), "{err}");
+    // A flag wins over both: --out writes the statement and submits nothing.
+    let st = tmp.path().join("reg.cose");
+    let (code, _, err) = go(
+        &[
+            "register",
+            "--facility",
+            "TF-0004",
+            "--name",
+            "B4",
+            "--site",
+            "U",
+            "--out",
+            s(&st),
+        ],
+        &[("TRIAGE_LEDGER_LEDGER", "/nonexistent/ledger")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(st.is_file());
+    let (_, out, _) = go(&["status"], &[]);
+    assert!(!out.contains("TF-0004"), "{out}");
+    // A mistake in the file, named by file and line.
+    std::fs::write(&cfg, "TRIAGE_LEDGER_KEY=k\nTRIAGE_LEDGER_LEDGR=x\n").unwrap();
+    let (code, _, err) = go(&["status"], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!(
+            "{}:2: unknown setting \"TRIAGE_LEDGER_LEDGR\"",
+            cfg.display()
+        )),
+        "{err}"
+    );
+    // TRIAGE_LEDGER_CONFIG naming a missing file is an error, not ignored.
+    std::fs::remove_file(&cfg).unwrap();
+    let (code, _, err) = go(&["status"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("configuration file"), "{err}");
+}

@@ -15,6 +15,7 @@ pub enum LogCommand {
     /// Print the log's verifier key on one line.
     Vkey {
         /// The ledger directory.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
     },
     /// Append entries and commit them under one new checkpoint, printed on stdout.
@@ -34,6 +35,7 @@ pub enum LogCommand {
     /// Print the latest signed checkpoint.
     Checkpoint {
         /// The ledger directory.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
     },
     /// Print a proof against the latest checkpoint: inclusion (c2sp.org/tlog-proof)
@@ -41,6 +43,7 @@ pub enum LogCommand {
     #[command(group(ArgGroup::new("what").required(true).args(["index", "from"])))]
     Prove {
         /// The ledger directory.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
         /// Index of the entry to prove.
         #[arg(long)]
@@ -52,6 +55,7 @@ pub enum LogCommand {
     /// Print one entry's bytes.
     Get {
         /// The ledger directory.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
         /// Index of the entry.
         #[arg(long)]
@@ -87,6 +91,7 @@ pub enum LogCommand {
     /// Move the public tree to a bucket (s3://BUCKET/PREFIX) or back to LEDGER/log, auditing it.
     Migrate {
         /// The ledger directory.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
         /// The new public tree: s3://BUCKET/PREFIX, or LEDGER/log.
         #[arg(long)]

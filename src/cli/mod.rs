@@ -4,6 +4,7 @@
 
 mod bundles;
 mod demo;
+mod help;
 mod identity;
 mod log;
 mod monitor;
@@ -98,8 +99,7 @@ impl From<triage_ledger::store::StoreError> for Failure {
 /// Result of a command.
 pub type CmdResult = Result<(), Failure>;
 
-const AFTER_HELP: &str =
-    "Exit codes: 0 success (or verified), 1 verification failed, 2 usage, parse or I/O error.";
+const AFTER_HELP: &str = help::EXIT_CODES;
 
 /// triage-ledger: a verifiable evidence ledger for MP203 triage-facility assessments.
 #[derive(Parser)]
@@ -159,6 +159,7 @@ enum Command {
     /// Write a COSE Receipt (RFC 9942) for a logged statement against the latest checkpoint.
     Receipt {
         /// The ledger.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: std::path::PathBuf,
         /// The statement's log index.
         #[arg(long)]
@@ -176,8 +177,7 @@ enum Command {
     /// Write an evidence pack: statements with receipts against one checkpoint.
     #[command(group(clap::ArgGroup::new("which").required(true).args(["facility", "entry"])))]
     Pack {
-        /// The ledger.
-        #[arg(required_unless_present = "url")]
+        /// The ledger (default: TRIAGE_LEDGER_LEDGER, else TRIAGE_LEDGER_URL).
         ledger: Option<std::path::PathBuf>,
         /// Fetch the facility's pack from the ledger served at this URL instead (with --facility).
         #[arg(long, conflicts_with_all = ["ledger", "since", "entry"], requires = "facility")]
@@ -201,6 +201,7 @@ enum Command {
     /// Serve the ledger over HTTP (SCITT registration, receipts, tiles, status, packs) until SIGTERM.
     Serve {
         /// The ledger (with a trust root).
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: std::path::PathBuf,
         #[command(flatten)]
         listen: serve::Listen,
@@ -244,6 +245,7 @@ enum Command {
     /// Commit the index of a ledger made before committed histories (appends one index entry).
     Upgrade {
         /// The ledger.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: std::path::PathBuf,
     },
     /// Verify an evidence pack (or a proof of misbehaviour) offline: DIR/root.pem, and DIR/policy (c2sp tlog-policy) or DIR/log.vkey.
@@ -320,6 +322,7 @@ enum Command {
     /// A facility's history: every statement about it in log order, then what is overdue.
     History {
         /// A ledger directory, or a pack (verified against --trust first).
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         source: std::path::PathBuf,
         /// The facility.
         #[arg(long)]
@@ -337,6 +340,7 @@ enum Command {
     /// One facility as a self-contained HTML page for people: verdict, timeline, coverage, tools, signers, digests.
     Report {
         /// A pack (verified against --trust first), or a ledger directory (its operator's own view).
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         source: std::path::PathBuf,
         /// The facility.
         #[arg(long)]
@@ -356,8 +360,7 @@ enum Command {
     },
     /// Each facility's lifecycle state.
     Status {
-        /// The ledger.
-        #[arg(required_unless_present = "url")]
+        /// The ledger (default: TRIAGE_LEDGER_LEDGER, else TRIAGE_LEDGER_URL).
         ledger: Option<std::path::PathBuf>,
         /// Ask the ledger served at this URL instead.
         #[arg(long, conflicts_with = "ledger")]
@@ -389,12 +392,62 @@ enum Command {
     /// The transparency log: append, checkpoints, proofs, audit.
     #[command(subcommand, after_help = AFTER_HELP)]
     Log(log::LogCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command to --out DIR.
+    Man {
+        /// Write triage-ledger.1 and triage-ledger-COMMAND.1 pages here.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
-/// Runs the command line and maps the outcome to an exit code.
-/// Puts the exit-code footer on every command's help, at every depth.
-fn with_footer(cmd: clap::Command) -> clap::Command {
-    cmd.after_help(AFTER_HELP).mut_subcommands(with_footer)
+/// The whole command line as clap sees it: definitions, grouped top-level
+/// help, examples and exit codes on every command.
+pub(crate) fn command() -> clap::Command {
+    use clap::CommandFactory;
+    help::decorate(Cli::command())
+}
+
+/// LEDGER or --url as given; when neither, TRIAGE_LEDGER_LEDGER, else
+/// TRIAGE_LEDGER_URL (a local ledger is preferred to a service).
+fn ledger_or_url(
+    ledger: Option<std::path::PathBuf>,
+    url: Option<String>,
+) -> (Option<std::path::PathBuf>, Option<String>) {
+    if ledger.is_some() || url.is_some() {
+        return (ledger, url);
+    }
+    match std::env::var_os("TRIAGE_LEDGER_LEDGER") {
+        Some(l) => (Some(l.into()), None),
+        None => (None, std::env::var("TRIAGE_LEDGER_URL").ok()),
+    }
+}
+
+/// `man [--out DIR]`: the manual page on stdout, or every page into DIR.
+fn man(out: Option<&std::path::Path>) -> CmdResult {
+    let cmd = command();
+    match out {
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut buf)
+                .map_err(|e| Failure::input(e.to_string()))?;
+            triage_ledger::output::write(std::path::Path::new("-"), &buf, false, "man")
+                .map_err(|e| Failure::input(e.to_string()))
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
+            clap_mangen::generate_to(cmd, dir)
+                .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
+            eprintln!("wrote the manual pages to {}", dir.display());
+            Ok(())
+        }
+    }
 }
 
 /// On SIGINT or SIGTERM, removes the temporary files being written
@@ -414,8 +467,21 @@ fn clean_up_on_interrupt() {
 }
 
 pub fn main() -> ExitCode {
-    use clap::{CommandFactory, FromArgMatches};
-    let parsed = with_footer(Cli::command())
+    use clap::FromArgMatches;
+    // Settings from the configuration file, where the environment has none
+    // (flags win over both): before any thread exists.
+    match triage_ledger::config::load() {
+        Ok(settings) => {
+            for (k, v) in settings {
+                std::env::set_var(k, v);
+            }
+        }
+        Err(e) => {
+            eprintln!("error: configuration file {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let parsed = command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
     let cli = match parsed {
@@ -503,14 +569,16 @@ pub fn main() -> ExitCode {
             out,
             force,
             since,
-        } => match (ledger, url) {
+        } => match ledger_or_url(ledger, url) {
             (_, Some(url)) => {
                 packs::pack_remote(&url, facility.as_deref().unwrap_or_default(), &out, force)
             }
             (Some(ledger), None) => {
                 packs::pack(&ledger, facility, entry, &out, force, since.as_deref())
             }
-            (None, None) => Err(Failure::input("give LEDGER or --url")),
+            (None, None) => Err(Failure::input(
+                "give LEDGER or --url URL (or set TRIAGE_LEDGER_LEDGER or TRIAGE_LEDGER_URL)",
+            )),
         },
         Command::Verify {
             file,
@@ -536,16 +604,19 @@ pub fn main() -> ExitCode {
             facility,
             proof_out,
             json,
-        } => monitor::monitor(
-            ledger.as_deref(),
-            url.as_deref(),
-            state.as_deref(),
-            trust.as_deref(),
-            vkey.as_deref(),
-            facility.as_deref(),
-            &proof_out,
-            json,
-        ),
+        } => {
+            let (ledger, url) = ledger_or_url(ledger, url);
+            monitor::monitor(
+                ledger.as_deref(),
+                url.as_deref(),
+                state.as_deref(),
+                trust.as_deref(),
+                vkey.as_deref(),
+                facility.as_deref(),
+                &proof_out,
+                json,
+            )
+        }
         Command::Upgrade { ledger } => statements::upgrade(&ledger),
         Command::Witness(cmd) => witness::run(cmd),
         Command::VerifyBundle {
@@ -593,7 +664,7 @@ pub fn main() -> ExitCode {
             json,
             as_of,
             overdue,
-        } => match (ledger, url) {
+        } => match ledger_or_url(ledger, url) {
             (_, Some(url)) => {
                 show::status_remote(&url, facility.as_deref(), json, as_of.as_deref(), overdue)
             }
@@ -604,9 +675,21 @@ pub fn main() -> ExitCode {
                 as_of.as_deref(),
                 overdue,
             ),
-            (None, None) => Err(Failure::input("give LEDGER or --url")),
+            (None, None) => Err(Failure::input(
+                "give LEDGER or --url URL (or set TRIAGE_LEDGER_LEDGER or TRIAGE_LEDGER_URL)",
+            )),
         },
         Command::Verb(v) => statements::run_verb(v),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut command(),
+                "triage-ledger",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man { out } => man(out.as_deref()),
         Command::Cert(cmd) => identity::cert(cmd),
     };
     match result {

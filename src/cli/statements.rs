@@ -21,12 +21,12 @@ pub struct SignArgs {
     #[arg(long, env = "TRIAGE_LEDGER_CERT")]
     cert: PathBuf,
     /// Write the statement here (to send to the ledger's operator; `-` for standard output).
-    #[arg(long, conflicts_with = "ledger", required_unless_present = "ledger")]
+    #[arg(long, conflicts_with = "ledger")]
     pub out: Option<PathBuf>,
     /// Replace --out (and a seal's --manifest) if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Submit the statement to this ledger.
+    /// Submit the statement to this ledger (default without --out: TRIAGE_LEDGER_LEDGER).
     #[arg(long)]
     ledger: Option<PathBuf>,
     /// Ledger to resolve bare references (INDEX) against when using --out.
@@ -45,7 +45,18 @@ pub(super) fn parse_time_arg(s: &str) -> Result<u64, String> {
 impl SignArgs {
     /// The ledger that bare references (INDEX) resolve against.
     pub fn refs_ledger(&self) -> Option<PathBuf> {
-        self.ledger.clone().or(self.refs.clone())
+        self.ledger().or(self.refs.clone())
+    }
+
+    /// The ledger to submit to: --ledger, or without --out the
+    /// environment's TRIAGE_LEDGER_LEDGER (a flag wins over it; --out
+    /// means "do not submit").
+    pub fn ledger(&self) -> Option<PathBuf> {
+        match (&self.ledger, &self.out) {
+            (Some(l), _) => Some(l.clone()),
+            (None, None) => std::env::var_os("TRIAGE_LEDGER_LEDGER").map(PathBuf::from),
+            (None, Some(_)) => None,
+        }
     }
 }
 
@@ -142,12 +153,11 @@ fn sign_and_deliver(sign: &SignArgs, record: &triage_ledger::record::Record) -> 
         );
         return Ok(());
     }
-    let ledger = sign
-        .ledger
-        .as_ref()
-        .ok_or_else(|| Failure::input("--out or --ledger is required"))?;
+    let ledger = sign.ledger().ok_or_else(|| {
+        Failure::input("--out FILE or --ledger LEDGER is required (or set TRIAGE_LEDGER_LEDGER)")
+    })?;
     submit_files(
-        ledger,
+        &ledger,
         vec![(record.kind().name().to_string(), st.bytes().to_vec())],
         false,
         false,

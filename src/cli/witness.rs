@@ -38,6 +38,7 @@ pub enum WitnessCommand {
     /// (Log side) Write an add-checkpoint request for the ledger's checkpoint.
     Request {
         /// The ledger.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
         /// The size the witness last cosigned (0 if never; a 409 answer names it).
         #[arg(long, default_value_t = 0)]
@@ -66,6 +67,7 @@ pub enum WitnessCommand {
     /// (Log side) Attach a witness's answer to the ledger's checkpoint.
     Attach {
         /// The ledger.
+        #[arg(env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
         /// The witness's verifier key, or a file holding it.
         #[arg(long)]
@@ -86,7 +88,7 @@ pub enum WitnessCommand {
         #[arg(long)]
         witness: Option<String>,
         /// The ledger whose latest checkpoint to cosign.
-        #[arg(long)]
+        #[arg(long, env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
     },
     /// Serve the witness over HTTP (POST /add-checkpoint) until SIGTERM or Ctrl-C.
