@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 
@@ -109,6 +110,15 @@ pub fn hash_file(path: &Path) -> Result<FileHash, BundleError> {
     Ok(h)
 }
 
+/// Bytes hashed by this process so far, counted as they are read (inside
+/// large files too): what a progress line reads while a file is hashed.
+static HASHED: AtomicU64 = AtomicU64::new(0);
+
+/// Bytes this process has hashed so far (a monotonic counter).
+pub fn bytes_hashed() -> u64 {
+    HASHED.load(Ordering::Relaxed)
+}
+
 fn hash_small(f: &mut File, path: &Path, limit: u64) -> Result<FileHash, BundleError> {
     thread_local! {
         static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 1 << 20]);
@@ -126,6 +136,7 @@ fn hash_small(f: &mut File, path: &Path, limit: u64) -> Result<FileHash, BundleE
             sha.update(&buf[..n]);
             b3.update(&buf[..n]);
             size += n as u64;
+            HASHED.fetch_add(n as u64, Ordering::Relaxed);
             if size >= limit {
                 break;
             }
@@ -180,6 +191,7 @@ fn hash_large(f: &mut File, path: &Path, limit: u64) -> Result<FileHash, BundleE
                 break Err(io(path)(std::io::Error::other("hashing thread stopped")));
             }
             sha.update(&a[..n]);
+            HASHED.fetch_add(n as u64, Ordering::Relaxed);
             drop(a);
             while let Ok(a) = returned.try_recv() {
                 pool.push(Arc::try_unwrap(a).unwrap_or_else(|a| a.to_vec()));

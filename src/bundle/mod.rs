@@ -19,7 +19,7 @@ pub use check::{check_dir, BundleCheck, Finding};
 pub use disclose::{
     check_disclosure, check_files, disclose, Disclosure, Opened, DISCLOSURE_TYPE, MAX_DISCLOSURE,
 };
-pub use hash::{hash_file, FileHash, LARGE_FILE};
+pub use hash::{bytes_hashed, hash_file, FileHash, LARGE_FILE};
 pub use manifest::{ManifestReader, ManifestWriter, MAX_ITEM};
 pub use walk::{Entry, Walk};
 
@@ -185,6 +185,17 @@ pub fn seal_dir_with(
         items,
         manifest_sha256,
     })
+}
+
+/// The files and bytes a seal of `dir` will hash (a listing, no reads):
+/// the total a progress line counts towards.
+pub fn total_size(dir: &Path) -> Result<(u64, u64), BundleError> {
+    let (mut files, mut bytes) = (0u64, 0u64);
+    for e in Walk::new(dir, Vec::new())? {
+        files += 1;
+        bytes += e?.size;
+    }
+    Ok((files, bytes))
 }
 
 /// [`seal_dir_with`] without progress reports.

@@ -61,7 +61,7 @@ pub fn sealed_from(seal: &Path) -> Result<(Sealed, String), Failure> {
 /// `verify-bundle DIR --seal SEAL.cose --manifest MANIFEST [--quiet]`.
 pub fn verify_bundle(dir: &Path, seal: &Path, manifest: &Path, quiet: bool) -> CmdResult {
     let (sealed, what) = sealed_from(seal)?;
-    let mut progress = Progress::new("checking", quiet);
+    let mut progress = Progress::for_dir("checking", quiet, dir);
     let result = check_dir(
         dir,
         manifest,

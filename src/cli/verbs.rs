@@ -414,7 +414,7 @@ pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
                     Failure::input(format!("--manifest {}: {e}", manifest.display()))
                 })?;
             }
-            let mut progress = super::progress::Progress::new("sealing", *quiet);
+            let mut progress = super::progress::Progress::for_dir("sealing", *quiet, dir);
             let sealed = triage_ledger::bundle::seal_dir_with(dir, manifest, &mut |f, b| {
                 progress.update(f, b)
             });
