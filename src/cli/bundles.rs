@@ -15,7 +15,7 @@ use super::{CmdResult, Failure};
 /// The commitment a seal statement makes, after checking its signature with
 /// the key of the certificate it carries.
 pub fn sealed_from(seal: &Path) -> Result<(Sealed, String), Failure> {
-    let bytes = read(seal)?;
+    let bytes = read(seal).map_err(|f| f.flag("--seal"))?;
     let st =
         Statement::parse(&bytes).map_err(|e| Failure::input(format!("{}: {e}", seal.display())))?;
     let cert = triage_ledger::identity::Certificate::from_der(&st.header().x5chain[0])

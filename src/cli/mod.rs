@@ -44,6 +44,11 @@ impl Failure {
             hint: None,
         }
     }
+    /// Names the flag whose file failed, before the message.
+    pub fn flag(mut self, flag: &str) -> Self {
+        self.message = format!("{flag} {}", self.message);
+        self
+    }
     /// Adds a hint line.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());

@@ -15,10 +15,10 @@ use super::{CmdResult, Failure};
 /// input error (exit 2); a readable checkpoint that fails its signature is a
 /// failed check (exit 1), decided by the caller.
 fn read_old(path: &Path) -> Result<Vec<u8>, Failure> {
-    let bytes = old_checkpoint(&read(path)?);
+    let bytes = old_checkpoint(&read(path).map_err(|f| f.flag("--since"))?);
     triage_ledger::note::Note::parse(&bytes).map_err(|e| {
         Failure::input(format!(
-            "{}: neither a pack nor a checkpoint note: {e}",
+            "--since {}: neither a pack nor a checkpoint note: {e}",
             path.display()
         ))
     })?;
@@ -98,7 +98,7 @@ pub fn verify(
     json: bool,
     verbose: bool,
 ) -> CmdResult {
-    let t = Trust::load(trust).map_err(|e| Failure::input(e.to_string()))?;
+    let t = Trust::load(trust).map_err(|e| Failure::input(format!("--trust {e}")))?;
     let bytes = read(file)?;
     let report = match Pack::parse(&bytes) {
         Ok(p) => {
