@@ -5,6 +5,7 @@
 //! object.
 
 mod files;
+mod text;
 pub use files::{checkpoint as view_checkpoint, view_file, FileView, InspectError, MANIFEST_SHOWN};
 
 use ciborium::Value;
