@@ -99,9 +99,15 @@ pub fn load() -> Result<Vec<(String, String)>, ConfigError> {
             })
         }
     };
+    // The environment wins over the file, also where the file's setting
+    // would outrank it: a ledger from the file does not displace a URL
+    // from the environment, nor the other way round.
+    let env_has = |k: &str| std::env::var_os(k).is_some();
+    let either = env_has("TRIAGE_LEDGER_LEDGER") || env_has("TRIAGE_LEDGER_URL");
     Ok(parse(&path, &text)?
         .into_iter()
-        .filter(|(k, _)| std::env::var_os(k).is_none())
+        .filter(|(k, _)| !env_has(k))
+        .filter(|(k, _)| !(either && (k == "TRIAGE_LEDGER_LEDGER" || k == "TRIAGE_LEDGER_URL")))
         .collect())
 }
 

@@ -134,9 +134,14 @@ fn start_time(valid_from: Option<&str>) -> Result<i64, Failure> {
 
 fn validity(valid_from: Option<&str>, days: u32) -> Result<Validity, Failure> {
     let not_before = start_time(valid_from)?;
+    let not_after = not_before
+        .checked_add(i64::from(days) * 86_400 - 1)
+        .ok_or_else(|| {
+            Failure::input("--valid-from and --days: the end of validity is out of range")
+        })?;
     Ok(Validity {
         not_before,
-        not_after: not_before + i64::from(days) * 86_400 - 1,
+        not_after,
     })
 }
 

@@ -4,8 +4,14 @@
 use super::files::{CheckpointView, FileView, MANIFEST_SHOWN};
 
 impl FileView {
-    /// The view as text; `name` is the file as the user gave it.
+    /// The view as text; `name` is the file as the user gave it. Control
+    /// characters from the file (which could rewrite a terminal) are shown
+    /// as `\u{..}`, never sent.
     pub fn to_text(&self, name: &str) -> String {
+        clean(&self.raw_text(name))
+    }
+
+    fn raw_text(&self, name: &str) -> String {
         match self {
             FileView::Statement(v) => v.to_text(name),
             FileView::Receipt(r) => format!(
@@ -158,4 +164,28 @@ fn checkpoint_text(c: &CheckpointView, indent: &str) -> String {
         );
     }
     s
+}
+
+/// `s` with every control character but the newline written as `\u{..}`.
+fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\n' {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(
+            super::clean("a\u{1b}[2J\u{9b}b\nc"),
+            "a\\u{001b}[2J\\u{009b}b\nc"
+        );
+    }
 }

@@ -351,6 +351,9 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
 pub fn parse_time(s: &str) -> Result<u64, String> {
     let expected = "expected an ISO 8601 time (2027-03-01T09:30:00Z, or with an offset such as +01:00), a date (2027-03-01, midnight UTC) or POSIX seconds";
     let bad = || format!("{s:?}: {expected}");
+    if !s.is_ascii() {
+        return Err(bad());
+    }
     if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
         return s.parse().map_err(|_| bad());
     }
@@ -415,7 +418,9 @@ pub fn parse_time(s: &str) -> Result<u64, String> {
             _ => return Err(bad()),
         };
         let local = time::PrimitiveDateTime::new(date, time).assume_utc();
-        local - time::Duration::seconds(i64::from(offset))
+        local
+            .checked_sub(time::Duration::seconds(i64::from(offset)))
+            .ok_or_else(bad)?
     };
     u64::try_from(at.unix_timestamp()).map_err(|_| format!("{s:?}: before 1970"))
 }

@@ -509,6 +509,9 @@ fn times_are_read_as_iso_8601_dates_or_posix_seconds() {
         "1969-12-31",
         "yesterday",
         "-5",
+        "2027-03-01T09:30:0\u{20ac}",
+        "2027-03-01T09:30:00+\u{20ac}00",
+        "9999-12-31T23:30:00-01:00",
     ] {
         let e = parse_time(bad).unwrap_err();
         assert!(e.contains(&format!("{bad:?}")), "{bad}: {e}");
