@@ -946,7 +946,15 @@ fn the_checkpoint_is_published_only_after_the_witness_round() {
     );
     // The structured log names the failed rounds, the commit and the
     // requests with their status.
-    let log = server.log.lock().unwrap().clone();
+    // A request's line is logged once its response is sent: wait for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let log = loop {
+        let log = server.log.lock().unwrap().clone();
+        if log.contains("status=201") || std::time::Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     assert!(log.contains("witness round failed"), "{log}");
     assert!(log.contains("commit") && log.contains("new=1"), "{log}");
     assert!(log.contains("status=201"), "{log}");
