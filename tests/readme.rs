@@ -7,7 +7,11 @@
 //! says so, and this test names them. Each `# entry N` comment must match
 //! what that command printed.
 
+mod common;
+
 use std::path::Path;
+
+use common::free_port;
 use std::process::Command;
 
 const BUILD_LINE: &str = "cargo build --release && B=$R/target/release/triage-ledger";
@@ -90,14 +94,6 @@ fn the_readme_walkthrough_runs_as_written() {
         !text.contains("warning: "),
         "no warnings as written:\n{text}"
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// N of a trailing `# entry N` comment.
