@@ -166,7 +166,8 @@ fn setup() -> Setup {
     }
     let root_key = *root.key();
     for t in &pack.statements {
-        let (st, receipts) = split_transparent(t).unwrap();
+        let split = split_transparent(t).unwrap();
+        let (st, receipts) = (split.statement, split.receipts);
         let m = st.message();
         let cert = triage_ledger::identity::Certificate::from_der(&st.header().x5chain[0]).unwrap();
         all.push((

@@ -174,6 +174,111 @@ pub fn decode_with_limit(bytes: &[u8], limit: usize) -> Result<Value, CborError>
     Ok(v)
 }
 
+/// Decodes one well-formed CBOR item in any encoding (what another
+/// implementation may write: unsorted map keys, long forms, indefinite
+/// lengths). Still refused: trailing bytes, more than `limit` bytes,
+/// duplicate map keys (RFC 8949 §5.6, RFC 9052 §3), floats and other simple
+/// values, nesting past ciborium's limit. For reading others' signed
+/// messages, whose signatures cover the bytes as received; nothing the
+/// ledger writes goes through this.
+pub fn decode_relaxed(bytes: &[u8], limit: usize) -> Result<Value, CborError> {
+    if bytes.len() > limit {
+        return Err(CborError::TooLarge(bytes.len(), limit));
+    }
+    let mut cursor = std::io::Cursor::new(bytes);
+    let v: Value = ciborium::de::from_reader(&mut cursor).map_err(|e| {
+        CborError::Malformed(format!("{} ({} bytes)", describe_de_error(e), bytes.len()))
+    })?;
+    let used = cursor.position() as usize;
+    if used != bytes.len() {
+        return Err(CborError::TrailingBytes(bytes.len() - used));
+    }
+    // ciborium reads `undefined` as null; only false, true and null are
+    // simple values here.
+    let mut at = 0;
+    skip_item(bytes, &mut at, 0)?;
+    // The deterministic encoder refuses duplicate keys and floats wherever
+    // they are; its output is thrown away.
+    encode(&v).map_err(|e| match e {
+        CborError::NotDeterministic(m) => CborError::Malformed(m),
+        other => other,
+    })?;
+    Ok(v)
+}
+
+/// Walks one well-formed item from `bytes[*at..]` (already parsed by
+/// ciborium, so lengths are in range), refusing simple values other than
+/// false, true and null.
+fn skip_item(bytes: &[u8], at: &mut usize, depth: usize) -> Result<(), CborError> {
+    let malformed = |m: &str| CborError::Malformed(m.to_string());
+    if depth > 256 {
+        return Err(malformed("nested too deeply"));
+    }
+    let head = *bytes.get(*at).ok_or_else(|| malformed("truncated"))?;
+    *at += 1;
+    let (major, info) = (head >> 5, head & 0x1f);
+    let arg = |at: &mut usize| -> Result<Option<u64>, CborError> {
+        let n = match info {
+            0..=23 => return Ok(Some(u64::from(info))),
+            24 => 1,
+            25 => 2,
+            26 => 4,
+            27 => 8,
+            31 => return Ok(None),
+            _ => return Err(malformed("reserved additional information")),
+        };
+        let b = bytes
+            .get(*at..*at + n)
+            .ok_or_else(|| malformed("truncated"))?;
+        *at += n;
+        Ok(Some(b.iter().fold(0u64, |a, &x| (a << 8) | u64::from(x))))
+    };
+    match major {
+        0 | 1 => {
+            arg(at)?.ok_or_else(|| malformed("indefinite integer"))?;
+        }
+        2 | 3 => match arg(at)? {
+            Some(n) => *at += usize::try_from(n).map_err(|_| malformed("string too long"))?,
+            None => {
+                while bytes.get(*at) != Some(&0xff) {
+                    skip_item(bytes, at, depth + 1)?;
+                }
+                *at += 1;
+            }
+        },
+        4 | 5 => {
+            let per = if major == 5 { 2 } else { 1 };
+            match arg(at)? {
+                Some(n) => {
+                    for _ in 0..n.saturating_mul(per) {
+                        skip_item(bytes, at, depth + 1)?;
+                    }
+                }
+                None => {
+                    while bytes.get(*at) != Some(&0xff) {
+                        skip_item(bytes, at, depth + 1)?;
+                    }
+                    *at += 1;
+                }
+            }
+        }
+        6 => {
+            arg(at)?.ok_or_else(|| malformed("indefinite tag"))?;
+            skip_item(bytes, at, depth + 1)?;
+        }
+        _ => match info {
+            20..=22 => {}
+            23 => return Err(CborError::Unsupported("the simple value undefined".into())),
+            25..=27 => return Err(CborError::Unsupported("floating-point numbers".into())),
+            _ => return Err(CborError::Unsupported("this kind of simple value".into())),
+        },
+    }
+    if *at > bytes.len() {
+        return Err(malformed("truncated"));
+    }
+    Ok(())
+}
+
 /// Serialises a Rust value (through serde) in deterministic form.
 pub fn to_vec<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CborError> {
     let v = Value::serialized(value).map_err(|e| CborError::Shape(e.to_string()))?;
@@ -331,6 +436,35 @@ mod tests {
             decode(&vec![0x40; MAX_CBOR_SIZE + 1]).unwrap_err(),
             CborError::TooLarge(..)
         ));
+    }
+
+    #[test]
+    fn relaxed_decoding_takes_any_order_but_not_duplicates_or_trailing_bytes() {
+        // {2: 0, 1: 0}: unsorted, refused by decode, taken by decode_relaxed.
+        let unsorted = unhex("a202000100");
+        assert!(matches!(
+            decode(&unsorted),
+            Err(CborError::NotDeterministic(_))
+        ));
+        assert!(decode_relaxed(&unsorted, 100).is_ok());
+        // An indefinite-length array [_ 1, 2] and a long-form 1.
+        assert!(decode_relaxed(&unhex("9f0102ff"), 100).is_ok());
+        assert!(decode_relaxed(&unhex("1801"), 100).is_ok());
+        // {1: 0, 1: 1}: a duplicate key.
+        let e = decode_relaxed(&unhex("a201000101"), 100).unwrap_err();
+        assert!(e.to_string().contains("duplicate"), "{e}");
+        assert_eq!(
+            decode_relaxed(&unhex("0100"), 100),
+            Err(CborError::TrailingBytes(1))
+        );
+        assert_eq!(
+            decode_relaxed(&unhex("01"), 0),
+            Err(CborError::TooLarge(1, 0))
+        );
+        // undefined (ciborium reads it as null), inside an indefinite array.
+        assert!(decode_relaxed(&unhex("9ff6ff"), 100).is_ok());
+        assert!(decode_relaxed(&unhex("9ff7ff"), 100).is_err());
+        assert!(decode_relaxed(&unhex("f7"), 100).is_err());
     }
 
     #[test]

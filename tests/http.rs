@@ -486,7 +486,8 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
         "application/scitt-statement+cose"
     );
     let ts = r.body_mut().read_to_vec().unwrap();
-    let (logged, receipts) = triage_ledger::cose::split_transparent(&ts).unwrap();
+    let t = triage_ledger::cose::split_transparent(&ts).unwrap();
+    let (logged, receipts) = (t.statement, t.receipts);
     assert_eq!(logged.bytes(), b.as_slice());
     let vkey = std::fs::read_to_string(ledger.join("vkey")).unwrap();
     let vkey = triage_ledger::note::VerifierKey::parse(vkey.trim()).unwrap();

@@ -8,8 +8,8 @@
 mod receipt;
 
 pub use receipt::{
-    split_transparent, transparent_statement, Receipt, LABEL_RECEIPTS, LABEL_VDP, LABEL_VDS,
-    VDS_RFC9162_SHA256,
+    split_transparent, transparent_statement, Receipt, Transparent, LABEL_RECEIPTS, LABEL_VDP,
+    LABEL_VDS, VDS_RFC9162_SHA256,
 };
 
 use ciborium::Value;
@@ -35,6 +35,8 @@ pub const LABEL_X5CHAIN: i64 = 33;
 pub const CWT_ISS: i64 = 1;
 /// CWT claim key: subject.
 pub const CWT_SUB: i64 = 2;
+/// Header label: critical headers (RFC 9052 §3.1).
+pub const LABEL_CRIT: i64 = 2;
 /// CWT claim key: issued at.
 pub const CWT_IAT: i64 = 6;
 /// Largest signed statement the ledger accepts (a log entry's limit).
@@ -142,6 +144,13 @@ impl CoseSign1 {
         Self::from_value(cbor::decode(bytes)?)
     }
 
+    /// Parses a COSE_Sign1 written by another implementation: any
+    /// well-formed CBOR encoding up to `limit` bytes. The protected header
+    /// is kept as received, which is what its signature covers.
+    pub fn parse_relaxed(bytes: &[u8], limit: usize) -> Result<Self, CoseError> {
+        Self::from_value(cbor::decode_relaxed(bytes, limit)?)
+    }
+
     /// The message as a CBOR value.
     pub fn to_value(&self) -> Value {
         Value::Tag(
@@ -173,6 +182,17 @@ impl CoseSign1 {
             return Ok(Vec::new());
         }
         match cbor::decode(&self.protected)? {
+            Value::Map(m) => Ok(m),
+            _ => Err(structure("protected header must encode a map")),
+        }
+    }
+    /// The decoded protected header map of a message from another
+    /// implementation: any well-formed encoding (its bytes stay as received).
+    pub fn protected_map_relaxed(&self) -> Result<Vec<(Value, Value)>, CoseError> {
+        if self.protected.is_empty() {
+            return Ok(Vec::new());
+        }
+        match cbor::decode_relaxed(&self.protected, self.protected.len())? {
             Value::Map(m) => Ok(m),
             _ => Err(structure("protected header must encode a map")),
         }

@@ -1,14 +1,26 @@
 //! COSE Receipts (RFC 9942) with the RFC9162_SHA256 verifiable data
-//! structure: the log's signed proof that a statement is in its tree.
+//! structure: the log's signed proof that a statement is in its tree, and
+//! transparent statements (RFC 9943 §7) that carry them.
 //!
 //! ```text
-//! protected   {1: -8, 4: kid, 395: 1, 15: {1: origin, 6: iat}}
-//! unprotected {396: {-1: [bstr .cbor [tree_size, leaf_index, [+ path hash]]]}}
-//! payload     nil (detached): the tree root the proof leads to
+//! receipt = 18([
+//!   protected   {1: -8, 4: kid, 395: 1, 15: {1: origin, 2: sub, 6: iat}},
+//!   unprotected {396: {-1: [bstr .cbor [tree_size, leaf_index, [+ path hash]]]}},
+//!   payload     nil (detached): the tree root the proof leads to,
+//!   signature])
+//! transparent statement = the statement with unprotected {394: [+ bstr .cbor receipt]}
 //! ```
 //!
 //! A verifier recomputes the root from the statement's leaf hash and the
-//! path, then checks the log's signature with that root as the payload.
+//! path, then checks the log's signature with that root as the payload,
+//! over the protected header bytes as received: receipts from other
+//! services need not be in deterministic CBOR. What the ledger writes is.
+//!
+//! `sub` (RFC 9943 §6: a receipt's CWT claims hold `iss` and `sub`) is the
+//! subject of the statement the receipt is for. Receipts written before
+//! the RFCs had no `sub`, and transparent statements put the receipts in
+//! the array directly instead of as byte strings; both are still read, with
+//! a warning.
 
 use ciborium::Value;
 
@@ -38,24 +50,30 @@ fn bad(m: impl Into<String>) -> CoseError {
     CoseError::Profile(format!("receipt: {}", m.into()))
 }
 
+/// Largest receipt read (ours are under 2 KiB: a path of 64 hashes).
+pub const MAX_RECEIPT_SIZE: usize = 64 * 1024;
+
 /// A parsed receipt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Receipt {
+    bytes: Vec<u8>,
     message: CoseSign1,
     kid: Vec<u8>,
     issuer: String,
-    issued_at: u64,
+    subject: Option<String>,
+    issued_at: Option<u64>,
     proof: InclusionProof,
 }
 
 impl Receipt {
-    /// Issues a receipt for `proof` (of a statement in the tree `root`),
-    /// signed by the log key.
+    /// Issues a receipt for `proof` (of the statement about `subject` in
+    /// the tree `root`), signed by the log key.
     pub fn issue(
         log_key: &SignerKey,
         proof: &InclusionProof,
         root: &RootHash,
         issued_at: u64,
+        subject: &str,
     ) -> Result<Self, CoseError> {
         if proof.size() != root.size() {
             return Err(bad(format!(
@@ -73,6 +91,7 @@ impl Receipt {
                 int(LABEL_CWT_CLAIMS),
                 Value::Map(vec![
                     (int(super::CWT_ISS), Value::Text(log_key.name().to_string())),
+                    (int(super::CWT_SUB), Value::Text(subject.to_string())),
                     (int(super::CWT_IAT), Value::Integer(issued_at.into())),
                 ]),
             ),
@@ -103,52 +122,81 @@ impl Receipt {
             log_key.ed25519(),
         )?;
         Ok(Receipt {
+            bytes: message.to_bytes()?,
             message,
             kid,
             issuer: log_key.name().to_string(),
-            issued_at,
+            subject: Some(subject.to_string()),
+            issued_at: Some(issued_at),
             proof: proof.clone(),
         })
     }
 
-    /// Parses a receipt from a CBOR value (strict profile).
-    pub fn from_value(v: Value) -> Result<Self, CoseError> {
-        let message = CoseSign1::from_value(v)?;
+    /// Reads a receipt from a decoded message; `bytes` is its encoding as
+    /// received. The protected header may be in any well-formed encoding;
+    /// labels other than alg, kid, vds and CWT claims are ignored unless
+    /// listed as critical.
+    fn from_message(message: CoseSign1, bytes: Vec<u8>) -> Result<Self, CoseError> {
         if message.payload().is_some() {
             return Err(bad("the payload must be detached (nil)"));
         }
-        let p = message.protected_map()?;
-        for (k, _) in &p {
-            match k.as_integer().and_then(|i| i64::try_from(i).ok()) {
-                Some(LABEL_ALG | LABEL_KID | LABEL_VDS | LABEL_CWT_CLAIMS) => {}
-                _ => return Err(bad(format!("unexpected protected label {k:?}"))),
+        let p = message.protected_map_relaxed()?;
+        let known = |l: i64| matches!(l, LABEL_ALG | LABEL_KID | LABEL_VDS | LABEL_CWT_CLAIMS);
+        if let Some(crit) = header(&p, super::LABEL_CRIT) {
+            let labels = crit
+                .as_array()
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| bad("crit (2) must be a non-empty array of labels"))?;
+            for l in labels {
+                let l = l.as_integer().and_then(|i| i64::try_from(i).ok());
+                if !l.is_some_and(known) {
+                    return Err(bad(format!(
+                        "critical header parameter {l:?} is not understood"
+                    )));
+                }
             }
         }
         let int_of = |v: Option<&Value>| {
             v.and_then(|v| v.as_integer())
                 .and_then(|i| i64::try_from(i).ok())
         };
-        if int_of(header(&p, LABEL_ALG)) != Some(ALG_EDDSA) {
-            return Err(bad("algorithm is not EdDSA (-8)"));
+        match int_of(header(&p, LABEL_ALG)) {
+            Some(ALG_EDDSA) => {}
+            Some(other) => {
+                return Err(bad(format!(
+                    "algorithm {other} is not supported: EdDSA (-8) only"
+                )))
+            }
+            None => return Err(bad("no algorithm (1)")),
         }
         if int_of(header(&p, LABEL_VDS)) != Some(VDS_RFC9162_SHA256) {
             return Err(bad("verifiable data structure is not RFC9162_SHA256 (1)"));
         }
-        let kid = header(&p, LABEL_KID)
-            .and_then(|v| v.as_bytes())
-            .ok_or_else(|| bad("no kid"))?
-            .clone();
+        let kid = match header(&p, LABEL_KID) {
+            Some(Value::Bytes(b)) => b.clone(),
+            Some(_) => return Err(bad("kid (4) must be a byte string")),
+            None => Vec::new(),
+        };
         let claims = header(&p, LABEL_CWT_CLAIMS)
             .and_then(|v| v.as_map())
-            .ok_or_else(|| bad("no CWT claims"))?;
+            .ok_or_else(|| bad("no CWT claims (15); RFC 9943 requires iss and sub"))?;
         let issuer = header(claims, super::CWT_ISS)
             .and_then(|v| v.as_text())
-            .ok_or_else(|| bad("no iss claim"))?
+            .ok_or_else(|| bad("no text iss claim"))?
             .to_string();
-        let issued_at = header(claims, super::CWT_IAT)
-            .and_then(|v| v.as_integer())
-            .and_then(|i| u64::try_from(i).ok())
-            .ok_or_else(|| bad("no iat claim"))?;
+        let subject = match header(claims, super::CWT_SUB) {
+            Some(Value::Text(t)) => Some(t.clone()),
+            Some(_) => return Err(bad("the sub claim must be text")),
+            None => None,
+        };
+        let issued_at = match header(claims, super::CWT_IAT) {
+            Some(v) => Some(
+                v.as_integer()
+                    .and_then(|i| u64::try_from(i).ok())
+                    .ok_or_else(|| bad("the iat claim must be a non-negative integer"))?,
+            ),
+            None => None,
+        };
         let vdp = header(message.unprotected(), LABEL_VDP)
             .and_then(|v| v.as_map())
             .ok_or_else(|| bad("no verifiable data proofs (396)"))?;
@@ -158,7 +206,7 @@ impl Receipt {
         let [Value::Bytes(encoded)] = proofs.as_slice() else {
             return Err(bad("expected exactly one inclusion proof"));
         };
-        let Value::Array(parts) = cbor::decode(encoded)? else {
+        let Value::Array(parts) = cbor::decode_relaxed(encoded, encoded.len())? else {
             return Err(bad("inclusion proof is not an array"));
         };
         let [size, index, Value::Array(path)] = parts.as_slice() else {
@@ -180,26 +228,43 @@ impl Receipt {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Receipt {
+            bytes,
             message,
             kid,
             issuer,
+            subject,
             issued_at,
             proof: InclusionProof::new(index, size, path),
         })
     }
 
-    /// Parses a receipt (deterministic CBOR).
+    /// Parses a receipt: a tagged COSE_Sign1 in any well-formed CBOR
+    /// encoding (its signature covers the bytes as received).
     pub fn parse(bytes: &[u8]) -> Result<Self, CoseError> {
-        Self::from_value(cbor::decode(bytes)?)
+        let message = CoseSign1::parse_relaxed(bytes, MAX_RECEIPT_SIZE)?;
+        Self::from_message(message, bytes.to_vec())
     }
 
-    /// The receipt in deterministic CBOR.
-    pub fn to_bytes(&self) -> Result<Vec<u8>, CoseError> {
-        self.message.to_bytes()
+    /// What a reader should know: a receipt from before RFC 9943 has no
+    /// `sub` claim.
+    pub fn warnings(&self) -> Vec<String> {
+        if self.subject.is_none() {
+            vec![format!(
+                "the receipt from {} has no sub claim (RFC 9943 §6 requires one; receipts written before the RFC lacked it)",
+                self.issuer
+            )]
+        } else {
+            Vec::new()
+        }
     }
-    /// The receipt as a CBOR value.
-    pub fn to_value(&self) -> Value {
-        self.message.to_value()
+
+    /// The receipt's bytes: as received, or as issued (deterministic CBOR).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CoseError> {
+        Ok(self.bytes.clone())
+    }
+    /// The receipt's bytes, borrowed.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
     /// The key id of the log key that signed it.
     pub fn kid(&self) -> &[u8] {
@@ -217,8 +282,13 @@ impl Receipt {
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
-    /// When the log issued it.
-    pub fn issued_at(&self) -> u64 {
+    /// The CWT `sub`: the subject of the statement it is for (absent from
+    /// receipts written before RFC 9943).
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+    /// When the log issued it (`iat`; optional in RFC 9943).
+    pub fn issued_at(&self) -> Option<u64> {
         self.issued_at
     }
 
@@ -262,12 +332,14 @@ impl Receipt {
         Ok(RootHash::new(self.proof.size(), root))
     }
 
+    /// The root the proof leads to from `statement`. The receipt must name
+    /// the log (`iss` is the key's name, the log's origin); its kid is a
+    /// hint (RFC 9052 §3.1) and is not compared: the signature decides.
     fn root_for(&self, statement: &[u8], log_key: &VerifierKey) -> Result<Hash, CoseError> {
-        if self.kid != log_key.id().as_bytes() || self.issuer != log_key.name() {
+        if self.issuer != log_key.name() {
             return Err(bad(format!(
-                "issued by {} (kid {}), not by the log key {}+{}",
+                "issued by {}, not by the log {} (key {})",
                 self.issuer,
-                crate::hex::encode(&self.kid),
                 log_key.name(),
                 log_key.id()
             )));
@@ -278,9 +350,10 @@ impl Receipt {
     }
 }
 
-/// A transparent statement: the statement with its receipts in the
-/// unprotected header (label 394). Everything else is byte for byte the
-/// logged statement.
+/// A transparent statement (RFC 9943 §7): the statement with its
+/// receipts in the unprotected header, label 394, each a byte string holding
+/// a tagged COSE_Sign1 receipt. Everything else is byte for byte the logged
+/// statement.
 pub fn transparent_statement(
     statement: &Statement,
     receipts: &[Receipt],
@@ -288,30 +361,88 @@ pub fn transparent_statement(
     let mut msg = statement.message().clone();
     msg.set_unprotected(vec![(
         int(LABEL_RECEIPTS),
-        Value::Array(receipts.iter().map(Receipt::to_value).collect()),
+        Value::Array(
+            receipts
+                .iter()
+                .map(|r| Value::Bytes(r.bytes.clone()))
+                .collect(),
+        ),
     )]);
     msg.to_bytes()
 }
 
-/// Splits a transparent statement into the logged statement bytes (empty
-/// unprotected header) and its receipts.
-pub fn split_transparent(bytes: &[u8]) -> Result<(Statement, Vec<Receipt>), CoseError> {
-    let mut msg = CoseSign1::parse(bytes)?;
+/// A transparent statement taken apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transparent {
+    /// The logged statement (its unprotected header emptied, RFC 9943 §6.3).
+    pub statement: Statement,
+    /// Its receipts, in the order given.
+    pub receipts: Vec<Receipt>,
+    /// True when the receipts were written into the array directly, as
+    /// before RFC 9942 (not as byte strings).
+    pub legacy_form: bool,
+}
+
+impl Transparent {
+    /// What a reader should know about the form (an old form is still read).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.legacy_form {
+            w.push("the receipts are in the array directly, the form from before RFC 9942 (394 must hold byte strings); make the pack or receipt again to get the RFC form".to_string());
+        }
+        for r in &self.receipts {
+            w.extend(r.warnings());
+        }
+        w
+    }
+}
+
+/// Largest transparent statement read: a statement and a few receipts.
+pub const MAX_TRANSPARENT_SIZE: usize = super::MAX_STATEMENT_SIZE + 4 * MAX_RECEIPT_SIZE;
+
+/// Splits a transparent statement (or a plain statement: no receipts) into
+/// the logged statement and its receipts. The envelope may be in any
+/// well-formed encoding (another implementation may have attached the
+/// receipts); the statement itself must be the ledger's deterministic one.
+pub fn split_transparent(bytes: &[u8]) -> Result<Transparent, CoseError> {
+    let mut msg = CoseSign1::parse_relaxed(bytes, MAX_TRANSPARENT_SIZE)?;
+    let mut legacy_form = false;
     let receipts = match header(msg.unprotected(), LABEL_RECEIPTS) {
-        Some(Value::Array(items)) => items
+        Some(Value::Array(items)) if items.is_empty() => {
+            return Err(bad("label 394 holds no receipts ([+ bstr .cbor Receipt])"))
+        }
+        Some(Value::Array(items)) if items.iter().all(|i| matches!(i, Value::Bytes(_))) => items
             .iter()
-            .cloned()
-            .map(Receipt::from_value)
+            .filter_map(Value::as_bytes)
+            .map(|b| Receipt::parse(b))
             .collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(bad("label 394 must hold an array of receipts")),
+        Some(Value::Array(items)) if items.iter().all(|i| matches!(i, Value::Tag(..))) => {
+            legacy_form = true;
+            items
+                .iter()
+                .map(|v| {
+                    let bytes = cbor::encode(v)?;
+                    Receipt::from_message(CoseSign1::from_value(v.clone())?, bytes)
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        Some(_) => {
+            return Err(bad(
+                "label 394 must hold an array of byte strings, each an encoded receipt",
+            ))
+        }
         None => Vec::new(),
     };
     if msg.unprotected().len() != usize::from(header(msg.unprotected(), LABEL_RECEIPTS).is_some()) {
         return Err(bad(
-            "a transparent statement's unprotected header holds only receipts",
+            "a transparent statement's unprotected header holds only receipts (394)",
         ));
     }
     msg.set_unprotected(Vec::new());
     let statement = Statement::parse(&msg.to_bytes()?)?;
-    Ok((statement, receipts))
+    Ok(Transparent {
+        statement,
+        receipts,
+        legacy_form,
+    })
 }

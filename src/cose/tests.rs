@@ -239,7 +239,7 @@ mod receipts {
         let vk = log.verifier();
         let root = tree.root();
         let proof = inclusion_proof(&tree, 4, 7).unwrap();
-        let r = Receipt::issue(&log, &proof, &root, 1_790_000_000).unwrap();
+        let r = Receipt::issue(&log, &proof, &root, 1_790_000_000, "TF-0001").unwrap();
         let bytes = r.to_bytes().unwrap();
         let parsed = Receipt::parse(&bytes).unwrap();
         assert_eq!(parsed.verify(&sts[4], &vk).unwrap(), root);
@@ -269,15 +269,19 @@ mod receipts {
             &inclusion_proof(&tree, 2, 7).unwrap(),
             &tree.root(),
             1,
+            &st.header().subject,
         )
         .unwrap();
         let ts = transparent_statement(&st, std::slice::from_ref(&r)).unwrap();
-        let (back, receipts) = split_transparent(&ts).unwrap();
-        assert_eq!(back.bytes(), sts[2].as_slice());
-        assert_eq!(receipts.len(), 1);
-        receipts[0].verify(back.bytes(), &log.verifier()).unwrap();
+        let t = split_transparent(&ts).unwrap();
+        assert_eq!(t.statement.bytes(), sts[2].as_slice());
+        assert_eq!(t.receipts.len(), 1);
+        assert!(!t.legacy_form && t.warnings().is_empty());
+        t.receipts[0]
+            .verify(t.statement.bytes(), &log.verifier())
+            .unwrap();
         // A plain statement is a transparent statement with no receipts.
-        assert!(split_transparent(&sts[2]).unwrap().1.is_empty());
+        assert!(split_transparent(&sts[2]).unwrap().receipts.is_empty());
     }
 
     #[test]
@@ -285,7 +289,14 @@ mod receipts {
         use coset::TaggedCborSerializable;
         let (log, sts, tree) = setup();
         let root = tree.root();
-        let r = Receipt::issue(&log, &inclusion_proof(&tree, 6, 7).unwrap(), &root, 1).unwrap();
+        let r = Receipt::issue(
+            &log,
+            &inclusion_proof(&tree, 6, 7).unwrap(),
+            &root,
+            1,
+            "TF-0001",
+        )
+        .unwrap();
         let theirs = coset::CoseSign1::from_tagged_slice(&r.to_bytes().unwrap()).unwrap();
         assert!(theirs.payload.is_none());
         let vk = *log.verifier().key();
@@ -296,5 +307,203 @@ mod receipts {
             })
             .unwrap();
         let _ = sts;
+    }
+
+    /// RFC 9942 §2 / RFC 9943 §7: label 394 holds `[+ bstr .cbor Receipt]`,
+    /// each receipt a tagged COSE_Sign1 whose CWT claims hold iss and sub.
+    /// Read with coset, an independent COSE implementation.
+    #[test]
+    fn transparent_statements_carry_receipts_as_byte_strings_rfc_9942() {
+        use coset::TaggedCborSerializable;
+        let (log, sts, tree) = setup();
+        let st = Statement::parse(&sts[3]).unwrap();
+        let r = Receipt::issue(
+            &log,
+            &inclusion_proof(&tree, 3, 7).unwrap(),
+            &tree.root(),
+            1,
+            &st.header().subject,
+        )
+        .unwrap();
+        let ts = transparent_statement(&st, std::slice::from_ref(&r)).unwrap();
+        let theirs = coset::CoseSign1::from_tagged_slice(&ts).unwrap();
+        let (label, value) = &theirs.unprotected.rest[0];
+        assert_eq!(*label, coset::Label::Int(394));
+        let items = value.as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        let receipt_bytes = items[0].as_bytes().expect("a receipt is a byte string");
+        let receipt = coset::CoseSign1::from_tagged_slice(receipt_bytes).unwrap();
+        let claims = receipt
+            .protected
+            .header
+            .rest
+            .iter()
+            .find(|(l, _)| *l == coset::Label::Int(15))
+            .and_then(|(_, v)| v.as_map())
+            .unwrap();
+        let claim = |k: i64| {
+            claims
+                .iter()
+                .find(|(l, _)| l.as_integer() == Some(k.into()))
+                .and_then(|(_, v)| v.as_text())
+        };
+        assert_eq!(claim(1), Some("ledger.example.org/mp203"));
+        assert_eq!(claim(2), Some(st.header().subject.as_str()));
+        assert_eq!(
+            Receipt::parse(receipt_bytes).unwrap().subject(),
+            Some(st.header().subject.as_str())
+        );
+    }
+
+    /// The form written before RFC 9942 (receipts directly in the array)
+    /// is still read, with a warning; so is a receipt without `sub`.
+    #[test]
+    fn the_pre_rfc_form_is_read_with_a_warning() {
+        let (log, sts, tree) = setup();
+        let st = Statement::parse(&sts[1]).unwrap();
+        let r = Receipt::issue(
+            &log,
+            &inclusion_proof(&tree, 1, 7).unwrap(),
+            &tree.root(),
+            1,
+            "x",
+        )
+        .unwrap();
+        let mut msg = st.message().clone();
+        msg.set_unprotected(vec![(
+            Value::Integer(LABEL_RECEIPTS.into()),
+            Value::Array(vec![cbor::decode(r.bytes()).unwrap()]),
+        )]);
+        let old = msg.to_bytes().unwrap();
+        let t = split_transparent(&old).unwrap();
+        assert!(t.legacy_form);
+        assert!(
+            t.warnings()[0].contains("before RFC 9942"),
+            "{:?}",
+            t.warnings()
+        );
+        t.receipts[0].verify(st.bytes(), &log.verifier()).unwrap();
+        // A mix of the two forms, or anything else under 394, is refused.
+        msg.set_unprotected(vec![(
+            Value::Integer(LABEL_RECEIPTS.into()),
+            Value::Array(vec![
+                cbor::decode(r.bytes()).unwrap(),
+                Value::Bytes(r.bytes().to_vec()),
+            ]),
+        )]);
+        assert!(split_transparent(&msg.to_bytes().unwrap()).is_err());
+        // A receipt with no sub claim (as written before RFC 9943).
+        let protected = cbor::encode(&Value::Map(vec![
+            (int(LABEL_ALG), int(ALG_EDDSA)),
+            (int(LABEL_VDS), int(VDS_RFC9162_SHA256)),
+            (
+                int(LABEL_CWT_CLAIMS),
+                Value::Map(vec![(int(CWT_ISS), Value::Text(log.name().into()))]),
+            ),
+        ]))
+        .unwrap();
+        let no_sub = foreign_receipt(&log, protected, &tree, 1);
+        let parsed = Receipt::parse(&no_sub).unwrap();
+        assert_eq!(parsed.subject(), None);
+        assert!(parsed.warnings()[0].contains("no sub"));
+        parsed.verify(st.bytes(), &log.verifier()).unwrap();
+    }
+
+    /// A receipt as another service might write it: `protected` as given
+    /// (any encoding), the proof of leaf `index`, signed with the log key.
+    fn foreign_receipt(
+        log: &SignerKey,
+        protected: Vec<u8>,
+        tree: &MemoryTree,
+        index: u64,
+    ) -> Vec<u8> {
+        let root = tree.root();
+        let proof = inclusion_proof(tree, index, root.size()).unwrap();
+        let encoded = cbor::encode(&Value::Array(vec![
+            Value::Integer(proof.size().into()),
+            Value::Integer(proof.index().into()),
+            Value::Array(
+                proof
+                    .path()
+                    .iter()
+                    .map(|h| Value::Bytes(h.as_bytes().to_vec()))
+                    .collect(),
+            ),
+        ]))
+        .unwrap();
+        let tbs = to_be_signed(&protected, root.hash().as_bytes()).unwrap();
+        let sig = log.ed25519().sign(&tbs).to_bytes().to_vec();
+        // 18([protected, {396: {-1: [proof]}}, nil, sig]), the outer array
+        // of indefinite length: well-formed, not deterministic.
+        let mut out = vec![0xd2, 0x9f];
+        out.extend(cbor::encode(&Value::Bytes(protected)).unwrap());
+        out.extend(
+            cbor::encode(&Value::Map(vec![(
+                int(LABEL_VDP),
+                Value::Map(vec![(int(-1), Value::Array(vec![Value::Bytes(encoded)]))]),
+            )]))
+            .unwrap(),
+        );
+        out.push(0xf6);
+        out.extend(cbor::encode(&Value::Bytes(sig)).unwrap());
+        out.push(0xff);
+        out
+    }
+
+    /// RFC 9052 signs the protected header bytes as received: a receipt
+    /// whose header is not in deterministic order (here kid, claims, vds,
+    /// alg, with a long-form integer) verifies over those bytes; the same
+    /// receipt with a header byte changed does not.
+    #[test]
+    fn receipts_from_other_services_verify_over_the_header_bytes_as_received() {
+        let (log, sts, tree) = setup();
+        let kid = log.verifier().id().as_bytes().to_vec();
+        let mut protected = vec![0xa4, 0x04];
+        protected.extend(cbor::encode(&Value::Bytes(kid)).unwrap());
+        protected.push(0x0f);
+        protected.extend(
+            cbor::encode(&Value::Map(vec![
+                (int(CWT_ISS), Value::Text(log.name().into())),
+                (int(CWT_SUB), Value::Text("TF-0001".into())),
+            ]))
+            .unwrap(),
+        );
+        protected.extend([0x19, 0x01, 0x8b, 0x18, 0x01]); // 395: 1 (long form)
+        protected.extend([0x01, 0x27]); // 1: -8
+        assert!(cbor::decode(&protected).is_err(), "not deterministic");
+        let bytes = foreign_receipt(&log, protected.clone(), &tree, 5);
+        let r = Receipt::parse(&bytes).unwrap();
+        assert_eq!(r.verify(&sts[5], &log.verifier()).unwrap(), tree.root());
+        assert_eq!(r.bytes(), bytes.as_slice(), "kept as received");
+        assert!(r.warnings().is_empty());
+        // In a transparent statement attached by that service.
+        let st = Statement::parse(&sts[5]).unwrap();
+        let mut msg = st.message().clone();
+        msg.set_unprotected(vec![(
+            int(LABEL_RECEIPTS),
+            Value::Array(vec![Value::Bytes(bytes.clone())]),
+        )]);
+        let t = split_transparent(&msg.to_bytes().unwrap()).unwrap();
+        t.receipts[0]
+            .verify(t.statement.bytes(), &log.verifier())
+            .unwrap();
+        // The same map with its entries in another order is other bytes:
+        // the signature made over the first order does not verify.
+        let alg_at = protected.len() - 2;
+        let mut reordered = vec![0xa4, 0x01, 0x27];
+        reordered.extend_from_slice(&protected[1..alg_at]);
+        assert_eq!(reordered.len(), protected.len());
+        let mut swapped = foreign_receipt(&log, reordered.clone(), &tree, 5);
+        let n = swapped.len();
+        swapped[n - 65..n - 1].copy_from_slice(&bytes[n - 65..n - 1]);
+        assert!(Receipt::parse(&swapped)
+            .unwrap()
+            .verify(&sts[5], &log.verifier())
+            .is_err());
+        // A critical header this reader does not understand is refused.
+        let mut crit = vec![0xa5, 0x02, 0x81, 0x19, 0x03, 0xe8]; // 2: [1000]
+        crit.extend_from_slice(&protected[1..]);
+        let e = Receipt::parse(&foreign_receipt(&log, crit, &tree, 5)).unwrap_err();
+        assert!(e.to_string().contains("critical"), "{e}");
     }
 }

@@ -69,10 +69,14 @@ pub struct ReceiptFile {
     pub index: u64,
     /// The tree size it proves it against.
     pub tree_size: u64,
-    /// When it was issued (RFC 3339, UTC).
-    pub issued_at: String,
+    /// Its CWT `sub` (the statement's subject), if it has one.
+    pub subject: Option<String>,
+    /// When it was issued (RFC 3339, UTC), if it says.
+    pub issued_at: Option<String>,
     /// The log key's id (hex).
     pub kid: String,
+    /// What a reader should know (a receipt from before RFC 9943).
+    pub warnings: Vec<String>,
     /// Hashes in its inclusion proof.
     pub proof_hashes: usize,
     /// What inspecting a receipt alone cannot establish.
@@ -346,8 +350,10 @@ fn receipt(r: &crate::cose::Receipt) -> FileView {
         issuer: r.issuer().to_string(),
         index: r.proof().index(),
         tree_size: r.proof().size(),
-        issued_at: utc(r.issued_at()),
+        subject: r.subject().map(str::to_string),
+        issued_at: r.issued_at().map(utc),
         kid: hex(r.kid()),
+        warnings: r.warnings(),
         proof_hashes: r.proof().path().len(),
         not_checked: vec![
             "the receipt's signature and proof: they are over its statement's leaf; inspect the transparent statement with --vkey, or run `log verify-inclusion`".into(),
@@ -430,7 +436,8 @@ fn pack(bytes: &[u8]) -> Result<FileView, InspectError> {
         .statements
         .iter()
         .map(|t| match crate::cose::split_transparent(t) {
-            Ok((st, receipts)) => {
+            Ok(t) => {
+                let (st, receipts) = (t.statement, t.receipts);
                 let h = st.header();
                 PackStatement {
                     entry: receipts.first().map(|r| r.proof().index()),

@@ -41,6 +41,9 @@ pub struct StatementView {
     pub record_error: Option<String>,
     /// The receipts a transparent statement carries.
     pub receipts: Vec<ReceiptView>,
+    /// What a reader should know about the file's form (an old form, a
+    /// receipt without `sub`).
+    pub warnings: Vec<String>,
     /// What inspecting a file alone cannot establish.
     pub not_checked: Vec<String>,
 }
@@ -61,6 +64,8 @@ pub struct SignerView {
 pub struct ReceiptView {
     /// The log that issued it.
     pub issuer: String,
+    /// Its CWT `sub` (the statement's subject), if it has one.
+    pub subject: Option<String>,
     /// The entry it proves.
     pub index: u64,
     /// The tree size it proves it against.
@@ -80,7 +85,9 @@ pub struct ReceiptView {
 /// against its kind, and each receipt against `vkey` if given.
 pub fn view_statement(raw: &[u8], vkey: Option<&VerifierKey>) -> Result<StatementView, CoseError> {
     use sha2::Digest;
-    let (st, receipts) = split_transparent(raw)?;
+    let transparent = split_transparent(raw)?;
+    let warnings = transparent.warnings();
+    let (st, receipts) = (transparent.statement, transparent.receipts);
     let bytes = st.bytes();
     let h = st.header();
     let (signer, signature_verifies) = match h
@@ -117,6 +124,7 @@ pub fn view_statement(raw: &[u8], vkey: Option<&VerifierKey>) -> Result<Statemen
             let checked = vkey.map(|k| r.verify(bytes, k));
             ReceiptView {
                 issuer: r.issuer().to_string(),
+                subject: r.subject().map(str::to_string),
                 index: p.index(),
                 tree_size: p.size(),
                 verified: checked.as_ref().map(Result::is_ok),
@@ -149,6 +157,7 @@ pub fn view_statement(raw: &[u8], vkey: Option<&VerifierKey>) -> Result<Statemen
         record,
         record_error,
         receipts,
+        warnings,
         not_checked,
     })
 }
@@ -235,6 +244,7 @@ impl StatementView {
                 (_, _, e) => format!("{what}: DOES NOT VERIFY: {}\n", e.as_deref().unwrap_or("?")),
             };
         }
+        s += &text::warnings(&self.warnings);
         for n in &self.not_checked {
             s += &format!("not checked: {n}\n");
         }

@@ -15,13 +15,15 @@ impl FileView {
         match self {
             FileView::Statement(v) => v.to_text(name),
             FileView::Receipt(r) => format!(
-                "{name}: receipt (COSE Receipt, RFC 9162 inclusion proof)\n  log         {}\n  entry       {}\n  tree size   {}\n  issued      {}\n  key id      {}\n  proof       {} hashes\n{}",
+                "{name}: receipt (COSE Receipt, RFC 9162 inclusion proof)\n  log         {}\n  subject     {}\n  entry       {}\n  tree size   {}\n  issued      {}\n  key id      {}\n  proof       {} hashes\n{}{}",
                 r.issuer,
+                r.subject.as_deref().unwrap_or("none"),
                 r.index,
                 r.tree_size,
-                r.issued_at,
+                r.issued_at.as_deref().unwrap_or("not said"),
                 r.kid,
                 r.proof_hashes,
+                warnings(&r.warnings),
                 not_checked(&r.not_checked)
             ),
             FileView::Pack(p) => {
@@ -130,6 +132,10 @@ impl FileView {
             _ => false,
         }
     }
+}
+
+pub(super) fn warnings(list: &[String]) -> String {
+    list.iter().map(|n| format!("warning: {n}\n")).collect()
 }
 
 fn not_checked(list: &[String]) -> String {

@@ -400,11 +400,17 @@ impl Ledger {
             });
         }
         let proof = self.prove_inclusion(index)?;
+        // RFC 9943 §6: the receipt's sub, like the statement's, names what
+        // it is about; an index entry is about the log itself.
+        let subject = crate::cose::peek_type_and_subject(&self.read_entry(index)?)
+            .map(|(_, sub)| sub)
+            .unwrap_or_else(|| format!("{} entry {index}", self.vkey.name()));
         Ok(crate::cose::Receipt::issue(
             &key,
             &proof,
             self.checkpoint.root(),
             issued_at,
+            &subject,
         )?)
     }
 

@@ -347,7 +347,12 @@ fn check_statements(
         let n = k + 1;
         let r = &mut slots[k];
         let (st, receipts) = match split_transparent(bytes) {
-            Ok(x) => x,
+            Ok(t) => {
+                for w in t.warnings() {
+                    r.warnings.push(format!("statement {n}: {w}"));
+                }
+                (t.statement, t.receipts)
+            }
             Err(e) => {
                 r.check(
                     format!("statement {n}: encoding"),

@@ -19,6 +19,9 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// What could not be checked offline.
     pub not_checked: Vec<String>,
+    /// What a reader should know that is not a failed check: an input in
+    /// an old form still read, a signature line from an unknown key ignored.
+    pub warnings: Vec<String>,
     /// What the pack establishes (a pack's report; not a proof of
     /// misbehaviour's).
     pub summary: Option<super::Summary>,
@@ -58,7 +61,7 @@ impl Report {
     }
 
     /// The report as one JSON object:
-    /// `{"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string]}`.
+    /// `{"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string]}`.
     pub fn to_json(&self) -> String {
         let checks: Vec<String> = self
             .checks
@@ -73,6 +76,7 @@ impl Report {
             })
             .collect();
         let not: Vec<String> = self.not_checked.iter().map(|n| json_string(n)).collect();
+        let warnings: Vec<String> = self.warnings.iter().map(|n| json_string(n)).collect();
         let summary = match &self.summary {
             Some(s) => format!(
                 ", \"summary\": {}",
@@ -81,10 +85,11 @@ impl Report {
             None => String::new(),
         };
         format!(
-            "{{\"verified\": {}, \"checks\": [{}], \"not_checked\": [{}]{summary}}}",
+            "{{\"verified\": {}, \"checks\": [{}], \"not_checked\": [{}], \"warnings\": [{}]{summary}}}",
             self.verified(),
             checks.join(", "),
-            not.join(", ")
+            not.join(", "),
+            warnings.join(", ")
         )
     }
 
@@ -141,6 +146,9 @@ impl Report {
             let passed = self.checks.len() - failures.len();
             s += &format!("{passed} checks passed (-v lists every check)\n");
         }
+        for n in &self.warnings {
+            s.push_str(&format!("warning: {n}\n"));
+        }
         for n in &self.not_checked {
             s.push_str(&format!("not checked: {n}\n"));
         }
@@ -189,6 +197,9 @@ impl Report {
                 c.name,
                 c.detail
             ));
+        }
+        for n in &self.warnings {
+            s.push_str(&format!("warning: {n}\n"));
         }
         for n in &self.not_checked {
             s.push_str(&format!("not checked: {n}\n"));

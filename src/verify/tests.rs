@@ -412,7 +412,8 @@ fn wrong_keys_roots_order_and_receipts_fail_with_their_checks() {
     assert!(!verify_pack(&p, &t, None).verified());
     // A statement with two receipts.
     let mut p = pack.clone();
-    let (st, receipts) = crate::cose::split_transparent(&p.statements[0]).unwrap();
+    let split = crate::cose::split_transparent(&p.statements[0]).unwrap();
+    let (st, receipts) = (split.statement, split.receipts);
     p.statements[0] =
         crate::cose::transparent_statement(&st, &[receipts[0].clone(), receipts[0].clone()])
             .unwrap();

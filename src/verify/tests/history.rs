@@ -190,7 +190,7 @@ fn a_facility_without_statements_gets_a_pack_that_proves_it() {
         ..absent
     };
     q.statements.retain(|s| {
-        let (st, _) = crate::cose::split_transparent(s).unwrap();
+        let st = crate::cose::split_transparent(s).unwrap().statement;
         st.header().subject != "TF-2"
     });
     assert!(failed_names(&q, &t).contains(&"history: facility TF-2".into()));

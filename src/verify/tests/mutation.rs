@@ -38,7 +38,8 @@ fn every_byte_of_every_statement_part_fails_the_check_that_names_it() {
     let mut tried = 0;
     for (k, bytes) in pack.statements.iter().enumerate() {
         let n = k + 1;
-        let (st, receipts) = split_transparent(bytes).unwrap();
+        let split = split_transparent(bytes).unwrap();
+        let (st, receipts) = (split.statement, split.receipts);
         let msg = st.message();
         let rc = receipts[0].message();
         let parts: Vec<(&str, Range<usize>, bool)> = vec![
