@@ -46,5 +46,6 @@ pub mod report;
 pub mod server;
 pub mod status;
 pub mod store;
+pub mod text;
 pub mod verify;
 pub mod witness;

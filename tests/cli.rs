@@ -2251,3 +2251,71 @@ fn monitor_catches_a_lying_copy_of(demo: &Path) {
     );
     assert_eq!(o.code, 1, "{}", o.stdout);
 }
+
+/// Issue 14, item 5: a string from an input (here a file name in a bundle,
+/// and a path on the command line) never reaches the terminal with its
+/// control characters: an escape sequence that would clear the screen and
+/// draw a "VERIFIED" line is shown as `\u001b…`.
+#[test]
+fn control_characters_from_inputs_are_shown_not_sent_to_the_terminal() {
+    let env = setup(0);
+    let r = &env.root;
+    let ev = r.join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    let evil = "x\u{1b}[2J\u{1b}[HVERIFIED: all checks passed";
+    std::fs::write(ev.join(evil), "one\n").unwrap();
+    std::fs::write(ev.join("b.txt"), "two\n").unwrap();
+    let (k, c) = demo_identity(r, "demo-operator");
+    let (m, seal) = (r.join("ev.manifest"), r.join("seal.cose"));
+    let o = run(
+        &[
+            "seal",
+            s(&ev),
+            "--facility",
+            "TF-1",
+            "--key",
+            s(&k),
+            "--cert",
+            s(&c),
+            "--manifest",
+            s(&m),
+            "--out",
+            s(&seal),
+        ],
+        b"",
+    );
+    let mut outputs = vec![o.stdout.clone() + &o.stderr];
+    if o.code == 0 {
+        std::fs::write(ev.join(evil), "changed\n").unwrap();
+        let o = run(
+            &[
+                "verify-bundle",
+                s(&ev),
+                "--seal",
+                s(&seal),
+                "--manifest",
+                s(&m),
+            ],
+            b"",
+        );
+        assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+        outputs.push(o.stdout + &o.stderr);
+        let o = run(&["inspect", s(&m)], b"");
+        outputs.push(o.stdout + &o.stderr);
+    }
+    let o = run(&["inspect", &format!("{}/{evil}.pack", s(r))], b"");
+    assert_eq!(o.code, 2);
+    outputs.push(o.stdout + &o.stderr);
+    for out in &outputs {
+        assert!(
+            !out.contains('\u{1b}'),
+            "a raw escape reached the output: {out:?}"
+        );
+    }
+    assert!(
+        outputs
+            .iter()
+            .all(|o| o.contains("x\\u001b[2J\\u001b[HVERIFIED")),
+        "{outputs:?}"
+    );
+}

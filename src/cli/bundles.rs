@@ -66,12 +66,12 @@ pub fn verify_bundle(dir: &Path, seal: &Path, manifest: &Path, quiet: bool) -> C
         dir,
         manifest,
         &sealed,
-        &mut |f| println!("{f}"),
+        &mut |f| say!("{f}"),
         &mut |files, bytes| progress.update(files, bytes),
     );
     progress.finish();
     let c = result.map_err(|e| Failure::input(e.to_string()))?;
-    println!(
+    say!(
         "{}: {} files ({} bytes) hashed against the {what}; {} problems",
         dir.display(),
         c.files,
@@ -79,16 +79,16 @@ pub fn verify_bundle(dir: &Path, seal: &Path, manifest: &Path, quiet: bool) -> C
         c.problems
     );
     if let Some(why) = &c.manifest {
-        println!(
+        say!(
             "manifest {} is NOT the sealed one: {why}",
             manifest.display()
         );
     }
-    println!(
+    say!(
         "not checked: the seal's certificate chain and its place in the log (verify a pack for that)"
     );
     if c.ok() {
-        println!("VERIFIED: every file matches the sealed manifest");
+        say!("VERIFIED: every file matches the sealed manifest");
         Ok(())
     } else {
         Err(Failure::verification(format!(
@@ -106,7 +106,7 @@ pub fn disclose(manifest: &Path, paths: &[String], out: &Path, force: bool) -> C
     triage_ledger::output::write(out, &bytes, force, "--out")
         .map_err(super::statements::out_failure)?;
     super::statements::announce(out);
-    eprintln!(
+    tell!(
         "disclosed {} of {} items with a proof of {} hashes ({} bytes)",
         d.items.len(),
         d.count,
@@ -126,13 +126,13 @@ pub fn verify_disclosure(file: &Path, seal: &Path, files: Option<&Path>) -> CmdR
         BundleError::NotSealed(_) => Failure::verification(format!("{}: {e}", file.display())),
         other => Failure::input(format!("{}: {other}", file.display())),
     })?;
-    println!(
+    say!(
         "{} items of the {what} are in the sealed root (multi-proof of {} hashes):",
         opened.items.len(),
         d.proof.len()
     );
     for (_, item) in &opened.items {
-        println!(
+        say!(
             "  {} ({} bytes, SHA-256 {})",
             item.path,
             item.size,
@@ -141,17 +141,17 @@ pub fn verify_disclosure(file: &Path, seal: &Path, files: Option<&Path>) -> CmdR
     }
     match files {
         None => {
-            println!("not checked: the files' contents (give --files DIR)");
-            println!("VERIFIED: the disclosed items are in the sealed bundle");
+            say!("not checked: the files' contents (give --files DIR)");
+            say!("VERIFIED: the disclosed items are in the sealed bundle");
             Ok(())
         }
         Some(dir) => {
             let findings = check_files(&opened, dir).map_err(|e| Failure::input(e.to_string()))?;
             for f in &findings {
-                println!("{f}");
+                say!("{f}");
             }
             if findings.is_empty() {
-                println!("VERIFIED: the disclosed items are in the sealed bundle, and the files in {} match them", dir.display());
+                say!("VERIFIED: the disclosed items are in the sealed bundle, and the files in {} match them", dir.display());
                 Ok(())
             } else {
                 Err(Failure::verification(format!(

@@ -106,9 +106,9 @@ fn write_cert(out: &Path, c: &Certificate, force: bool) -> CmdResult {
     triage_ledger::output::write(out, c.to_pem().as_bytes(), force, "--out")
         .map_err(super::statements::out_failure)?;
     if triage_ledger::output::is_stdout(out) {
-        eprint!("{}", describe(c));
+        tell_raw!("{}", describe(c));
     } else {
-        print!("{}", describe(c));
+        say_raw!("{}", describe(c));
     }
     Ok(())
 }
@@ -148,7 +148,7 @@ fn validity(valid_from: Option<&str>, days: u32) -> Result<Validity, Failure> {
 fn load_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Failure> {
     let (key, warning) = identity::read_private_key(path)?;
     if let Some(w) = warning {
-        eprintln!("warning: {w}");
+        tell!("warning: {w}");
     }
     Ok(key)
 }
@@ -191,8 +191,8 @@ pub fn keys(cmd: KeysCommand) -> CmdResult {
             let public = identity::public_key_pem(&key.verifying_key())?;
             triage_ledger::output::write(&p, public.as_bytes(), force, "--out")
                 .map_err(super::statements::out_failure)?;
-            println!("{}", p.display());
-            eprintln!(
+            say!("{}", p.display());
+            tell!(
                 "wrote {} (private, mode 0600) and {} (public)",
                 k.display(),
                 p.display()
@@ -280,7 +280,7 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             write_cert(&out, &c, force)
         }
         CertCommand::Show { cert } => {
-            print!("{}", describe(&load_cert(&cert)?));
+            say_raw!("{}", describe(&load_cert(&cert)?));
             Ok(())
         }
     }

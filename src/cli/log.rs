@@ -117,7 +117,7 @@ pub enum LogCommand {
 pub fn run(cmd: LogCommand) -> CmdResult {
     match cmd {
         LogCommand::Vkey { ledger } => {
-            println!("{}", Ledger::open(&ledger)?.vkey());
+            say!("{}", Ledger::open(&ledger)?.vkey());
             Ok(())
         }
         LogCommand::Append {
@@ -227,15 +227,15 @@ pub fn init(
             }
         },
     };
-    println!("{vkey}");
-    eprintln!("created ledger {} (log {origin}, size 0)", ledger.display());
+    say!("{vkey}");
+    tell!("created ledger {} (log {origin}, size 0)", ledger.display());
     match published {
-        None => eprintln!(
+        None => tell!(
             "public tree: {} (serve it as is); keep {} secret",
             ledger.join("log").display(),
             ledger.join("private").display()
         ),
-        Some(p) => eprintln!(
+        Some(p) => tell!(
             "public tree: {} (lock: {}); {} is this sequencer's copy; keep {} secret",
             p.public,
             p.lock,
@@ -277,9 +277,9 @@ fn migrate(ledger: &Path, to: &str, lock: Option<&str>) -> CmdResult {
             .hint("give --lock postgres://USER@HOST:PORT/DB: the checkpoint is then swapped in PostgreSQL"),
         e => audit_failure(e),
     })?;
-    println!("the public tree at {to}:");
+    say!("the public tree at {to}:");
     print_audit(&r);
-    println!("migrated: {} is now the ledger's public tree", to);
+    say!("migrated: {} is now the ledger's public tree", to);
     Ok(())
 }
 
@@ -318,7 +318,7 @@ fn append(ledger: &Path, files: &[PathBuf], lines: bool, no_wait: bool) -> CmdRe
     }
     let mut w = Writer::open_with(ledger, true, on_wait)?;
     for warning in w.warnings() {
-        eprintln!("warning: {warning}");
+        tell!("warning: {warning}");
     }
     let first = w.size();
     if lines {
@@ -336,9 +336,9 @@ fn append(ledger: &Path, files: &[PathBuf], lines: bool, no_wait: bool) -> CmdRe
     let cp = w.commit()?.clone();
     write_stdout(&cp.to_bytes())?;
     if count == 0 {
-        eprintln!("nothing to append; tree size stays {}", cp.root().size());
+        tell!("nothing to append; tree size stays {}", cp.root().size());
     } else {
-        eprintln!(
+        tell!(
             "appended {count} entries (indexes {first}..={}); tree size {}",
             first + count - 1,
             cp.root().size()
@@ -411,9 +411,9 @@ fn append_published(
     let cp = done.checkpoint.expect("committed at least once");
     write_stdout(&cp.to_bytes())?;
     if done.count == 0 {
-        eprintln!("nothing to append; tree size stays {}", cp.root().size());
+        tell!("nothing to append; tree size stays {}", cp.root().size());
     } else {
-        eprintln!(
+        tell!(
             "appended {} entries (the first at index {}); tree size {}",
             done.count,
             done.first,
@@ -524,12 +524,12 @@ fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path) -> CmdResult {
     let entry_bytes = read_input(entry, MAX_ENTRY_SIZE as u64)?;
     match parsed.verify(&entry_bytes, &vkey) {
         Ok(cp) => {
-            println!(
+            say!(
                 "ok: checkpoint signed by {} (key id {})",
                 vkey.name(),
                 vkey.id()
             );
-            println!(
+            say!(
                 "ok: {} ({} bytes, leaf hash {}) is entry {} of tree size {} (root {})",
                 entry.display(),
                 entry_bytes.len(),
@@ -538,8 +538,8 @@ fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path) -> CmdResult {
                 cp.root().size(),
                 cp.root().hash()
             );
-            println!("not checked: witness cosignatures (no witness policy given), so a split view is not excluded");
-            println!("verified");
+            say!("not checked: witness cosignatures (no witness policy given), so a split view is not excluded");
+            say!("verified");
             Ok(())
         }
         Err(e) if e.is_verification_failure() => {
@@ -587,22 +587,22 @@ fn verify_consistency(vkey: &str, old: &Path, new: &Path, proof: &Path) -> CmdRe
         )));
     }
     let p = ConsistencyProof::new(o.size(), n.size(), path);
-    println!(
+    say!(
         "ok: both checkpoints signed by {} (key id {})",
         vkey.name(),
         vkey.id()
     );
     match p.verify(o, n) {
         Ok(()) => {
-            println!(
+            say!(
                 "ok: tree {} (root {}) is a prefix of tree {} (root {})",
                 o.size(),
                 o.hash(),
                 n.size(),
                 n.hash()
             );
-            println!("not checked: witness cosignatures (no witness policy given)");
-            println!("verified");
+            say!("not checked: witness cosignatures (no witness policy given)");
+            say!("verified");
             Ok(())
         }
         Err(e) if e.is_verification_failure() => {
@@ -618,19 +618,19 @@ fn audit(ledger: &Path) -> CmdResult {
     let published = store::audit_public(ledger).map_err(audit_failure)?;
     let r = store::audit(ledger).map_err(audit_failure)?;
     if published.is_some() {
-        println!("the sequencer's copy ({}):", ledger.join("log").display());
+        say!("the sequencer's copy ({}):", ledger.join("log").display());
     }
     print_audit(&r);
     audit_state_index(ledger)?;
     if let Some(p) = published {
-        println!("the public tree ({}):", p.public);
+        say!("the public tree ({}):", p.public);
         print_audit(&p.audit);
-        println!(
+        say!(
             "ok: the lock ({}), the public tree and this copy hold the same checkpoint",
             p.lock
         );
     }
-    println!("audit passed");
+    say!("audit passed");
     Ok(())
 }
 
@@ -641,8 +641,8 @@ fn audit_remote(url: &str, vkey: &str) -> CmdResult {
         triage_ledger::remote::HttpTree::new(url).map_err(|e| Failure::input(e.to_string()))?;
     let r = store::audit_tree(&tree, &key).map_err(audit_failure)?;
     print_audit(&r);
-    println!("not checked: the private index of tile interiors and the state index (not part of the public tree)");
-    println!("audit passed");
+    say!("not checked: the private index of tile interiors and the state index (not part of the public tree)");
+    say!("audit passed");
     Ok(())
 }
 
@@ -653,8 +653,8 @@ fn audit_object(location: &str, vkey: &str) -> CmdResult {
     let tree = store::ObjectTree::open(location)?;
     let r = store::audit_tree(&tree, &key).map_err(audit_failure)?;
     print_audit(&r);
-    println!("not checked: the private index of tile interiors and the state index (not part of the public tree)");
-    println!("audit passed");
+    say!("not checked: the private index of tile interiors and the state index (not part of the public tree)");
+    say!("audit passed");
     Ok(())
 }
 
@@ -669,24 +669,26 @@ fn audit_failure(e: store::StoreError) -> Failure {
 }
 
 fn print_audit(r: &store::AuditReport) {
-    println!(
+    say!(
         "ok: checkpoint signature (tree size {}, root {})",
-        r.size, r.root
+        r.size,
+        r.root
     );
-    println!(
+    say!(
         "ok: {} entries in {} bundles re-read and hashed",
-        r.size, r.bundles
+        r.size,
+        r.bundles
     );
-    println!("ok: {} hash tiles recomputed and compared", r.tiles);
+    say!("ok: {} hash tiles recomputed and compared", r.tiles);
     if r.partials_listed {
-        println!(
+        say!(
             "ok: {} older partial tiles are prefixes of their tiles",
             r.old_partials
         );
     } else {
-        println!("not checked: older partial tiles (a tree over HTTP cannot list them)");
+        say!("not checked: older partial tiles (a tree over HTTP cannot list them)");
     }
-    println!("ok: root recomputed from the entries equals the checkpoint's");
+    say!("ok: root recomputed from the entries equals the checkpoint's");
 }
 
 /// The persisted state index against a full replay of the log.
@@ -694,18 +696,18 @@ fn audit_state_index(ledger: &Path) -> CmdResult {
     use triage_ledger::policy::{IndexCheck, StateIndex};
     match StateIndex::check(ledger) {
         Ok(IndexCheck::Absent) => {
-            println!("ok: no state index (the next submission builds it from the log)")
+            say!("ok: no state index (the next submission builds it from the log)")
         }
-        Ok(IndexCheck::Behind { size }) => println!(
+        Ok(IndexCheck::Behind { size }) => say!(
             "ok: the state index reflects tree size {size}, behind the checkpoint (the next submission replays the rest into it; not compared)"
         ),
-        Ok(IndexCheck::NeedsRepair) => println!(
+        Ok(IndexCheck::NeedsRepair) => say!(
             "ok: the state index was not closed cleanly (a stop while writing it); the next submission repairs it (not compared)"
         ),
         Ok(IndexCheck::Consistent {
             facilities,
             statements,
-        }) => println!(
+        }) => say!(
             "ok: state index equals a full replay ({facilities} facilities, {statements} statement digests, the facility map)"
         ),
         Err(e) => {

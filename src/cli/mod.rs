@@ -2,6 +2,29 @@
 //! Exit codes, the same for every command: 0 success or verified,
 //! 1 verification failed, 2 usage, parse or I/O error.
 
+//! Every line of text goes out through `say!`/`tell!` (stdout/stderr),
+//! which pass it through the library's `text::visible`: a string from an
+//! input cannot send a control sequence to the terminal.
+
+/// `println!` for text that may hold strings from inputs.
+macro_rules! say {
+    () => { println!() };
+    ($($t:tt)*) => { println!("{}", triage_ledger::text::visible(&format!($($t)*))) };
+}
+/// `print!`, the same way.
+macro_rules! say_raw {
+    ($($t:tt)*) => { print!("{}", triage_ledger::text::visible(&format!($($t)*))) };
+}
+/// `eprintln!`, the same way.
+macro_rules! tell {
+    () => { eprintln!() };
+    ($($t:tt)*) => { eprintln!("{}", triage_ledger::text::visible(&format!($($t)*))) };
+}
+/// `eprint!`, the same way.
+macro_rules! tell_raw {
+    ($($t:tt)*) => { eprint!("{}", triage_ledger::text::visible(&format!($($t)*))) };
+}
+
 mod bundles;
 mod demo;
 mod help;
@@ -60,7 +83,7 @@ impl Failure {
 /// it waits for it.
 pub(crate) fn waiting(ledger: &std::path::Path) -> impl Fn(&str) + '_ {
     move |holder: &str| {
-        eprintln!(
+        tell!(
             "waiting for {}: another writer holds it ({holder}); --no-wait fails instead",
             ledger.display()
         );
@@ -449,7 +472,7 @@ fn man(out: Option<&std::path::Path>) -> CmdResult {
                 .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
             clap_mangen::generate_to(cmd, dir)
                 .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
-            eprintln!("wrote the manual pages to {}", dir.display());
+            tell!("wrote the manual pages to {}", dir.display());
             Ok(())
         }
     }
@@ -482,7 +505,7 @@ pub fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("error: configuration file {e}");
+            tell!("error: configuration file {e}");
             return ExitCode::from(2);
         }
     }
@@ -526,8 +549,8 @@ pub fn main() -> ExitCode {
             (Err(e), _) => Err(e),
             (Ok(()), None) => Ok(()),
             (Ok(()), Some(addr)) => {
-                println!();
-                println!(
+                say!();
+                say!(
                     "Serving {} (the endpoints are in the README):",
                     dir.join("ledger").display()
                 );
@@ -700,9 +723,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            tell!("error: {}", f.message);
             if let Some(h) = f.hint {
-                eprintln!("hint: {h}");
+                tell!("hint: {h}");
             }
             ExitCode::from(f.code)
         }

@@ -95,7 +95,7 @@ pub fn monitor(
                 )
             })
             .collect();
-        println!(
+        say!(
             "{{\"origin\":{},\"from\":{},\"to\":{},\"index_entries\":{},\"commits\":{},\"facilities\":{},\"uncommitted\":{},\"watched\":[{}],\"misbehaviour\":{},\"proof\":{}}}",
             json_string(&run.origin),
             run.from,
@@ -116,28 +116,30 @@ pub fn monitor(
         );
     } else {
         if run.from == run.to {
-            println!(
+            say!(
                 "log {}: nothing new since tree size {} ({} facilities in the index)",
-                run.origin, run.to, run.facilities
+                run.origin,
+                run.to,
+                run.facilities
             );
         } else {
-            println!(
+            say!(
                 "log {}: entries {}..{} replayed; {} index entries checked, {} commits recomputed; {} facilities",
                 run.origin, run.from, run.to, run.index_entries, run.commits, run.facilities
             );
         }
         if run.pending > 0 {
-            println!(
+            say!(
                 "not checked: the last {} entries are not yet covered by an index entry (a ledger from before committed histories: run `triage-ledger upgrade LEDGER`)",
                 run.pending
             );
         }
         if let Some(f) = facility {
             if run.watched.is_empty() {
-                println!("facility {f}: no new statements");
+                say!("facility {f}: no new statements");
             }
             for w in &run.watched {
-                println!(
+                say!(
                     "facility {f}: entry {}: {} by {} at {}",
                     w.index,
                     w.kind,

@@ -51,7 +51,7 @@ pub fn pack(
     triage_ledger::output::write(out, &bytes, force, "--out")
         .map_err(super::statements::out_failure)?;
     super::statements::announce(out);
-    eprintln!(
+    tell!(
         "wrote a pack of {} statements ({} bytes){}{}",
         p.statements.len(),
         bytes.len(),
@@ -82,7 +82,7 @@ pub fn pack_remote(url: &str, facility: &str, out: &Path, force: bool) -> CmdRes
     triage_ledger::output::write(out, &bytes, force, "--out")
         .map_err(super::statements::out_failure)?;
     super::statements::announce(out);
-    eprintln!(
+    tell!(
         "wrote the pack the service made ({} bytes); verify it offline",
         bytes.len()
     );
@@ -123,9 +123,9 @@ pub fn verify(
         },
     };
     if json {
-        println!("{}", report.to_json());
+        say!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text_with(verbose));
+        say_raw!("{}", report.to_text_with(verbose));
     }
     if report.verified() {
         Ok(())

@@ -118,7 +118,7 @@ pub fn run_service(listen: &Listen, router: axum::Router) -> CmdResult {
         let url = bound
             .url()
             .map_err(|e| Failure::input(format!("listen on {addr}: {e}")))?;
-        println!("listening on {url}");
+        say!("listening on {url}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         triage_ledger::server::serve(bound, router, triage_ledger::server::terminated())

@@ -16,12 +16,12 @@ pub fn inspect(file: &Path, vkey: Option<&str>, json: bool) -> CmdResult {
     let view = triage_ledger::inspect::view_file(file, &raw, vkey.as_ref())
         .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string(&view).expect("a view serializes")
         );
     } else {
-        print!("{}", view.to_text(&file.display().to_string()));
+        say_raw!("{}", view.to_text(&file.display().to_string()));
     }
     if view.failed() {
         return Err(Failure::verification(format!(
@@ -63,12 +63,12 @@ pub fn history(
         .map_err(report_failure)?
     };
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string(&t).expect("a timeline serializes")
         );
     } else {
-        print!("{}", t.to_text());
+        say_raw!("{}", t.to_text());
     }
     Ok(())
 }
@@ -139,7 +139,7 @@ pub fn report(
     triage_ledger::output::write(out, r.to_html().as_bytes(), force, "--out")
         .map_err(|e| Failure::input(e.to_string()))?;
     if !triage_ledger::output::is_stdout(out) {
-        eprintln!("{}: {}", out.display(), r.basis.verdict);
+        tell!("{}: {}", out.display(), r.basis.verdict);
     }
     match r.basis.verified {
         Some(false) => Err(Failure::verification(format!(
@@ -195,11 +195,11 @@ fn print_status(mut st: triage_ledger::status::LedgerStatus, json: bool, overdue
         st.keep_overdue();
     }
     if json {
-        println!("{}", st.to_json());
+        say!("{}", st.to_json());
     } else {
-        print!("{}", st.to_text());
+        say_raw!("{}", st.to_text());
         if overdue && st.facilities.is_empty() {
-            println!(
+            say!(
                 "no facility has an overdue step or assessment as of {}",
                 st.as_of
             );

@@ -71,7 +71,7 @@ pub(super) fn now() -> u64 {
 /// output.
 pub(super) fn announce(out: &Path) {
     if !triage_ledger::output::is_stdout(out) {
-        println!("{}", out.display());
+        say!("{}", out.display());
     }
 }
 
@@ -110,7 +110,7 @@ pub fn sign_record(
 ) -> Result<Statement, Failure> {
     let (key, warning) = triage_ledger::identity::read_private_key(&sign.key)?;
     if let Some(w) = warning {
-        eprintln!("warning: {w}");
+        tell!("warning: {w}");
     }
     let cert = load_cert(&sign.cert)?;
     if cert.key() != &key.verifying_key() {
@@ -131,7 +131,7 @@ pub fn run_verb(verb: super::verbs::Verb) -> CmdResult {
     // manifest behind: the manifest is only meaningful with its seal.
     if let (Err(_), super::verbs::Verb::Seal { manifest, .. }) = (&result, &verb) {
         if std::fs::remove_file(manifest).is_ok() {
-            eprintln!(
+            tell!(
                 "removed {}: the seal it belongs to was not made",
                 manifest.display()
             );
@@ -145,7 +145,7 @@ fn sign_and_deliver(sign: &SignArgs, record: &triage_ledger::record::Record) -> 
     if let Some(out) = &sign.out {
         triage_ledger::output::write(out, st.bytes(), sign.force, "--out").map_err(out_failure)?;
         announce(out);
-        eprintln!(
+        tell!(
             "signed a {} statement ({} bytes, sha256 {})",
             record.kind().name(),
             st.bytes().len(),
@@ -184,18 +184,18 @@ fn submit_files(
     let on_wait: triage_ledger::store::OnWait = if no_wait { None } else { Some(&wait) };
     let done = policy::submit_with(ledger, &statements, now(), 300, on_wait)?;
     if let Some(w) = &done.index_warning {
-        eprintln!("warning: the statements are logged, but {w}; the next submission rebuilds what it lacks");
+        tell!("warning: the statements are logged, but {w}; the next submission rebuilds what it lacks");
     }
     let l = triage_ledger::store::Ledger::open(ledger)?;
     for ((name, bytes), a) in statements.iter().zip(&done.admissions) {
         let h = hex(&Sha256::digest(bytes));
         let i = match a {
             Admission::New(i) => {
-                println!("{name}: entry {i} (sha256 {h})");
+                say!("{name}: entry {i} (sha256 {h})");
                 *i
             }
             Admission::Duplicate(i) => {
-                println!("{name}: already logged as entry {i} (sha256 {h})");
+                say!("{name}: already logged as entry {i} (sha256 {h})");
                 *i
             }
         };
@@ -205,7 +205,7 @@ fn submit_files(
             write_receipt(&l, i, &out, true, true)?;
         }
     }
-    eprintln!("tree size {}", done.checkpoint.root().size());
+    tell!("tree size {}", done.checkpoint.root().size());
     Ok(())
 }
 
@@ -226,7 +226,7 @@ fn write_receipt(
     }
     .map_err(|e| Failure::input(e.to_string()))?;
     triage_ledger::output::write(out, &bytes, force, "--out").map_err(out_failure)?;
-    eprintln!(
+    tell!(
         "wrote {} ({} of entry {index} against tree size {})",
         out.display(),
         if transparent {
@@ -249,7 +249,7 @@ pub fn receipt(ledger: &Path, index: u64, out: &Path, transparent: bool, force: 
 pub fn upgrade(ledger: &Path) -> CmdResult {
     match triage_ledger::policy::upgrade(ledger) {
         Ok(Some(cp)) => {
-            println!(
+            say!(
                 "committed the index: entry {} is the commit entry; checkpoint size {}",
                 cp.root().size() - 1,
                 cp.root().size()
@@ -257,7 +257,7 @@ pub fn upgrade(ledger: &Path) -> CmdResult {
             Ok(())
         }
         Ok(None) => {
-            println!("nothing to do: the checkpoint's last entry already commits the index");
+            say!("nothing to do: the checkpoint's last entry already commits the index");
             Ok(())
         }
         Err(e) => Err(e.into()),
@@ -275,7 +275,7 @@ pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResu
         let h = hex(&Sha256::digest(&bytes));
         match register(url, &bytes) {
             Ok(r) => {
-                println!("{name}: entry {} (sha256 {h})", r.index);
+                say!("{name}: entry {} (sha256 {h})", r.index);
                 if transparent {
                     let st = Statement::parse(&bytes)
                         .map_err(|e| Failure::input(format!("{name}: {e}")))?;
@@ -290,7 +290,7 @@ pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResu
             }
             Err(e @ ClientError::Refused { .. }) => {
                 refused += 1;
-                eprintln!("error: {name}: {e} (nothing was appended)");
+                tell!("error: {name}: {e} (nothing was appended)");
             }
             Err(e) => return Err(Failure::input(format!("{name}: {e}"))),
         }

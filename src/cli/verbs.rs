@@ -308,9 +308,10 @@ fn framework_ref(given: Option<&str>, ledger: Option<&Path>) -> Result<Option<Re
     };
     let (state, _) = triage_ledger::policy::load_state(ledger)?;
     Ok(state.framework_in_force_ref().map(|(r, f)| {
-        eprintln!(
+        tell!(
             "citing framework {} (entry {}), the version in force",
-            f.version, r.index
+            f.version,
+            r.index
         );
         r
     }))
@@ -420,7 +421,7 @@ pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
             });
             progress.finish();
             let sealed = sealed.map_err(|e| Failure::input(e.to_string()))?;
-            eprintln!(
+            tell!(
                 "sealed {} files of {}; manifest {}",
                 sealed.items,
                 dir.display(),

@@ -140,14 +140,14 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
     match cmd {
         WitnessCommand::New { dir, name } => {
             let vkey = Witness::create(&dir, &name).map_err(refusal)?;
-            println!("{vkey}");
+            say!("{vkey}");
             Ok(())
         }
         WitnessCommand::AddLog { dir, vkey } => {
             let mut w = Witness::open(&dir).map_err(refusal)?;
             let log = load_vkey(&vkey)?;
             w.add_log(log.clone()).map_err(refusal)?;
-            eprintln!("witnessing log {} (key id {})", log.name(), log.id());
+            tell!("witnessing log {} (key id {})", log.name(), log.id());
             Ok(())
         }
         WitnessCommand::Request {
@@ -188,7 +188,7 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             let answer = read_input(&cosignature, 64 * 1024)?;
             let mut writer = Writer::open(&ledger)?;
             let cp = writer.attach_cosignatures(&wkey, &answer)?;
-            eprintln!(
+            tell!(
                 "attached {}'s cosignature to checkpoint size {}",
                 wkey.name(),
                 cp.root().size()
@@ -214,24 +214,27 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
                     ))
                 }
             };
-            eprintln!(
+            tell!(
                 "{} cosigned {} at size {} (consistent with size {})",
-                c.witness, c.origin, c.size, c.old
+                c.witness,
+                c.origin,
+                c.size,
+                c.old
             );
             Ok(())
         }
         WitnessCommand::Status { dir } => {
             let w = Witness::open(&dir).map_err(refusal)?;
-            println!("witness {}", w.vkey());
+            say!("witness {}", w.vkey());
             for log in w.logs() {
                 match w.latest(log.name()).map_err(refusal)? {
-                    Some(cp) => println!(
+                    Some(cp) => say!(
                         "log {} last cosigned size {} root {}",
                         log.name(),
                         cp.size(),
                         cp.root().hash()
                     ),
-                    None => println!("log {} never cosigned", log.name()),
+                    None => say!("log {} never cosigned", log.name()),
                 }
             }
             Ok(())

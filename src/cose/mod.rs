@@ -287,6 +287,22 @@ pub fn peek_type_and_subject(bytes: &[u8]) -> Option<(String, String)> {
     Some((ct, sub))
 }
 
+/// Refuses a record whose text (values or keys, at any depth) holds a
+/// control character or a bidirectional override: nothing a statement says
+/// can rewrite the terminal or the lines of a report that shows it.
+fn no_hidden_text(v: &Value) -> Result<(), CoseError> {
+    match v {
+        Value::Text(t) => crate::text::refuse_hidden("a text in the record", t)
+            .map_err(|e| CoseError::Profile(format!("{e} (\"{}\")", crate::text::one_line(t)))),
+        Value::Array(items) => items.iter().try_for_each(no_hidden_text),
+        Value::Map(entries) => entries
+            .iter()
+            .try_for_each(|(k, v)| no_hidden_text(k).and_then(|()| no_hidden_text(v))),
+        Value::Tag(_, inner) => no_hidden_text(inner),
+        _ => Ok(()),
+    }
+}
+
 /// The protected header of a ledger statement (formats.md §2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementHeader {
@@ -371,6 +387,13 @@ impl StatementHeader {
         };
         let issuer = text_claim(CWT_ISS, "iss")?;
         let subject = text_claim(CWT_SUB, "sub")?;
+        for (what, text) in [
+            ("the content type", &content_type),
+            ("iss", &issuer),
+            ("sub", &subject),
+        ] {
+            crate::text::refuse_hidden(what, text).map_err(CoseError::Profile)?;
+        }
         let issued_at = header(claims, CWT_IAT)
             .and_then(|v| v.as_integer())
             .and_then(|i| u64::try_from(i).ok())
@@ -419,7 +442,12 @@ impl Statement {
         payload: &[u8],
         key: &SigningKey,
     ) -> Result<Self, CoseError> {
-        cbor::decode(payload)?;
+        no_hidden_text(&cbor::decode(payload)?)?;
+        StatementHeader::decode(
+            &cbor::decode(&header.encode()?)?
+                .into_map()
+                .unwrap_or_default(),
+        )?;
         let message = CoseSign1::sign(header.encode()?, Vec::new(), payload, false, key)?;
         let bytes = message.to_bytes()?;
         if bytes.len() > MAX_STATEMENT_SIZE {
@@ -447,7 +475,9 @@ impl Statement {
         let payload = message
             .payload()
             .ok_or_else(|| CoseError::Profile("the payload must be attached".into()))?;
-        cbor::decode(payload).map_err(|e| CoseError::Profile(format!("payload: {e}")))?;
+        let record =
+            cbor::decode(payload).map_err(|e| CoseError::Profile(format!("payload: {e}")))?;
+        no_hidden_text(&record)?;
         let header = StatementHeader::decode(&message.protected_map()?)?;
         Ok(Statement {
             bytes: bytes.to_vec(),

@@ -507,3 +507,47 @@ mod receipts {
         assert!(e.to_string().contains("critical"), "{e}");
     }
 }
+
+/// Issue 14, item 5: a statement's text cannot hold a control character or
+/// a bidirectional override (in iss, sub, the content type or the record):
+/// it is refused when signed and when read.
+#[test]
+fn statements_refuse_hidden_characters_in_their_text() {
+    let key = wg_key();
+    let base = StatementHeader {
+        content_type: "application/vnd.triage-ledger.seal+cbor".into(),
+        issuer: "CN=Operator".into(),
+        subject: "TF-0001".into(),
+        issued_at: 1,
+        x5chain: vec![vec![0x30, 0x00]],
+    };
+    let clean = cbor::encode(&Value::Map(vec![(
+        Value::Text("facility".into()),
+        Value::Text("TF-0001".into()),
+    )]))
+    .unwrap();
+    assert!(Statement::sign(base.clone(), &clean, &key).is_ok());
+    let mut evil = base.clone();
+    evil.issuer = "CN=Operator\u{1b}[2J\nVERIFIED".into();
+    let e = Statement::sign(evil.clone(), &clean, &key).unwrap_err();
+    assert!(e.to_string().contains("U+001B"), "{e}");
+    // Made around the check, it is refused when read.
+    let forged = CoseSign1::sign(evil.encode().unwrap(), Vec::new(), &clean, false, &key)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    let e = Statement::parse(&forged).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("iss holds the control character U+001B"),
+        "{e}"
+    );
+    // In the record, at any depth, and a right-to-left override.
+    let record = cbor::encode(&Value::Map(vec![(
+        Value::Text("steps".into()),
+        Value::Array(vec![Value::Text("fix \u{202e}gnp.exe".into())]),
+    )]))
+    .unwrap();
+    let e = Statement::sign(base, &record, &key).unwrap_err();
+    assert!(e.to_string().contains("U+202E"), "{e}");
+}

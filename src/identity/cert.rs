@@ -147,6 +147,11 @@ impl Certificate {
             ));
         }
         let subject = name_text(x.subject());
+        for (what, name) in [("subject", &subject), ("issuer", &name_text(x.issuer()))] {
+            if let Err(e) = crate::text::refuse_hidden(&format!("the certificate's {what}"), name) {
+                return Err(bad(&crate::text::one_line(&subject), e));
+            }
+        }
         if x.signature_algorithm.algorithm.to_id_string() != OID_ED25519 {
             return Err(bad(&subject, "signature algorithm is not Ed25519"));
         }

@@ -174,15 +174,7 @@ fn checkpoint_text(c: &CheckpointView, indent: &str) -> String {
 
 /// `s` with every control character but the newline written as `\u{..}`.
 fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() && c != '\n' {
-            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::text::visible(s).into_owned()
 }
 
 #[cfg(test)]
@@ -191,7 +183,7 @@ mod tests {
     fn control_characters_are_shown_not_sent() {
         assert_eq!(
             super::clean("a\u{1b}[2J\u{9b}b\nc"),
-            "a\\u{001b}[2J\\u{009b}b\nc"
+            "a\\u001b[2J\\u009bb\nc"
         );
     }
 }

@@ -129,7 +129,7 @@ impl Demo {
         let bytes = self.sign(who, &record, kind)?;
         let done = self.submit(&bytes, kind)?;
         let (Admission::New(index) | Admission::Duplicate(index)) = done.admissions[0];
-        println!("  entry {index:>2}  {kind:<17} by {:<18} {what}", who.name);
+        say!("  entry {index:>2}  {kind:<17} by {:<18} {what}", who.name);
         Ok(Ref {
             index,
             sha256: Sha256::digest(&bytes).to_vec(),
@@ -145,7 +145,7 @@ impl Demo {
             Err(SubmitError::Refused {
                 rule: r, source, ..
             }) if r == rule => {
-                println!(
+                say!(
                     "  refused   {kind:<17} by {:<18} {what}\n            rule {r}: {source}",
                     who.name
                 );
@@ -214,9 +214,10 @@ impl Demo {
     /// Has witness `name` cosign the ledger's latest checkpoint.
     fn witness(&self, name: &str) -> CmdResult {
         let c = super::witness::run_local(&self.dir.join("witnesses").join(name), &self.ledger)?;
-        println!(
+        say!(
             "  witness {name} cosigns the checkpoint of size {} (consistent with size {})",
-            c.size, c.old
+            c.size,
+            c.old
         );
         Ok(())
     }
@@ -247,7 +248,7 @@ impl Demo {
                 report.to_text()
             )));
         }
-        println!(
+        say!(
             "  packs/{name}.pack: {} statements, VERIFIED ({} checks){}",
             pack.statements.len(),
             report.checks.len(),
@@ -282,7 +283,7 @@ fn report(dir: &Path, facility: &str) -> CmdResult {
     .map_err(input)?;
     let out = dir.join("reports").join(format!("{facility}.html"));
     triage_ledger::output::write(&out, r.to_html().as_bytes(), false, "report").map_err(input)?;
-    println!("Report: {} ({})", out.display(), r.basis.verdict);
+    say!("Report: {} ({})", out.display(), r.basis.verdict);
     Ok(())
 }
 
@@ -323,8 +324,8 @@ fn setup(dir: &Path, root: &Party) -> Result<PathBuf, Failure> {
         wkeys[0], wkeys[1]
     );
     std::fs::write(trust.join("policy"), policy).map_err(io(&trust))?;
-    println!("Demo ledger {} (log {})", ledger.display(), vkey.name());
-    println!(
+    say!("Demo ledger {} (log {})", ledger.display(), vkey.name());
+    say!(
         "Trust material for verifiers: {0}/root.pem, {0}/policy (the log, two witnesses, quorum 1)",
         trust.display()
     );
@@ -380,13 +381,14 @@ pub fn run(dir: &Path, force: bool) -> CmdResult {
     };
     let told = story::tell(&mut d, &cast)?;
 
-    println!();
+    say!();
     super::show::status(&ledger, None, false, None, false)?;
     let audit = store::audit(&ledger)?;
-    println!();
-    println!(
+    say!();
+    say!(
         "Audit: {} entries re-hashed, root {} matches the signed checkpoint.",
-        audit.size, audit.root
+        audit.size,
+        audit.root
     );
     let (run, state) = triage_ledger::monitor::monitor(&ledger, None, None, None)?;
     if let Some(f) = &run.fault {
@@ -396,14 +398,14 @@ pub fn run(dir: &Path, force: bool) -> CmdResult {
     if let Some(s) = state {
         s.save(&state_file)?;
     }
-    println!(
+    say!(
         "Monitor: {} entries replayed, {} index entries checked, {} commits of the index recomputed: the log's index is honest (state in {}).",
         run.to,
         run.index_entries,
         run.commits,
         state_file.display()
     );
-    println!();
+    say!();
     for f in ["TF-0001", "TF-0002"] {
         report(dir, f)?;
     }
@@ -411,21 +413,21 @@ pub fn run(dir: &Path, force: bool) -> CmdResult {
     let fi = told.fusa.index;
     let (fusa_file, revoked_file) = (&told.fusa_file, &told.revoked_file);
     let b = "target/release/triage-ledger";
-    println!();
-    println!("Try next (from the source tree, after `cargo build --release`):");
-    println!("  {b} status {dd}/ledger --json");
-    println!("  {b} inspect {dd}/statements/{fusa_file}");
-    println!("  {b} submit {dd}/ledger {dd}/statements/{revoked_file}   # refused: exit 1");
-    println!("  {b} log prove {dd}/ledger --index {fi} > fusa.tlog-proof");
-    println!("  {b} log verify-inclusion --vkey {dd}/trust/log.vkey --proof fusa.tlog-proof --entry {dd}/statements/{fusa_file}");
-    println!("  {b} log audit {dd}/ledger");
-    println!("  {b} verify {dd}/packs/TF-0001.pack --trust {dd}/trust --since {dd}/packs/TF-0001-fusa.pack");
-    println!("  {b} verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
-    println!("  {b} history {dd}/packs/TF-0001.pack --trust {dd}/trust --facility TF-0001");
-    println!("  open {dd}/reports/TF-0001.html   # the report for people: verdict, timeline, coverage, tools, signers");
-    println!("  {b} witness status {dd}/witnesses/w1");
-    println!("  {b} monitor {dd}/ledger --trust {dd}/trust --state {dd}/monitor.state --facility TF-0001");
-    println!("  {b} pack {dd}/ledger --facility TF-0099 --out absent.pack   # proves TF-0099 has no statements");
-    println!("The public log is {dd}/ledger/log/: serve it with any static web server.");
+    say!();
+    say!("Try next (from the source tree, after `cargo build --release`):");
+    say!("  {b} status {dd}/ledger --json");
+    say!("  {b} inspect {dd}/statements/{fusa_file}");
+    say!("  {b} submit {dd}/ledger {dd}/statements/{revoked_file}   # refused: exit 1");
+    say!("  {b} log prove {dd}/ledger --index {fi} > fusa.tlog-proof");
+    say!("  {b} log verify-inclusion --vkey {dd}/trust/log.vkey --proof fusa.tlog-proof --entry {dd}/statements/{fusa_file}");
+    say!("  {b} log audit {dd}/ledger");
+    say!("  {b} verify {dd}/packs/TF-0001.pack --trust {dd}/trust --since {dd}/packs/TF-0001-fusa.pack");
+    say!("  {b} verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
+    say!("  {b} history {dd}/packs/TF-0001.pack --trust {dd}/trust --facility TF-0001");
+    say!("  open {dd}/reports/TF-0001.html   # the report for people: verdict, timeline, coverage, tools, signers");
+    say!("  {b} witness status {dd}/witnesses/w1");
+    say!("  {b} monitor {dd}/ledger --trust {dd}/trust --state {dd}/monitor.state --facility TF-0001");
+    say!("  {b} pack {dd}/ledger --facility TF-0099 --out absent.pack   # proves TF-0099 has no statements");
+    say!("The public log is {dd}/ledger/log/: serve it with any static web server.");
     Ok(())
 }

@@ -47,8 +47,8 @@ fn findings(fw: &Framework, others: &[(&str, FindingResult, &str)]) -> Vec<Findi
 }
 
 pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
-    println!();
-    println!("The scheme:");
+    say!();
+    say!("The scheme:");
     let ssc_party = c.ssc.cert.party().unwrap_or_default().to_string();
     let cio_party = c.cio.cert.party().unwrap_or_default().to_string();
     d.emit(
@@ -82,8 +82,8 @@ pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
         ),
     )?;
 
-    println!();
-    println!(
+    say!();
+    say!(
         "Facility TF-0001, Northgate Bay 1 (party {}):",
         c.op.cert.party().unwrap_or("?")
     );
@@ -297,8 +297,8 @@ pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
         "submits its USSA self-assessment for the User CIO's review",
     )?;
 
-    println!();
-    println!("Facility TF-0002, Northgate Bay 2:");
+    say!();
+    say!("Facility TF-0002, Northgate Bay 2:");
     d.emit(
         &c.op,
         reg(
@@ -366,8 +366,8 @@ pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
         "dismisses the dispute; a new FUSA is required",
     )?;
 
-    println!();
-    println!(
+    say!();
+    say!(
         "Another party ({}) tries to act for TF-0001:",
         c.rival.cert.party().unwrap_or("?")
     );
@@ -400,8 +400,8 @@ pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
         "seals \"evidence\" into TF-0001",
     )?;
 
-    println!();
-    println!("Key management:");
+    say!();
+    say!("Key management:");
     let rev = Revocation {
         certificate_sha256: c.op_old.cert.fingerprint().to_vec(),
         reason: "superseded 2026 operator key".into(),
@@ -419,8 +419,8 @@ pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
     )?;
     let revoked_file = d.last_file.clone();
 
-    println!();
-    println!("Witnesses and evidence packs:");
+    say!();
+    say!("Witnesses and evidence packs:");
     d.witness("w1")?;
     d.witness("w2")?;
     d.pack("TF-0001", Selection::Facility(TF1.into()), Some(&fusa_pack))?;

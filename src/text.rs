@@ -1,0 +1,88 @@
+//! Text from inputs, made safe to show. A statement, certificate, manifest
+//! or checkpoint can carry any characters; printed raw, escape sequences
+//! could clear a terminal and draw a "VERIFIED" line that is not there.
+//!
+//! Two rules, both showing a character as `\uXXXX` (a JSON escape too, so
+//! `--json` output passes through unchanged in meaning):
+//! - [`visible`] for whole outputs: every control character (C0, DEL, C1)
+//!   and every bidirectional override or isolate, but not the newline that
+//!   lays the output out;
+//! - [`one_line`] for one value inside an output: the same, and newlines.
+//!
+//! [`refuse_hidden`] is the rule for fields the ledger signs or logs: a
+//! statement's text, a certificate's names.
+
+use std::borrow::Cow;
+
+/// True for a character that changes how a terminal shows what follows:
+/// C0 and C1 controls, DEL, and the Unicode bidirectional controls
+/// (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+fn escape(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_hidden(c) && !keep(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_hidden(c) && !keep(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A whole output for a terminal: hidden characters escaped, newlines kept.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    escape(s, |c| c == '\n')
+}
+
+/// One value inside an output: hidden characters and newlines escaped, so
+/// it stays on its line.
+pub fn one_line(s: &str) -> Cow<'_, str> {
+    escape(s, |_| false)
+}
+
+/// Refuses text holding a hidden character (newline included), naming
+/// `what` and the first such character.
+pub fn refuse_hidden(what: &str, s: &str) -> Result<(), String> {
+    match s.char_indices().find(|(_, c)| is_hidden(*c)) {
+        Some((at, c)) => Err(format!(
+            "{what} holds the control character U+{:04X} at byte {at}",
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_overrides_are_shown_not_sent() {
+        let attack = "ok\u{1b}[2J\u{1b}[HVERIFIED\r\u{9b}1m\u{202e}x\ny";
+        assert_eq!(
+            visible(attack),
+            "ok\\u001b[2J\\u001b[HVERIFIED\\u000d\\u009b1m\\u202ex\ny"
+        );
+        assert_eq!(one_line("a\nb\tc"), "a\\u000ab\\u0009c");
+        assert!(matches!(visible("plain: é ✓\n"), Cow::Borrowed(_)));
+        // The escape is JSON's: a JSON reader gets the character back.
+        let json = format!("\"{}\"", visible("\u{9b}\u{202e}"));
+        let back: String = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, "\u{9b}\u{202e}");
+        assert!(refuse_hidden("iss", "Operator\u{1b}[2J")
+            .unwrap_err()
+            .contains("U+001B at byte 8"));
+        assert!(refuse_hidden("iss", "Opérateur Ltd").is_ok());
+    }
+}
