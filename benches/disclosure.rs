@@ -24,8 +24,8 @@ fn bench(c: &mut Criterion) {
         w.push(&Item {
             path: path.clone(),
             size: 53_248,
-            sha256: h.to_vec(),
-            blake3: h.to_vec(),
+            sha256: triage_ledger::merkle::Hash::from_bytes(h),
+            blake3: triage_ledger::merkle::Hash::from_bytes(h),
             salt: h[..16].to_vec(),
         })
         .unwrap();

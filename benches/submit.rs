@@ -51,9 +51,9 @@ fn statements() -> (Config, Vec<Vec<u8>>) {
         let seal = Record::Seal(Seal {
             facility: "TF-1".into(),
             description: format!("bundle {i}"),
-            root: root_hash.to_vec(),
+            root: triage_ledger::merkle::Hash::from_bytes(root_hash),
             items: 3,
-            manifest_sha256: root_hash.to_vec(),
+            manifest_sha256: triage_ledger::merkle::Hash::from_bytes(root_hash),
             addresses: None,
         });
         out.push(

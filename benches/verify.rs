@@ -16,7 +16,6 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::{Signature, VerifyingKey};
-use sha2::{Digest, Sha256};
 use triage_ledger::cose::{split_transparent, to_be_signed};
 use triage_ledger::identity::{generate_key, issue_role, issue_root, Role, Validity};
 use triage_ledger::note::{Policy, SignedCheckpoint};
@@ -81,9 +80,9 @@ fn setup() -> Setup {
         let seal = Record::Seal(Seal {
             facility: "TF-1".into(),
             description: format!("bundle {i}"),
-            root: h.to_vec(),
+            root: triage_ledger::merkle::Hash::from_bytes(h),
             items: 3,
-            manifest_sha256: h.to_vec(),
+            manifest_sha256: triage_ledger::merkle::Hash::from_bytes(h),
             addresses: None,
         });
         let s = policy::sign_statement(&seal, &ok, &oc, T)
@@ -92,7 +91,7 @@ fn setup() -> Setup {
             .to_vec();
         let r = Ref {
             index: sts.len() as u64,
-            sha256: Sha256::digest(&s).to_vec(),
+            sha256: triage_ledger::merkle::Hash::digest(&s),
         };
         sts.push(s);
         if sts.len() < 200 {

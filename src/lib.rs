@@ -24,7 +24,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#![forbid(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod bundle;
@@ -38,6 +38,7 @@ pub mod inspect;
 pub mod merkle;
 pub mod monitor;
 pub mod note;
+pub mod os;
 pub mod output;
 pub mod policy;
 pub mod record;

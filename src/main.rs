@@ -1,14 +1,13 @@
 //! The `triage-ledger` command: argument parsing and printing only; the work
 //! is done by the library.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 fn main() -> std::process::ExitCode {
     // Die quietly on a closed pipe (`triage-ledger … | head`) like other Unix
     // tools, instead of panicking on the failed write.
-    // SAFETY: called before any other thread exists; SIG_DFL is always valid.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    triage_ledger::os::default_sigpipe();
     cli::main()
 }

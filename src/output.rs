@@ -162,8 +162,9 @@ fn write_mode(
             fs::rename(&tmp, path)
         } else {
             // link(2) refuses an existing name: no race with a file made
-            // since the check above.
-            fs::hard_link(&tmp, path).and_then(|()| fs::remove_file(&tmp))
+            // since the check above; without hard links, a rename that
+            // does not replace.
+            crate::os::publish_noreplace(&tmp, path)
         }
     })();
     if result.is_err() {

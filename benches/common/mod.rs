@@ -36,9 +36,9 @@ pub fn record(i: u64) -> Record {
     Record::Seal(Seal {
         facility: facility(i),
         description: format!("bundle {i}"),
-        root: h.to_vec(),
+        root: triage_ledger::merkle::Hash::from_bytes(h),
         items: 3,
-        manifest_sha256: h.to_vec(),
+        manifest_sha256: triage_ledger::merkle::Hash::from_bytes(h),
         addresses: None,
     })
 }

@@ -135,10 +135,10 @@ pub(super) fn compare(item: &Item, h: &FileHash) -> Option<String> {
     if item.size != h.size {
         diff.push(format!("size {} → {}", item.size, h.size));
     }
-    if item.sha256 != h.sha256 {
+    if *item.sha256.as_bytes() != h.sha256 {
         diff.push("SHA-256 differs".to_string());
     }
-    if item.blake3 != h.blake3 {
+    if *item.blake3.as_bytes() != h.blake3 {
         diff.push("BLAKE3 differs".to_string());
     }
     (!diff.is_empty()).then(|| diff.join(", "))

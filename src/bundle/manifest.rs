@@ -102,13 +102,9 @@ impl ManifestWriter {
         let f = out.into_inner().map_err(|e| io(&tmp)(e.into_error()))?;
         f.sync_all().map_err(io(&tmp))?;
         drop(f);
-        // A hard link never replaces an existing file, unlike rename; where
-        // the file system has no hard links, rename without replacing.
-        let linked = match std::fs::hard_link(&tmp, &dest) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(io(&dest)(e)),
-            Err(_) => rename_noreplace(&tmp, &dest).map_err(io(&dest)),
-        };
+        // Never replaces an existing file (a hard link, else a rename
+        // without replacing).
+        let linked = crate::os::publish_noreplace(&tmp, &dest).map_err(io(&dest));
         let _ = std::fs::remove_file(&tmp);
         linked?;
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -226,30 +222,5 @@ impl<R: Read> FillBufEmpty for BufReader<R> {
     fn fill_buf_empty(&mut self) -> std::io::Result<bool> {
         use std::io::BufRead;
         Ok(self.fill_buf()?.is_empty())
-    }
-}
-
-/// `renameat2(RENAME_NOREPLACE)`: fails if `to` exists.
-fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| {
-        std::ffi::CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| std::io::Error::other("a path holds a NUL byte"))
-    };
-    let (f, t) = (c(from)?, c(to)?);
-    // SAFETY: both are valid NUL-terminated paths that outlive the call.
-    let r = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            f.as_ptr(),
-            libc::AT_FDCWD,
-            t.as_ptr(),
-            libc::RENAME_NOREPLACE,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
     }
 }

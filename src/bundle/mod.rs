@@ -39,11 +39,9 @@ pub struct Item {
     /// Size in bytes.
     pub size: u64,
     /// SHA-256 of the content.
-    #[serde(with = "serde_bytes")]
-    pub sha256: Vec<u8>,
-    /// BLAKE3 of the content.
-    #[serde(with = "serde_bytes")]
-    pub blake3: Vec<u8>,
+    pub sha256: Hash,
+    /// BLAKE3 of the content (32 bytes, held in the same digest type).
+    pub blake3: Hash,
     /// Random salt, so that an item's leaf reveals nothing guessable.
     #[serde(with = "serde_bytes")]
     pub salt: Vec<u8>,
@@ -52,7 +50,7 @@ pub struct Item {
 impl Item {
     /// Checks the item's shape: a normalised relative path (`/`-separated,
     /// no empty, `.` or `..` components, no `\\` or control characters),
-    /// 32-byte digests and a 16-byte salt.
+    /// and a 16-byte salt (the digests are [`Hash`]es: 32 bytes by type).
     pub fn validate(&self) -> Result<(), String> {
         let p = &self.path;
         if p.is_empty()
@@ -62,8 +60,8 @@ impl Item {
         {
             return Err(format!("path {p:?} is not a normalised relative path"));
         }
-        if self.sha256.len() != 32 || self.blake3.len() != 32 || self.salt.len() != 16 {
-            return Err(format!("{p:?}: digests must be 32 bytes and the salt 16"));
+        if self.salt.len() != 16 {
+            return Err(format!("{p:?}: the salt must be 16 bytes"));
         }
         Ok(())
     }
@@ -166,8 +164,8 @@ pub fn seal_dir_with(
         out.push(&Item {
             path: rel,
             size: h.size,
-            sha256: h.sha256.to_vec(),
-            blake3: h.blake3.to_vec(),
+            sha256: Hash::from_bytes(h.sha256),
+            blake3: Hash::from_bytes(h.blake3),
             salt: salt.to_vec(),
         })?;
         files += 1;

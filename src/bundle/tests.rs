@@ -23,8 +23,11 @@ fn sealing_commits_to_every_file_and_the_manifest() {
     let items = read_manifest(&bytes).unwrap();
     let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
     assert_eq!(paths, ["a.txt", "b.txt", "logs/reset-1.log"]);
-    assert_eq!(items[1].sha256, Sha256::digest(b"bee").to_vec());
-    assert_eq!(items[1].blake3, blake3::hash(b"bee").as_bytes().to_vec());
+    assert_eq!(items[1].sha256.to_vec(), Sha256::digest(b"bee").to_vec());
+    assert_eq!(
+        items[1].blake3.to_vec(),
+        blake3::hash(b"bee").as_bytes().to_vec()
+    );
     let leaves: Vec<Hash> = items.iter().map(|i| i.leaf().unwrap()).collect();
     assert_eq!(root_from_leaf_hashes(&leaves), sealed.root);
     // Salts differ, so sealing again gives another root.
@@ -120,7 +123,7 @@ fn large_and_small_files_hash_the_same_as_one_pass() {
     assert_eq!(sealed.items, 302);
     let items = read_manifest(&std::fs::read(&m).unwrap()).unwrap();
     assert_eq!(items[0].path, "big");
-    assert_eq!(items[0].sha256, Sha256::digest(&big).to_vec());
+    assert_eq!(items[0].sha256.to_vec(), Sha256::digest(&big).to_vec());
     assert_eq!(items[301].path, "small/299");
     std::fs::remove_file(&m).unwrap();
 }
@@ -322,7 +325,12 @@ fn every_subset_is_disclosed_and_verified_and_reveals_nothing_else() {
     };
     assert!(tamper(&|x| item_at(x, 0, &|i| i.salt[3] ^= 1)));
     assert!(tamper(&|x| item_at(x, 1, &|i| i.path = "echo".into())));
-    assert!(tamper(&|x| item_at(x, 1, &|i| i.sha256[0] ^= 1)));
+    assert!(tamper(&|x| item_at(x, 1, &|i| i.sha256 =
+        crate::merkle::Hash::from_bytes({
+            let mut b = *i.sha256.as_bytes();
+            b[0] ^= 1;
+            b
+        }))));
     assert!(tamper(&|x| item_at(x, 1, &|i| i.size += 1)));
     for k in 0..disc.proof.len() {
         assert!(tamper(&|x| x.proof[k] = crate::merkle::Hash::digest(b"z")));
@@ -361,14 +369,7 @@ fn every_subset_is_disclosed_and_verified_and_reveals_nothing_else() {
         Finding::Missing("bravo/two-reset.log".into())
     );
     // A pipe in its place is reported, never opened (it would block).
-    let c = std::ffi::CString::new(
-        dir.join("bravo/two-reset.log")
-            .as_os_str()
-            .as_encoded_bytes(),
-    )
-    .unwrap();
-    // SAFETY: mkfifo reads a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    crate::os::mkfifo(&dir.join("bravo/two-reset.log")).unwrap();
     assert!(matches!(
         &check_files(&opened, &dir).unwrap()[0],
         Finding::Unreadable { path, .. } if path == "bravo/two-reset.log"
@@ -424,9 +425,7 @@ fn devices_and_names_that_cannot_travel_are_refused_by_name() {
     let dir = d.path().join("ev");
     tree(&dir, &[("ok", b"1")]);
     let fifo = dir.join("pipe");
-    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: mkfifo reads a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    crate::os::mkfifo(&fifo).unwrap();
     let e = seal_dir(&dir, &d.path().join("m1"))
         .unwrap_err()
         .to_string();

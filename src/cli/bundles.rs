@@ -37,7 +37,7 @@ pub fn sealed_from(seal: &Path) -> Result<(Sealed, String), Failure> {
     };
     let root = Hash::from_slice(&s.root)
         .map_err(|e| Failure::input(format!("{}: root: {e}", seal.display())))?;
-    let manifest_sha256: [u8; 32] = s.manifest_sha256.as_slice().try_into().map_err(|_| {
+    let manifest_sha256: [u8; 32] = (*s.manifest_sha256).try_into().map_err(|_| {
         Failure::input(format!(
             "{}: manifest digest is not 32 bytes",
             seal.display()

@@ -341,7 +341,7 @@ fn split_step(s: &str) -> Result<Step, Failure> {
 }
 
 /// SHA-256 of a file of any size (streamed), or of standard input for `-`.
-fn digest_of(path: &Path) -> Result<Vec<u8>, Failure> {
+fn digest_of(path: &Path) -> Result<triage_ledger::merkle::Hash, Failure> {
     let fail = |e: std::io::Error| Failure::input(format!("{}: {e}", path.display()));
     let mut h = Sha256::new();
     if triage_ledger::output::is_stdout(path) {
@@ -349,7 +349,7 @@ fn digest_of(path: &Path) -> Result<Vec<u8>, Failure> {
     } else {
         std::io::copy(&mut std::fs::File::open(path).map_err(fail)?, &mut h).map_err(fail)?;
     }
-    Ok(h.finalize().to_vec())
+    Ok(triage_ledger::merkle::Hash::from_bytes(h.finalize().into()))
 }
 
 /// The signer and the record a verb describes.
@@ -430,9 +430,9 @@ pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
             let seal = Seal {
                 facility: facility.clone(),
                 description: description.clone(),
-                root: sealed.root.as_bytes().to_vec(),
+                root: sealed.root,
                 items: sealed.items,
-                manifest_sha256: sealed.manifest_sha256.to_vec(),
+                manifest_sha256: triage_ledger::merkle::Hash::from_bytes(sealed.manifest_sha256),
                 addresses,
             };
             (sign.clone(), Record::Seal(seal))
@@ -657,7 +657,7 @@ pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
             (
                 sign.clone(),
                 Record::Revocation(Revocation {
-                    certificate_sha256: c.fingerprint().to_vec(),
+                    certificate_sha256: triage_ledger::merkle::Hash::from_bytes(c.fingerprint()),
                     reason: reason.clone(),
                 }),
             )

@@ -294,7 +294,9 @@ impl Certificate {
     pub fn der(&self) -> &[u8] {
         &self.der
     }
-    /// Subject distinguished name, as text (RFC 4514).
+    /// Subject distinguished name, as text (x509-parser's rendering:
+    /// attributes in certificate order, ", "-separated, unescaped; not
+    /// RFC 4514, see FORMATS.md §25).
     pub fn subject(&self) -> &str {
         &self.subject
     }

@@ -15,6 +15,43 @@ pub const HASH_SIZE: usize = 32;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Hash([u8; HASH_SIZE]);
 
+/// The one 32-byte digest type: records hold their SHA-256 digests as
+/// `Hash`, so a digest of the wrong length cannot exist past decoding.
+/// In CBOR (serde) a byte string of exactly 32 bytes.
+impl serde::Serialize for Hash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Hash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Hash;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a 32-byte SHA-256 digest as a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Hash, E> {
+                Hash::from_slice(b).map_err(|_| {
+                    E::custom(format!(
+                        "a SHA-256 digest is 32 bytes, got {} bytes",
+                        b.len()
+                    ))
+                })
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+impl std::ops::Deref for Hash {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl Hash {
     /// Wraps 32 raw bytes.
     pub const fn from_bytes(bytes: [u8; HASH_SIZE]) -> Self {

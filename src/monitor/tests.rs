@@ -16,7 +16,7 @@ fn honest_world() -> World {
     w.by(op, reg("TF-2")).unwrap();
     w.by(op, seal("TF-1", 1)).unwrap();
     w.by(op, seal("TF-2", 2)).unwrap();
-    let fp = w.rival.cert.fingerprint().to_vec();
+    let fp = crate::merkle::Hash::from_bytes(w.rival.cert.fingerprint());
     w.by(
         root,
         Record::Revocation(Revocation {

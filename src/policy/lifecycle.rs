@@ -401,7 +401,7 @@ impl State {
                     d.acknowledged = Some(Acknowledged {
                         index,
                         position: a.position,
-                        response_sha256: a.response_sha256.clone(),
+                        response_sha256: a.response_sha256.to_vec(),
                     });
                 }
             }

@@ -652,7 +652,7 @@ impl State {
     /// The reference a statement cites the framework in force by.
     pub fn framework_in_force_ref(&self) -> Option<(Ref, &Framework)> {
         let (index, f) = self.framework_in_force()?;
-        let sha256 = self.logged.get(&index)?.sha256.to_vec();
+        let sha256 = crate::merkle::Hash::from_slice(&self.logged.get(&index)?.sha256).ok()?;
         Some((Ref { index, sha256 }, f))
     }
     /// The framework published at `index`.

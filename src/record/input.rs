@@ -88,7 +88,7 @@ pub fn inventory_from_json(facility: &str, bytes: &[u8]) -> Result<ToolInventory
         .into_iter()
         .map(|t| {
             let firmware_sha256 = crate::hex::decode(&t.firmware_sha256)
-                .filter(|d| d.len() == 32)
+                .and_then(|d| crate::merkle::Hash::from_slice(&d).ok())
                 .ok_or_else(|| {
                     invalid(
                         k,

@@ -15,8 +15,7 @@ pub struct Tool {
     /// Serial number, unique within the inventory.
     pub serial: String,
     /// SHA-256 of the installed firmware image.
-    #[serde(with = "serde_bytes")]
-    pub firmware_sha256: Vec<u8>,
+    pub firmware_sha256: crate::merkle::Hash,
     /// Reference of its NCSC CPA certificate for Use Case 004 (Factory Reset).
     pub cpa_certificate: String,
     /// The CPA certificate's expiry, YYYY-MM-DD.

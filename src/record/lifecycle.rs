@@ -165,13 +165,11 @@ pub struct Seal {
     /// What the bundle is (e.g. "factory-reset logs, March 2027").
     pub description: String,
     /// RFC 9162 root over the bundle's items.
-    #[serde(with = "serde_bytes")]
-    pub root: Vec<u8>,
+    pub root: crate::merkle::Hash,
     /// Number of items (files).
     pub items: u64,
     /// SHA-256 of the manifest file.
-    #[serde(with = "serde_bytes")]
-    pub manifest_sha256: Vec<u8>,
+    pub manifest_sha256: crate::merkle::Hash,
     /// The framework obligations the bundle addresses (absent when it does
     /// not claim any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -205,8 +203,7 @@ pub struct Decision {
     /// One finding per applicable obligation of the cited framework.
     pub findings: Vec<Finding>,
     /// SHA-256 of the Security Assessment Report.
-    #[serde(with = "serde_bytes")]
-    pub report_sha256: Vec<u8>,
+    pub report_sha256: crate::merkle::Hash,
     /// Evidence seals the decision rests on.
     pub evidence: Vec<Ref>,
     /// The framework version the findings are judged by (the one in force;
@@ -229,8 +226,7 @@ pub struct SelfAssessment {
     /// The operator's findings, one per applicable obligation.
     pub findings: Vec<Finding>,
     /// SHA-256 of the self-assessment report.
-    #[serde(with = "serde_bytes")]
-    pub report_sha256: Vec<u8>,
+    pub report_sha256: crate::merkle::Hash,
     /// Evidence seals it rests on.
     pub evidence: Vec<Ref>,
     /// The framework version in force (absent only while none is published).
@@ -276,8 +272,7 @@ pub struct Acknowledgement {
     /// The decision acknowledged.
     pub decision: Ref,
     /// SHA-256 of the Security Assessment Response.
-    #[serde(with = "serde_bytes")]
-    pub response_sha256: Vec<u8>,
+    pub response_sha256: crate::merkle::Hash,
     /// Accepting the findings, or announcing a dispute.
     pub position: Position,
 }

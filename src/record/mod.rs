@@ -34,13 +34,12 @@ pub struct Ref {
     /// Log index of the statement.
     pub index: u64,
     /// SHA-256 of the statement's logged bytes.
-    #[serde(with = "serde_bytes")]
-    pub sha256: Vec<u8>,
+    pub sha256: crate::merkle::Hash,
 }
 
 /// A reference as people write it: `INDEX` (the hash to be looked up in a
 /// ledger, see `Ledger::statement_ref`) or `INDEX:SHA256HEX`.
-pub fn parse_ref_text(text: &str) -> Result<(u64, Option<Vec<u8>>), String> {
+pub fn parse_ref_text(text: &str) -> Result<(u64, Option<crate::merkle::Hash>), String> {
     let (idx, hash) = match text.split_once(':') {
         Some((i, h)) => (i, Some(h)),
         None => (text, None),
@@ -52,7 +51,7 @@ pub fn parse_ref_text(text: &str) -> Result<(u64, Option<Vec<u8>>), String> {
         None => None,
         Some(h) => Some(
             crate::hex::decode(h)
-                .filter(|b| b.len() == 32)
+                .and_then(|b| crate::merkle::Hash::from_slice(&b).ok())
                 .ok_or("the hash must be 64 hex digits")?,
         ),
     };

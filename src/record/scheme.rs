@@ -11,8 +11,7 @@ use crate::identity::Role;
 #[serde(deny_unknown_fields)]
 pub struct Revocation {
     /// SHA-256 of the revoked certificate's DER.
-    #[serde(with = "serde_bytes")]
-    pub certificate_sha256: Vec<u8>,
+    pub certificate_sha256: crate::merkle::Hash,
     /// Reason.
     pub reason: String,
 }

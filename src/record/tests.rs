@@ -7,7 +7,7 @@ use ciborium::Value;
 fn r(i: u64) -> Ref {
     Ref {
         index: i,
-        sha256: vec![i as u8; 32],
+        sha256: crate::merkle::Hash::from_bytes([i as u8; 32]),
     }
 }
 
@@ -21,9 +21,9 @@ pub(crate) fn samples() -> Vec<Record> {
         Record::Seal(Seal {
             facility: "TF-1".into(),
             description: "reset logs".into(),
-            root: vec![1; 32],
+            root: crate::merkle::Hash::from_bytes([1; 32]),
             items: 3,
-            manifest_sha256: vec![2; 32],
+            manifest_sha256: crate::merkle::Hash::from_bytes([2; 32]),
             addresses: Some(Addresses {
                 framework: r(0),
                 obligations: vec!["G3.7".into()],
@@ -49,7 +49,7 @@ pub(crate) fn samples() -> Vec<Record> {
                 result: FindingResult::NotMet,
                 note: "partial".into(),
             }],
-            report_sha256: vec![3; 32],
+            report_sha256: crate::merkle::Hash::from_bytes([3; 32]),
             evidence: vec![r(1)],
             framework: Some(r(0)),
             self_assessment: None,
@@ -57,13 +57,13 @@ pub(crate) fn samples() -> Vec<Record> {
         Record::Acknowledgement(Acknowledgement {
             facility: "TF-1".into(),
             decision: r(3),
-            response_sha256: vec![4; 32],
+            response_sha256: crate::merkle::Hash::from_bytes([4; 32]),
             position: Position::Accepted,
         }),
         Record::SelfAssessment(SelfAssessment {
             facility: "TF-1".into(),
             findings: vec![],
-            report_sha256: vec![5; 32],
+            report_sha256: crate::merkle::Hash::from_bytes([5; 32]),
             evidence: vec![],
             framework: None,
         }),
@@ -106,7 +106,7 @@ pub(crate) fn samples() -> Vec<Record> {
                 make: "M".into(),
                 model: "X".into(),
                 serial: "1".into(),
-                firmware_sha256: vec![6; 32],
+                firmware_sha256: crate::merkle::Hash::from_bytes([6; 32]),
                 cpa_certificate: "CPA-1".into(),
                 cpa_expires: "2028-02-29".into(),
             }],
@@ -117,7 +117,7 @@ pub(crate) fn samples() -> Vec<Record> {
             }],
         }),
         Record::Revocation(Revocation {
-            certificate_sha256: vec![9; 32],
+            certificate_sha256: crate::merkle::Hash::from_bytes([9; 32]),
             reason: "key retired".into(),
         }),
         Record::Designation(Designation {
@@ -218,19 +218,30 @@ fn refusals_name_the_problem() {
         Err(RecordError::UnknownKind(_))
     ));
     // Field rules.
-    let bad_digest = Record::Seal(Seal {
+    // A digest is a `Hash`: one of 31 bytes cannot be built, and is
+    // refused when decoded, naming the length.
+    let seal = Record::Seal(Seal {
         facility: "F".into(),
         description: "d".into(),
-        root: vec![1; 31],
+        root: crate::merkle::Hash::from_bytes([1; 32]),
         items: 1,
-        manifest_sha256: vec![2; 32],
+        manifest_sha256: crate::merkle::Hash::from_bytes([2; 32]),
         addresses: None,
     });
-    assert!(bad_digest
-        .encode()
+    let good = seal.encode().unwrap();
+    let mut v = crate::cbor::decode(&good).unwrap();
+    if let ciborium::Value::Map(m) = &mut v {
+        for (k, val) in m.iter_mut() {
+            if k.as_text() == Some("root") {
+                *val = ciborium::Value::Bytes(vec![1; 31]);
+            }
+        }
+    }
+    let short = crate::cbor::encode(&v).unwrap();
+    let e = Record::decode(&seal.kind().content_type(), &short)
         .unwrap_err()
-        .to_string()
-        .contains("root must be a 32-byte"));
+        .to_string();
+    assert!(e.contains("a SHA-256 digest is 32 bytes, got 31"), "{e}");
     let mut d = match &samples()[3] {
         Record::Decision(d) => d.clone(),
         _ => unreachable!(),

@@ -14,9 +14,9 @@ fn world() -> World {
         Record::Seal(Seal {
             facility: "TF-1".into(),
             description: "d".into(),
-            root: vec![1; 32],
+            root: crate::merkle::Hash::from_bytes([1; 32]),
             items: 1,
-            manifest_sha256: vec![1; 32],
+            manifest_sha256: crate::merkle::Hash::from_bytes([1; 32]),
             addresses: Some(Addresses {
                 framework: fw,
                 obligations: vec!["G1".into(), "G2".into()],
@@ -35,7 +35,7 @@ fn world() -> World {
                     make: "M".into(),
                     model: "X".into(),
                     serial: format!("SN-{i}"),
-                    firmware_sha256: vec![i as u8; 32],
+                    firmware_sha256: crate::merkle::Hash::from_bytes([i as u8; 32]),
                     cpa_certificate: format!("CPA-{i}"),
                     cpa_expires: exp.to_string(),
                 })

@@ -91,22 +91,7 @@ pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 /// directory); elsewhere `sync(2)`.
 pub fn sync_filesystem(path: &Path) -> Result<(), StoreError> {
     let f = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: `f` is an open file descriptor for the duration of the call.
-        let rc = unsafe { libc::syncfs(f.as_raw_fd()) };
-        if rc != 0 {
-            return Err(StoreError::io(path, std::io::Error::last_os_error()));
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        drop(f);
-        // SAFETY: sync(2) takes no arguments and cannot fail.
-        unsafe { libc::sync() };
-    }
-    Ok(())
+    crate::os::sync_filesystem(&f).map_err(|e| StoreError::io(path, e))
 }
 
 /// Creates a directory readable only by its owner (0700).

@@ -423,7 +423,7 @@ impl Ledger {
         }
         Ok(crate::record::Ref {
             index,
-            sha256: crate::merkle::Hash::digest(&bytes).as_bytes().to_vec(),
+            sha256: crate::merkle::Hash::digest(&bytes),
         })
     }
 

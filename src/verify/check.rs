@@ -134,6 +134,30 @@ fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<Signed
             cp.root().hash()
         ),
     );
+    // A signature line from a key the trust policy does not name is ignored
+    // (c2sp.org/signed-note): said, not dropped silently.
+    for sig in cp.note().signatures() {
+        let known = trust
+            .policy
+            .logs()
+            .iter()
+            .map(|k| (k.name(), k.id()))
+            .chain(
+                trust
+                    .policy
+                    .witnesses()
+                    .iter()
+                    .map(|w| (w.key.name(), w.key.id())),
+            )
+            .any(|(name, id)| name == sig.name() && id == sig.id());
+        if !known {
+            r.warnings.push(format!(
+                "the checkpoint's signature line by {} (key id {}) was ignored: the trust policy names no such key",
+                sig.name(),
+                sig.id()
+            ));
+        }
+    }
     let quorum = match trust.policy.check_quorum(&cp) {
         Ok(q) => q,
         Err(e) => {
@@ -142,11 +166,13 @@ fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<Signed
         }
     };
     let mut cosigned = Vec::new();
+    let mut latest: Option<u64> = None;
     for (w, check) in &quorum.witnesses {
         let name = format!("witness {}", w.name);
         match check {
             CosignatureCheck::Valid { timestamp } => {
                 cosigned.push(w.name.clone());
+                latest = latest.max(Some(*timestamp));
                 r.check(
                     name,
                     true,
@@ -170,12 +196,21 @@ fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<Signed
             "witness quorum",
             quorum.met,
             format!(
-                "the policy needs {}; valid cosignatures from: {}",
+                "the policy needs {}; valid cosignatures from: {}{}",
                 trust.policy.describe_quorum(),
                 if cosigned.is_empty() {
                     "none".to_string()
                 } else {
                     cosigned.join(", ")
+                },
+                match latest {
+                    // Each witness signed its time after seeing the
+                    // checkpoint: every entry existed by the latest of them.
+                    Some(t) if quorum.met => format!(
+                        "; every entry of this checkpoint existed by {} (the latest of these cosignatures' times)",
+                        utc(t)
+                    ),
+                    _ => String::new(),
                 }
             ),
         );

@@ -219,6 +219,48 @@ fn the_witness_quorum_is_enforced() {
     let r = verify_pack(&pack, &t, None);
     assert!(r.verified(), "{}", r.to_text());
     assert!(r.checks.iter().any(|c| c.name == "witness w2" && c.passed));
+    // The cosignatures' times bound when the entries existed.
+    let q = r
+        .checks
+        .iter()
+        .find(|c| c.name == "witness quorum")
+        .unwrap();
+    assert!(
+        q.detail
+            .contains("every entry of this checkpoint existed by "),
+        "{}",
+        q.detail
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+/// Issue 14, item 7: a signature line from a key the trust policy does not
+/// name is ignored (c2sp.org/signed-note) and the report says so.
+#[test]
+fn a_signature_line_from_an_unknown_key_is_reported_as_ignored() {
+    use crate::note::{SigType, SignerKey};
+    let f = Fixture::new(story());
+    let mut pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let stranger = SignerKey::generate("stranger.example/w9", SigType::Ed25519).unwrap();
+    let mut note = crate::note::Note::parse(&pack.checkpoint).unwrap();
+    note.sign(&stranger).unwrap();
+    pack.checkpoint = note.to_bytes();
+    let r = verify_pack(&pack, &f.trust(), None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].contains("stranger.example/w9")
+            && r.warnings[0].contains(&stranger.verifier().id().to_string())
+            && r.warnings[0].contains("ignored"),
+        "{}",
+        r.warnings[0]
+    );
+    assert!(r
+        .to_text()
+        .contains("warning: the checkpoint's signature line by stranger.example/w9"));
+    assert!(r
+        .to_json()
+        .contains("\"warnings\": [\"the checkpoint's signature line"));
 }
 
 #[test]

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::SigningKey;
-use sha2::{Digest, Sha256};
 use triage_ledger::identity::Certificate;
 use triage_ledger::note::SignedCheckpoint;
 use triage_ledger::policy::{self, Admission, SubmitError};
@@ -132,7 +131,7 @@ impl Demo {
         say!("  entry {index:>2}  {kind:<17} by {:<18} {what}", who.name);
         Ok(Ref {
             index,
-            sha256: Sha256::digest(&bytes).to_vec(),
+            sha256: triage_ledger::merkle::Hash::digest(&bytes),
         })
     }
 
@@ -169,9 +168,11 @@ impl Demo {
         std::fs::read_to_string(&p).map_err(io(&p))
     }
 
-    fn digest(&self, rel: &str) -> Result<Vec<u8>, Failure> {
+    fn digest(&self, rel: &str) -> Result<triage_ledger::merkle::Hash, Failure> {
         let p = self.path(rel);
-        Ok(Sha256::digest(std::fs::read(&p).map_err(io(&p))?).to_vec())
+        Ok(triage_ledger::merkle::Hash::digest(
+            &std::fs::read(&p).map_err(io(&p))?,
+        ))
     }
 
     /// Seals DIR/evidence/FACILITY/SUB, addressing obligations of `framework`.
@@ -192,9 +193,9 @@ impl Demo {
         let rec = Record::Seal(Seal {
             facility: facility.into(),
             description: description.into(),
-            root: sealed.root.as_bytes().to_vec(),
+            root: sealed.root,
             items: sealed.items,
-            manifest_sha256: sealed.manifest_sha256.to_vec(),
+            manifest_sha256: triage_ledger::merkle::Hash::from_bytes(sealed.manifest_sha256),
             addresses: addresses.map(|(f, o)| Addresses {
                 framework: f.clone(),
                 obligations: o.iter().map(|x| x.to_string()).collect(),

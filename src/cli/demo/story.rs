@@ -150,14 +150,14 @@ pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
         outcome,
         steps,
         findings: fusa_findings.clone(),
-        report_sha256: Vec::new(),
+        report_sha256: Default::default(),
         evidence: vec![inv.clone(), logs.clone(), risk.clone()],
         framework: Some(fw_ref.clone()),
         self_assessment: None,
     };
     let report = d.digest("evidence/TF-0001/security-assessment-report.md")?;
     let mut premature = fusa(Outcome::Approved, vec![]);
-    premature.report_sha256 = report.clone();
+    premature.report_sha256 = report;
     d.refuse(
         &c.cio,
         Record::Decision(premature),
@@ -391,9 +391,9 @@ pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
         Record::Seal(Seal {
             facility: TF1.into(),
             description: "evidence".into(),
-            root: bogus.root.as_bytes().to_vec(),
+            root: bogus.root,
             items: bogus.items,
-            manifest_sha256: bogus.manifest_sha256.to_vec(),
+            manifest_sha256: triage_ledger::merkle::Hash::from_bytes(bogus.manifest_sha256),
             addresses: None,
         }),
         "authority",
@@ -403,7 +403,7 @@ pub(super) fn tell(d: &mut Demo, c: &Cast) -> Result<Told, Failure> {
     say!();
     say!("Key management:");
     let rev = Revocation {
-        certificate_sha256: c.op_old.cert.fingerprint().to_vec(),
+        certificate_sha256: triage_ledger::merkle::Hash::from_bytes(c.op_old.cert.fingerprint()),
         reason: "superseded 2026 operator key".into(),
     };
     d.emit(

@@ -138,14 +138,14 @@ impl World {
             Admission::New(i) => {
                 let r = Ref {
                     index: i,
-                    sha256: sha256(&bytes).to_vec(),
+                    sha256: crate::merkle::Hash::from_bytes(sha256(&bytes)),
                 };
                 self.log.push(bytes);
                 Ok(r)
             }
             Admission::Duplicate(i) => Ok(Ref {
                 index: i,
-                sha256: sha256(&bytes).to_vec(),
+                sha256: crate::merkle::Hash::from_bytes(sha256(&bytes)),
             }),
         }
     }
@@ -183,9 +183,9 @@ pub(crate) fn seal(f: &str, n: u8) -> Record {
     Record::Seal(Seal {
         facility: f.into(),
         description: "d".into(),
-        root: vec![n; 32],
+        root: crate::merkle::Hash::from_bytes([n; 32]),
         items: 1,
-        manifest_sha256: vec![n; 32],
+        manifest_sha256: crate::merkle::Hash::from_bytes([n; 32]),
         addresses: None,
     })
 }
@@ -210,7 +210,7 @@ pub(crate) fn decision(
             })
             .collect(),
         findings: vec![],
-        report_sha256: vec![7; 32],
+        report_sha256: crate::merkle::Hash::from_bytes([7; 32]),
         evidence,
         framework: None,
         self_assessment: None,
@@ -220,7 +220,7 @@ pub(crate) fn ack(f: &str, d: &Ref, position: Position) -> Record {
     Record::Acknowledgement(Acknowledgement {
         facility: f.into(),
         decision: d.clone(),
-        response_sha256: vec![8; 32],
+        response_sha256: crate::merkle::Hash::from_bytes([8; 32]),
         position,
     })
 }
@@ -390,7 +390,7 @@ fn each_rule_refuses_with_its_name() {
     // Revocations only by the root; role holders are refused.
     let rev = |fp: [u8; 32]| {
         Record::Revocation(Revocation {
-            certificate_sha256: fp.to_vec(),
+            certificate_sha256: crate::merkle::Hash::from_bytes(fp),
             reason: "r".into(),
         })
     };
@@ -421,7 +421,7 @@ fn each_rule_refuses_with_its_name() {
     // Dangling, mismatched and wrong-kind references.
     let dangling = Ref {
         index: 77,
-        sha256: vec![0; 32],
+        sha256: crate::merkle::Hash::from_bytes([0; 32]),
     };
     let cs = |r: Ref| {
         Record::Countersignature(Countersignature {
@@ -433,7 +433,7 @@ fn each_rule_refuses_with_its_name() {
     assert_eq!(w.by(cio, cs(dangling)).unwrap_err().rule(), "reference");
     let wrong_hash = Ref {
         index: s1.index,
-        sha256: vec![0; 32],
+        sha256: crate::merkle::Hash::from_bytes([0; 32]),
     };
     assert!(w
         .by(cio, cs(wrong_hash))
@@ -578,7 +578,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
             result: FindingResult::Met,
             note: "seen".into(),
         }],
-        report_sha256: vec![1; 32],
+        report_sha256: crate::merkle::Hash::from_bytes([1; 32]),
         evidence: vec![],
         framework: Some(fw),
         self_assessment: None,
@@ -620,7 +620,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
                     facility: "TF-1".into(),
                     seal: Ref {
                         index: 9,
-                        sha256: vec![0; 32],
+                        sha256: crate::merkle::Hash::from_bytes([0; 32]),
                     },
                     note: "".into(),
                 }),
@@ -695,7 +695,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
     }
     // Revocation: the root revokes the operator; its next statement is refused.
     let rev = Record::Revocation(Revocation {
-        certificate_sha256: w.op.cert.fingerprint().to_vec(),
+        certificate_sha256: crate::merkle::Hash::from_bytes(w.op.cert.fingerprint()),
         reason: "r".into(),
     });
     submit(
@@ -943,7 +943,7 @@ mod stored;
 pub(crate) fn entry_ref(w: &World, index: u64) -> Ref {
     Ref {
         index,
-        sha256: sha256(&w.log[index as usize]).to_vec(),
+        sha256: crate::merkle::Hash::from_bytes(sha256(&w.log[index as usize])),
     }
 }
 
@@ -1008,7 +1008,7 @@ pub(crate) fn honest_decision(
         outcome: o,
         steps,
         findings,
-        report_sha256: vec![7; 32],
+        report_sha256: crate::merkle::Hash::from_bytes([7; 32]),
         evidence,
         framework: w.state.framework_in_force_ref().map(|(r, _)| r),
         self_assessment,
@@ -1031,7 +1031,7 @@ pub(crate) fn honest_self_assessment(w: &World, f: &str, evidence: Vec<Ref>) -> 
                     .collect()
             })
             .unwrap_or_default(),
-        report_sha256: vec![6; 32],
+        report_sha256: crate::merkle::Hash::from_bytes([6; 32]),
         evidence,
         framework: w.state.framework_in_force_ref().map(|(r, _)| r),
     })

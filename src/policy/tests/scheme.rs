@@ -165,9 +165,9 @@ fn decisions_are_judged_by_the_framework_in_force() {
         Record::Seal(Seal {
             facility: "TF-1".into(),
             description: "d".into(),
-            root: vec![n; 32],
+            root: crate::merkle::Hash::from_bytes([n; 32]),
             items: 1,
-            manifest_sha256: vec![n; 32],
+            manifest_sha256: crate::merkle::Hash::from_bytes([n; 32]),
             addresses: Some(Addresses {
                 framework: fw.clone(),
                 obligations: obligations.iter().map(|o| o.to_string()).collect(),
@@ -206,7 +206,7 @@ fn decisions_are_judged_by_the_framework_in_force() {
                     note: "n".into(),
                 })
                 .collect(),
-            report_sha256: vec![7; 32],
+            report_sha256: crate::merkle::Hash::from_bytes([7; 32]),
             evidence: vec![s.clone()],
             framework: Some(v1.clone()),
             self_assessment: None,
@@ -384,7 +384,7 @@ fn a_ussa_reviews_the_operators_self_assessment() {
     let Record::SelfAssessment(mut revised) = honest_self_assessment(&w, "TF-1", vec![]) else {
         panic!("a self-assessment")
     };
-    revised.report_sha256 = vec![9; 32];
+    revised.report_sha256 = crate::merkle::Hash::from_bytes([9; 32]);
     let second = w.by(op, Record::SelfAssessment(revised)).unwrap();
     assert_ne!(first.index, second.index);
     // The review names the latest self-assessment.

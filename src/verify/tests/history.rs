@@ -10,7 +10,7 @@ use crate::record::{Record, Revocation};
 /// in a second commit.
 fn longer() -> Fixture {
     let mut f = Fixture::new(story());
-    let fp = f.world.rival.cert.fingerprint().to_vec();
+    let fp = crate::merkle::Hash::from_bytes(f.world.rival.cert.fingerprint());
     f.world
         .by(
             root,
@@ -326,12 +326,7 @@ fn the_library_keeps_the_rules_the_cli_used_to() {
         Err(crate::store::StoreError::NotAStatement { index: 6 })
     ));
     let r = l.statement_ref(5).unwrap();
-    assert_eq!(
-        r.sha256,
-        crate::merkle::Hash::digest(&f.world.log[5])
-            .as_bytes()
-            .to_vec()
-    );
+    assert_eq!(r.sha256, crate::merkle::Hash::digest(&f.world.log[5]));
     // pack --since: OLD of another log, OLD ahead of the ledger, and a split.
     let old = l.checkpoint().to_bytes();
     let sel = Selection::Facility("TF-1".into());

@@ -179,7 +179,7 @@ fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
                 make: "M".into(),
                 model: "X".into(),
                 serial: format!("S-{p}"),
-                firmware_sha256: vec![p; 32],
+                firmware_sha256: crate::merkle::Hash::from_bytes([p; 32]),
                 cpa_certificate: "CPA-1".into(),
                 cpa_expires: "2028-01-31".into(),
             }],
@@ -247,7 +247,7 @@ proptest! {
         let gone = crate::policy::tests::role_signer(
             &w.root, crate::identity::Role::Operator, "Gone", Some(OP_PARTY));
         w.by(crate::policy::tests::root, Record::Revocation(Revocation {
-            certificate_sha256: gone.cert.fingerprint().to_vec(),
+            certificate_sha256: crate::merkle::Hash::from_bytes(gone.cert.fingerprint()),
             reason: "lost".into(),
         })).unwrap();
         for a in actions {
