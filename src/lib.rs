@@ -34,6 +34,7 @@ pub mod cose;
 pub mod hex;
 pub mod history;
 pub mod identity;
+pub mod input;
 pub mod inspect;
 pub mod merkle;
 pub mod monitor;

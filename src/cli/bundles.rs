@@ -9,13 +9,13 @@ use triage_ledger::merkle::Hash;
 use triage_ledger::record::Record;
 
 use super::progress::Progress;
-use super::statements::read;
 use super::{CmdResult, Failure};
 
 /// The commitment a seal statement makes, after checking its signature with
 /// the key of the certificate it carries.
 pub fn sealed_from(seal: &Path) -> Result<(Sealed, String), Failure> {
-    let bytes = read(seal).map_err(|f| f.flag("--seal"))?;
+    let bytes = super::log::read_input(seal, triage_ledger::input::limit::STATEMENT)
+        .map_err(|f| f.flag("--seal"))?;
     let st =
         Statement::parse(&bytes).map_err(|e| Failure::input(format!("{}: {e}", seal.display())))?;
     let cert = triage_ledger::identity::Certificate::from_der(&st.header().x5chain[0])
@@ -120,8 +120,11 @@ pub fn disclose(manifest: &Path, paths: &[String], out: &Path, force: bool) -> C
 pub fn verify_disclosure(file: &Path, seal: &Path, files: Option<&Path>) -> CmdResult {
     use triage_ledger::bundle::{check_disclosure, check_files, BundleError, Disclosure};
     let (sealed, what) = sealed_from(seal)?;
-    let d = Disclosure::parse(&read(file)?)
-        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+    let d = Disclosure::parse(&super::log::read_input(
+        file,
+        triage_ledger::input::limit::DISCLOSURE,
+    )?)
+    .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
     let opened = check_disclosure(&d, &sealed).map_err(|e| match e {
         BundleError::NotSealed(_) => Failure::verification(format!("{}: {e}", file.display())),
         other => Failure::input(format!("{}: {other}", file.display())),

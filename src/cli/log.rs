@@ -291,23 +291,7 @@ pub(super) fn write_stdout(bytes: &[u8]) -> CmdResult {
 }
 
 pub(super) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
-    let name = path.display().to_string();
-    let mut data = Vec::new();
-    let res = if name == "-" {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut data)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut data))
-    };
-    res.map_err(|e| Failure::input(format!("{name}: {e}")))?;
-    if data.len() as u64 > limit {
-        return Err(Failure::input(format!(
-            "{name}: larger than the {limit}-byte limit"
-        )));
-    }
-    Ok(data)
+    triage_ledger::input::read_bounded(path, limit).map_err(|e| Failure::input(e.to_string()))
 }
 
 fn append(ledger: &Path, files: &[PathBuf], lines: bool, no_wait: bool) -> CmdResult {

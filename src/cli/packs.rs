@@ -15,7 +15,10 @@ use super::{CmdResult, Failure};
 /// input error (exit 2); a readable checkpoint that fails its signature is a
 /// failed check (exit 1), decided by the caller.
 fn read_old(path: &Path) -> Result<Vec<u8>, Failure> {
-    let bytes = old_checkpoint(&read(path).map_err(|f| f.flag("--since"))?);
+    let bytes = old_checkpoint(
+        &super::log::read_input(path, triage_ledger::input::limit::NOTE)
+            .map_err(|f| f.flag("--since"))?,
+    );
     triage_ledger::note::Note::parse(&bytes).map_err(|e| {
         Failure::input(format!(
             "--since {}: neither a pack nor a checkpoint note: {e}",

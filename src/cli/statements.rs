@@ -84,7 +84,7 @@ pub(super) fn out_failure(e: triage_ledger::output::OutputError) -> Failure {
 /// standard input for `-`, up to the largest any of them may be (a pack's
 /// limit), without reading more than that.
 pub(super) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    super::log::read_input(path, triage_ledger::verify::MAX_PACK_SIZE as u64)
+    super::log::read_input(path, triage_ledger::input::limit::PACK)
 }
 
 pub(super) use triage_ledger::hex::encode as hex;
@@ -270,7 +270,7 @@ pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResu
     use triage_ledger::remote::{register, ClientError};
     let mut refused = 0;
     for f in files {
-        let bytes = read(f)?;
+        let bytes = super::log::read_input(f, triage_ledger::input::limit::STATEMENT)?;
         let name = f.display().to_string();
         let h = hex(&Sha256::digest(&bytes));
         match register(url, &bytes) {
@@ -308,7 +308,7 @@ pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResu
 pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool, no_wait: bool) -> CmdResult {
     let mut statements = Vec::with_capacity(files.len());
     for f in files {
-        let bytes = read(f)?;
+        let bytes = super::log::read_input(f, triage_ledger::input::limit::STATEMENT)?;
         if bytes.len() > triage_ledger::cose::MAX_STATEMENT_SIZE {
             return Err(Failure::input(format!(
                 "{}: {} bytes is more than a statement may be (65535); nothing was appended",

@@ -9,7 +9,7 @@ mod receipt;
 
 pub use receipt::{
     split_transparent, transparent_statement, Receipt, Transparent, LABEL_RECEIPTS, LABEL_VDP,
-    LABEL_VDS, VDS_RFC9162_SHA256,
+    LABEL_VDS, MAX_RECEIPT_SIZE, MAX_TRANSPARENT_SIZE, VDS_RFC9162_SHA256,
 };
 
 use ciborium::Value;

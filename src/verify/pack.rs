@@ -26,7 +26,7 @@ use super::history::PackHistory;
 /// The pack format's type string.
 pub const PACK_TYPE: &str = "triage-ledger/pack@1";
 /// Largest pack accepted.
-pub const MAX_PACK_SIZE: usize = 64 << 20;
+pub const MAX_PACK_SIZE: usize = 32 << 20;
 
 /// A decoded (not yet verified) pack.
 #[derive(Clone, Debug, PartialEq, Eq)]

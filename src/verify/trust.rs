@@ -46,11 +46,10 @@ impl Trust {
     pub fn load(dir: &Path) -> Result<Trust, TrustError> {
         let read = |name: &str| -> Result<Option<Vec<u8>>, TrustError> {
             let p = dir.join(name);
-            match std::fs::read(&p) {
-                Ok(b) => Ok(Some(b)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(terr(&p, e)),
-            }
+            crate::input::read_optional(&p, crate::input::limit::SMALL).map_err(|e| match e {
+                crate::input::InputError::Io { source, .. } => terr(&p, source),
+                too_large => terr(&p, too_large),
+            })
         };
         let root_path = dir.join("root.pem");
         let root =
