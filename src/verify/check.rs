@@ -537,6 +537,7 @@ fn check_statements(
     }
     for slot in slots {
         report.checks.extend(slot.checks);
+        report.warnings.extend(slot.warnings);
     }
     (seen, unacknowledged, state)
 }

@@ -511,3 +511,37 @@ fn a_truncated_consistency_proof_fails_and_bad_trust_dirs_are_named() {
     std::fs::remove_file(d.path().join("log.vkey")).unwrap();
     assert!(Trust::load(d.path()).is_ok());
 }
+
+/// Issue 14, item 1: a pack made before RFC 9942's form (receipts written
+/// into label 394 directly) still verifies, and the report warns about it.
+#[test]
+fn a_pack_in_the_pre_rfc_form_verifies_with_a_warning() {
+    use ciborium::Value;
+    let f = Fixture::new(story());
+    let mut pack = f.pack(Selection::Facility("TF-1".into()), None);
+    for st in pack.statements.iter_mut() {
+        let Value::Tag(18, inner) = crate::cbor::decode(st).unwrap() else {
+            panic!("not a COSE_Sign1")
+        };
+        let Value::Array(mut parts) = *inner else {
+            panic!("not an array")
+        };
+        let Value::Map(unprotected) = &mut parts[1] else {
+            panic!("no map")
+        };
+        for (_, v) in unprotected.iter_mut() {
+            let Value::Array(items) = v else { panic!() };
+            for item in items.iter_mut() {
+                let Value::Bytes(b) = item else {
+                    panic!("not the RFC form")
+                };
+                *item = crate::cbor::decode(b).unwrap();
+            }
+        }
+        *st = crate::cbor::encode(&Value::Tag(18, Box::new(Value::Array(parts)))).unwrap();
+    }
+    let r = verify_pack(&pack, &f.trust(), None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert_eq!(r.warnings.len(), pack.statements.len(), "{:?}", r.warnings);
+    assert!(r.warnings[0].starts_with("statement 1: the receipts are in the array directly"));
+}
