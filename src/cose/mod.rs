@@ -387,13 +387,7 @@ impl StatementHeader {
         };
         let issuer = text_claim(CWT_ISS, "iss")?;
         let subject = text_claim(CWT_SUB, "sub")?;
-        for (what, text) in [
-            ("the content type", &content_type),
-            ("iss", &issuer),
-            ("sub", &subject),
-        ] {
-            crate::text::refuse_hidden(what, text).map_err(CoseError::Profile)?;
-        }
+
         let issued_at = header(claims, CWT_IAT)
             .and_then(|v| v.as_integer())
             .and_then(|i| u64::try_from(i).ok())
@@ -415,13 +409,28 @@ impl StatementHeader {
             }
             _ => return Err(profile("protected header has no x5chain (label 33)")),
         };
-        Ok(StatementHeader {
+        let header = StatementHeader {
             content_type,
             issuer,
             subject,
             issued_at,
             x5chain,
-        })
+        };
+        header.check_text()?;
+        Ok(header)
+    }
+
+    /// Refuses a control character or bidirectional override in the
+    /// content type, `iss` or `sub` (they are shown on one line each).
+    fn check_text(&self) -> Result<(), CoseError> {
+        for (what, text) in [
+            ("the content type", &self.content_type),
+            ("iss", &self.issuer),
+            ("sub", &self.subject),
+        ] {
+            crate::text::refuse_hidden(what, text).map_err(CoseError::Profile)?;
+        }
+        Ok(())
     }
 }
 
@@ -443,11 +452,7 @@ impl Statement {
         key: &SigningKey,
     ) -> Result<Self, CoseError> {
         no_hidden_text(&cbor::decode(payload)?)?;
-        StatementHeader::decode(
-            &cbor::decode(&header.encode()?)?
-                .into_map()
-                .unwrap_or_default(),
-        )?;
+        header.check_text()?;
         let message = CoseSign1::sign(header.encode()?, Vec::new(), payload, false, key)?;
         let bytes = message.to_bytes()?;
         if bytes.len() > MAX_STATEMENT_SIZE {
