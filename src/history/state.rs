@@ -118,6 +118,7 @@ impl History {
             });
             h.last_commit = Some(parsed.ok_or("history: bad last_commit")?);
         }
+        let mut previous: Option<&str> = None;
         for f in get("facilities")
             .and_then(Value::as_array)
             .ok_or("history: no facilities")?
@@ -126,6 +127,16 @@ impl History {
             let (id, list) = pair
                 .and_then(|a| Some((a[0].as_text()?, a[1].as_bytes()?)))
                 .ok_or("history: bad facility")?;
+            // Sorted by id, each once: the one encoding of a history
+            // (found by fuzzing: a duplicate or out-of-order facility was
+            // taken, and the state then saved differently).
+            if previous.is_some_and(|p| p >= id) {
+                return Err(format!(
+                    "history: facility {:?} is out of order or repeated (ids are sorted, each once)",
+                    crate::text::one_line(id)
+                ));
+            }
+            previous = Some(id);
             h.facilities.insert(id.to_string(), list_from(list)?);
             h.dirty.insert(id.to_string());
         }

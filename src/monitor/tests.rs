@@ -337,3 +337,28 @@ fn a_trust_policy_makes_the_monitor_check_the_witnessed_tree() {
     let (run, _) = monitor(&ledger, None, Some(&alone), None).unwrap();
     assert!(run.fault.is_none());
 }
+
+/// Found by fuzzing (fuzz/artifacts-found/monitor_state): a state whose
+/// history lists a facility twice, or two facilities out of order, was
+/// read, and then saved in another encoding. Both are refused now.
+#[test]
+fn a_state_with_facilities_out_of_order_or_twice_is_refused() {
+    for (name, bytes) in [
+        (
+            "out of order",
+            &include_bytes!(
+                "../../fuzz/artifacts-found/monitor_state/history-facilities-out-of-order"
+            )[..],
+        ),
+        (
+            "twice",
+            &include_bytes!("../../fuzz/artifacts-found/monitor_state/history-facility-twice")[..],
+        ),
+    ] {
+        let Err(e) = MonitorState::parse(bytes) else {
+            panic!("{name}: read")
+        };
+        let e = e.to_string();
+        assert!(e.contains("out of order or repeated"), "{name}: {e}");
+    }
+}
