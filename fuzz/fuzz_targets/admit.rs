@@ -44,7 +44,10 @@ fn world() -> &'static World {
             .map(|k| {
                 let (key, _) = read_private_key(k).expect("a demo key");
                 let pem = std::fs::read(k.with_extension("pem")).expect("its certificate");
-                (key, Certificate::from_pem(&pem).expect("a demo certificate"))
+                (
+                    key,
+                    Certificate::from_pem(&pem).expect("a demo certificate"),
+                )
             })
             .collect();
         let now = demo()
@@ -99,11 +102,16 @@ fuzz_target!(|data: &[u8]| {
                 .replay(i, st.bytes())
                 .expect("a replay refuses a statement admit accepted");
             for (at, leaf) in leaves {
-                again.replay(at, &leaf).expect("a replay refuses an index entry admit wrote");
+                again
+                    .replay(at, &leaf)
+                    .expect("a replay refuses an index entry admit wrote");
             }
         }
         Ok(Admission::Duplicate(i)) => {
-            assert_eq!(d.entries.get(i as usize).map(Vec::as_slice), Some(st.bytes()));
+            assert_eq!(
+                d.entries.get(i as usize).map(Vec::as_slice),
+                Some(st.bytes())
+            );
         }
         Err(_) => {}
     }

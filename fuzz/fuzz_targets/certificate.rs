@@ -17,14 +17,33 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(c) = &der {
         assert_eq!(c.der(), data);
     }
-    for c in [der.ok(), Certificate::from_pem(data).ok()].into_iter().flatten() {
+    for c in [der.ok(), Certificate::from_pem(data).ok()]
+        .into_iter()
+        .flatten()
+    {
         let pem = c.to_pem();
-        assert_eq!(Certificate::from_pem(pem.as_bytes()).expect("to_pem parses back"), c);
-        let _ = (c.subject(), c.issuer(), c.party(), c.serial(), c.role_names(), c.is_ca(), c.roles());
+        assert_eq!(
+            Certificate::from_pem(pem.as_bytes()).expect("to_pem parses back"),
+            c
+        );
+        let _ = (
+            c.subject(),
+            c.issuer(),
+            c.party(),
+            c.serial(),
+            c.role_names(),
+            c.is_ca(),
+            c.roles(),
+        );
         let d = demo();
         let v = c.validity();
         for at in [v.not_before, v.not_after] {
-            for role in [None, Some(Role::Operator), Some(Role::UserCio), Some(Role::Ssc)] {
+            for role in [
+                None,
+                Some(Role::Operator),
+                Some(Role::UserCio),
+                Some(Role::Ssc),
+            ] {
                 if validate_chain(std::slice::from_ref(&c), &d.trust.root, at, role).is_ok() {
                     assert!(
                         d.certs.contains(&c.fingerprint()),

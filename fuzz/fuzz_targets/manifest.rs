@@ -50,10 +50,15 @@ fuzz_target!(|data: &[u8]| {
         for i in items {
             t.push(leaf_hash(&cbor::to_vec(i).expect("encodes")));
         }
-        assert_eq!(root, t.root(), "the streaming reader's root is not over the items");
+        assert_eq!(
+            root,
+            t.root(),
+            "the streaming reader's root is not over the items"
+        );
         if let Some(item) = items.get(data.len() % items.len().max(1)) {
             let index = data.len() % items.len();
-            let d = disclose(p, std::slice::from_ref(&item.path)).expect("an item present discloses");
+            let d =
+                disclose(p, std::slice::from_ref(&item.path)).expect("an item present discloses");
             assert_eq!(d.count, items.len() as u64);
             let opened = d.open().expect("a fresh disclosure opens");
             assert_eq!(&opened.root, root.hash());
@@ -64,7 +69,9 @@ fuzz_target!(|data: &[u8]| {
     } else if let Ok(items) = &in_memory {
         // The streaming reader caps each item at MAX_ITEM bytes.
         assert!(
-            items.iter().any(|i| cbor::to_vec(i).expect("encodes").len() > MAX_ITEM),
+            items
+                .iter()
+                .any(|i| cbor::to_vec(i).expect("encodes").len() > MAX_ITEM),
             "ManifestReader refuses what read_manifest reads"
         );
     }

@@ -18,5 +18,8 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(m.to_bytes().expect("a parsed proof encodes"), data);
     let r = verify_misbehaviour(&m, &demo().trust);
     let _ = (r.to_text(), r.to_json());
-    assert!(!r.verified(), "a proof of misbehaviour of the honest demo log verified");
+    assert!(
+        !r.verified(),
+        "a proof of misbehaviour of the honest demo log verified"
+    );
 });

@@ -21,7 +21,13 @@ fuzz_target!(|data: &[u8]| {
         base: &d.log_objects,
         replaced: None,
     };
-    if let Ok((run, next)) = monitor_tree(&tree, None, Some(state), Some(&d.trust.policy), Some("TF-0001")) {
+    if let Ok((run, next)) = monitor_tree(
+        &tree,
+        None,
+        Some(state),
+        Some(&d.trust.policy),
+        Some("TF-0001"),
+    ) {
         if let Some(m) = &run.proof {
             assert!(
                 !verify_misbehaviour(m, &d.trust).verified(),

@@ -18,13 +18,21 @@ use triage_ledger_fuzz::demo;
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(c) = Checkpoint::parse(text) {
-            assert_eq!(c.to_text(), text, "Checkpoint::parse → to_text changed the body");
+            assert_eq!(
+                c.to_text(),
+                text,
+                "Checkpoint::parse → to_text changed the body"
+            );
         }
     }
     let Ok(note) = Note::parse(data) else {
         return;
     };
-    assert_eq!(note.to_bytes(), data, "Note::parse → to_bytes changed the note");
+    assert_eq!(
+        note.to_bytes(),
+        data,
+        "Note::parse → to_bytes changed the note"
+    );
     if let Ok(c) = Checkpoint::parse(note.text()) {
         assert_eq!(c.to_text(), note.text());
     }
@@ -32,13 +40,21 @@ fuzz_target!(|data: &[u8]| {
     let _ = note.verify(std::slice::from_ref(&d.log_key));
     let opened = SignedCheckpoint::open(data, &d.log_key);
     let by_policy = d.trust.policy.open_checkpoint(data);
-    assert_eq!(opened.as_ref().ok(), by_policy.as_ref().ok(), "open and open_checkpoint disagree");
+    assert_eq!(
+        opened.as_ref().ok(),
+        by_policy.as_ref().ok(),
+        "open and open_checkpoint disagree"
+    );
     let Ok(cp) = opened else {
         return;
     };
     assert_eq!(cp.to_bytes(), data);
     d.assert_genuine_root(cp.root(), "a checkpoint");
-    let q = d.trust.policy.check_quorum(&cp).expect("the demo's witnesses are cosigners");
+    let q = d
+        .trust
+        .policy
+        .check_quorum(&cp)
+        .expect("the demo's witnesses are cosigners");
     for w in &d.witness_keys {
         let check = verify_cosignature(&cp, w).expect("a cosigner key");
         if let CosignatureCheck::Valid { .. } = check {
@@ -52,6 +68,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if q.met {
-        assert!(q.witnesses.iter().any(|(_, c)| matches!(c, CosignatureCheck::Valid { .. })));
+        assert!(q
+            .witnesses
+            .iter()
+            .any(|(_, c)| matches!(c, CosignatureCheck::Valid { .. })));
     }
 });

@@ -20,11 +20,17 @@ fuzz_target!(|data: &[u8]| {
     let _ = (p.describe_quorum(), p.needs_cosignatures());
     for k in p.logs() {
         assert_eq!(k.sig_type(), SigType::Ed25519);
-        assert_eq!(&VerifierKey::parse(&k.to_string()).expect("prints as a key"), k);
+        assert_eq!(
+            &VerifierKey::parse(&k.to_string()).expect("prints as a key"),
+            k
+        );
     }
     for w in p.witnesses() {
         assert_eq!(w.key.sig_type(), SigType::Cosignature);
-        assert_eq!(&VerifierKey::parse(&w.key.to_string()).expect("prints as a key"), &w.key);
+        assert_eq!(
+            &VerifierKey::parse(&w.key.to_string()).expect("prints as a key"),
+            &w.key
+        );
     }
     let d = demo();
     let Ok(cp) = p.open_checkpoint(&d.checkpoint) else {
@@ -32,7 +38,13 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(cp.root(), d.signed.root());
     let q = p.check_quorum(&cp).expect("witness keys are cosigner keys");
-    if p.witnesses().iter().all(|w| d.witness_keys.contains(&w.key)) {
-        assert!(!q.witnesses.iter().any(|(_, c)| *c == CosignatureCheck::Invalid));
+    if p.witnesses()
+        .iter()
+        .all(|w| d.witness_keys.contains(&w.key))
+    {
+        assert!(!q
+            .witnesses
+            .iter()
+            .any(|(_, c)| *c == CosignatureCheck::Invalid));
     }
 });

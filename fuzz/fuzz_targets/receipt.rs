@@ -19,7 +19,13 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(r.bytes(), data);
     assert_eq!(r.to_bytes().expect("bytes"), data);
-    let _ = (r.warnings(), r.kid(), r.issuer(), r.subject(), r.issued_at());
+    let _ = (
+        r.warnings(),
+        r.kid(),
+        r.issuer(),
+        r.subject(),
+        r.issued_at(),
+    );
     let d = demo();
     let index = r.proof().index();
     let Some(entry) = usize::try_from(index).ok().and_then(|i| d.entries.get(i)) else {
@@ -29,8 +35,16 @@ fuzz_target!(|data: &[u8]| {
     let mut memo = HashSet::new();
     let memo1 = r.verify_memo(entry, &d.log_key, &mut memo);
     let memo2 = r.verify_memo(entry, &d.log_key, &mut memo);
-    assert_eq!(verified.as_ref().ok(), memo1.as_ref().ok(), "verify and verify_memo disagree");
-    assert_eq!(memo1.as_ref().ok(), memo2.as_ref().ok(), "a remembered verification differs");
+    assert_eq!(
+        verified.as_ref().ok(),
+        memo1.as_ref().ok(),
+        "verify and verify_memo disagree"
+    );
+    assert_eq!(
+        memo1.as_ref().ok(),
+        memo2.as_ref().ok(),
+        "a remembered verification differs"
+    );
     if let Ok(root) = verified {
         d.assert_genuine_root(&root, "a receipt");
         assert!(

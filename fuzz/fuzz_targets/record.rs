@@ -24,5 +24,10 @@ fuzz_target!(|data: &[u8]| {
     let again = r.encode().expect("a decoded record encodes");
     assert_eq!(again, payload);
     assert_eq!(Record::decode(&ct, &again).expect("decodes again"), r);
-    let _ = (r.facility(), r.references(), kind.signer(), kind.is_scheme_level());
+    let _ = (
+        r.facility(),
+        r.references(),
+        kind.signer(),
+        kind.is_scheme_level(),
+    );
 });

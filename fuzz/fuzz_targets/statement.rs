@@ -33,7 +33,8 @@ fuzz_target!(|data: &[u8]| {
         Some((h.content_type.clone(), h.subject.clone())),
         "peek_type_and_subject disagrees with Statement::parse"
     );
-    let t = split_transparent(data).expect("a statement is a transparent statement without receipts");
+    let t =
+        split_transparent(data).expect("a statement is a transparent statement without receipts");
     assert_eq!(t.statement, st);
     assert!(t.receipts.is_empty() && !t.legacy_form);
 

@@ -37,12 +37,20 @@ fn objects() -> &'static [String] {
         let size = d.signed.root().size();
         let mut keys = vec!["checkpoint".to_string()];
         for level in 0..8u8 {
-            let count = if u32::from(level) * 8 >= 64 { 0 } else { size >> (u32::from(level) * 8) };
+            let count = if u32::from(level) * 8 >= 64 {
+                0
+            } else {
+                size >> (u32::from(level) * 8)
+            };
             if count == 0 && level > 0 {
                 break;
             }
             for n in 0..count.div_ceil(TILE_WIDTH) {
-                keys.push(tile_rel_path(TileKind::Hashes(level), n, tile_width(count, n)));
+                keys.push(tile_rel_path(
+                    TileKind::Hashes(level),
+                    n,
+                    tile_width(count, n),
+                ));
             }
         }
         for n in 0..size.div_ceil(TILE_WIDTH) {
@@ -66,12 +74,19 @@ fuzz_target!(|data: &[u8]| {
             again.extend_from_slice(&u16::try_from(e.len()).expect("u16").to_be_bytes());
             again.extend_from_slice(e);
         }
-        assert_eq!(again, content, "an entry bundle does not re-encode to its bytes");
+        assert_eq!(
+            again, content,
+            "an entry bundle does not re-encode to its bytes"
+        );
     }
     if content.len() % 32 == 0 {
-        let hashes = parse_hash_tile(content, (content.len() / 32) as u64, p).expect("a whole tile");
+        let hashes =
+            parse_hash_tile(content, (content.len() / 32) as u64, p).expect("a whole tile");
         let again: Vec<u8> = hashes.iter().flat_map(|h| h.as_bytes().to_vec()).collect();
-        assert_eq!(again, content, "a hash tile does not re-encode to its bytes");
+        assert_eq!(
+            again, content,
+            "a hash tile does not re-encode to its bytes"
+        );
     }
 
     let d = demo();
@@ -92,7 +107,10 @@ fuzz_target!(|data: &[u8]| {
     if size > 0 {
         for i in [0, size - 1, content.len() as u64 % size] {
             if let Ok(e) = open.read_entry(i) {
-                assert_eq!(e, d.entries[i as usize], "a tampered entry was served as genuine");
+                assert_eq!(
+                    e, d.entries[i as usize],
+                    "a tampered entry was served as genuine"
+                );
             }
             if let Ok(proof) = open.prove_inclusion(i) {
                 proof
@@ -109,12 +127,26 @@ fuzz_target!(|data: &[u8]| {
         })
         .is_ok()
     {
-        assert_eq!(seen, d.entries[..size as usize], "a replay served a tampered log");
+        assert_eq!(
+            seen,
+            d.entries[..size as usize],
+            "a replay served a tampered log"
+        );
     }
 
-    match monitor_tree(&tree, Some(d.log_key.clone()), None, Some(&d.trust.policy), Some("TF-0001")) {
+    match monitor_tree(
+        &tree,
+        Some(d.log_key.clone()),
+        None,
+        Some(&d.trust.policy),
+        Some("TF-0001"),
+    ) {
         Ok((run, _)) => {
-            assert!(run.fault.is_none(), "the monitor found a lie in the honest log: {:?}", run.fault);
+            assert!(
+                run.fault.is_none(),
+                "the monitor found a lie in the honest log: {:?}",
+                run.fault
+            );
             if let Some(m) = &run.proof {
                 assert!(!verify_misbehaviour(m, &d.trust).verified());
             }

@@ -14,14 +14,21 @@ fuzz_target!(|data: &[u8]| {
     let Ok(p) = TlogProof::parse(data) else {
         return;
     };
-    assert_eq!(p.to_text().as_bytes(), data, "TlogProof::parse → to_text changed the proof");
+    assert_eq!(
+        p.to_text().as_bytes(),
+        data,
+        "TlogProof::parse → to_text changed the proof"
+    );
     let _ = p.extra();
     let d = demo();
     assert!(
         p.verify(b"not an entry of the log", &d.log_key).is_err(),
         "a tlog-proof verifies for bytes that are not in the log"
     );
-    let Some(entry) = usize::try_from(p.index()).ok().and_then(|i| d.entries.get(i)) else {
+    let Some(entry) = usize::try_from(p.index())
+        .ok()
+        .and_then(|i| d.entries.get(i))
+    else {
         return;
     };
     if let Ok(cp) = p.verify(entry, &d.log_key) {

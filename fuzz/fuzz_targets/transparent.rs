@@ -20,15 +20,21 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = t.warnings();
     if !t.receipts.is_empty() {
-        let again =
-            transparent_statement(&t.statement, &t.receipts).expect("a split statement re-assembles");
+        let again = transparent_statement(&t.statement, &t.receipts)
+            .expect("a split statement re-assembles");
         if !t.legacy_form && CoseSign1::parse(data).is_ok() {
-            assert_eq!(again, data, "a deterministic transparent statement is not its re-assembly");
+            assert_eq!(
+                again, data,
+                "a deterministic transparent statement is not its re-assembly"
+            );
         }
         if again.len() <= MAX_TRANSPARENT_SIZE
-            && t.receipts.iter().all(|r| r.bytes().len() <= MAX_RECEIPT_SIZE)
+            && t.receipts
+                .iter()
+                .all(|r| r.bytes().len() <= MAX_RECEIPT_SIZE)
         {
-            let t2 = split_transparent(&again).expect("a re-assembled transparent statement splits");
+            let t2 =
+                split_transparent(&again).expect("a re-assembled transparent statement splits");
             assert_eq!(t2.statement, t.statement);
             assert!(!t2.legacy_form);
             assert_eq!(t2.receipts.len(), t.receipts.len());

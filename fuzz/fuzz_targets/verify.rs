@@ -12,7 +12,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use triage_ledger::cose::split_transparent;
-use triage_ledger::verify::{summarise, verify_misbehaviour, verify_pack_state, Misbehaviour, Pack};
+use triage_ledger::verify::{
+    summarise, verify_misbehaviour, verify_pack_state, Misbehaviour, Pack,
+};
 use triage_ledger_fuzz::demo;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(m) = Misbehaviour::parse(data) {
                 let r = verify_misbehaviour(&m, &d.trust);
                 let _ = (r.to_text(), r.to_json());
-                assert!(!r.verified(), "a proof of misbehaviour of the honest demo log verified");
+                assert!(
+                    !r.verified(),
+                    "a proof of misbehaviour of the honest demo log verified"
+                );
             }
             return;
         }
@@ -34,7 +39,11 @@ fuzz_target!(|data: &[u8]| {
     }
     for since in runs {
         let (report, state) = verify_pack_state(&pack, &d.trust, since);
-        let _ = (report.to_text(), report.to_text_with(true), report.to_json());
+        let _ = (
+            report.to_text(),
+            report.to_text_with(true),
+            report.to_json(),
+        );
         let cp = d.trust.policy.open_checkpoint(&pack.checkpoint).ok();
         let _ = summarise(&state, cp.as_ref()).to_text();
         if report.verified() {

@@ -32,11 +32,18 @@ fuzz_target!(|data: &[u8]| {
     let Ok(req) = AddCheckpoint::parse(data) else {
         return;
     };
-    assert_eq!(req.to_bytes(), data, "AddCheckpoint::parse → to_bytes changed the request");
+    assert_eq!(
+        req.to_bytes(),
+        data,
+        "AddCheckpoint::parse → to_bytes changed the request"
+    );
     let d = demo();
     let w = witness().lock().unwrap_or_else(|e| e.into_inner());
     let origin = d.signed.checkpoint().origin();
-    let before = w.latest(origin).expect("state").expect("w1 cosigned the demo log");
+    let before = w
+        .latest(origin)
+        .expect("state")
+        .expect("w1 cosigned the demo log");
     if let Ok(sig) = w.add_checkpoint(&req, NOW) {
         let cp = SignedCheckpoint::open(&req.checkpoint, &d.log_key)
             .expect("the witness cosigned a checkpoint that does not open with the log key");

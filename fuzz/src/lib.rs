@@ -117,8 +117,12 @@ fn load(dir: &Path) -> Demo {
     let trust = Trust::load(&dir.join("trust"))
         .unwrap_or_else(|e| panic!("{e} (build the demo first: fuzz/seeds.sh)"));
     let log_key = trust.policy.logs()[0].clone();
-    let witness_keys: Vec<VerifierKey> =
-        trust.policy.witnesses().iter().map(|w| w.key.clone()).collect();
+    let witness_keys: Vec<VerifierKey> = trust
+        .policy
+        .witnesses()
+        .iter()
+        .map(|w| w.key.clone())
+        .collect();
     let log_dir = dir.join("ledger/log");
     let mut log_objects = BTreeMap::new();
     files_under(&log_dir, "", &mut log_objects);
@@ -165,7 +169,12 @@ fn load(dir: &Path) -> Demo {
     let note_signatures = notes
         .iter()
         .filter_map(|n| Note::parse(n).ok())
-        .flat_map(|n| n.signatures().iter().map(NoteSignature::to_line).collect::<Vec<_>>())
+        .flat_map(|n| {
+            n.signatures()
+                .iter()
+                .map(NoteSignature::to_line)
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut manifests = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir.join("manifests"))
