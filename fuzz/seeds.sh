@@ -33,10 +33,13 @@ if [ -z "$bin" ]; then
     (cd "$root" && cargo build --bin triage-ledger)
     bin="$root/target/debug/triage-ledger"
 fi
-# A private copy: the binary may be rebuilt while the seeds are made.
+# A private copy (a hard link when it can: no space taken): the binary may
+# be rebuilt while the seeds are made.
 mkdir -p "$work"
-cp "$bin" "$work/triage-ledger"
 tl="$work/triage-ledger"
+trap 'rm -f "$tl"' EXIT
+rm -f "$tl"
+ln "$bin" "$tl" 2>/dev/null || cp "$bin" "$tl"
 
 if $fresh || [ ! -f "$demo/trust/policy" ]; then
     rm -rf "$demo"

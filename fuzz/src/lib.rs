@@ -51,6 +51,10 @@ pub struct Demo {
     pub statements: HashSet<Vec<u8>>,
     /// The log as a tree (its root at any size up to the checkpoint's).
     pub tree: MemoryTree,
+    /// The entries' leaf hashes.
+    pub leaves: Vec<Hash>,
+    /// Every root the log had, with its size.
+    pub roots: std::collections::HashMap<Hash, u64>,
     /// Every object of the public log (`checkpoint`, `tile/...`), by path.
     pub log_objects: BTreeMap<String, Vec<u8>>,
     /// Each manifest of `DIR/manifests`: its items and its seal.
@@ -142,6 +146,10 @@ fn load(dir: &Path) -> Demo {
     let tree = MemoryTree::from_entries(entries.iter());
     assert_eq!(&tree.root(), signed.root());
     let entry_set: HashSet<Vec<u8>> = entries.iter().cloned().collect();
+    let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
+    let roots = (1..=entries.len() as u64)
+        .map(|n| (*tree.root_at(n).expect("a size of the log").hash(), n))
+        .collect();
     let mut statements = entry_set.clone();
     for e in std::fs::read_dir(dir.join("statements")).expect("DIR/statements") {
         statements.insert(read(&e.expect("entry").path()));
@@ -217,6 +225,8 @@ fn load(dir: &Path) -> Demo {
         entry_set,
         statements,
         tree,
+        leaves,
+        roots,
         log_objects,
         manifests,
         certs,
@@ -234,6 +244,19 @@ impl Demo {
             genuine.as_ref(),
             Some(root),
             "{what}: verified as signed by the log, but the log never had this tree head"
+        );
+    }
+
+    /// Panics unless `root`'s hash is a root the genuine log had at some
+    /// size. What a receipt proves alone: RFC 9942 signs the root, not the
+    /// tree size or leaf index of the proof (finding F1 in RUNS.md; the
+    /// library reports those as claimed, and `verify` of a pack checks them
+    /// against the signed checkpoint).
+    pub fn assert_genuine_root_hash(&self, root: &RootHash, what: &str) {
+        assert!(
+            self.roots.contains_key(root.hash()),
+            "{what}: verified as signed by the log, but the log never had root {}",
+            root.hash()
         );
     }
 }
@@ -305,7 +328,17 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     } else {
         std::env::temp_dir()
     };
-    let d = base.join(format!("triage-fuzz-{name}-{}", std::process::id()));
+    // Those of processes that have ended (libFuzzer exits without
+    // unwinding; fork mode starts a process per job).
+    let prefix = format!("triage-fuzz-{name}-");
+    for e in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+        let file_name = e.file_name();
+        let pid = file_name.to_str().and_then(|n| n.strip_prefix(&prefix));
+        if pid.is_some_and(|p| !Path::new("/proc").join(p).exists()) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+    let d = base.join(format!("{prefix}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("scratch directory");
     d

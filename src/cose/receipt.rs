@@ -294,7 +294,12 @@ impl Receipt {
 
     /// Verifies that `statement` (its logged bytes) is in the log's tree:
     /// recomputes the root from the proof, then checks the log's signature
-    /// over that root. Returns the tree head the receipt commits to.
+    /// over that root. Returns that root with the tree size the proof
+    /// states. Only the root is signed (RFC 9942): the size, and the leaf
+    /// index of [`Receipt::proof`], are claims; another (index, size) pair
+    /// can lead to the same root (found by fuzzing). Compare the returned
+    /// tree head with a signed checkpoint before relying on them, as the
+    /// pack verifier does.
     pub fn verify(&self, statement: &[u8], log_key: &VerifierKey) -> Result<RootHash, CoseError> {
         let root = self.root_for(statement, log_key)?;
         self.message.verify(log_key.key(), Some(root.as_bytes()))?;

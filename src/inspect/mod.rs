@@ -144,6 +144,12 @@ pub fn view_statement(raw: &[u8], vkey: Option<&VerifierKey>) -> Result<Statemen
     if vkey.is_none() && !receipts.is_empty() {
         not_checked.push("the receipts (give --vkey)".to_string());
     }
+    if !receipts.is_empty() {
+        not_checked.push(
+            "the entry number and tree size a receipt states: RFC 9942 signs the root only, and another (entry, size) can lead to the same root; compare with a signed checkpoint (verify of a pack does)"
+                .to_string(),
+        );
+    }
     Ok(StatementView {
         bytes: bytes.len(),
         sha256: crate::hex::encode(&sha2::Sha256::digest(bytes)),
@@ -229,7 +235,7 @@ impl StatementView {
         }
         for (n, r) in self.receipts.iter().enumerate() {
             let what = format!(
-                "receipt {}: {} says entry {} of tree size {}",
+                "receipt {}: {} says entry {} of tree size {} (claimed: not signed)",
                 n + 1,
                 r.issuer,
                 r.index,
