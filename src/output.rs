@@ -37,8 +37,14 @@ pub enum OutputError {
 /// Temporary files being written now, removed on interruption.
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// Removes every temporary file an unfinished [`write`] left: what a
-/// SIGINT or SIGTERM handler calls before the process exits.
+/// Files moved aside (aside, original) until what replaces them is made,
+/// moved back on interruption.
+static SET_ASIDE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Undoes what an unfinished command left: removes every temporary file an
+/// unfinished [`write`] or manifest left, and moves back every file set
+/// aside for a replacement that was not made. What a SIGINT or SIGTERM
+/// handler calls before the process exits.
 pub fn remove_temporaries() {
     // A poisoned lock still holds the list.
     let list = match TEMPORARIES.lock() {
@@ -48,6 +54,32 @@ pub fn remove_temporaries() {
     for p in list.iter() {
         let _ = fs::remove_file(p);
     }
+    let aside = match SET_ASIDE.lock() {
+        Ok(l) => l,
+        Err(p) => p.into_inner(),
+    };
+    for (aside, original) in aside.iter() {
+        let _ = fs::rename(aside, original);
+    }
+}
+
+/// Records that `original` was moved to `aside` until its replacement is
+/// made: [`remove_temporaries`] moves it back.
+pub fn register_set_aside(aside: &Path, original: &Path) {
+    let mut list = match SET_ASIDE.lock() {
+        Ok(l) => l,
+        Err(p) => p.into_inner(),
+    };
+    list.push((aside.to_path_buf(), original.to_path_buf()));
+}
+
+/// Forgets a file set aside (its replacement was made, or it is back).
+pub fn forget_set_aside(aside: &Path) {
+    let mut list = match SET_ASIDE.lock() {
+        Ok(l) => l,
+        Err(p) => p.into_inner(),
+    };
+    list.retain(|(a, _)| a != aside);
 }
 
 /// True when `path` means standard output.

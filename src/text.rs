@@ -63,9 +63,37 @@ pub fn refuse_hidden(what: &str, s: &str) -> Result<(), String> {
     }
 }
 
+/// `word` as one POSIX shell word (quoted when it needs to be), for the
+/// commands a reader copies into a shell: a name from an input cannot
+/// become two arguments or run something. A NUL, which no argument can
+/// hold, is dropped.
+pub fn shell_word(word: &str) -> String {
+    let word = word.replace('\0', "");
+    shlex::try_quote(&word).map(Cow::into_owned).unwrap_or(word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_words_stay_one_word() {
+        assert_eq!(shell_word("TF-0001.pack"), "TF-0001.pack");
+        assert_eq!(shell_word("a\0b"), "ab");
+        for w in [
+            "my packs/a.pack",
+            "x; rm -rf ~",
+            "it's",
+            "$(id)`id`",
+            "a b\tc\nd",
+            "*",
+            "",
+        ] {
+            let q = shell_word(w);
+            assert_ne!(q, w, "{w:?} needs quoting");
+            assert_eq!(shlex::split(&q), Some(vec![w.to_string()]), "{q}");
+        }
+    }
 
     #[test]
     fn escape_sequences_and_overrides_are_shown_not_sent() {

@@ -1211,6 +1211,45 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
             .ends_with(".tmp")),
         "a temporary file is left"
     );
+    // A refused seal with --force leaves the manifest it was to replace (of
+    // entry 10's seal) as it was; a seal that is made replaces it.
+    let before = std::fs::read(&m).unwrap();
+    let replaced = env.root.join(".m.cbor.replaced");
+    let o = go(cmd(
+        "seal",
+        &rival,
+        &[
+            s(&ev),
+            "--facility",
+            "TF-9",
+            "--manifest",
+            s(&m),
+            "--force",
+            "--ledger",
+            s(&l),
+        ],
+    ));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("restored the earlier"), "{}", o.stderr);
+    assert_eq!(std::fs::read(&m).unwrap(), before, "the manifest changed");
+    assert!(!replaced.exists());
+    let o = ok(go(cmd(
+        "seal",
+        &op,
+        &[
+            s(&ev),
+            "--facility",
+            "TF-9",
+            "--manifest",
+            s(&m),
+            "--force",
+            "--out",
+            s(&env.root.join("again.cose")),
+        ],
+    )));
+    assert!(!o.stderr.contains("restored"), "{}", o.stderr);
+    assert_ne!(std::fs::read(&m).unwrap(), before, "not replaced");
+    assert!(!replaced.exists());
     // The assessor: countersign by bare index; decide offline with --refs,
     // one finding per applicable obligation from a file.
     ok(go(cmd(
@@ -2318,4 +2357,45 @@ fn control_characters_from_inputs_are_shown_not_sent_to_the_terminal() {
             .all(|o| o.contains("x\\u001b[2J\\u001b[HVERIFIED")),
         "{outputs:?}"
     );
+}
+
+/// `man --out DIR` writes a page per command; again, it replaces nothing
+/// without --force (exit 2, no page written), and with it replaces them all.
+#[test]
+fn manual_pages_are_not_replaced_without_force() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("man1");
+    let o = run(&["man", "--out", s(&dir)], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let top = dir.join("triage-ledger.1");
+    let verify = dir.join("triage-ledger-verify.1");
+    assert!(std::fs::read_to_string(&top)
+        .unwrap()
+        .contains(".TH triage-ledger"));
+    assert!(verify.is_file());
+    let pages = std::fs::read_dir(&dir).unwrap().count();
+    assert!(pages > 40, "{pages} pages");
+    assert!(
+        o.stderr.contains(&format!("wrote {pages} manual pages")),
+        "{}",
+        o.stderr
+    );
+    std::fs::write(&top, b"edited").unwrap();
+    std::fs::remove_file(&verify).unwrap();
+    let o = run(&["man", "--out", s(&dir)], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("the file exists; give --force"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(std::fs::read(&top).unwrap(), b"edited");
+    assert!(!verify.exists(), "a page was written before the refusal");
+    let o = run(&["man", "--out", s(&dir), "--force"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(std::fs::read_to_string(&top)
+        .unwrap()
+        .contains(".TH triage-ledger"));
+    assert!(verify.is_file());
+    assert_eq!(run(&["man", "--force"], b"").code, 2);
 }

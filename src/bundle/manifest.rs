@@ -107,11 +107,7 @@ impl ManifestWriter {
         let linked = crate::os::publish_noreplace(&tmp, &dest).map_err(io(&dest));
         let _ = std::fs::remove_file(&tmp);
         linked?;
-        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io(dir))?;
-        }
+        sync_parent(&dest)?;
         Ok((self.root.root(), self.sha.clone().finalize().into()))
     }
 }
@@ -120,6 +116,107 @@ impl Drop for ManifestWriter {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.tmp);
         crate::output::forget_temporary(&self.tmp);
+    }
+}
+
+/// The name an existing manifest is moved to while a new seal replaces it:
+/// `.NAME.replaced` beside it.
+pub fn set_aside_path(manifest: &Path) -> PathBuf {
+    let name = manifest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "manifest".into());
+    manifest.with_file_name(format!(".{name}.replaced"))
+}
+
+/// An existing manifest moved out of the way of a new seal, and kept until
+/// that seal is made: [`SetAside::discard`] it then, [`SetAside::restore`]
+/// it if the seal is not made (dropping it restores it too). The old
+/// manifest may belong to a seal already in a ledger; until the new seal
+/// replaces it, it is at [`set_aside_path`], so that a failure or a crash
+/// at any instant loses neither manifest.
+#[derive(Debug)]
+pub struct SetAside {
+    original: PathBuf,
+    aside: PathBuf,
+    done: bool,
+}
+
+impl SetAside {
+    /// Moves the manifest at `original` aside; `None` when there is no file
+    /// there. Refused when something is already set aside (an earlier seal
+    /// that was stopped without its handler): that file is never replaced.
+    pub fn new(original: &Path) -> Result<Option<Self>, BundleError> {
+        match original.symlink_metadata() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(original)(e)),
+            Ok(m) if !m.is_file() => {
+                return Err(io(original)(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "not a file; a manifest replaces only a file",
+                )))
+            }
+            Ok(_) => {}
+        }
+        let aside = set_aside_path(original);
+        if aside.symlink_metadata().is_ok() {
+            return Err(io(&aside)(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!(
+                    "a manifest set aside by an earlier seal that did not finish; \
+                     move it back to {} or remove it, then seal again",
+                    original.display()
+                ),
+            )));
+        }
+        std::fs::rename(original, &aside).map_err(io(original))?;
+        crate::output::register_set_aside(&aside, original);
+        sync_parent(original)?;
+        Ok(Some(SetAside {
+            original: original.to_path_buf(),
+            aside,
+            done: false,
+        }))
+    }
+
+    /// Where the old manifest is now.
+    pub fn aside_path(&self) -> &Path {
+        &self.aside
+    }
+
+    /// The new seal is made: removes the old manifest.
+    pub fn discard(mut self) -> Result<(), BundleError> {
+        self.done = true;
+        crate::output::forget_set_aside(&self.aside);
+        std::fs::remove_file(&self.aside).map_err(io(&self.aside))
+    }
+
+    /// The new seal was not made: puts the old manifest back, replacing the
+    /// new one in one step if it was written.
+    pub fn restore(mut self) -> Result<(), BundleError> {
+        self.done = true;
+        self.put_back()
+    }
+
+    fn put_back(&self) -> Result<(), BundleError> {
+        std::fs::rename(&self.aside, &self.original).map_err(io(&self.original))?;
+        crate::output::forget_set_aside(&self.aside);
+        sync_parent(&self.original)
+    }
+}
+
+impl Drop for SetAside {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.put_back();
+        }
+    }
+}
+
+fn sync_parent(file: &Path) -> Result<(), BundleError> {
+    match file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir)),
+        None => Ok(()),
     }
 }
 

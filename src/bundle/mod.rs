@@ -20,7 +20,7 @@ pub use disclose::{
     check_disclosure, check_files, disclose, Disclosure, Opened, DISCLOSURE_TYPE, MAX_DISCLOSURE,
 };
 pub use hash::{bytes_hashed, hash_file, FileHash, LARGE_FILE};
-pub use manifest::{ManifestReader, ManifestWriter, MAX_ITEM};
+pub use manifest::{set_aside_path, ManifestReader, ManifestWriter, SetAside, MAX_ITEM};
 pub use walk::{Entry, Walk};
 
 use std::path::{Path, PathBuf};
@@ -151,10 +151,15 @@ pub fn seal_dir_with(
     }
     // A manifest written inside the directory must not seal itself.
     let mut out = ManifestWriter::create(manifest)?;
-    let skip = [inside(dir, manifest)?, inside(dir, out.tmp_path())?]
-        .into_iter()
-        .flatten()
-        .collect();
+    // Nor the manifest it replaces, set aside beside it.
+    let skip = [
+        inside(dir, manifest)?,
+        inside(dir, out.tmp_path())?,
+        inside(dir, &set_aside_path(manifest))?,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let (mut files, mut bytes) = (0u64, 0u64);
     let jobs = Walk::new(dir, skip)?.map(|e| e.map(|e| (e.rel, Some((e.full, e.size)))));
     hash::for_each_hashed(jobs, |rel, h| {

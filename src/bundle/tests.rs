@@ -441,3 +441,40 @@ fn devices_and_names_that_cannot_travel_are_refused_by_name() {
     assert!(e.contains("back\\slash"), "{e}");
     assert!(!d.path().join("m1").exists() && !d.path().join("m2").exists());
 }
+
+#[test]
+fn a_manifest_being_replaced_is_kept_aside_until_its_seal_is_made() {
+    let d = tempfile::tempdir().unwrap();
+    tree(d.path(), &[("a", b"1"), ("b", b"2")]);
+    let m = d.path().join("manifest.cbor");
+    seal_dir(d.path(), &m).unwrap();
+    let first = std::fs::read(&m).unwrap();
+    let aside = set_aside_path(&m);
+    // Set aside, resealed: the old manifest is not sealed as an item, and
+    // restoring puts it back in place of the new one.
+    let old = SetAside::new(&m).unwrap().unwrap();
+    assert!(!m.exists() && aside.exists());
+    assert_eq!(seal_dir(d.path(), &m).unwrap().items, 2);
+    assert_ne!(std::fs::read(&m).unwrap(), first);
+    old.restore().unwrap();
+    assert_eq!(std::fs::read(&m).unwrap(), first);
+    assert!(!aside.exists());
+    // Dropped without a decision: restored too (a seal that failed early).
+    drop(SetAside::new(&m).unwrap().unwrap());
+    assert_eq!(std::fs::read(&m).unwrap(), first);
+    // Discarded once the new seal is made: only the new manifest remains.
+    let old = SetAside::new(&m).unwrap().unwrap();
+    seal_dir(d.path(), &m).unwrap();
+    let second = std::fs::read(&m).unwrap();
+    old.discard().unwrap();
+    assert_eq!(std::fs::read(&m).unwrap(), second);
+    assert!(!aside.exists());
+    // Nothing to set aside; a stale one from an interrupted seal is never
+    // replaced; a directory is not a manifest.
+    assert!(SetAside::new(&d.path().join("none")).unwrap().is_none());
+    std::fs::write(&aside, b"stale").unwrap();
+    let e = SetAside::new(&m).unwrap_err().to_string();
+    assert!(e.contains("set aside by an earlier seal"), "{e}");
+    assert_eq!(std::fs::read(&aside).unwrap(), b"stale");
+    assert!(SetAside::new(d.path()).is_err());
+}

@@ -430,6 +430,9 @@ enum Command {
         /// Write triage-ledger.1 and triage-ledger-COMMAND.1 pages here.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// Replace pages that exist in --out (otherwise none is written).
+        #[arg(long, requires = "out")]
+        force: bool,
     },
 }
 
@@ -456,26 +459,50 @@ fn ledger_or_url(
 }
 
 /// `man [--out DIR]`: the manual page on stdout, or every page into DIR.
-fn man(out: Option<&std::path::Path>) -> CmdResult {
-    let cmd = command();
-    match out {
-        None => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(cmd)
-                .render(&mut buf)
-                .map_err(|e| Failure::input(e.to_string()))?;
-            triage_ledger::output::write(std::path::Path::new("-"), &buf, false, "man")
-                .map_err(|e| Failure::input(e.to_string()))
+fn man(out: Option<&std::path::Path>, force: bool) -> CmdResult {
+    let render = |page: &clap_mangen::Man| {
+        let mut buf = Vec::new();
+        page.render(&mut buf)
+            .map_err(|e| Failure::input(e.to_string()))?;
+        Ok::<_, Failure>(buf)
+    };
+    let Some(dir) = out else {
+        let buf = render(&clap_mangen::Man::new(command()))?;
+        return triage_ledger::output::write(std::path::Path::new("-"), &buf, false, "man")
+            .map_err(|e| Failure::input(e.to_string()));
+    };
+    // Every page rendered, and (without --force) none in the way, before
+    // one is written.
+    fn pages(cmd: clap::Command, into: &mut Vec<clap_mangen::Man>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            pages(sub.clone(), into);
         }
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
-            clap_mangen::generate_to(cmd, dir)
-                .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
-            tell!("wrote the manual pages to {}", dir.display());
-            Ok(())
+        into.push(clap_mangen::Man::new(cmd));
+    }
+    let mut cmd = command().disable_help_subcommand(true);
+    cmd.build();
+    let mut all = Vec::new();
+    pages(cmd, &mut all);
+    let mut files = Vec::with_capacity(all.len());
+    for page in &all {
+        files.push((dir.join(page.get_filename()), render(page)?));
+    }
+    if !force {
+        if let Some((p, _)) = files.iter().find(|(p, _)| p.symlink_metadata().is_ok()) {
+            return Err(Failure::input(format!(
+                "--out {}: the file exists; give --force to replace the pages",
+                p.display()
+            )));
         }
     }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
+    for (path, bytes) in &files {
+        triage_ledger::output::write(path, bytes, force, "--out")
+            .map_err(|e| Failure::input(e.to_string()))?;
+    }
+    tell!("wrote {} manual pages to {}", files.len(), dir.display());
+    Ok(())
 }
 
 /// On SIGINT or SIGTERM, removes the temporary files being written
@@ -717,7 +744,7 @@ pub fn main() -> ExitCode {
             );
             Ok(())
         }
-        Command::Man { out } => man(out.as_deref()),
+        Command::Man { out, force } => man(out.as_deref(), force),
         Command::Cert(cmd) => identity::cert(cmd),
     };
     match result {

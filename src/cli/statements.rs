@@ -125,16 +125,41 @@ pub fn sign_record(
 }
 
 pub fn run_verb(verb: super::verbs::Verb) -> CmdResult {
-    let (sign, record) = super::verbs::build(&verb)?;
+    let (sign, record, aside) = super::verbs::build(&verb)?;
     let result = sign_and_deliver(&sign, &record);
     // A seal that was not delivered (refused, or not written) leaves no
-    // manifest behind: the manifest is only meaningful with its seal.
-    if let (Err(_), super::verbs::Verb::Seal { manifest, .. }) = (&result, &verb) {
-        if std::fs::remove_file(manifest).is_ok() {
-            tell!(
-                "removed {}: the seal it belongs to was not made",
-                manifest.display()
-            );
+    // manifest behind: the manifest is only meaningful with its seal. The
+    // one it was to replace is put back.
+    let super::verbs::Verb::Seal { manifest, .. } = &verb else {
+        return result;
+    };
+    match (&result, aside) {
+        (Ok(_), Some(old)) => old.discard().map_err(|e| {
+            Failure::input(format!(
+                "the seal is made, but the manifest it replaces could not be removed: {e}"
+            ))
+        })?,
+        (Ok(_), None) => {}
+        (Err(_), Some(old)) => {
+            let at = old.aside_path().to_path_buf();
+            match old.restore() {
+                Ok(()) => tell!(
+                    "restored the earlier {}: the seal that was to replace it was not made",
+                    manifest.display()
+                ),
+                Err(e) => tell!(
+                    "error: the earlier manifest is still at {} (it could not be put back: {e})",
+                    at.display()
+                ),
+            }
+        }
+        (Err(_), None) => {
+            if std::fs::remove_file(manifest).is_ok() {
+                tell!(
+                    "removed {}: the seal it belongs to was not made",
+                    manifest.display()
+                );
+            }
         }
     }
     result

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use sha2::{Digest, Sha256};
+use triage_ledger::bundle::SetAside;
 use triage_ledger::record::*;
 
 use super::identity::load_cert;
@@ -36,7 +37,7 @@ pub enum Verb {
         /// Facility id.
         #[arg(long)]
         facility: String,
-        /// Where to write the manifest (with --force, an existing one is replaced).
+        /// Where to write the manifest (with --force, an existing one is replaced once the new seal is made; until then it is .NAME.replaced beside it).
         #[arg(long)]
         manifest: PathBuf,
         /// What the bundle is.
@@ -352,8 +353,10 @@ fn digest_of(path: &Path) -> Result<triage_ledger::merkle::Hash, Failure> {
     Ok(triage_ledger::merkle::Hash::from_bytes(h.finalize().into()))
 }
 
-/// The signer and the record a verb describes.
-pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
+/// The signer and the record a verb describes, and for a seal with
+/// `--force` the manifest it replaces, set aside until the seal is made.
+pub fn build(verb: &Verb) -> Result<(SignArgs, Record, Option<SetAside>), Failure> {
+    let mut aside = None;
     let r = |text: &str, s: &SignArgs| parse_ref(text, s.refs_ledger().as_deref());
     let rs = |texts: &[String], s: &SignArgs| {
         texts.iter().map(|t| r(t, s)).collect::<Result<Vec<_>, _>>()
@@ -361,7 +364,7 @@ pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
     let fw = |given: &Option<String>, s: &SignArgs| {
         framework_ref(given.as_deref(), s.refs_ledger().as_deref())
     };
-    Ok(match verb {
+    let (sign, record) = match verb {
         Verb::Register {
             sign,
             facility,
@@ -410,10 +413,11 @@ pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
                     )));
                 }
             }
-            if sign.force && manifest.is_file() {
-                std::fs::remove_file(manifest).map_err(|e| {
-                    Failure::input(format!("--manifest {}: {e}", manifest.display()))
-                })?;
+            // The manifest it replaces may belong to a seal in a ledger: it
+            // is set aside, and removed only once the new seal is made.
+            if sign.force {
+                aside = SetAside::new(manifest)
+                    .map_err(|e| Failure::input(format!("--manifest: {e}")))?;
             }
             let mut progress = super::progress::Progress::for_dir("sealing", *quiet, dir);
             let sealed = triage_ledger::bundle::seal_dir_with(dir, manifest, &mut |f, b| {
@@ -662,5 +666,6 @@ pub fn build(verb: &Verb) -> Result<(SignArgs, Record), Failure> {
                 }),
             )
         }
-    })
+    };
+    Ok((sign, record, aside))
 }

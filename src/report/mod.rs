@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::note::SignedCheckpoint;
 use crate::policy::{load_state, State, SubmitError};
 use crate::status::{FacilitySummary, Timeline};
+use crate::text::shell_word;
 use crate::verify::{verify_pack_state, Pack, Report, Signer, Trust};
 
 /// Why a report could not be made.
@@ -199,11 +200,19 @@ pub fn from_ledger(
         not_checked: vec![
             "independent verification: for a panel, make a pack of this facility and report (or verify) it against the scheme's trust, as below".into(),
         ],
-        reverify: vec![
-            format!("triage-ledger pack {source} --facility {facility} --out {facility}.pack"),
-            format!("triage-ledger verify {facility}.pack --trust TRUST-DIR"),
-            format!("triage-ledger report {facility}.pack --trust TRUST-DIR --facility {facility} --out {facility}.html"),
-        ],
+        reverify: {
+            let (src, pack, html, id) = (
+                shell_word(&source),
+                shell_word(&format!("{facility}.pack")),
+                shell_word(&format!("{facility}.html")),
+                shell_word(facility),
+            );
+            vec![
+                format!("triage-ledger pack {src} --facility {id} --out {pack}"),
+                format!("triage-ledger verify {pack} --trust TRUST-DIR"),
+                format!("triage-ledger report {pack} --trust TRUST-DIR --facility {id} --out {html}"),
+            ]
+        },
     };
     let note = String::from_utf8_lossy(&cp.to_bytes()).into_owned();
     build(&state, size, facility, as_of, now, basis, note, &source)
@@ -255,11 +264,18 @@ fn pack_basis(report: &Report, source: &str, trust_source: &str, facility: &str)
         facts,
         failures,
         not_checked: report.not_checked.clone(),
-        reverify: vec![
-            format!("triage-ledger verify {source} --trust {trust_source}"),
-            format!("triage-ledger verify {source} --trust {trust_source} --since OLDER.pack   # that the log only grew since a pack you kept"),
-            format!("triage-ledger history {source} --trust {trust_source} --facility {facility}"),
-        ],
+        reverify: {
+            let (src, trust, id) = (
+                shell_word(source),
+                shell_word(trust_source),
+                shell_word(facility),
+            );
+            vec![
+                format!("triage-ledger verify {src} --trust {trust}"),
+                format!("triage-ledger verify {src} --trust {trust} --since OLDER.pack   # that the log only grew since a pack you kept"),
+                format!("triage-ledger history {src} --trust {trust} --facility {id}"),
+            ]
+        },
     }
 }
 

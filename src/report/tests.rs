@@ -142,3 +142,24 @@ fn the_timeline_keeps_order_and_time() {
     let one = svg::Scale::new(&[7, 7, 7], std::iter::empty());
     assert!(one.event(2) - one.event(0) > 100.0);
 }
+
+#[test]
+fn the_commands_to_re_verify_keep_each_name_one_word() {
+    let f = Fixture::new(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let (source, trust) = ("my packs/tf-1; rm -rf ~.pack", "$(id)/trust");
+    let r = from_pack(
+        &pack,
+        &f.trust(),
+        source,
+        trust,
+        "TF-1",
+        "2026-12-02",
+        T + 300,
+    )
+    .unwrap();
+    let words = shlex::split(&r.basis.reverify[0]).unwrap();
+    assert_eq!(words, ["triage-ledger", "verify", source, "--trust", trust]);
+    let words = shlex::split(&r.basis.reverify[2]).unwrap();
+    assert_eq!(words[2], source);
+}
