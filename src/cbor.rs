@@ -35,27 +35,61 @@ pub enum CborError {
     Shape(String),
 }
 
-fn head(out: &mut Vec<u8>, major: u8, arg: u64) {
-    let m = major << 5;
-    match arg {
-        0..=23 => out.push(m | arg as u8),
-        24..=0xff => out.extend_from_slice(&[m | 24, arg as u8]),
-        0x100..=0xffff => {
-            out.push(m | 25);
-            out.extend_from_slice(&(arg as u16).to_be_bytes());
+/// Where an encoding goes: a buffer, or a comparison with bytes received.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Compares an encoding with `expected` as it is produced, keeping nothing:
+/// the check that input is its own deterministic encoding costs no copy
+/// of it (a pack is up to 16 MiB).
+struct Compare<'a> {
+    expected: &'a [u8],
+    at: usize,
+    differs: Option<usize>,
+}
+
+impl Sink for Compare<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.differs.is_some() {
+            return;
         }
-        0x1_0000..=0xffff_ffff => {
-            out.push(m | 26);
-            out.extend_from_slice(&(arg as u32).to_be_bytes());
-        }
-        _ => {
-            out.push(m | 27);
-            out.extend_from_slice(&arg.to_be_bytes());
+        let rest = &self.expected[self.at..];
+        match rest.iter().zip(bytes).position(|(a, b)| a != b) {
+            Some(i) => self.differs = Some(self.at + i),
+            None if bytes.len() > rest.len() => self.differs = Some(self.expected.len()),
+            None => self.at += bytes.len(),
         }
     }
 }
 
-fn encode_into(v: &Value, out: &mut Vec<u8>) -> Result<(), CborError> {
+fn head(out: &mut dyn Sink, major: u8, arg: u64) {
+    let m = major << 5;
+    match arg {
+        0..=23 => out.put(&[m | arg as u8]),
+        24..=0xff => out.put(&[m | 24, arg as u8]),
+        0x100..=0xffff => {
+            out.put(&[m | 25]);
+            out.put(&(arg as u16).to_be_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            out.put(&[m | 26]);
+            out.put(&(arg as u32).to_be_bytes());
+        }
+        _ => {
+            out.put(&[m | 27]);
+            out.put(&arg.to_be_bytes());
+        }
+    }
+}
+
+fn encode_into(v: &Value, out: &mut dyn Sink) -> Result<(), CborError> {
     match v {
         Value::Integer(i) => {
             let n = i128::from(*i);
@@ -67,11 +101,11 @@ fn encode_into(v: &Value, out: &mut Vec<u8>) -> Result<(), CborError> {
         }
         Value::Bytes(b) => {
             head(out, 2, b.len() as u64);
-            out.extend_from_slice(b);
+            out.put(b);
         }
         Value::Text(t) => {
             head(out, 3, t.len() as u64);
-            out.extend_from_slice(t.as_bytes());
+            out.put(t.as_bytes());
         }
         Value::Array(items) => {
             head(out, 4, items.len() as u64);
@@ -80,29 +114,31 @@ fn encode_into(v: &Value, out: &mut Vec<u8>) -> Result<(), CborError> {
             }
         }
         Value::Map(entries) => {
-            let mut encoded: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(entries.len());
+            // Sorted by the keys' encodings; the values are written in
+            // place, never held encoded.
+            let mut keyed: Vec<(Vec<u8>, &Value)> = Vec::with_capacity(entries.len());
             for (k, val) in entries {
-                encoded.push((encode(k)?, encode(val)?));
+                keyed.push((encode(k)?, val));
             }
-            encoded.sort_by(|a, b| a.0.cmp(&b.0));
-            if let Some(w) = encoded.windows(2).find(|w| w[0].0 == w[1].0) {
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            if let Some(w) = keyed.windows(2).find(|w| w[0].0 == w[1].0) {
                 return Err(CborError::NotDeterministic(format!(
                     "duplicate map key {}",
                     crate::hex::encode(&w[0].0)
                 )));
             }
-            head(out, 5, encoded.len() as u64);
-            for (k, val) in encoded {
-                out.extend_from_slice(&k);
-                out.extend_from_slice(&val);
+            head(out, 5, keyed.len() as u64);
+            for (k, val) in keyed {
+                out.put(&k);
+                encode_into(val, out)?;
             }
         }
         Value::Tag(tag, inner) => {
             head(out, 6, *tag);
             encode_into(inner, out)?;
         }
-        Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
-        Value::Null => out.push(0xf6),
+        Value::Bool(b) => out.put(&[if *b { 0xf5 } else { 0xf4 }]),
+        Value::Null => out.put(&[0xf6]),
         Value::Float(_) => return Err(CborError::Unsupported("floating-point numbers".into())),
         _ => return Err(CborError::Unsupported("this kind of simple value".into())),
     }
@@ -160,13 +196,13 @@ pub fn decode_with_limit(bytes: &[u8], limit: usize) -> Result<Value, CborError>
     if used != bytes.len() {
         return Err(CborError::TrailingBytes(bytes.len() - used));
     }
-    let again = encode(&v)?;
-    if again != bytes {
-        let at = again
-            .iter()
-            .zip(bytes)
-            .position(|(a, b)| a != b)
-            .unwrap_or(again.len().min(bytes.len()));
+    let mut same = Compare {
+        expected: bytes,
+        at: 0,
+        differs: None,
+    };
+    encode_into(&v, &mut same)?;
+    if let Some(at) = same.differs.or((same.at != bytes.len()).then_some(same.at)) {
         return Err(CborError::NotDeterministic(format!(
             "differs from the deterministic encoding at byte {at}"
         )));

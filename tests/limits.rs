@@ -67,7 +67,7 @@ fn a_gigabyte_input_is_refused_without_being_read() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("-: larger than the 33554432-byte limit"),
+        err.contains("-: larger than the 16777216-byte limit"),
         "{err}"
     );
     let peak = peak_children_kib();

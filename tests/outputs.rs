@@ -194,6 +194,26 @@ fn dash_is_standard_output_and_input() {
 /// manifest's temporary file is gone (it existed while hashing).
 #[test]
 fn an_interrupted_seal_leaves_no_temporary_file() {
+    let (_tmp, files) = interrupt_a_seal(None);
+    assert!(files.is_empty(), "left behind: {files:?}");
+}
+
+/// The same with --force over an earlier manifest: it was set aside while
+/// the new one was hashed, and is back, unchanged, after the interruption.
+#[test]
+fn an_interrupted_seal_with_force_puts_back_the_manifest_it_was_to_replace() {
+    let (_tmp, files) = interrupt_a_seal(Some(b"the earlier manifest"));
+    assert_eq!(
+        files,
+        [("m.cbor".to_string(), b"the earlier manifest".to_vec())]
+    );
+}
+
+/// Seals an 8 GiB sparse file into `out/m.cbor` (over `existing`, with
+/// --force, when given), interrupts it with SIGINT once the manifest's
+/// temporary file exists, checks the exit code (130) and returns what is
+/// left in `out/`.
+fn interrupt_a_seal(existing: Option<&[u8]>) -> (tempfile::TempDir, Vec<(String, Vec<u8>)>) {
     let tmp = tempfile::tempdir().unwrap();
     let ev = tmp.path().join("evidence");
     std::fs::create_dir(&ev).unwrap();
@@ -210,6 +230,10 @@ fn an_interrupted_seal_leaves_no_temporary_file() {
     std::fs::set_permissions(&k, std::fs::Permissions::from_mode(0o600)).unwrap();
     let out = tmp.path().join("out");
     std::fs::create_dir(&out).unwrap();
+    if let Some(bytes) = existing {
+        std::fs::write(out.join("m.cbor"), bytes).unwrap();
+    }
+    let force = existing.map(|_| "--force");
     let mut child = bin()
         .args([
             "seal",
@@ -226,6 +250,7 @@ fn an_interrupted_seal_leaves_no_temporary_file() {
             s(&out.join("seal.cose")),
             "--quiet",
         ])
+        .args(force)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -253,7 +278,15 @@ fn an_interrupted_seal_leaves_no_temporary_file() {
     }
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{status:?}");
-    assert!(listing().is_empty(), "left behind: {:?}", listing());
+    let mut files: Vec<(String, Vec<u8>)> = listing()
+        .into_iter()
+        .map(|n| {
+            let bytes = std::fs::read(out.join(&n)).unwrap();
+            (n, bytes)
+        })
+        .collect();
+    files.sort();
+    (tmp, files)
 }
 
 /// Signer settings and the ledger from a configuration file or the

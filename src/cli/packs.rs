@@ -103,8 +103,11 @@ pub fn verify(
 ) -> CmdResult {
     let t = Trust::load(trust).map_err(|e| Failure::input(format!("--trust {e}")))?;
     let bytes = read(file)?;
-    let report = match Pack::parse(&bytes) {
+    let parsed = Pack::parse(&bytes);
+    let report = match parsed {
         Ok(p) => {
+            // The pack holds what it needs: the file need not stay.
+            drop(bytes);
             let old = match since {
                 None => None,
                 Some(path) => Some(read_old(path)?),

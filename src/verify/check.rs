@@ -34,6 +34,17 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
 /// `history PACK` and `report PACK` read; a state of a pack that did not
 /// verify is what the pack *claims*).
 pub fn verify_pack_state(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> (Report, State) {
+    verify_pack_state_in(pack, trust, since, STATEMENTS_AT_ONCE)
+}
+
+/// [`verify_pack_state`], parsing and admitting `at_once` statements at a
+/// time (the result does not depend on it; tests vary it).
+pub(crate) fn verify_pack_state_in(
+    pack: &Pack,
+    trust: &Trust,
+    since: Option<&[u8]>,
+    at_once: usize,
+) -> (Report, State) {
     let mut r = Report::default();
     let cp = check_checkpoint(&mut r, pack, trust);
     match since {
@@ -43,7 +54,8 @@ pub fn verify_pack_state(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> (R
                 .into(),
         ),
     }
-    let (items, unacknowledged, state) = check_statements(&mut r, pack, cp.as_ref(), trust);
+    let (items, unacknowledged, state) =
+        check_statements(&mut r, pack, cp.as_ref(), trust, at_once.max(1));
     let complete = match &pack.history {
         Some(h) => check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items),
         None => {
@@ -351,6 +363,9 @@ fn check_since(
     }
 }
 
+/// Statements parsed and admitted together (see [`check_statements`]).
+const STATEMENTS_AT_ONCE: usize = 512;
+
 /// Decisions (log index, facility) with no acknowledgement in the pack.
 type Unacknowledged = Vec<(u64, String)>;
 
@@ -362,6 +377,7 @@ fn check_statements(
     pack: &Pack,
     cp: Option<&SignedCheckpoint>,
     trust: &Trust,
+    at_once: usize,
 ) -> (Vec<(u64, Attribution)>, Unacknowledged, State) {
     let origin = cp.map(|cp| cp.checkpoint().origin().to_string());
     let log_for = |kid: &[u8]| {
@@ -374,85 +390,8 @@ fn check_statements(
     let mut memo = HashSet::new();
     // Each statement's checks, kept together in the report.
     let mut slots: Vec<Report> = vec![Report::default(); pack.statements.len()];
-    let mut admit = Vec::new();
-    let mut items: Vec<(u64, Statement)> = Vec::new();
     let mut last: Option<u64> = None;
     let mut seen = Vec::new();
-    for (k, bytes) in pack.statements.iter().enumerate() {
-        let n = k + 1;
-        let r = &mut slots[k];
-        let (st, receipts) = match split_transparent(bytes) {
-            Ok(t) => {
-                for w in t.warnings() {
-                    r.warnings.push(format!("statement {n}: {w}"));
-                }
-                (t.statement, t.receipts)
-            }
-            Err(e) => {
-                r.check(
-                    format!("statement {n}: encoding"),
-                    false,
-                    format!("not a transparent statement: {e}"),
-                );
-                continue;
-            }
-        };
-        let [receipt] = receipts.as_slice() else {
-            r.check(
-                format!("statement {n}: receipt"),
-                false,
-                format!(
-                    "a pack's statement carries exactly one receipt, this one {}",
-                    receipts.len()
-                ),
-            );
-            continue;
-        };
-        let index = receipt.proof().index();
-        seen.push((index, attribution_of_statement(&st)));
-        let name = format!("statement {n} (entry {index})");
-        let in_order = last.is_none_or(|l| index > l);
-        let result = match (cp, log_for(receipt.kid())) {
-            (Some(cp), Some(log)) => match receipt.verify_memo(st.bytes(), log, &mut memo) {
-                Ok(root) if root != *cp.root() => Err(format!(
-                    "the receipt is for tree size {} root {}, not the checkpoint's size {} root {}",
-                    root.size(),
-                    root.hash(),
-                    cp.root().size(),
-                    cp.root().hash()
-                )),
-                Ok(_) if !in_order => Err(format!(
-                    "entry {index} is not after the previous statement's entry {}: a pack lists statements in log order, once each",
-                    last.unwrap_or_default()
-                )),
-                Ok(root) => Ok(format!(
-                    "in the checkpoint's tree (size {}), signed by the log",
-                    root.size()
-                )),
-                Err(e) => Err(e.to_string()),
-            },
-            (None, _) => Err("cannot be checked: the checkpoint did not verify".into()),
-            (Some(_), None) => Err(format!(
-                "signed by key id {}, which is not a key of this log in the trust policy",
-                crate::hex::encode(receipt.kid())
-            )),
-        };
-        match result {
-            Ok(d) => r.check(format!("{name}: receipt"), true, d),
-            Err(d) => r.check(format!("{name}: receipt"), false, d),
-        }
-        if in_order {
-            last = Some(index);
-            admit.push((k, name));
-            items.push((index, st));
-        } else {
-            r.check(
-                format!("{name}: policy"),
-                false,
-                "not re-admitted: out of log order",
-            );
-        }
-    }
     // Offline, times are not compared with a clock: any iat passes the
     // future/stale window; validity is checked at each statement's own iat.
     let cfg = Config {
@@ -462,42 +401,126 @@ fn check_statements(
         max_age: u64::MAX,
     };
     let mut state = State::partial();
-    let results = state.admit_all(&items, &cfg);
     let mut decisions = Vec::new();
-    for (((k, name), (index, st)), res) in admit.iter().zip(&items).zip(results) {
-        let r = &mut slots[*k];
-        let h = st.header();
-        let kind = Kind::from_content_type(&h.content_type);
-        let name = format!(
-            "{name}: {} by {}",
-            kind.map(|k| k.name()).unwrap_or("unknown kind"),
-            h.issuer
-        );
-        match res {
-            Ok(Admission::New(_)) => {
-                let party = state
-                    .get(*index)
-                    .and_then(|l| l.signer_party.clone())
-                    .map(|p| format!(" (party {p})"))
-                    .unwrap_or_else(|| " (the scheme root)".into());
-                if kind == Some(Kind::Decision) {
-                    decisions.push((*k, *index));
+    // A chunk at a time: the parsed and prepared forms of a statement are
+    // several times its size, so a pack at the size limit must not hold
+    // them all at once (BENCHMARKS.md, "the largest pack").
+    for from in (0..pack.statements.len()).step_by(at_once) {
+        let to = (from + at_once).min(pack.statements.len());
+        let mut admit = Vec::new();
+        let mut items: Vec<(u64, Statement)> = Vec::new();
+        for (k, bytes) in pack.statements[from..to].iter().enumerate() {
+            let k = from + k;
+            let n = k + 1;
+            let r = &mut slots[k];
+            let (st, receipts) = match split_transparent(bytes) {
+                Ok(t) => {
+                    for w in t.warnings() {
+                        r.warnings.push(format!("statement {n}: {w}"));
+                    }
+                    (t.statement, t.receipts)
                 }
+                Err(e) => {
+                    r.check(
+                        format!("statement {n}: encoding"),
+                        false,
+                        format!("not a transparent statement: {e}"),
+                    );
+                    continue;
+                }
+            };
+            let [receipt] = receipts.as_slice() else {
                 r.check(
-                    name,
-                    true,
+                    format!("statement {n}: receipt"),
+                    false,
                     format!(
-                        "signature, certificate chain to the root at iat {}, role, not revoked by the revocations in this pack, claims, references, authority{party}, framework, coverage and lifecycle",
-                        utc(h.issued_at)
+                        "a pack's statement carries exactly one receipt, this one {}",
+                        receipts.len()
                     ),
-                )
+                );
+                continue;
+            };
+            let index = receipt.proof().index();
+            seen.push((index, attribution_of_statement(&st)));
+            let name = format!("statement {n} (entry {index})");
+            let in_order = last.is_none_or(|l| index > l);
+            let result = match (cp, log_for(receipt.kid())) {
+                (Some(cp), Some(log)) => match receipt.verify_memo(st.bytes(), log, &mut memo) {
+                    Ok(root) if root != *cp.root() => Err(format!(
+                        "the receipt is for tree size {} root {}, not the checkpoint's size {} root {}",
+                        root.size(),
+                        root.hash(),
+                        cp.root().size(),
+                        cp.root().hash()
+                    )),
+                    Ok(_) if !in_order => Err(format!(
+                        "entry {index} is not after the previous statement's entry {}: a pack lists statements in log order, once each",
+                        last.unwrap_or_default()
+                    )),
+                    Ok(root) => Ok(format!(
+                        "in the checkpoint's tree (size {}), signed by the log",
+                        root.size()
+                    )),
+                    Err(e) => Err(e.to_string()),
+                },
+                (None, _) => Err("cannot be checked: the checkpoint did not verify".into()),
+                (Some(_), None) => Err(format!(
+                    "signed by key id {}, which is not a key of this log in the trust policy",
+                    crate::hex::encode(receipt.kid())
+                )),
+            };
+            match result {
+                Ok(d) => r.check(format!("{name}: receipt"), true, d),
+                Err(d) => r.check(format!("{name}: receipt"), false, d),
             }
-            Ok(Admission::Duplicate(i)) => r.check(
-                name,
-                false,
-                format!("the same statement appears twice (entry {i})"),
-            ),
-            Err(e) => r.check(name, false, format!("rule {}: {e}", e.rule())),
+            if in_order {
+                last = Some(index);
+                admit.push((k, name));
+                items.push((index, st));
+            } else {
+                r.check(
+                    format!("{name}: policy"),
+                    false,
+                    "not re-admitted: out of log order",
+                );
+            }
+        }
+        let results = state.admit_all(&items, &cfg);
+        for (((k, name), (index, st)), res) in admit.iter().zip(&items).zip(results) {
+            let r = &mut slots[*k];
+            let h = st.header();
+            let kind = Kind::from_content_type(&h.content_type);
+            let name = format!(
+                "{name}: {} by {}",
+                kind.map(|k| k.name()).unwrap_or("unknown kind"),
+                h.issuer
+            );
+            match res {
+                Ok(Admission::New(_)) => {
+                    let party = state
+                        .get(*index)
+                        .and_then(|l| l.signer_party.clone())
+                        .map(|p| format!(" (party {p})"))
+                        .unwrap_or_else(|| " (the scheme root)".into());
+                    if kind == Some(Kind::Decision) {
+                        decisions.push((*k, *index));
+                    }
+                    r.check(
+                        name,
+                        true,
+                        format!(
+                            "signature, certificate chain to the root at iat {}, role, not revoked by the revocations in this pack, claims, references, authority{party}, framework, coverage and lifecycle",
+                            utc(h.issued_at)
+                        ),
+                    )
+                }
+                Ok(Admission::Duplicate(i)) => r.check(
+                    name,
+                    false,
+                    format!("the same statement appears twice (entry {i})"),
+                ),
+                Err(e) => r.check(name, false, format!("rule {}: {e}", e.rule())),
+            }
         }
     }
     // The second signature on every decision: the operator's acknowledgement.

@@ -26,7 +26,7 @@ use super::history::PackHistory;
 /// The pack format's type string.
 pub const PACK_TYPE: &str = "triage-ledger/pack@1";
 /// Largest pack accepted.
-pub const MAX_PACK_SIZE: usize = 32 << 20;
+pub const MAX_PACK_SIZE: usize = 16 << 20;
 
 /// A decoded (not yet verified) pack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,9 +117,12 @@ impl Pack {
     pub fn parse(bytes: &[u8]) -> Result<Pack, PackError> {
         let bad = |m: &str| PackError::Structure(m.to_string());
         if bytes.len() > MAX_PACK_SIZE {
-            return Err(bad("larger than the 64 MiB limit"));
+            return Err(bad(&format!(
+                "{} bytes, larger than the {MAX_PACK_SIZE}-byte limit",
+                bytes.len()
+            )));
         }
-        let Value::Map(m) = cbor::decode_with_limit(bytes, MAX_PACK_SIZE)? else {
+        let Value::Map(mut m) = cbor::decode_with_limit(bytes, MAX_PACK_SIZE)? else {
             return Err(bad("not a map"));
         };
         let get = |k: &str| crate::cbor::get(&m, k);
@@ -143,16 +146,21 @@ impl Pack {
             .and_then(|v| v.as_bytes())
             .ok_or_else(|| bad("no checkpoint byte string"))?
             .clone();
-        let statements = get("statements")
-            .and_then(|v| v.as_array())
-            .ok_or_else(|| bad("no statements array"))?
-            .iter()
-            .map(|v| {
-                v.as_bytes()
-                    .cloned()
-                    .ok_or_else(|| bad("statements must be byte strings"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // Moved out of the decoded map, not copied: they are most of a pack.
+        let statements = match m
+            .iter_mut()
+            .find(|(k, _)| k.as_text() == Some("statements"))
+            .map(|(_, v)| std::mem::replace(v, Value::Null))
+        {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::Bytes(b) => Ok(b),
+                    _ => Err(bad("statements must be byte strings")),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => return Err(bad("no statements array")),
+        };
         if statements.is_empty() && history.is_none() {
             return Err(bad("no statements"));
         }

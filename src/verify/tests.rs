@@ -545,3 +545,38 @@ fn a_pack_in_the_pre_rfc_form_verifies_with_a_warning() {
     assert_eq!(r.warnings.len(), pack.statements.len(), "{:?}", r.warnings);
     assert!(r.warnings[0].starts_with("statement 1: the receipts are in the array directly"));
 }
+
+/// Statements are parsed and admitted a chunk at a time (so a pack at the
+/// size limit verifies in bounded memory): the report is the same whatever
+/// the chunk, for an honest pack and for packs that fail in the middle.
+#[test]
+fn the_report_does_not_depend_on_how_many_statements_are_checked_at_once() {
+    let f = Fixture::new(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let t = f.trust();
+    let n = pack.statements.len();
+    assert!(n >= 5, "{n}");
+    let mut swapped = pack.clone();
+    swapped.statements.swap(2, 3);
+    let mut twice = pack.clone();
+    twice.statements.insert(4, pack.statements[1].clone());
+    let mut broken = pack.clone();
+    let last = broken.statements[3].len() - 1;
+    broken.statements[3][last] ^= 1;
+    let mut unreadable = pack.clone();
+    unreadable.statements[2] = vec![0xa0];
+    for p in [&pack, &swapped, &twice, &broken, &unreadable] {
+        let (whole, _) = super::check::verify_pack_state_in(p, &t, None, usize::MAX);
+        for at_once in [1, 2, 3, n - 1] {
+            let (r, _) = super::check::verify_pack_state_in(p, &t, None, at_once);
+            assert_eq!(r.checks, whole.checks, "{at_once} at once");
+            assert_eq!(r.warnings, whole.warnings);
+            assert_eq!(r.not_checked, whole.not_checked);
+            assert_eq!(r.to_text_with(true), whole.to_text_with(true));
+        }
+    }
+    assert!(verify_pack(&pack, &t, None).verified());
+    for p in [&swapped, &twice, &broken, &unreadable] {
+        assert!(!verify_pack(p, &t, None).verified());
+    }
+}
