@@ -133,6 +133,7 @@ fn encode_into(v: &Value, out: &mut dyn Sink) -> Result<(), CborError> {
                 encode_into(val, out)?;
             }
         }
+        Value::Tag(2 | 3, _) => return Err(bignums()),
         Value::Tag(tag, inner) => {
             head(out, 6, *tag);
             encode_into(inner, out)?;
@@ -245,6 +246,14 @@ pub fn decode_relaxed(bytes: &[u8], limit: usize) -> Result<Value, CborError> {
 /// Walks one well-formed item from `bytes[*at..]` (already parsed by
 /// ciborium, so lengths are in range), refusing simple values other than
 /// false, true and null.
+/// Bignums (tags 2 and 3) are in no profile read here, and their
+/// deterministic form depends on their value (RFC 8949 §4.2.2: an integer
+/// when it fits): refused (found by fuzzing: `c3 5f ff`, read by the relaxed
+/// decoder, encoded to a form the strict decoder refused).
+fn bignums() -> CborError {
+    CborError::Unsupported("bignums (tags 2 and 3)".into())
+}
+
 fn skip_item(bytes: &[u8], at: &mut usize, depth: usize) -> Result<(), CborError> {
     let malformed = |m: &str| CborError::Malformed(m.to_string());
     if depth > 256 {
@@ -299,7 +308,10 @@ fn skip_item(bytes: &[u8], at: &mut usize, depth: usize) -> Result<(), CborError
             }
         }
         6 => {
-            arg(at)?.ok_or_else(|| malformed("indefinite tag"))?;
+            let tag = arg(at)?.ok_or_else(|| malformed("indefinite tag"))?;
+            if tag == 2 || tag == 3 {
+                return Err(bignums());
+            }
             skip_item(bytes, at, depth + 1)?;
         }
         _ => match info {
@@ -501,6 +513,23 @@ mod tests {
         assert!(decode_relaxed(&unhex("9ff6ff"), 100).is_ok());
         assert!(decode_relaxed(&unhex("9ff7ff"), 100).is_err());
         assert!(decode_relaxed(&unhex("f7"), 100).is_err());
+    }
+
+    /// Found by fuzzing (`cbor_decode`, 2026-12-02): `c3 5f ff`, a negative
+    /// bignum of an indefinite empty byte string, was read by the relaxed
+    /// decoder and encoded as `c3 40`, which the strict decoder refused (it
+    /// reads -1, whose encoding is `20`): its "deterministic encoding" was not.
+    #[test]
+    fn bignums_are_refused_by_every_decoder_and_the_encoder() {
+        for hex in ["c35fff", "c340", "c24101", "c2420100"] {
+            let e = decode_relaxed(&unhex(hex), 100).unwrap_err();
+            assert!(e.to_string().contains("bignums"), "{hex}: {e}");
+            assert!(decode(&unhex(hex)).is_err(), "{hex}");
+        }
+        let big = Value::Tag(2, Box::new(Value::Bytes(vec![1])));
+        assert!(encode(&big).unwrap_err().to_string().contains("bignums"));
+        // Other tags still pass.
+        assert!(decode_relaxed(&unhex("d818450102030405"), 100).is_ok());
     }
 
     #[test]

@@ -94,6 +94,28 @@ impl History {
         let Value::Map(m) = v else {
             return Err("history: not a map".into());
         };
+        // Only the keys it writes (found by fuzzing: an unknown key was
+        // ignored, and the state then saved without it).
+        const KEYS: [&str; 9] = [
+            "next",
+            "facilities",
+            "scheme",
+            "pending",
+            "last_index",
+            "last_commit",
+            "count",
+            "map_len",
+            "map_root",
+        ];
+        if let Some((k, _)) = m
+            .iter()
+            .find(|(k, _)| !k.as_text().is_some_and(|k| KEYS.contains(&k)))
+        {
+            return Err(match k.as_text() {
+                Some(k) => format!("history: unknown key {:?}", crate::text::one_line(k)),
+                None => "history: a key that is not text".into(),
+            });
+        }
         let get = |k: &str| crate::cbor::get(m, k);
         let uint = |v: &Value| v.as_integer().and_then(|i| u64::try_from(i).ok());
         let hash = |v: &Value| v.as_bytes().and_then(|b| Hash::from_slice(b).ok());

@@ -403,6 +403,14 @@ impl MonitorState {
         if get("type").and_then(Value::as_text) != Some(MONITOR_STATE_TYPE) {
             return Err(bad(&format!("not a {MONITOR_STATE_TYPE} file")));
         }
+        // Exactly the keys it writes: a state has one encoding.
+        const KEYS: [&str; 6] = ["type", "vkey", "size", "root", "edge", "history"];
+        if m.len() != KEYS.len() || KEYS.iter().any(|k| get(k).is_none()) {
+            return Err(bad(&format!(
+                "expected exactly the keys {}",
+                KEYS.join(", ")
+            )));
+        }
         let vkey = get("vkey")
             .and_then(Value::as_text)
             .ok_or_else(|| bad("no vkey"))?

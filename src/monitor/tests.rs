@@ -362,3 +362,16 @@ fn a_state_with_facilities_out_of_order_or_twice_is_refused() {
         assert!(e.contains("out of order or repeated"), "{name}: {e}");
     }
 }
+
+/// Found by fuzzing (CI's smoke run, 2026-12-02): a state whose history
+/// holds a key the monitor never writes (`last_commit` with one byte
+/// changed) was read, the key ignored, and the state saved without it.
+#[test]
+fn a_state_with_an_unknown_history_key_is_refused() {
+    let bytes = include_bytes!("../../fuzz/artifacts-found/monitor_state/history-unknown-key");
+    let Err(e) = MonitorState::parse(bytes) else {
+        panic!("read")
+    };
+    let e = e.to_string();
+    assert!(e.contains("unknown key \"last_commi)\""), "{e}");
+}
