@@ -764,9 +764,19 @@ fn the_ledger_asks_its_witnesses_after_each_commit() {
         &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
     );
     assert_eq!(post_cose(&server.url, &des).0, 201);
-    // Answered after the witness's round: the checkpoint is cosigned.
-    let (_, cp) = get(&format!("{}/checkpoint", server.url));
-    let cp = String::from_utf8(cp).unwrap();
+    // Answered once durable; the witness round follows (no witness stands
+    // between a commit and its 201), and the checkpoint is published with
+    // its cosignature when the round is over.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let cp = loop {
+        let (_, cp) = get(&format!("{}/checkpoint", server.url));
+        let cp = String::from_utf8(cp).unwrap();
+        if cp.lines().nth(1) == Some("2") || std::time::Instant::now() > until {
+            break cp;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(cp.lines().nth(1) == Some("2"), "{cp}");
     assert!(cp.contains("\u{2014} example.org/w "), "{cp}");
     let (code, _, err) = run(&["monitor", s(&ledger), "--trust", s(&trust)], b"");
     assert_eq!(code, 0, "the quorum is met: {err}");
@@ -936,9 +946,18 @@ fn the_checkpoint_is_published_only_after_the_witness_round() {
     let on_disk = std::fs::read(ledger.join("log/checkpoint")).unwrap();
     assert_ne!(on_disk, before, "the commit is written");
     assert_eq!(get(&format!("{}/checkpoint", server.url)).1, before);
-    release.send(()).unwrap();
+    // Answered while the witness still stalls: durable is enough for 201.
     assert_eq!(posting.join().unwrap(), 201);
-    let after = get(&format!("{}/checkpoint", server.url)).1;
+    assert_eq!(get(&format!("{}/checkpoint", server.url)).1, before);
+    release.send(()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let after = loop {
+        let after = get(&format!("{}/checkpoint", server.url)).1;
+        if after == on_disk || std::time::Instant::now() > deadline {
+            break after;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     assert_eq!(after, on_disk, "published once the round is over");
     let metrics = String::from_utf8(get(&format!("{}/metrics", server.url)).1).unwrap();
     assert!(
@@ -1033,12 +1052,19 @@ fn the_ledger_and_its_witness_serve_https_with_rustls() {
         &trusted,
     );
     assert_eq!(code, 0, "{out}{err}");
-    // Answered after the witness's round over HTTPS: cosigned.
     let (code, status, err) = run_env(&["status", "--url", &server.url, "--json"], &trusted);
     assert_eq!(code, 0, "{err}");
     let (_, local, _) = run(&["status", s(&ledger), "--json"], b"");
     assert_eq!(status, local, "the same answer as the local form");
-    let cp = std::fs::read_to_string(ledger.join("log/checkpoint")).unwrap();
+    // The witness round over HTTPS follows the 201: cosigned.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let cp = loop {
+        let cp = std::fs::read_to_string(ledger.join("log/checkpoint")).unwrap();
+        if cp.contains("\u{2014} example.org/w ") || std::time::Instant::now() > deadline {
+            break cp;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     assert!(cp.contains("\u{2014} example.org/w "), "{cp}");
     drop(silent);
 

@@ -286,10 +286,13 @@ enum Command {
         /// Also prove the pack's log extends OLD (an earlier pack, or a checkpoint you kept).
         #[arg(long)]
         since: Option<std::path::PathBuf>,
-        /// Fail unless the pack proves it holds every statement of its facility.
-        #[arg(long)]
+        /// Fail unless the pack proves it holds every statement of its facility (a pack of selected entries fails too).
+        #[arg(long, conflicts_with = "partial")]
         require_complete: bool,
-        /// One JSON object: {"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "summary": {…}}.
+        /// Accept a pack that proves only that its statements are in the log (no committed index); the verdict says PARTIAL.
+        #[arg(long)]
+        partial: bool,
+        /// One JSON object: {"verified": bool, "verdict": string, "scope": {"kind": "complete"|"entries"|"partial", …}, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string], "summary": {…}}.
         #[arg(long)]
         json: bool,
         /// List every check, not only the failed ones.
@@ -581,7 +584,15 @@ pub fn main() -> ExitCode {
                     "Serving {} (the endpoints are in the README):",
                     dir.join("ledger").display()
                 );
-                serve::serve(&dir.join("ledger"), &serve::Listen::plain(&addr), 300)
+                // With the demo's trust policy: packs are made against the
+                // last checkpoint its witnesses cosigned.
+                serve::serve_with(
+                    &dir.join("ledger"),
+                    &serve::Listen::plain(&addr),
+                    300,
+                    &[],
+                    Some(&dir.join("trust")),
+                )
             }
         },
         Command::Log(cmd) => log::run(cmd),
@@ -640,13 +651,18 @@ pub fn main() -> ExitCode {
             trust,
             since,
             require_complete,
+            partial,
             json,
             verbose,
         } => packs::verify(
             &file,
             &trust,
             since.as_deref(),
-            require_complete,
+            match (require_complete, partial) {
+                (true, _) => triage_ledger::verify::Require::Complete,
+                (_, true) => triage_ledger::verify::Require::Partial,
+                _ => triage_ledger::verify::Require::Default,
+            },
             json,
             verbose,
         ),

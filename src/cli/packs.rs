@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use triage_ledger::verify::{
-    make_pack, make_pack_since, old_checkpoint, verify_misbehaviour, verify_pack, MakePackError,
-    Misbehaviour, Pack, Selection, Trust,
+    make_pack, make_pack_since, old_checkpoint, verify_misbehaviour, verify_pack_with,
+    MakePackError, Misbehaviour, Options, Pack, Require, Selection, Trust,
 };
 
 use super::statements::{now, read};
@@ -92,12 +92,12 @@ pub fn pack_remote(url: &str, facility: &str, out: &Path, force: bool) -> CmdRes
     Ok(())
 }
 
-/// `verify FILE --trust DIR [--since OLD] [--require-complete] [--json]`.
+/// `verify FILE --trust DIR [--since OLD] [--require-complete | --partial] [--json]`.
 pub fn verify(
     file: &Path,
     trust: &Path,
     since: Option<&Path>,
-    require_complete: bool,
+    require: Require,
     json: bool,
     verbose: bool,
 ) -> CmdResult {
@@ -112,11 +112,15 @@ pub fn verify(
                 None => None,
                 Some(path) => Some(read_old(path)?),
             };
-            let mut r = verify_pack(&p, &t, old.as_deref());
-            if require_complete {
-                r.require_complete();
-            }
-            r
+            verify_pack_with(
+                &p,
+                &t,
+                &Options {
+                    since: old.as_deref(),
+                    require,
+                },
+            )
+            .0
         }
         Err(e) => match Misbehaviour::parse(&bytes) {
             Ok(m) if since.is_none() => verify_misbehaviour(&m, &t),

@@ -4,14 +4,10 @@ use std::path::{Path, PathBuf};
 
 use super::{CmdResult, Failure};
 
-/// `serve LEDGER --listen ADDR`: prints the address, serves until SIGTERM
-/// or Ctrl-C, then finishes and answers what is being committed.
-pub fn serve(ledger: &Path, listen: &Listen, skew: u64) -> CmdResult {
-    serve_with(ledger, listen, skew, &[], None)
-}
-
-/// `serve … --witness NAME=URL… --trust DIR`: NAME is a witness of the
-/// trust policy, whose key checks its answers.
+/// `serve LEDGER --listen ADDR [--trust DIR [--witness NAME=URL…]]`:
+/// prints the address, serves until SIGTERM or Ctrl-C, then finishes and
+/// answers what is being committed. NAME is a witness of the trust policy,
+/// whose key checks its answers.
 pub fn serve_with(
     ledger: &Path,
     listen: &Listen,
@@ -28,6 +24,11 @@ pub fn serve_with(
         None => None,
     };
     let mut at = Vec::new();
+    if !witnesses.is_empty() && policy.is_none() {
+        return Err(Failure::input(
+            "--witness needs --trust DIR: the trust policy names each witness's key",
+        ));
+    }
     for w in witnesses {
         let (name, url) = w
             .split_once('=')
@@ -46,22 +47,20 @@ pub fn serve_with(
             url: url.to_string(),
         });
     }
-    serve_inner(ledger, listen, skew, at)
-}
-
-fn serve_inner(
-    ledger: &Path,
-    listen: &Listen,
-    skew: u64,
-    witnesses: Vec<triage_ledger::server::ledger::WitnessAt>,
-) -> CmdResult {
     triage_ledger::server::init_logging();
     // Before listening: the library refuses what it will not serve.
-    let (router, committer) = triage_ledger::server::ledger::router_with_witnesses(
+    let started = triage_ledger::server::ledger::start(
         ledger.to_path_buf(),
-        skew,
-        witnesses,
+        triage_ledger::server::ledger::Options {
+            skew,
+            witnesses: at,
+            policy,
+        },
     )?;
+    for w in &started.warnings {
+        tell!("warning: {w}");
+    }
+    let (router, committer) = (started.router, started.committer);
     let served = run_service(listen, router);
     // With the runtime gone, so is every sender: the committer finishes the
     // last group and stops.

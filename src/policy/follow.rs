@@ -30,7 +30,18 @@ impl Follower {
     /// new checkpoint, so a log that rewrote what was replayed is an error
     /// (and the next use replays from the start). Uses are serialised.
     pub fn with<R>(&self, f: impl FnOnce(&mut State, &Ledger) -> R) -> Result<R, SubmitError> {
-        let ledger = Ledger::open(&self.root)?;
+        self.with_ledger(Ledger::open(&self.root)?, f)
+    }
+
+    /// [`Follower::with`], as of the checkpoint `ledger` is opened at
+    /// (e.g. [`Ledger::at`] an earlier checkpoint that a trust policy
+    /// accepts). A follower used this way should only be given growing
+    /// checkpoints: one behind the last use replays from the start.
+    pub fn with_ledger<R>(
+        &self,
+        ledger: Ledger,
+        f: impl FnOnce(&mut State, &Ledger) -> R,
+    ) -> Result<R, SubmitError> {
         let cp = ledger.checkpoint();
         let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
         let (mut state, edge) = match cached.take() {

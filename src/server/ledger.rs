@@ -18,23 +18,39 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use ciborium::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::cose::MAX_STATEMENT_SIZE;
+use crate::note::Policy;
 use crate::policy::{Admission, Sequencer, SubmitError};
 use crate::store::Ledger;
 
 /// Most submissions committed as one group.
 const MAX_GROUP: usize = 4096;
+
+/// Registrations waiting for, or in, a commit at once; more get `503`
+/// with `Retry-After` (a body is read before a slot is taken, so a slow
+/// client never holds one).
+const MAX_REGISTRATIONS: usize = 4096;
+
+/// How long a client has to send a registration's body once its headers
+/// are in.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Blocking reads (receipts, statements, status, packs) at once; more
+/// wait for a slot. Kept apart from registrations, so neither queues
+/// behind the other.
+const MAX_READS: usize = 64;
 
 struct Job {
     statement: Vec<u8>,
@@ -54,47 +70,129 @@ struct Service {
     /// The checkpoint `GET /checkpoint` serves: the committed one once the
     /// witness round after its commit is over (staged until then).
     published: Published,
+    /// The latest checkpoint the trust policy accepts (its witness quorum
+    /// met), which packs are made against; `None` until one is, or without
+    /// a policy.
+    accepted: Published,
+    /// Whether the service was given a trust policy.
+    has_policy: bool,
     tiles: super::tiles::Tiles,
-    /// The state the status and pack endpoints read, caught up per use.
+    /// The state the status endpoints read, caught up per use.
     follower: crate::policy::Follower,
+    /// The state packs are made from, as of the checkpoint they are
+    /// made against.
+    pack_follower: crate::policy::Follower,
+    registrations: Arc<Semaphore>,
+    reads: Arc<Semaphore>,
 }
 
-/// The checkpoint published, shared with the committer.
-type Published = Arc<std::sync::RwLock<Vec<u8>>>;
+/// A checkpoint shared between the service's threads (empty: none yet).
+type Published = Arc<RwLock<Vec<u8>>>;
 
-/// Asks every witness to cosign the ledger's checkpoint and attaches the
-/// answers (a witness that fails is counted and skipped), then publishes
-/// the checkpoint as it now is on disk.
-fn witness_and_publish(
-    seq: &mut Sequencer,
-    root: &Path,
-    witnesses: &[WitnessAt],
-    m: &Metrics,
-    published: &Published,
-) {
-    for w in witnesses {
-        let round = crate::witness::ask_witness(&w.url, &w.key, root).and_then(|(answer, _)| {
-            seq.attach_cosignatures(&w.key, &answer)
-                .map_err(crate::witness::RoundError::from)
-        });
-        let c = match round {
-            Ok(()) => {
-                tracing::info!(witness = %w.url, "cosigned");
-                &m.cosigned
-            }
-            Err(e) => {
-                tracing::warn!(witness = %w.url, error = %e, "witness round failed");
-                &m.witness_failures
-            }
-        };
-        c.fetch_add(1, Ordering::Relaxed);
+fn set(p: &Published, bytes: Vec<u8>) {
+    if let Ok(mut p) = p.write() {
+        *p = bytes;
     }
-    let path = crate::store::Layout::new(root).checkpoint();
-    if let Ok(b) = std::fs::read(path) {
-        if let Ok(mut p) = published.write() {
-            *p = b;
+}
+
+fn get_bytes(p: &Published) -> Vec<u8> {
+    p.read().map(|b| b.clone()).unwrap_or_default()
+}
+
+/// The witness rounds: after each commit, and once at start (a checkpoint
+/// left unwitnessed when the service stopped). Run on their own thread,
+/// so no witness stands between a durable commit and its `201`, nor
+/// delays listening or shutdown.
+struct Rounds {
+    seq: Arc<Mutex<Sequencer>>,
+    root: PathBuf,
+    witnesses: Vec<WitnessAt>,
+    policy: Option<Policy>,
+    metrics: Arc<Metrics>,
+    published: Published,
+    accepted: Published,
+}
+
+impl Rounds {
+    /// Asks every witness to cosign the checkpoint on disk (without
+    /// holding the writer), attaches the answers (holding it briefly),
+    /// then publishes the checkpoint if no commit came in between, and
+    /// keeps it as the accepted one if the trust policy accepts it.
+    fn round(&self) {
+        let layout = crate::store::Layout::new(&self.root);
+        let Ok(before) = std::fs::read(layout.checkpoint()) else {
+            return;
+        };
+        let mut answers = Vec::new();
+        for w in &self.witnesses {
+            match crate::witness::ask_witness(&w.url, &w.key, &self.root) {
+                Ok((answer, _)) => answers.push((w, answer)),
+                Err(e) => {
+                    tracing::warn!(witness = %w.url, error = %e, "witness round failed");
+                    self.metrics
+                        .witness_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        if !answers.is_empty() {
+            let mut seq = self.seq.lock().unwrap_or_else(|p| p.into_inner());
+            for (w, answer) in answers {
+                let counter = match seq.attach_cosignatures(&w.key, &answer) {
+                    Ok(()) => {
+                        tracing::info!(witness = %w.url, "cosigned");
+                        &self.metrics.cosigned
+                    }
+                    Err(e) => {
+                        tracing::warn!(witness = %w.url, error = %e, "cosignature not attached");
+                        &self.metrics.witness_failures
+                    }
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let Ok(after) = std::fs::read(layout.checkpoint()) else {
+            return;
+        };
+        // A commit that landed during the round has its own round next: its
+        // checkpoint stays staged until then.
+        if tree_size(&after) != tree_size(&before) {
+            return;
+        }
+        if let Some(policy) = &self.policy {
+            let met = policy
+                .open_checkpoint(&after)
+                .and_then(|cp| policy.check_quorum(&cp))
+                .is_ok_and(|q| q.met);
+            if met {
+                set(&self.accepted, after.clone());
+            } else {
+                tracing::warn!(
+                    tree_size = tree_size(&after),
+                    "checkpoint not accepted by the trust policy (witness quorum not met): packs stay on the last accepted one"
+                );
+            }
+        }
+        set(&self.published, after);
+    }
+
+    /// Runs a round at start, then one per signal (signals that arrive
+    /// during a round are taken together), until the committer is gone.
+    fn run(self, wake: std::sync::mpsc::Receiver<()>) {
+        self.round();
+        while wake.recv().is_ok() {
+            while wake.try_recv().is_ok() {}
+            self.round();
         }
     }
+}
+
+/// The tree size a checkpoint note names (its second line), 0 if none.
+fn tree_size(note: &[u8]) -> u64 {
+    std::str::from_utf8(note)
+        .ok()
+        .and_then(|t| t.lines().nth(1)?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Counters for `GET /metrics`.
@@ -109,15 +207,13 @@ struct Metrics {
     witness_failures: AtomicU64,
 }
 
-/// Requests handled at once; more wait (a client sees latency, not errors).
-const MAX_CONCURRENT: usize = 256;
-
 /// How long one request may take, commit included.
-const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The committer: a thread that commits queued submissions in groups until
 /// every sender (the router) is gone, so a graceful shutdown still answers
-/// what was queued. Join it after the server stops.
+/// what was queued. Join it after the server stops; the witness rounds'
+/// thread is not waited for (a witness never delays a shutdown).
 pub struct Committer(std::thread::JoinHandle<()>);
 
 impl Committer {
@@ -130,7 +226,14 @@ impl Committer {
 /// The ledger's routes, and the committer behind `POST /entries`. `skew`
 /// bounds how far in the future a statement's `iat` may be.
 pub fn router(root: PathBuf, skew: u64) -> Result<(Router, Committer), SubmitError> {
-    router_with_witnesses(root, skew, Vec::new())
+    let s = start(
+        root,
+        Options {
+            skew,
+            ..Options::default()
+        },
+    )?;
+    Ok((s.router, s.committer))
 }
 
 /// A witness the log asks after each commit: its cosigning key and URL.
@@ -142,16 +245,68 @@ pub struct WitnessAt {
     pub url: String,
 }
 
-/// [`router`], and after each commit the committer asks every witness to
-/// cosign the new checkpoint and attaches the answers before it answers
-/// the submissions of that commit (a witness that fails is counted in the
-/// metrics and skipped). Only a policy ledger (one with a trust root) whose
-/// log replays is served.
+/// How a ledger service runs.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// How far in the future a statement's `iat` may be.
+    pub skew: u64,
+    /// The witnesses asked after each commit.
+    pub witnesses: Vec<WitnessAt>,
+    /// The trust policy packs must satisfy: packs are made against the
+    /// latest checkpoint it accepts.
+    pub policy: Option<Policy>,
+}
+
+/// A started ledger service: its routes, its committer, and what its
+/// operator must be told before it listens.
+pub struct Started {
+    /// The routes.
+    pub router: Router,
+    /// The committer behind `POST /entries`.
+    pub committer: Committer,
+    /// What the service cannot do as configured (say them loudly).
+    pub warnings: Vec<String>,
+}
+
+/// [`router`], and after each commit a thread asks every witness to cosign
+/// the new checkpoint and attaches the answers (a witness that fails is
+/// counted in the metrics and skipped). Only a policy ledger (one with a
+/// trust root) whose log replays is served.
 pub fn router_with_witnesses(
     root: PathBuf,
     skew: u64,
     witnesses: Vec<WitnessAt>,
 ) -> Result<(Router, Committer), SubmitError> {
+    let s = start(
+        root,
+        Options {
+            skew,
+            witnesses,
+            policy: None,
+        },
+    )?;
+    Ok((s.router, s.committer))
+}
+
+/// What a service configured this way cannot give its clients.
+fn warnings(o: &Options) -> Vec<String> {
+    let mut w = Vec::new();
+    let needs = o.policy.as_ref().is_some_and(|p| p.needs_cosignatures());
+    if o.witnesses.is_empty() {
+        w.push(if needs {
+            "no witnesses (--witness NAME=URL): the trust policy needs a witness quorum, which no new checkpoint will meet; packs are made against the last checkpoint the policy accepted, if any".to_string()
+        } else {
+            "no witnesses (--witness NAME=URL): this service's checkpoints carry no cosignatures, so the packs it serves will NOT verify against a trust policy that needs a witness quorum (the demo's does); give --trust DIR --witness NAME=URL".to_string()
+        });
+    } else if o.policy.is_none() {
+        w.push("no trust policy (--trust DIR): packs are made against the latest checkpoint, whether or not its witnesses answered".to_string());
+    }
+    w
+}
+
+/// Starts a ledger service on `root`: checks it can be served, opens its
+/// writer and state index, starts the committer and the witness rounds.
+pub fn start(root: PathBuf, options: Options) -> Result<Started, SubmitError> {
     let trust_root = crate::store::Layout::new(&root).trust_root();
     if !trust_root.exists() {
         return Err(SubmitError::TrustRoot {
@@ -161,34 +316,54 @@ pub fn router_with_witnesses(
     }
     crate::policy::open_index(&root)?;
     let tiles = super::tiles::Tiles::new(&root)?;
+    let warnings = warnings(&options);
     let (tx, rx) = mpsc::unbounded_channel();
     let metrics = Arc::new(Metrics::default());
-    // A checkpoint left unwitnessed (the service stopped during a round)
-    // is witnessed before it is served.
-    let published: Published = Default::default();
+    // Until the first round is over, the checkpoint on disk is served.
+    let on_disk = std::fs::read(crate::store::Layout::new(&root).checkpoint()).unwrap_or_default();
+    let published: Published = Arc::new(RwLock::new(on_disk));
+    let accepted: Published = Default::default();
     // The service is the ledger's one writer while it runs.
     let mut seq = Sequencer::new(&root);
     seq.writer()?;
-    witness_and_publish(&mut seq, &root, &witnesses, &metrics, &published);
+    let seq = Arc::new(Mutex::new(seq));
+    let (wake, woken) = std::sync::mpsc::channel();
+    let rounds = Rounds {
+        seq: seq.clone(),
+        root: root.clone(),
+        witnesses: options.witnesses.clone(),
+        policy: options.policy.clone(),
+        metrics: metrics.clone(),
+        published: published.clone(),
+        accepted: accepted.clone(),
+    };
+    std::thread::Builder::new()
+        .name("witness-rounds".into())
+        .spawn(move || rounds.run(woken))
+        .map_err(|e| SubmitError::Store(crate::store::StoreError::io(&root, e)))?;
     let committer = {
         let root = root.clone();
         let metrics = metrics.clone();
-        let published = published.clone();
+        let skew = options.skew;
         Committer(std::thread::spawn(move || {
-            commit_loop(seq, &root, rx, skew, &metrics, &witnesses, &published)
+            commit_loop(&seq, &root, rx, skew, &metrics, &wake)
         }))
     };
     let service = Arc::new(Service {
         tiles,
         follower: crate::policy::Follower::new(&root),
+        pack_follower: crate::policy::Follower::new(&root),
         root,
         queue: tx,
         metrics,
         published,
+        accepted,
+        has_policy: options.policy.is_some(),
+        registrations: Arc::new(Semaphore::new(MAX_REGISTRATIONS)),
+        reads: Arc::new(Semaphore::new(MAX_READS)),
     });
     let router = Router::new()
         .route("/entries", post(register))
-        .layer(DefaultBodyLimit::max(MAX_STATEMENT_SIZE))
         .route("/entries/{index}", get(receipt))
         .route("/entries/{index}/statement", get(statement))
         .route("/checkpoint", get(checkpoint))
@@ -202,24 +377,24 @@ pub fn router_with_witnesses(
         .route("/facilities/{id}/pack", get(pack))
         .route("/metrics", get(prometheus))
         .with_state(service)
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            MAX_CONCURRENT,
-        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ));
-    Ok((router, committer))
+    Ok(Started {
+        router,
+        committer,
+        warnings,
+    })
 }
 
 fn commit_loop(
-    mut seq: Sequencer,
+    seq: &Mutex<Sequencer>,
     root: &Path,
     mut rx: mpsc::UnboundedReceiver<Job>,
     skew: u64,
     m: &Metrics,
-    witnesses: &[WitnessAt],
-    published: &Published,
+    wake: &std::sync::mpsc::Sender<()>,
 ) {
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
@@ -231,7 +406,12 @@ fn commit_loop(
         }
         let statements: Vec<Vec<u8>> = jobs.iter().map(|j| j.statement.clone()).collect();
         let started = std::time::Instant::now();
-        let outcomes: Vec<Outcome> = match seq.submit_each(&statements, super::now(), skew) {
+        let done = seq.lock().unwrap_or_else(|p| p.into_inner()).submit_each(
+            &statements,
+            super::now(),
+            skew,
+        );
+        let outcomes: Vec<Outcome> = match done {
             Err(e) => {
                 tracing::error!(statements = jobs.len(), error = %e, "commit failed");
                 jobs.iter()
@@ -255,15 +435,12 @@ fn commit_loop(
                     ms = started.elapsed().as_millis() as u64,
                     "commit"
                 );
-                let grew = done
-                    .results
-                    .iter()
-                    .any(|r| matches!(r, Ok(Admission::New(_))));
-                if grew {
-                    witness_and_publish(&mut seq, root, witnesses, m, published);
-                }
+                // Durable: the receipts are made against this commit's
+                // checkpoint and the clients answered now; the witnesses
+                // are asked after, on their own thread.
                 let ledger = Ledger::open(root);
-                done.results
+                let outcomes = done
+                    .results
                     .into_iter()
                     .map(|r| match r {
                         Ok(Admission::New(index) | Admission::Duplicate(index)) => {
@@ -286,7 +463,11 @@ fn commit_loop(
                             detail: e.to_string(),
                         },
                     })
-                    .collect()
+                    .collect();
+                if new > 0 {
+                    let _ = wake.send(());
+                }
+                outcomes
             }
         };
         m.commits.fetch_add(1, Ordering::Relaxed);
@@ -329,7 +510,7 @@ fn cose(status: StatusCode, body: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/cose")], body).into_response()
 }
 
-async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Body) -> Response {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -342,6 +523,52 @@ async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Bytes
             None,
         );
     }
+    let too_large = || {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Statement too large",
+            &format!("a statement is at most {MAX_STATEMENT_SIZE} bytes"),
+            None,
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_STATEMENT_SIZE as u64) {
+        return too_large();
+    }
+    // The whole body first, under its own deadline: a slow client holds
+    // its connection, never a registration slot.
+    let body: Bytes =
+        match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_STATEMENT_SIZE))
+            .await
+        {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => return too_large(),
+            Err(_) => {
+                return problem(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "Body too slow",
+                    &format!(
+                        "the statement did not arrive within {} s of the request's headers",
+                        BODY_TIMEOUT.as_secs()
+                    ),
+                    None,
+                )
+            }
+        };
+    let Ok(_slot) = s.registrations.clone().try_acquire_owned() else {
+        let mut r = problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Busy",
+            "too many registrations are waiting for a commit; try again shortly",
+            None,
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return r;
+    };
     let (reply, answer) = oneshot::channel();
     if s.queue
         .send(Job {
@@ -383,11 +610,20 @@ async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Bytes
     }
 }
 
-/// Runs blocking ledger reads off the async workers; store errors map to
-/// 404 (not in the log) or 500.
+/// Runs blocking ledger reads off the async workers, at most
+/// [`MAX_READS`] at once; store errors map to 404 (not in the log) or 500.
 async fn blocking<T: Send + 'static>(
+    reads: &Arc<Semaphore>,
     f: impl FnOnce() -> Result<T, (StatusCode, String)> + Send + 'static,
 ) -> Result<T, Response> {
+    let Ok(_slot) = reads.clone().acquire_owned().await else {
+        return Err(problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Shutting down",
+            "the service is stopping",
+            None,
+        ));
+    };
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err((status, detail))) => Err(problem(status, "Not available", &detail, None)),
@@ -409,7 +645,7 @@ fn store_status(e: crate::store::StoreError) -> (StatusCode, String) {
 
 async fn receipt(State(s): State<Arc<Service>>, UrlPath(index): UrlPath<u64>) -> Response {
     let root = s.root.clone();
-    match blocking(move || {
+    match blocking(&s.reads.clone(), move || {
         let l = Ledger::open(&root).map_err(store_status)?;
         let r = l.receipt(index, super::now()).map_err(store_status)?;
         r.to_bytes()
@@ -439,7 +675,7 @@ async fn statement(
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|t| t.split(';').next().map(str::trim) == Some(TRANSPARENT));
-    match blocking(move || {
+    match blocking(&s.reads.clone(), move || {
         let l = Ledger::open(&root).map_err(store_status)?;
         let bytes = l.read_entry(index).map_err(store_status)?;
         if !transparent {
@@ -467,7 +703,7 @@ async fn statement(
 }
 
 async fn checkpoint(State(s): State<Arc<Service>>) -> Response {
-    let staged = s.published.read().map(|b| b.clone()).unwrap_or_default();
+    let staged = get_bytes(&s.published);
     let read = if staged.is_empty() {
         tokio::fs::read(crate::store::Layout::new(&s.root).checkpoint()).await
     } else {
@@ -493,7 +729,7 @@ async fn checkpoint(State(s): State<Arc<Service>>) -> Response {
 }
 
 async fn tile(State(s): State<Arc<Service>>, UrlPath(path): UrlPath<String>) -> Response {
-    let size = published_size(&s.published);
+    let size = tree_size(&get_bytes(&s.published));
     match s.tiles.get(&path, size).await {
         Some(b) => (
             StatusCode::OK,
@@ -506,14 +742,6 @@ async fn tile(State(s): State<Arc<Service>>, UrlPath(path): UrlPath<String>) -> 
             .into_response(),
         None => problem(StatusCode::NOT_FOUND, "No such tile", &path, None),
     }
-}
-
-/// The tree size of the published checkpoint (0 before one is).
-fn published_size(p: &Published) -> u64 {
-    p.read()
-        .ok()
-        .and_then(|b| std::str::from_utf8(&b).ok()?.lines().nth(1)?.parse().ok())
-        .unwrap_or(0)
 }
 
 /// `?as_of=YYYY-MM-DD`: the date warnings are judged at (default today).
@@ -535,7 +763,7 @@ async fn facility(
 }
 
 async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>) -> Response {
-    match blocking(move || {
+    match blocking(&s.reads.clone(), move || {
         let as_of = match as_of {
             Some(d) if crate::record::parse_date(&d).is_some() => d,
             Some(d) => {
@@ -577,11 +805,30 @@ async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>)
     }
 }
 
+/// `GET /facilities/ID/pack`: made against the latest checkpoint the
+/// trust policy accepts (with a policy), else the latest; the
+/// `Triage-Ledger-Pack-Basis` header says which (`accepted SIZE`,
+/// `latest SIZE`, or `latest SIZE, not accepted by the trust policy`).
 async fn pack(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Response {
-    match blocking(move || {
-        let p = s
-            .follower
-            .with(|state, l| {
+    match blocking(&s.reads.clone(), move || {
+        let accepted = get_bytes(&s.accepted);
+        let internal = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, e);
+        let (ledger, follower, basis) = if accepted.is_empty() {
+            let l = Ledger::open(&s.root).map_err(store_status)?;
+            let size = l.checkpoint().root().size();
+            let basis = if s.has_policy {
+                format!("latest {size}, not accepted by the trust policy")
+            } else {
+                format!("latest {size}")
+            };
+            (l, &s.follower, basis)
+        } else {
+            let l = Ledger::at(&s.root, &accepted).map_err(store_status)?;
+            let basis = format!("accepted {}", l.checkpoint().root().size());
+            (l, &s.pack_follower, basis)
+        };
+        let p = follower
+            .with_ledger(ledger, |state, l| {
                 crate::verify::make_pack_with(
                     l,
                     state,
@@ -590,25 +837,36 @@ async fn pack(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Re
                     None,
                 )
             })
-            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .map_err(|e| internal(e.to_string()))?
             .map_err(|e| match e {
                 crate::verify::MakePackError::Empty(_) => (StatusCode::NOT_FOUND, e.to_string()),
-                e => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+                e => internal(e.to_string()),
             })?;
-        p.to_bytes()
-            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+        let bytes = p.to_bytes().map_err(|e| internal(e.to_string()))?;
+        Ok((bytes, basis))
     })
     .await
     {
-        Ok(b) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/cbor")],
-            b,
-        )
-            .into_response(),
+        Ok((b, basis)) => {
+            tracing::info!(%basis, "pack made");
+            let mut r = (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/cbor")],
+                b,
+            )
+                .into_response();
+            if let Ok(v) = header::HeaderValue::from_str(&basis) {
+                r.headers_mut().insert(PACK_BASIS, v);
+            }
+            r
+        }
         Err(r) => r,
     }
 }
+
+/// The response header of a served pack that names the checkpoint it was
+/// made against.
+pub const PACK_BASIS: &str = "triage-ledger-pack-basis";
 
 /// The counters in the Prometheus text format (0.0.4), and the tree size.
 async fn prometheus(State(s): State<Arc<Service>>) -> Response {
@@ -652,7 +910,7 @@ async fn prometheus(State(s): State<Arc<Service>>) -> Response {
 /// and where registration and the tiles are.
 async fn configuration(State(s): State<Arc<Service>>) -> Response {
     let root = s.root.clone();
-    match blocking(move || {
+    match blocking(&s.reads.clone(), move || {
         let l = Ledger::open(&root).map_err(store_status)?;
         let t = |x: &str| Value::Text(x.to_string());
         crate::cbor::encode(&Value::Map(vec![

@@ -4,12 +4,14 @@
 //! - [`ledger`]: SCITT registration, receipts, tiles, status and packs;
 //! - [`witness`]: c2sp.org/tlog-witness `POST /add-checkpoint`.
 
+mod conn;
 pub mod ledger;
 mod tiles;
 mod tls;
 pub mod witness;
 
-pub use tls::{Tls, TlsError, TlsListener};
+pub use conn::Limits;
+pub use tls::{Tls, TlsError};
 
 use std::future::Future;
 
@@ -30,11 +32,9 @@ pub fn init_logging() {
 }
 
 /// A bound listening socket, plain or TLS.
-pub enum Bound {
-    /// HTTP.
-    Plain(tokio::net::TcpListener),
-    /// HTTPS.
-    Tls(TlsListener),
+pub struct Bound {
+    tcp: tokio::net::TcpListener,
+    tls: Option<Tls>,
 }
 
 impl Bound {
@@ -42,48 +42,45 @@ impl Bound {
     /// TLS when given its configuration. Needs a tokio runtime.
     pub async fn bind(addr: &str, tls: Option<Tls>) -> std::io::Result<Bound> {
         let tcp = tokio::net::TcpListener::bind(addr).await?;
-        Ok(match tls {
-            None => Bound::Plain(tcp),
-            Some(tls) => Bound::Tls(TlsListener::new(tcp, tls)?),
-        })
+        Ok(Bound { tcp, tls })
     }
 
     /// The base URL clients use: `http://ADDR` or `https://ADDR`.
     pub fn url(&self) -> std::io::Result<String> {
-        use axum::serve::Listener as _;
-        Ok(match self {
-            Bound::Plain(l) => format!("http://{}", l.local_addr()?),
-            Bound::Tls(l) => format!("https://{}", l.local_addr()?),
-        })
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        Ok(format!("{scheme}://{}", self.tcp.local_addr()?))
     }
 }
 
 /// Serves `router` on `listener` until `shutdown` completes; requests in
-/// flight are finished and answered first. Requests are logged.
+/// flight are finished and answered first. Requests are logged. The
+/// connection limits are [`Limits::for_this_process`].
 pub async fn serve(
     listener: Bound,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, router, shutdown, Limits::for_this_process()).await
+}
+
+/// [`serve`] with the given connection limits.
+pub async fn serve_with(
+    listener: Bound,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> std::io::Result<()> {
     let url = listener.url()?;
-    tracing::info!(%url, "listening");
+    tracing::info!(
+        %url,
+        max_connections = limits.max_connections,
+        max_per_peer = limits.max_per_peer,
+        idle_s = limits.idle.as_secs(),
+        "listening"
+    );
     let router = router.layer(traced());
-    let shutdown = async {
-        shutdown.await;
-        tracing::info!("shutting down: finishing the requests in flight");
-    };
-    match listener {
-        Bound::Plain(l) => {
-            axum::serve(l, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-        Bound::Tls(l) => {
-            axum::serve(l, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-    }
+    let tls = listener.tls.map(|t| t.acceptor());
+    conn::accept_loop(listener.tcp, tls, router, shutdown, limits).await
 }
 
 /// The request log: a span per request (method, path), and its status and

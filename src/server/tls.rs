@@ -1,25 +1,12 @@
 //! TLS for the services (rustls): the certificate chain and key from PEM
-//! files, and a listener that completes handshakes off the accept loop so
-//! that a slow or silent client cannot hold up everyone else.
+//! files. Handshakes run in each connection's own task, under a deadline
+//! (see `conn`), so a slow or silent client holds up no one else.
 
-use std::io;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Semaphore};
-use tokio_rustls::server::TlsStream;
-
-/// How long a client has to complete its handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Handshakes in progress at once; the listener stops accepting while this
-/// many are open.
-const MAX_HANDSHAKES: usize = 512;
 
 /// Why the TLS configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -85,82 +72,9 @@ impl Tls {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Tls(Arc::new(config)))
     }
-}
 
-/// A TCP listener that hands out TLS streams: each connection's handshake
-/// runs in its own task with a timeout, so `accept` only ever returns
-/// connections that completed theirs.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local: SocketAddr,
-    acceptor: tokio::task::JoinHandle<()>,
-}
-
-impl TlsListener {
-    /// Starts accepting on `tcp` (needs a tokio runtime).
-    pub fn new(tcp: TcpListener, tls: Tls) -> io::Result<TlsListener> {
-        let local = tcp.local_addr()?;
-        let (tx, ready) = mpsc::channel(64);
-        let acceptor = tokio_rustls::TlsAcceptor::from(tls.0);
-        let open = Arc::new(Semaphore::new(MAX_HANDSHAKES));
-        let acceptor = tokio::spawn(async move {
-            loop {
-                let Ok(permit) = open.clone().acquire_owned().await else {
-                    return;
-                };
-                let (socket, addr) = match tcp.accept().await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        // Out of descriptors and the like: wait, as axum's
-                        // own listener does.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
-                };
-                if tx.is_closed() {
-                    return;
-                }
-                let (acceptor, tx) = (acceptor.clone(), tx.clone());
-                tokio::spawn(async move {
-                    let _permit = permit;
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await {
-                        Ok(Ok(stream)) => {
-                            let _ = tx.send((stream, addr)).await;
-                        }
-                        Ok(Err(e)) => tracing::info!(%addr, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::info!(%addr, "TLS handshake timed out"),
-                    }
-                });
-            }
-        });
-        Ok(TlsListener {
-            ready,
-            local,
-            acceptor,
-        })
-    }
-}
-
-impl Drop for TlsListener {
-    fn drop(&mut self) {
-        self.acceptor.abort();
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(c) => c,
-            // The accept loop is gone (only when the listener is dropped).
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.local)
+    /// The acceptor that runs a connection's handshake.
+    pub(super) fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
+        tokio_rustls::TlsAcceptor::from(self.0.clone())
     }
 }

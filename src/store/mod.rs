@@ -284,6 +284,34 @@ impl Ledger {
         })
     }
 
+    /// The ledger as of an earlier checkpoint of its own (the note's
+    /// bytes, opened with the log's key): proofs, receipts and entries are
+    /// against that tree, e.g. the latest checkpoint a trust policy accepts
+    /// while a newer one waits for its witnesses. A checkpoint of a larger
+    /// tree than the ledger's is refused.
+    pub fn at(root: &Path, checkpoint: &[u8]) -> Result<Self, StoreError> {
+        let latest = Ledger::open(root)?;
+        let checkpoint = SignedCheckpoint::open(checkpoint, &latest.vkey).map_err(|source| {
+            StoreError::Note {
+                path: latest.layout.checkpoint(),
+                source,
+            }
+        })?;
+        let size = latest.checkpoint.root().size();
+        if checkpoint.root().size() > size {
+            return Err(StoreError::OldSizeTooLarge {
+                old: checkpoint.root().size(),
+                size,
+            });
+        }
+        let source = IndexedSource::new(&latest.layout, checkpoint.root().size());
+        Ok(Ledger {
+            source,
+            checkpoint,
+            ..latest
+        })
+    }
+
     /// The log's verifier key.
     pub fn vkey(&self) -> &VerifierKey {
         &self.vkey

@@ -23,9 +23,40 @@ use crate::note::{CosignatureCheck, SignedCheckpoint};
 use crate::policy::{Admission, Config, State};
 use crate::record::Kind;
 
+/// How much a verifier asks a pack to prove.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Require {
+    /// A facility pack proves that it holds every statement of its
+    /// facility (or fails); a pack of selected entries (`pack --entry`)
+    /// verifies with a verdict that says it proves those entries only; a
+    /// pack with no committed index fails.
+    #[default]
+    Default,
+    /// Only a complete pack verifies (`verify --require-complete`).
+    Complete,
+    /// A pack that proves only that its statements are in the log is
+    /// accepted, and its verdict says so (`verify --partial`).
+    Partial,
+}
+
+/// What a verifier gives besides the pack and the trust.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options<'a> {
+    /// The bytes of a checkpoint note kept from before (`--since OLD`):
+    /// the pack's log must extend it.
+    pub since: Option<&'a [u8]>,
+    /// How much the pack must prove.
+    pub require: Require,
+}
+
+/// How far a statement's claimed signing time may be after the time by
+/// which the witnesses say its checkpoint existed (clocks differ).
+pub const WITNESSED_TIME_SKEW: u64 = 300;
+
 /// Verifies a pack against the trust material, offline. With `since` (the
 /// bytes of a checkpoint note kept from before), also checks that the
 /// pack's log extends that checkpoint's, and names the split if it does not.
+/// Completeness as [`Require::Default`].
 pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
     verify_pack_state(pack, trust, since).0
 }
@@ -34,28 +65,49 @@ pub fn verify_pack(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> Report {
 /// `history PACK` and `report PACK` read; a state of a pack that did not
 /// verify is what the pack *claims*).
 pub fn verify_pack_state(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> (Report, State) {
-    verify_pack_state_in(pack, trust, since, STATEMENTS_AT_ONCE)
+    verify_pack_with(
+        pack,
+        trust,
+        &Options {
+            since,
+            require: Require::Default,
+        },
+    )
 }
 
-/// [`verify_pack_state`], parsing and admitting `at_once` statements at a
+/// [`verify_pack_state`] with every option.
+pub fn verify_pack_with(pack: &Pack, trust: &Trust, options: &Options) -> (Report, State) {
+    verify_pack_state_in(pack, trust, options, STATEMENTS_AT_ONCE)
+}
+
+/// [`verify_pack_with`], parsing and admitting `at_once` statements at a
 /// time (the result does not depend on it; tests vary it).
 pub(crate) fn verify_pack_state_in(
     pack: &Pack,
     trust: &Trust,
-    since: Option<&[u8]>,
+    options: &Options,
     at_once: usize,
 ) -> (Report, State) {
     let mut r = Report::default();
-    let cp = check_checkpoint(&mut r, pack, trust);
-    match since {
+    let (cp, witnessed) = check_checkpoint(&mut r, pack, trust);
+    if let Some(c) = &pack.consistency {
+        check_consistency(&mut r, c, cp.as_ref());
+    }
+    match options.since {
         Some(old) => check_since(&mut r, pack, cp.as_ref(), old, trust),
         None => r.not_checked.push(
             "that this log extends a checkpoint you kept from before (give it with --since OLD)"
                 .into(),
         ),
     }
-    let (items, unacknowledged, state) =
-        check_statements(&mut r, pack, cp.as_ref(), trust, at_once.max(1));
+    let (items, unacknowledged, state) = check_statements(
+        &mut r,
+        pack,
+        cp.as_ref(),
+        witnessed.as_ref(),
+        trust,
+        at_once.max(1),
+    );
     let complete = match &pack.history {
         Some(h) => check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items),
         None => {
@@ -65,6 +117,14 @@ pub(crate) fn verify_pack_state_in(
             Vec::new()
         }
     };
+    r.scope = scope(
+        &mut r,
+        pack,
+        cp.as_ref(),
+        &items,
+        &complete,
+        options.require,
+    );
     // The second signature on every decision. A pack proven complete for
     // the decision's facility settles what a selection cannot: none in the
     // pack means none in the log.
@@ -89,9 +149,9 @@ pub(crate) fn verify_pack_state_in(
     r.not_checked.push(
         "the evidence files themselves: only their digests are signed (check them against the bundle's manifest)".into(),
     );
-    r.not_checked.push(
-        "the wall-clock time of signing: each statement's iat is as its signer claimed, checked only against its certificate's validity".into(),
-    );
+    r.not_checked.push(format!(
+        "the wall-clock time of signing: each statement's iat is as its signer claimed, checked against its certificate's validity and, where witnesses cosigned, against the time they claim (within {WITNESSED_TIME_SKEW} s); an iat earlier than the truth is not detected"
+    ));
     r.summary = Some(super::summary::summarise(&state, cp.as_ref()));
     (r, state)
 }
@@ -121,7 +181,134 @@ fn signers_of(note: &[u8]) -> String {
     }
 }
 
-fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<SignedCheckpoint> {
+/// The time by which the witnesses whose cosignatures verified say the
+/// checkpoint existed: their claim, not a fact the verifier checked.
+#[derive(Clone, Debug)]
+struct Witnessed {
+    /// The latest of their cosignature times (each witness signs its time
+    /// after seeing the checkpoint, so all of them claim it by then).
+    time: u64,
+    /// Their names in the trust policy.
+    by: Vec<String>,
+}
+
+/// What the scope of a pack is, given its checks: a failed `complete`
+/// check is added when the pack proves less than `require` asks.
+fn scope(
+    r: &mut Report,
+    pack: &Pack,
+    cp: Option<&SignedCheckpoint>,
+    items: &[(u64, Attribution)],
+    complete: &[String],
+    require: Require,
+) -> Option<super::Scope> {
+    use super::history::HistorySelection;
+    use super::Scope;
+    let statements = pack.statements.len();
+    match &pack.history {
+        Some(h) if h.selection == HistorySelection::Facility => {
+            if !complete.is_empty() {
+                return Some(Scope::Complete {
+                    facilities: complete.to_vec(),
+                    size: cp.map_or(0, |c| c.root().size()),
+                });
+            }
+            if !r.checks.iter().any(|c| c.name == "complete") {
+                r.check(
+                    "complete",
+                    false,
+                    "the pack says it holds whole facility histories, but proves none complete (its committed history lists no facility)",
+                );
+            }
+            None
+        }
+        Some(_) => {
+            let through = items
+                .iter()
+                .filter(|(_, a)| matches!(a, Attribution::Facility(_)))
+                .map(|(i, _)| *i)
+                .max()
+                .or_else(|| items.iter().map(|(i, _)| *i).max())
+                .unwrap_or_default();
+            if require == Require::Complete {
+                r.check(
+                    "complete",
+                    false,
+                    "required (--require-complete), but this pack holds selected entries (made with --entry), not every statement of its facility",
+                );
+            }
+            Some(Scope::Entries {
+                through,
+                statements,
+            })
+        }
+        None if require == Require::Partial => Some(Scope::Partial { statements }),
+        None => {
+            r.check(
+                "complete",
+                false,
+                "this pack carries no committed index, so it cannot prove that it holds every statement of its facility (a revocation or a later decision may have been left out); `verify --partial` accepts a pack that proves only that its statements are in the log, and says so",
+            );
+            None
+        }
+    }
+}
+
+/// The pack's consistency part on its own: its proof must lead from the
+/// older tree it names to the checkpoint's tree, whether or not the
+/// verifier has that older checkpoint (`--since` compares the roots).
+fn check_consistency(r: &mut Report, c: &super::PackConsistency, cp: Option<&SignedCheckpoint>) {
+    let name = "consistency: proof";
+    let Some(cp) = cp else {
+        r.check(
+            name,
+            false,
+            "cannot be checked: the checkpoint did not verify",
+        );
+        return;
+    };
+    let b = cp.root();
+    if c.from.size() == 0 && *c.from.hash() != crate::merkle::empty_root() {
+        r.check(
+            name,
+            false,
+            format!(
+                "the pack names size 0 with root {}, which is not the empty tree's",
+                c.from.hash()
+            ),
+        );
+        return;
+    }
+    let proof = ConsistencyProof::new(c.from.size(), b.size(), c.proof.clone());
+    match proof.verify(&c.from, b) {
+        Ok(()) => r.check(
+            name,
+            true,
+            format!(
+                "the log at size {} extends its tree of size {} root {} (proof of {} hashes)",
+                b.size(),
+                c.from.size(),
+                c.from.hash(),
+                c.proof.len()
+            ),
+        ),
+        Err(e) => r.check(
+            name,
+            false,
+            format!(
+                "the pack's proof from size {} to the checkpoint's size {} does not verify: {e}",
+                c.from.size(),
+                b.size()
+            ),
+        ),
+    }
+}
+
+fn check_checkpoint(
+    r: &mut Report,
+    pack: &Pack,
+    trust: &Trust,
+) -> (Option<SignedCheckpoint>, Option<Witnessed>) {
     let cp = match trust.policy.open_checkpoint(&pack.checkpoint) {
         Ok(cp) => cp,
         Err(e) => {
@@ -133,7 +320,7 @@ fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<Signed
                     signers_of(&pack.checkpoint)
                 ),
             );
-            return None;
+            return (None, None);
         }
     };
     r.check(
@@ -174,7 +361,7 @@ fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<Signed
         Ok(q) => q,
         Err(e) => {
             r.check("witness quorum", false, e.to_string());
-            return Some(cp);
+            return (Some(cp), None);
         }
     };
     let mut cosigned = Vec::new();
@@ -188,7 +375,11 @@ fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<Signed
                 r.check(
                     name,
                     true,
-                    format!("cosigned by {} at {}", w.key.name(), utc(*timestamp)),
+                    format!(
+                        "cosigned by {}, which claims it saw this checkpoint at {}",
+                        w.key.name(),
+                        utc(*timestamp)
+                    ),
                 );
             }
             CosignatureCheck::Invalid => r.check(
@@ -217,9 +408,12 @@ fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<Signed
                 },
                 match latest {
                     // Each witness signed its time after seeing the
-                    // checkpoint: every entry existed by the latest of them.
+                    // checkpoint: by their claim, every entry existed by
+                    // the latest of them.
                     Some(t) if quorum.met => format!(
-                        "; every entry of this checkpoint existed by {} (the latest of these cosignatures' times)",
+                        "; {} {} that every entry of this checkpoint existed by {} (the latest of their cosignature times: their claim, checked against the statements' signing times)",
+                        cosigned.join(", "),
+                        if cosigned.len() == 1 { "claims" } else { "claim" },
                         utc(t)
                     ),
                     _ => String::new(),
@@ -231,7 +425,8 @@ fn check_checkpoint(r: &mut Report, pack: &Pack, trust: &Trust) -> Option<Signed
             "witness cosignatures: the trust policy requires none (quorum none), so a split view of the log is not excluded".into(),
         );
     }
-    Some(cp)
+    let witnessed = latest.map(|time| Witnessed { time, by: cosigned });
+    (Some(cp), witnessed)
 }
 
 fn check_since(
@@ -274,6 +469,9 @@ fn check_since(
             ),
         );
         return;
+    }
+    if a.size() <= b.size() {
+        check_witness_clocks(r, &old, cp, trust);
     }
     let split = |at: &str| {
         format!(
@@ -363,6 +561,74 @@ fn check_since(
     }
 }
 
+/// A witness's times only grow: its cosignature on OLD (the smaller or
+/// equal tree) must not be later than its cosignature on the pack's
+/// checkpoint. A failed check names the witness.
+fn check_witness_clocks(
+    r: &mut Report,
+    old: &SignedCheckpoint,
+    cp: &SignedCheckpoint,
+    trust: &Trust,
+) {
+    let (Ok(then), Ok(now)) = (
+        trust.policy.check_quorum(old),
+        trust.policy.check_quorum(cp),
+    ) else {
+        return;
+    };
+    for ((w, before), (_, after)) in then.witnesses.iter().zip(&now.witnesses) {
+        if let (
+            CosignatureCheck::Valid { timestamp: t0 },
+            CosignatureCheck::Valid { timestamp: t1 },
+        ) = (before, after)
+        {
+            let fine = t1 >= t0;
+            r.check(
+                format!("since: witness {} time", w.name),
+                fine,
+                if fine {
+                    format!(
+                        "cosigned OLD (size {}) at {} and this pack's checkpoint (size {}) at {}: its time went forward",
+                        old.root().size(),
+                        utc(*t0),
+                        cp.root().size(),
+                        utc(*t1)
+                    )
+                } else {
+                    format!(
+                        "cosigned OLD (size {}) at {} but this pack's later checkpoint (size {}) at {}, earlier: a witness's times only grow, so one of its claimed times is false",
+                        old.root().size(),
+                        utc(*t0),
+                        cp.root().size(),
+                        utc(*t1)
+                    )
+                },
+            );
+        }
+    }
+}
+
+/// A statement's claimed signing time against the time by which the
+/// witnesses claim its checkpoint existed: later (beyond the skew) means
+/// the signer's clock, or the witnesses' claim, is false.
+/// Adds a failed check when late; returns whether the time is consistent.
+fn check_witnessed_time(r: &mut Report, name: &str, iat: u64, w: &Witnessed) -> bool {
+    if iat <= w.time.saturating_add(WITNESSED_TIME_SKEW) {
+        return true;
+    }
+    r.check(
+        format!("{name}: time"),
+        false,
+        format!(
+            "signed (by its iat) at {}, after {} (the time by which {} claim the checkpoint that includes it existed) plus {WITNESSED_TIME_SKEW} s: the signer's clock or the witnesses' claim is false",
+            utc(iat),
+            utc(w.time),
+            w.by.join(", ")
+        ),
+    );
+    false
+}
+
 /// Statements parsed and admitted together (see [`check_statements`]).
 const STATEMENTS_AT_ONCE: usize = 512;
 
@@ -376,6 +642,7 @@ fn check_statements(
     report: &mut Report,
     pack: &Pack,
     cp: Option<&SignedCheckpoint>,
+    witnessed: Option<&Witnessed>,
     trust: &Trust,
     at_once: usize,
 ) -> (Vec<(u64, Attribution)>, Unacknowledged, State) {
@@ -402,6 +669,9 @@ fn check_statements(
     };
     let mut state = State::partial();
     let mut decisions = Vec::new();
+    // Signing times against the witnessed time: how many were compared,
+    // how many were late, the latest.
+    let (mut timed, mut late, mut latest_iat) = (0usize, 0usize, 0u64);
     // A chunk at a time: the parsed and prepared forms of a statement are
     // several times its size, so a pack at the size limit must not hold
     // them all at once (BENCHMARKS.md, "the largest pack").
@@ -489,6 +759,11 @@ fn check_statements(
         for (((k, name), (index, st)), res) in admit.iter().zip(&items).zip(results) {
             let r = &mut slots[*k];
             let h = st.header();
+            if let Some(w) = witnessed {
+                timed += 1;
+                latest_iat = latest_iat.max(h.issued_at);
+                late += usize::from(!check_witnessed_time(r, name, h.issued_at, w));
+            }
             let kind = Kind::from_content_type(&h.content_type);
             let name = format!(
                 "{name}: {} by {}",
@@ -561,6 +836,18 @@ fn check_statements(
     for slot in slots {
         report.checks.extend(slot.checks);
         report.warnings.extend(slot.warnings);
+    }
+    if let (Some(w), true, 0) = (witnessed, timed > 0, late) {
+        report.check(
+            "statement times",
+            true,
+            format!(
+                "no statement claims to be signed after {} (the time by which {} claim the checkpoint existed) plus {WITNESSED_TIME_SKEW} s; the latest iat is {}",
+                utc(w.time),
+                w.by.join(", "),
+                utc(latest_iat)
+            ),
+        );
     }
     (seen, unacknowledged, state)
 }

@@ -8,11 +8,13 @@ mod report;
 mod summary;
 mod trust;
 
-pub use check::{verify_pack, verify_pack_state};
+pub use check::{
+    verify_pack, verify_pack_state, verify_pack_with, Options, Require, WITNESSED_TIME_SKEW,
+};
 pub use history::{check_history, HistorySelection, PackHistory};
 pub use misbehaviour::{verify_misbehaviour, Misbehaviour, ProvenEntry, MISBEHAVIOUR_TYPE};
 pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
-pub use report::{json_string, utc, Check, Report};
+pub use report::{json_string, utc, Check, Report, Scope};
 pub use summary::{summarise, summarise_signers, Signer, Summary};
 pub use trust::{Trust, TrustError};
 

@@ -25,6 +25,90 @@ pub struct Report {
     /// What the pack establishes (a pack's report; not a proof of
     /// misbehaviour's).
     pub summary: Option<super::Summary>,
+    /// How much of the log the pack answers for (a pack's report): what
+    /// the verdict line says it proved.
+    pub scope: Option<Scope>,
+}
+
+/// How much a verified pack proves about its facilities: the verdict's
+/// first words say which, so a reader of one line is not told more than
+/// was proved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every statement of these facilities up to the checkpoint's tree
+    /// size is in the pack (the committed index says so).
+    Complete {
+        /// The facilities.
+        facilities: Vec<String>,
+        /// The checkpoint's tree size.
+        size: u64,
+    },
+    /// The pack holds its facilities' statements up to a selected entry
+    /// and what they rest on, proven to be all of them up to there; later
+    /// statements are left out (`pack --entry`).
+    Entries {
+        /// The last facility statement the pack holds (its selection).
+        through: u64,
+        /// How many statements the pack holds.
+        statements: usize,
+    },
+    /// The pack proves only that the statements it holds are in the log
+    /// (it carries no committed index); accepted with `verify --partial`.
+    Partial {
+        /// How many statements the pack holds.
+        statements: usize,
+    },
+}
+
+impl Scope {
+    /// The verdict's first words for a pack whose checks all passed.
+    fn verified(&self) -> &'static str {
+        match self {
+            Scope::Complete { .. } => "VERIFIED",
+            Scope::Entries { .. } => "VERIFIED, ENTRIES ONLY",
+            Scope::Partial { .. } => "VERIFIED, PARTIAL",
+        }
+    }
+
+    /// What the pack proved, after the check count.
+    fn tail(&self) -> String {
+        match self {
+            Scope::Complete { facilities, size } => format!(
+                "; complete: every statement of {} up to tree size {size} is in the pack",
+                facilities.join(", ")
+            ),
+            Scope::Entries { through, statements } => format!(
+                "; it proves its {statements} statements through entry {through} are in the log and are all of their facility's up to there, not that there are no later ones"
+            ),
+            Scope::Partial { statements } => format!(
+                "; it proves only that its {statements} statements are in the log, not that they are all of their facility's (no committed index)"
+            ),
+        }
+    }
+
+    /// The scope as a JSON object (`{"kind": "complete" | "entries" |
+    /// "partial", …}`).
+    pub fn to_json(&self) -> String {
+        match self {
+            Scope::Complete { facilities, size } => format!(
+                "{{\"kind\": \"complete\", \"facilities\": [{}], \"tree_size\": {size}}}",
+                facilities
+                    .iter()
+                    .map(|f| json_string(f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Scope::Entries {
+                through,
+                statements,
+            } => format!(
+                "{{\"kind\": \"entries\", \"through\": {through}, \"statements\": {statements}}}"
+            ),
+            Scope::Partial { statements } => {
+                format!("{{\"kind\": \"partial\", \"statements\": {statements}}}")
+            }
+        }
+    }
 }
 
 impl Report {
@@ -41,27 +125,14 @@ impl Report {
         });
     }
 
-    /// For a verifier who relies on completeness (`verify
-    /// --require-complete`): unless the report has a passed `complete`
-    /// check, adds a failed one saying what is missing.
-    pub fn require_complete(&mut self) {
-        if self.checks.iter().any(|c| c.name == "complete") {
-            return;
-        }
-        self.check(
-            "complete",
-            false,
-            "required, but this pack does not prove that it holds every statement of its facility (it carries no committed index, or was made with --entry)",
-        );
-    }
-
     /// True only when there were checks and every one passed.
     pub fn verified(&self) -> bool {
         !self.checks.is_empty() && self.checks.iter().all(|c| c.passed)
     }
 
     /// The report as one JSON object:
-    /// `{"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string]}`.
+    /// `{"verified": bool, "verdict": string, "scope": {…}, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string]}`
+    /// (`scope` only for a pack).
     pub fn to_json(&self) -> String {
         let checks: Vec<String> = self
             .checks
@@ -84,9 +155,14 @@ impl Report {
             ),
             None => String::new(),
         };
+        let scope = match &self.scope {
+            Some(s) => format!(", \"scope\": {}", s.to_json()),
+            None => String::new(),
+        };
         format!(
-            "{{\"verified\": {}, \"checks\": [{}], \"not_checked\": [{}], \"warnings\": [{}]{summary}}}",
+            "{{\"verified\": {}, \"verdict\": {}{scope}, \"checks\": [{}], \"not_checked\": [{}], \"warnings\": [{}]{summary}}}",
             self.verified(),
+            json_string(self.verdict().trim_end()),
             checks.join(", "),
             not.join(", "),
             warnings.join(", ")
@@ -103,9 +179,7 @@ impl Report {
         }
         let failures: Vec<&Check> = self.checks.iter().filter(|c| !c.passed).collect();
         let mut s = match failures.first() {
-            None if self.verified() => {
-                format!("VERIFIED: all {} checks passed\n", self.checks.len())
-            }
+            None if self.verified() => self.verdict(),
             None => "NOT VERIFIED: nothing was checked\n".to_string(),
             Some(first) => format!(
                 "NOT VERIFIED: {} of {} checks failed; first: {}: {}\n",
@@ -174,10 +248,20 @@ impl Report {
         s
     }
 
-    fn verdict(&self) -> String {
+    /// The verdict line: for a verified pack, its first words say how much
+    /// it proved ([`Scope`]).
+    pub fn verdict(&self) -> String {
         let failed = self.checks.iter().filter(|c| !c.passed).count();
         if self.verified() {
-            format!("VERIFIED: all {} checks passed\n", self.checks.len())
+            match &self.scope {
+                Some(scope) => format!(
+                    "{}: all {} checks passed{}\n",
+                    scope.verified(),
+                    self.checks.len(),
+                    scope.tail()
+                ),
+                None => format!("VERIFIED: all {} checks passed\n", self.checks.len()),
+            }
         } else {
             format!(
                 "NOT VERIFIED: {failed} of {} checks failed\n",

@@ -11,6 +11,7 @@ mod history;
 mod mutation;
 mod prop;
 mod rules;
+mod verdicts;
 
 pub(crate) const T: u64 = 1_790_000_000;
 
@@ -156,9 +157,22 @@ fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
     let report = verify_pack(&back, &f.trust(), None);
     assert!(report.verified(), "{}", report.to_text());
     // checkpoint, witness w1, quorum, then a receipt and a policy check
-    // each, then the committed index: its entry, the scheme-level list, the
-    // facility's list, and the verdict on completeness.
-    assert_eq!(report.checks.len(), 3 + 2 * 5 + 4, "{}", report.to_text());
+    // each, the statements' times, then the committed index: its entry,
+    // the scheme-level list, the facility's list, and the verdict on
+    // completeness.
+    assert_eq!(
+        report.checks.len(),
+        3 + 2 * 5 + 1 + 4,
+        "{}",
+        report.to_text()
+    );
+    assert!(
+        report.verdict().starts_with(
+            "VERIFIED: all 18 checks passed; complete: every statement of TF-1 up to tree size 7"
+        ),
+        "{}",
+        report.verdict()
+    );
     let complete = report.checks.last().unwrap();
     assert_eq!(complete.name, "complete");
     assert!(complete
@@ -566,9 +580,9 @@ fn the_report_does_not_depend_on_how_many_statements_are_checked_at_once() {
     let mut unreadable = pack.clone();
     unreadable.statements[2] = vec![0xa0];
     for p in [&pack, &swapped, &twice, &broken, &unreadable] {
-        let (whole, _) = super::check::verify_pack_state_in(p, &t, None, usize::MAX);
+        let (whole, _) = super::check::verify_pack_state_in(p, &t, &Options::default(), usize::MAX);
         for at_once in [1, 2, 3, n - 1] {
-            let (r, _) = super::check::verify_pack_state_in(p, &t, None, at_once);
+            let (r, _) = super::check::verify_pack_state_in(p, &t, &Options::default(), at_once);
             assert_eq!(r.checks, whole.checks, "{at_once} at once");
             assert_eq!(r.warnings, whole.warnings);
             assert_eq!(r.not_checked, whole.not_checked);

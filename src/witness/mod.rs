@@ -374,6 +374,17 @@ pub enum RoundError {
     /// A witness over HTTP refused, or could not be reached.
     #[error("witness refused: {0}")]
     Remote(#[from] remote::RemoteError),
+    /// The witness answered `409` to the follow-up request too: its state
+    /// moved between two requests, or it does not follow the protocol.
+    #[error("witness {url} answered 409 twice (it last cosigned size {first}, then size {then}): its state keeps moving, so this round gives up (tlog-witness needs one follow-up)")]
+    Unsettled {
+        /// The witness's URL.
+        url: String,
+        /// The size its first 409 named.
+        first: u64,
+        /// The size its second 409 named.
+        then: u64,
+    },
     /// The witness has cosigned a larger tree of this log than the ledger
     /// holds.
     #[error("the witness has cosigned {origin} at size {cosigned}, but this ledger is at size {size}: the ledger was rolled back, or is another copy of the log (a split view)")]

@@ -36,15 +36,21 @@ pub enum RemoteError {
     },
 }
 
+/// How long one request to a witness may take, connection to last byte:
+/// a round is at most two requests (the first and the one `409` follow-up),
+/// so a witness holds up a log for at most twice this.
+pub const WITNESS_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Sends one `add-checkpoint` request to the witness at `base` (its URL
 /// prefix; `/add-checkpoint` is appended) and returns its cosignature lines.
+/// Gives up after [`WITNESS_REQUEST_TIMEOUT`].
 pub fn add_checkpoint_remote(base: &str, req: &AddCheckpoint) -> Result<Vec<u8>, RemoteError> {
     let url = format!("{}/add-checkpoint", base.trim_end_matches('/'));
     let transport = |reason: String| RemoteError::Transport {
         url: url.clone(),
         reason,
     };
-    let mut resp = crate::remote::agent(Duration::from_secs(30))
+    let mut resp = crate::remote::agent(WITNESS_REQUEST_TIMEOUT)
         .map_err(transport)?
         .post(&url)
         .header("Content-Type", "text/plain; charset=utf-8")
@@ -95,6 +101,13 @@ pub fn cosign_ledger_remote(
 /// The round of [`cosign_ledger_remote`] without the attachment: the
 /// witness's answer (its cosignature lines) for the ledger's checkpoint,
 /// for a caller that holds the ledger's writer.
+///
+/// c2sp.org/tlog-witness needs one follow-up: the first request assumes
+/// the witness has seen nothing of the log (size 0); a `409` names the
+/// size it last cosigned, and the second request proves consistency from
+/// there. A second `409` means the witness's state moved between two
+/// requests (another log instance, or a witness that misbehaves): the
+/// round fails ([`RoundError::Unsettled`]) instead of chasing it.
 pub fn ask_witness(
     url: &str,
     witness: &VerifierKey,
@@ -104,15 +117,26 @@ pub fn ask_witness(
     let origin = l.checkpoint().checkpoint().origin().to_string();
     let size = l.checkpoint().root().size();
     let mut old = 0;
+    let mut follow_up = None;
     let answer = loop {
         match add_checkpoint_remote(url, &request_for(&l, old)?) {
             Ok(a) => break a,
-            Err(RemoteError::Conflict { size: s }) if s != old && s <= size => old = s,
             Err(RemoteError::Conflict { size: s }) if s > size => {
                 return Err(RoundError::Behind {
                     origin,
                     cosigned: s,
                     size,
+                })
+            }
+            Err(RemoteError::Conflict { size: s }) if follow_up.is_none() && s != old => {
+                follow_up = Some(s);
+                old = s;
+            }
+            Err(RemoteError::Conflict { size: s }) => {
+                return Err(RoundError::Unsettled {
+                    url: url.to_string(),
+                    first: follow_up.unwrap_or(old),
+                    then: s,
                 })
             }
             Err(e) => return Err(RoundError::Remote(e)),

@@ -259,8 +259,26 @@ fn a_ledger_from_before_committed_histories_verifies_as_before_then_upgrades() {
     let sel = Selection::Facility("TF-1".into());
     let old = make_pack(&ledger, &sel, T + 200, None).unwrap();
     assert!(old.history.is_none());
+    // By default a pack that cannot prove it is complete fails, naming why;
+    // asked for less (--partial), it verifies and its verdict says so.
     let r = verify_pack(&old, &t, None);
+    assert!(!r.verified(), "{}", r.to_text());
+    let failed: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();
+    assert_eq!(failed.len(), 1, "{}", r.to_text());
+    assert_eq!(failed[0].name, "complete");
+    assert!(failed[0].detail.contains("carries no committed index"));
+    let partial = Options {
+        since: None,
+        require: Require::Partial,
+    };
+    let r = verify_pack_with(&old, &t, &partial).0;
     assert!(r.verified(), "{}", r.to_text());
+    assert!(
+        r.verdict().starts_with("VERIFIED, PARTIAL: "),
+        "{}",
+        r.verdict()
+    );
+    assert!(r.to_text().starts_with("VERIFIED, PARTIAL: "));
     assert!(r
         .not_checked
         .iter()
@@ -276,8 +294,8 @@ fn a_ledger_from_before_committed_histories_verifies_as_before_then_upgrades() {
     let r = verify_pack(&new, &t, None);
     assert!(r.verified(), "{}", r.to_text());
     assert!(r.checks.iter().any(|c| c.name == "complete" && c.passed));
-    // The old pack still verifies against its own (older) checkpoint.
-    assert!(verify_pack(&old, &t, None).verified());
+    // The old pack still verifies (as partial) against its own checkpoint.
+    assert!(verify_pack_with(&old, &t, &partial).0.verified());
 }
 
 #[test]

@@ -63,7 +63,12 @@ fn force(w: &mut World, who: fn(&World) -> &crate::policy::tests::Signer, record
 fn only_the_forced_statement_fails(world: World, rule: &str) {
     let n = world.log.len();
     let (pack, trust) = dishonest_pack(world);
-    let r = verify_pack(&pack, &trust, None);
+    // The pack carries no committed index: accepted as partial.
+    let options = Options {
+        since: None,
+        require: Require::Partial,
+    };
+    let r = verify_pack_with(&pack, &trust, &options).0;
     let bad: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();
     assert_eq!(bad.len(), 1, "{}", r.to_text());
     assert!(
