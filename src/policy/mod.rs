@@ -7,6 +7,7 @@
 //! batch's later statements may reference its earlier ones.
 
 mod authority;
+mod duplicate;
 mod follow;
 mod framework;
 mod index;
@@ -25,6 +26,7 @@ use crate::history::{attribution_of_statement, is_index_entry, Fault, History, I
 use crate::identity::{validate_chain, Certificate, IdentityError};
 use crate::record::{DesignatedRole, Framework, Kind, Record, RecordError, Ref};
 
+use duplicate::Judging;
 use prepare::{
     prepare, prepare_all, prepare_all_with, prepare_statement, required_role,
     validate_time_and_role, CertCache, Prepared,
@@ -134,6 +136,16 @@ pub enum PolicyError {
     /// version published twice.
     #[error("{0}")]
     Framework(String),
+    /// The statement repeats one already in force for the same subject
+    /// (the `duplicate` rule, [`State::admit`] only; see `duplicate.rs` for
+    /// what counts as a repeat of each kind).
+    #[error("a {kind} to the same effect is already in force at entry {index}: it would add nothing; to change it, sign a new one that differs")]
+    Duplicate {
+        /// The kind of record.
+        kind: &'static str,
+        /// The log index of the statement in force that it repeats.
+        index: u64,
+    },
     /// Findings do not cover the framework, or contradict the outcome.
     #[error("{0}")]
     Coverage(String),
@@ -167,6 +179,7 @@ impl PolicyError {
             PolicyError::Claims(_) => "claims",
             PolicyError::Reference { .. } => "reference",
             PolicyError::Authority(_) => "authority",
+            PolicyError::Duplicate { .. } => "duplicate",
             PolicyError::Framework(_) => "framework",
             PolicyError::Coverage(_) => "coverage",
             PolicyError::Lifecycle(_) => "lifecycle",
@@ -295,7 +308,9 @@ impl State {
     /// log that no policy could have produced is detected; signatures and
     /// certificates are not re-verified here, because only `submit` writes a
     /// ledger that has a trust root (`log append` refuses), and the offline
-    /// verifier re-checks every signature of what it is given.
+    /// verifier re-checks every signature of what it is given. The
+    /// `duplicate` rule does not run: it judges new submissions, and a
+    /// ledger written before it may hold repeats that must still replay.
     pub fn replay(&mut self, index: u64, bytes: &[u8]) -> Result<(), PolicyError> {
         if is_index_entry(bytes) {
             let e = IndexEntry::parse(bytes).map_err(|e| PolicyError::Index(e.to_string()))?;
@@ -310,16 +325,25 @@ impl State {
         let leaf =
             Certificate::from_der(&st.header().x5chain[0]).map_err(PolicyError::Certificate)?;
         self.load_for(&record)?;
-        self.check_rules(&record, &leaf)?;
+        self.check_rules(&record, &leaf, Judging::Replay)?;
         self.apply(index, bytes, &st, record, &leaf)
     }
 
     /// The rules that depend on the ledger's state, in the order refusals
-    /// name them: references, authority, framework and coverage, lifecycle.
-    /// `signer` is the leaf certificate (the scheme root for its own kinds).
-    fn check_rules(&self, record: &Record, signer: &Certificate) -> Result<(), PolicyError> {
+    /// name them: references, authority, duplicate (on admission only),
+    /// framework and coverage, lifecycle. `signer` is the leaf certificate
+    /// (the scheme root for its own kinds).
+    fn check_rules(
+        &self,
+        record: &Record,
+        signer: &Certificate,
+        judging: Judging,
+    ) -> Result<(), PolicyError> {
         self.check_references(record)?;
         self.check_authority(record, signer)?;
+        if judging == Judging::Admission {
+            self.check_duplicate(record)?;
+        }
         self.check_framework(record)?;
         self.check_lifecycle(record)
     }
@@ -475,7 +499,8 @@ impl State {
             )));
         }
         self.load_for(&record)?;
-        self.check_rules(&record, leaf)?;
+        self.load_repeat_candidates(&record)?;
+        self.check_rules(&record, leaf, Judging::Admission)?;
         self.apply(index, bytes, &st, record, leaf)?;
         if let Some(h) = &mut self.history {
             if h.chunk_full() {

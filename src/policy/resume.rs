@@ -22,6 +22,11 @@ pub trait Source: Send {
     fn facility(&self, id: &str) -> Result<Option<(FacilityState, Vec<u64>)>, String>;
     /// The logged bytes of entry `index`.
     fn entry(&self, index: u64) -> Result<Vec<u8>, String>;
+    /// The logged bytes of several entries, in the order given (a source
+    /// may read what they share once; by default, one at a time).
+    fn entries(&self, indexes: &[u64]) -> Result<Vec<Vec<u8>>, String> {
+        indexes.iter().map(|&i| self.entry(i)).collect()
+    }
     /// A node of the facility map.
     fn map_node(&self, id: &NodeId) -> Result<StoredNode, MapError>;
 }
@@ -64,7 +69,7 @@ fn unavailable(e: impl std::fmt::Display) -> PolicyError {
 }
 
 /// A logged statement read back from the log.
-fn logged_from(index: u64, bytes: &[u8]) -> Result<Logged, PolicyError> {
+pub(super) fn logged_from(index: u64, bytes: &[u8]) -> Result<Logged, PolicyError> {
     let st = Statement::parse(bytes)?;
     let record = Record::decode(&st.header().content_type, st.payload())?;
     let leaf = Certificate::from_der(&st.header().x5chain[0]).map_err(PolicyError::Certificate)?;

@@ -140,6 +140,26 @@ impl Source for DbSource {
         Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
     }
 
+    /// Reads each entry tile once for a run of `indexes` it holds.
+    fn entries(&self, indexes: &[u64]) -> Result<Vec<Vec<u8>>, String> {
+        let mut out = Vec::with_capacity(indexes.len());
+        for run in indexes.chunk_by(|a, b| a / TILE_WIDTH == b / TILE_WIDTH) {
+            if let Some(&index) = run.iter().find(|&&i| i >= self.size) {
+                return Err(format!("entry {index} is not in the log"));
+            }
+            let n = run[0] / TILE_WIDTH;
+            let width = tile_width(self.size, n);
+            let path = self.layout.tile(TileKind::Entries, n, width);
+            let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let entries = parse_bundle(&data, width, &path).map_err(|e| e.to_string())?;
+            out.extend(
+                run.iter()
+                    .map(|i| entries[(i % TILE_WIDTH) as usize].to_vec()),
+            );
+        }
+        Ok(out)
+    }
+
     fn map_node(&self, id: &NodeId) -> Result<StoredNode, MapError> {
         let found = self
             .get(MAP, id.as_bytes().as_slice(), StoredNode::decode)

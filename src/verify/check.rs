@@ -784,7 +784,7 @@ fn check_statements(
                         name,
                         true,
                         format!(
-                            "signature, certificate chain to the root at iat {}, role, not revoked by the revocations in this pack, claims, references, authority{party}, framework, coverage and lifecycle",
+                            "signature, certificate chain to the root at iat {}, role, not revoked by the revocations in this pack, claims, references, authority{party}, not a repeat, framework, coverage and lifecycle",
                             utc(h.issued_at)
                         ),
                     )

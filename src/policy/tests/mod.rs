@@ -627,7 +627,19 @@ fn refused_batches_leave_the_ledger_unchanged() {
                 T,
             ),
         ),
-        ("lifecycle", World::sign_at(&w.op, &reg("TF-1"), T + 1)),
+        ("duplicate", World::sign_at(&w.op, &reg("TF-1"), T + 1)),
+        (
+            "lifecycle",
+            World::sign_at(
+                &w.op,
+                &Record::Registration(Registration {
+                    facility: "TF-1".into(),
+                    name: "Renamed".into(),
+                    site: "S".into(),
+                }),
+                T + 1,
+            ),
+        ),
         (
             "lifecycle",
             World::sign_at(&w.op, &ack("TF-1", &d, Position::Disputed), T),
@@ -936,6 +948,7 @@ fn sparse_selections_replay_with_their_log_indexes() {
     assert_eq!(sel.replay(3, &w.log[3]).unwrap_err().rule(), "lifecycle");
 }
 
+mod duplicate;
 mod scheme;
 mod stored;
 

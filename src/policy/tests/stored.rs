@@ -113,9 +113,18 @@ fn a_resumed_writer_writes_the_log_a_full_replay_writes() {
         .iter()
         .all(|a| matches!(a, Admission::Duplicate(i) if *i < size)));
     // And the rules still hold against the index: a second registration
-    // of a facility registered long ago is refused by name.
+    // of a facility registered long ago is refused by name (as a repeat
+    // when it says the same, by the lifecycle when it does not).
     let again = World::sign_at(&l.world.op, &reg("TF-3"), T + 1);
     let e = submit(&l.ledger, &[("reg".into(), again)], T + 100, 300).unwrap_err();
+    assert!(e.to_string().contains("rule duplicate"), "{e}");
+    let renamed = Record::Registration(crate::record::Registration {
+        facility: "TF-3".into(),
+        name: "Renamed".into(),
+        site: "S".into(),
+    });
+    let other = World::sign_at(&l.world.op, &renamed, T + 1);
+    let e = submit(&l.ledger, &[("reg".into(), other)], T + 100, 300).unwrap_err();
     assert!(e.to_string().contains("already registered"), "{e}");
 }
 

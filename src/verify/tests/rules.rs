@@ -178,6 +178,17 @@ fn acknowledgement_violations_are_caught_offline() {
     only_the_forced_statement_fails(w, "lifecycle");
 }
 
+/// A repeat that a log appended (or that a ledger holds from before the
+/// `duplicate` rule): the same seal signed again a second later.
+#[test]
+fn a_repeated_statement_is_caught_offline() {
+    let (mut w, _) = facility_with_decision(false);
+    w.by(op, seal("TF-1", 2)).unwrap();
+    let repeat = World::sign_at(&w.op, &seal("TF-1", 2), T + 1);
+    w.log.push(repeat);
+    only_the_forced_statement_fails(w, "duplicate");
+}
+
 #[test]
 fn the_report_shows_both_signatures_of_a_decision() {
     let f = Fixture::new({
