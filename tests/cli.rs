@@ -882,8 +882,14 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         b"",
     );
     assert_eq!(o.code, 0);
-    let head = "{\"verified\": true, \"checks\": [{\"name\": \"checkpoint\", \"passed\": true";
+    let head = "{\"verified\": true, \"verdict\": \"VERIFIED: all ";
     assert!(o.stdout.starts_with(head), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("\"scope\": {\"kind\": \"complete\", \"facilities\": [\"TF-0001\"]"),
+        "{}",
+        o.stdout
+    );
     let mut bytes = std::fs::read(&pack).unwrap();
     let n = bytes.len();
     bytes[n / 2] ^= 0x01;
@@ -917,6 +923,15 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         b"",
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
+    // Without --require-complete it verifies, and its first words say it
+    // proves the selected entries only.
+    let o = run(&["verify", s(&sel), "--trust", s(&d.join("trust"))], b"");
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    assert!(
+        o.stdout.starts_with("VERIFIED, ENTRIES ONLY: all "),
+        "{}",
+        o.stdout
+    );
     let o = run(
         &[
             "verify",

@@ -17,6 +17,7 @@
 //! commits to, which are immutable.
 
 mod audit;
+mod highwater;
 pub(crate) mod fsio;
 mod interior;
 mod lock;
@@ -137,6 +138,22 @@ pub enum StoreError {
         /// Tree size of the checkpoint.
         size: u64,
     },
+    /// The lock, the bucket or this directory holds a smaller (or other)
+    /// tree than the log's key has signed or seen published: it was rolled
+    /// back. Nothing is signed on top of it (that would be a fork).
+    #[error("ROLLBACK: {found} holds tree size {size}, but this log's key has signed or seen published tree size {signed}{detail}. Someone restored an older lock, checkpoint or directory; signing on top of it would fork the log, so nothing was signed. Put the newer checkpoint back (the bucket's `checkpoint`, or LEDGER/private/log.high-water), or find out who changed it")]
+    RolledBack {
+        /// What was found behind (the lock, the bucket's checkpoint, this
+        /// directory).
+        found: String,
+        /// The tree size it holds.
+        size: u64,
+        /// The largest tree size signed or seen.
+        signed: u64,
+        /// More: a different root at the signed size, or where the newer
+        /// tree was seen.
+        detail: String,
+    },
     /// Another sequencer moved the lock first: this commit was not
     /// published (nothing of it is in the public tree).
     #[error("another sequencer committed first (the lock {lock} now holds tree size {size}); this batch was not published")]
@@ -182,7 +199,7 @@ impl StoreError {
     /// usage or an I/O problem).
     pub fn is_verification_failure(&self) -> bool {
         match self {
-            StoreError::Corrupt { .. } => true,
+            StoreError::Corrupt { .. } | StoreError::RolledBack { .. } => true,
             StoreError::Note { source, .. } => source.is_verification_failure(),
             StoreError::Merkle(e) => e.is_verification_failure(),
             _ => false,

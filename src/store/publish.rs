@@ -257,6 +257,36 @@ impl Publisher {
         Ok(())
     }
 
+    /// Where the lock is, for messages.
+    pub(crate) fn lock_name(&self) -> String {
+        self.lock.name()
+    }
+
+    /// A tree size past `size` that the bucket already holds entries of
+    /// (a full entry tile, or a wider partial one, past the one that would
+    /// hold entry `size`), if any: the evidence that the lock was rolled
+    /// back behind what was published.
+    pub(crate) fn published_beyond(&self, size: u64) -> Result<Option<u64>, StoreError> {
+        let n = size / TILE_WIDTH;
+        let width = size % TILE_WIDTH;
+        if self
+            .tree
+            .get(&tile_rel_path(TileKind::Entries, n, TILE_WIDTH))?
+            .is_some()
+        {
+            return Ok(Some((n + 1) * TILE_WIDTH));
+        }
+        let partials = tile_rel_path(TileKind::Entries, n, TILE_WIDTH) + ".p";
+        let wider = self
+            .tree
+            .list(&partials)?
+            .iter()
+            .filter_map(|o| o.rsplit('/').next()?.parse::<u64>().ok())
+            .filter(|&w| w > width)
+            .max();
+        Ok(wider.map(|w| n * TILE_WIDTH + w))
+    }
+
     /// Objects written to the store so far.
     pub(crate) fn writes(&self) -> u64 {
         self.tree.writes()

@@ -166,6 +166,8 @@ pub struct Writer {
     /// The object store and lock each commit is published to, when the
     /// public tree is not `log/` (then `log/` is this sequencer's copy).
     public: Option<super::publish::Publisher>,
+    /// The largest tree the log's key has signed or seen published.
+    high_water: super::highwater::HighWater,
     /// Declared last so that it is released last, after `Drop` has joined the
     /// background threads (no write may land once another writer can start).
     _lock: File,
@@ -247,6 +249,7 @@ impl Writer {
             });
         }
         let committed = read_checkpoint(&layout, &vkey)?;
+        let high_water = super::highwater::HighWater::load(&layout, &vkey)?;
         let files = AtomicWriter::new(layout.tmp_dir())?;
         files.clear_stale()?;
         let index = InteriorWriter::open(&layout, committed.root().size())?;
@@ -264,6 +267,7 @@ impl Writer {
             warnings,
             failed: false,
             public: None,
+            high_water,
         };
         w.load_edge()?;
         w.remove_uncommitted()?;
@@ -272,6 +276,13 @@ impl Writer {
             w.catch_up(&mut p)?;
             w.public = Some(p);
         }
+        // A directory restored from an older backup would have the key sign
+        // a fork at its next commit: refused now.
+        let committed = *w.committed.root();
+        let found = format!("this ledger's checkpoint ({})", w.layout.checkpoint().display());
+        w.high_water.check(&committed, &found, |n| w.root_at(n))?;
+        let cp = w.committed.clone();
+        w.high_water.raise(&cp, &mut w.files)?;
         Ok(w)
     }
 
@@ -398,27 +409,75 @@ impl Writer {
         // one after the other while another sequencer may be committing: if
         // they do not fit together (the bucket ahead of the lock read, or
         // the batch already published and its staging deleted), read again.
+        // Entries published past the lock mean a rollback, unless the lock
+        // moved on meanwhile (a commit racing this read): read again then.
         let mut attempt = 0;
-        let (lock, public, staged) = loop {
+        let (lock, public, staged, beyond) = loop {
             attempt += 1;
             p.refetch()?;
             let lock = p.lock_checkpoint()?;
             let public = p.public_checkpoint()?;
             let size = |c: &Option<SignedCheckpoint>| c.as_ref().map_or(0, |c| c.root().size());
             if size(&public) > lock.root().size() && attempt < 8 {
+                super::publish::backoff(attempt);
                 continue;
             }
+            let beyond = p.published_beyond(lock.root().size())?;
+            if beyond.is_some() && attempt < 8 {
+                p.refetch()?;
+                if p.lock_checkpoint()?.root().size() > lock.root().size() {
+                    continue;
+                }
+            }
             if public.as_ref().is_some_and(|c| c.root() == lock.root()) {
-                break (lock, public, None);
+                break (lock, public, None, beyond);
             }
             let staged = p.staged(lock.root())?;
             if staged.is_none() && attempt < 8 {
                 super::publish::backoff(attempt);
                 continue;
             }
-            break (lock, public, staged);
+            break (lock, public, staged, beyond);
         };
         let (local, target) = (*self.committed.root(), *lock.root());
+        // A rollback of the lock (a restored row, an older lock object)
+        // shows as a bucket, a mark or a copy ahead of it, or as tiles
+        // published past it: reported as what it is, and nothing signed.
+        let lock_name = format!("the lock ({})", p.lock_name());
+        if let Some(public) = &public {
+            if public.root().size() > target.size() {
+                return Err(StoreError::RolledBack {
+                    found: lock_name,
+                    size: target.size(),
+                    signed: public.root().size(),
+                    detail: " (the bucket's checkpoint)".into(),
+                });
+            }
+        }
+        if let Some(beyond) = beyond {
+            return Err(StoreError::RolledBack {
+                found: lock_name,
+                size: target.size(),
+                signed: beyond,
+                detail: format!(" (entries are published in the bucket up to at least size {beyond})"),
+            });
+        }
+        if target.size() < local.size() && self.root_at(target.size())? == *target.hash() {
+            return Err(StoreError::RolledBack {
+                found: lock_name,
+                size: target.size(),
+                signed: local.size(),
+                detail: " (this copy's checkpoint)".into(),
+            });
+        }
+        if target.size() < self.high_water.size() {
+            return Err(StoreError::RolledBack {
+                found: lock_name,
+                size: target.size(),
+                signed: self.high_water.size(),
+                detail: " (LEDGER/private/log.high-water)".into(),
+            });
+        }
         if target.size() < local.size() || (target.size() == local.size() && target != local) {
             return Err(StoreError::corrupt(
                 &self.layout.checkpoint(),
@@ -596,12 +655,18 @@ impl Writer {
             return Ok(());
         }
         self.write_tiles()?;
-        let cp = Checkpoint::new(self.key.name(), RootHash::new(size, self.edge.root()))
+        let new = RootHash::new(size, self.edge.root());
+        // Never sign a tree that does not extend the largest one signed or
+        // seen (the mark is kept beside the key, not in the store).
+        self.high_water
+            .check(&new, "the tree this writer built", |n| self.root_at(n))?;
+        let cp = Checkpoint::new(self.key.name(), new)
             .and_then(|c| SignedCheckpoint::sign(c, &self.key))
             .map_err(|source| StoreError::Note {
                 path: self.layout.checkpoint(),
                 source,
             })?;
+        self.high_water.raise(&cp, &mut self.files)?;
         if let Some(p) = self.public.as_mut() {
             p.publish(&self.layout, self.committed.root().size(), &cp)?;
         }
@@ -623,6 +688,13 @@ impl Writer {
             ));
         }
         self.write_checkpoint(cp)
+    }
+
+    /// The root of this writer's first `n` entries (its tiles are written
+    /// up to its size).
+    fn root_at(&self, n: u64) -> Result<crate::merkle::Hash, StoreError> {
+        let source = super::interior::IndexedSource::new(&self.layout, self.size());
+        Ok(crate::merkle::range_root(&source, 0, n)?)
     }
 
     fn write_checkpoint(&mut self, cp: SignedCheckpoint) -> Result<(), StoreError> {
