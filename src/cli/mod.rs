@@ -77,6 +77,15 @@ impl Failure {
         self.hint = Some(hint.into());
         self
     }
+    /// Prints it on stderr: `error: …` and `hint: …`, or `warning: …` for
+    /// one that does not fail the command (code 0).
+    fn print(&self) {
+        let label = if self.code == 0 { "warning" } else { "error" };
+        tell!("{label}: {}", self.message);
+        if let Some(h) = &self.hint {
+            tell!("hint: {h}");
+        }
+    }
 }
 
 /// What a writing command says when another writer holds LEDGER, before
@@ -436,6 +445,15 @@ enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command reads settings (flags' environment variables,
+    /// the configuration file). Those that do not run even when the
+    /// configuration file has a mistake.
+    fn reads_settings(&self) -> bool {
+        !matches!(self, Command::Completions { .. } | Command::Man { .. })
+    }
+}
+
 /// The whole command line as clap sees it: definitions, grouped top-level
 /// help, examples and exit codes on every command.
 pub(crate) fn command() -> clap::Command {
@@ -524,29 +542,42 @@ fn clean_up_on_interrupt() {
 pub fn main() -> ExitCode {
     use clap::FromArgMatches;
     // Settings from the configuration file, where the environment has none
-    // (flags win over both): before any thread exists.
-    match triage_ledger::config::load() {
+    // (flags win over both): before any thread exists. A mistake in the
+    // file stops only the commands that read settings.
+    let config_error = match triage_ledger::config::load() {
         Ok(settings) => {
             for (k, v) in settings {
                 std::env::set_var(k, v);
             }
+            None
         }
-        Err(e) => {
-            tell!("error: configuration file {e}");
-            return ExitCode::from(2);
-        }
-    }
+        Err(e) => Some(e),
+    };
     let parsed = command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
     let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
+            // --help, --version and `help` print and succeed, whatever the
+            // file says; a usage error may come from a setting the file
+            // failed to give, so its mistake is said too.
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
+            if let Some(c) = &config_error {
+                config_failure(c, code == 0).print();
+            }
             return ExitCode::from(code);
         }
     };
+    if let Some(c) = &config_error {
+        let reads = cli.command.reads_settings();
+        let f = config_failure(c, !reads);
+        f.print();
+        if reads {
+            return ExitCode::from(f.code);
+        }
+    }
     let serving = matches!(
         cli.command,
         Command::Serve { .. } | Command::Demo { serve: Some(_), .. }
@@ -750,11 +781,35 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            tell!("error: {}", f.message);
-            if let Some(h) = f.hint {
-                tell!("hint: {h}");
-            }
+            f.print();
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// A configuration file with a mistake: an error (exit 2) for a command
+/// that reads settings, a warning for one that does not.
+fn config_failure(e: &triage_ledger::config::ConfigError, warning: bool) -> Failure {
+    use triage_ledger::config::ConfigError;
+    let whom = match std::env::var_os("TRIAGE_LEDGER_CONFIG") {
+        Some(_) => "TRIAGE_LEDGER_CONFIG names it",
+        None => "or set TRIAGE_LEDGER_CONFIG to another file",
+    };
+    let hint = match e {
+        ConfigError::Unreadable { .. } => format!("make it readable ({whom})"),
+        _ => format!("fix or remove that line ({whom})"),
+    };
+    let f = Failure::input(format!("configuration file {e}")).hint(hint);
+    if warning {
+        Failure {
+            message: format!(
+                "{}; commands that read settings refuse to run until it is fixed",
+                f.message
+            ),
+            code: 0,
+            hint: None,
+        }
+    } else {
+        f
     }
 }
