@@ -6,6 +6,11 @@
 //! `$XDG_CONFIG_HOME/triage-ledger/config`, else
 //! `~/.config/triage-ledger/config`; only the first must exist.
 //!
+//! A relative path in the file (`TRIAGE_LEDGER_TRUST=trust`) is relative to
+//! the file's own directory, never to the working directory: a folder
+//! someone sent, with a `trust/` of their own, cannot stand in for the
+//! user's trust directory by being where a command is run.
+//!
 //! A mistake in the file (an unknown key, a line without `=`, a key set
 //! twice, an empty value) is an error, named by file and line, for every
 //! command that reads settings: a setting the user believes in (a signer, a
@@ -22,6 +27,15 @@ pub const KEYS: &[&str] = &[
     "TRIAGE_LEDGER_TRUST",
     "TRIAGE_LEDGER_LEDGER",
     "TRIAGE_LEDGER_URL",
+    "TRIAGE_LEDGER_CA",
+];
+
+/// The settings whose value is a path (all but the URL).
+const PATHS: &[&str] = &[
+    "TRIAGE_LEDGER_KEY",
+    "TRIAGE_LEDGER_CERT",
+    "TRIAGE_LEDGER_TRUST",
+    "TRIAGE_LEDGER_LEDGER",
     "TRIAGE_LEDGER_CA",
 ];
 
@@ -127,8 +141,14 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// Reads `KEY=VALUE` lines (blank lines and `#` comments allowed; the
 /// value is the rest of the line, trimmed, unquoted if in double quotes).
+/// A relative path is made relative to the directory of `path` (the file
+/// itself), made absolute.
 pub fn parse(path: &Path, text: &str) -> Result<Vec<(String, String)>, ConfigError> {
     let file = path.to_path_buf();
+    let base = std::path::absolute(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
     let mut out: Vec<(String, String)> = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -176,7 +196,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<(String, String)>, ConfigErr
                 key: known.to_string(),
             });
         }
-        out.push((known.to_string(), v.to_string()));
+        let v = if PATHS.contains(&known) && Path::new(v).is_relative() {
+            base.join(v).to_string_lossy().into_owned()
+        } else {
+            v.to_string()
+        };
+        out.push((known.to_string(), v));
     }
     Ok(out)
 }
@@ -261,5 +286,32 @@ mod tests {
             assert_eq!(e.path(), p);
             assert!(e.to_string().contains(says), "{e}");
         }
+    }
+
+    /// A relative path is the configuration file's neighbour, not the
+    /// working directory's.
+    #[test]
+    fn relative_paths_are_relative_to_the_file() {
+        let p = Path::new("/home/u/.config/triage-ledger/config");
+        let got = parse(
+            p,
+            "TRIAGE_LEDGER_TRUST=trust\nTRIAGE_LEDGER_KEY=../keys/op.key\nTRIAGE_LEDGER_CA=/etc/ca.pem\nTRIAGE_LEDGER_URL=ledger.example:8443\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "TRIAGE_LEDGER_TRUST".into(),
+                    "/home/u/.config/triage-ledger/trust".into()
+                ),
+                (
+                    "TRIAGE_LEDGER_KEY".into(),
+                    "/home/u/.config/triage-ledger/../keys/op.key".into()
+                ),
+                ("TRIAGE_LEDGER_CA".into(), "/etc/ca.pem".into()),
+                ("TRIAGE_LEDGER_URL".into(), "ledger.example:8443".into()),
+            ]
+        );
     }
 }

@@ -289,7 +289,7 @@ enum Command {
     Verify {
         /// The pack.
         file: std::path::PathBuf,
-        /// The trust directory.
+        /// The trust directory (its absolute path and log key are said on stderr, or in --json's "trust").
         #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
         trust: std::path::PathBuf,
         /// Also prove the pack's log extends OLD (an earlier pack, or a checkpoint you kept).
@@ -298,7 +298,7 @@ enum Command {
         /// Fail unless the pack proves it holds every statement of its facility.
         #[arg(long)]
         require_complete: bool,
-        /// One JSON object: {"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "summary": {…}}.
+        /// One JSON object: {"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string], "trust": {"dir", "from", "logs": ["name+keyid"]}, "summary": {…}}.
         #[arg(long)]
         json: bool,
         /// List every check, not only the failed ones.
@@ -364,7 +364,7 @@ enum Command {
         /// The facility.
         #[arg(long)]
         facility: String,
-        /// The trust directory a pack is verified against.
+        /// The trust directory a pack is verified against (its absolute path and log key are said on stderr).
         #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
         trust: Option<std::path::PathBuf>,
         /// Judge what is overdue at this date (YYYY-MM-DD; default today, UTC).
@@ -382,7 +382,7 @@ enum Command {
         /// The facility.
         #[arg(long)]
         facility: String,
-        /// The trust directory a pack is verified against.
+        /// The trust directory a pack is verified against (its absolute path and log key are said on stderr).
         #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
         trust: Option<std::path::PathBuf>,
         /// The HTML file to write (`-` for standard output).

@@ -25,6 +25,9 @@ pub struct Report {
     /// What the pack establishes (a pack's report; not a proof of
     /// misbehaviour's).
     pub summary: Option<super::Summary>,
+    /// The trust directory it was verified against, when the verifier
+    /// read one (set by the caller, who knows where it came from).
+    pub trust: Option<super::TrustUsed>,
 }
 
 impl Report {
@@ -61,7 +64,9 @@ impl Report {
     }
 
     /// The report as one JSON object:
-    /// `{"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string]}`.
+    /// `{"verified": bool, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string]}`,
+    /// then `"trust": {"dir", "from", "logs": ["name+keyid"]}` when set, and
+    /// `"summary"` for a pack.
     pub fn to_json(&self) -> String {
         let checks: Vec<String> = self
             .checks
@@ -84,8 +89,15 @@ impl Report {
             ),
             None => String::new(),
         };
+        let trust = match &self.trust {
+            Some(t) => format!(
+                ", \"trust\": {}",
+                serde_json::to_string(t).expect("a trust description serializes")
+            ),
+            None => String::new(),
+        };
         format!(
-            "{{\"verified\": {}, \"checks\": [{}], \"not_checked\": [{}], \"warnings\": [{}]{summary}}}",
+            "{{\"verified\": {}, \"checks\": [{}], \"not_checked\": [{}], \"warnings\": [{}]{trust}{summary}}}",
             self.verified(),
             checks.join(", "),
             not.join(", "),
