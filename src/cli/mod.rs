@@ -119,6 +119,16 @@ impl From<triage_ledger::store::StoreError> for Failure {
             StoreError::EntryTooLarge { .. } => {
                 Some("log a signed statement that carries the file's digest, not the file")
             }
+            StoreError::Fetch { source, .. } => {
+                if let Some(n) = source.downcast_ref::<triage_ledger::remote::NetError>() {
+                    let f = Failure::input(e.to_string());
+                    return match n.hint() {
+                        Some(h) => f.hint(h),
+                        None => f,
+                    };
+                }
+                None
+            }
             _ => None,
         };
         let f = if e.is_verification_failure() {
@@ -129,6 +139,27 @@ impl From<triage_ledger::store::StoreError> for Failure {
         match hint {
             Some(h) => f.hint(h),
             None => f,
+        }
+    }
+}
+
+impl From<triage_ledger::remote::NetError> for Failure {
+    fn from(e: triage_ledger::remote::NetError) -> Self {
+        let f = Failure::input(e.to_string());
+        match e.hint() {
+            Some(h) => f.hint(h),
+            None => f,
+        }
+    }
+}
+
+impl From<triage_ledger::remote::ClientError> for Failure {
+    fn from(e: triage_ledger::remote::ClientError) -> Self {
+        use triage_ledger::remote::ClientError;
+        match e {
+            ClientError::Net(n) => n.into(),
+            e if e.is_refusal() => Failure::verification(e.to_string()),
+            e => Failure::input(e.to_string()),
         }
     }
 }

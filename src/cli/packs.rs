@@ -80,8 +80,7 @@ pub fn pack(
 
 /// `pack --url URL --facility ID --out FILE`: the service's pack.
 pub fn pack_remote(url: &str, facility: &str, out: &Path, force: bool) -> CmdResult {
-    let bytes =
-        triage_ledger::remote::pack(url, facility).map_err(|e| Failure::input(e.to_string()))?;
+    let bytes = triage_ledger::remote::pack(url, facility).map_err(Failure::from)?;
     triage_ledger::output::write(out, &bytes, force, "--out")
         .map_err(super::statements::out_failure)?;
     super::statements::announce(out);

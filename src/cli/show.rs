@@ -226,8 +226,9 @@ pub fn status_remote(
         ClientError::Status {
             status: 404,
             detail,
+            ..
         } => Failure::input(detail),
-        e => Failure::input(e.to_string()),
+        e => e.into(),
     })?;
     print_status(st, json, overdue);
     Ok(())

@@ -293,6 +293,7 @@ pub fn upgrade(ledger: &Path) -> CmdResult {
 /// own; exit 1 if any was refused, 2 if the server could not be used.
 pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResult {
     use triage_ledger::remote::{register, ClientError};
+    triage_ledger::remote::check_url(url)?;
     let mut refused = 0;
     for f in files {
         let bytes = super::log::read_input(f, triage_ledger::input::limit::STATEMENT)?;
@@ -317,7 +318,13 @@ pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResu
                 refused += 1;
                 tell!("error: {name}: {e} (nothing was appended)");
             }
-            Err(e) => return Err(Failure::input(format!("{name}: {e}"))),
+            Err(e) => {
+                let f = Failure::input(format!("{name}: {e}"));
+                return Err(match e.hint() {
+                    Some(h) => f.hint(h),
+                    None => f,
+                });
+            }
         }
     }
     match refused {
