@@ -1,12 +1,16 @@
 //! The HTTP services, really started on a loopback port and used through the
 //! CLI client and a plain HTTP client (ureq).
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+/// The CLI, with a configuration directory of this test process's own
+/// (the log keys `submit --url` pins stay there).
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_triage-ledger"))
+    common::bin()
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
@@ -1148,7 +1152,7 @@ fn network_errors_say_what_failed_where_and_what_to_try() {
         &["scheme \"ftp\" is not http or https"],
     );
     // Nothing listens there.
-    let closed = format!("http://127.0.0.1:{}", common_free_port());
+    let closed = format!("http://127.0.0.1:{}", common::free_port());
     fails(
         &["status", "--url", &closed],
         &[],
@@ -1226,14 +1230,6 @@ fn network_errors_say_what_failed_where_and_what_to_try() {
         &[],
         &["the server did not answer in TLS; is it serving http:// rather than https://?"],
     );
-}
-
-fn common_free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A self-signed end-entity certificate for `names`.

@@ -46,7 +46,7 @@ use clap::{Parser, Subcommand};
 /// Exit code and message of a failed command.
 pub struct Failure {
     code: u8,
-    message: String,
+    pub(crate) message: String,
     hint: Option<String>,
 }
 
@@ -164,6 +164,22 @@ impl From<triage_ledger::remote::ClientError> for Failure {
     }
 }
 
+impl From<triage_ledger::remote::RegisterError> for Failure {
+    fn from(e: triage_ledger::remote::RegisterError) -> Self {
+        use triage_ledger::remote::RegisterError;
+        let hint = e.hint();
+        let f = match e {
+            RegisterError::Client(c) => return c.into(),
+            e if e.is_verification_failure() => Failure::verification(e.to_string()),
+            e => Failure::input(e.to_string()),
+        };
+        match hint {
+            Some(h) => f.hint(h),
+            None => f,
+        }
+    }
+}
+
 /// Result of a command.
 pub type CmdResult = Result<(), Failure>;
 
@@ -209,7 +225,7 @@ enum Command {
         #[arg(long)]
         serve: Option<String>,
     },
-    /// Append signed statements (COSE_Sign1 files) if the registration policy admits them all.
+    /// Append signed statements (COSE_Sign1 files) if the registration policy admits them all; with --url, register them with a served ledger and verify each receipt against the log's key.
     Submit {
         /// LEDGER, then the statement files (.cose); with --url, only the files.
         #[arg(required = true, value_name = "LEDGER FILE")]
@@ -220,6 +236,9 @@ enum Command {
         /// Also write each statement's transparent form (with its receipt) as FILE.transparent.
         #[arg(long)]
         transparent: bool,
+        /// With --url: the trust directory whose log key the receipts must be signed by (else the key pinned for URL, else the service's own, pinned on first use).
+        #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
+        trust: Option<std::path::PathBuf>,
         /// Fail at once if another writer holds the ledger, instead of waiting for it.
         #[arg(long, conflicts_with = "url")]
         no_wait: bool,
@@ -652,9 +671,10 @@ pub fn main() -> ExitCode {
             paths,
             url,
             transparent,
+            trust,
             no_wait,
         } => match url {
-            Some(url) => statements::submit_remote(&url, &paths, transparent),
+            Some(url) => statements::submit_remote(&url, &paths, transparent, trust.as_deref()),
             None => match paths.split_first() {
                 Some((ledger, files)) if !files.is_empty() => {
                     statements::submit(ledger, files, transparent, no_wait)

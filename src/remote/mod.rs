@@ -1,7 +1,9 @@
 //! Clients of a ledger served over HTTP (`triage-ledger serve`): blocking
 //! (ureq), for the CLI's `--url` forms.
 
+pub mod known;
 mod net;
+mod register;
 
 use std::time::Duration;
 
@@ -9,6 +11,7 @@ use ciborium::Value;
 
 pub(crate) use net::{agent, classify};
 pub use net::{check_url, NetError, CA_ENV};
+pub use register::{KeySource, RegisterError, Registrar, Verified};
 
 /// Why a request to the ledger's service did not give its answer.
 #[derive(Debug, thiserror::Error)]
@@ -51,9 +54,10 @@ impl ClientError {
     }
 }
 
-/// A statement the ledger logged.
+/// What a service answered to a registration, unverified (see
+/// [`Registrar`], which verifies it).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Registered {
+pub(crate) struct Registered {
     /// Its log index (from `Location: /entries/INDEX`).
     pub index: u64,
     /// Its COSE Receipt.
@@ -90,8 +94,10 @@ fn problem(body: &[u8]) -> (String, Option<String>) {
     )
 }
 
-/// `POST {base}/entries` with the statement (`application/cose`).
-pub fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError> {
+/// `POST {base}/entries` with the statement (`application/cose`): the
+/// answer as given; [`Registrar::register`] believes it only once its
+/// receipt verifies.
+pub(crate) fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError> {
     let url = format!("{}/entries", base.trim_end_matches('/'));
     let failed = |e: ureq::Error| ClientError::Net(classify(&url, e, TIMEOUT));
     let mut resp = client(base)?
