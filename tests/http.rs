@@ -1,12 +1,16 @@
 //! The HTTP services, really started on a loopback port and used through the
 //! CLI client and a plain HTTP client (ureq).
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+/// The CLI, with a configuration directory of this test process's own
+/// (the log keys `submit --url` pins stay there).
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_triage-ledger"))
+    common::bin()
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
@@ -1109,4 +1113,161 @@ fn the_ledger_and_its_witness_serve_https_with_rustls() {
         assert_eq!(code, 2, "{err}");
         assert!(err.contains(says), "{err}");
     }
+}
+
+/// A self-signed certificate marked as a CA (what `openssl req -x509` makes
+/// by default) for `names`: (certificate file, key file).
+fn tls_ca_pair(dir: &Path, name: &str, names: &[&str]) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let (c, k) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.tls-key")),
+    );
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    (s(&c).to_string(), s(&k).to_string())
+}
+
+/// Every network error says what failed, where (the URL) and what to try,
+/// in words: never a library's internals.
+#[test]
+fn network_errors_say_what_failed_where_and_what_to_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let internals = [
+        "OtherError",
+        "CaUsedAsEndEntity",
+        "http: invalid format",
+        "io: ",
+        "os error",
+        "rustls:",
+    ];
+    let fails = |args: &[&str], env: &[(&str, &str)], says: &[&str]| {
+        let (code, out, err) = run_env(args, env);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        for s in says {
+            assert!(err.contains(s), "{args:?}: {s:?} not in {err}");
+        }
+        for i in internals {
+            assert!(!err.contains(i), "{args:?}: {i:?} in {err}");
+        }
+        err
+    };
+    let (ledger, _) = policy_ledger(d);
+    let vkey_file = ledger.join("vkey");
+    // Malformed URLs, whatever the command.
+    for url in ["localhost:8090", "127.0.0.1:8090"] {
+        let said = format!("error: not a valid URL: {url:?}");
+        let expected = "expected http(s)://HOST:PORT";
+        fails(&["status", "--url", url], &[], &[&said, expected, "hint: "]);
+        fails(
+            &["monitor", "--url", url, "--vkey", s(&vkey_file)],
+            &[],
+            &[expected],
+        );
+        fails(&["submit", "--url", url, "x.cose"], &[], &[expected]);
+    }
+    fails(
+        &["status", "--url", "ftp://127.0.0.1:21"],
+        &[],
+        &["scheme \"ftp\" is not http or https"],
+    );
+    // Nothing listens there.
+    let closed = format!("http://127.0.0.1:{}", common::free_port());
+    fails(
+        &["status", "--url", &closed],
+        &[],
+        &[
+            &format!("could not connect to {closed}/facilities: connection refused; is the service running?"),
+            "hint: ",
+        ],
+    );
+    let vkey = std::fs::read_to_string(&vkey_file).unwrap();
+    fails(
+        &["log", "audit", "--url", &closed, "--vkey", vkey.trim()],
+        &[],
+        &[
+            &format!("could not connect to {closed}/checkpoint: connection refused"),
+            "hint: ",
+        ],
+    );
+    // A service whose certificate is a CA certificate.
+    let (ca, ca_key) = tls_ca_pair(d, "ca", &["127.0.0.1", "localhost"]);
+    let server = Server::start(&[
+        "serve",
+        s(&ledger),
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &ca,
+        "--tls-key",
+        &ca_key,
+    ]);
+    let url = server.url.clone();
+    fails(
+        &["status", "--url", &url],
+        &[("TRIAGE_LEDGER_CA", &ca)],
+        &[
+            &format!("error: {url}/facilities: the server's TLS certificate is a CA certificate"),
+            "hint: give the server an end-entity certificate naming its host or IP",
+        ],
+    );
+    // Plain HTTP to a TLS service.
+    let plain = url.replace("https://", "http://");
+    fails(&["status", "--url", &plain], &[], &[&plain, "hint: "]);
+    drop(server);
+    // A certificate for another name than the one asked.
+    let (other, other_key) = tls_pair_for(d, "named", &["ledger.example.org"]);
+    let server = Server::start(&[
+        "serve",
+        s(&ledger),
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &other,
+        "--tls-key",
+        &other_key,
+    ]);
+    fails(
+        &["status", "--url", &server.url],
+        &[("TRIAGE_LEDGER_CA", &other)],
+        &["the server's TLS certificate is not for \"127.0.0.1\" (it names ledger.example.org)"],
+    );
+    // Not trusted at all.
+    fails(
+        &["status", "--url", &server.url],
+        &[],
+        &[
+            "the server's TLS certificate is not issued by a CA this client trusts (Mozilla's root CAs; TRIAGE_LEDGER_CA is not set)",
+            "hint: if the service uses a private CA or a self-signed certificate, set TRIAGE_LEDGER_CA",
+        ],
+    );
+    // TLS to a plain HTTP service.
+    drop(server);
+    let plain = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
+    let tls_url = plain.url.replace("http://", "https://");
+    fails(
+        &["status", "--url", &tls_url],
+        &[],
+        &["the server did not answer in TLS; is it serving http:// rather than https://?"],
+    );
+}
+
+/// A self-signed end-entity certificate for `names`.
+fn tls_pair_for(dir: &Path, name: &str, names: &[&str]) -> (String, String) {
+    let made =
+        rcgen::generate_simple_self_signed(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    let (cert, key) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.tls-key")),
+    );
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    (s(&cert).to_string(), s(&key).to_string())
 }

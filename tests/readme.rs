@@ -73,6 +73,10 @@ fn the_readme_walkthrough_runs_as_written() {
         .args(["-euo", "pipefail", "-c", &lines.join("\n")])
         .current_dir(root)
         .env("TMPDIR", scratch.path())
+        // The user's own configuration (settings, pinned log keys) is
+        // neither read nor written.
+        .env("XDG_CONFIG_HOME", scratch.path())
+        .env_remove("TRIAGE_LEDGER_CONFIG")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

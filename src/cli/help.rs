@@ -65,7 +65,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
 pub const EXAMPLES: &[(&str, &str)] = &[
     ("demo", "triage-ledger demo ./triage-demo            # the whole MP203 story, packs and reports\ntriage-ledger demo ./triage-demo --force    # replace an earlier demo\ntriage-ledger demo ./triage-demo --serve 127.0.0.1:8090"),
     ("init", "triage-ledger init mp203 --origin ledger.example.org/mp203 --trust-root root.pem\ntriage-ledger init mp203 --origin ledger.example.org/mp203 --trust-root root.pem \\\n    --public s3://bucket/mp203 --lock postgres://ledger@db:5432/ledger"),
-    ("submit", "triage-ledger submit mp203 seal.cose decision.cose   # all or nothing; exit 1 if refused\ntriage-ledger submit --url https://ledger.example.org statement.cose --transparent"),
+    ("submit", "triage-ledger submit mp203 seal.cose decision.cose   # all or nothing; exit 1 if refused\ntriage-ledger submit --url https://ledger.example.org statement.cose --transparent   # the receipt checked; the log key pinned on first use\ntriage-ledger submit --url https://ledger.example.org statement.cose --trust trust  # checked against the trust directory's log key"),
     ("receipt", "triage-ledger receipt mp203 --index 14 --out decision.receipt\ntriage-ledger receipt mp203 --index 14 --out decision.transparent.cose --transparent"),
     ("pack", "triage-ledger pack mp203 --facility TF-0001 --out tf1.pack\ntriage-ledger pack mp203 --facility TF-0001 --since old-tf1.pack --out tf1.pack\ntriage-ledger pack mp203 --entry 50 --out rejection.pack\ntriage-ledger pack --url https://ledger.example.org --facility TF-0001 --out - > tf1.pack"),
     ("serve", "triage-ledger serve mp203 --listen 127.0.0.1:8090\ntriage-ledger serve mp203 --listen 0.0.0.0:8443 --tls-cert chain.pem --tls-key key.pem"),

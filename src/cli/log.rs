@@ -621,8 +621,7 @@ fn audit(ledger: &Path) -> CmdResult {
 /// `log audit --url URL --vkey FILE`: the public tree over HTTP(S).
 fn audit_remote(url: &str, vkey: &str) -> CmdResult {
     let key = load_vkey(vkey)?;
-    let tree =
-        triage_ledger::remote::HttpTree::new(url).map_err(|e| Failure::input(e.to_string()))?;
+    let tree = triage_ledger::remote::HttpTree::new(url).map_err(Failure::from)?;
     let r = store::audit_tree(&tree, &key).map_err(audit_failure)?;
     print_audit(&r);
     say!("not checked: the private index of tile interiors and the state index (not part of the public tree)");

@@ -27,6 +27,7 @@ macro_rules! tell_raw {
 
 mod bundles;
 mod demo;
+mod failure;
 mod help;
 mod identity;
 mod log;
@@ -43,41 +44,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit code and message of a failed command.
-pub struct Failure {
-    code: u8,
-    message: String,
-    hint: Option<String>,
-}
-
-impl Failure {
-    /// Verification failed (exit 1).
-    pub fn verification(message: impl Into<String>) -> Self {
-        Failure {
-            code: 1,
-            message: message.into(),
-            hint: None,
-        }
-    }
-    /// Usage, parse or I/O error (exit 2).
-    pub fn input(message: impl Into<String>) -> Self {
-        Failure {
-            code: 2,
-            message: message.into(),
-            hint: None,
-        }
-    }
-    /// Names the flag whose file failed, before the message.
-    pub fn flag(mut self, flag: &str) -> Self {
-        self.message = format!("{flag} {}", self.message);
-        self
-    }
-    /// Adds a hint line.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-}
+use failure::config_failure;
+pub use failure::Failure;
 
 /// What a writing command says when another writer holds LEDGER, before
 /// it waits for it.
@@ -87,40 +55,6 @@ pub(crate) fn waiting(ledger: &std::path::Path) -> impl Fn(&str) + '_ {
             "waiting for {}: another writer holds it ({holder}); --no-wait fails instead",
             ledger.display()
         );
-    }
-}
-
-impl From<triage_ledger::store::StoreError> for Failure {
-    fn from(e: triage_ledger::store::StoreError) -> Self {
-        use triage_ledger::store::StoreError;
-        let hint = match &e {
-            StoreError::Locked { .. } => Some(
-                "run the same command without --no-wait to wait for it; readers never need the lock",
-            ),
-            StoreError::NotALedger { .. } => {
-                Some("create one with: triage-ledger init LEDGER --origin ORIGIN")
-            }
-            StoreError::PolicyLedger { .. } => Some("use: triage-ledger submit LEDGER FILE.cose"),
-            StoreError::Corrupt { .. } => {
-                Some("run `triage-ledger log audit LEDGER` to check the whole log")
-            }
-            StoreError::Superseded { .. } => {
-                Some("run the command again: the ledger is caught up when it is opened")
-            }
-            StoreError::EntryTooLarge { .. } => {
-                Some("log a signed statement that carries the file's digest, not the file")
-            }
-            _ => None,
-        };
-        let f = if e.is_verification_failure() {
-            Failure::verification(e.to_string())
-        } else {
-            Failure::input(e.to_string())
-        };
-        match hint {
-            Some(h) => f.hint(h),
-            None => f,
-        }
     }
 }
 
@@ -169,7 +103,7 @@ enum Command {
         #[arg(long)]
         serve: Option<String>,
     },
-    /// Append signed statements (COSE_Sign1 files) if the registration policy admits them all.
+    /// Append signed statements (COSE_Sign1 files) if the registration policy admits them all; with --url, register them with a served ledger and verify each receipt against the log's key.
     Submit {
         /// LEDGER, then the statement files (.cose); with --url, only the files.
         #[arg(required = true, value_name = "LEDGER FILE")]
@@ -180,6 +114,9 @@ enum Command {
         /// Also write each statement's transparent form (with its receipt) as FILE.transparent.
         #[arg(long)]
         transparent: bool,
+        /// With --url: the trust directory whose log key the receipts must be signed by (else the key pinned for URL, else the service's own, pinned on first use).
+        #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
+        trust: Option<std::path::PathBuf>,
         /// Fail at once if another writer holds the ledger, instead of waiting for it.
         #[arg(long, conflicts_with = "url")]
         no_wait: bool,
@@ -280,7 +217,7 @@ enum Command {
     Verify {
         /// The pack.
         file: std::path::PathBuf,
-        /// The trust directory.
+        /// The trust directory (its absolute path and log key are said on stderr, or in --json's "trust").
         #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
         trust: std::path::PathBuf,
         /// Also prove the pack's log extends OLD (an earlier pack, or a checkpoint you kept).
@@ -292,7 +229,7 @@ enum Command {
         /// Accept a pack that proves only that its statements are in the log (no committed index); the verdict says PARTIAL.
         #[arg(long)]
         partial: bool,
-        /// One JSON object: {"verified": bool, "verdict": string, "scope": {"kind": "complete"|"entries"|"partial", …}, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string], "summary": {…}}.
+        /// One JSON object: {"verified": bool, "verdict": string, "scope": {"kind": "complete"|"entries"|"partial", …}, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string], "trust": {"dir", "from", "logs": ["name+keyid"]}, "summary": {…}}.
         #[arg(long)]
         json: bool,
         /// List every check, not only the failed ones.
@@ -358,7 +295,7 @@ enum Command {
         /// The facility.
         #[arg(long)]
         facility: String,
-        /// The trust directory a pack is verified against.
+        /// The trust directory a pack is verified against (its absolute path and log key are said on stderr).
         #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
         trust: Option<std::path::PathBuf>,
         /// Judge what is overdue at this date (YYYY-MM-DD; default today, UTC).
@@ -376,7 +313,7 @@ enum Command {
         /// The facility.
         #[arg(long)]
         facility: String,
-        /// The trust directory a pack is verified against.
+        /// The trust directory a pack is verified against (its absolute path and log key are said on stderr).
         #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
         trust: Option<std::path::PathBuf>,
         /// The HTML file to write (`-` for standard output).
@@ -437,6 +374,15 @@ enum Command {
         #[arg(long, requires = "out")]
         force: bool,
     },
+}
+
+impl Command {
+    /// Whether the command reads settings (flags' environment variables,
+    /// the configuration file). Those that do not run even when the
+    /// configuration file has a mistake.
+    fn reads_settings(&self) -> bool {
+        !matches!(self, Command::Completions { .. } | Command::Man { .. })
+    }
 }
 
 /// The whole command line as clap sees it: definitions, grouped top-level
@@ -527,29 +473,42 @@ fn clean_up_on_interrupt() {
 pub fn main() -> ExitCode {
     use clap::FromArgMatches;
     // Settings from the configuration file, where the environment has none
-    // (flags win over both): before any thread exists.
-    match triage_ledger::config::load() {
+    // (flags win over both): before any thread exists. A mistake in the
+    // file stops only the commands that read settings.
+    let config_error = match triage_ledger::config::load() {
         Ok(settings) => {
             for (k, v) in settings {
                 std::env::set_var(k, v);
             }
+            None
         }
-        Err(e) => {
-            tell!("error: configuration file {e}");
-            return ExitCode::from(2);
-        }
-    }
+        Err(e) => Some(e),
+    };
     let parsed = command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
     let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
+            // --help, --version and `help` print and succeed, whatever the
+            // file says; a usage error may come from a setting the file
+            // failed to give, so its mistake is said too.
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
+            if let Some(c) = &config_error {
+                config_failure(c, code == 0).print();
+            }
             return ExitCode::from(code);
         }
     };
+    if let Some(c) = &config_error {
+        let reads = cli.command.reads_settings();
+        let f = config_failure(c, !reads);
+        f.print();
+        if reads {
+            return ExitCode::from(f.code);
+        }
+    }
     let serving = matches!(
         cli.command,
         Command::Serve { .. } | Command::Demo { serve: Some(_), .. }
@@ -601,9 +560,10 @@ pub fn main() -> ExitCode {
             paths,
             url,
             transparent,
+            trust,
             no_wait,
         } => match url {
-            Some(url) => statements::submit_remote(&url, &paths, transparent),
+            Some(url) => statements::submit_remote(&url, &paths, transparent, trust.as_deref()),
             None => match paths.split_first() {
                 Some((ledger, files)) if !files.is_empty() => {
                     statements::submit(ledger, files, transparent, no_wait)
@@ -766,10 +726,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            tell!("error: {}", f.message);
-            if let Some(h) = f.hint {
-                tell!("hint: {h}");
-            }
+            f.print();
             ExitCode::from(f.code)
         }
     }

@@ -63,8 +63,7 @@ pub fn monitor(
         }
         (Some(ledger), _) => run_monitor(ledger, state, policy.as_ref(), facility)?,
         (None, Some(url)) => {
-            let tree = triage_ledger::remote::HttpTree::new(url)
-                .map_err(|e| Failure::input(e.to_string()))?;
+            let tree = triage_ledger::remote::HttpTree::new(url).map_err(Failure::from)?;
             triage_ledger::monitor::monitor_tree(&tree, None, state, policy.as_ref(), facility)?
         }
         (None, None) => return Err(Failure::input("give LEDGER or --url URL")),

@@ -80,8 +80,7 @@ pub fn pack(
 
 /// `pack --url URL --facility ID --out FILE`: the service's pack.
 pub fn pack_remote(url: &str, facility: &str, out: &Path, force: bool) -> CmdResult {
-    let bytes =
-        triage_ledger::remote::pack(url, facility).map_err(|e| Failure::input(e.to_string()))?;
+    let bytes = triage_ledger::remote::pack(url, facility).map_err(Failure::from)?;
     triage_ledger::output::write(out, &bytes, force, "--out")
         .map_err(super::statements::out_failure)?;
     super::statements::announce(out);
@@ -92,7 +91,9 @@ pub fn pack_remote(url: &str, facility: &str, out: &Path, force: bool) -> CmdRes
     Ok(())
 }
 
-/// `verify FILE --trust DIR [--since OLD] [--require-complete | --partial] [--json]`.
+/// `verify FILE --trust DIR [--since OLD] [--require-complete | --partial] [--json]`:
+/// the trust directory used is said on stderr (`trust: DIR (policy: log
+/// NAME+KEYID)`), or in the JSON object's `trust`.
 pub fn verify(
     file: &Path,
     trust: &Path,
@@ -101,10 +102,10 @@ pub fn verify(
     json: bool,
     verbose: bool,
 ) -> CmdResult {
-    let t = Trust::load(trust).map_err(|e| Failure::input(format!("--trust {e}")))?;
+    let (t, used) = Trust::open(trust).map_err(|e| Failure::input(format!("--trust {e}")))?;
     let bytes = read(file)?;
     let parsed = Pack::parse(&bytes);
-    let report = match parsed {
+    let mut report = match parsed {
         Ok(p) => {
             // The pack holds what it needs: the file need not stay.
             drop(bytes);
@@ -133,8 +134,12 @@ pub fn verify(
         },
     };
     if json {
+        report.trust = Some(used);
         say!("{}", report.to_json());
     } else {
+        // Which trust, whether it came from a flag, the environment or the
+        // configuration file.
+        tell!("trust: {used}");
         say_raw!("{}", report.to_text_with(verbose));
     }
     if report.verified() {

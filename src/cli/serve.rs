@@ -33,6 +33,7 @@ pub fn serve_with(
         let (name, url) = w
             .split_once('=')
             .ok_or_else(|| Failure::input(format!("--witness {w:?}: expected NAME=URL")))?;
+        triage_ledger::remote::check_url(url).map_err(|e| Failure::from(e).flag("--witness"))?;
         let key = policy
             .as_ref()
             .and_then(|p| p.witnesses().iter().find(|x| x.name == name))

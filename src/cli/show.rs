@@ -73,7 +73,9 @@ pub fn history(
     Ok(())
 }
 
-/// A pack and the trust it is verified against (`--trust`, required).
+/// A pack and the trust it is verified against (`--trust`, required; its
+/// absolute path, which the report's re-verify commands name). Says on
+/// stderr which trust directory it is and the log keys it names.
 fn open_pack(
     source: &Path,
     trust: Option<&Path>,
@@ -91,12 +93,15 @@ fn open_pack(
             source.display()
         ))
     })?;
-    let t = triage_ledger::verify::Trust::load(trust_dir)
+    let (t, used) = triage_ledger::verify::Trust::open(trust_dir)
         .map_err(|e| Failure::input(format!("--trust {e}")))?;
     let bytes = read(source)?;
     let pack = triage_ledger::verify::Pack::parse(&bytes)
         .map_err(|e| Failure::input(format!("{}: {e}", source.display())))?;
-    Ok((pack, t, trust_dir.display().to_string()))
+    // Which trust, whether it came from a flag, the environment or the
+    // configuration file.
+    tell!("trust: {used}");
+    Ok((pack, t, used.dir.display().to_string()))
 }
 
 fn report_failure(e: triage_ledger::report::ReportError) -> Failure {
@@ -221,8 +226,9 @@ pub fn status_remote(
         ClientError::Status {
             status: 404,
             detail,
+            ..
         } => Failure::input(detail),
-        e => Failure::input(e.to_string()),
+        e => e.into(),
     })?;
     print_status(st, json, overdue);
     Ok(())

@@ -289,35 +289,99 @@ pub fn upgrade(ledger: &Path) -> CmdResult {
     }
 }
 
-/// `submit --url URL FILE... [--transparent]`: each file registered on its
-/// own; exit 1 if any was refused, 2 if the server could not be used.
-pub fn submit_remote(url: &str, files: &[PathBuf], transparent: bool) -> CmdResult {
-    use triage_ledger::remote::{register, ClientError};
+/// `submit --url URL FILE... [--transparent] [--trust DIR]`: each file
+/// registered on its own, and believed only when its receipt verifies
+/// against the log's key (`remote::Registrar`: the trust directory's, else
+/// the one pinned for URL, else the service's own, pinned on first use).
+/// Exit 1 if any was refused or a receipt does not verify (then nothing
+/// more is sent, and that file's `.transparent` is not written), 2 if the
+/// server could not be used.
+pub fn submit_remote(
+    url: &str,
+    files: &[PathBuf],
+    transparent: bool,
+    trust: Option<&Path>,
+) -> CmdResult {
+    use triage_ledger::remote::{
+        known::KnownLogs, ClientError, KeySource, RegisterError, Registrar,
+    };
+    triage_ledger::remote::check_url(url)?;
+    let trusted = match trust {
+        Some(dir) => {
+            let (t, used) = triage_ledger::verify::Trust::open(dir)
+                .map_err(|e| Failure::input(format!("--trust {e}")))?;
+            Some((t.policy.logs().to_vec(), used.dir))
+        }
+        None => None,
+    };
+    let mut registrar = Registrar::connect(url, trusted, KnownLogs::default_path())?;
+    let keys = |keys: &[triage_ledger::note::VerifierKey]| {
+        keys.iter()
+            .map(|k| format!("{}+{}", k.name(), k.id()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match registrar.source() {
+        KeySource::Trust { dir } => tell!(
+            "receipts must be signed by the log key {} of the trust directory {}",
+            keys(registrar.keys()),
+            dir.display()
+        ),
+        KeySource::Pinned { file } => tell!(
+            "receipts must be signed by the log key {} pinned for {url} in {}",
+            keys(registrar.keys()),
+            file.display()
+        ),
+        // Said once an answer verifies with it.
+        KeySource::FirstUse { .. } => {}
+    }
     let mut refused = 0;
     for f in files {
         let bytes = super::log::read_input(f, triage_ledger::input::limit::STATEMENT)?;
         let name = f.display().to_string();
         let h = hex(&Sha256::digest(&bytes));
-        match register(url, &bytes) {
-            Ok(r) => {
-                say!("{name}: entry {} (sha256 {h})", r.index);
-                if transparent {
-                    let st = Statement::parse(&bytes)
-                        .map_err(|e| Failure::input(format!("{name}: {e}")))?;
-                    let receipt = triage_ledger::cose::Receipt::parse(&r.receipt)
-                        .map_err(|e| Failure::input(format!("{name}: the receipt: {e}")))?;
-                    let t = triage_ledger::cose::transparent_statement(&st, &[receipt])
+        let statement = match transparent {
+            true => {
+                Some(Statement::parse(&bytes).map_err(|e| Failure::input(format!("{name}: {e}")))?)
+            }
+            false => None,
+        };
+        match registrar.register(&bytes) {
+            Ok(v) => {
+                let key = keys(std::slice::from_ref(&v.key));
+                match &v.pinned {
+                    Some(Ok(file)) => tell!(
+                        "pinned the log key {key} of {url} on first use (in {}); later answers must be signed by it",
+                        file.display()
+                    ),
+                    Some(Err(e)) => tell!(
+                        "warning: the log key {key} of {url} could not be pinned: {e}; it is learnt from the service again next time"
+                    ),
+                    None => {}
+                }
+                say!(
+                    "{name}: entry {} (sha256 {h}); receipt verified against {key}",
+                    v.index
+                );
+                if let Some(st) = statement {
+                    let t = triage_ledger::cose::transparent_statement(&st, &[v.receipt])
                         .map_err(|e| Failure::input(e.to_string()))?;
                     let out = PathBuf::from(format!("{name}.transparent"));
-                    std::fs::write(&out, t)
-                        .map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+                    // Derived from the statement just registered: replaced
+                    // on a re-run, written whole or not at all.
+                    triage_ledger::output::write(&out, &t, true, "--transparent")
+                        .map_err(out_failure)?;
                 }
             }
-            Err(e @ ClientError::Refused { .. }) => {
+            Err(RegisterError::Client(e @ ClientError::Refused { .. })) => {
                 refused += 1;
                 tell!("error: {name}: {e} (nothing was appended)");
             }
-            Err(e) => return Err(Failure::input(format!("{name}: {e}"))),
+            Err(e) => {
+                let mut f = Failure::from(e);
+                f.message = format!("{name}: {}", f.message);
+                return Err(f);
+            }
         }
     }
     match refused {

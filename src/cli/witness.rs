@@ -252,8 +252,12 @@ fn round_failure(e: RoundError) -> Failure {
     match e {
         RoundError::Witness(w) => refusal(w),
         RoundError::Store(s) => s.into(),
-        RoundError::Remote(RemoteError::Transport { url, reason }) => {
-            Failure::input(format!("witness {url}: {reason}"))
+        RoundError::Remote(RemoteError::Net(n)) => {
+            let f = Failure::input(format!("witness: {n}"));
+            match n.hint() {
+                Some(h) => f.hint(h),
+                None => f,
+            }
         }
         RoundError::Remote(RemoteError::Refused { status, message })
             if status == 400 || status >= 500 =>

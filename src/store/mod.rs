@@ -17,8 +17,8 @@
 //! commits to, which are immutable.
 
 mod audit;
-mod highwater;
 pub(crate) mod fsio;
+mod highwater;
 mod interior;
 mod lock;
 mod object;
@@ -61,6 +61,15 @@ pub enum StoreError {
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
+    },
+    /// An object of a public tree served over HTTP(S) could not be fetched
+    /// (the source, `remote::NetError`, names the URL and what to try).
+    #[error("{source}")]
+    Fetch {
+        /// The object's URL.
+        url: String,
+        /// Why.
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Another process holds the writer lock.
     #[error("{path} is locked by another writer ({holder}); only one may append at a time")]

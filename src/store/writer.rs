@@ -279,7 +279,10 @@ impl Writer {
         // A directory restored from an older backup would have the key sign
         // a fork at its next commit: refused now.
         let committed = *w.committed.root();
-        let found = format!("this ledger's checkpoint ({})", w.layout.checkpoint().display());
+        let found = format!(
+            "this ledger's checkpoint ({})",
+            w.layout.checkpoint().display()
+        );
         w.high_water.check(&committed, &found, |n| w.root_at(n))?;
         let cp = w.committed.clone();
         w.high_water.raise(&cp, &mut w.files)?;
@@ -459,7 +462,9 @@ impl Writer {
                 found: lock_name,
                 size: target.size(),
                 signed: beyond,
-                detail: format!(" (entries are published in the bucket up to at least size {beyond})"),
+                detail: format!(
+                    " (entries are published in the bucket up to at least size {beyond})"
+                ),
             });
         }
         if target.size() < local.size() && self.root_at(target.size())? == *target.hash() {

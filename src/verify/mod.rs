@@ -16,7 +16,7 @@ pub use misbehaviour::{verify_misbehaviour, Misbehaviour, ProvenEntry, MISBEHAVI
 pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report, Scope};
 pub use summary::{summarise, summarise_signers, Signer, Summary};
-pub use trust::{Trust, TrustError};
+pub use trust::{Trust, TrustError, TrustUsed};
 
 use std::path::Path;
 

@@ -25,6 +25,9 @@ pub struct Report {
     /// What the pack establishes (a pack's report; not a proof of
     /// misbehaviour's).
     pub summary: Option<super::Summary>,
+    /// The trust directory it was verified against, when the verifier
+    /// read one (set by the caller, who knows where it came from).
+    pub trust: Option<super::TrustUsed>,
     /// How much of the log the pack answers for (a pack's report): what
     /// the verdict line says it proved.
     pub scope: Option<Scope>,
@@ -132,7 +135,8 @@ impl Report {
 
     /// The report as one JSON object:
     /// `{"verified": bool, "verdict": string, "scope": {…}, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string]}`
-    /// (`scope` only for a pack).
+    /// (`scope` only for a pack), then `"trust": {"dir", "from", "logs":
+    /// ["name+keyid"]}` when set, and `"summary"` for a pack.
     pub fn to_json(&self) -> String {
         let checks: Vec<String> = self
             .checks
@@ -159,8 +163,15 @@ impl Report {
             Some(s) => format!(", \"scope\": {}", s.to_json()),
             None => String::new(),
         };
+        let trust = match &self.trust {
+            Some(t) => format!(
+                ", \"trust\": {}",
+                serde_json::to_string(t).expect("a trust description serializes")
+            ),
+            None => String::new(),
+        };
         format!(
-            "{{\"verified\": {}, \"verdict\": {}{scope}, \"checks\": [{}], \"not_checked\": [{}], \"warnings\": [{}]{summary}}}",
+            "{{\"verified\": {}, \"verdict\": {}{scope}, \"checks\": [{}], \"not_checked\": [{}], \"warnings\": [{}]{trust}{summary}}}",
             self.verified(),
             json_string(self.verdict().trim_end()),
             checks.join(", "),

@@ -41,7 +41,53 @@ pub struct Trust {
     pub policy: Policy,
 }
 
+/// Which trust a verifier used, for it to say so: a trust directory is
+/// chosen by a flag, the environment or the configuration file, and a
+/// reader must be able to tell whose it was.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TrustUsed {
+    /// The trust directory, absolute (symbolic links resolved).
+    pub dir: PathBuf,
+    /// The file that names the log: `policy` or `log.vkey`.
+    pub from: &'static str,
+    /// The log keys trusted, as `name+keyid`.
+    pub logs: Vec<String>,
+}
+
+impl std::fmt::Display for TrustUsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}: log {})",
+            self.dir.display(),
+            self.from,
+            self.logs.join(", log ")
+        )
+    }
+}
+
 impl Trust {
+    /// Reads a trust directory (see the module documentation), and says
+    /// which it was.
+    pub fn open(dir: &Path) -> Result<(Trust, TrustUsed), TrustError> {
+        let trust = Trust::load(dir)?;
+        let dir = std::fs::canonicalize(dir)
+            .or_else(|_| std::path::absolute(dir))
+            .unwrap_or_else(|_| dir.to_path_buf());
+        let from = if dir.join("policy").exists() {
+            "policy"
+        } else {
+            "log.vkey"
+        };
+        let logs = trust
+            .policy
+            .logs()
+            .iter()
+            .map(|k| format!("{}+{}", k.name(), k.id()))
+            .collect();
+        Ok((trust, TrustUsed { dir, from, logs }))
+    }
+
     /// Reads a trust directory (see the module documentation).
     pub fn load(dir: &Path) -> Result<Trust, TrustError> {
         let read = |name: &str| -> Result<Option<Vec<u8>>, TrustError> {

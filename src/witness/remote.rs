@@ -12,14 +12,10 @@ use crate::note::VerifierKey;
 /// What a witness answered, other than a cosignature.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    /// The witness could not be reached, or its answer not read.
-    #[error("witness {url}: {reason}")]
-    Transport {
-        /// The URL asked.
-        url: String,
-        /// What failed.
-        reason: String,
-    },
+    /// The witness could not be reached, or its answer not read (the
+    /// error names the URL and what to try).
+    #[error("witness: {0}")]
+    Net(#[from] crate::remote::NetError),
     /// `409`: the witness last cosigned another size (its body names it).
     #[error("409 Conflict: the witness last cosigned size {size}")]
     Conflict {
@@ -46,23 +42,22 @@ pub const WITNESS_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Gives up after [`WITNESS_REQUEST_TIMEOUT`].
 pub fn add_checkpoint_remote(base: &str, req: &AddCheckpoint) -> Result<Vec<u8>, RemoteError> {
     let url = format!("{}/add-checkpoint", base.trim_end_matches('/'));
-    let transport = |reason: String| RemoteError::Transport {
-        url: url.clone(),
-        reason,
+    crate::remote::check_url(base)?;
+    let failed = |e: ureq::Error| {
+        RemoteError::Net(crate::remote::classify(&url, e, WITNESS_REQUEST_TIMEOUT))
     };
-    let mut resp = crate::remote::agent(WITNESS_REQUEST_TIMEOUT)
-        .map_err(transport)?
+    let mut resp = crate::remote::agent(WITNESS_REQUEST_TIMEOUT)?
         .post(&url)
         .header("Content-Type", "text/plain; charset=utf-8")
         .send(&req.to_bytes()[..])
-        .map_err(|e| transport(e.to_string()))?;
+        .map_err(failed)?;
     let status = resp.status().as_u16();
     let body = resp
         .body_mut()
         .with_config()
         .limit(64 * 1024)
         .read_to_vec()
-        .map_err(|e| transport(e.to_string()))?;
+        .map_err(failed)?;
     let text = String::from_utf8_lossy(&body);
     match status {
         200 => Ok(body),

@@ -6,8 +6,36 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The CLI, with a configuration directory of this test process's own.
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_triage-ledger"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_triage-ledger"));
+    c.env("XDG_CONFIG_HOME", config_home())
+        .env_remove("TRIAGE_LEDGER_CONFIG");
+    c
+}
+
+/// A configuration directory (`XDG_CONFIG_HOME`) of this test process's
+/// own, empty when the process starts: what the CLI remembers there (log
+/// keys pinned on first use, `known-logs`) never lands in the user's, nor
+/// outlives the run into another that reuses a port. Under the target
+/// directory's scratch space (`cargo clean` removes it).
+pub fn config_home() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Those of test processes that have ended go.
+        for e in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let name = e.file_name();
+            let pid = name.to_str().and_then(|n| n.strip_prefix("config-home-"));
+            if pid.is_some_and(|p| !Path::new("/proc").join(p).exists()) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+        let d = tmp.join(format!("config-home-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    })
 }
 
 pub fn s(p: &Path) -> &str {

@@ -1,21 +1,24 @@
 //! Clients of a ledger served over HTTP (`triage-ledger serve`): blocking
 //! (ureq), for the CLI's `--url` forms.
 
+pub mod known;
+mod net;
+mod register;
+
 use std::time::Duration;
 
 use ciborium::Value;
+
+pub(crate) use net::{agent, classify};
+pub use net::{check_url, NetError, CA_ENV};
+pub use register::{KeySource, RegisterError, Registrar, Verified};
 
 /// Why a request to the ledger's service did not give its answer.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server could not be reached, or its answer not read.
-    #[error("{url}: {reason}")]
-    Transport {
-        /// The URL.
-        url: String,
-        /// What failed.
-        reason: String,
-    },
+    #[error(transparent)]
+    Net(#[from] NetError),
     /// The registration policy refused the statement (400).
     #[error("refused: {detail}")]
     Refused {
@@ -25,8 +28,10 @@ pub enum ClientError {
         detail: String,
     },
     /// Any other answer.
-    #[error("{status}: {detail}")]
+    #[error("{url}: HTTP {status}: {detail}")]
     Status {
+        /// The URL asked.
+        url: String,
         /// The HTTP status.
         status: u16,
         /// The problem detail or body.
@@ -39,58 +44,34 @@ impl ClientError {
     pub fn is_refusal(&self) -> bool {
         matches!(self, ClientError::Refused { .. })
     }
+
+    /// What to try, where the error knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ClientError::Net(e) => e.hint(),
+            _ => None,
+        }
+    }
 }
 
-/// A statement the ledger logged.
+/// What a service answered to a registration, unverified (see
+/// [`Registrar`], which verifies it).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Registered {
+pub(crate) struct Registered {
     /// Its log index (from `Location: /entries/INDEX`).
     pub index: u64,
     /// Its COSE Receipt.
     pub receipt: Vec<u8>,
 }
 
-/// The environment variable that names a PEM file of CA certificates: when
-/// set, `https://` servers (the ledger's service, witnesses) are checked
-/// against those certificates only — a scheme's private CA, or a
-/// self-signed certificate — instead of Mozilla's roots (webpki-roots).
-pub const CA_ENV: &str = "TRIAGE_LEDGER_CA";
+/// How long a client waits for the ledger's service.
+const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A blocking HTTP(S) client with `timeout` for the whole exchange; any
-/// status is returned as an answer. Errors name `TRIAGE_LEDGER_CA` when its
-/// file cannot be used.
-pub(crate) fn agent(timeout: Duration) -> Result<ureq::Agent, String> {
-    use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
-    let roots = match std::env::var_os(CA_ENV) {
-        None => RootCerts::WebPki,
-        Some(path) => {
-            let named = |reason: String| format!("{CA_ENV}={}: {reason}", path.to_string_lossy());
-            let pem = std::fs::read(&path).map_err(|e| named(e.to_string()))?;
-            let mut certs: Vec<Certificate<'static>> = Vec::new();
-            for item in ureq::tls::parse_pem(&pem) {
-                if let PemItem::Certificate(c) = item.map_err(|e| named(e.to_string()))? {
-                    certs.push(c);
-                }
-            }
-            if certs.is_empty() {
-                return Err(named("no PEM certificate in the file".into()));
-            }
-            RootCerts::new_with_certs(&certs)
-        }
-    };
-    Ok(ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(timeout))
-        .tls_config(TlsConfig::builder().root_certs(roots).build())
-        .build()
-        .into())
-}
-
-fn client(url: &str) -> Result<ureq::Agent, ClientError> {
-    agent(Duration::from_secs(120)).map_err(|reason| ClientError::Transport {
-        url: url.to_string(),
-        reason,
-    })
+/// An agent for the service at `base` (its URL as the user gave it), once
+/// that is known to be a URL the client can ask.
+fn client(base: &str) -> Result<ureq::Agent, NetError> {
+    check_url(base)?;
+    agent(TIMEOUT)
 }
 
 /// RFC 9290 problem details: (detail, rule).
@@ -113,18 +94,17 @@ fn problem(body: &[u8]) -> (String, Option<String>) {
     )
 }
 
-/// `POST {base}/entries` with the statement (`application/cose`).
-pub fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError> {
+/// `POST {base}/entries` with the statement (`application/cose`): the
+/// answer as given; [`Registrar::register`] believes it only once its
+/// receipt verifies.
+pub(crate) fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError> {
     let url = format!("{}/entries", base.trim_end_matches('/'));
-    let transport = |reason: String| ClientError::Transport {
-        url: url.clone(),
-        reason,
-    };
-    let mut resp = client(&url)?
+    let failed = |e: ureq::Error| ClientError::Net(classify(&url, e, TIMEOUT));
+    let mut resp = client(base)?
         .post(&url)
         .header("Content-Type", "application/cose")
         .send(statement)
-        .map_err(|e| transport(e.to_string()))?;
+        .map_err(failed)?;
     let status = resp.status().as_u16();
     let location = resp
         .headers()
@@ -136,14 +116,18 @@ pub fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError>
         .with_config()
         .limit(1 << 20)
         .read_to_vec()
-        .map_err(|e| transport(e.to_string()))?;
+        .map_err(failed)?;
     match status {
         201 => {
             let index = location
                 .as_deref()
                 .and_then(|l| l.rsplit('/').next())
                 .and_then(|i| i.parse().ok())
-                .ok_or_else(|| transport("201 without a Location: /entries/INDEX".into()))?;
+                .ok_or_else(|| ClientError::Status {
+                    url: url.clone(),
+                    status,
+                    detail: "201 without a Location: /entries/INDEX".into(),
+                })?;
             Ok(Registered {
                 index,
                 receipt: body,
@@ -153,10 +137,15 @@ pub fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError>
             let (detail, rule) = problem(&body);
             match rule {
                 Some(rule) => Err(ClientError::Refused { rule, detail }),
-                None => Err(ClientError::Status { status, detail }),
+                None => Err(ClientError::Status {
+                    url,
+                    status,
+                    detail,
+                }),
             }
         }
         _ => Err(ClientError::Status {
+            url,
             status,
             detail: problem(&body).0,
         }),
@@ -167,24 +156,19 @@ pub fn register(base: &str, statement: &[u8]) -> Result<Registered, ClientError>
 /// with the problem detail.
 fn get(base: &str, path: &str) -> Result<Vec<u8>, ClientError> {
     let url = format!("{}{path}", base.trim_end_matches('/'));
-    let transport = |reason: String| ClientError::Transport {
-        url: url.clone(),
-        reason,
-    };
-    let mut resp = client(&url)?
-        .get(&url)
-        .call()
-        .map_err(|e| transport(e.to_string()))?;
+    let failed = |e: ureq::Error| ClientError::Net(classify(&url, e, TIMEOUT));
+    let mut resp = client(base)?.get(&url).call().map_err(failed)?;
     let status = resp.status().as_u16();
     let body = resp
         .body_mut()
         .with_config()
         .limit(crate::verify::MAX_PACK_SIZE as u64)
         .read_to_vec()
-        .map_err(|e| transport(e.to_string()))?;
+        .map_err(failed)?;
     match status {
         200 => Ok(body),
         _ => Err(ClientError::Status {
+            url,
             status,
             detail: problem(&body).0,
         }),
@@ -207,6 +191,7 @@ pub fn status(
     }
     let body = get(base, &path)?;
     serde_json::from_slice(&body).map_err(|e| ClientError::Status {
+        url: format!("{}{path}", base.trim_end_matches('/')),
         status: 200,
         detail: format!("not a status object: {e}"),
     })
@@ -215,11 +200,10 @@ pub fn status(
 /// A facility's evidence pack (`GET /facilities/ID/pack`), checked to
 /// parse as one.
 pub fn pack(base: &str, facility: &str) -> Result<Vec<u8>, ClientError> {
-    let body = get(
-        base,
-        &format!("/facilities/{}/pack", encode_segment(facility)),
-    )?;
+    let path = format!("/facilities/{}/pack", encode_segment(facility));
+    let body = get(base, &path)?;
     crate::verify::Pack::parse(&body).map_err(|e| ClientError::Status {
+        url: format!("{}{path}", base.trim_end_matches('/')),
         status: 200,
         detail: format!("not a pack: {e}"),
     })?;
@@ -250,7 +234,7 @@ pub struct HttpTree {
 
 impl HttpTree {
     /// The tree at `base` (e.g. `https://ledger.example.org`).
-    pub fn new(base: &str) -> Result<HttpTree, ClientError> {
+    pub fn new(base: &str) -> Result<HttpTree, NetError> {
         let base = base.trim_end_matches('/').to_string();
         let agent = client(&base)?;
         Ok(HttpTree { base, agent })
@@ -264,9 +248,9 @@ impl HttpTree {
 impl crate::store::PublicTree for HttpTree {
     fn get(&self, rel: &str) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
         let url = self.url(rel);
-        let failed = |reason: String| crate::store::StoreError::Io {
-            path: url.clone().into(),
-            source: std::io::Error::other(reason),
+        let failed = |e: NetError| crate::store::StoreError::Fetch {
+            url: url.clone(),
+            source: Box::new(e),
         };
         // The largest object: an entry bundle of 256 entries of 64 KiB.
         let limit: u64 = if rel.starts_with("tile/entries/") {
@@ -274,11 +258,8 @@ impl crate::store::PublicTree for HttpTree {
         } else {
             1 << 20
         };
-        let mut resp = self
-            .agent
-            .get(&url)
-            .call()
-            .map_err(|e| failed(e.to_string()))?;
+        let net = |e: ureq::Error| failed(classify(&url, e, TIMEOUT));
+        let mut resp = self.agent.get(&url).call().map_err(net)?;
         match resp.status().as_u16() {
             200 => resp
                 .body_mut()
@@ -286,9 +267,12 @@ impl crate::store::PublicTree for HttpTree {
                 .limit(limit)
                 .read_to_vec()
                 .map(Some)
-                .map_err(|e| failed(e.to_string())),
+                .map_err(net),
             404 => Ok(None),
-            status => Err(failed(format!("HTTP {status}"))),
+            status => Err(failed(NetError::Other {
+                url: url.clone(),
+                reason: format!("HTTP {status}"),
+            })),
         }
     }
 
