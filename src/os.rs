@@ -90,6 +90,32 @@ pub fn mkfifo(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Raises this process's soft limit on open descriptors to its hard limit
+/// (as Go's runtime does for every program): a service holds one per
+/// connection. Returns the soft limit now in force.
+pub fn raise_open_files_limit() -> io::Result<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid, writable rlimit for the call's duration.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: lim.rlim_max,
+            rlim_max: lim.rlim_max,
+        };
+        // SAFETY: `raised` is a valid rlimit; only this process's limit changes.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            lim = raised;
+        }
+    }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
+    Ok(lim.rlim_cur as u64)
+}
+
 #[cfg(test)]
 mod tests {
     /// The crate denies `unsafe_code`; this module alone allows it. The
@@ -139,29 +165,4 @@ mod tests {
         assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "new");
     }
-}
-
-/// Raises this process's soft limit on open descriptors to its hard limit
-/// (as Go's runtime does for every program): a service holds one per
-/// connection. Returns the soft limit now in force.
-pub fn raise_open_files_limit() -> io::Result<u64> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `lim` is a valid, writable rlimit for the call's duration.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    if lim.rlim_cur < lim.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: lim.rlim_max,
-            rlim_max: lim.rlim_max,
-        };
-        // SAFETY: `raised` is a valid rlimit; only this process's limit changes.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            lim = raised;
-        }
-    }
-    Ok(lim.rlim_cur as u64)
 }

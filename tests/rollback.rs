@@ -106,7 +106,12 @@ fn rolled_back_lock_is_refused(
     // the attacker and the honest sequencer left them.
     assert_eq!(lock.fetch().unwrap().unwrap(), old);
     assert_eq!(bucket.get("checkpoint").unwrap().unwrap(), published);
-    let vkey = Ledger::open(a).unwrap().vkey().clone();
+    // Readers of the rolled-back ledger are told too.
+    let (code, _, err) = run_env(&["log", "checkpoint", s(a)], env);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("ROLLBACK"), "{err}");
+    let vkey = std::fs::read_to_string(a.join("vkey")).unwrap();
+    let vkey = triage_ledger::note::VerifierKey::parse(vkey.trim()).unwrap();
     assert_eq!(
         SignedCheckpoint::open(&published, &vkey)
             .unwrap()

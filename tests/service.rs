@@ -512,3 +512,55 @@ fn a_served_pack_is_made_against_the_checkpoint_the_trust_policy_accepts() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(server.terminate_within(Duration::from_secs(30)), Some(0));
 }
+
+#[test]
+fn a_writer_beside_a_running_service_is_told_at_once_to_use_its_url() {
+    let w = world();
+    let server = Service::start(&["serve", s(&w.ledger), "--listen", "127.0.0.1:0"]);
+    let statement = w.registration("TF-1");
+    // submit LEDGER, and a signing verb with --ledger (which now takes
+    // --no-wait and --wait too): refused at once, naming the service.
+    let started = Instant::now();
+    let (code, _, err) = run(&["submit", s(&w.ledger), s(&statement)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("held by the ledger service at {}", server.url)),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("submit --url {}", server.url)),
+        "{err}"
+    );
+    for wait in [&["--no-wait"][..], &["--wait", "600"][..], &[][..]] {
+        let mut args = vec![
+            "register",
+            "--key",
+            &w.op.0,
+            "--cert",
+            &w.op.1,
+            "--ledger",
+            s(&w.ledger),
+            "--facility",
+            "TF-2",
+            "--name",
+            "N",
+            "--site",
+            "S",
+        ];
+        args.extend_from_slice(wait);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{wait:?}: {err}");
+        assert!(
+            err.contains("held by the ledger service"),
+            "{wait:?}: {err}"
+        );
+    }
+    // Not a wait: all five answers came while the service still runs.
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(register(&server.url, &statement), 201);
+    assert_eq!(server.terminate_within(Duration::from_secs(30)), Some(0));
+    // Stopped, the ledger is anyone's again.
+    let again = w.registration("TF-2");
+    let (code, _, err) = run(&["submit", s(&w.ledger), s(&again), "--no-wait"]);
+    assert_eq!(code, 0, "{err}");
+}

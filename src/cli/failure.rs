@@ -54,6 +54,14 @@ impl From<triage_ledger::store::StoreError> for Failure {
             StoreError::Locked { .. } => Some(
                 "run the same command without --no-wait to wait for it; readers never need the lock",
             ),
+            StoreError::HeldByService { url, .. } => {
+                return Failure::input(e.to_string()).hint(format!(
+                    "submit through the service: triage-ledger submit --url {url} FILE.cose (a signing verb: sign with --out FILE.cose, then submit --url); readers need no lock"
+                ))
+            }
+            StoreError::LockTimeout { .. } => Some(
+                "wait longer with --wait SECONDS, or find the writer by its pid; readers never need the lock",
+            ),
             StoreError::NotALedger { .. } => {
                 Some("create one with: triage-ledger init LEDGER --origin ORIGIN")
             }

@@ -28,9 +28,8 @@ pub enum LogCommand {
         /// Read entries from stdin, one per line (without its newline).
         #[arg(long, conflicts_with = "files")]
         lines: bool,
-        /// Fail at once if another writer holds the ledger, instead of waiting for it.
-        #[arg(long)]
-        no_wait: bool,
+        #[command(flatten)]
+        wait: super::WaitArgs,
     },
     /// Print the latest signed checkpoint.
     Checkpoint {
@@ -124,8 +123,8 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             ledger,
             files,
             lines,
-            no_wait,
-        } => append(&ledger, &files, lines, no_wait),
+            wait,
+        } => append(&ledger, &files, lines, &wait),
         LogCommand::Migrate {
             ledger,
             public,
@@ -294,9 +293,9 @@ pub(super) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
     triage_ledger::input::read_bounded(path, limit).map_err(|e| Failure::input(e.to_string()))
 }
 
-fn append(ledger: &Path, files: &[PathBuf], lines: bool, no_wait: bool) -> CmdResult {
-    let wait = super::waiting(ledger);
-    let on_wait: store::OnWait = if no_wait { None } else { Some(&wait) };
+fn append(ledger: &Path, files: &[PathBuf], lines: bool, wait: &super::WaitArgs) -> CmdResult {
+    let say = super::waiting(ledger);
+    let on_wait = wait.on_wait(&say);
     if store::read_config(ledger)?.is_some() {
         return append_published(ledger, files, lines, on_wait);
     }

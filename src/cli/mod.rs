@@ -52,9 +52,31 @@ pub use failure::Failure;
 pub(crate) fn waiting(ledger: &std::path::Path) -> impl Fn(&str) + '_ {
     move |holder: &str| {
         tell!(
-            "waiting for {}: another writer holds it ({holder}); --no-wait fails instead",
+            "waiting for {}: another writer holds it ({holder}); --no-wait fails instead, --wait SECONDS bounds the wait",
             ledger.display()
         );
+    }
+}
+
+/// How a writing command waits for another command-line writer of the
+/// ledger (a running service is never waited for: it is named at once).
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct WaitArgs {
+    /// Fail at once if another writer holds the ledger, instead of waiting for it.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Wait at most this many seconds for another writer to finish.
+    #[arg(long, value_name = "SECONDS", default_value_t = triage_ledger::store::DEFAULT_LOCK_WAIT.as_secs(), conflicts_with = "no_wait")]
+    pub wait: u64,
+}
+
+impl WaitArgs {
+    /// The library's waiting rule for these flags, telling `say`.
+    pub fn on_wait<'a>(&self, say: &'a dyn Fn(&str)) -> triage_ledger::store::OnWait<'a> {
+        (!self.no_wait).then(|| triage_ledger::store::Waiting {
+            say,
+            limit: std::time::Duration::from_secs(self.wait),
+        })
     }
 }
 
@@ -117,9 +139,8 @@ enum Command {
         /// With --url: the trust directory whose log key the receipts must be signed by (else the key pinned for URL, else the service's own, pinned on first use).
         #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
         trust: Option<std::path::PathBuf>,
-        /// Fail at once if another writer holds the ledger, instead of waiting for it.
-        #[arg(long, conflicts_with = "url")]
-        no_wait: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Write a COSE Receipt (RFC 9942) for a logged statement against the latest checkpoint.
     Receipt {
@@ -561,12 +582,12 @@ pub fn main() -> ExitCode {
             url,
             transparent,
             trust,
-            no_wait,
+            wait,
         } => match url {
             Some(url) => statements::submit_remote(&url, &paths, transparent, trust.as_deref()),
             None => match paths.split_first() {
                 Some((ledger, files)) if !files.is_empty() => {
-                    statements::submit(ledger, files, transparent, no_wait)
+                    statements::submit(ledger, files, transparent, &wait)
                 }
                 _ => Err(Failure::input(
                     "give LEDGER and at least one statement file",

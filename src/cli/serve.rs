@@ -61,8 +61,13 @@ pub fn serve_with(
     for w in &started.warnings {
         tell!("warning: {w}");
     }
+    let announcer = started.announcer;
     let (router, committer) = (started.router, started.committer);
-    let served = run_service(listen, router);
+    let served = run_service(listen, router, &|url| {
+        if let Err(e) = announcer.announce(url) {
+            tell!("warning: writers of the ledger will not be told where the service is: {e}");
+        }
+    });
     // With the runtime gone, so is every sender: the committer finishes the
     // last group and stops.
     committer.join();
@@ -97,7 +102,7 @@ impl Listen {
 /// Serves `router` as `listen` says until SIGTERM or Ctrl-C: prints
 /// `listening on URL` once bound, and returns when the requests in flight
 /// are answered and the runtime is gone.
-pub fn run_service(listen: &Listen, router: axum::Router) -> CmdResult {
+pub fn run_service(listen: &Listen, router: axum::Router, on_listen: &dyn Fn(&str)) -> CmdResult {
     let tls = match (&listen.tls_cert, &listen.tls_key) {
         (Some(cert), Some(key)) => Some(
             triage_ledger::server::Tls::load(cert, key)
@@ -118,6 +123,7 @@ pub fn run_service(listen: &Listen, router: axum::Router) -> CmdResult {
         let url = bound
             .url()
             .map_err(|e| Failure::input(format!("listen on {addr}: {e}")))?;
+        on_listen(&url);
         say!("listening on {url}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();

@@ -35,6 +35,9 @@ pub struct SignArgs {
     /// Signing time: ISO 8601 (2027-03-01T09:30:00Z), a date (midnight UTC) or POSIX seconds; default now.
     #[arg(long, value_parser = parse_time_arg)]
     iat: Option<u64>,
+    /// With --ledger: how to wait for another writer.
+    #[command(flatten)]
+    pub wait: super::WaitArgs,
 }
 
 /// A time argument as `triage_ledger::record::parse_time` reads it.
@@ -185,7 +188,7 @@ fn sign_and_deliver(sign: &SignArgs, record: &triage_ledger::record::Record) -> 
         &ledger,
         vec![(record.kind().name().to_string(), st.bytes().to_vec())],
         false,
-        false,
+        &sign.wait,
     )
 }
 
@@ -203,10 +206,10 @@ fn submit_files(
     ledger: &Path,
     statements: Vec<(String, Vec<u8>)>,
     transparent: bool,
-    no_wait: bool,
+    wait: &super::WaitArgs,
 ) -> CmdResult {
-    let wait = super::waiting(ledger);
-    let on_wait: triage_ledger::store::OnWait = if no_wait { None } else { Some(&wait) };
+    let say = super::waiting(ledger);
+    let on_wait = wait.on_wait(&say);
     let done = policy::submit_with(ledger, &statements, now(), 300, on_wait)?;
     if let Some(w) = &done.index_warning {
         tell!("warning: the statements are logged, but {w}; the next submission rebuilds what it lacks");
@@ -394,7 +397,12 @@ pub fn submit_remote(
 }
 
 /// `submit LEDGER FILE... [--transparent]`.
-pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool, no_wait: bool) -> CmdResult {
+pub fn submit(
+    ledger: &Path,
+    files: &[PathBuf],
+    transparent: bool,
+    wait: &super::WaitArgs,
+) -> CmdResult {
     let mut statements = Vec::with_capacity(files.len());
     for f in files {
         let bytes = super::log::read_input(f, triage_ledger::input::limit::STATEMENT)?;
@@ -407,5 +415,5 @@ pub fn submit(ledger: &Path, files: &[PathBuf], transparent: bool, no_wait: bool
         }
         statements.push((f.display().to_string(), bytes));
     }
-    submit_files(ledger, statements, transparent, no_wait)
+    submit_files(ledger, statements, transparent, wait)
 }

@@ -326,6 +326,12 @@ impl Sequencer {
         })
     }
 
+    /// Says in the ledger's lock file that a service holds it, listening
+    /// at `url` (see [`Writer::announce_service`]).
+    pub fn announce_service(&mut self, url: &str) -> Result<(), StoreError> {
+        self.writer()?.announce_service(url)
+    }
+
     /// Attaches a witness's cosignature lines to the committed checkpoint.
     pub fn attach_cosignatures(
         &mut self,

@@ -266,6 +266,23 @@ pub struct Started {
     pub committer: Committer,
     /// What the service cannot do as configured (say them loudly).
     pub warnings: Vec<String>,
+    /// Says, in the ledger's lock file, where the service listens.
+    pub announcer: Announcer,
+}
+
+/// Tells writers that find the ledger held where the service listens.
+#[derive(Clone)]
+pub struct Announcer(Arc<Mutex<Sequencer>>);
+
+impl Announcer {
+    /// Writes `url` (the service's base URL) beside the lock: a command
+    /// that tries to write the ledger is then told at once to use it.
+    pub fn announce(&self, url: &str) -> Result<(), crate::store::StoreError> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .announce_service(url)
+    }
 }
 
 /// [`router`], and after each commit a thread asks every witness to cosign
@@ -341,6 +358,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, SubmitError> {
         .name("witness-rounds".into())
         .spawn(move || rounds.run(woken))
         .map_err(|e| SubmitError::Store(crate::store::StoreError::io(&root, e)))?;
+    let announcer = Announcer(seq.clone());
     let committer = {
         let root = root.clone();
         let metrics = metrics.clone();
@@ -385,6 +403,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, SubmitError> {
         router,
         committer,
         warnings,
+        announcer,
     })
 }
 

@@ -1,5 +1,6 @@
 //! The log signer's high-water mark: the largest tree the log's key has
-//! signed or seen published, kept beside the key
+//! signed and committed (the lock swapped to it, the checkpoint durable) or
+//! seen published, kept beside the key
 //! (`LEDGER/private/log.high-water`, the signed checkpoint note), never in
 //! the object store or the lock, which an attacker with write access to
 //! them can roll back. The writer signs a checkpoint only if its tree

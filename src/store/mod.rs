@@ -42,7 +42,7 @@ pub use tiles::{
     index_path, parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind,
     TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
 };
-pub use writer::{init, install_trust_root, OnWait, Writer};
+pub use writer::{init, install_trust_root, OnWait, Waiting, Writer, DEFAULT_LOCK_WAIT};
 
 use crate::merkle::{
     consistency_proof, inclusion_proof, range_root, ConsistencyProof, InclusionProof, MerkleError,
@@ -162,6 +162,27 @@ pub enum StoreError {
         /// More: a different root at the signed size, or where the newer
         /// tree was seen.
         detail: String,
+    },
+    /// A running ledger service holds the ledger: while it runs it is the
+    /// one writer, so statements go through it.
+    #[error("{path} is held by the ledger service at {url} ({holder}): while it runs, it is the ledger's one writer")]
+    HeldByService {
+        /// The lock file.
+        path: PathBuf,
+        /// Where the service listens.
+        url: String,
+        /// Who holds it: `pid N: COMMAND`.
+        holder: String,
+    },
+    /// Another writer kept the ledger for longer than the wait.
+    #[error("{path} is locked by another writer ({holder}); gave up after waiting {waited} s")]
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it: `pid N: COMMAND`.
+        holder: String,
+        /// How long this writer waited, in seconds.
+        waited: u64,
     },
     /// Another sequencer moved the lock first: this commit was not
     /// published (nothing of it is in the public tree).

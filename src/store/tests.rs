@@ -108,7 +108,11 @@ fn a_second_writer_that_may_wait_gets_the_ledger_when_the_first_is_done() {
     std::thread::scope(|s| {
         let second = s.spawn(|| {
             let on_wait = |holder: &str| told.lock().unwrap().push(holder.to_string());
-            let mut w = Writer::open_with(&root, true, Some(&on_wait)).unwrap();
+            let waiting = crate::store::Waiting {
+                say: &on_wait,
+                limit: std::time::Duration::from_secs(60),
+            };
+            let mut w = Writer::open_with(&root, true, Some(waiting)).unwrap();
             w.append(b"second").unwrap();
             w.commit().unwrap().root().size()
         });
@@ -127,6 +131,41 @@ fn a_second_writer_that_may_wait_gets_the_ledger_when_the_first_is_done() {
         told[0].starts_with(&format!("pid {}: ", std::process::id())),
         "{told:?}"
     );
+}
+
+#[test]
+fn a_writer_waits_a_bounded_time_and_never_for_a_service() {
+    let (_d, root) = new_ledger();
+    let mut first = Writer::open(&root).unwrap();
+    let say = |_: &str| {};
+    let briefly = crate::store::Waiting {
+        say: &say,
+        limit: std::time::Duration::from_millis(300),
+    };
+    let started = std::time::Instant::now();
+    let err = Writer::open_with(&root, true, Some(briefly)).err().unwrap();
+    assert!(
+        matches!(err, StoreError::LockTimeout { waited: 0, .. }),
+        "{err}"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    // Held by a service: named at once, with its URL, even to a writer
+    // that would wait.
+    first.announce_service("http://127.0.0.1:8090").unwrap();
+    let long = crate::store::Waiting {
+        say: &say,
+        limit: std::time::Duration::from_secs(3600),
+    };
+    match Writer::open_with(&root, true, Some(long)).err().unwrap() {
+        StoreError::HeldByService { url, holder, .. } => {
+            assert_eq!(url, "http://127.0.0.1:8090");
+            assert!(holder.starts_with(&format!("pid {}: ", std::process::id())));
+        }
+        e => panic!("{e}"),
+    }
+    drop(first);
+    // Once the service is gone, its note does not stand in the way.
+    assert!(Writer::open(&root).is_ok());
 }
 
 #[test]

@@ -12,6 +12,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 
 use super::fsio::{self, AtomicWriter, ParallelWriter};
 use super::interior::InteriorWriter;
@@ -73,10 +74,28 @@ pub fn install_trust_root(root: &Path, pem: &[u8]) -> Result<(), StoreError> {
     w.write(&layout.trust_root(), pem, true)
 }
 
-/// What opening a writer does when another holds the ledger: `None`
-/// fails at once ([`StoreError::Locked`]); `Some(f)` calls `f` with who
-/// holds it (`pid N: COMMAND`) and waits.
-pub type OnWait<'a> = Option<&'a dyn Fn(&str)>;
+/// How long a writer waits by default for another command-line writer to
+/// let go of the ledger (`--wait` changes it).
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// Waiting for the writer lock: whom to tell (once, with who holds it:
+/// `pid N: COMMAND`) and for how long at most.
+#[derive(Clone, Copy)]
+pub struct Waiting<'a> {
+    /// Told who holds the lock, before the wait.
+    pub say: &'a dyn Fn(&str),
+    /// The longest wait ([`StoreError::LockTimeout`] after it).
+    pub limit: Duration,
+}
+
+/// What opening a writer does when another command-line writer holds the
+/// ledger: `None` fails at once ([`StoreError::Locked`]); `Some` waits as
+/// it says. A ledger held by a running service is never waited for
+/// ([`StoreError::HeldByService`]: write through the service).
+pub type OnWait<'a> = Option<Waiting<'a>>;
+
+/// The line a service adds to the lock file it holds: how to reach it.
+const SERVICE_LINE: &str = "service: ";
 
 /// Takes the OS lock on `path`, then writes who holds it into the file
 /// (for the message of the next writer that finds it taken).
@@ -94,20 +113,48 @@ fn take_lock(path: &Path, on_wait: OnWait) -> Result<File, StoreError> {
         Ok(()) => {}
         Err(fs::TryLockError::Error(e)) => return Err(StoreError::io(path, e)),
         Err(fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = (&lock).take(512).read_to_string(&mut holder);
-            let holder = match holder.trim() {
-                "" => "a writer that has not said who it is".to_string(),
-                h => h.to_string(),
+            let mut said = String::new();
+            let _ = (&lock).take(1024).read_to_string(&mut said);
+            let service = said
+                .lines()
+                .find_map(|l| l.strip_prefix(SERVICE_LINE))
+                .map(str::trim)
+                .map(str::to_string);
+            let holder = match said.lines().next().map(str::trim) {
+                None | Some("") => "a writer that has not said who it is".to_string(),
+                Some(h) => h.to_string(),
             };
-            let Some(on_wait) = on_wait else {
+            if let Some(url) = service {
+                return Err(StoreError::HeldByService {
+                    path: path.to_path_buf(),
+                    url,
+                    holder,
+                });
+            }
+            let Some(wait) = on_wait else {
                 return Err(StoreError::Locked {
                     path: path.to_path_buf(),
                     holder,
                 });
             };
-            on_wait(&holder);
-            lock.lock().map_err(|e| StoreError::io(path, e))?;
+            (wait.say)(&holder);
+            let until = std::time::Instant::now() + wait.limit;
+            loop {
+                match lock.try_lock() {
+                    Ok(()) => break,
+                    Err(fs::TryLockError::Error(e)) => return Err(StoreError::io(path, e)),
+                    Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() >= until => {
+                        return Err(StoreError::LockTimeout {
+                            path: path.to_path_buf(),
+                            holder,
+                            waited: wait.limit.as_secs(),
+                        })
+                    }
+                    Err(fs::TryLockError::WouldBlock) => {
+                        std::thread::sleep(Duration::from_millis(50))
+                    }
+                }
+            }
         }
     }
     let said = format!("pid {}: {}\n", std::process::id(), command_name());
@@ -287,6 +334,25 @@ impl Writer {
         let cp = w.committed.clone();
         w.high_water.raise(&cp, &mut w.files)?;
         Ok(w)
+    }
+
+    /// Says in the lock file that a service holds this writer and where it
+    /// listens: a writer that finds the ledger held then names the service
+    /// at once instead of waiting ([`StoreError::HeldByService`]).
+    pub fn announce_service(&mut self, url: &str) -> Result<(), StoreError> {
+        use std::io::{Seek, Write};
+        let text = format!(
+            "pid {}: {}\n{SERVICE_LINE}{url}\n",
+            std::process::id(),
+            command_name()
+        );
+        let path = self.layout.lock();
+        let mut f = &self._lock;
+        f.rewind()
+            .and_then(|()| f.write_all(text.as_bytes()))
+            .and_then(|()| f.set_len(text.len() as u64))
+            .and_then(|()| f.sync_data())
+            .map_err(|e| StoreError::io(&path, e))
     }
 
     /// Non-fatal findings (e.g. a private key readable by others).
@@ -671,11 +737,15 @@ impl Writer {
                 path: self.layout.checkpoint(),
                 source,
             })?;
-        self.high_water.raise(&cp, &mut self.files)?;
         if let Some(p) = self.public.as_mut() {
             p.publish(&self.layout, self.committed.root().size(), &cp)?;
         }
-        self.write_checkpoint(cp)
+        self.write_checkpoint(cp.clone())?;
+        // Raised once the tree is committed (the lock swapped, the
+        // checkpoint durable): a checkpoint signed for a swap that another
+        // sequencer won was never published, and a crash before this line
+        // leaves a mark the next opening raises from the checkpoint.
+        self.high_water.raise(&cp, &mut self.files)
     }
 
     /// Commits what was appended under `cp`, a checkpoint signed elsewhere
@@ -698,6 +768,9 @@ impl Writer {
     /// The root of this writer's first `n` entries (its tiles are written
     /// up to its size).
     fn root_at(&self, n: u64) -> Result<crate::merkle::Hash, StoreError> {
+        if n == 0 {
+            return Ok(empty_root());
+        }
         let source = super::interior::IndexedSource::new(&self.layout, self.size());
         Ok(crate::merkle::range_root(&source, 0, n)?)
     }
