@@ -84,9 +84,18 @@ pub fn pack_remote(url: &str, facility: &str, out: &Path, force: bool) -> CmdRes
     triage_ledger::output::write(out, &bytes, force, "--out")
         .map_err(super::statements::out_failure)?;
     super::statements::announce(out);
+    // Which checkpoint it rests on (the service makes packs against the
+    // latest one its trust policy accepts): read from the pack itself.
+    let size = Pack::parse(&bytes)
+        .ok()
+        .and_then(|p| triage_ledger::note::Note::parse(&p.checkpoint).ok())
+        .and_then(|n| n.text().lines().nth(1)?.parse::<u64>().ok());
     tell!(
-        "wrote the pack the service made ({} bytes); verify it offline",
-        bytes.len()
+        "wrote the pack the service made ({} bytes){}; verify it offline: triage-ledger verify {} --trust DIR",
+        bytes.len(),
+        size.map(|s| format!(", against its checkpoint of tree size {s}"))
+            .unwrap_or_default(),
+        triage_ledger::text::shell_word(&out.display().to_string())
     );
     Ok(())
 }
