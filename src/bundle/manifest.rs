@@ -42,12 +42,17 @@ impl ManifestWriter {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "manifest".into());
         let tmp = dest.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        // Registered before it exists: an interrupt between the two would
+        // otherwise leave it behind (the SIGINT test caught it under load).
+        crate::output::register_temporary(&tmp);
         let f = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)
-            .map_err(io(&tmp))?;
-        crate::output::register_temporary(&tmp);
+            .map_err(|e| {
+                crate::output::forget_temporary(&tmp);
+                io(&tmp)(e)
+            })?;
         Ok(ManifestWriter {
             dest: dest.to_path_buf(),
             tmp,

@@ -6,6 +6,7 @@
 
 mod conn;
 pub mod ledger;
+mod rounds;
 mod tiles;
 mod tls;
 pub mod witness;

@@ -25,6 +25,7 @@ mod object;
 mod public;
 mod publish;
 mod tiles;
+mod writelock;
 mod writer;
 
 use std::path::{Path, PathBuf};

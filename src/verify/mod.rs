@@ -4,6 +4,7 @@ mod check;
 mod history;
 mod misbehaviour;
 mod pack;
+mod proves;
 mod report;
 mod summary;
 mod trust;

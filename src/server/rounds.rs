@@ -1,0 +1,107 @@
+//! The ledger service's witness rounds (issue 23): run on a thread of
+//! their own after each commit, so no witness stands between a durable
+//! statement and its `201`, nor delays listening or shutdown.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use super::ledger::{set, Metrics, Published, WitnessAt};
+use crate::note::Policy;
+use crate::policy::Sequencer;
+
+/// The witness rounds: after each commit, and once at start (a checkpoint
+/// left unwitnessed when the service stopped). Run on their own thread,
+/// so no witness stands between a durable commit and its `201`, nor
+/// delays listening or shutdown.
+pub(super) struct Rounds {
+    pub(super) seq: Arc<Mutex<Sequencer>>,
+    pub(super) root: PathBuf,
+    pub(super) witnesses: Vec<WitnessAt>,
+    pub(super) policy: Option<Policy>,
+    pub(super) metrics: Arc<Metrics>,
+    pub(super) published: Published,
+    pub(super) accepted: Published,
+}
+
+impl Rounds {
+    /// Asks every witness to cosign the checkpoint on disk (without
+    /// holding the writer), attaches the answers (holding it briefly),
+    /// then publishes the checkpoint if no commit came in between, and
+    /// keeps it as the accepted one if the trust policy accepts it.
+    fn round(&self) {
+        let layout = crate::store::Layout::new(&self.root);
+        let Ok(before) = std::fs::read(layout.checkpoint()) else {
+            return;
+        };
+        let mut answers = Vec::new();
+        for w in &self.witnesses {
+            match crate::witness::ask_witness(&w.url, &w.key, &self.root) {
+                Ok((answer, _)) => answers.push((w, answer)),
+                Err(e) => {
+                    tracing::warn!(witness = %w.url, error = %e, "witness round failed");
+                    self.metrics
+                        .witness_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        if !answers.is_empty() {
+            let mut seq = self.seq.lock().unwrap_or_else(|p| p.into_inner());
+            for (w, answer) in answers {
+                let counter = match seq.attach_cosignatures(&w.key, &answer) {
+                    Ok(()) => {
+                        tracing::info!(witness = %w.url, "cosigned");
+                        &self.metrics.cosigned
+                    }
+                    Err(e) => {
+                        tracing::warn!(witness = %w.url, error = %e, "cosignature not attached");
+                        &self.metrics.witness_failures
+                    }
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let Ok(after) = std::fs::read(layout.checkpoint()) else {
+            return;
+        };
+        // A commit that landed during the round has its own round next: its
+        // checkpoint stays staged until then.
+        if tree_size(&after) != tree_size(&before) {
+            return;
+        }
+        if let Some(policy) = &self.policy {
+            let met = policy
+                .open_checkpoint(&after)
+                .and_then(|cp| policy.check_quorum(&cp))
+                .is_ok_and(|q| q.met);
+            if met {
+                set(&self.accepted, after.clone());
+            } else {
+                tracing::warn!(
+                    tree_size = tree_size(&after),
+                    "checkpoint not accepted by the trust policy (witness quorum not met): packs stay on the last accepted one"
+                );
+            }
+        }
+        set(&self.published, after);
+    }
+
+    /// Runs a round at start, then one per signal (signals that arrive
+    /// during a round are taken together), until the committer is gone.
+    pub(super) fn run(self, wake: std::sync::mpsc::Receiver<()>) {
+        self.round();
+        while wake.recv().is_ok() {
+            while wake.try_recv().is_ok() {}
+            self.round();
+        }
+    }
+}
+
+/// The tree size a checkpoint note names (its second line), 0 if none.
+pub(super) fn tree_size(note: &[u8]) -> u64 {
+    std::str::from_utf8(note)
+        .ok()
+        .and_then(|t| t.lines().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
