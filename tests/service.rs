@@ -340,8 +340,9 @@ fn a_thousand_slow_and_idle_connections_do_not_deny_service() {
     assert_eq!(server.terminate_within(Duration::from_secs(30)), Some(0));
 }
 
-/// A witness that answers every request 409, naming size 1 and 0 in turn
-/// (a state that keeps moving); counts the requests.
+/// A witness that answers every request 409, naming size 1 and 2 in turn
+/// (a state that keeps moving: never the size it was just shown); counts
+/// the requests.
 fn rogue_witness() -> (String, Arc<AtomicU64>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", l.local_addr().unwrap());
@@ -368,7 +369,7 @@ fn rogue_witness() -> (String, Arc<AtomicU64>) {
                 }
                 let mut body = vec![0; len];
                 let _ = r.read_exact(&mut body);
-                let size = format!("{}\n", n % 2);
+                let size = format!("{}\n", 1 + n % 2);
                 let _ = write!(
                     conn,
                     "HTTP/1.1 409 Conflict\r\nContent-Type: text/x.tlog.size\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{size}",
