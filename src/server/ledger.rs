@@ -10,11 +10,14 @@
 //! - `GET /checkpoint`, `GET /tile/…`: the tiles as on disk (full and
 //!   partial tiles immutable, the checkpoint never cached).
 //! - `GET /facilities/ID`: the `status --json` object of one facility;
-//!   `GET /facilities/ID/pack`: its evidence pack.
+//!   `GET /facilities/ID/pack`: its evidence pack, made against the latest
+//!   checkpoint the trust policy accepts (`Triage-Ledger-Pack-Basis`).
 //!
 //! Submissions are queued to one committer thread, which takes everything
 //! that arrived while it was committing as one group: one policy pass, one
-//! sync, one checkpoint ([`crate::policy::submit_each`]).
+//! sync, one checkpoint ([`crate::policy::submit_each`]); each is answered
+//! once its commit is durable. The witness rounds follow on their own
+//! thread (`rounds`), so no witness stands between a commit and its `201`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
