@@ -14,40 +14,6 @@ use common::*;
 use triage_ledger::note::SignedCheckpoint;
 use triage_ledger::store::{self, Ledger, ObjectTree, PublicTree, StoreError, Writer};
 
-/// Copies a ledger directory: how a second sequencer is made.
-fn copy_dir(from: &Path, to: &Path) {
-    let ok = std::process::Command::new("cp")
-        .args(["-a", s(from), s(to)])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-}
-
-fn append_lines(ledger: &Path, lines: &str, env: &[(&str, String)]) -> (i32, String, String) {
-    let mut child = bin()
-        .args(["log", "append", s(ledger), "--lines"])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// One test at a time: each starts its own servers, and the library's
 /// clients take the store's address from the process environment.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());

@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 
 use common::*;
 use triage_ledger::note::SignedCheckpoint;
@@ -18,39 +17,6 @@ use triage_ledger::store::{CheckpointLock, Ledger, ObjectLock, ObjectTree, PgLoc
 /// One test at a time: the library's clients take the store's address
 /// from the process environment.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn copy_dir(from: &Path, to: &Path) {
-    let ok = std::process::Command::new("cp")
-        .args(["-a", s(from), s(to)])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-}
-
-fn append(ledger: &Path, lines: &str, env: &[(&str, String)]) -> (i32, String, String) {
-    use std::io::Write;
-    let mut child = bin()
-        .args(["log", "append", s(ledger), "--lines"])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn lines(prefix: &str, n: usize) -> String {
     (0..n).map(|i| format!("{prefix}-{i}\n")).collect()
@@ -76,12 +42,12 @@ fn rolled_back_lock_is_refused(
     public: &str,
     env: &[(&str, String)],
 ) {
-    let (code, _, err) = append(a, &lines("a", 200), env);
+    let (code, _, err) = append_lines(a, &lines("a", 200), env);
     assert_eq!(code, 0, "{err}");
     let old = lock.fetch().unwrap().unwrap();
     assert_eq!(size_of(&old), 200);
     copy_dir(a, b);
-    let (code, _, err) = append(a, &lines("b", 100), env);
+    let (code, _, err) = append_lines(a, &lines("b", 100), env);
     assert_eq!(code, 0, "{err}");
     let new = lock.fetch().unwrap().unwrap();
     assert_eq!(size_of(&new), 300);
@@ -94,12 +60,12 @@ fn rolled_back_lock_is_refused(
 
     // The failover copy never saw size 300: it finds the rollback in the
     // bucket, refuses, signs nothing, and says what happened.
-    let (code, _, err) = append(b, "fork-0\n", env);
+    let (code, _, err) = append_lines(b, "fork-0\n", env);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("ROLLBACK"), "{err}");
     assert!(err.contains("tree size 200"), "{err}");
     // The first sequencer is not confused into "not a copy": a rollback.
-    let (code, _, err) = append(a, "after-0\n", env);
+    let (code, _, err) = append_lines(a, "after-0\n", env);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("ROLLBACK"), "{err}");
     // Nothing was signed on top of 200: the lock and the bucket are as
@@ -122,10 +88,10 @@ fn rolled_back_lock_is_refused(
 
     // The lock restored: the copy catches up to 300 and goes on.
     assert!(lock.swap(Some(&old), &new).unwrap());
-    let (code, _, err) = append(b, "b-after\n", env);
+    let (code, _, err) = append_lines(b, "b-after\n", env);
     assert_eq!(code, 0, "{err}");
     assert_eq!(size_of(&lock.fetch().unwrap().unwrap()), 301);
-    let (code, _, err) = append(a, "a-after\n", env);
+    let (code, _, err) = append_lines(a, "a-after\n", env);
     assert_eq!(code, 0, "{err}");
     assert_eq!(size_of(&lock.fetch().unwrap().unwrap()), 302);
     let (code, out, err) = run_env(&["log", "audit", s(a)], env);
@@ -189,10 +155,10 @@ fn a_directory_restored_from_an_older_backup_is_refused_before_signing() {
     let (a, backup) = (dir.path().join("a"), dir.path().join("backup"));
     let (code, _, err) = run_env(&["init", s(&a), "--origin", "example.org/backup"], &[]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = append(&a, &lines("x", 10), &[]);
+    let (code, _, err) = append_lines(&a, &lines("x", 10), &[]);
     assert_eq!(code, 0, "{err}");
     copy_dir(&a, &backup);
-    let (code, _, err) = append(&a, &lines("y", 10), &[]);
+    let (code, _, err) = append_lines(&a, &lines("y", 10), &[]);
     assert_eq!(code, 0, "{err}");
     // The log directory put back from the backup; the key's mark stays.
     std::fs::remove_dir_all(a.join("log")).unwrap();
@@ -201,7 +167,7 @@ fn a_directory_restored_from_an_older_backup_is_refused_before_signing() {
         let _ = std::fs::remove_dir_all(a.join("index"));
         copy_dir(&backup.join("index"), &a.join("index"));
     }
-    let (code, _, err) = append(&a, "fork\n", &[]);
+    let (code, _, err) = append_lines(&a, "fork\n", &[]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("ROLLBACK"), "{err}");
     assert!(err.contains("tree size 10") && err.contains("20"), "{err}");

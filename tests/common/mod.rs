@@ -446,3 +446,37 @@ impl Drop for S3sFs {
         let _ = self.child.wait();
     }
 }
+
+/// Copies a ledger directory: how a second sequencer is made.
+pub fn copy_dir(from: &Path, to: &Path) {
+    let ok = std::process::Command::new("cp")
+        .args(["-a", s(from), s(to)])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+pub fn append_lines(ledger: &Path, lines: &str, env: &[(&str, String)]) -> (i32, String, String) {
+    let mut child = bin()
+        .args(["log", "append", s(ledger), "--lines"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
