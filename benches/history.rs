@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 use triage_ledger::history::{
     attribution_of, is_index_entry, Attribution, History, IndexEntry, Roots,
 };
-use triage_ledger::policy;
-use triage_ledger::store::{for_each_entry, Ledger};
+use triage_ledger::ledger::Ledger;
+
+use triage_ledger::store::{for_each_entry, Snapshot};
 use triage_ledger::verify::{check_history, HistorySelection, PackHistory, Report};
 
 mod common;
@@ -38,12 +39,12 @@ fn main() {
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-history-1m");
     let (l, ids) = ledger(&dir, ENTRIES);
-    let size = Ledger::open(&l).unwrap().checkpoint().root().size();
+    let size = Snapshot::open(&l).unwrap().checkpoint().root().size();
     println!("ledger: {size} entries ({ENTRIES} statements, {FACILITIES} facilities, index entries after each of {} commits)", ENTRIES / BATCH);
 
     // The leaves' attributions, read once: the input of the index work.
     let mut leaves: Vec<Result<Attribution, IndexEntry>> = Vec::with_capacity(size as usize);
-    let lg = Ledger::open(&l).unwrap();
+    let lg = Snapshot::open(&l).unwrap();
     for_each_entry(lg.layout(), lg.checkpoint(), |_, b| {
         leaves.push(if is_index_entry(b) {
             Err(IndexEntry::parse(b).unwrap())
@@ -139,7 +140,7 @@ fn main() {
 
     // 4. submit of 10,000 statements into (a copy of) the ledger, whose
     // persisted state index is built first (once; kept with the ledger).
-    policy::open_index(&l).unwrap();
+    Ledger::open(&l).unwrap().open_index().unwrap();
     let copy = dir.join("copy");
     let mut runs = Vec::new();
     for r in 0..3u64 {
@@ -155,7 +156,10 @@ fn main() {
             .map(|s| ("s".to_string(), s))
             .collect();
         let t = Instant::now();
-        policy::submit(&copy, &batch, T + 100, 300).unwrap();
+        Ledger::open(&copy)
+            .unwrap()
+            .submit(&batch, T + 100, 300)
+            .unwrap();
         runs.push(t.elapsed());
     }
     let _ = std::fs::remove_dir_all(&copy);

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use triage_ledger::merkle::{leaf_hash, InclusionProof};
 use triage_ledger::note::SignedCheckpoint;
-use triage_ledger::store::{self, Ledger, RightEdge, Writer};
+use triage_ledger::store::{self, RightEdge, Snapshot, Writer};
 
 const SIZE: u64 = 1_000_000;
 
@@ -23,7 +23,7 @@ fn entry(i: u64) -> Vec<u8> {
 
 fn ledger() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-ledger-1m");
-    if let Ok(l) = Ledger::open(&root) {
+    if let Ok(l) = Snapshot::open(&root) {
         if l.checkpoint().root().size() == SIZE {
             return root;
         }
@@ -53,7 +53,7 @@ impl Walk {
 
 fn proofs(c: &mut Criterion) {
     let root = ledger();
-    let l = Ledger::open(&root).unwrap();
+    let l = Snapshot::open(&root).unwrap();
     let cp_bytes = l.checkpoint().to_bytes();
     let vkey = l.vkey().clone();
     let mut g = c.benchmark_group("ledger 1M");

@@ -13,9 +13,10 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use triage_ledger::identity::{generate_key, issue_role, issue_root, Role, Validity};
+use triage_ledger::ledger::{Ledger, Selection};
 use triage_ledger::policy;
 use triage_ledger::record::{Countersignature, Record, Ref, Registration, Seal};
-use triage_ledger::verify::{make_pack, Selection, MAX_PACK_SIZE};
+use triage_ledger::verify::MAX_PACK_SIZE;
 use triage_ledger::witness::{request_for, Witness};
 
 const T: u64 = 1_790_000_000;
@@ -97,18 +98,24 @@ fn build(dir: &Path, pairs: usize) -> (usize, usize) {
         .enumerate()
         .map(|(i, s)| (format!("s{i}"), s))
         .collect();
-    policy::submit(&ledger, &batch, T + 100, 300).unwrap();
+    Ledger::open(&ledger)
+        .unwrap()
+        .submit(&batch, T + 100, 300)
+        .unwrap();
     let wdir = dir.join("w");
     Witness::create(&wdir, "bench.example/w1").unwrap();
     let mut w = Witness::open(&wdir).unwrap();
     w.add_log(vkey.clone()).unwrap();
-    let l = triage_ledger::store::Ledger::open(&ledger).unwrap();
+    let l = triage_ledger::store::Snapshot::open(&ledger).unwrap();
     let sig = w.add_checkpoint(&request_for(&l, 0).unwrap(), T).unwrap();
     triage_ledger::store::Writer::open(&ledger)
         .unwrap()
         .attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())
         .unwrap();
-    let pack = make_pack(&ledger, &Selection::Facility("TF-1".into()), T + 200, None).unwrap();
+    let pack = Ledger::open(&ledger)
+        .unwrap()
+        .pack(&Selection::Facility("TF-1".into()), T + 200, None)
+        .unwrap();
     let Ok(bytes) = pack.to_bytes() else {
         // Too large to write: what its statements alone take.
         return (

@@ -128,7 +128,14 @@ fn bench(c: &mut Criterion) {
                 triage_ledger::store::install_trust_root(&l, cfg.root.to_pem().as_bytes()).unwrap();
                 l
             },
-            |l| black_box(policy::submit(&l, &batch, cfg.now, cfg.skew).unwrap()),
+            |l| {
+                black_box(
+                    triage_ledger::ledger::Ledger::open(&l)
+                        .unwrap()
+                        .submit(&batch, cfg.now, cfg.skew)
+                        .unwrap(),
+                )
+            },
             BatchSize::PerIteration,
         )
     });

@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{ledger, sign, sign_at, T};
-use triage_ledger::policy;
+use triage_ledger::ledger::Ledger;
 
 /// Runs the CLI under GNU time (Debian: `time`), which measures its own
 /// child: the child's peak resident set in KiB. (getrusage here would count
@@ -70,13 +70,19 @@ fn main() {
                 * 1_000_000_000;
         let fresh = sign(base..base + 21, &ids.key, &ids.cert);
         let t = Instant::now();
-        let first = policy::submit(&l, &[("first".into(), fresh[0].clone())], now, 300).unwrap();
+        let first = Ledger::open(&l)
+            .unwrap()
+            .submit(&[("first".into(), fresh[0].clone())], now, 300)
+            .unwrap();
         let build = t.elapsed();
         let size = first.checkpoint.root().size();
         let mut lib = Vec::new();
         for st in &fresh[1..21] {
             let t = Instant::now();
-            policy::submit(&l, &[("one".into(), st.clone())], now, 300).unwrap();
+            Ledger::open(&l)
+                .unwrap()
+                .submit(&[("one".into(), st.clone())], now, 300)
+                .unwrap();
             lib.push(t.elapsed());
         }
         let mut cli = Vec::new();

@@ -18,12 +18,13 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::{Signature, VerifyingKey};
 use triage_ledger::cose::{split_transparent, to_be_signed};
 use triage_ledger::identity::{generate_key, issue_role, issue_root, Role, Validity};
+use triage_ledger::ledger::{Ledger, Selection};
 use triage_ledger::note::{Policy, SignedCheckpoint};
 use triage_ledger::policy;
 use triage_ledger::record::{
     Countersignature, DesignatedRole, Designation, Record, Ref, Registration, Seal,
 };
-use triage_ledger::verify::{make_pack, verify_pack, Pack, Selection, Trust};
+use triage_ledger::verify::{verify_pack, Pack, Trust};
 use triage_ledger::witness::{request_for, Witness};
 
 const T: u64 = 1_790_000_000;
@@ -119,18 +120,24 @@ fn setup() -> Setup {
         .enumerate()
         .map(|(i, s)| (format!("s{i}"), s.clone()))
         .collect();
-    policy::submit(&ledger, &batch, T + 100, 300).unwrap();
+    Ledger::open(&ledger)
+        .unwrap()
+        .submit(&batch, T + 100, 300)
+        .unwrap();
     let wdir = dir.path().join("w");
     Witness::create(&wdir, "bench.example/w1").unwrap();
     let mut w = Witness::open(&wdir).unwrap();
     w.add_log(vkey.clone()).unwrap();
-    let l = triage_ledger::store::Ledger::open(&ledger).unwrap();
+    let l = triage_ledger::store::Snapshot::open(&ledger).unwrap();
     let sig = w.add_checkpoint(&request_for(&l, 0).unwrap(), T).unwrap();
     triage_ledger::store::Writer::open(&ledger)
         .unwrap()
         .attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())
         .unwrap();
-    let pack = make_pack(&ledger, &Selection::Facility("TF-1".into()), T + 200, None).unwrap();
+    let pack = Ledger::open(&ledger)
+        .unwrap()
+        .pack(&Selection::Facility("TF-1".into()), T + 200, None)
+        .unwrap();
     assert_eq!(pack.statements.len(), 200);
     let policy =
         Policy::parse(format!("log {vkey}\nwitness w1 {}\nquorum w1\n", w.vkey()).as_bytes())

@@ -16,8 +16,9 @@ pub mod limit {
     pub const RECEIPT: u64 = crate::cose::MAX_RECEIPT_SIZE as u64;
     /// A signed note: a checkpoint, a witness's cosignature answer.
     pub const NOTE: u64 = crate::note::MAX_NOTE_SIZE as u64;
-    /// A witness add-checkpoint request.
-    pub const WITNESS_REQUEST: u64 = crate::witness::MAX_REQUEST_SIZE as u64;
+    /// A witness add-checkpoint request (`witness::MAX_REQUEST_SIZE`: a
+    /// note and 64 proof lines; a test keeps the two equal).
+    pub const WITNESS_REQUEST: u64 = 128 * 1024 + 64 * 64;
     /// A tlog-proof or a consistency proof as text.
     pub const PROOF: u64 = 256 * 1024;
     /// A trust policy, a verifier key, a certificate (PEM).
@@ -26,7 +27,9 @@ pub mod limit {
     pub const DISCLOSURE: u64 = crate::bundle::MAX_DISCLOSURE as u64;
     /// An evidence pack, a proof of misbehaviour, a monitor's state: and
     /// any file `inspect` is given.
-    pub const PACK: u64 = crate::verify::MAX_PACK_SIZE as u64;
+    /// (`verify::MAX_PACK_SIZE`; a test keeps the two equal: `input` sits
+    /// below the verifier, which reads its trust files through it).
+    pub const PACK: u64 = 16 << 20;
 }
 
 /// Why an input could not be read.
@@ -102,6 +105,15 @@ pub fn read_optional(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, InputEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_limits_are_their_formats_own() {
+        assert_eq!(
+            limit::WITNESS_REQUEST,
+            crate::witness::MAX_REQUEST_SIZE as u64
+        );
+        assert_eq!(limit::PACK, crate::verify::MAX_PACK_SIZE as u64);
+    }
 
     #[test]
     fn the_size_is_checked_before_reading() {

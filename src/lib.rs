@@ -2,10 +2,30 @@
 //! security assessments, built on an RFC 9162 Merkle log published as C2SP
 //! tiles with signed checkpoints.
 //!
-//! Modules, lower never importing higher: [`merkle`] (hashing and proofs,
-//! no I/O), [`note`] (signed notes, checkpoints, cosignatures, tlog-proof
-//! text), [`store`] (the ledger directory: tiles, appends, recovery, audit).
-//! The binary's `cli` module only parses arguments and prints.
+//! Modules, by layer; a module imports from its own layer or those below,
+//! never from above, and never in a circle (`tests/suite.rs` checks):
+//!
+//! 1. Plain helpers: [`hex`], [`text`], [`os`], [`class`] (the one error
+//!    classification), [`config`], [`cbor`] (deterministic CBOR).
+//! 2. Formats, no I/O: [`merkle`] (RFC 9162 hashing and proofs), [`note`]
+//!    (signed notes, checkpoints, cosignatures, the log's [`note::Signer`]),
+//!    [`identity`] (X.509 roles and parties), [`cose`] (COSE_Sign1
+//!    statements and receipts), [`record`] (the scheme's records),
+//!    [`history`] (the log's committed index), [`tiles`] (C2SP
+//!    tlog-tiles paths and codecs).
+//! 3. Files: [`store`] (the tile tree on disk or in object storage, the
+//!    writer, locks, audit), [`output`] (writing files safely), [`bundle`]
+//!    (sealing evidence directories), [`input`] (bounded reads).
+//! 4. Rules, no I/O: [`policy`] (the registration policy and its typed
+//!    refusals), [`status`] (a facility's standing), [`verify`] (packs and
+//!    the offline verifier).
+//! 5. The ledger: [`ledger`] (the handle: opened once with its signer; submit,
+//!    receipts, packs, state), [`monitor`], [`remote`] (clients of a
+//!    service), [`witness`], [`report`] (HTML for people), [`inspect`].
+//! 6. [`server`]: the ledger and witness over HTTP.
+//!
+//! The binary's `cli` module only parses arguments, calls the library and
+//! maps its errors' [`class::Class`] to exit codes.
 //!
 //! ```
 //! use triage_ledger::merkle::{inclusion_proof, leaf_hash, MemoryTree};
@@ -29,6 +49,7 @@
 
 pub mod bundle;
 pub mod cbor;
+pub mod class;
 pub mod config;
 pub mod cose;
 pub mod hex;
@@ -36,6 +57,7 @@ pub mod history;
 pub mod identity;
 pub mod input;
 pub mod inspect;
+pub mod ledger;
 pub mod merkle;
 pub mod monitor;
 pub mod note;
@@ -49,5 +71,6 @@ pub mod server;
 pub mod status;
 pub mod store;
 pub mod text;
+pub mod tiles;
 pub mod verify;
 pub mod witness;

@@ -42,7 +42,7 @@ static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static SET_ASIDE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
 
 /// Undoes what an unfinished command left: removes every temporary file an
-/// unfinished [`write`] or manifest left, and moves back every file set
+/// unfinished [`fn@write`] or manifest left, and moves back every file set
 /// aside for a replacement that was not made. What a SIGINT or SIGTERM
 /// handler calls before the process exits.
 pub fn remove_temporaries() {
@@ -93,7 +93,7 @@ pub fn write(path: &Path, data: &[u8], replace: bool, flag: &str) -> Result<(), 
     write_mode(path, data, replace, flag, 0o644)
 }
 
-/// [`write`] for a secret (a private key): the file is made 0600 from the
+/// [`fn@write`] for a secret (a private key): the file is made 0600 from the
 /// start, and never written to standard output.
 pub fn write_private(
     path: &Path,

@@ -2246,7 +2246,7 @@ fn monitor_catches_a_lying_copy_of(demo: &Path) {
     assert_eq!((v["from"].as_u64(), v["to"].as_u64()), (Some(60), Some(60)));
     assert!(v["misbehaviour"].is_null());
 
-    let l = triage_ledger::store::Ledger::open(&honest).unwrap();
+    let l = triage_ledger::store::Snapshot::open(&honest).unwrap();
     let lying = demo.join("lying");
     triage_ledger::store::init(&lying, "demo.triage-ledger.example/lying").unwrap();
     let mut w = triage_ledger::store::Writer::open(&lying).unwrap();

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use triage_ledger::note::SignedCheckpoint;
-use triage_ledger::store::{self, Ledger, Writer};
+use triage_ledger::store::{self, Snapshot, Writer};
 
 /// xorshift64*: enough randomness for kill timing, reproducible from the seed.
 struct Rng(u64);
@@ -46,7 +46,7 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
     let root = dir.path().join("ledger");
     let vkey = store::init(&root, "ledger.example.org/crash").unwrap();
     let mut printed: Vec<SignedCheckpoint> =
-        vec![Ledger::open(&root).unwrap().checkpoint().clone()];
+        vec![Snapshot::open(&root).unwrap().checkpoint().clone()];
     let (mut completed, mut killed) = (0, 0);
 
     for round in 0..40u64 {
@@ -90,7 +90,7 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
             .unwrap_or_else(|e| panic!("round {round} (seed {seed}): audit failed: {e}"));
         drop(Writer::open(&root).unwrap_or_else(|e| panic!("round {round}: recovery failed: {e}")));
         store::audit(&root).unwrap();
-        let ledger = Ledger::open(&root).unwrap();
+        let ledger = Snapshot::open(&root).unwrap();
         let now = ledger.checkpoint().root();
         assert_eq!(report.size, now.size());
         let last = printed.last().unwrap().root();

@@ -12,7 +12,7 @@ use std::process::Stdio;
 
 use common::*;
 use triage_ledger::note::SignedCheckpoint;
-use triage_ledger::store::{self, Ledger, ObjectTree, PublicTree, StoreError, Writer};
+use triage_ledger::store::{self, ObjectTree, PublicTree, Snapshot, StoreError, Writer};
 
 /// One test at a time: each starts its own servers, and the library's
 /// clients take the store's address from the process environment.
@@ -334,10 +334,10 @@ fn two_sequencers_racing_for_a_thousand_commits_never_fork() {
 
     // One tree of 1,000 entries, each appended once, audited in the bucket.
     let tree = ObjectTree::open("s3://ledger/race").unwrap();
-    let vkey = Ledger::open(a).unwrap().vkey().clone();
+    let vkey = Snapshot::open(a).unwrap().vkey().clone();
     let report = store::audit_tree(&tree, &vkey).unwrap();
     assert_eq!(report.size, 1000);
-    let l = Ledger::open(a).unwrap();
+    let l = Snapshot::open(a).unwrap();
     let mut entries: Vec<String> = (0..1000)
         .map(|i| String::from_utf8(l.read_entry(i).unwrap()).unwrap())
         .collect();
@@ -385,7 +385,7 @@ fn a_sequencer_killed_mid_batch_is_completed_or_discarded_by_the_next() {
         let (code, out, err) = run_env(&["log", "audit", s(a)], env);
         assert_eq!(code, 0, "the killed copy after {point}: {out}{err}");
     }
-    let l = Ledger::open(b).unwrap();
+    let l = Snapshot::open(b).unwrap();
     let entry = |i: u64| String::from_utf8(l.read_entry(i).unwrap()).unwrap();
     assert_eq!(entry(300), "after-staged", "the staged batch was discarded");
     assert_eq!(entry(301), "locked-0", "the locked batch was completed");
@@ -581,7 +581,7 @@ fn a_store_that_enforces_conditional_writes_is_its_own_lock() {
     // Through append_batch the loser reopens, catches up and wins.
     let cp = store::append_batch(&b, &mut held, &[b"b-retried".to_vec()]).unwrap();
     assert_eq!(cp.root().size(), 302);
-    let l = Ledger::open(&a).unwrap();
+    let l = Snapshot::open(&a).unwrap();
     assert_eq!(l.read_entry(301).unwrap(), b"b-retried");
     let (code, out, err) = run_env(&["log", "audit", s(&a)], &env);
     assert_eq!(code, 0, "{out}{err}");

@@ -419,8 +419,17 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
     let (status, _, body) = post_cose(&server.url, &dec);
     assert_eq!(status, 400);
     let v: ciborium::Value = ciborium::from_reader(body.as_slice()).unwrap();
-    let text = format!("{v:?}");
-    assert!(text.contains("role"), "{text}");
+    let field = |name: &str| {
+        v.as_map()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k.as_text() == Some(name))
+            .and_then(|(_, v)| v.as_text())
+            .map(str::to_string)
+    };
+    // The rule, and the refusal's stable code.
+    assert_eq!(field("rule").as_deref(), Some("role"), "{v:?}");
+    assert_eq!(field("code").as_deref(), Some("role/wrong-role"), "{v:?}");
     assert_eq!(size(&server.url), before, "nothing appended");
     // 16 registrations at once (grouped as they arrive): all 201, each with
     // its own index.
@@ -637,7 +646,7 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
     assert_eq!(server.terminate_wait(), Some(0));
     let (code, _, err) = run(&["log", "audit", s(&ledger)], b"");
     assert_eq!(code, 0, "{err}");
-    let l = triage_ledger::store::Ledger::open(&ledger).unwrap();
+    let l = triage_ledger::store::Snapshot::open(&ledger).unwrap();
     for (bytes, index) in &acknowledged {
         assert_eq!(
             &l.read_entry(*index).unwrap(),
@@ -885,7 +894,7 @@ fn the_openapi_description_matches_the_server_and_sigkill_loses_no_201() {
     let _ = server.terminate_wait();
     let (code, _, err) = run(&["log", "audit", s(&ledger)], b"");
     assert_eq!(code, 0, "{err}");
-    let l = triage_ledger::store::Ledger::open(&ledger).unwrap();
+    let l = triage_ledger::store::Snapshot::open(&ledger).unwrap();
     for (bytes, index) in &acknowledged {
         assert_eq!(
             &l.read_entry(*index).unwrap(),

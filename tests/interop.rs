@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use tlog_tiles::{HashReader, Tile, TileReader};
 use triage_ledger::merkle::{self, leaf_hash, MemoryTree};
 use triage_ledger::note::{SigType, SignedCheckpoint, SignerKey};
-use triage_ledger::store::{self, Ledger, Writer};
+use triage_ledger::store::{self, Snapshot, Writer};
 
 /// Go-style in-memory hash storage for `tlog_tiles` (stored-hash index order).
 struct PeerStore(Vec<tlog_tiles::Hash>);
@@ -252,7 +252,7 @@ fn peer_reads_and_authenticates_our_tiles() {
         sizes.push(w.commit().unwrap().root().size());
     }
     drop(w);
-    let ledger = Ledger::open(&root).unwrap();
+    let ledger = Snapshot::open(&root).unwrap();
     let size = ledger.checkpoint().root().size();
     let th = tlog_tiles::Hash(*ledger.checkpoint().root().hash().as_bytes());
     let tiles = DirTiles(root.join("log"));

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use common::*;
 use triage_ledger::note::SignedCheckpoint;
-use triage_ledger::store::{CheckpointLock, Ledger, ObjectLock, ObjectTree, PgLock, PublicTree};
+use triage_ledger::store::{CheckpointLock, ObjectLock, ObjectTree, PgLock, PublicTree, Snapshot};
 
 /// One test at a time: the library's clients take the store's address
 /// from the process environment.
@@ -171,6 +171,6 @@ fn a_directory_restored_from_an_older_backup_is_refused_before_signing() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("ROLLBACK"), "{err}");
     assert!(err.contains("tree size 10") && err.contains("20"), "{err}");
-    let l = Ledger::open(&a).unwrap();
+    let l = Snapshot::open(&a).unwrap();
     assert_eq!(l.checkpoint().root().size(), 10, "nothing signed on it");
 }

@@ -449,6 +449,14 @@ fn a_served_pack_is_made_against_the_checkpoint_the_trust_policy_accepts() {
         &witness_arg,
     ]);
     assert!(!server.stderr().contains("warning: no witnesses"));
+    // The service opened the ledger once, at start, and read its key then:
+    // with the key file gone, it still signs every checkpoint, receipt and
+    // pack below (a per-request opening would fail on the missing file).
+    std::fs::rename(
+        w.ledger.join("private").join("log.key"),
+        w.d.join("log.key.away"),
+    )
+    .unwrap();
     let des = sign(
         &w.d,
         "designate",
@@ -490,6 +498,8 @@ fn a_served_pack_is_made_against_the_checkpoint_the_trust_policy_accepts() {
             std::thread::sleep(Duration::from_millis(100));
         }
     };
+    let (status, _, _) = get(&format!("{}/entries/2", server.url));
+    assert_eq!(status, 200, "a receipt, signed with the key read at start");
     let (pack, basis) = pack_of("witnessed", with_tf1);
     assert_eq!(basis, "accepted 4");
     let file = w.d.join("tf1.pack");

@@ -81,3 +81,90 @@ fn every_target_and_every_test_is_run_by_the_test_command() {
         }
     }
 }
+
+/// The library's top-level modules and the others each one names in its
+/// code (comments and test modules aside).
+fn module_imports(
+    root: &Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let src = root.join("src");
+    let mut graph = std::collections::BTreeMap::new();
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap();
+        let Some(first) = rel.components().next() else {
+            continue;
+        };
+        let name = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if ["main", "lib", "cli"].contains(&name.as_str())
+            || rel.components().any(|c| c.as_os_str() == "tests")
+            || rel
+                .file_name()
+                .is_some_and(|n| n == "tests.rs" || n == "testing.rs")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        // Code before an inline test module; comments dropped.
+        let code = text.split("#[cfg(test)]\nmod tests {").next().unwrap();
+        let deps: &mut std::collections::BTreeSet<String> = graph.entry(name.clone()).or_default();
+        for line in code.lines() {
+            let line = line.trim_start();
+            if line.starts_with("//") {
+                continue;
+            }
+            let line = line.split(" //").next().unwrap();
+            for (i, _) in line.match_indices("crate::") {
+                let rest = &line[i + "crate::".len()..];
+                let dep: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !dep.is_empty() && dep != name {
+                    deps.insert(dep);
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// No two modules of the library import each other, directly or through
+/// others: the layers of `lib.rs` hold.
+#[test]
+fn no_module_imports_a_module_that_imports_it() {
+    let graph = module_imports(Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(graph.len() > 20, "{graph:?}");
+    // The reading sees imports (the handle sits on the store and the rules).
+    assert!(graph["ledger"].contains("store") && graph["ledger"].contains("policy"));
+    assert!(!graph["policy"].contains("store"), "the rules do no I/O");
+    // Depth-first search for a cycle, reporting its path.
+    fn visit(
+        g: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        at: &str,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) {
+        if let Some(i) = path.iter().position(|p| p == at) {
+            panic!("import circle: {} -> {at}", path[i..].join(" -> "));
+        }
+        if done.contains(at) {
+            return;
+        }
+        path.push(at.to_string());
+        for d in g.get(at).into_iter().flatten() {
+            visit(g, d, path, done);
+        }
+        path.pop();
+        done.insert(at.to_string());
+    }
+    let mut done = Default::default();
+    for m in graph.keys() {
+        visit(&graph, m, &mut Vec::new(), &mut done);
+    }
+}

@@ -15,15 +15,14 @@
 //! honest log, and no proof of misbehaviour it writes verifies.
 #![no_main]
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use triage_ledger::merkle::leaf_hash;
 use triage_ledger::monitor::monitor_tree;
-use triage_ledger::store::{
-    parse_bundle, parse_hash_tile, tile_rel_path, tile_width, OpenTree, RightEdge, TileKind,
-    TILE_WIDTH,
+use triage_ledger::store::OpenTree;
+use triage_ledger::tiles::{
+    parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind, TILE_WIDTH,
 };
 use triage_ledger::verify::verify_misbehaviour;
 use triage_ledger_fuzz::{demo, MemTree};
@@ -66,8 +65,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, content)) = data.split_first() else {
         return;
     };
-    let p = Path::new("fuzz");
-    if let Ok(entries) = parse_bundle(content, u64::from(sel), p) {
+    if let Ok(entries) = parse_bundle(content, u64::from(sel)) {
         assert_eq!(entries.len(), usize::from(sel));
         let mut again = Vec::new();
         for e in &entries {
@@ -81,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if content.len() % 32 == 0 {
         let hashes =
-            parse_hash_tile(content, (content.len() / 32) as u64, p).expect("a whole tile");
+            parse_hash_tile(content, (content.len() / 32) as u64).expect("a whole tile");
         let again: Vec<u8> = hashes.iter().flat_map(|h| h.as_bytes().to_vec()).collect();
         assert_eq!(
             again, content,

@@ -156,7 +156,7 @@ impl Disclosure {
             )));
         }
         let root = multi_root(self.count, &leaves, &self.proof).map_err(|e| {
-            if e.is_verification_failure() {
+            if crate::class::Classify::is_verdict(&e) {
                 BundleError::NotSealed(format!("the multi-proof: {e}"))
             } else {
                 bad(e.to_string())

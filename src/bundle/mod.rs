@@ -5,9 +5,9 @@
 //! manifest is the items as a CBOR sequence (RFC 8742), one item after another.
 //!
 //! Sealing streams: the directory is walked in manifest order one listing
-//! at a time ([`walk`]), files are hashed at disk speed on every core
-//! ([`hash`]), and the manifest and root are produced as the items come
-//! ([`manifest`]); memory does not grow with the number of files.
+//! at a time (`walk`), files are hashed at disk speed on every core
+//! (`hash`), and the manifest and root are produced as the items come
+//! (`manifest`); memory does not grow with the number of files.
 
 mod check;
 mod disclose;
@@ -50,7 +50,7 @@ pub struct Item {
 impl Item {
     /// Checks the item's shape: a normalised relative path (`/`-separated,
     /// no empty, `.` or `..` components, no `\\` or control characters),
-    /// and a 16-byte salt (the digests are [`Hash`]es: 32 bytes by type).
+    /// and a 16-byte salt (the digests are [`struct@Hash`]es: 32 bytes by type).
     pub fn validate(&self) -> Result<(), String> {
         let p = &self.path;
         if p.is_empty()

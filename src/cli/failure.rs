@@ -1,6 +1,20 @@
 //! How a command fails: its exit code (the same in every command: 1
-//! verification failed, 2 usage, parse or I/O error), its `error: …` and
-//! `hint: …` lines, and the library's errors mapped to them.
+//! verification failed or refused, 2 usage, parse or I/O error), its
+//! `error: …` and `hint: …` lines, and the library's errors mapped to them:
+//! the exit code from the error's class ([`exit_code`], one match), the hint
+//! from what the error names.
+
+use triage_ledger::class::{Class, Classify};
+
+/// The exit code of each class of failure: 1 when something was checked and
+/// did not hold (a rule refused, a check failed), 2 when it could not be
+/// checked.
+pub(super) fn exit_code(class: Class) -> u8 {
+    match class {
+        Class::Refused | Class::VerificationFailed => 1,
+        Class::BadInput | Class::NotFound | Class::Unavailable | Class::Internal => 2,
+    }
+}
 
 /// Exit code and message of a failed command.
 pub struct Failure {
@@ -10,6 +24,14 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A library error: its class says the exit code.
+    pub fn of(e: &(impl Classify + std::fmt::Display)) -> Self {
+        Failure {
+            code: exit_code(e.class()),
+            message: e.to_string(),
+            hint: None,
+        }
+    }
     /// Verification failed (exit 1).
     pub fn verification(message: impl Into<String>) -> Self {
         Failure {
@@ -55,7 +77,7 @@ impl From<triage_ledger::store::StoreError> for Failure {
                 "run the same command without --no-wait to wait for it; readers never need the lock",
             ),
             StoreError::HeldByService { url, .. } => {
-                return Failure::input(e.to_string()).hint(format!(
+                return Failure::of(&e).hint(format!(
                     "submit through the service: triage-ledger submit --url {url} FILE.cose (a signing verb: sign with --out FILE.cose, then submit --url); readers need no lock"
                 ))
             }
@@ -77,7 +99,7 @@ impl From<triage_ledger::store::StoreError> for Failure {
             }
             StoreError::Fetch { source, .. } => {
                 if let Some(n) = source.downcast_ref::<triage_ledger::remote::NetError>() {
-                    let f = Failure::input(e.to_string());
+                    let f = Failure::of(&e);
                     return match n.hint() {
                         Some(h) => f.hint(h),
                         None => f,
@@ -87,11 +109,7 @@ impl From<triage_ledger::store::StoreError> for Failure {
             }
             _ => None,
         };
-        let f = if e.is_verification_failure() {
-            Failure::verification(e.to_string())
-        } else {
-            Failure::input(e.to_string())
-        };
+        let f = Failure::of(&e);
         match hint {
             Some(h) => f.hint(h),
             None => f,
@@ -114,8 +132,7 @@ impl From<triage_ledger::remote::ClientError> for Failure {
         use triage_ledger::remote::ClientError;
         match e {
             ClientError::Net(n) => n.into(),
-            e if e.is_refusal() => Failure::verification(e.to_string()),
-            e => Failure::input(e.to_string()),
+            e => Failure::of(&e),
         }
     }
 }
@@ -126,12 +143,48 @@ impl From<triage_ledger::remote::RegisterError> for Failure {
         let hint = e.hint();
         let f = match e {
             RegisterError::Client(c) => return c.into(),
-            e if e.is_verification_failure() => Failure::verification(e.to_string()),
-            e => Failure::input(e.to_string()),
+            e => Failure::of(&e),
         };
         match hint {
             Some(h) => f.hint(h),
             None => f,
+        }
+    }
+}
+
+impl From<triage_ledger::identity::IdentityError> for Failure {
+    fn from(e: triage_ledger::identity::IdentityError) -> Self {
+        Failure::of(&e)
+    }
+}
+
+impl From<triage_ledger::monitor::MonitorError> for Failure {
+    fn from(e: triage_ledger::monitor::MonitorError) -> Self {
+        match e {
+            triage_ledger::monitor::MonitorError::Store(s) => s.into(),
+            e => Failure::of(&e),
+        }
+    }
+}
+
+impl From<triage_ledger::ledger::LedgerError> for Failure {
+    fn from(e: triage_ledger::ledger::LedgerError) -> Self {
+        match e {
+            triage_ledger::ledger::LedgerError::Store(s) => s.into(),
+            e => {
+                let mut f = Failure::of(&e);
+                f.message.push_str(" (nothing was appended)");
+                f
+            }
+        }
+    }
+}
+
+impl From<triage_ledger::ledger::MakePackError> for Failure {
+    fn from(e: triage_ledger::ledger::MakePackError) -> Self {
+        match e {
+            triage_ledger::ledger::MakePackError::Store(s) => s.into(),
+            e => Failure::of(&e),
         }
     }
 }

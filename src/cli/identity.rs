@@ -4,19 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use triage_ledger::identity::{self, Certificate, IdentityError, Role, Validity};
+use triage_ledger::identity::{self, Certificate, Role, Validity};
 
 use super::{CmdResult, Failure};
-
-impl From<IdentityError> for Failure {
-    fn from(e: IdentityError) -> Self {
-        if e.is_verification_failure() {
-            Failure::verification(e.to_string())
-        } else {
-            Failure::input(e.to_string())
-        }
-    }
-}
 
 #[derive(Subcommand)]
 pub enum KeysCommand {

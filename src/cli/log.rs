@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Subcommand};
 use triage_ledger::merkle::{leaf_hash, ConsistencyProof, Hash};
 use triage_ledger::note::{SignedCheckpoint, TlogProof, VerifierKey};
-use triage_ledger::store::{self, Ledger, Writer, MAX_ENTRY_SIZE};
+use triage_ledger::store::{self, Snapshot, Writer, MAX_ENTRY_SIZE};
 
 use super::{CmdResult, Failure};
+use triage_ledger::class::Classify;
 
 #[derive(Subcommand)]
 pub enum LogCommand {
@@ -116,7 +117,7 @@ pub enum LogCommand {
 pub fn run(cmd: LogCommand) -> CmdResult {
     match cmd {
         LogCommand::Vkey { ledger } => {
-            say!("{}", Ledger::open(&ledger)?.vkey());
+            say!("{}", Snapshot::open(&ledger)?.vkey());
             Ok(())
         }
         LogCommand::Append {
@@ -131,7 +132,7 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             lock,
         } => migrate(&ledger, &public, lock.as_deref()),
         LogCommand::Checkpoint { ledger } => {
-            let l = Ledger::open(&ledger)?;
+            let l = Snapshot::open(&ledger)?;
             write_stdout(&l.checkpoint().to_bytes())
         }
         LogCommand::Prove {
@@ -140,7 +141,7 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             from,
         } => prove(&ledger, index, from),
         LogCommand::Get { ledger, index } => {
-            let l = Ledger::open(&ledger)?;
+            let l = Snapshot::open(&ledger)?;
             write_stdout(&l.read_entry(index)?)
         }
         LogCommand::VerifyInclusion { vkey, proof, entry } => {
@@ -294,8 +295,7 @@ pub(super) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
 }
 
 fn append(ledger: &Path, files: &[PathBuf], lines: bool, wait: &super::WaitArgs) -> CmdResult {
-    let say = super::waiting(ledger);
-    let on_wait = wait.on_wait(&say);
+    let on_wait = wait.on_wait(super::waiting(ledger));
     if store::read_config(ledger)?.is_some() {
         return append_published(ledger, files, lines, on_wait);
     }
@@ -455,7 +455,7 @@ fn append_lines(w: &mut Writer) -> CmdResult {
 }
 
 fn prove(ledger: &Path, index: Option<u64>, from: Option<u64>) -> CmdResult {
-    let l = Ledger::open(ledger)?;
+    let l = Snapshot::open(ledger)?;
     let size = l.checkpoint().root().size();
     if let Some(i) = index {
         if i >= size {
@@ -525,9 +525,7 @@ fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path) -> CmdResult {
             say!("verified");
             Ok(())
         }
-        Err(e) if e.is_verification_failure() => {
-            Err(Failure::verification(format!("not verified: {e}")))
-        }
+        Err(e) if e.is_verdict() => Err(Failure::verification(format!("not verified: {e}"))),
         Err(e) => Err(Failure::input(format!("{}: {e}", proof.display()))),
     }
 }
@@ -535,12 +533,9 @@ fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path) -> CmdResult {
 fn open_checkpoint(path: &Path, vkey: &VerifierKey) -> Result<SignedCheckpoint, Failure> {
     let bytes = read_input(path, 256 * 1024)?;
     SignedCheckpoint::open(&bytes, vkey).map_err(|e| {
-        let msg = format!("{}: {e}", path.display());
-        if e.is_verification_failure() {
-            Failure::verification(msg)
-        } else {
-            Failure::input(msg)
-        }
+        let mut f = Failure::of(&e);
+        f.message = format!("{}: {e}", path.display());
+        f
     })
 }
 
@@ -588,9 +583,7 @@ fn verify_consistency(vkey: &str, old: &Path, new: &Path, proof: &Path) -> CmdRe
             say!("verified");
             Ok(())
         }
-        Err(e) if e.is_verification_failure() => {
-            Err(Failure::verification(format!("not verified: {e}")))
-        }
+        Err(e) if e.is_verdict() => Err(Failure::verification(format!("not verified: {e}"))),
         Err(e) => Err(Failure::input(e.to_string())),
     }
 }
@@ -641,13 +634,12 @@ fn audit_object(location: &str, vkey: &str) -> CmdResult {
 }
 
 fn audit_failure(e: store::StoreError) -> Failure {
-    let code_is_verification = e.is_verification_failure();
-    let f: Failure = e.into();
-    if code_is_verification {
-        Failure::verification(format!("audit failed: {}", f.message))
-    } else {
-        f
+    let verdict = e.is_verdict();
+    let mut f: Failure = e.into();
+    if verdict {
+        f.message = format!("audit failed: {}", f.message);
     }
+    f
 }
 
 fn print_audit(r: &store::AuditReport) {
@@ -675,8 +667,8 @@ fn print_audit(r: &store::AuditReport) {
 
 /// The persisted state index against a full replay of the log.
 fn audit_state_index(ledger: &Path) -> CmdResult {
-    use triage_ledger::policy::{IndexCheck, StateIndex};
-    match StateIndex::check(ledger) {
+    use triage_ledger::ledger::{IndexCheck, Ledger};
+    match Ledger::open(ledger).and_then(|l| l.check_index()) {
         Ok(IndexCheck::Absent) => {
             say!("ok: no state index (the next submission builds it from the log)")
         }

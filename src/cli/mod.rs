@@ -49,7 +49,8 @@ pub use failure::Failure;
 
 /// What a writing command says when another writer holds LEDGER, before
 /// it waits for it.
-pub(crate) fn waiting(ledger: &std::path::Path) -> impl Fn(&str) + '_ {
+pub(crate) fn waiting(ledger: &std::path::Path) -> impl Fn(&str) + Send + Sync + 'static {
+    let ledger = ledger.to_path_buf();
     move |holder: &str| {
         tell!(
             "waiting for {}: another writer holds it ({holder}); --no-wait fails instead, --wait SECONDS bounds the wait",
@@ -72,9 +73,12 @@ pub struct WaitArgs {
 
 impl WaitArgs {
     /// The library's waiting rule for these flags, telling `say`.
-    pub fn on_wait<'a>(&self, say: &'a dyn Fn(&str)) -> triage_ledger::store::OnWait<'a> {
+    pub fn on_wait(
+        &self,
+        say: impl Fn(&str) + Send + Sync + 'static,
+    ) -> triage_ledger::store::OnWait {
         (!self.no_wait).then(|| triage_ledger::store::Waiting {
-            say,
+            say: std::sync::Arc::new(say),
             limit: std::time::Duration::from_secs(self.wait),
         })
     }

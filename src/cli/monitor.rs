@@ -3,21 +3,11 @@
 
 use std::path::Path;
 
-use triage_ledger::monitor::{monitor as run_monitor, MonitorError, MonitorState};
+use triage_ledger::monitor::{monitor as run_monitor, MonitorState};
 use triage_ledger::verify::{json_string, utc};
 
 use super::statements::read;
 use super::{CmdResult, Failure};
-
-impl From<MonitorError> for Failure {
-    fn from(e: MonitorError) -> Self {
-        match e {
-            MonitorError::Store(s) => s.into(),
-            e if e.is_verification_failure() => Failure::verification(e.to_string()),
-            e => Failure::input(e.to_string()),
-        }
-    }
-}
 
 /// `monitor LEDGER [--state FILE] [--trust DIR | --vkey FILE] [--facility ID] [--proof-out FILE] [--json]`.
 #[allow(clippy::too_many_arguments)]

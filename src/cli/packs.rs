@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
+use triage_ledger::ledger::{Ledger, MakePackError, Selection};
 use triage_ledger::verify::{
-    make_pack, make_pack_since, old_checkpoint, verify_misbehaviour, verify_pack_with,
-    MakePackError, Misbehaviour, Options, Pack, Require, Selection, Trust,
+    old_checkpoint, verify_misbehaviour, verify_pack_with, Misbehaviour, Options, Pack, Require,
+    Trust,
 };
 
 use super::statements::{now, read};
@@ -41,14 +42,13 @@ pub fn pack(
         Some(f) => Selection::Facility(f),
         None => Selection::Entries(entries),
     };
-    let failure = |e: MakePackError| match e {
-        MakePackError::Store(s) => s.into(),
-        e if e.is_verification_failure() => Failure::verification(e.to_string()),
-        other => Failure::input(other.to_string()),
-    };
+    let failure = |e: MakePackError| -> Failure { e.into() };
+    let l = Ledger::open(ledger)?;
     let (p, split) = match since {
-        None => (make_pack(ledger, &sel, now(), None).map_err(failure)?, None),
-        Some(path) => make_pack_since(ledger, &sel, now(), &read_old(path)?).map_err(failure)?,
+        None => (l.pack(&sel, now(), None).map_err(failure)?, None),
+        Some(path) => l
+            .pack_since(&sel, now(), &read_old(path)?)
+            .map_err(failure)?,
     };
     let bytes = p.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
     triage_ledger::output::write(out, &bytes, force, "--out")

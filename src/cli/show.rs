@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use triage_ledger::policy::{self, State};
+use triage_ledger::policy::State;
 
 use super::statements::read;
 use super::{CmdResult, Failure};
@@ -42,7 +42,7 @@ pub fn history(
 ) -> CmdResult {
     let as_of = as_of_date(as_of)?;
     let t = if source.is_dir() {
-        let (state, cp): (State, _) = policy::load_state(source)?;
+        let (state, cp): (State, _) = triage_ledger::ledger::Ledger::open(source)?.replay()?;
         triage_ledger::status::timeline(&state, facility, cp.root().size(), &as_of).ok_or_else(
             || {
                 Failure::input(format!(
@@ -108,7 +108,7 @@ fn report_failure(e: triage_ledger::report::ReportError) -> Failure {
     use triage_ledger::report::ReportError;
     match e {
         ReportError::NotVerified { .. } => Failure::verification(e.to_string()),
-        ReportError::Ledger(s) if s.is_refusal() => Failure::verification(s.to_string()),
+        ReportError::Ledger(s) => Failure::of(&s),
         e => Failure::input(e.to_string()),
     }
 }
@@ -127,7 +127,9 @@ pub fn report(
     let as_of = as_of_date(as_of)?;
     let now = super::statements::now();
     let r = if source.is_dir() {
-        triage_ledger::report::from_ledger(source, facility, &as_of, now)
+        triage_ledger::ledger::Ledger::open(source)
+            .map_err(Into::into)
+            .and_then(|l| triage_ledger::report::from_ledger(&l, facility, &as_of, now))
     } else {
         let (pack, t, trust_dir) = open_pack(source, trust)?;
         triage_ledger::report::from_pack(
@@ -179,7 +181,7 @@ pub fn status(
     overdue: bool,
 ) -> CmdResult {
     let as_of = as_of_date(as_of)?;
-    let (state, cp): (State, _) = policy::load_state(ledger)?;
+    let (state, cp): (State, _) = triage_ledger::ledger::Ledger::open(ledger)?.replay()?;
     let st = triage_ledger::status::ledger_status(&state, cp.root().size(), &as_of, facility);
     if let Some(id) = facility {
         if st.facilities.is_empty() {

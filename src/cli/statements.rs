@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use sha2::{Digest, Sha256};
 use triage_ledger::cose::Statement;
-use triage_ledger::policy::{self, Admission, SubmitError};
+use triage_ledger::ledger::{Ledger, Options};
+use triage_ledger::policy::{self, Admission};
 use triage_ledger::record::Ref;
 
 use super::identity::load_cert;
@@ -100,7 +101,7 @@ pub(super) fn parse_ref(text: &str, ledger: Option<&Path>) -> Result<Ref, Failur
         (index, None) => {
             let ledger = ledger
                 .ok_or_else(|| bad("a bare index needs --ledger or --refs to look up its hash"))?;
-            let l = triage_ledger::store::Ledger::open(ledger)?;
+            let l = Ledger::open(ledger)?;
             l.statement_ref(index).map_err(|e| bad(&e.to_string()))
         }
     }
@@ -192,29 +193,26 @@ fn sign_and_deliver(sign: &SignArgs, record: &triage_ledger::record::Record) -> 
     )
 }
 
-impl From<SubmitError> for Failure {
-    fn from(e: SubmitError) -> Self {
-        match e {
-            SubmitError::Store(s) => s.into(),
-            e if e.is_refusal() => Failure::verification(format!("{e} (nothing was appended)")),
-            e => Failure::input(format!("{e} (nothing was appended)")),
-        }
-    }
-}
-
 fn submit_files(
     ledger: &Path,
     statements: Vec<(String, Vec<u8>)>,
     transparent: bool,
     wait: &super::WaitArgs,
 ) -> CmdResult {
-    let say = super::waiting(ledger);
-    let on_wait = wait.on_wait(&say);
-    let done = policy::submit_with(ledger, &statements, now(), 300, on_wait)?;
+    let l = Ledger::open_with(
+        ledger,
+        Options {
+            wait: wait.on_wait(super::waiting(ledger)),
+            ..Options::default()
+        },
+    )?;
+    let done = l.submit(&statements, now(), 300)?;
+    for w in l.take_warnings() {
+        tell!("warning: {w}");
+    }
     if let Some(w) = &done.index_warning {
         tell!("warning: the statements are logged, but {w}; the next submission rebuilds what it lacks");
     }
-    let l = triage_ledger::store::Ledger::open(ledger)?;
     for ((name, bytes), a) in statements.iter().zip(&done.admissions) {
         let h = hex(&Sha256::digest(bytes));
         let i = match a {
@@ -238,13 +236,14 @@ fn submit_files(
 }
 
 fn write_receipt(
-    l: &triage_ledger::store::Ledger,
+    ledger: &Ledger,
     index: u64,
     out: &Path,
     transparent: bool,
     force: bool,
 ) -> CmdResult {
-    let r = l.receipt(index, now())?;
+    let l = ledger.snapshot()?;
+    let r = ledger.receipt_in(&l, index, now())?;
     let bytes = if transparent {
         let st = Statement::parse(&l.read_entry(index)?)
             .map_err(|e| Failure::input(format!("entry {index}: {e}")))?;
@@ -269,13 +268,12 @@ fn write_receipt(
 
 /// `receipt LEDGER --index I --out FILE [--transparent]`.
 pub fn receipt(ledger: &Path, index: u64, out: &Path, transparent: bool, force: bool) -> CmdResult {
-    let l = triage_ledger::store::Ledger::open(ledger)?;
-    write_receipt(&l, index, out, transparent, force)
+    write_receipt(&Ledger::open(ledger)?, index, out, transparent, force)
 }
 
 /// `upgrade LEDGER`.
 pub fn upgrade(ledger: &Path) -> CmdResult {
-    match triage_ledger::policy::upgrade(ledger) {
+    match Ledger::open(ledger)?.upgrade() {
         Ok(Some(cp)) => {
             say!(
                 "committed the index: entry {} is the commit entry; checkpoint size {}",

@@ -307,7 +307,7 @@ fn framework_ref(given: Option<&str>, ledger: Option<&Path>) -> Result<Option<Re
     let Some(ledger) = ledger else {
         return Ok(None);
     };
-    let (state, _) = triage_ledger::policy::load_state(ledger)?;
+    let (state, _) = triage_ledger::ledger::Ledger::open(ledger)?.replay()?;
     Ok(state.framework_in_force_ref().map(|(r, f)| {
         tell!(
             "citing framework {} (entry {}), the version in force",

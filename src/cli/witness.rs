@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
+use triage_ledger::ledger::Ledger;
 use triage_ledger::note::MAX_NOTE_SIZE;
-use triage_ledger::store::{Ledger, Writer};
 use triage_ledger::witness::{
     cosign_ledger, cosign_ledger_remote, request_for, AddCheckpoint, Cosigned, RemoteError,
     RoundError, Witness, WitnessError,
@@ -156,7 +156,7 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             out,
             force,
         } => {
-            let l = Ledger::open(&ledger)?;
+            let l = Ledger::open(&ledger)?.snapshot()?;
             write_out(&out, &request_for(&l, old)?.to_bytes(), force)
         }
         WitnessCommand::Cosign {
@@ -186,8 +186,7 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
         } => {
             let wkey = load_vkey(&witness)?;
             let answer = read_input(&cosignature, 64 * 1024)?;
-            let mut writer = Writer::open(&ledger)?;
-            let cp = writer.attach_cosignatures(&wkey, &answer)?;
+            let cp = Ledger::open(&ledger)?.attach_cosignatures(&wkey, &answer)?;
             tell!(
                 "attached {}'s cosignature to checkpoint size {}",
                 wkey.name(),
@@ -206,7 +205,8 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
                 (Some(dir), _, _) => run_local(&dir, &ledger)?,
                 (None, Some(url), Some(w)) => {
                     let wkey = load_vkey(&w)?;
-                    cosign_ledger_remote(&url, &wkey, &ledger).map_err(round_failure)?
+                    cosign_ledger_remote(&url, &wkey, &Ledger::open(&ledger)?)
+                        .map_err(round_failure)?
                 }
                 _ => {
                     return Err(Failure::input(
@@ -245,10 +245,10 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
 /// Has the witness in `dir` cosign the ledger's latest checkpoint and
 /// attaches the cosignature (the round is the library's).
 pub fn run_local(dir: &Path, ledger: &Path) -> Result<Cosigned, Failure> {
-    cosign_ledger(dir, ledger, now()).map_err(round_failure)
+    cosign_ledger(dir, &Ledger::open(ledger)?, now()).map_err(round_failure)
 }
 
-fn round_failure(e: RoundError) -> Failure {
+pub(super) fn round_failure(e: RoundError) -> Failure {
     match e {
         RoundError::Witness(w) => refusal(w),
         RoundError::Store(s) => s.into(),

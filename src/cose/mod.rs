@@ -65,10 +65,15 @@ pub enum CoseError {
     BadSignature,
 }
 
-impl CoseError {
-    /// True when the message was well-formed but its signature is wrong.
-    pub fn is_verification_failure(&self) -> bool {
-        matches!(self, CoseError::BadSignature)
+impl CoseError {}
+
+impl crate::class::Classify for CoseError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            CoseError::BadSignature => Class::VerificationFailed,
+            _ => Class::BadInput,
+        }
     }
 }
 
@@ -96,8 +101,23 @@ impl CoseSign1 {
         detached: bool,
         key: &SigningKey,
     ) -> Result<Self, CoseError> {
+        Self::sign_with(protected, unprotected, payload, detached, |tbs| {
+            Ok(key.sign(tbs).to_bytes())
+        })
+    }
+
+    /// [`CoseSign1::sign`] with a signing function (a log's signer, which
+    /// may live elsewhere): it is given the `Sig_structure` bytes and
+    /// returns the Ed25519 signature.
+    pub fn sign_with(
+        protected: Vec<u8>,
+        unprotected: Vec<(Value, Value)>,
+        payload: &[u8],
+        detached: bool,
+        sign: impl FnOnce(&[u8]) -> Result<[u8; 64], CoseError>,
+    ) -> Result<Self, CoseError> {
         let tbs = to_be_signed(&protected, payload)?;
-        let signature = key.sign(&tbs).to_bytes().to_vec();
+        let signature = sign(&tbs)?.to_vec();
         Ok(CoseSign1 {
             protected,
             unprotected,

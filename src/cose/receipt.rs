@@ -29,7 +29,7 @@ use super::{
     LABEL_KID,
 };
 use crate::merkle::{leaf_hash, Hash, InclusionProof, RootHash};
-use crate::note::{SignerKey, VerifierKey};
+use crate::note::{Signer, VerifierKey};
 
 /// Header label: verifiable data structure.
 pub const LABEL_VDS: i64 = 395;
@@ -69,7 +69,7 @@ impl Receipt {
     /// Issues a receipt for `proof` (of the statement about `subject` in
     /// the tree `root`), signed by the log key.
     pub fn issue(
-        log_key: &SignerKey,
+        log_key: &dyn Signer,
         proof: &InclusionProof,
         root: &RootHash,
         issued_at: u64,
@@ -82,7 +82,8 @@ impl Receipt {
                 root.size()
             )));
         }
-        let kid = log_key.verifier().id().as_bytes().to_vec();
+        let public = log_key.public_key();
+        let kid = public.id().as_bytes().to_vec();
         let protected = cbor::encode(&Value::Map(vec![
             (int(LABEL_ALG), int(ALG_EDDSA)),
             (int(LABEL_KID), Value::Bytes(kid.clone())),
@@ -90,7 +91,7 @@ impl Receipt {
             (
                 int(LABEL_CWT_CLAIMS),
                 Value::Map(vec![
-                    (int(super::CWT_ISS), Value::Text(log_key.name().to_string())),
+                    (int(super::CWT_ISS), Value::Text(public.name().to_string())),
                     (int(super::CWT_SUB), Value::Text(subject.to_string())),
                     (int(super::CWT_IAT), Value::Integer(issued_at.into())),
                 ]),
@@ -114,18 +115,22 @@ impl Receipt {
                 Value::Array(vec![Value::Bytes(encoded_proof)]),
             )]),
         )];
-        let message = CoseSign1::sign(
+        let message = CoseSign1::sign_with(
             protected,
             unprotected,
             root.hash().as_bytes(),
             true,
-            log_key.ed25519(),
+            |tbs| {
+                log_key
+                    .sign(tbs)
+                    .map_err(|e| bad(format!("the log key could not sign: {e}")))
+            },
         )?;
         Ok(Receipt {
             bytes: message.to_bytes()?,
             message,
             kid,
-            issuer: log_key.name().to_string(),
+            issuer: public.name().to_string(),
             subject: Some(subject.to_string()),
             issued_at: Some(issued_at),
             proof: proof.clone(),

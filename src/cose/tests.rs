@@ -432,7 +432,7 @@ mod receipts {
         ]))
         .unwrap();
         let tbs = to_be_signed(&protected, root.hash().as_bytes()).unwrap();
-        let sig = log.ed25519().sign(&tbs).to_bytes().to_vec();
+        let sig = crate::note::Signer::sign(log, &tbs).unwrap().to_vec();
         // 18([protected, {396: {-1: [proof]}}, nil, sig]), the outer array
         // of indefinite length: well-formed, not deterministic.
         let mut out = vec![0xd2, 0x9f];

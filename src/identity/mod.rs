@@ -170,15 +170,18 @@ pub enum IdentityError {
     },
 }
 
-impl IdentityError {
-    /// True when the inputs were readable but a trust check failed.
-    pub fn is_verification_failure(&self) -> bool {
-        matches!(
-            self,
+impl IdentityError {}
+
+impl crate::class::Classify for IdentityError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
             IdentityError::Untrusted { .. }
-                | IdentityError::NotValidAt { .. }
-                | IdentityError::WrongRole { .. }
-        )
+            | IdentityError::NotValidAt { .. }
+            | IdentityError::WrongRole { .. } => Class::VerificationFailed,
+            IdentityError::Io { .. } => Class::Internal,
+            _ => Class::BadInput,
+        }
     }
 }
 

@@ -132,16 +132,18 @@ pub enum MerkleError {
     },
 }
 
-impl MerkleError {
-    /// True when the input was well-formed but the proof does not verify
-    /// (as opposed to malformed input or unreadable sources).
-    pub fn is_verification_failure(&self) -> bool {
-        !matches!(
-            self,
-            MerkleError::BadHashLength { .. }
-                | MerkleError::BadHashEncoding { .. }
-                | MerkleError::Source { .. }
-        )
+impl MerkleError {}
+
+impl crate::class::Classify for MerkleError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            MerkleError::BadHashLength { .. } | MerkleError::BadHashEncoding { .. } => {
+                Class::BadInput
+            }
+            MerkleError::Source { .. } => Class::Internal,
+            _ => Class::VerificationFailed,
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use crate::note::Policy;
 use crate::note::{SignedCheckpoint, VerifierKey};
 use crate::record::Kind;
 use crate::store::{
-    read_checkpoint_bytes, DirTree, Ledger, OpenTree, PublicTree, RightEdge, StoreError,
+    read_checkpoint_bytes, DirTree, OpenTree, PublicTree, RightEdge, Snapshot, StoreError,
 };
 use crate::verify::{Misbehaviour, ProvenEntry};
 
@@ -121,13 +121,15 @@ pub enum MonitorError {
     },
 }
 
-impl MonitorError {
-    /// True for what the log did (not unreadable input).
-    pub fn is_verification_failure(&self) -> bool {
+impl MonitorError {}
+
+impl crate::class::Classify for MonitorError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
         match self {
-            MonitorError::Store(e) => e.is_verification_failure(),
-            MonitorError::State(_) | MonitorError::NoKey => false,
-            _ => true,
+            MonitorError::Store(e) => e.class(),
+            MonitorError::State(_) | MonitorError::NoKey => Class::BadInput,
+            _ => Class::VerificationFailed,
         }
     }
 }
@@ -145,7 +147,7 @@ pub fn monitor(
     policy: Option<&Policy>,
     watch: Option<&str>,
 ) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
-    let l = Ledger::open(ledger)?;
+    let l = Snapshot::open(ledger)?;
     let tree = DirTree::new(l.layout().log_dir());
     monitor_tree(&tree, Some(l.vkey().clone()), state, policy, watch)
 }

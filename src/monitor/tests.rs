@@ -52,7 +52,7 @@ fn raw_ledger(dir: &Path, leaves: &[Vec<u8>]) -> std::path::PathBuf {
 fn trust(ledger: &Path, w: &World) -> Trust {
     Trust::single_log(
         w.root.cert.clone(),
-        Ledger::open(ledger).unwrap().vkey().clone(),
+        Snapshot::open(ledger).unwrap().vkey().clone(),
     )
 }
 
@@ -69,7 +69,7 @@ fn an_honest_log_passes_resumes_and_reports_a_watched_facility() {
             .map(|b| ("s".to_string(), b.clone()))
             .collect()
     };
-    crate::policy::submit(&ledger, &batch(&world, 0), T + 100, 300).unwrap();
+    crate::ledger::testing::submit(&ledger, &batch(&world, 0), T + 100, 300).unwrap();
     world.commit();
     let (run, state) = monitor(&ledger, None, None, Some("TF-1")).unwrap();
     assert!(run.fault.is_none(), "{:?}", run.fault);
@@ -86,7 +86,7 @@ fn an_honest_log_passes_resumes_and_reports_a_watched_facility() {
     let state = MonitorState::parse(&saved).unwrap();
     world.by(op, seal("TF-1", 3)).unwrap();
     world.by(op, seal("TF-2", 4)).unwrap();
-    crate::policy::submit(&ledger, &batch(&world, 8), T + 100, 300).unwrap();
+    crate::ledger::testing::submit(&ledger, &batch(&world, 8), T + 100, 300).unwrap();
     let (run, state) = monitor(&ledger, Some(state), None, Some("TF-1")).unwrap();
     assert!(run.fault.is_none());
     assert_eq!((run.from, run.to, run.commits), (8, 11, 1));
@@ -304,7 +304,7 @@ fn a_prev_beyond_the_entry_is_proven_by_the_entry_alone_and_junk_is_no_proof() {
         run.fault
     );
     assert!(run.proof.is_none() && state.is_none());
-    let l = Ledger::open(&ledger).unwrap();
+    let l = Snapshot::open(&ledger).unwrap();
     let junk = Misbehaviour {
         checkpoint: l.checkpoint().to_bytes(),
         entries: vec![ProvenEntry {
@@ -324,7 +324,7 @@ fn a_trust_policy_makes_the_monitor_check_the_witnessed_tree() {
     let mut leaves = world.log.clone();
     leaves.push(h.next_entry(true).unwrap().1);
     let ledger = raw_ledger(dir.path(), &leaves);
-    let log = Ledger::open(&ledger).unwrap().vkey().clone();
+    let log = Snapshot::open(&ledger).unwrap().vkey().clone();
     let w = crate::note::SignerKey::generate("example.org/w", crate::note::SigType::Cosignature)
         .unwrap();
     let text = format!("log {log}\nwitness w {}\nquorum w\n", w.verifier());

@@ -1,7 +1,7 @@
 //! Checkpoints (c2sp.org/tlog-checkpoint): `<origin>\n<size>\n<base64 root>\n`
 //! then optional extension lines, signed as a note by the log.
 
-use super::{Note, NoteError, SignerKey, VerifierKey};
+use super::{Note, NoteError, Signer, VerifierKey};
 use crate::merkle::{truncate_for_message, Hash, RootHash};
 
 /// The body of a checkpoint: origin, tree size, root hash, extension lines.
@@ -134,11 +134,11 @@ impl SignedCheckpoint {
     }
 
     /// Signs a checkpoint with the log key (whose name must be the origin).
-    pub fn sign(checkpoint: Checkpoint, log_key: &SignerKey) -> Result<Self, NoteError> {
-        if checkpoint.origin() != log_key.name() {
+    pub fn sign(checkpoint: Checkpoint, log_key: &dyn Signer) -> Result<Self, NoteError> {
+        if checkpoint.origin() != log_key.public_key().name() {
             return Err(NoteError::OriginMismatch {
                 origin: checkpoint.origin().to_string(),
-                expected: log_key.name().to_string(),
+                expected: log_key.public_key().name().to_string(),
             });
         }
         let mut note = Note::new(&checkpoint.to_text())?;

@@ -204,6 +204,18 @@ pub struct SignerKey {
     name: String,
     sig_type: SigType,
     secret: SigningKey,
+    /// The public half, computed once.
+    public: VerifierKey,
+}
+
+fn public_of(name: &str, sig_type: SigType, secret: &SigningKey) -> VerifierKey {
+    let key = secret.verifying_key();
+    VerifierKey {
+        name: name.to_string(),
+        id: KeyId::compute(name, sig_type, key.as_bytes()),
+        sig_type,
+        key,
+    }
 }
 
 impl SignerKey {
@@ -214,6 +226,7 @@ impl SignerKey {
         Ok(SignerKey {
             name: name.to_string(),
             sig_type,
+            public: public_of(name, sig_type, &secret),
             secret,
         })
     }
@@ -241,10 +254,12 @@ impl SignerKey {
             seed.try_into()
                 .map_err(|_| bad("an Ed25519 seed must be 32 bytes"))?,
         );
+        let secret = SigningKey::from_bytes(&seed);
         let key = SignerKey {
             name: name.to_string(),
             sig_type,
-            secret: SigningKey::from_bytes(&seed),
+            public: public_of(name, sig_type, &secret),
+            secret,
         };
         if key.verifier().id() != id {
             return Err(bad("key id does not match the key"));
@@ -273,13 +288,11 @@ impl SignerKey {
 
     /// The matching verifier key.
     pub fn verifier(&self) -> VerifierKey {
-        let key = self.secret.verifying_key();
-        VerifierKey {
-            name: self.name.clone(),
-            id: KeyId::compute(&self.name, self.sig_type, key.as_bytes()),
-            sig_type: self.sig_type,
-            key,
-        }
+        self.public.clone()
+    }
+
+    pub(crate) fn verifier_ref(&self) -> &VerifierKey {
+        &self.public
     }
 
     /// The signature type.
@@ -290,10 +303,5 @@ impl SignerKey {
     /// Signs raw bytes with Ed25519.
     pub(crate) fn sign_raw(&self, msg: &[u8]) -> [u8; 64] {
         self.secret.sign(msg).to_bytes()
-    }
-
-    /// The Ed25519 key itself, for the log's other signatures (receipts).
-    pub(crate) fn ed25519(&self) -> &SigningKey {
-        &self.secret
     }
 }

@@ -11,6 +11,7 @@ mod cosign;
 mod keys;
 mod policy;
 mod proof_text;
+mod signer;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -21,6 +22,7 @@ pub use cosign::{cosign, cosignatures_from_response, verify_cosignature, Cosigna
 pub use keys::{keys_named, validate_key_name, KeyId, SigType, SignerKey, VerifierKey};
 pub use policy::{Policy, PolicyError, PolicyWitness, QuorumReport, MAX_POLICY_ITEMS};
 pub use proof_text::{TlogProof, VerifyProofError};
+pub use signer::Signer;
 
 use crate::merkle::truncate_for_message;
 
@@ -112,15 +114,17 @@ pub enum NoteError {
     },
 }
 
-impl NoteError {
-    /// True when the input was well-formed but a signature check failed.
-    pub fn is_verification_failure(&self) -> bool {
-        matches!(
-            self,
+impl NoteError {}
+
+impl crate::class::Classify for NoteError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
             NoteError::BadSignature { .. }
-                | NoteError::NoTrustedSignature { .. }
-                | NoteError::OriginMismatch { .. }
-        )
+            | NoteError::NoTrustedSignature { .. }
+            | NoteError::OriginMismatch { .. } => Class::VerificationFailed,
+            _ => Class::BadInput,
+        }
     }
 }
 
@@ -284,16 +288,17 @@ impl Note {
     }
 
     /// Adds an Ed25519 (type 0x01) signature by `key`.
-    pub fn sign(&mut self, key: &SignerKey) -> Result<(), NoteError> {
-        if key.sig_type() != SigType::Ed25519 {
+    pub fn sign(&mut self, key: &dyn Signer) -> Result<(), NoteError> {
+        let public = key.public_key();
+        if public.sig_type() != SigType::Ed25519 {
             return Err(NoteError::WrongKeyType {
                 reason: "note signatures need an Ed25519 (type 0x01) key".into(),
             });
         }
-        let sig = key.sign_raw(self.text.as_bytes());
+        let sig = key.sign(self.text.as_bytes())?;
         self.sigs.push(NoteSignature::new(
-            key.name(),
-            key.verifier().id(),
+            public.name(),
+            public.id(),
             sig.to_vec(),
         )?);
         Ok(())

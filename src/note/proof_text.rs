@@ -150,12 +150,13 @@ pub enum VerifyProofError {
     Inclusion(#[from] crate::merkle::MerkleError),
 }
 
-impl VerifyProofError {
-    /// True when the input was well-formed but did not verify.
-    pub fn is_verification_failure(&self) -> bool {
+impl VerifyProofError {}
+
+impl crate::class::Classify for VerifyProofError {
+    fn class(&self) -> crate::class::Class {
         match self {
-            VerifyProofError::Checkpoint(e) => e.is_verification_failure(),
-            VerifyProofError::Inclusion(e) => e.is_verification_failure(),
+            VerifyProofError::Checkpoint(e) => e.class(),
+            VerifyProofError::Inclusion(e) => e.class(),
         }
     }
 }

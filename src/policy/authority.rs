@@ -13,12 +13,13 @@
 //!   are refused when the facility belongs to their own party.
 //! - Every role certificate must name its party (organizationIdentifier).
 
+use super::refusal::Authority as A;
 use super::{PolicyError, State};
 use crate::identity::{Certificate, Role};
 use crate::record::{DesignatedRole, Kind, Record};
 
-fn deny(msg: String) -> PolicyError {
-    PolicyError::Authority(msg)
+fn deny(why: A, msg: String) -> PolicyError {
+    PolicyError::Authority(why, msg)
 }
 
 impl State {
@@ -39,7 +40,7 @@ impl State {
             return Ok(());
         }
         let party = signer.party().ok_or_else(|| {
-            deny(format!(
+            deny(A::NoParty, format!(
                 "certificate {} names no party (X.520 organizationIdentifier, 2.5.4.97), so the party it acts for is unknown; reissue it with `cert issue --party-id`",
                 signer.subject()
             ))
@@ -53,7 +54,7 @@ impl State {
         };
         if let Record::Designation(d) = record {
             if d.role != DesignatedRole::UserCio {
-                return Err(deny(
+                return Err(deny(A::SscDesignatesOnlyUserCio,
                     "the SSC designates only the User CIO's party; the scheme root designates the SSC's"
                         .into(),
                 ));
@@ -80,7 +81,7 @@ impl State {
         who: &str,
     ) -> Result<(), PolicyError> {
         match record.facility().and_then(|id| self.facilities.get(id)) {
-            Some(f) if f.party == party => Err(deny(format!(
+            Some(f) if f.party == party => Err(deny(A::NotIndependent, format!(
                 "facility {:?} belongs to party {party}, which acts as {who}: {who} does not act on its own party's facilities",
                 f.id
             ))),
@@ -96,7 +97,7 @@ impl State {
             return Ok(()); // not registered: the lifecycle rule refuses it
         };
         if f.party != party {
-            return Err(deny(format!(
+            return Err(deny(A::NotOwner, format!(
                 "facility {:?} belongs to party {} ({} entry {}); this {} is signed for party {party}",
                 f.id,
                 f.party,
@@ -114,7 +115,7 @@ impl State {
 
     fn check_designated(&self, role: DesignatedRole, party: &str) -> Result<(), PolicyError> {
         match self.designated.get(&role) {
-            None => Err(deny(format!(
+            None => Err(deny(A::NoDesignation, format!(
                 "no party is designated as {} yet: the scheme root{} records a designation first",
                 role.name(),
                 if role == DesignatedRole::UserCio {
@@ -123,7 +124,7 @@ impl State {
                     ""
                 }
             ))),
-            Some((p, i)) if p != party => Err(deny(format!(
+            Some((p, i)) if p != party => Err(deny(A::NotDesignatedParty, format!(
                 "the scheme designates party {p} as {} (entry {i}); this certificate acts for party {party}",
                 role.name()
             ))),

@@ -12,29 +12,36 @@
 //!   approved subject to steps, obligations a step names; a rejection has at
 //!   least one "not met".
 
+use super::refusal::{Coverage as C, Framework as F};
 use super::{PolicyError, State};
 use crate::record::{Finding, FindingResult, Framework, Outcome, Record, Ref};
 
-fn fw(msg: String) -> PolicyError {
-    PolicyError::Framework(msg)
+fn fw(why: F, msg: String) -> PolicyError {
+    PolicyError::Framework(why, msg)
 }
 
-fn cov(msg: String) -> PolicyError {
-    PolicyError::Coverage(msg)
+fn cov(why: C, msg: String) -> PolicyError {
+    PolicyError::Coverage(why, msg)
 }
 
 /// Checks that `id` is an obligation of `f` that applies to triage.
 fn applicable(f: &Framework, id: &str, field: &str) -> Result<(), PolicyError> {
     match f.obligation(id) {
-        None => Err(fw(format!(
-            "{field} {id:?} is not an obligation of framework {}",
-            f.version
-        ))),
-        Some(o) if !o.applies => Err(fw(format!(
-            "{field} {id:?} does not apply to Triage Facilities in framework {} ({})",
-            f.version,
-            o.reason.as_deref().unwrap_or("no reason given")
-        ))),
+        None => Err(fw(
+            F::NotAnObligation,
+            format!(
+                "{field} {id:?} is not an obligation of framework {}",
+                f.version
+            ),
+        )),
+        Some(o) if !o.applies => Err(fw(
+            F::DoesNotApply,
+            format!(
+                "{field} {id:?} does not apply to Triage Facilities in framework {} ({})",
+                f.version,
+                o.reason.as_deref().unwrap_or("no reason given")
+            ),
+        )),
         Some(_) => Ok(()),
     }
 }
@@ -47,19 +54,22 @@ impl State {
             (None, None) => Ok(None),
             // A citation with nothing published cannot resolve; the
             // reference rule has refused it already.
-            (None, Some(r)) => Err(fw(format!(
-                "entry {} is not a published framework",
-                r.index
-            ))),
-            (Some((i, f)), None) => Err(fw(format!(
-                "framework {} (entry {i}) is in force: a {what} cites it",
-                f.version
-            ))),
+            (None, Some(r)) => Err(fw(
+                F::NotAFramework,
+                format!("entry {} is not a published framework", r.index),
+            )),
+            (Some((i, f)), None) => Err(fw(
+                F::CitationMissing,
+                format!(
+                    "framework {} (entry {i}) is in force: a {what} cites it",
+                    f.version
+                ),
+            )),
             (Some((i, f)), Some(r)) if r.index != *i => {
                 let old = self
                     .framework_at(r.index)
                     .map_or("?", |o| o.version.as_str());
-                Err(fw(format!(
+                Err(fw(F::Superseded, format!(
                     "cites framework {old} (entry {}), superseded by {} (entry {i}): a {what} cites the version in force",
                     r.index, f.version
                 )))
@@ -72,10 +82,13 @@ impl State {
         match record {
             Record::Framework(f) => {
                 if let Some((i, _)) = self.frameworks.iter().find(|(_, o)| o.version == f.version) {
-                    return Err(fw(format!(
+                    return Err(fw(
+                        F::AlreadyPublished,
+                        format!(
                         "version {} was already published (entry {i}); a change is a new version",
                         f.version
-                    )));
+                    ),
+                    ));
                 }
                 Ok(())
             }
@@ -113,7 +126,7 @@ impl State {
                     .map(|x| x.obligation.as_str())
                     .collect();
                 match d.outcome {
-                    Outcome::Approved if !not_met.is_empty() => Err(cov(format!(
+                    Outcome::Approved if !not_met.is_empty() => Err(cov(C::ApprovalWithNotMet, format!(
                         "an approval with {} not met: approve subject to steps that name {}, or reject",
                         not_met.join(", "),
                         if not_met.len() == 1 { "it" } else { "them" }
@@ -126,13 +139,13 @@ impl State {
                         if uncovered.is_empty() {
                             Ok(())
                         } else {
-                            Err(cov(format!(
+                            Err(cov(C::StepsDoNotCover, format!(
                                 "approved subject to steps, but no step names {} (not met)",
                                 uncovered.join(", ")
                             )))
                         }
                     }
-                    Outcome::Rejected if not_met.is_empty() => Err(cov(
+                    Outcome::Rejected if not_met.is_empty() => Err(cov(C::RejectionWithoutNotMet,
                         "a rejection needs at least one obligation found not met".into(),
                     )),
                     _ => Ok(()),
@@ -155,7 +168,7 @@ fn complete(f: &Framework, findings: &[Finding]) -> Result<(), PolicyError> {
         .map(|o| o.id.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(cov(format!(
+        return Err(cov(C::MissingFinding, format!(
             "no finding for {} of framework {} (every applicable obligation needs one: met, not-met or not-assessed)",
             missing.join(", "),
             f.version

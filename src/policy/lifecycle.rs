@@ -23,6 +23,7 @@
 
 use std::collections::BTreeMap;
 
+use super::refusal::Lifecycle as L;
 use super::{PolicyError, State};
 use crate::identity::Certificate;
 use crate::record::{
@@ -156,7 +157,12 @@ impl FacilityState {
         self.decisions
             .iter()
             .find(|d| d.index == index)
-            .ok_or_else(|| life("the referenced decision is not one of this facility's".into()))
+            .ok_or_else(|| {
+                life(
+                    L::NotThisFacilitysDecision,
+                    "the referenced decision is not one of this facility's".into(),
+                )
+            })
     }
 
     fn decision_mut(&mut self, index: u64) -> Option<&mut DecisionState> {
@@ -164,8 +170,8 @@ impl FacilityState {
     }
 }
 
-fn life(msg: String) -> PolicyError {
-    PolicyError::Lifecycle(msg)
+fn life(why: L, msg: String) -> PolicyError {
+    PolicyError::Lifecycle(why, msg)
 }
 
 impl State {
@@ -176,33 +182,46 @@ impl State {
         let fac = self.facilities.get(fid);
         if let Record::Registration(_) = record {
             if let Some(f) = fac {
-                return Err(life(format!(
-                    "facility {fid:?} is already registered (entry {})",
-                    f.registration
-                )));
+                return Err(life(
+                    L::AlreadyRegistered,
+                    format!(
+                        "facility {fid:?} is already registered (entry {})",
+                        f.registration
+                    ),
+                ));
             }
             return Ok(());
         }
-        let f = fac.ok_or_else(|| life(format!("facility {fid:?} is not registered")))?;
+        let f = fac.ok_or_else(|| {
+            life(
+                L::NotRegistered,
+                format!("facility {fid:?} is not registered"),
+            )
+        })?;
         match record {
             Record::Decision(d) => {
-                let expected = f.expected_assessment().map_err(life)?;
+                let expected = f
+                    .expected_assessment()
+                    .map_err(|m| life(L::AwaitsDetermination, m))?;
                 if d.assessment != expected {
-                    return Err(life(format!(
-                        "the next decision for {fid:?} must be a {}, not a {}",
-                        expected.name(),
-                        d.assessment.name()
-                    )));
+                    return Err(life(
+                        L::WrongAssessment,
+                        format!(
+                            "the next decision for {fid:?} must be a {}, not a {}",
+                            expected.name(),
+                            d.assessment.name()
+                        ),
+                    ));
                 }
                 if let Some(r) = &d.self_assessment {
                     match f.pending_self_assessment {
                         None => {
-                            return Err(life(format!(
+                            return Err(life(L::NoSelfAssessmentPending, format!(
                                 "no self-assessment of {fid:?} awaits review (the operator submits one first)"
                             )))
                         }
                         Some(p) if p != r.index => {
-                            return Err(life(format!(
+                            return Err(life(L::NotLatestSelfAssessment, format!(
                                 "a USSA reviews the latest self-assessment (entry {p}), not entry {}",
                                 r.index
                             )))
@@ -217,16 +236,22 @@ impl State {
                     .iter()
                     .find(|d| d.index == c.decision.index)
                     .ok_or_else(|| {
-                        life("the referenced decision is not one of this facility's".into())
+                        life(
+                            L::NotThisFacilitysDecision,
+                            "the referenced decision is not one of this facility's".into(),
+                        )
                     })?;
                 let step = d.steps.iter().find(|s| s.id == c.step).ok_or_else(|| {
-                    life(format!("decision {} has no step {:?}", d.index, c.step))
+                    life(
+                        L::NoSuchStep,
+                        format!("decision {} has no step {:?}", d.index, c.step),
+                    )
                 })?;
                 if let Some(done) = step.completion {
-                    return Err(life(format!(
-                        "step {:?} was already completed (entry {done})",
-                        c.step
-                    )));
+                    return Err(life(
+                        L::StepAlreadyCompleted,
+                        format!("step {:?} was already completed (entry {done})", c.step),
+                    ));
                 }
             }
             Record::StepAcceptance(a) => {
@@ -237,27 +262,34 @@ impl State {
                     .find(|(_, s)| s.completion == Some(a.completion.index))
                     .ok_or_else(|| {
                         life(
+                            L::NotAPendingStep,
                             "the referenced completion is not a pending step of this facility"
                                 .into(),
                         )
                     })?;
                 if let Some(acc) = s.accepted {
-                    return Err(life(format!(
-                        "step {:?} of decision {} was already accepted (entry {acc})",
-                        s.id, d.index
-                    )));
+                    return Err(life(
+                        L::StepAlreadyAccepted,
+                        format!(
+                            "step {:?} of decision {} was already accepted (entry {acc})",
+                            s.id, d.index
+                        ),
+                    ));
                 }
             }
             Record::Determination(det) => {
                 let latest = f
                     .decisions
                     .last()
-                    .ok_or_else(|| life("there is no decision to follow".into()))?;
+                    .ok_or_else(|| life(L::NoDecision, "there is no decision to follow".into()))?;
                 if latest.index != det.decision.index {
-                    return Err(life(format!(
-                        "a determination follows the latest decision (entry {}), not entry {}",
-                        latest.index, det.decision.index
-                    )));
+                    return Err(life(
+                        L::NotLatestDecision,
+                        format!(
+                            "a determination follows the latest decision (entry {}), not entry {}",
+                            latest.index, det.decision.index
+                        ),
+                    ));
                 }
                 if !latest.is_effective_approval() {
                     let why = match (latest.overturned, latest.outcome) {
@@ -265,34 +297,43 @@ impl State {
                         (None, Outcome::Rejected) => "it is a rejection".to_string(),
                         _ => "not all of its additional steps are accepted".to_string(),
                     };
-                    return Err(life(format!(
-                        "a determination follows an approval; entry {}: {why}",
-                        latest.index
-                    )));
+                    return Err(life(
+                        L::NotAnApproval,
+                        format!(
+                            "a determination follows an approval; entry {}: {why}",
+                            latest.index
+                        ),
+                    ));
                 }
                 if let Some((i, _, _)) = latest.determination {
-                    return Err(life(format!(
-                        "decision {} already has a determination (entry {i})",
-                        latest.index
-                    )));
+                    return Err(life(
+                        L::AlreadyDetermined,
+                        format!(
+                            "decision {} already has a determination (entry {i})",
+                            latest.index
+                        ),
+                    ));
                 }
                 if let Some((i, _)) = f.open_disputes.iter().find(|(_, d)| *d == latest.index) {
-                    return Err(life(format!(
+                    return Err(life(
+                        L::DecisionDisputed,
+                        format!(
                         "decision {} is disputed (entry {i}); the SSC resolves the dispute first",
                         latest.index
-                    )));
+                    ),
+                    ));
                 }
                 match (&latest.acknowledged, latest.dismissed) {
                     (_, Some(_)) => {}
                     (Some(a), None) if a.position == Position::Accepted => {}
                     (Some(a), None) => {
-                        return Err(life(format!(
+                        return Err(life(L::DisputeAnnounced, format!(
                             "the operator announced a dispute of decision {} (entry {}); the SSC determines once a dispute of it is resolved",
                             latest.index, a.index
                         )))
                     }
                     (None, None) => {
-                        return Err(life(format!(
+                        return Err(life(L::NotAcknowledged, format!(
                             "decision {} is not acknowledged by the operator yet: a determination rests on an acknowledged decision (or a dismissed dispute)",
                             latest.index
                         )))
@@ -305,43 +346,51 @@ impl State {
                     .iter()
                     .find(|(_, dec)| *dec == d.decision.index)
                 {
-                    return Err(life(format!(
-                        "decision {} already has an open dispute (entry {i})",
-                        d.decision.index
-                    )));
+                    return Err(life(
+                        L::DisputeAlreadyOpen,
+                        format!(
+                            "decision {} already has an open dispute (entry {i})",
+                            d.decision.index
+                        ),
+                    ));
                 }
             }
             Record::Acknowledgement(a) => {
                 let d = f.decision(a.decision.index)?;
                 if let Some(k) = &d.acknowledged {
-                    return Err(life(format!(
-                        "decision {} was already acknowledged (entry {})",
-                        d.index, k.index
-                    )));
+                    return Err(life(
+                        L::AlreadyAcknowledged,
+                        format!(
+                            "decision {} was already acknowledged (entry {})",
+                            d.index, k.index
+                        ),
+                    ));
                 }
             }
             Record::SelfAssessment(_) => {
-                let expected = f.expected_assessment().map_err(life)?;
+                let expected = f
+                    .expected_assessment()
+                    .map_err(|m| life(L::AwaitsDetermination, m))?;
                 if expected != Assessment::Ussa {
-                    return Err(life(format!(
+                    return Err(life(L::NoUssaDetermined, format!(
                         "a self-assessment answers the SSC's determination of a USSA; the next assessment of {fid:?} is a {}",
                         expected.name()
                     )));
                 }
             }
             Record::Transfer(t) if t.to_party == f.party => {
-                return Err(life(format!(
-                    "facility {fid:?} already belongs to party {}",
-                    f.party
-                )));
+                return Err(life(
+                    L::AlreadyOwner,
+                    format!("facility {fid:?} already belongs to party {}", f.party),
+                ));
             }
             Record::Resolution(r)
                 if !f.open_disputes.iter().any(|(i, _)| *i == r.dispute.index) =>
             {
-                return Err(life(format!(
-                    "entry {} is not an open dispute",
-                    r.dispute.index
-                )));
+                return Err(life(
+                    L::NotAnOpenDispute,
+                    format!("entry {} is not an open dispute", r.dispute.index),
+                ));
             }
             _ => {}
         }
@@ -381,10 +430,12 @@ impl State {
             );
             return Ok(());
         }
-        let f = self
-            .facilities
-            .get_mut(fid)
-            .ok_or_else(|| life(format!("facility {fid:?} is not registered")))?;
+        let f = self.facilities.get_mut(fid).ok_or_else(|| {
+            life(
+                L::NotRegistered,
+                format!("facility {fid:?} is not registered"),
+            )
+        })?;
         match record {
             Record::Seal(seal) => {
                 f.seals.push(index);

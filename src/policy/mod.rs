@@ -8,14 +8,12 @@
 
 mod authority;
 mod duplicate;
-mod follow;
 mod framework;
 mod index;
 mod lifecycle;
 mod prepare;
+pub mod refusal;
 mod resume;
-mod stored;
-mod submit;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -32,14 +30,8 @@ use prepare::{
     validate_time_and_role, CertCache, Prepared,
 };
 
-pub use follow::Follower;
 pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
 pub use resume::{Changes, SchemeState, Source};
-pub use stored::{IndexCheck, StateIndex};
-pub use submit::{
-    load_state, open_index, submit, submit_each, submit_with, upgrade, Sequencer, SubmitError,
-    Submitted, SubmittedEach,
-};
 
 /// The CWT `sub` of statements that are not about one facility (revocations,
 /// designations, frameworks).
@@ -113,11 +105,13 @@ pub enum PolicyError {
         index: u64,
     },
     /// Header claims disagree with the record or certificate.
-    #[error("{0}")]
-    Claims(String),
+    #[error("{1}")]
+    Claims(refusal::Claims, String),
     /// A reference does not resolve to a logged entry it may reference.
     #[error("reference {field} → entry {index}: {reason}")]
     Reference {
+        /// Which case.
+        why: refusal::Reference,
         /// The record field.
         field: &'static str,
         /// The index referenced.
@@ -129,13 +123,13 @@ pub enum PolicyError {
     /// than the facility's owner, a User CIO or SSC certificate of a party the
     /// scheme has not designated for that role, or a certificate without a
     /// party.
-    #[error("{0}")]
-    Authority(String),
+    #[error("{1}")]
+    Authority(refusal::Authority, String),
     /// A framework citation does not hold: not the version in force, an
     /// obligation the framework does not list or that does not apply, a
     /// version published twice.
-    #[error("{0}")]
-    Framework(String),
+    #[error("{1}")]
+    Framework(refusal::Framework, String),
     /// The statement repeats one already in force for the same subject
     /// (the `duplicate` rule, [`State::admit`] only; see `duplicate.rs` for
     /// what counts as a repeat of each kind).
@@ -147,11 +141,11 @@ pub enum PolicyError {
         index: u64,
     },
     /// Findings do not cover the framework, or contradict the outcome.
-    #[error("{0}")]
-    Coverage(String),
+    #[error("{1}")]
+    Coverage(refusal::Coverage, String),
     /// A lifecycle rule of domain.md does not hold.
-    #[error("{0}")]
-    Lifecycle(String),
+    #[error("{1}")]
+    Lifecycle(refusal::Lifecycle, String),
     /// An index entry of the log does not match the leaves before it, or
     /// the log's index cannot be extended.
     #[error("{0}")]
@@ -160,6 +154,17 @@ pub enum PolicyError {
     /// statement was not judged).
     #[error("state index: {0}")]
     Unavailable(String),
+}
+
+impl crate::class::Classify for PolicyError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            PolicyError::Malformed(_) | PolicyError::Record(_) => Class::BadInput,
+            PolicyError::Unavailable(_) => Class::Unavailable,
+            _ => Class::Refused,
+        }
+    }
 }
 
 impl PolicyError {
@@ -176,15 +181,42 @@ impl PolicyError {
             PolicyError::FutureIat { .. } => "future-iat",
             PolicyError::StaleIat { .. } => "stale-iat",
             PolicyError::Revoked { .. } => "revoked",
-            PolicyError::Claims(_) => "claims",
+            PolicyError::Claims(..) => "claims",
             PolicyError::Reference { .. } => "reference",
-            PolicyError::Authority(_) => "authority",
+            PolicyError::Authority(..) => "authority",
             PolicyError::Duplicate { .. } => "duplicate",
-            PolicyError::Framework(_) => "framework",
-            PolicyError::Coverage(_) => "coverage",
-            PolicyError::Lifecycle(_) => "lifecycle",
+            PolicyError::Framework(..) => "framework",
+            PolicyError::Coverage(..) => "coverage",
+            PolicyError::Lifecycle(..) => "lifecycle",
             PolicyError::Index(_) => "index",
             PolicyError::Unavailable(_) => "state-index",
+        }
+    }
+
+    /// The refusal's stable code, `rule/case` (see [`refusal`]): what a
+    /// client, a report or a test matches on.
+    pub fn code(&self) -> &'static str {
+        use refusal::single::*;
+        match self {
+            PolicyError::Malformed(_) => MALFORMED,
+            PolicyError::Record(_) => RECORD,
+            PolicyError::Certificate(_) => CERTIFICATE,
+            PolicyError::BadSignature { .. } => SIGNATURE,
+            PolicyError::Signer(IdentityError::WrongRole { .. }) => ROLE,
+            PolicyError::Signer(IdentityError::NotValidAt { .. }) => VALIDITY,
+            PolicyError::Signer(_) => CHAIN,
+            PolicyError::FutureIat { .. } => FUTURE_IAT,
+            PolicyError::StaleIat { .. } => STALE_IAT,
+            PolicyError::Revoked { .. } => REVOKED,
+            PolicyError::Claims(why, _) => why.code(),
+            PolicyError::Reference { why, .. } => why.code(),
+            PolicyError::Authority(why, _) => why.code(),
+            PolicyError::Duplicate { .. } => DUPLICATE,
+            PolicyError::Framework(why, _) => why.code(),
+            PolicyError::Coverage(why, _) => why.code(),
+            PolicyError::Lifecycle(why, _) => why.code(),
+            PolicyError::Index(_) => INDEX,
+            PolicyError::Unavailable(_) => UNAVAILABLE,
         }
     }
 }
@@ -485,18 +517,24 @@ impl State {
             }
         }
         if h.issuer != leaf.subject() {
-            return Err(PolicyError::Claims(format!(
-                "iss {:?} is not the signer's certificate subject {:?}",
-                h.issuer,
-                leaf.subject()
-            )));
+            return Err(PolicyError::Claims(
+                refusal::Claims::IssuerNotSubject,
+                format!(
+                    "iss {:?} is not the signer's certificate subject {:?}",
+                    h.issuer,
+                    leaf.subject()
+                ),
+            ));
         }
         let facility = record.facility().unwrap_or(SCHEME_SUBJECT);
         if h.subject != facility {
-            return Err(PolicyError::Claims(format!(
-                "sub {:?} is not the record's facility {facility:?}",
-                h.subject
-            )));
+            return Err(PolicyError::Claims(
+                refusal::Claims::SubjectNotFacility,
+                format!(
+                    "sub {:?} is not the record's facility {facility:?}",
+                    h.subject
+                ),
+            ));
         }
         self.load_for(&record)?;
         self.load_repeat_candidates(&record)?;
@@ -535,6 +573,7 @@ impl State {
             };
             if !allowed.contains(&target.record.kind()) {
                 return Err(PolicyError::Reference {
+                    why: refusal::Reference::WrongKind,
                     field,
                     index: r.index,
                     reason: format!(
@@ -548,6 +587,7 @@ impl State {
                 && target.record.facility() != record.facility()
             {
                 return Err(PolicyError::Reference {
+                    why: refusal::Reference::OtherFacility,
                     field,
                     index: r.index,
                     reason: format!(
@@ -566,12 +606,14 @@ impl State {
             .logged
             .get(&r.index)
             .ok_or_else(|| PolicyError::Reference {
+                why: refusal::Reference::NoSuchEntry,
                 field,
                 index: r.index,
                 reason: "no such entry".into(),
             })?;
         if target.sha256[..] != r.sha256[..] {
             return Err(PolicyError::Reference {
+                why: refusal::Reference::DigestMismatch,
                 field,
                 index: r.index,
                 reason: "the SHA-256 does not match the logged statement".into(),
@@ -589,10 +631,13 @@ impl State {
         leaf: &Certificate,
     ) -> Result<(), PolicyError> {
         if index < self.next {
-            return Err(PolicyError::Lifecycle(format!(
-                "entry {index} out of order (the next index is {})",
-                self.next
-            )));
+            return Err(PolicyError::Lifecycle(
+                refusal::Lifecycle::OutOfOrder,
+                format!(
+                    "entry {index} out of order (the next index is {})",
+                    self.next
+                ),
+            ));
         }
         if let Some(h) = &self.history {
             if index != h.len() {

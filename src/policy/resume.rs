@@ -1,4 +1,4 @@
-//! A state resumed from the state index ([`crate::statedb`]): it holds the
+//! A state resumed from the state index (`ledger::StateIndex`): it holds the
 //! scheme-level state and the log's index summary, and loads a facility,
 //! a referenced statement or a statement digest only when a statement needs
 //! it. It records what changed, for the index to write after the commit.

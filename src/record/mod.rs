@@ -38,7 +38,7 @@ pub struct Ref {
 }
 
 /// A reference as people write it: `INDEX` (the hash to be looked up in a
-/// ledger, see `Ledger::statement_ref`) or `INDEX:SHA256HEX`.
+/// ledger, see `Snapshot::statement_ref`) or `INDEX:SHA256HEX`.
 pub fn parse_ref_text(text: &str) -> Result<(u64, Option<crate::merkle::Hash>), String> {
     let (idx, hash) = match text.split_once(':') {
         Some((i, h)) => (i, Some(h)),

@@ -20,10 +20,13 @@ pub enum ClientError {
     #[error(transparent)]
     Net(#[from] NetError),
     /// The registration policy refused the statement (400).
-    #[error("refused: {detail}")]
+    #[error("refused [{code}]: {detail}")]
     Refused {
         /// The rule, from the problem details.
         rule: String,
+        /// The refusal's stable code (`rule/case`), from the problem
+        /// details; the rule alone from a service that gives none.
+        code: String,
         /// The detail.
         detail: String,
     },
@@ -44,7 +47,22 @@ impl ClientError {
     pub fn is_refusal(&self) -> bool {
         matches!(self, ClientError::Refused { .. })
     }
+}
 
+impl crate::class::Classify for ClientError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            ClientError::Refused { .. } => Class::Refused,
+            ClientError::Net(_) => Class::Unavailable,
+            ClientError::Status { status: 404, .. } => Class::NotFound,
+            ClientError::Status { status, .. } if (400..500).contains(status) => Class::BadInput,
+            ClientError::Status { .. } => Class::Unavailable,
+        }
+    }
+}
+
+impl ClientError {
     /// What to try, where the error knows.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -75,7 +93,7 @@ fn client(base: &str) -> Result<ureq::Agent, NetError> {
 }
 
 /// RFC 9290 problem details: (detail, rule).
-fn problem(body: &[u8]) -> (String, Option<String>) {
+fn problem(body: &[u8]) -> (String, Option<(String, Option<String>)>) {
     let Ok(Value::Map(m)) = ciborium::from_reader::<Value, _>(body) else {
         return (
             String::from_utf8_lossy(body).chars().take(1000).collect(),
@@ -90,7 +108,7 @@ fn problem(body: &[u8]) -> (String, Option<String>) {
     };
     (
         key(&Value::Integer((-2).into())).unwrap_or_default(),
-        key(&Value::Text("rule".into())),
+        key(&Value::Text("rule".into())).map(|r| (r, key(&Value::Text("code".into())))),
     )
 }
 
@@ -136,7 +154,11 @@ pub(crate) fn register(base: &str, statement: &[u8]) -> Result<Registered, Clien
         400 => {
             let (detail, rule) = problem(&body);
             match rule {
-                Some(rule) => Err(ClientError::Refused { rule, detail }),
+                Some((rule, code)) => Err(ClientError::Refused {
+                    code: code.unwrap_or_else(|| rule.clone()),
+                    rule,
+                    detail,
+                }),
                 None => Err(ClientError::Status {
                     url,
                     status,

@@ -99,14 +99,17 @@ pub enum RegisterError {
     KnownLogs(#[from] KnownLogsError),
 }
 
-impl RegisterError {
-    /// Exit 1 material: a refusal by the policy, a receipt that does not
-    /// verify, a key that is not the pinned one.
-    pub fn is_verification_failure(&self) -> bool {
+impl RegisterError {}
+
+impl crate::class::Classify for RegisterError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
         match self {
-            RegisterError::Client(c) => c.is_refusal(),
-            RegisterError::BadReceipt { .. } | RegisterError::KeyChanged { .. } => true,
-            RegisterError::NoKey { .. } | RegisterError::KnownLogs(_) => false,
+            RegisterError::Client(c) => c.class(),
+            RegisterError::BadReceipt { .. } | RegisterError::KeyChanged { .. } => {
+                Class::VerificationFailed
+            }
+            RegisterError::NoKey { .. } | RegisterError::KnownLogs(_) => Class::BadInput,
         }
     }
 }

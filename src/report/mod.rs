@@ -13,12 +13,11 @@
 mod html;
 mod svg;
 
-use std::path::Path;
-
 use serde::Serialize;
 
+use crate::ledger::{Ledger, LedgerError};
 use crate::note::SignedCheckpoint;
-use crate::policy::{load_state, State, SubmitError};
+use crate::policy::State;
 use crate::status::{FacilitySummary, Timeline};
 use crate::text::shell_word;
 use crate::verify::{verify_pack_state, Pack, Report, Signer, Trust};
@@ -28,7 +27,7 @@ use crate::verify::{verify_pack_state, Pack, Report, Signer, Trust};
 pub enum ReportError {
     /// The ledger could not be read or replayed.
     #[error(transparent)]
-    Ledger(#[from] SubmitError),
+    Ledger(#[from] LedgerError),
     /// The pack did not verify: its history is not to be relied on.
     #[error("{source_name} did not verify ({failed} of {checks} checks failed; first: {first}): run `verify` for the whole report")]
     NotVerified {
@@ -166,14 +165,14 @@ pub fn pack_timeline(
 /// operator's own view, labelled as such (a panel should be given a pack
 /// and verify it: the report says how).
 pub fn from_ledger(
-    ledger: &Path,
+    ledger: &Ledger,
     facility: &str,
     as_of: &str,
     now: u64,
 ) -> Result<FacilityReport, ReportError> {
-    let (state, cp): (State, SignedCheckpoint) = load_state(ledger)?;
+    let (state, cp): (State, SignedCheckpoint) = ledger.replay()?;
     let size = cp.root().size();
-    let source = ledger.display().to_string();
+    let source = ledger.layout().root().display().to_string();
     let basis = Basis {
         kind: "ledger".into(),
         source: source.clone(),

@@ -2,8 +2,8 @@
 //! statement, a pack that fails says so, and the timeline's scale.
 
 use super::*;
+use crate::ledger::Selection;
 use crate::verify::tests::{story, Fixture, T};
-use crate::verify::Selection;
 
 fn pack_report(f: &Fixture, pack: &Pack) -> FacilityReport {
     from_pack(
@@ -45,7 +45,7 @@ fn a_verified_pack_reports_its_facility_and_what_it_rests_on() {
     }
     assert!(html.contains("Content-Security-Policy"));
     // Every digest of the appendix is the statement's as logged.
-    let l = crate::store::Ledger::open(&f.ledger).unwrap();
+    let l = crate::store::Snapshot::open(&f.ledger).unwrap();
     for s in &r.statements {
         let bytes = l.read_entry(s.entry).unwrap();
         assert_eq!(
@@ -111,7 +111,13 @@ fn every_string_from_a_statement_is_escaped() {
 #[test]
 fn a_ledger_read_directly_is_labelled_as_its_operators_view() {
     let f = Fixture::new(story());
-    let r = from_ledger(&f.ledger, "TF-1", "2026-12-02", T + 300).unwrap();
+    let r = from_ledger(
+        &crate::ledger::Ledger::open(&f.ledger).unwrap(),
+        "TF-1",
+        "2026-12-02",
+        T + 300,
+    )
+    .unwrap();
     assert_eq!(r.basis.verified, None);
     assert!(r.basis.verdict.contains("not independently verified"));
     assert!(r
@@ -120,7 +126,13 @@ fn a_ledger_read_directly_is_labelled_as_its_operators_view() {
         .iter()
         .any(|c| c.contains("triage-ledger verify")));
     assert!(r.to_html().contains("class=\"verdict ledger\""));
-    let e = from_ledger(&f.ledger, "TF-9", "2026-12-02", T + 300).unwrap_err();
+    let e = from_ledger(
+        &crate::ledger::Ledger::open(&f.ledger).unwrap(),
+        "TF-9",
+        "2026-12-02",
+        T + 300,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("TF-9"), "{e}");
 }
 

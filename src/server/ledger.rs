@@ -15,13 +15,13 @@
 //!
 //! Submissions are queued to one committer thread, which takes everything
 //! that arrived while it was committing as one group: one policy pass, one
-//! sync, one checkpoint ([`crate::policy::submit_each`]); each is answered
+//! sync, one checkpoint ([`crate::ledger::Ledger::submit_each`]); each is answered
 //! once its commit is durable. The witness rounds follow on their own
 //! thread (`rounds`), so no witness stands between a commit and its `201`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -33,10 +33,13 @@ use axum::Router;
 use ciborium::Value;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
+use crate::class::{Class, Classify};
 use crate::cose::MAX_STATEMENT_SIZE;
+use crate::ledger::{Ledger, LedgerError, Selection};
 use crate::note::Policy;
-use crate::policy::{Admission, Sequencer, SubmitError};
-use crate::store::Ledger;
+
+use super::Failed;
+use crate::policy::Admission;
 
 use super::rounds::{tree_size, Rounds};
 
@@ -63,13 +66,21 @@ struct Job {
 }
 
 enum Outcome {
-    Logged { index: u64, receipt: Vec<u8> },
-    Refused { rule: &'static str, detail: String },
-    Failed(String),
+    Logged {
+        index: u64,
+        receipt: Vec<u8>,
+    },
+    Refused {
+        rule: &'static str,
+        code: &'static str,
+        detail: String,
+    },
+    Failed(Failed),
 }
 
 struct Service {
-    root: PathBuf,
+    /// The ledger, opened once for the service's life.
+    ledger: Arc<Ledger>,
     queue: mpsc::UnboundedSender<Job>,
     metrics: Arc<Metrics>,
     /// The checkpoint `GET /checkpoint` serves: the committed one once the
@@ -82,11 +93,6 @@ struct Service {
     /// Whether the service was given a trust policy.
     has_policy: bool,
     tiles: super::tiles::Tiles,
-    /// The state the status endpoints read, caught up per use.
-    follower: crate::policy::Follower,
-    /// The state packs are made from, as of the checkpoint they are
-    /// made against.
-    pack_follower: crate::policy::Follower,
     registrations: Arc<Semaphore>,
     reads: Arc<Semaphore>,
 }
@@ -134,7 +140,7 @@ impl Committer {
 
 /// The ledger's routes, and the committer behind `POST /entries`. `skew`
 /// bounds how far in the future a statement's `iat` may be.
-pub fn router(root: PathBuf, skew: u64) -> Result<(Router, Committer), SubmitError> {
+pub fn router(root: PathBuf, skew: u64) -> Result<(Router, Committer), LedgerError> {
     let s = start(
         root,
         Options {
@@ -181,16 +187,13 @@ pub struct Started {
 
 /// Tells writers that find the ledger held where the service listens.
 #[derive(Clone)]
-pub struct Announcer(Arc<Mutex<Sequencer>>);
+pub struct Announcer(Arc<Ledger>);
 
 impl Announcer {
     /// Writes `url` (the service's base URL) beside the lock: a command
     /// that tries to write the ledger is then told at once to use it.
-    pub fn announce(&self, url: &str) -> Result<(), crate::store::StoreError> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .announce_service(url)
+    pub fn announce(&self, url: &str) -> Result<(), LedgerError> {
+        self.0.announce_service(url)
     }
 }
 
@@ -202,7 +205,7 @@ pub fn router_with_witnesses(
     root: PathBuf,
     skew: u64,
     witnesses: Vec<WitnessAt>,
-) -> Result<(Router, Committer), SubmitError> {
+) -> Result<(Router, Committer), LedgerError> {
     let s = start(
         root,
         Options {
@@ -232,15 +235,22 @@ fn warnings(o: &Options) -> Vec<String> {
 
 /// Starts a ledger service on `root`: checks it can be served, opens its
 /// writer and state index, starts the committer and the witness rounds.
-pub fn start(root: PathBuf, options: Options) -> Result<Started, SubmitError> {
+pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
     let trust_root = crate::store::Layout::new(&root).trust_root();
     if !trust_root.exists() {
-        return Err(SubmitError::TrustRoot {
+        return Err(LedgerError::TrustRoot {
             path: trust_root,
             reason: "missing: only a policy ledger is served (create one with `init LEDGER --origin ORIGIN --trust-root ROOT.pem`)".into(),
         });
     }
-    crate::policy::open_index(&root)?;
+    // The ledger is opened once: its signer read, its writer taken (the
+    // service is the ledger's one writer while it runs) and its state
+    // index brought up to the checkpoint.
+    let ledger = Arc::new(Ledger::open(&root)?);
+    ledger.open_index()?;
+    for w in ledger.take_warnings() {
+        tracing::warn!(warning = %w, "ledger");
+    }
     let tiles = super::tiles::Tiles::new(&root)?;
     let warnings = warnings(&options);
     let (tx, rx) = mpsc::unbounded_channel();
@@ -249,14 +259,9 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, SubmitError> {
     let on_disk = std::fs::read(crate::store::Layout::new(&root).checkpoint()).unwrap_or_default();
     let published: Published = Arc::new(RwLock::new(on_disk));
     let accepted: Published = Default::default();
-    // The service is the ledger's one writer while it runs.
-    let mut seq = Sequencer::new(&root);
-    seq.writer()?;
-    let seq = Arc::new(Mutex::new(seq));
     let (wake, woken) = std::sync::mpsc::channel();
     let rounds = Rounds {
-        seq: seq.clone(),
-        root: root.clone(),
+        ledger: ledger.clone(),
         witnesses: options.witnesses.clone(),
         policy: options.policy.clone(),
         metrics: metrics.clone(),
@@ -266,21 +271,19 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, SubmitError> {
     std::thread::Builder::new()
         .name("witness-rounds".into())
         .spawn(move || rounds.run(woken))
-        .map_err(|e| SubmitError::Store(crate::store::StoreError::io(&root, e)))?;
-    let announcer = Announcer(seq.clone());
+        .map_err(|e| LedgerError::Store(crate::store::StoreError::io(&root, e)))?;
+    let announcer = Announcer(ledger.clone());
     let committer = {
-        let root = root.clone();
+        let ledger = ledger.clone();
         let metrics = metrics.clone();
         let skew = options.skew;
         Committer(std::thread::spawn(move || {
-            commit_loop(&seq, &root, rx, skew, &metrics, &wake)
+            commit_loop(&ledger, rx, skew, &metrics, &wake)
         }))
     };
     let service = Arc::new(Service {
         tiles,
-        follower: crate::policy::Follower::new(&root),
-        pack_follower: crate::policy::Follower::new(&root),
-        root,
+        ledger,
         queue: tx,
         metrics,
         published,
@@ -317,8 +320,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, SubmitError> {
 }
 
 fn commit_loop(
-    seq: &Mutex<Sequencer>,
-    root: &Path,
+    ledger: &Ledger,
     mut rx: mpsc::UnboundedReceiver<Job>,
     skew: u64,
     m: &Metrics,
@@ -334,16 +336,12 @@ fn commit_loop(
         }
         let statements: Vec<Vec<u8>> = jobs.iter().map(|j| j.statement.clone()).collect();
         let started = std::time::Instant::now();
-        let done = seq.lock().unwrap_or_else(|p| p.into_inner()).submit_each(
-            &statements,
-            super::now(),
-            skew,
-        );
+        let done = ledger.submit_each(&statements, super::now(), skew);
         let outcomes: Vec<Outcome> = match done {
             Err(e) => {
                 tracing::error!(statements = jobs.len(), error = %e, "commit failed");
                 jobs.iter()
-                    .map(|_| Outcome::Failed(e.to_string()))
+                    .map(|_| Outcome::Failed(Failed::of(&e)))
                     .collect()
             }
             Ok(done) => {
@@ -366,28 +364,34 @@ fn commit_loop(
                 // Durable: the receipts are made against this commit's
                 // checkpoint and the clients answered now; the witnesses
                 // are asked after, on their own thread.
-                let ledger = Ledger::open(root);
+                let snapshot = ledger.snapshot();
                 let outcomes = done
                     .results
                     .into_iter()
                     .map(|r| match r {
                         Ok(Admission::New(index) | Admission::Duplicate(index)) => {
-                            match ledger
+                            match snapshot
                                 .as_ref()
                                 .map_err(|e| e.to_string())
                                 .and_then(|l| {
-                                    l.receipt(index, super::now()).map_err(|e| e.to_string())
+                                    ledger
+                                        .receipt_in(l, index, super::now())
+                                        .map_err(|e| e.to_string())
                                 })
                                 .and_then(|r| r.to_bytes().map_err(|e| e.to_string()))
                             {
                                 Ok(receipt) => Outcome::Logged { index, receipt },
-                                Err(e) => Outcome::Failed(format!(
+                                Err(e) => Outcome::Failed(Failed::new(
+                                    Class::Internal,
+                                    format!(
                                     "entry {index} is logged, but its receipt could not be made: {e}"
+                                ),
                                 )),
                             }
                         }
                         Err(e) => Outcome::Refused {
                             rule: e.rule(),
+                            code: e.code(),
                             detail: e.to_string(),
                         },
                     })
@@ -412,15 +416,22 @@ fn commit_loop(
     }
 }
 
-/// RFC 9290 concise problem details: title (-1), detail (-2), and the
-/// rule as the extension key "rule".
-fn problem(status: StatusCode, title: &str, detail: &str, rule: Option<&str>) -> Response {
+/// RFC 9290 concise problem details: title (-1), detail (-2), and for a
+/// refusal the rule and the refusal's stable code as the extension keys
+/// "rule" and "code".
+fn problem(
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+    refusal: Option<(&str, &str)>,
+) -> Response {
     let mut m = vec![
         (Value::Integer((-1).into()), Value::Text(title.to_string())),
         (Value::Integer((-2).into()), Value::Text(detail.to_string())),
     ];
-    if let Some(r) = rule {
-        m.push((Value::Text("rule".into()), Value::Text(r.to_string())));
+    if let Some((rule, code)) = refusal {
+        m.push((Value::Text("rule".into()), Value::Text(rule.to_string())));
+        m.push((Value::Text("code".into()), Value::Text(code.to_string())));
     }
     let body = crate::cbor::encode(&Value::Map(m)).unwrap_or_default();
     (
@@ -520,15 +531,13 @@ async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Body)
             }
             r
         }
-        Ok(Outcome::Refused { rule, detail }) => problem(
+        Ok(Outcome::Refused { rule, code, detail }) => problem(
             StatusCode::BAD_REQUEST,
             "Statement refused",
             &format!("rule {rule}: {detail}"),
-            Some(rule),
+            Some((rule, code)),
         ),
-        Ok(Outcome::Failed(e)) => {
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "Not logged", &e, None)
-        }
+        Ok(Outcome::Failed(e)) => problem(super::status_of(e.class), "Not logged", &e.detail, None),
         Err(_) => problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Not logged",
@@ -539,10 +548,11 @@ async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Body)
 }
 
 /// Runs blocking ledger reads off the async workers, at most
-/// [`MAX_READS`] at once; store errors map to 404 (not in the log) or 500.
+/// [`MAX_READS`] at once; a failure's status is its class's
+/// ([`super::status_of`]).
 async fn blocking<T: Send + 'static>(
     reads: &Arc<Semaphore>,
-    f: impl FnOnce() -> Result<T, (StatusCode, String)> + Send + 'static,
+    f: impl FnOnce() -> Result<T, Failed> + Send + 'static,
 ) -> Result<T, Response> {
     let Ok(_slot) = reads.clone().acquire_owned().await else {
         return Err(problem(
@@ -554,7 +564,12 @@ async fn blocking<T: Send + 'static>(
     };
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err((status, detail))) => Err(problem(status, "Not available", &detail, None)),
+        Ok(Err(e)) => Err(problem(
+            super::status_of(e.class),
+            "Not available",
+            &e.detail,
+            None,
+        )),
         Err(_) => Err(problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Not available",
@@ -564,20 +579,15 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-fn store_status(e: crate::store::StoreError) -> (StatusCode, String) {
-    match e {
-        crate::store::StoreError::NotInLog { .. } => (StatusCode::NOT_FOUND, e.to_string()),
-        e => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
+fn failed(e: impl Classify + std::fmt::Display) -> Failed {
+    Failed::of(&e)
 }
 
 async fn receipt(State(s): State<Arc<Service>>, UrlPath(index): UrlPath<u64>) -> Response {
-    let root = s.root.clone();
     match blocking(&s.reads.clone(), move || {
-        let l = Ledger::open(&root).map_err(store_status)?;
-        let r = l.receipt(index, super::now()).map_err(store_status)?;
+        let r = s.ledger.receipt(index, super::now()).map_err(failed)?;
         r.to_bytes()
-            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+            .map_err(|e| Failed::new(Class::Internal, e.to_string()))
     })
     .await
     {
@@ -596,7 +606,6 @@ async fn statement(
     UrlPath(index): UrlPath<u64>,
     headers: HeaderMap,
 ) -> Response {
-    let root = s.root.clone();
     let transparent = headers
         .get_all(header::ACCEPT)
         .iter()
@@ -604,20 +613,24 @@ async fn statement(
         .flat_map(|v| v.split(','))
         .any(|t| t.split(';').next().map(str::trim) == Some(TRANSPARENT));
     match blocking(&s.reads.clone(), move || {
-        let l = Ledger::open(&root).map_err(store_status)?;
-        let bytes = l.read_entry(index).map_err(store_status)?;
+        let l = s.ledger.snapshot().map_err(failed)?;
+        let bytes = l.read_entry(index).map_err(failed)?;
         if !transparent {
             return Ok(bytes);
         }
         if crate::history::is_index_entry(&bytes) {
-            return Err((
-                StatusCode::NOT_FOUND,
+            return Err(Failed::new(
+                Class::NotFound,
                 format!("entry {index} is an index entry, not a statement"),
             ));
         }
-        let unusable = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, e);
+        // The log's own entry: a failure here is the service's.
+        let unusable = |e: String| Failed::new(Class::Internal, e);
         let st = crate::cose::Statement::parse(&bytes).map_err(|e| unusable(e.to_string()))?;
-        let r = l.receipt(index, super::now()).map_err(store_status)?;
+        let r = s
+            .ledger
+            .receipt_in(&l, index, super::now())
+            .map_err(failed)?;
         crate::cose::transparent_statement(&st, &[r]).map_err(|e| unusable(e.to_string()))
     })
     .await
@@ -633,7 +646,7 @@ async fn statement(
 async fn checkpoint(State(s): State<Arc<Service>>) -> Response {
     let staged = get_bytes(&s.published);
     let read = if staged.is_empty() {
-        tokio::fs::read(crate::store::Layout::new(&s.root).checkpoint()).await
+        tokio::fs::read(s.ledger.layout().checkpoint()).await
     } else {
         Ok(staged)
     };
@@ -695,16 +708,16 @@ async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>)
         let as_of = match as_of {
             Some(d) if crate::record::parse_date(&d).is_some() => d,
             Some(d) => {
-                return Err((
-                    StatusCode::BAD_REQUEST,
+                return Err(Failed::new(
+                    Class::BadInput,
                     format!("as_of {d:?}: expected a YYYY-MM-DD calendar date"),
                 ))
             }
             None => crate::status::date_of(super::now()),
         };
         let st = s
-            .follower
-            .with(|state, l| {
+            .ledger
+            .with_state(|state, l| {
                 crate::status::ledger_status(
                     state,
                     l.checkpoint().root().size(),
@@ -712,10 +725,10 @@ async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>)
                     id.as_deref(),
                 )
             })
-            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            .map_err(failed)?;
         if let (Some(id), true) = (&id, st.facilities.is_empty()) {
-            return Err((
-                StatusCode::NOT_FOUND,
+            return Err(Failed::new(
+                Class::NotFound,
                 format!("facility {id:?} is not registered"),
             ));
         }
@@ -740,37 +753,24 @@ async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>)
 async fn pack(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Response {
     match blocking(&s.reads.clone(), move || {
         let accepted = get_bytes(&s.accepted);
-        let internal = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, e);
-        let (ledger, follower, basis) = if accepted.is_empty() {
-            let l = Ledger::open(&s.root).map_err(store_status)?;
-            let size = l.checkpoint().root().size();
+        let selection = Selection::Facility(id);
+        let (p, basis) = if accepted.is_empty() {
+            let p = s.ledger.pack_at(None, &selection, super::now());
+            let size = p.as_ref().map_or(0, |p| tree_size(&p.checkpoint));
             let basis = if s.has_policy {
                 format!("latest {size}, not accepted by the trust policy")
             } else {
                 format!("latest {size}")
             };
-            (l, &s.follower, basis)
+            (p, basis)
         } else {
-            let l = Ledger::at(&s.root, &accepted).map_err(store_status)?;
-            let basis = format!("accepted {}", l.checkpoint().root().size());
-            (l, &s.pack_follower, basis)
+            let p = s.ledger.pack_at(Some(&accepted), &selection, super::now());
+            (p, format!("accepted {}", tree_size(&accepted)))
         };
-        let p = follower
-            .with_ledger(ledger, |state, l| {
-                crate::verify::make_pack_with(
-                    l,
-                    state,
-                    &crate::verify::Selection::Facility(id),
-                    super::now(),
-                    None,
-                )
-            })
-            .map_err(|e| internal(e.to_string()))?
-            .map_err(|e| match e {
-                crate::verify::MakePackError::Empty(_) => (StatusCode::NOT_FOUND, e.to_string()),
-                e => internal(e.to_string()),
-            })?;
-        let bytes = p.to_bytes().map_err(|e| internal(e.to_string()))?;
+        let p = p.map_err(failed)?;
+        let bytes = p
+            .to_bytes()
+            .map_err(|e| Failed::new(Class::Internal, e.to_string()))?;
         Ok((bytes, basis))
     })
     .await
@@ -799,7 +799,7 @@ pub const PACK_BASIS: &str = "triage-ledger-pack-basis";
 /// The counters in the Prometheus text format (0.0.4), and the tree size.
 async fn prometheus(State(s): State<Arc<Service>>) -> Response {
     let m = &s.metrics;
-    let size = Ledger::open(&s.root).map_or(0, |l| l.checkpoint().root().size());
+    let size = s.ledger.checkpoint().map_or(0, |cp| cp.root().size());
     let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
     let body = format!(
         "# HELP triage_ledger_registrations_total Statements answered by POST /entries, by result.\n\
@@ -837,9 +837,8 @@ async fn prometheus(State(s): State<Arc<Service>>) -> Response {
 /// receipts (the log's origin), its verifier key (c2sp.org/signed-note),
 /// and where registration and the tiles are.
 async fn configuration(State(s): State<Arc<Service>>) -> Response {
-    let root = s.root.clone();
     match blocking(&s.reads.clone(), move || {
-        let l = Ledger::open(&root).map_err(store_status)?;
+        let l = s.ledger.snapshot().map_err(failed)?;
         let t = |x: &str| Value::Text(x.to_string());
         crate::cbor::encode(&Value::Map(vec![
             (t("issuer"), t(l.checkpoint().checkpoint().origin())),
@@ -847,7 +846,7 @@ async fn configuration(State(s): State<Arc<Service>>) -> Response {
             (t("registration"), t("/entries")),
             (t("tiles"), t("/")),
         ]))
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+        .map_err(|e| Failed::new(Class::Internal, e.to_string()))
     })
     .await
     {

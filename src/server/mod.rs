@@ -16,6 +16,47 @@ pub use tls::{Tls, TlsError};
 
 use std::future::Future;
 
+use axum::http::StatusCode;
+
+use crate::class::{Class, Classify};
+
+/// The HTTP status of each class of library failure: the one place a
+/// service chooses a status for an error.
+pub fn status_of(class: Class) -> StatusCode {
+    match class {
+        // The client's input: refused by a rule, or not understood.
+        Class::Refused | Class::BadInput => StatusCode::BAD_REQUEST,
+        Class::NotFound => StatusCode::NOT_FOUND,
+        Class::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        // The service's own data failed a check, or a file failed.
+        Class::VerificationFailed | Class::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A failed request: its class (hence its status) and what to say.
+#[derive(Clone, Debug)]
+pub(crate) struct Failed {
+    pub(crate) class: Class,
+    pub(crate) detail: String,
+}
+
+impl Failed {
+    /// A library error.
+    pub(crate) fn of(e: &(impl Classify + std::fmt::Display)) -> Self {
+        Failed {
+            class: e.class(),
+            detail: e.to_string(),
+        }
+    }
+    /// A failure the handler found itself.
+    pub(crate) fn new(class: Class, detail: impl Into<String>) -> Self {
+        Failed {
+            class,
+            detail: detail.into(),
+        }
+    }
+}
+
 /// Installs the structured log (stderr, one line per event with its
 /// fields): level from `TRIAGE_LEDGER_LOG` (`error`, `warn`, `info` —
 /// the default —, `debug`, `trace`). Each request is logged with its

@@ -2,21 +2,19 @@
 //! their own after each commit, so no witness stands between a durable
 //! statement and its `201`, nor delays listening or shutdown.
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::ledger::{set, Metrics, Published, WitnessAt};
+use crate::ledger::Ledger;
 use crate::note::Policy;
-use crate::policy::Sequencer;
 
 /// The witness rounds: after each commit, and once at start (a checkpoint
 /// left unwitnessed when the service stopped). Run on their own thread,
 /// so no witness stands between a durable commit and its `201`, nor
 /// delays listening or shutdown.
 pub(super) struct Rounds {
-    pub(super) seq: Arc<Mutex<Sequencer>>,
-    pub(super) root: PathBuf,
+    pub(super) ledger: Arc<Ledger>,
     pub(super) witnesses: Vec<WitnessAt>,
     pub(super) policy: Option<Policy>,
     pub(super) metrics: Arc<Metrics>,
@@ -30,13 +28,13 @@ impl Rounds {
     /// then publishes the checkpoint if no commit came in between, and
     /// keeps it as the accepted one if the trust policy accepts it.
     fn round(&self) {
-        let layout = crate::store::Layout::new(&self.root);
-        let Ok(before) = std::fs::read(layout.checkpoint()) else {
+        let Ok(snapshot) = self.ledger.snapshot() else {
             return;
         };
+        let before = snapshot.checkpoint().to_bytes();
         let mut answers = Vec::new();
         for w in &self.witnesses {
-            match crate::witness::ask_witness(&w.url, &w.key, &self.root) {
+            match crate::witness::ask_witness(&w.url, &w.key, &snapshot) {
                 Ok((answer, _)) => answers.push((w, answer)),
                 Err(e) => {
                     tracing::warn!(witness = %w.url, error = %e, "witness round failed");
@@ -47,10 +45,9 @@ impl Rounds {
             }
         }
         if !answers.is_empty() {
-            let mut seq = self.seq.lock().unwrap_or_else(|p| p.into_inner());
             for (w, answer) in answers {
-                let counter = match seq.attach_cosignatures(&w.key, &answer) {
-                    Ok(()) => {
+                let counter = match self.ledger.attach_cosignatures(&w.key, &answer) {
+                    Ok(_) => {
                         tracing::info!(witness = %w.url, "cosigned");
                         &self.metrics.cosigned
                     }
@@ -62,7 +59,7 @@ impl Rounds {
                 counter.fetch_add(1, Ordering::Relaxed);
             }
         }
-        let Ok(after) = std::fs::read(layout.checkpoint()) else {
+        let Ok(after) = self.ledger.checkpoint().map(|cp| cp.to_bytes()) else {
             return;
         };
         // A commit that landed during the round has its own round next: its

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use super::interior::InteriorChecker;
 use super::public::{DirTree, OpenTree, PublicTree};
 use super::tiles::{
-    parse_bundle, parse_hash_tile, tile_bytes, tile_rel_path, tile_width, RightEdge, TileKind,
+    bundle_at, hash_tile_at, tile_bytes, tile_rel_path, tile_width, RightEdge, TileKind,
     TILE_HEIGHT, TILE_WIDTH,
 };
 use super::{read_vkey, Layout, StoreError};
@@ -160,7 +160,7 @@ fn audit_with(
         let bundle_rel = tile_rel_path(TileKind::Entries, n, width);
         let bundle_path = tree.locate(&bundle_rel);
         let data = open.read_committed(&bundle_rel)?;
-        let entries = parse_bundle(&data, width, &bundle_path)?;
+        let entries = bundle_at(&data, width, &bundle_path)?;
         report.bundles += 1;
         let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
 
@@ -181,7 +181,7 @@ fn audit_with(
         let tile_rel = tile_rel_path(TileKind::Hashes(0), n, width);
         let tile_path = tree.locate(&tile_rel);
         let stored = open.read_committed(&tile_rel)?;
-        let stored = parse_hash_tile(&stored, width, &tile_path)?;
+        let stored = hash_tile_at(&stored, width, &tile_path)?;
         if let Some(k) = (0..leaves.len()).find(|&k| leaves[k] != stored[k]) {
             let index = n * TILE_WIDTH + k as u64;
             let reason = format!(

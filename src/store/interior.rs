@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::tiles::{
-    interior_offset, parse_hash_tile, tile_bytes, tile_interior, tile_width, RightEdge, TileKind,
+    hash_tile_at, interior_offset, tile_bytes, tile_interior, tile_width, RightEdge, TileKind,
     INTERIOR_HASHES, TILE_HEIGHT, TILE_WIDTH,
 };
 use super::{Layout, StoreError};
@@ -96,7 +96,7 @@ impl InteriorWriter {
             for n in have..full {
                 let tile = layout.tile(TileKind::Hashes(level), n, TILE_WIDTH);
                 let data = fs::read(&tile).map_err(|e| StoreError::io(&tile, e))?;
-                let hashes = parse_hash_tile(&data, TILE_WIDTH, &tile)?;
+                let hashes = hash_tile_at(&data, TILE_WIDTH, &tile)?;
                 tile_interior(&hashes, &mut interior);
                 out.write_all(&tile_bytes(stored(&interior)))
                     .map_err(|e| StoreError::io(&path, e))?;

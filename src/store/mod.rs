@@ -40,10 +40,12 @@ pub use publish::{
     Appended, PublicConfig, PublishedAudit, BATCH_BYTES, BATCH_ENTRIES,
 };
 pub use tiles::{
-    index_path, parse_bundle, parse_hash_tile, tile_rel_path, tile_width, RightEdge, TileKind,
-    TileSource, MAX_ENTRY_SIZE, TILE_WIDTH,
+    index_path, tile_rel_path, tile_width, RightEdge, TileKind, TileSource, MAX_ENTRY_SIZE,
+    TILE_WIDTH,
 };
-pub use writer::{init, install_trust_root, OnWait, Waiting, Writer, DEFAULT_LOCK_WAIT};
+pub use writer::{
+    init, install_trust_root, read_log_key, OnWait, Waiting, Writer, DEFAULT_LOCK_WAIT,
+};
 
 use crate::merkle::{
     consistency_proof, inclusion_proof, range_root, ConsistencyProof, InclusionProof, MerkleError,
@@ -208,9 +210,6 @@ pub enum StoreError {
     /// A proof could not be made.
     #[error(transparent)]
     Merkle(#[from] MerkleError),
-    /// A receipt could not be made.
-    #[error("receipt: {0}")]
-    Cose(#[from] crate::cose::CoseError),
 }
 
 impl StoreError {
@@ -226,14 +225,29 @@ impl StoreError {
             reason,
         }
     }
-    /// True when the ledger's content failed a check (as opposed to bad
-    /// usage or an I/O problem).
-    pub fn is_verification_failure(&self) -> bool {
+}
+
+impl crate::class::Classify for StoreError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
         match self {
-            StoreError::Corrupt { .. } | StoreError::RolledBack { .. } => true,
-            StoreError::Note { source, .. } => source.is_verification_failure(),
-            StoreError::Merkle(e) => e.is_verification_failure(),
-            _ => false,
+            StoreError::Corrupt { .. } | StoreError::RolledBack { .. } => Class::VerificationFailed,
+            StoreError::Note { source, .. } => source.class(),
+            StoreError::Merkle(e) => e.class(),
+            StoreError::Io { .. } => Class::Internal,
+            StoreError::Fetch { .. }
+            | StoreError::Locked { .. }
+            | StoreError::HeldByService { .. }
+            | StoreError::LockTimeout { .. }
+            | StoreError::Superseded { .. } => Class::Unavailable,
+            StoreError::NotInLog { .. } => Class::NotFound,
+            StoreError::NotALedger { .. }
+            | StoreError::AlreadyExists { .. }
+            | StoreError::EntryTooLarge { .. }
+            | StoreError::PolicyLedger { .. }
+            | StoreError::NotAStatement { .. }
+            | StoreError::OldSizeTooLarge { .. }
+            | StoreError::LockRequired { .. } => Class::BadInput,
         }
     }
 }
@@ -302,15 +316,16 @@ impl Layout {
     }
 }
 
-/// Read-only access to a ledger: the latest checkpoint and proofs against it.
-pub struct Ledger {
+/// Read-only access to a ledger as of one of its checkpoints: entries and
+/// proofs against it.
+pub struct Snapshot {
     layout: Layout,
     vkey: VerifierKey,
     checkpoint: SignedCheckpoint,
     source: IndexedSource,
 }
 
-impl Ledger {
+impl Snapshot {
     /// Opens a ledger: reads its verifier key, then opens (verifies, then
     /// parses) its latest checkpoint.
     ///
@@ -322,14 +337,31 @@ impl Ledger {
             refresh(root)?;
         }
         let vkey = read_vkey(&layout)?;
-        let checkpoint = read_checkpoint(&layout, &vkey)?;
-        let source = IndexedSource::new(&layout, checkpoint.root().size());
-        Ok(Ledger {
-            layout,
-            vkey,
+        Self::latest(&layout, &vkey)
+    }
+
+    /// The ledger at `layout` as of its latest checkpoint on disk, opened
+    /// with `vkey` (a ledger handle that already knows its key; nothing is
+    /// refreshed from object storage).
+    pub fn latest(layout: &Layout, vkey: &VerifierKey) -> Result<Self, StoreError> {
+        let checkpoint = read_checkpoint(layout, vkey)?;
+        Ok(Self::with_checkpoint(layout, vkey, checkpoint))
+    }
+
+    /// The ledger at `layout` as of `checkpoint`, a checkpoint of its own
+    /// already opened with its key (e.g. the one its writer just committed).
+    pub fn with_checkpoint(
+        layout: &Layout,
+        vkey: &VerifierKey,
+        checkpoint: SignedCheckpoint,
+    ) -> Self {
+        let source = IndexedSource::new(layout, checkpoint.root().size());
+        Snapshot {
+            layout: layout.clone(),
+            vkey: vkey.clone(),
             checkpoint,
             source,
-        })
+        }
     }
 
     /// The ledger as of an earlier checkpoint of its own (the note's
@@ -337,27 +369,20 @@ impl Ledger {
     /// against that tree, e.g. the latest checkpoint a trust policy accepts
     /// while a newer one waits for its witnesses. A checkpoint of a larger
     /// tree than the ledger's is refused.
-    pub fn at(root: &Path, checkpoint: &[u8]) -> Result<Self, StoreError> {
-        let latest = Ledger::open(root)?;
-        let checkpoint = SignedCheckpoint::open(checkpoint, &latest.vkey).map_err(|source| {
-            StoreError::Note {
-                path: latest.layout.checkpoint(),
+    pub fn earlier(&self, checkpoint: &[u8]) -> Result<Self, StoreError> {
+        let checkpoint =
+            SignedCheckpoint::open(checkpoint, &self.vkey).map_err(|source| StoreError::Note {
+                path: self.layout.checkpoint(),
                 source,
-            }
-        })?;
-        let size = latest.checkpoint.root().size();
+            })?;
+        let size = self.checkpoint.root().size();
         if checkpoint.root().size() > size {
             return Err(StoreError::OldSizeTooLarge {
                 old: checkpoint.root().size(),
                 size,
             });
         }
-        let source = IndexedSource::new(&latest.layout, checkpoint.root().size());
-        Ok(Ledger {
-            source,
-            checkpoint,
-            ..latest
-        })
+        Ok(Self::with_checkpoint(&self.layout, &self.vkey, checkpoint))
     }
 
     /// The log's verifier key.
@@ -412,7 +437,7 @@ impl Ledger {
         Ok(self.prove_consistency_from(old)?.1)
     }
 
-    /// [`Ledger::prove_consistency`], with this log's root at size `old`
+    /// [`Snapshot::prove_consistency`], with this log's root at size `old`
     /// (the root the proof leads from).
     pub fn prove_consistency_from(
         &self,
@@ -453,56 +478,6 @@ impl Ledger {
         Ok((old_root, proof))
     }
 
-    /// A COSE Receipt (RFC 9942, RFC9162_SHA256) for entry `index` against
-    /// the latest checkpoint, signed with the log key (read from
-    /// `LEDGER/private/log.key`), issued at `issued_at`.
-    pub fn receipt(&self, index: u64, issued_at: u64) -> Result<crate::cose::Receipt, StoreError> {
-        let key_path = self.layout.log_key();
-        let text = zeroize::Zeroizing::new(
-            std::fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?,
-        );
-        let key = crate::note::SignerKey::parse(&text).map_err(|source| StoreError::Note {
-            path: key_path.clone(),
-            source,
-        })?;
-        if key.verifier() != self.vkey {
-            return Err(StoreError::NotALedger {
-                path: self.layout.root().to_path_buf(),
-                reason: format!(
-                    "{} does not match {}",
-                    key_path.display(),
-                    self.layout.vkey().display()
-                ),
-            });
-        }
-        let proof = self.prove_inclusion(index)?;
-        // RFC 9943 §6: the receipt's sub, like the statement's, names what
-        // it is about; an index entry is about the log itself.
-        let subject = crate::cose::peek_type_and_subject(&self.read_entry(index)?)
-            .map(|(_, sub)| sub)
-            .unwrap_or_else(|| format!("{} entry {index}", self.vkey.name()));
-        Ok(crate::cose::Receipt::issue(
-            &key,
-            &proof,
-            self.checkpoint.root(),
-            issued_at,
-            &subject,
-        )?)
-    }
-
-    /// A reference (index and SHA-256 of the logged bytes) to the statement
-    /// at `index`; an index entry is refused.
-    pub fn statement_ref(&self, index: u64) -> Result<crate::record::Ref, StoreError> {
-        let bytes = self.read_entry(index)?;
-        if crate::history::is_index_entry(&bytes) {
-            return Err(StoreError::NotAStatement { index });
-        }
-        Ok(crate::record::Ref {
-            index,
-            sha256: crate::merkle::Hash::digest(&bytes),
-        })
-    }
-
     /// Reads entry `index` from its bundle and checks it: its leaf hash must
     /// be the one the signed root commits to at that index.
     pub fn read_entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
@@ -514,7 +489,7 @@ impl Ledger {
         let width = tiles::tile_width(size, n);
         let path = self.layout.tile(TileKind::Entries, n, width);
         let data = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
-        let entries = tiles::parse_bundle(&data, width, &path)?;
+        let entries = tiles::bundle_at(&data, width, &path)?;
         let entry = entries[(index % TILE_WIDTH) as usize].to_vec();
         let proof = self.prove_inclusion(index)?;
         proof
@@ -563,7 +538,8 @@ fn not_a_ledger(layout: &Layout, reason: String) -> StoreError {
     }
 }
 
-pub(crate) fn read_vkey(layout: &Layout) -> Result<VerifierKey, StoreError> {
+/// Reads a ledger's verifier key (`LEDGER/vkey`).
+pub fn read_vkey(layout: &Layout) -> Result<VerifierKey, StoreError> {
     let path = layout.vkey();
     let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {

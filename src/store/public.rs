@@ -158,7 +158,7 @@ impl<'a> OpenTree<'a> {
         let rel = tiles::tile_rel_path(TileKind::Entries, n, width);
         let data = self.read_committed(&rel)?;
         let at = self.tree.locate(&rel);
-        let entry = tiles::parse_bundle(&data, width, &at)?[(index % TILE_WIDTH) as usize].to_vec();
+        let entry = tiles::bundle_at(&data, width, &at)?[(index % TILE_WIDTH) as usize].to_vec();
         self.prove_inclusion(index)?
             .verify(&leaf_hash(&entry), self.checkpoint.root())
             .map_err(|_| {
@@ -194,10 +194,7 @@ impl<'a> OpenTree<'a> {
             let rel = tiles::tile_rel_path(TileKind::Entries, n, width);
             let data = self.read_committed(&rel)?;
             let at = self.tree.locate(&rel);
-            for (k, e) in tiles::parse_bundle(&data, width, &at)?
-                .into_iter()
-                .enumerate()
-            {
+            for (k, e) in tiles::bundle_at(&data, width, &at)?.into_iter().enumerate() {
                 let index = n * TILE_WIDTH + k as u64;
                 if index < edge.size() {
                     continue;

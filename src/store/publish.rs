@@ -480,7 +480,7 @@ fn append_batch_with(
             *slot = None;
         }
         if slot.is_none() {
-            *slot = Some(Writer::open_with(root, true, on_wait)?);
+            *slot = Some(Writer::open_with(root, true, on_wait.clone())?);
         }
         let w = slot.as_mut().expect("opened above");
         let done = entries
@@ -546,7 +546,7 @@ pub fn append_stream<E: From<StoreError>>(
             }
         }
         if !batch.is_empty() || done.checkpoint.is_none() {
-            let cp = append_batch_with(root, &mut slot, &batch, on_wait)?;
+            let cp = append_batch_with(root, &mut slot, &batch, on_wait.clone())?;
             if done.count == 0 {
                 done.first = cp.root().size() - batch.len() as u64;
             }

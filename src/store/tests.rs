@@ -32,7 +32,7 @@ fn appends_in_batches_match_the_reference_tree_and_prove() {
         assert_eq!(cp.root(), &reference.root(), "after batch of {batch}");
         checkpoints.push(cp);
         drop(w);
-        let ledger = Ledger::open(&root).unwrap();
+        let ledger = Snapshot::open(&root).unwrap();
         let size = reference.size();
         for i in [0, size / 3, size / 2, size - 1] {
             let p = ledger.prove_inclusion(i).unwrap();
@@ -104,12 +104,13 @@ fn second_writer_is_refused() {
 fn a_second_writer_that_may_wait_gets_the_ledger_when_the_first_is_done() {
     let (_d, root) = new_ledger();
     let mut first = Writer::open(&root).unwrap();
-    let told = std::sync::Mutex::new(Vec::new());
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     std::thread::scope(|s| {
         let second = s.spawn(|| {
-            let on_wait = |holder: &str| told.lock().unwrap().push(holder.to_string());
+            let told = told.clone();
+            let on_wait = move |holder: &str| told.lock().unwrap().push(holder.to_string());
             let waiting = crate::store::Waiting {
-                say: &on_wait,
+                say: std::sync::Arc::new(on_wait),
                 limit: std::time::Duration::from_secs(60),
             };
             let mut w = Writer::open_with(&root, true, Some(waiting)).unwrap();
@@ -125,7 +126,7 @@ fn a_second_writer_that_may_wait_gets_the_ledger_when_the_first_is_done() {
         drop(first);
         assert_eq!(second.join().unwrap(), 2, "built on the first's commit");
     });
-    let told = told.into_inner().unwrap();
+    let told = told.lock().unwrap().clone();
     assert_eq!(told.len(), 1);
     assert!(
         told[0].starts_with(&format!("pid {}: ", std::process::id())),
@@ -137,9 +138,9 @@ fn a_second_writer_that_may_wait_gets_the_ledger_when_the_first_is_done() {
 fn a_writer_waits_a_bounded_time_and_never_for_a_service() {
     let (_d, root) = new_ledger();
     let mut first = Writer::open(&root).unwrap();
-    let say = |_: &str| {};
+    let say: std::sync::Arc<dyn Fn(&str) + Send + Sync> = std::sync::Arc::new(|_: &str| {});
     let briefly = crate::store::Waiting {
-        say: &say,
+        say: say.clone(),
         limit: std::time::Duration::from_millis(300),
     };
     let started = std::time::Instant::now();
@@ -153,7 +154,7 @@ fn a_writer_waits_a_bounded_time_and_never_for_a_service() {
     // that would wait.
     first.announce_service("http://127.0.0.1:8090").unwrap();
     let long = crate::store::Waiting {
-        say: &say,
+        say,
         limit: std::time::Duration::from_secs(3600),
     };
     match Writer::open_with(&root, true, Some(long)).err().unwrap() {
@@ -235,7 +236,7 @@ fn audit_names_a_tampered_tile() {
         let path = layout.tile(kind, n, w);
         flip_byte(&path, 20);
         let err = audit(&root).err().unwrap();
-        assert!(err.is_verification_failure());
+        assert!(crate::class::Classify::is_verdict(&err));
         assert!(
             err.to_string().contains(&tile_rel_path(kind, n, w)),
             "{err} should name {}",
@@ -323,7 +324,7 @@ fn the_interior_index_is_derived_checked_and_never_trusted_blindly() {
     // root, made again from the tiles), and audit names the index file.
     flip_byte(&index0, interior::RECORD_BYTES as usize * 3 + 100);
     // (record 3 covers entries 768..1024)
-    let ledger = Ledger::open(&root).unwrap();
+    let ledger = Snapshot::open(&root).unwrap();
     for i in [768u64, 800, 1000, 69_999] {
         let p = ledger.prove_inclusion(i).unwrap();
         assert_eq!(
@@ -341,7 +342,7 @@ fn the_interior_index_is_derived_checked_and_never_trusted_blindly() {
 
     // Deleted or truncated: readers fall back, the next writer rebuilds it.
     std::fs::remove_file(&index0).unwrap();
-    let ledger = Ledger::open(&root).unwrap();
+    let ledger = Snapshot::open(&root).unwrap();
     assert_eq!(
         ledger.prove_inclusion(5).unwrap(),
         crate::merkle::inclusion_proof(&reference, 5, 70_000).unwrap()
@@ -433,7 +434,7 @@ fn a_failed_writer_refuses_to_commit() {
     assert!(w.commit().is_err(), "a failed writer must stay failed");
     drop(w);
     std::fs::remove_dir_all(layout.tile(TileKind::Entries, 0, 256)).unwrap();
-    assert_eq!(Ledger::open(&root).unwrap().checkpoint().root().size(), 0);
+    assert_eq!(Snapshot::open(&root).unwrap().checkpoint().root().size(), 0);
     audit(&root).unwrap();
 }
 
@@ -444,7 +445,7 @@ fn audit_blames_entries_changed_together_with_their_leaf_tile() {
     // Replace entry 7 and its leaf hash consistently: only the tree above disagrees.
     let bundle = layout.tile(TileKind::Entries, 0, 256);
     let data = std::fs::read(&bundle).unwrap();
-    let mut entries: Vec<Vec<u8>> = tiles::parse_bundle(&data, 256, &bundle)
+    let mut entries: Vec<Vec<u8>> = tiles::bundle_at(&data, 256, &bundle)
         .unwrap()
         .iter()
         .map(|e| e.to_vec())
@@ -466,7 +467,7 @@ fn audit_blames_entries_changed_together_with_their_leaf_tile() {
         "{err}"
     );
     // Reading the entry refuses it too.
-    let l = Ledger::open(&root).unwrap();
+    let l = Snapshot::open(&root).unwrap();
     assert!(l.read_entry(7).is_err());
     assert!(l.read_entry(300).is_err());
 }

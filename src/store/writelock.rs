@@ -15,10 +15,10 @@ pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// Waiting for the writer lock: whom to tell (once, with who holds it:
 /// `pid N: COMMAND`) and for how long at most.
-#[derive(Clone, Copy)]
-pub struct Waiting<'a> {
+#[derive(Clone)]
+pub struct Waiting {
     /// Told who holds the lock, before the wait.
-    pub say: &'a dyn Fn(&str),
+    pub say: std::sync::Arc<dyn Fn(&str) + Send + Sync>,
     /// The longest wait ([`StoreError::LockTimeout`] after it).
     pub limit: Duration,
 }
@@ -27,7 +27,7 @@ pub struct Waiting<'a> {
 /// ledger: `None` fails at once ([`StoreError::Locked`]); `Some` waits as
 /// it says. A ledger held by a running service is never waited for
 /// ([`StoreError::HeldByService`]: write through the service).
-pub type OnWait<'a> = Option<Waiting<'a>>;
+pub type OnWait = Option<Waiting>;
 
 /// The line a service adds to the lock file it holds: how to reach it.
 pub(super) const SERVICE_LINE: &str = "service: ";

@@ -12,6 +12,7 @@
 use std::fs::{self, File};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::fsio::{self, AtomicWriter, ParallelWriter};
 use super::interior::InteriorWriter;
@@ -22,13 +23,13 @@ const WRITER_THREADS: usize = 6;
 /// than the jobs that can be in flight (queue plus threads, per tile kind).
 const CLEANUP_LOOKAHEAD: u64 = 256;
 use super::tiles::{
-    parse_bundle, parse_hash_tile, tile_bytes, RightEdge, TileKind, MAX_ENTRY_SIZE, TILE_WIDTH,
+    bundle_at, hash_tile_at, tile_bytes, RightEdge, TileKind, MAX_ENTRY_SIZE, TILE_WIDTH,
 };
 use super::writelock::{command_name, take_lock, SERVICE_LINE};
 pub use super::writelock::{OnWait, Waiting, DEFAULT_LOCK_WAIT};
 use super::{read_checkpoint, read_vkey, Layout, StoreError};
 use crate::merkle::{empty_root, leaf_hash, Hash, RootHash};
-use crate::note::{Checkpoint, SigType, SignedCheckpoint, SignerKey, VerifierKey};
+use crate::note::{Checkpoint, SigType, SignedCheckpoint, Signer, SignerKey, VerifierKey};
 
 /// Creates a new ledger at `root` with a fresh log key named `origin` and a
 /// signed empty checkpoint. Returns the log's verifier key.
@@ -75,10 +76,46 @@ pub fn install_trust_root(root: &Path, pem: &[u8]) -> Result<(), StoreError> {
     w.write(&layout.trust_root(), pem, true)
 }
 
+/// Reads the log's signing key from `LEDGER/private/log.key` and checks it
+/// is the ledger's verifier key; also says (as a warning) when the file is
+/// readable by other users.
+pub fn read_log_key(layout: &Layout) -> Result<(SignerKey, Vec<String>), StoreError> {
+    let vkey = read_vkey(layout)?;
+    let mut warnings = Vec::new();
+    let key_path = layout.log_key();
+    let meta = fs::metadata(&key_path).map_err(|e| StoreError::io(&key_path, e))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        warnings.push(format!(
+            "{} is readable by other users (mode {:o}); run: chmod 600 {}",
+            key_path.display(),
+            meta.permissions().mode() & 0o777,
+            key_path.display()
+        ));
+    }
+    let key_text = zeroize::Zeroizing::new(
+        fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?,
+    );
+    let key = SignerKey::parse(&key_text).map_err(|source| StoreError::Note {
+        path: key_path.clone(),
+        source,
+    })?;
+    if key.verifier() != vkey {
+        return Err(StoreError::NotALedger {
+            path: layout.root().to_path_buf(),
+            reason: format!(
+                "{} does not match {}",
+                key_path.display(),
+                layout.vkey().display()
+            ),
+        });
+    }
+    Ok((key, warnings))
+}
+
 /// The one writer of a ledger. Holds the OS lock until dropped.
 pub struct Writer {
     layout: Layout,
-    key: SignerKey,
+    key: Arc<dyn Signer>,
     files: AtomicWriter,
     /// The interior index, appended to as tiles fill.
     index: InteriorWriter,
@@ -129,13 +166,29 @@ impl Writer {
     /// the lock if another writer holds it and `on_wait` is given: it is
     /// called once, with who holds the lock, before the wait.
     pub fn open_with(root: &Path, raw: bool, on_wait: OnWait) -> Result<Self, StoreError> {
+        let (key, warnings) = read_log_key(&Layout::new(root))?;
+        let mut w = Self::open_signed(root, raw, on_wait, Arc::new(key))?;
+        w.warnings.extend(warnings);
+        Ok(w)
+    }
+
+    /// [`Writer::open_with`], signing with `signer` (opened once by the
+    /// caller, e.g. a ledger handle) instead of reading
+    /// `LEDGER/private/log.key`. The signer's public key must be the
+    /// ledger's verifier key.
+    pub fn open_signed(
+        root: &Path,
+        raw: bool,
+        on_wait: OnWait,
+        signer: Arc<dyn Signer>,
+    ) -> Result<Self, StoreError> {
         let layout = Layout::new(root);
         if raw && layout.trust_root().exists() {
             return Err(StoreError::PolicyLedger {
                 path: root.to_path_buf(),
             });
         }
-        Self::open_inner(root, on_wait)
+        Self::open_inner(root, on_wait, signer)
     }
 
     /// Takes the writer lock, verifies the checkpoint, rebuilds the right edge
@@ -145,41 +198,25 @@ impl Writer {
     /// appends whatever it is given, so tools that append entries of their
     /// own use [`Writer::open_raw`].
     pub fn open(root: &Path) -> Result<Self, StoreError> {
-        Self::open_inner(root, None)
+        Self::open_with(root, false, None)
     }
 
-    fn open_inner(root: &Path, on_wait: OnWait) -> Result<Self, StoreError> {
+    fn open_inner(root: &Path, on_wait: OnWait, key: Arc<dyn Signer>) -> Result<Self, StoreError> {
         let layout = Layout::new(root);
         let vkey = read_vkey(&layout)?;
-        let lock = take_lock(&layout.lock(), on_wait)?;
-        let mut warnings = Vec::new();
-        let key_path = layout.log_key();
-        let meta = fs::metadata(&key_path).map_err(|e| StoreError::io(&key_path, e))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            warnings.push(format!(
-                "{} is readable by other users (mode {:o}); run: chmod 600 {}",
-                key_path.display(),
-                meta.permissions().mode() & 0o777,
-                key_path.display()
-            ));
-        }
-        let key_text = zeroize::Zeroizing::new(
-            fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?,
-        );
-        let key = SignerKey::parse(&key_text).map_err(|source| StoreError::Note {
-            path: key_path.clone(),
-            source,
-        })?;
-        if key.verifier() != vkey {
+        if key.public_key() != &vkey {
             return Err(StoreError::NotALedger {
                 path: root.to_path_buf(),
                 reason: format!(
-                    "{} does not match {}",
-                    key_path.display(),
+                    "its signer's key {} is not its verifier key {} ({})",
+                    key.public_key(),
+                    vkey,
                     layout.vkey().display()
                 ),
             });
         }
+        let lock = take_lock(&layout.lock(), on_wait)?;
+        let warnings = Vec::new();
         let committed = read_checkpoint(&layout, &vkey)?;
         let high_water = super::highwater::HighWater::load(&layout, &vkey)?;
         let files = AtomicWriter::new(layout.tmp_dir())?;
@@ -266,7 +303,7 @@ impl Writer {
         self.edge = RightEdge::load(size, |level, n, width| {
             let path = layout.tile(TileKind::Hashes(level), n, width);
             let data = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
-            parse_hash_tile(&data, width, &path)
+            hash_tile_at(&data, width, &path)
         })?;
         self.committed_counts = self.level_counts();
         let width = size % TILE_WIDTH;
@@ -275,7 +312,7 @@ impl Writer {
                 .layout
                 .tile(TileKind::Entries, size / TILE_WIDTH, width);
             let data = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
-            let entries = parse_bundle(&data, width, &path)?;
+            let entries = bundle_at(&data, width, &path)?;
             for (i, e) in entries.iter().enumerate() {
                 if leaf_hash(e) != self.edge.levels()[0][i] {
                     return Err(StoreError::corrupt(
@@ -616,8 +653,8 @@ impl Writer {
         // seen (the mark is kept beside the key, not in the store).
         self.high_water
             .check(&new, "the tree this writer built", |n| self.root_at(n))?;
-        let cp = Checkpoint::new(self.key.name(), new)
-            .and_then(|c| SignedCheckpoint::sign(c, &self.key))
+        let cp = Checkpoint::new(self.key.public_key().name(), new)
+            .and_then(|c| SignedCheckpoint::sign(c, self.key.as_ref()))
             .map_err(|source| StoreError::Note {
                 path: self.layout.checkpoint(),
                 source,

@@ -606,7 +606,11 @@ fn check_statements(
                     false,
                     format!("the same statement appears twice (entry {i})"),
                 ),
-                Err(e) => r.check(name, false, format!("rule {}: {e}", e.rule())),
+                Err(e) => r.refused(
+                    name,
+                    e.code(),
+                    format!("rule {} [{}]: {e}", e.rule(), e.code()),
+                ),
             }
         }
     }

@@ -10,6 +10,9 @@ pub struct Check {
     pub passed: bool,
     /// Details (why it failed, or what it established).
     pub detail: String,
+    /// For a statement the registration policy refuses: the refusal's
+    /// stable code (`rule/case`, see [`crate::policy::refusal`]).
+    pub code: Option<&'static str>,
 }
 
 /// The outcome of verifying a pack.
@@ -125,6 +128,22 @@ impl Report {
             name: name.into(),
             passed,
             detail: detail.into(),
+            code: None,
+        });
+    }
+
+    /// A failed check: the policy refused a statement with `code`.
+    pub(crate) fn refused(
+        &mut self,
+        name: impl Into<String>,
+        code: &'static str,
+        detail: impl Into<String>,
+    ) {
+        self.checks.push(Check {
+            name: name.into(),
+            passed: false,
+            detail: detail.into(),
+            code: Some(code),
         });
     }
 
@@ -134,7 +153,8 @@ impl Report {
     }
 
     /// The report as one JSON object:
-    /// `{"verified": bool, "verdict": string, "scope": {…}, "checks": [{"name", "passed", "detail"}], "not_checked": [string], "warnings": [string]}`
+    /// `{"verified": bool, "verdict": string, "scope": {…}, "checks": [{"name", "passed", "detail"[, "code"]}], "not_checked": [string], "warnings": [string]}`
+    /// (`code`: a refused statement's refusal code)
     /// (`scope` only for a pack), then `"trust": {"dir", "from", "logs":
     /// ["name+keyid"]}` when set, and `"summary"` for a pack.
     pub fn to_json(&self) -> String {
@@ -143,10 +163,13 @@ impl Report {
             .iter()
             .map(|c| {
                 format!(
-                    "{{\"name\": {}, \"passed\": {}, \"detail\": {}}}",
+                    "{{\"name\": {}, \"passed\": {}, \"detail\": {}{}}}",
                     json_string(&c.name),
                     c.passed,
-                    json_string(&c.detail)
+                    json_string(&c.detail),
+                    c.code
+                        .map(|code| format!(", \"code\": {}", json_string(code)))
+                        .unwrap_or_default()
                 )
             })
             .collect();

@@ -2,9 +2,12 @@
 //! names it; `--since` proves extension or names the split.
 
 use super::*;
+use crate::ledger::testing::make_pack;
+use crate::ledger::Selection;
 use crate::note::Policy;
 use crate::policy::tests::{cio, decision, op, reg, seal, World};
 use crate::record::{Assessment, Outcome};
+use crate::store::Snapshot;
 use crate::witness::{request_for, Witness};
 
 mod history;
@@ -56,7 +59,7 @@ impl Fixture {
     /// has w1 cosign.
     pub fn submit_all(&mut self) {
         self.world.commit();
-        let have = Ledger::open(&self.ledger)
+        let have = Snapshot::open(&self.ledger)
             .unwrap()
             .checkpoint()
             .root()
@@ -66,14 +69,14 @@ impl Fixture {
         for b in &self.world.log[have..] {
             if crate::history::is_index_entry(b) {
                 if !batch.is_empty() {
-                    crate::policy::submit(&self.ledger, &batch, T + 100, 300).unwrap();
+                    crate::ledger::testing::submit(&self.ledger, &batch, T + 100, 300).unwrap();
                 }
                 batch.clear();
             } else {
                 batch.push((format!("s{}", batch.len()), b.clone()));
             }
         }
-        let size = Ledger::open(&self.ledger)
+        let size = Snapshot::open(&self.ledger)
             .unwrap()
             .checkpoint()
             .root()
@@ -87,7 +90,7 @@ impl Fixture {
     }
 
     pub fn cosign(&self, w: &Witness) {
-        let l = Ledger::open(&self.ledger).unwrap();
+        let l = Snapshot::open(&self.ledger).unwrap();
         let old = w
             .latest(l.checkpoint().checkpoint().origin())
             .unwrap()
@@ -103,7 +106,7 @@ impl Fixture {
 
     /// Trust: the scheme root, the log, both witnesses, quorum any one.
     pub fn trust(&self) -> Trust {
-        let log = Ledger::open(&self.ledger).unwrap().vkey().clone();
+        let log = Snapshot::open(&self.ledger).unwrap().vkey().clone();
         let text = format!(
             "log {log}\nwitness w1 {}\nwitness w2 {}\ngroup any-witness any w1 w2\nquorum any-witness\n",
             self.w1.vkey(),
@@ -197,7 +200,7 @@ fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
     // With `quorum none` the report says that a split view is not excluded.
     let t = Trust::single_log(
         f.world.root.cert.clone(),
-        Ledger::open(&f.ledger).unwrap().vkey().clone(),
+        Snapshot::open(&f.ledger).unwrap().vkey().clone(),
     );
     let r = verify_pack(&pack, &t, None);
     assert!(r.verified());
@@ -323,7 +326,7 @@ fn since_proves_extension_and_names_a_split_view() {
     // On its own it is a valid history; --since its checkpoint, the honest
     // log's pack exposes the split.
     let st = World::sign_at(&f.world.op, &seal("TF-1", 9), T);
-    crate::policy::submit(&forked, &[("x".into(), st)], T + 100, 300).unwrap();
+    crate::ledger::testing::submit(&forked, &[("x".into(), st)], T + 100, 300).unwrap();
     let fork_pack = make_pack(
         &forked,
         &Selection::Facility("TF-1".into()),
@@ -354,7 +357,7 @@ fn since_proves_extension_and_names_a_split_view() {
             )
         })
         .collect();
-    crate::policy::submit(&forked, &batch, T + 100, 300).unwrap();
+    crate::ledger::testing::submit(&forked, &batch, T + 100, 300).unwrap();
     f.world.by(op, seal("TF-2", 4)).unwrap();
     f.submit_all();
     let fork12 = make_pack(&forked, &Selection::Facility("TF-1".into()), T + 200, None).unwrap();
@@ -365,7 +368,7 @@ fn since_proves_extension_and_names_a_split_view() {
         .iter()
         .any(|c| !c.passed && c.detail.starts_with("SPLIT VIEW")));
     // The witness that cosigned the honest log refuses the fork's checkpoint.
-    let l = Ledger::open(&forked).unwrap();
+    let l = Snapshot::open(&forked).unwrap();
     let e =
         f.w1.add_checkpoint(&request_for(&l, 12).unwrap(), T)
             .unwrap_err();

@@ -347,7 +347,7 @@ impl Witness {
 /// Builds the request a ledger sends to a witness that last cosigned the
 /// ledger at size `old`.
 pub fn request_for(
-    ledger: &crate::store::Ledger,
+    ledger: &crate::store::Snapshot,
     old: u64,
 ) -> Result<AddCheckpoint, crate::store::StoreError> {
     let proof = if old == 0 {
@@ -371,6 +371,9 @@ pub enum RoundError {
     /// The ledger could not be read or written.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The ledger refused the cosignature, or could not be written.
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
     /// A witness over HTTP refused, or could not be reached.
     #[error("witness refused: {0}")]
     Remote(#[from] remote::RemoteError),
@@ -415,9 +418,13 @@ pub struct Cosigned {
 /// the request (the ledger's checkpoint and a consistency proof from the
 /// size the witness last cosigned), the witness's answer at time `now`, and
 /// the cosignature attached to the ledger's checkpoint.
-pub fn cosign_ledger(dir: &Path, ledger: &Path, now: u64) -> Result<Cosigned, RoundError> {
+pub fn cosign_ledger(
+    dir: &Path,
+    ledger: &crate::ledger::Ledger,
+    now: u64,
+) -> Result<Cosigned, RoundError> {
     let w = Witness::open(dir)?;
-    let l = crate::store::Ledger::open(ledger)?;
+    let l = ledger.snapshot()?;
     let origin = l.checkpoint().checkpoint().origin().to_string();
     let old = w.latest(&origin)?.map_or(0, |c| c.size());
     let size = l.checkpoint().root().size();
@@ -429,8 +436,7 @@ pub fn cosign_ledger(dir: &Path, ledger: &Path, now: u64) -> Result<Cosigned, Ro
         });
     }
     let sig = w.add_checkpoint(&request_for(&l, old)?, now)?;
-    let mut writer = crate::store::Writer::open(ledger)?;
-    writer.attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())?;
+    ledger.attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())?;
     Ok(Cosigned {
         witness: w.vkey().name().to_string(),
         origin,

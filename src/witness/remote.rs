@@ -3,7 +3,6 @@
 //! the cosignature. A blocking client (ureq): the CLI's, and the log
 //! service's (on a blocking thread).
 
-use std::path::Path;
 use std::time::Duration;
 
 use super::{request_for, AddCheckpoint, Cosigned, RoundError};
@@ -39,7 +38,7 @@ pub const WITNESS_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends one `add-checkpoint` request to the witness at `base` (its URL
 /// prefix; `/add-checkpoint` is appended) and returns its cosignature lines.
-/// Gives up after [`WITNESS_REQUEST_TIMEOUT`].
+/// Gives up after `WITNESS_REQUEST_TIMEOUT` (10 s).
 pub fn add_checkpoint_remote(base: &str, req: &AddCheckpoint) -> Result<Vec<u8>, RemoteError> {
     let url = format!("{}/add-checkpoint", base.trim_end_matches('/'));
     crate::remote::check_url(base)?;
@@ -85,11 +84,10 @@ fn cut(s: &str) -> String {
 pub fn cosign_ledger_remote(
     url: &str,
     witness: &VerifierKey,
-    ledger: &Path,
+    ledger: &crate::ledger::Ledger,
 ) -> Result<Cosigned, RoundError> {
-    let (answer, cosigned) = ask_witness(url, witness, ledger)?;
-    let mut writer = crate::store::Writer::open(ledger)?;
-    writer.attach_cosignatures(witness, &answer)?;
+    let (answer, cosigned) = ask_witness(url, witness, &ledger.snapshot()?)?;
+    ledger.attach_cosignatures(witness, &answer)?;
     Ok(cosigned)
 }
 
@@ -106,15 +104,14 @@ pub fn cosign_ledger_remote(
 pub fn ask_witness(
     url: &str,
     witness: &VerifierKey,
-    ledger: &Path,
+    l: &crate::store::Snapshot,
 ) -> Result<(Vec<u8>, Cosigned), RoundError> {
-    let l = crate::store::Ledger::open(ledger)?;
     let origin = l.checkpoint().checkpoint().origin().to_string();
     let size = l.checkpoint().root().size();
     let mut old = 0;
     let mut follow_up = None;
     let answer = loop {
-        match add_checkpoint_remote(url, &request_for(&l, old)?) {
+        match add_checkpoint_remote(url, &request_for(l, old)?) {
             Ok(a) => break a,
             Err(RemoteError::Conflict { size: s }) if s > size => {
                 return Err(RoundError::Behind {

@@ -200,7 +200,7 @@ fn a_ledger_attaches_cosignatures_until_its_next_commit() {
     writer.commit().unwrap();
     drop(writer);
 
-    let l = crate::store::Ledger::open(&ledger).unwrap();
+    let l = crate::store::Snapshot::open(&ledger).unwrap();
     let sig = w.add_checkpoint(&request_for(&l, 0).unwrap(), 5).unwrap();
     let mut writer = crate::store::Writer::open(&ledger).unwrap();
     // An answer by another witness key is refused.
@@ -212,7 +212,7 @@ fn a_ledger_attaches_cosignatures_until_its_next_commit() {
         .attach_cosignatures(&w.vkey(), sig.to_line().as_bytes())
         .unwrap();
     drop(writer);
-    let cp = crate::store::Ledger::open(&ledger)
+    let cp = crate::store::Snapshot::open(&ledger)
         .unwrap()
         .checkpoint()
         .clone();
@@ -225,7 +225,7 @@ fn a_ledger_attaches_cosignatures_until_its_next_commit() {
     writer.append(b"more").unwrap();
     writer.commit().unwrap();
     drop(writer);
-    let l = crate::store::Ledger::open(&ledger).unwrap();
+    let l = crate::store::Snapshot::open(&ledger).unwrap();
     assert_eq!(
         verify_cosignature(l.checkpoint(), &w.vkey()).unwrap(),
         CosignatureCheck::Missing

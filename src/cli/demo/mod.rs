@@ -17,11 +17,12 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::SigningKey;
 use triage_ledger::identity::Certificate;
+use triage_ledger::ledger::{Ledger, LedgerError, Selection, Submitted};
 use triage_ledger::note::SignedCheckpoint;
-use triage_ledger::policy::{self, Admission, SubmitError};
+use triage_ledger::policy::{self, Admission};
 use triage_ledger::record::*;
-use triage_ledger::store::{self, Ledger};
-use triage_ledger::verify::{make_pack, verify_pack, Pack, Selection, Trust};
+use triage_ledger::store;
+use triage_ledger::verify::{verify_pack, Pack, Trust};
 use triage_ledger::witness::Witness;
 
 use super::{CmdResult, Failure};
@@ -86,6 +87,8 @@ const FILES: &[(&str, &str)] = &[
 pub(super) struct Demo {
     dir: PathBuf,
     ledger: PathBuf,
+    /// The ledger, opened at first use and kept (its one writer).
+    opened: std::sync::OnceLock<Ledger>,
     count: usize,
     now: u64,
     /// The file name of the last statement signed.
@@ -113,13 +116,18 @@ impl Demo {
         Ok(st.bytes().to_vec())
     }
 
-    fn submit(&self, bytes: &[u8], name: &str) -> Result<policy::Submitted, SubmitError> {
-        policy::submit(
-            &self.ledger,
-            &[(name.to_string(), bytes.to_vec())],
-            self.now + 100,
-            300,
-        )
+    fn submit(&self, bytes: &[u8], name: &str) -> Result<Submitted, LedgerError> {
+        self.ledger()?
+            .submit(&[(name.to_string(), bytes.to_vec())], self.now + 100, 300)
+    }
+
+    /// The demo's ledger, opened once.
+    fn ledger(&self) -> Result<&Ledger, LedgerError> {
+        if let Some(l) = self.opened.get() {
+            return Ok(l);
+        }
+        let l = Ledger::open(&self.ledger)?;
+        Ok(self.opened.get_or_init(|| l))
     }
 
     /// Signs, writes and submits; returns the new entry's reference.
@@ -141,7 +149,7 @@ impl Demo {
         let kind = record.kind().name();
         let bytes = self.sign(who, &record, &format!("refused-{rule}-{kind}"))?;
         match self.submit(&bytes, kind) {
-            Err(SubmitError::Refused {
+            Err(LedgerError::Refused {
                 rule: r, source, ..
             }) if r == rule => {
                 say!(
@@ -214,7 +222,12 @@ impl Demo {
 
     /// Has witness `name` cosign the ledger's latest checkpoint.
     fn witness(&self, name: &str) -> CmdResult {
-        let c = super::witness::run_local(&self.dir.join("witnesses").join(name), &self.ledger)?;
+        let c = triage_ledger::witness::cosign_ledger(
+            &self.dir.join("witnesses").join(name),
+            self.ledger()?,
+            super::statements::now(),
+        )
+        .map_err(super::witness::round_failure)?;
         say!(
             "  witness {name} cosigns the checkpoint of size {} (consistent with size {})",
             c.size,
@@ -228,15 +241,17 @@ impl Demo {
         let old = since.map(|p| p.checkpoint.as_slice());
         let old_size = match old {
             Some(b) => Some(
-                SignedCheckpoint::open(b, Ledger::open(&self.ledger)?.vkey())
+                SignedCheckpoint::open(b, self.ledger()?.vkey())
                     .map_err(input)?
                     .root()
                     .size(),
             ),
             None => None,
         };
-        let pack =
-            make_pack(&self.ledger, &sel, super::statements::now(), old_size).map_err(input)?;
+        let pack = self
+            .ledger()?
+            .pack(&sel, super::statements::now(), old_size)
+            .map_err(input)?;
         let file = self.dir.join("packs").join(format!("{name}.pack"));
         let bytes = pack.to_bytes().map_err(input)?;
         std::fs::write(&file, bytes).map_err(io(&file))?;
@@ -383,6 +398,7 @@ pub fn run(dir: &Path, force: bool) -> CmdResult {
     let mut d = Demo {
         dir: dir.to_path_buf(),
         ledger: ledger.clone(),
+        opened: Default::default(),
         count: 0,
         now,
         last_file: String::new(),

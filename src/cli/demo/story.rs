@@ -3,8 +3,8 @@
 //! facility TF-0002 through a rejection and a dispute, another party's
 //! attempt to act for TF-0001, a revoked key, witnesses and packs.
 
+use triage_ledger::ledger::Selection;
 use triage_ledger::record::*;
-use triage_ledger::verify::Selection;
 
 use super::{input, Cast, Demo};
 use crate::cli::Failure;

@@ -92,7 +92,7 @@ fn revocation(fp: [u8; 32], reason: &str) -> Record {
 }
 
 #[test]
-fn a_repeated_registration_is_a_duplicate_another_one_a_lifecycle_refusal() {
+pub(super) fn a_repeated_registration_is_a_duplicate_another_one_a_lifecycle_refusal() {
     let mut w = World::new();
     let r = w.by(op, reg("TF-1")).unwrap();
     refused_as_repeat_of(again(&mut w, op, &reg("TF-1")), &r);
@@ -105,7 +105,7 @@ fn a_repeated_registration_is_a_duplicate_another_one_a_lifecycle_refusal() {
 }
 
 #[test]
-fn a_repeated_seal_is_refused_whichever_operator_of_the_party_signs_it() {
+pub(super) fn a_repeated_seal_is_refused_whichever_operator_of_the_party_signs_it() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let s = w.by(op, seal("TF-1", 1)).unwrap();
@@ -122,7 +122,7 @@ fn a_repeated_seal_is_refused_whichever_operator_of_the_party_signs_it() {
 }
 
 #[test]
-fn a_repeated_countersignature_is_refused_a_second_opinion_is_not() {
+pub(super) fn a_repeated_countersignature_is_refused_a_second_opinion_is_not() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let s = w.by(op, seal("TF-1", 1)).unwrap();
@@ -132,7 +132,7 @@ fn a_repeated_countersignature_is_refused_a_second_opinion_is_not() {
 }
 
 #[test]
-fn a_repeated_decision_is_refused_even_once_overturned() {
+pub(super) fn a_repeated_decision_is_refused_even_once_overturned() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let rejected = decision("TF-1", Assessment::Fusa, Outcome::Rejected, &[], vec![]);
@@ -164,7 +164,7 @@ fn a_repeated_decision_is_refused_even_once_overturned() {
 }
 
 #[test]
-fn a_repeated_acknowledgement_is_a_duplicate_a_different_one_a_lifecycle_refusal() {
+pub(super) fn a_repeated_acknowledgement_is_a_duplicate_a_different_one_a_lifecycle_refusal() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let d = w
@@ -197,7 +197,7 @@ fn ussa_due(w: &mut World) -> Ref {
 }
 
 #[test]
-fn a_repeated_self_assessment_is_refused_a_revised_one_is_not() {
+pub(super) fn a_repeated_self_assessment_is_refused_a_revised_one_is_not() {
     let mut w = World::new();
     ussa_due(&mut w);
     let sa = honest_self_assessment(&w, "TF-1", vec![]);
@@ -212,7 +212,7 @@ fn a_repeated_self_assessment_is_refused_a_revised_one_is_not() {
 }
 
 #[test]
-fn a_repeated_determination_is_refused() {
+pub(super) fn a_repeated_determination_is_refused() {
     let mut w = World::new();
     let d = ussa_due(&mut w);
     let det = w.state.facilities()["TF-1"].decisions[0]
@@ -234,7 +234,7 @@ fn a_repeated_determination_is_refused() {
 }
 
 #[test]
-fn repeated_step_completions_and_acceptances_are_refused() {
+pub(super) fn repeated_step_completions_and_acceptances_are_refused() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let d = w
@@ -262,7 +262,7 @@ fn repeated_step_completions_and_acceptances_are_refused() {
 }
 
 #[test]
-fn repeated_disputes_and_resolutions_are_refused() {
+pub(super) fn repeated_disputes_and_resolutions_are_refused() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let d = w
@@ -289,7 +289,7 @@ fn repeated_disputes_and_resolutions_are_refused() {
 }
 
 #[test]
-fn a_repeated_transfer_is_refused_transferring_back_is_not() {
+pub(super) fn a_repeated_transfer_is_refused_transferring_back_is_not() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     // To the registering owner, with no transfer in force: the lifecycle's.
@@ -316,7 +316,7 @@ fn a_repeated_transfer_is_refused_transferring_back_is_not() {
 }
 
 #[test]
-fn the_inventory_in_force_is_not_repeated_an_older_one_may_return() {
+pub(super) fn the_inventory_in_force_is_not_repeated_an_older_one_may_return() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let a = w.by(op, inventory("TF-1", "A")).unwrap();
@@ -328,7 +328,7 @@ fn the_inventory_in_force_is_not_repeated_an_older_one_may_return() {
 }
 
 #[test]
-fn revoking_a_revoked_certificate_again_is_refused() {
+pub(super) fn revoking_a_revoked_certificate_again_is_refused() {
     let mut w = World::new();
     let fp = w.rival.cert.fingerprint();
     let r = w.by(root, revocation(fp, "lost")).unwrap();
@@ -339,7 +339,7 @@ fn revoking_a_revoked_certificate_again_is_refused() {
 }
 
 #[test]
-fn the_designation_in_force_is_not_repeated_a_replaced_party_may_return() {
+pub(super) fn the_designation_in_force_is_not_repeated_a_replaced_party_may_return() {
     let mut w = World::new(); // entries 0 (SSC) and 1 (User CIO)
     let cio_in_force = entry_ref(&w, 1);
     let same = designation(DesignatedRole::UserCio, CIO_PARTY);
@@ -365,7 +365,7 @@ fn the_designation_in_force_is_not_repeated_a_replaced_party_may_return() {
 }
 
 #[test]
-fn a_published_framework_is_not_published_again() {
+pub(super) fn a_published_framework_is_not_published_again() {
     let mut w = World::new();
     let v1 = w.by(ssc, framework("v1", 3)).unwrap();
     refused_as_repeat_of(again(&mut w, ssc, &framework("v1", 3)), &v1);
@@ -379,7 +379,7 @@ fn a_published_framework_is_not_published_again() {
 /// Replaying a log that holds a repeat (a ledger written before the rule)
 /// succeeds; re-admitting it (the offline verifier) refuses it.
 #[test]
-fn a_logged_repeat_replays_but_is_not_readmitted() {
+pub(super) fn a_logged_repeat_replays_but_is_not_readmitted() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     w.by(op, seal("TF-1", 1)).unwrap();
@@ -405,7 +405,7 @@ fn a_logged_repeat_replays_but_is_not_readmitted() {
 /// A writer resumed from the persisted state index, which holds the
 /// facility's statements on disk only, refuses repeats too.
 #[test]
-fn a_resumed_state_refuses_repeats() {
+pub(super) fn a_resumed_state_refuses_repeats() {
     let mut w = World::new();
     let dir = tempfile::tempdir().unwrap();
     let ledger = dir.path().join("ledger");
@@ -462,7 +462,7 @@ fn a_resumed_state_refuses_repeats() {
         )
         .unwrap_err();
         match &err {
-            SubmitError::Refused {
+            LedgerError::Refused {
                 position, rule: r, ..
             } => assert_eq!((*position, *r), (2, "duplicate"), "{kind}: {err}"),
             other => panic!("{kind}: expected a refusal, got {other}"),

@@ -3,10 +3,18 @@
 use super::*;
 use crate::cose::StatementHeader;
 use crate::identity::{generate_key, issue_root, Role, Validity};
+use crate::ledger::testing::submit;
+use crate::ledger::LedgerError;
 use crate::record::*;
 use ed25519_dalek::SigningKey;
 
-const T: u64 = 1_790_000_000;
+pub(crate) const T: u64 = 1_790_000_000;
+
+thread_local! {
+    /// The refusal codes `World::admit` met on this thread.
+    static REACHED: std::cell::RefCell<std::collections::BTreeSet<&'static str>> =
+        Default::default();
+}
 
 pub(crate) struct Signer {
     pub key: SigningKey,
@@ -134,7 +142,11 @@ impl World {
 
     pub fn admit(&mut self, bytes: Vec<u8>) -> Result<Ref, PolicyError> {
         let index = self.log.len() as u64;
-        match self.state.admit(index, &bytes, &self.cfg)? {
+        let admitted = self.state.admit(index, &bytes, &self.cfg);
+        if let Err(e) = &admitted {
+            REACHED.with(|r| r.borrow_mut().insert(e.code()));
+        }
+        match admitted? {
             Admission::New(i) => {
                 let r = Ref {
                     index: i,
@@ -583,7 +595,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
         framework: Some(fw),
         self_assessment: None,
     });
-    let before = crate::store::Ledger::open(&ledger)
+    let before = crate::store::Snapshot::open(&ledger)
         .unwrap()
         .checkpoint()
         .to_bytes();
@@ -692,14 +704,14 @@ fn refused_batches_leave_the_ledger_unchanged() {
         )
         .unwrap_err();
         match &err {
-            SubmitError::Refused {
+            LedgerError::Refused {
                 position, rule: r, ..
             } => {
                 assert_eq!((*position, *r), (2, rule), "{err}");
             }
             other => panic!("expected a refusal by {rule}, got {other}"),
         }
-        let after = crate::store::Ledger::open(&ledger)
+        let after = crate::store::Snapshot::open(&ledger)
             .unwrap()
             .checkpoint()
             .to_bytes();
@@ -717,7 +729,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
         300,
     )
     .unwrap();
-    let before = crate::store::Ledger::open(&ledger)
+    let before = crate::store::Snapshot::open(&ledger)
         .unwrap()
         .checkpoint()
         .to_bytes();
@@ -731,7 +743,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
     assert!(
         matches!(
             err,
-            SubmitError::Refused {
+            LedgerError::Refused {
                 rule: "revoked",
                 ..
             }
@@ -739,7 +751,7 @@ fn refused_batches_leave_the_ledger_unchanged() {
         "{err}"
     );
     assert_eq!(
-        crate::store::Ledger::open(&ledger)
+        crate::store::Snapshot::open(&ledger)
             .unwrap()
             .checkpoint()
             .to_bytes(),
@@ -949,8 +961,8 @@ fn sparse_selections_replay_with_their_log_indexes() {
 }
 
 mod duplicate;
+mod refusals;
 mod scheme;
-mod stored;
 
 /// The reference to the logged entry `index` of the World's log.
 pub(crate) fn entry_ref(w: &World, index: u64) -> Ref {

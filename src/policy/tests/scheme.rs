@@ -37,7 +37,7 @@ fn rule(r: Result<Ref, PolicyError>) -> &'static str {
 /// into its facility. Both are refused by `authority`, and the real
 /// operator's follow-up goes ahead.
 #[test]
-fn another_party_cannot_act_for_a_facility_it_does_not_own() {
+pub(super) fn another_party_cannot_act_for_a_facility_it_does_not_own() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let d = w
@@ -81,7 +81,7 @@ fn another_party_cannot_act_for_a_facility_it_does_not_own() {
 }
 
 #[test]
-fn a_transfer_by_the_ssc_moves_the_facility_to_another_party() {
+pub(super) fn a_transfer_by_the_ssc_moves_the_facility_to_another_party() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     // Only the SSC transfers; not to the owner itself.
@@ -101,7 +101,7 @@ fn a_transfer_by_the_ssc_moves_the_facility_to_another_party() {
 }
 
 #[test]
-fn only_designated_parties_act_as_user_cio_and_ssc() {
+pub(super) fn only_designated_parties_act_as_user_cio_and_ssc() {
     let mut w = World::bare();
     w.by(op, reg("TF-1")).unwrap();
     let fusa = decision("TF-1", Assessment::Fusa, Outcome::Approved, &[], vec![]);
@@ -154,7 +154,7 @@ fn only_designated_parties_act_as_user_cio_and_ssc() {
 }
 
 #[test]
-fn decisions_are_judged_by_the_framework_in_force() {
+pub(super) fn decisions_are_judged_by_the_framework_in_force() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let v1 = w.by(ssc, framework("v1", 3)).unwrap(); // G1, G2 apply; G3 does not
@@ -306,7 +306,7 @@ fn decisions_are_judged_by_the_framework_in_force() {
 }
 
 #[test]
-fn determinations_rest_on_acknowledged_decisions() {
+pub(super) fn determinations_rest_on_acknowledged_decisions() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     let d = w
@@ -353,7 +353,7 @@ fn determinations_rest_on_acknowledged_decisions() {
 }
 
 #[test]
-fn a_ussa_reviews_the_operators_self_assessment() {
+pub(super) fn a_ussa_reviews_the_operators_self_assessment() {
     let mut w = World::new();
     w.by(op, reg("TF-1")).unwrap();
     w.by(ssc, framework("v1", 3)).unwrap();
@@ -405,7 +405,7 @@ fn a_ussa_reviews_the_operators_self_assessment() {
 
 /// The assessor (and the SSC) do not act on facilities of their own party.
 #[test]
-fn the_user_cio_does_not_assess_its_own_party() {
+pub(super) fn the_user_cio_does_not_assess_its_own_party() {
     let mut w = World::new();
     let cio_ops = role_signer(&w.root, Role::Operator, "CIO ops", Some(CIO_PARTY));
     let b = World::sign_at(&cio_ops, &reg("TF-C"), T);

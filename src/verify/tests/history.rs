@@ -3,8 +3,10 @@
 //! reorder fails with the check that names it.
 
 use super::*;
+use crate::ledger::MakePackError;
 use crate::policy::tests::root;
 use crate::record::{Record, Revocation};
+use crate::store::Snapshot;
 
 /// The story, a revocation of the rival's certificate, and more statements
 /// in a second commit.
@@ -254,7 +256,7 @@ fn a_ledger_from_before_committed_histories_verifies_as_before_then_upgrades() {
     }
     wr.commit().unwrap();
     drop(wr);
-    let vkey = Ledger::open(&ledger).unwrap().vkey().clone();
+    let vkey = Snapshot::open(&ledger).unwrap().vkey().clone();
     let t = Trust::single_log(w.root.cert.clone(), vkey);
     let sel = Selection::Facility("TF-1".into());
     let old = make_pack(&ledger, &sel, T + 200, None).unwrap();
@@ -284,10 +286,18 @@ fn a_ledger_from_before_committed_histories_verifies_as_before_then_upgrades() {
         .iter()
         .any(|n| n.contains("carries no committed index")));
     // Upgraded: one commit entry, and packs prove completeness.
-    let cp = crate::policy::upgrade(&ledger).unwrap().unwrap();
+    let cp = crate::ledger::Ledger::open(&ledger)
+        .unwrap()
+        .upgrade()
+        .unwrap()
+        .unwrap();
     assert_eq!(cp.root().size(), w.log.len() as u64 + 1);
     assert!(
-        crate::policy::upgrade(&ledger).unwrap().is_none(),
+        crate::ledger::Ledger::open(&ledger)
+            .unwrap()
+            .upgrade()
+            .unwrap()
+            .is_none(),
         "nothing more to do"
     );
     let new = make_pack(&ledger, &sel, T + 200, None).unwrap();
@@ -338,12 +348,14 @@ fn the_library_keeps_the_rules_the_cli_used_to() {
         matches!(e, crate::store::StoreError::PolicyLedger { .. }),
         "{e}"
     );
-    let l = Ledger::open(&f.ledger).unwrap();
+    let l = Snapshot::open(&f.ledger).unwrap();
+    let handle = crate::ledger::Ledger::open(&f.ledger).unwrap();
     assert!(matches!(
-        l.statement_ref(6),
+        handle.statement_ref(6),
         Err(crate::store::StoreError::NotAStatement { index: 6 })
     ));
-    let r = l.statement_ref(5).unwrap();
+    let r = handle.statement_ref(5).unwrap();
+    drop(handle);
     assert_eq!(r.sha256, crate::merkle::Hash::digest(&f.world.log[5]));
     // pack --since: OLD of another log, OLD ahead of the ledger, and a split.
     let old = l.checkpoint().to_bytes();
@@ -355,34 +367,58 @@ fn the_library_keeps_the_rules_the_cli_used_to() {
         .unwrap()
         .to_bytes();
     assert!(matches!(
-        make_pack_since(&f.ledger, &sel, T, &foreign),
+        crate::ledger::Ledger::open(&f.ledger)
+            .unwrap()
+            .pack_since(&sel, T, &foreign),
         Err(MakePackError::NotThisLog(_))
     ));
     let fork = f.dir.path().join("fork");
     super::copy_dir(&f.ledger, &fork);
     f.world.by(op, seal("TF-1", 7)).unwrap();
     f.submit_all();
-    let (p, split) = make_pack_since(&f.ledger, &sel, T, &old).unwrap();
+    let (p, split) = crate::ledger::Ledger::open(&f.ledger)
+        .unwrap()
+        .pack_since(&sel, T, &old)
+        .unwrap();
     assert!(split.is_none() && p.consistency.is_some());
-    let ahead = Ledger::open(&f.ledger).unwrap().checkpoint().to_bytes();
+    let ahead = Snapshot::open(&f.ledger).unwrap().checkpoint().to_bytes();
     assert!(matches!(
-        make_pack_since(&fork, &sel, T, &ahead),
+        crate::ledger::Ledger::open(&fork)
+            .unwrap()
+            .pack_since(&sel, T, &ahead),
         Err(MakePackError::Behind { .. })
     ));
     // The fork takes another statement: the honest ledger's pack --since the
     // fork's checkpoint names the split (and is still made).
     let st = World::sign_at(&f.world.op, &seal("TF-2", 9), T);
-    crate::policy::submit(&fork, &[("x".into(), st)], T + 100, 300).unwrap();
-    let forked = Ledger::open(&fork).unwrap().checkpoint().to_bytes();
-    let (_, split) = make_pack_since(&f.ledger, &sel, T, &forked).unwrap();
+    crate::ledger::testing::submit(&fork, &[("x".into(), st)], T + 100, 300).unwrap();
+    let forked = Snapshot::open(&fork).unwrap().checkpoint().to_bytes();
+    let (_, split) = crate::ledger::Ledger::open(&f.ledger)
+        .unwrap()
+        .pack_since(&sel, T, &forked)
+        .unwrap();
     let s = split.unwrap();
     assert_ne!(s.ours, s.theirs);
     // The witness round: w1 follows the honest ledger, and refuses the fork.
     let w1 = f.dir.path().join("w1");
-    let c = crate::witness::cosign_ledger(&w1, &f.ledger, T + 300).unwrap();
+    let c = crate::witness::cosign_ledger(
+        &w1,
+        &crate::ledger::Ledger::open(&f.ledger).unwrap(),
+        T + 300,
+    )
+    .unwrap();
     assert_eq!(
         c.size,
-        Ledger::open(&f.ledger).unwrap().checkpoint().root().size()
+        Snapshot::open(&f.ledger)
+            .unwrap()
+            .checkpoint()
+            .root()
+            .size()
     );
-    assert!(crate::witness::cosign_ledger(&w1, &fork, T + 300).is_err());
+    assert!(crate::witness::cosign_ledger(
+        &w1,
+        &crate::ledger::Ledger::open(&fork).unwrap(),
+        T + 300
+    )
+    .is_err());
 }

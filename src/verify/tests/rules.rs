@@ -23,7 +23,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
     Witness::create(&wdir, "example.org/w1").unwrap();
     let mut w1 = Witness::open(&wdir).unwrap();
     w1.add_log(vkey.clone()).unwrap();
-    let l = Ledger::open(&ledger).unwrap();
+    let l = Snapshot::open(&ledger).unwrap();
     let sig = w1
         .add_checkpoint(&request_for(&l, 0).unwrap(), T + 150)
         .unwrap();
@@ -31,11 +31,13 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
         .unwrap()
         .attach_cosignatures(&w1.vkey(), sig.to_line().as_bytes())
         .unwrap();
-    let l = Ledger::open(&ledger).unwrap();
+    let l = Snapshot::open(&ledger).unwrap();
+    let handle = crate::ledger::Ledger::open(&ledger).unwrap();
     let statements = (0..world.log.len() as u64)
         .map(|i| {
             let st = Statement::parse(&l.read_entry(i).unwrap()).unwrap();
-            transparent_statement(&st, &[l.receipt(i, T + 200).unwrap()]).unwrap()
+            let receipt = handle.receipt_in(&l, i, T + 200).unwrap();
+            transparent_statement(&st, &[receipt]).unwrap()
         })
         .collect();
     let pack = Pack {
@@ -77,9 +79,17 @@ fn only_the_forced_statement_fails(world: World, rule: &str) {
         r.to_text()
     );
     assert!(
-        bad[0].detail.starts_with(&format!("rule {rule}:")),
+        bad[0].detail.starts_with(&format!("rule {rule} [{rule}/")),
         "{}",
         bad[0].detail
+    );
+    // The refusal's code, in the check and in the JSON report.
+    let code = bad[0].code.expect("a refused statement names its code");
+    assert!(code.starts_with(&format!("{rule}/")), "{code}");
+    assert!(
+        r.to_json().contains(&format!("\"code\": \"{code}\"")),
+        "{}",
+        r.to_json()
     );
     assert!(!r.verified());
 }

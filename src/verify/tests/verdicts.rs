@@ -149,7 +149,11 @@ fn every_byte_matters(what: &str, pack: &Pack, t: &Trust, since: Option<&[u8]>) 
 #[test]
 fn every_byte_of_every_kind_of_pack_is_checked() {
     let mut f = Fixture::new(story());
-    let old_size = Ledger::open(&f.ledger).unwrap().checkpoint().root().size();
+    let old_size = Snapshot::open(&f.ledger)
+        .unwrap()
+        .checkpoint()
+        .root()
+        .size();
     // More statements, so the consistency proof has hashes to flip.
     f.world.by(op, reg("TF-3")).unwrap();
     let s = f.world.by(op, seal("TF-3", 1)).unwrap();
@@ -182,7 +186,11 @@ fn every_byte_of_every_kind_of_pack_is_checked() {
 #[test]
 fn a_pack_s_own_consistency_proof_is_checked_without_old() {
     let mut f = Fixture::new(story());
-    let old_size = Ledger::open(&f.ledger).unwrap().checkpoint().root().size();
+    let old_size = Snapshot::open(&f.ledger)
+        .unwrap()
+        .checkpoint()
+        .root()
+        .size();
     f.world.by(op, reg("TF-3")).unwrap();
     f.submit_all();
     let t = f.trust();
@@ -214,7 +222,7 @@ fn cosigned_at(when: u64) -> (Fixture, Pack, Trust) {
     let f = Fixture::new(story());
     // Drop the fixture's cosignature: a fresh witness directory for w2,
     // which cosigns at `when`, and a policy that needs w2.
-    let l = Ledger::open(&f.ledger).unwrap();
+    let l = Snapshot::open(&f.ledger).unwrap();
     let sig =
         f.w2.add_checkpoint(&request_for(&l, 0).unwrap(), when)
             .unwrap();
@@ -299,7 +307,7 @@ fn a_witness_whose_time_goes_back_fails_since() {
     // the witness.
     let key = std::fs::read_to_string(f.dir.path().join("w1").join("witness.key")).unwrap();
     let key = crate::note::SignerKey::parse(&key).unwrap();
-    let l = Ledger::open(&f.ledger).unwrap();
+    let l = Snapshot::open(&f.ledger).unwrap();
     let sig = crate::note::cosign(l.checkpoint().checkpoint(), &key, T + 100).unwrap();
     let text = std::str::from_utf8(&new.checkpoint).unwrap();
     let (body, sigs) = text.split_once("\n\n").unwrap();

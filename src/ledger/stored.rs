@@ -22,15 +22,12 @@ use redb::{
     Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
 };
 
-use super::resume::{SchemeState, Source};
-use super::{FacilityState, State, SubmitError};
+use super::LedgerError;
 use crate::history::{History, MapError, NodeId, StoredNode};
 use crate::merkle::{Hash, RootHash};
 use crate::note::SignedCheckpoint;
-use crate::store::{
-    for_each_entry_from, parse_bundle, parse_hash_tile, tile_width, Layout, RightEdge, TileKind,
-    TILE_WIDTH,
-};
+use crate::policy::{FacilityState, SchemeState, Source, State};
+use crate::store::{for_each_entry_from, tile_width, Layout, RightEdge, TileKind, TILE_WIDTH};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const HASHES: TableDefinition<&[u8], u64> = TableDefinition::new("hashes");
@@ -53,8 +50,8 @@ pub struct StateIndex {
     path: PathBuf,
 }
 
-fn err(path: &std::path::Path, e: impl std::fmt::Display) -> SubmitError {
-    SubmitError::StateIndex {
+fn err(path: &std::path::Path, e: impl std::fmt::Display) -> LedgerError {
+    LedgerError::StateIndex {
         path: path.to_path_buf(),
         reason: e.to_string(),
     }
@@ -136,7 +133,8 @@ impl Source for DbSource {
         let width = tile_width(self.size, n);
         let path = self.layout.tile(TileKind::Entries, n, width);
         let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let entries = parse_bundle(&data, width, &path).map_err(|e| e.to_string())?;
+        let entries = crate::tiles::parse_bundle(&data, width)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
     }
 
@@ -151,7 +149,8 @@ impl Source for DbSource {
             let width = tile_width(self.size, n);
             let path = self.layout.tile(TileKind::Entries, n, width);
             let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let entries = parse_bundle(&data, width, &path).map_err(|e| e.to_string())?;
+            let entries = crate::tiles::parse_bundle(&data, width)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             out.extend(
                 run.iter()
                     .map(|i| entries[(i % TILE_WIDTH) as usize].to_vec()),
@@ -175,7 +174,7 @@ impl StateIndex {
     pub fn open(
         layout: &Layout,
         checkpoint: &SignedCheckpoint,
-    ) -> Result<(StateIndex, State), SubmitError> {
+    ) -> Result<(StateIndex, State), LedgerError> {
         let dir = layout.index_dir();
         std::fs::create_dir_all(&dir).map_err(|e| err(&dir, e))?;
         let path = dir.join("state.redb");
@@ -279,7 +278,7 @@ impl StateIndex {
         checkpoint: &SignedCheckpoint,
         from: Option<RootHash>,
         state: &mut State,
-    ) -> Result<(), SubmitError> {
+    ) -> Result<(), LedgerError> {
         let start = from.map_or(0, |r| r.size());
         let edge = edge_at(layout, start).map_err(|e| err(&self.path, e))?;
         let mut failed = None;
@@ -288,7 +287,7 @@ impl StateIndex {
                 return Ok(());
             }
             if let Err(source) = state.replay(index, bytes) {
-                failed = Some(SubmitError::Replay { index, source });
+                failed = Some(LedgerError::Replay { index, source });
                 return Ok(());
             }
             if (index + 1 - start).is_multiple_of(REBUILD_STEP) {
@@ -307,7 +306,7 @@ impl StateIndex {
 
     /// Writes what changed in `state` since it was opened or last saved,
     /// as the state of the tree `at`, durably.
-    pub fn save(&self, state: &mut State, at: &RootHash) -> Result<(), SubmitError> {
+    pub fn save(&self, state: &mut State, at: &RootHash) -> Result<(), LedgerError> {
         self.write(state, Some(at)).map_err(|e| err(&self.path, e))
     }
 
@@ -391,13 +390,14 @@ fn edge_at(layout: &Layout, size: u64) -> Result<RightEdge, String> {
         };
         let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let read = if full { TILE_WIDTH } else { width };
-        let mut hashes = parse_hash_tile(&data, read, &path).map_err(|e| e.to_string())?;
+        let mut hashes = crate::tiles::parse_hash_tile(&data, read)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         hashes.truncate(width as usize);
         Ok(hashes)
     })
 }
 
-/// What [`StateIndex::check`] found.
+/// What [`super::Ledger::check_index`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IndexCheck {
     /// No index yet (a ledger without a trust root, or never submitted to
@@ -425,16 +425,15 @@ pub enum IndexCheck {
 }
 
 impl StateIndex {
-    /// Compares the state index of the ledger at `root` with a full replay
+    /// Compares the state index of the ledger `ledger` with a full replay
     /// of its log (read-only; `log audit`). A difference is an error that
     /// names it.
-    pub fn check(root: &std::path::Path) -> Result<IndexCheck, SubmitError> {
-        let layout = Layout::new(root);
-        let path = layout.index_dir().join("state.redb");
+    pub(super) fn check(ledger: &super::Ledger) -> Result<IndexCheck, LedgerError> {
+        let path = ledger.layout().index_dir().join("state.redb");
         if !path.exists() {
             return Ok(IndexCheck::Absent);
         }
-        let (mut full, cp) = super::load_state(root)?;
+        let (mut full, cp) = ledger.replay()?;
         let db = match redb::ReadOnlyDatabase::open(&path) {
             Ok(db) => db,
             Err(redb::DatabaseError::RepairAborted) => return Ok(IndexCheck::NeedsRepair),
@@ -449,7 +448,7 @@ impl StateIndex {
         let txn = db.begin_read().map_err(|e| err(&path, e))?;
         let text = |e: redb::TableError| err(&path, e);
         let meta = txn.open_table(META).map_err(text)?;
-        let get = |k: &str| -> Result<Option<Vec<u8>>, SubmitError> {
+        let get = |k: &str| -> Result<Option<Vec<u8>>, LedgerError> {
             Ok(meta
                 .get(k)
                 .map_err(|e| err(&path, e))?

@@ -2,10 +2,14 @@
 //! a full replay writes, whether the index is fresh, rebuilt, behind,
 //! damaged or another ledger's; a resubmitted statement is found in it.
 
-use super::*;
 use crate::history::is_index_entry;
+use crate::ledger::testing::{load_state, submit};
+use crate::ledger::{IndexCheck, Ledger};
+use crate::policy::tests::*;
+use crate::policy::Admission;
+use crate::record::Record;
 use crate::record::{Assessment, Outcome};
-use crate::store::Ledger;
+use crate::store::Snapshot;
 
 struct Ledgered {
     _dir: tempfile::TempDir,
@@ -48,7 +52,7 @@ impl Ledgered {
         let done = submit(&self.ledger, &batch, T + 100, 300).unwrap();
         assert_eq!(done.index_warning, None);
         self.sent = self.world.log.len();
-        let l = Ledger::open(&self.ledger).unwrap();
+        let l = Snapshot::open(&self.ledger).unwrap();
         assert_eq!(l.checkpoint().root().size(), self.sent as u64);
         for (i, b) in self.world.log.iter().enumerate() {
             assert_eq!(&l.read_entry(i as u64).unwrap(), b, "entry {i}");
@@ -132,15 +136,17 @@ fn a_resumed_writer_writes_the_log_a_full_replay_writes() {
 /// named.
 #[test]
 fn the_index_check_names_what_differs_from_the_log() {
-    use crate::policy::{IndexCheck, StateIndex};
     use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
     let mut l = Ledgered::new();
-    assert_eq!(StateIndex::check(&l.ledger).unwrap(), IndexCheck::Absent);
+    assert_eq!(
+        Ledger::open(&l.ledger).unwrap().check_index().unwrap(),
+        IndexCheck::Absent
+    );
     l.round(0, 6, 0);
     let old = std::fs::read(l.index_file()).unwrap();
     l.round(0, 6, 1);
     assert_eq!(
-        StateIndex::check(&l.ledger).unwrap(),
+        Ledger::open(&l.ledger).unwrap().check_index().unwrap(),
         IndexCheck::Consistent {
             facilities: 6,
             statements: 20
@@ -149,7 +155,7 @@ fn the_index_check_names_what_differs_from_the_log() {
     let good = std::fs::read(l.index_file()).unwrap();
     std::fs::write(l.index_file(), &old).unwrap();
     assert!(matches!(
-        StateIndex::check(&l.ledger).unwrap(),
+        Ledger::open(&l.ledger).unwrap().check_index().unwrap(),
         IndexCheck::Behind { size: 9 }
     ));
     let damage = |table: &str, key: &[u8], value: &[u8]| {
@@ -164,7 +170,11 @@ fn the_index_check_names_what_differs_from_the_log() {
         }
         txn.commit().unwrap();
         drop(db);
-        StateIndex::check(&l.ledger).unwrap_err().to_string()
+        Ledger::open(&l.ledger)
+            .unwrap()
+            .check_index()
+            .unwrap_err()
+            .to_string()
     };
     let damage_str = |table: &str, key: &str, value: &[u8]| {
         std::fs::write(l.index_file(), &good).unwrap();
@@ -178,7 +188,11 @@ fn the_index_check_names_what_differs_from_the_log() {
         }
         txn.commit().unwrap();
         drop(db);
-        StateIndex::check(&l.ledger).unwrap_err().to_string()
+        Ledger::open(&l.ledger)
+            .unwrap()
+            .check_index()
+            .unwrap_err()
+            .to_string()
     };
     // A facility's list one entry short.
     let e = damage_str("lists", "TF-2", &[0u8; 8]);
@@ -217,7 +231,11 @@ fn the_index_check_names_what_differs_from_the_log() {
         }
         txn.commit().unwrap();
     }
-    let e = StateIndex::check(&l.ledger).unwrap_err().to_string();
+    let e = Ledger::open(&l.ledger)
+        .unwrap()
+        .check_index()
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("at entry 3"), "{e}");
 }
 
@@ -226,35 +244,36 @@ fn the_index_check_names_what_differs_from_the_log() {
 #[test]
 fn a_follower_caught_up_says_what_a_full_replay_says() {
     let mut l = Ledgered::new();
-    let follower = Follower::new(&l.ledger);
-    let compare = |l: &Ledgered, follower: &Follower| {
+    // One handle, opened once, read after each round (as a service reads).
+    let reader = Ledger::open(&l.ledger).unwrap();
+    let compare = |l: &Ledgered, reader: &Ledger| {
         let (full, cp) = load_state(&l.ledger).unwrap();
         let size = cp.root().size();
         let expected = crate::status::ledger_status(&full, size, "2027-06-01", None).to_json();
-        let sel = crate::verify::Selection::Facility("TF-1".into());
-        let pack = crate::verify::make_pack(&l.ledger, &sel, T + 200, None)
+        let sel = crate::ledger::Selection::Facility("TF-1".into());
+        let pack = crate::ledger::testing::make_pack(&l.ledger, &sel, T + 200, None)
             .unwrap()
             .to_bytes()
             .unwrap();
-        let (got, got_pack) = follower
-            .with(|state, ledger| {
+        let got = reader
+            .with_state(|state, ledger| {
                 assert_eq!(ledger.checkpoint().root().size(), size);
-                let st = crate::status::ledger_status(state, size, "2027-06-01", None).to_json();
-                let p = crate::verify::make_pack_with(ledger, state, &sel, T + 200, None)
-                    .unwrap()
-                    .to_bytes()
-                    .unwrap();
-                (st, p)
+                crate::status::ledger_status(state, size, "2027-06-01", None).to_json()
             })
+            .unwrap();
+        let got_pack = reader
+            .pack(&sel, T + 200, None)
+            .unwrap()
+            .to_bytes()
             .unwrap();
         assert_eq!(got, expected);
         assert_eq!(got_pack, pack);
     };
     l.round(0, 6, 0);
-    compare(&l, &follower);
+    compare(&l, &reader);
     l.round(0, 6, 1);
-    compare(&l, &follower);
+    compare(&l, &reader);
     l.round(6, 9, 0);
     l.round(0, 9, 2);
-    compare(&l, &follower);
+    compare(&l, &reader);
 }

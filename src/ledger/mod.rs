@@ -1,0 +1,405 @@
+//! The ledger handle: a policy ledger opened once, from its directory and a
+//! [`Signer`], holding what every operation on it needs — the layout, the
+//! verifier key, the signer, the writer (taken at the first write and kept:
+//! the ledger's one sequencer), the persisted state index and the readers'
+//! state. The command line and the service call the same methods.
+//!
+//! ```text
+//! Ledger::open(root)            the signer read from LEDGER/private/log.key
+//! Ledger::open_with(root, opts) a signer given (a hardware key), a lock wait
+//!   .submit / .submit_each      admit and commit (all or nothing / each alone)
+//!   .receipt / .transparent     a COSE Receipt, a transparent statement
+//!   .pack / .pack_since         an evidence pack (with a consistency proof)
+//!   .with_state                 the policy state as of the latest checkpoint
+//!   .attach_cosignatures        a witness's answer on the committed checkpoint
+//! ```
+//!
+//! The signer is used for every signature the log makes (checkpoints and
+//! receipts) and is opened once per handle: the key file is read at the
+//! first signature (or never, by a handle that only reads).
+
+mod error;
+mod follow;
+mod pack;
+mod receipt;
+mod stored;
+mod submit;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+pub use error::LedgerError;
+pub use pack::{MakePackError, Selection, SplitView};
+pub use stored::{IndexCheck, StateIndex};
+pub use submit::{Submitted, SubmittedEach};
+
+use crate::cose::{transparent_statement, Receipt, Statement};
+use crate::note::{SignedCheckpoint, Signer, VerifierKey};
+use crate::policy::State;
+use crate::record::Ref;
+use crate::store::{read_log_key, read_vkey, Layout, OnWait, Snapshot, StoreError, Writer};
+use crate::verify::Pack;
+
+/// How a ledger is opened.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// The log's signer; `None` reads `LEDGER/private/log.key` at the first
+    /// signature.
+    pub signer: Option<Arc<dyn Signer>>,
+    /// What a write does when another command-line writer holds the ledger
+    /// (`None`: fail at once).
+    pub wait: OnWait,
+}
+
+/// A ledger, opened once.
+pub struct Ledger {
+    layout: Layout,
+    vkey: VerifierKey,
+    signer: OnceLock<Arc<dyn Signer>>,
+    wait: OnWait,
+    /// Findings to tell the operator (a key file readable by others).
+    warnings: Mutex<Vec<String>>,
+    /// The writer, once a write took it; dropped after a failure (the next
+    /// write opens the ledger's tree afresh).
+    writer: Mutex<Option<Writer>>,
+    /// The checkpoint this handle last committed while it holds the writer
+    /// (reads then need not read it from disk).
+    committed: RwLock<Option<SignedCheckpoint>>,
+    /// The readers' state as of the latest checkpoint.
+    latest_state: follow::Follower,
+    /// The readers' state as of the checkpoints packs are made against
+    /// (a service's accepted checkpoint lags the latest).
+    pack_state: follow::Follower,
+}
+
+impl Ledger {
+    /// Opens the ledger at `root`; its signer is read from
+    /// `LEDGER/private/log.key` at the first signature.
+    pub fn open(root: &Path) -> Result<Ledger, LedgerError> {
+        Self::open_with(root, Options::default())
+    }
+
+    /// Opens the ledger at `root` as `options` say. A ledger whose public
+    /// tree is in object storage is brought up to the lock's checkpoint
+    /// first (unless another writer holds it, which keeps it current).
+    pub fn open_with(root: &Path, options: Options) -> Result<Ledger, LedgerError> {
+        let layout = Layout::new(root);
+        let vkey = read_vkey(&layout)?;
+        let signer = OnceLock::new();
+        if let Some(s) = options.signer {
+            if s.public_key() != &vkey {
+                return Err(StoreError::NotALedger {
+                    path: root.to_path_buf(),
+                    reason: format!(
+                        "its signer's key {} is not its verifier key {}",
+                        s.public_key(),
+                        vkey
+                    ),
+                }
+                .into());
+            }
+            let _ = signer.set(s);
+        }
+        let ledger = Ledger {
+            layout,
+            vkey,
+            signer,
+            wait: options.wait,
+            warnings: Mutex::new(Vec::new()),
+            writer: Mutex::new(None),
+            committed: RwLock::new(None),
+            latest_state: Default::default(),
+            pack_state: Default::default(),
+        };
+        if ledger.layout.public_config().exists() {
+            match ledger.take_writer() {
+                Ok(()) => *ledger.writer.lock().unwrap_or_else(|p| p.into_inner()) = None,
+                Err(LedgerError::Store(
+                    StoreError::Locked { .. } | StoreError::HeldByService { .. },
+                )) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // A directory that is not a ledger fails here, not at first use.
+        Snapshot::latest(&ledger.layout, &ledger.vkey)?;
+        Ok(ledger)
+    }
+
+    /// The directory layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The log's verifier key.
+    pub fn vkey(&self) -> &VerifierKey {
+        &self.vkey
+    }
+
+    /// What the operator should be told (e.g. a key file readable by other
+    /// users), gathered since the last call.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The log's signer, read from its file at the first use.
+    pub fn signer(&self) -> Result<&Arc<dyn Signer>, StoreError> {
+        if let Some(s) = self.signer.get() {
+            return Ok(s);
+        }
+        let (key, warnings) = read_log_key(&self.layout)?;
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(warnings);
+        Ok(self.signer.get_or_init(|| Arc::new(key)))
+    }
+
+    /// The ledger as of its latest checkpoint.
+    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let committed = self
+            .committed
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match committed {
+            Some(cp) => Ok(Snapshot::with_checkpoint(&self.layout, &self.vkey, cp)),
+            None => Snapshot::latest(&self.layout, &self.vkey),
+        }
+    }
+
+    /// The latest checkpoint.
+    pub fn checkpoint(&self) -> Result<SignedCheckpoint, StoreError> {
+        Ok(self.snapshot()?.checkpoint().clone())
+    }
+
+    /// A COSE Receipt (RFC 9942, RFC9162_SHA256) for entry `index` against
+    /// the latest checkpoint, issued at `issued_at`.
+    pub fn receipt(&self, index: u64, issued_at: u64) -> Result<Receipt, LedgerError> {
+        self.receipt_in(&self.snapshot()?, index, issued_at)
+    }
+
+    /// [`Ledger::receipt`] against the checkpoint `l` is opened at.
+    pub fn receipt_in(
+        &self,
+        l: &Snapshot,
+        index: u64,
+        issued_at: u64,
+    ) -> Result<Receipt, LedgerError> {
+        receipt::issue(l, self.signer()?.as_ref(), index, issued_at)
+    }
+
+    /// The statement at `index` with its receipt against the latest
+    /// checkpoint in the unprotected header: a transparent statement.
+    pub fn transparent(&self, index: u64, issued_at: u64) -> Result<Vec<u8>, LedgerError> {
+        let l = self.snapshot()?;
+        let bytes = l.read_entry(index)?;
+        let statement = Statement::parse(&bytes)?;
+        let receipt = self.receipt_in(&l, index, issued_at)?;
+        Ok(transparent_statement(&statement, &[receipt])?)
+    }
+
+    /// A reference (index and SHA-256 of the logged bytes) to the statement
+    /// at `index`; an index entry is refused.
+    pub fn statement_ref(&self, index: u64) -> Result<Ref, StoreError> {
+        receipt::statement_ref(&self.snapshot()?, index)
+    }
+
+    /// Takes the ledger's writer now, if this handle does not hold it yet
+    /// (a service takes it before it listens, and keeps it).
+    pub fn take_writer(&self) -> Result<(), LedgerError> {
+        self.with_writer(|_| Ok(()))
+    }
+
+    /// Runs `f` with this handle's writer (opened first if needed). After
+    /// an error the writer is dropped; while another sequencer commits first
+    /// (object storage), the ledger is opened again and `f` retried.
+    fn with_writer<R>(
+        &self,
+        mut f: impl FnMut(&mut Writer) -> Result<R, LedgerError>,
+    ) -> Result<R, LedgerError> {
+        let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        submit::retry_superseded(|| {
+            if slot.as_ref().is_some_and(Writer::has_failed) {
+                *slot = None;
+            }
+            if slot.is_none() {
+                let signer = self.signer()?.clone();
+                let w = Writer::open_signed(self.layout.root(), false, self.wait.clone(), signer)?;
+                *slot = Some(w);
+            }
+            let w = slot.as_mut().expect("opened above");
+            let done = f(w);
+            match &done {
+                Ok(_) => {
+                    let cp = w.committed().clone();
+                    *self.committed.write().unwrap_or_else(|p| p.into_inner()) = Some(cp);
+                }
+                Err(_) => *slot = None,
+            }
+            done
+        })
+    }
+
+    /// Says in the ledger's lock file that a service holds it, listening at
+    /// `url` (see [`Writer::announce_service`]).
+    pub fn announce_service(&self, url: &str) -> Result<(), LedgerError> {
+        self.with_writer(|w| Ok(w.announce_service(url)?))
+    }
+
+    /// Admits a batch of statements (name, bytes) and appends the new ones
+    /// under one checkpoint. If any statement is refused, nothing is
+    /// appended. `now` and `skew` bound the statements' `iat`.
+    pub fn submit(
+        &self,
+        statements: &[(String, Vec<u8>)],
+        now: u64,
+        skew: u64,
+    ) -> Result<Submitted, LedgerError> {
+        self.with_writer(|w| submit::batch(w, statements, now, skew))
+    }
+
+    /// Admits statements independently — a group commit of separate
+    /// submissions: each is checked against every rule in order and
+    /// appended if it passes, a refusal affects no other, and everything
+    /// admitted is committed under one checkpoint.
+    pub fn submit_each(
+        &self,
+        statements: &[Vec<u8>],
+        now: u64,
+        skew: u64,
+    ) -> Result<SubmittedEach, LedgerError> {
+        self.with_writer(|w| submit::each(w, statements, now, skew))
+    }
+
+    /// Commits the index of a ledger whose checkpoint does not end with a
+    /// commit entry (one made before committed histories): appends the
+    /// commit entry under a new checkpoint. Returns `None` if there was
+    /// nothing to do.
+    pub fn upgrade(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        self.with_writer(submit::upgrade)
+    }
+
+    /// Takes the writer and brings the state index up to the checkpoint
+    /// (building it from the log if missing): what a service does before it
+    /// accepts submissions, so the first is not the one that waits.
+    pub fn open_index(&self) -> Result<(), LedgerError> {
+        self.with_writer(|w| {
+            submit::read_trust_root(w.layout())?;
+            StateIndex::open(w.layout(), w.committed()).map(|_| ())
+        })
+    }
+
+    /// Compares the persisted state index with a full replay of the log
+    /// (read-only; `log audit`). A difference is an error that names it.
+    pub fn check_index(&self) -> Result<IndexCheck, LedgerError> {
+        StateIndex::check(self)
+    }
+
+    /// Attaches a witness's cosignature lines to the committed checkpoint.
+    pub fn attach_cosignatures(
+        &self,
+        witness: &VerifierKey,
+        lines: &[u8],
+    ) -> Result<SignedCheckpoint, LedgerError> {
+        self.with_writer(|w| Ok(w.attach_cosignatures(witness, lines)?.clone()))
+    }
+
+    /// The policy state, replayed from the whole log as of the latest
+    /// checkpoint (no lock), with that checkpoint.
+    pub fn replay(&self) -> Result<(State, SignedCheckpoint), LedgerError> {
+        let l = self.snapshot()?;
+        let state = submit::replay(l.layout(), l.checkpoint())?;
+        Ok((state, l.checkpoint().clone()))
+    }
+
+    /// Calls `f` with the state as of the latest checkpoint and the ledger
+    /// as of it; the state is kept between calls and caught up with what
+    /// was committed since (calls are serialised).
+    pub fn with_state<R>(
+        &self,
+        f: impl FnOnce(&mut State, &Snapshot) -> R,
+    ) -> Result<R, LedgerError> {
+        self.latest_state.with(&self.snapshot()?, f)
+    }
+
+    /// An evidence pack against the latest checkpoint (see
+    /// [`Ledger::pack_at`]); with `since` (an older tree size), it carries the
+    /// consistency proof from the log's tree at that size.
+    pub fn pack(
+        &self,
+        selection: &Selection,
+        issued_at: u64,
+        since: Option<u64>,
+    ) -> Result<Pack, MakePackError> {
+        let l = self.snapshot()?;
+        self.pack_in(&l, selection, issued_at, since)
+    }
+
+    /// An evidence pack against `checkpoint`, an earlier checkpoint of this
+    /// ledger (the bytes of its note; e.g. the latest one a trust policy
+    /// accepts), or the latest one if `None`.
+    pub fn pack_at(
+        &self,
+        checkpoint: Option<&[u8]>,
+        selection: &Selection,
+        issued_at: u64,
+    ) -> Result<Pack, MakePackError> {
+        let latest = self.snapshot()?;
+        let l = match checkpoint {
+            Some(cp) => latest.earlier(cp)?,
+            None => latest,
+        };
+        self.pack_in(&l, selection, issued_at, None)
+    }
+
+    fn pack_in(
+        &self,
+        l: &Snapshot,
+        selection: &Selection,
+        issued_at: u64,
+        since: Option<u64>,
+    ) -> Result<Pack, MakePackError> {
+        let signer = self.signer()?.clone();
+        self.pack_state
+            .with(l, |state, l| {
+                pack::build(l, signer.as_ref(), state, selection, issued_at, since)
+            })
+            .map_err(MakePackError::State)?
+    }
+
+    /// A pack with a consistency proof from OLD (the bytes of a checkpoint
+    /// note kept from before, signed by this ledger's log key). The pack is
+    /// made even when the ledger's tree at OLD's size is not OLD's: it
+    /// records this ledger's side, and the split is returned with it.
+    pub fn pack_since(
+        &self,
+        selection: &Selection,
+        issued_at: u64,
+        old: &[u8],
+    ) -> Result<(Pack, Option<SplitView>), MakePackError> {
+        let l = self.snapshot()?;
+        let cp = SignedCheckpoint::open(old, &self.vkey)
+            .map_err(|e| MakePackError::NotThisLog(e.to_string()))?;
+        let size = l.checkpoint().root().size();
+        if cp.root().size() > size {
+            return Err(MakePackError::Behind {
+                old: cp.root().size(),
+                size,
+            });
+        }
+        let pack = self.pack_in(&l, selection, issued_at, Some(cp.root().size()))?;
+        let split = pack.consistency.as_ref().and_then(|c| {
+            (c.from.hash() != cp.root().hash()).then(|| SplitView {
+                size: c.from.size(),
+                ours: *c.from.hash(),
+                theirs: *cp.root().hash(),
+            })
+        });
+        Ok((pack, split))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
