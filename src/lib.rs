@@ -3,7 +3,7 @@
 //! tiles with signed checkpoints.
 //!
 //! Modules, by layer; a module imports from its own layer or those below,
-//! never from above, and never in a circle (`tests/suite.rs` checks):
+//! never from above, and never in a circle (`tests/it/suite.rs` checks):
 //!
 //! 1. Plain helpers: [`hex`], [`text`], [`os`], [`class`] (the one error
 //!    classification), [`config`], [`cbor`] (deterministic CBOR).

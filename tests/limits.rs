@@ -4,11 +4,10 @@
 //! memory. One test in its own binary: the peak resident size of the
 //! children (getrusage) then covers these commands only.
 
-mod common;
-
 use std::io::Write;
 use std::process::Stdio;
 
+mod common;
 use common::{bin, s};
 
 fn peak_children_kib() -> i64 {

@@ -8,13 +8,13 @@ use triage_ledger::cose::Statement;
 use triage_ledger::merkle::Hash;
 use triage_ledger::record::Record;
 
+use super::failure::{CmdResult, Failure};
 use super::progress::Progress;
-use super::{CmdResult, Failure};
 
 /// The commitment a seal statement makes, after checking its signature with
 /// the key of the certificate it carries.
 pub fn sealed_from(seal: &Path) -> Result<(Sealed, String), Failure> {
-    let bytes = super::log::read_input(seal, triage_ledger::input::limit::STATEMENT)
+    let bytes = super::common::read_input(seal, triage_ledger::input::limit::STATEMENT)
         .map_err(|f| f.flag("--seal"))?;
     let st =
         Statement::parse(&bytes).map_err(|e| Failure::input(format!("{}: {e}", seal.display())))?;
@@ -104,8 +104,8 @@ pub fn disclose(manifest: &Path, paths: &[String], out: &Path, force: bool) -> C
         .map_err(|e| Failure::input(format!("--manifest {e}")))?;
     let bytes = d.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
     triage_ledger::output::write(out, &bytes, force, "--out")
-        .map_err(super::statements::out_failure)?;
-    super::statements::announce(out);
+        .map_err(super::common::out_failure)?;
+    super::common::announce(out);
     tell!(
         "disclosed {} of {} items with a proof of {} hashes ({} bytes)",
         d.items.len(),
@@ -120,7 +120,7 @@ pub fn disclose(manifest: &Path, paths: &[String], out: &Path, force: bool) -> C
 pub fn verify_disclosure(file: &Path, seal: &Path, files: Option<&Path>) -> CmdResult {
     use triage_ledger::bundle::{check_disclosure, check_files, BundleError, Disclosure};
     let (sealed, what) = sealed_from(seal)?;
-    let d = Disclosure::parse(&super::log::read_input(
+    let d = Disclosure::parse(&super::common::read_input(
         file,
         triage_ledger::input::limit::DISCLOSURE,
     )?)

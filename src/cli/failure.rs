@@ -16,6 +16,9 @@ pub(super) fn exit_code(class: Class) -> u8 {
     }
 }
 
+/// Result of a command.
+pub type CmdResult = Result<(), Failure>;
+
 /// Exit code and message of a failed command.
 pub struct Failure {
     pub(super) code: u8,

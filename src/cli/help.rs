@@ -2,6 +2,8 @@
 //! grouped by who uses them, examples for every command, and the exit-code
 //! footer everywhere. Tests check that no command lacks a group or examples.
 
+use super::failure::{CmdResult, Failure};
+
 /// The exit codes, at the foot of every help.
 pub const EXIT_CODES: &str =
     "Exit codes: 0 success (or verified), 1 verification failed, 2 usage, parse or I/O error.";
@@ -215,6 +217,53 @@ pub fn paths(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
         out.push(p.clone());
         paths(sub, &p, out);
     }
+}
+
+/// `man [--out DIR]`: the manual page on stdout, or every page into DIR.
+pub(crate) fn man(out: Option<&std::path::Path>, force: bool) -> CmdResult {
+    let render = |page: &clap_mangen::Man| {
+        let mut buf = Vec::new();
+        page.render(&mut buf)
+            .map_err(|e| Failure::input(e.to_string()))?;
+        Ok::<_, Failure>(buf)
+    };
+    let Some(dir) = out else {
+        let buf = render(&clap_mangen::Man::new(super::command()))?;
+        return triage_ledger::output::write(std::path::Path::new("-"), &buf, false, "man")
+            .map_err(|e| Failure::input(e.to_string()));
+    };
+    // Every page rendered, and (without --force) none in the way, before
+    // one is written.
+    fn pages(cmd: clap::Command, into: &mut Vec<clap_mangen::Man>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            pages(sub.clone(), into);
+        }
+        into.push(clap_mangen::Man::new(cmd));
+    }
+    let mut cmd = super::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut all = Vec::new();
+    pages(cmd, &mut all);
+    let mut files = Vec::with_capacity(all.len());
+    for page in &all {
+        files.push((dir.join(page.get_filename()), render(page)?));
+    }
+    if !force {
+        if let Some((p, _)) = files.iter().find(|(p, _)| p.symlink_metadata().is_ok()) {
+            return Err(Failure::input(format!(
+                "--out {}: the file exists; give --force to replace the pages",
+                p.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
+    for (path, bytes) in &files {
+        triage_ledger::output::write(path, bytes, force, "--out")
+            .map_err(|e| Failure::input(e.to_string()))?;
+    }
+    tell!("wrote {} manual pages to {}", files.len(), dir.display());
+    Ok(())
 }
 
 #[cfg(test)]

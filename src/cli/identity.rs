@@ -1,12 +1,13 @@
 //! `triage-ledger keys …` and `triage-ledger cert …`: what an administrator
 //! of the scheme types to create keys and certificates.
 
+use super::common::load_cert;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use triage_ledger::identity::{self, Certificate, Role, Validity};
 
-use super::{CmdResult, Failure};
+use super::failure::{CmdResult, Failure};
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
@@ -94,7 +95,7 @@ pub enum CertCommand {
 /// when the certificate itself goes to standard output).
 fn write_cert(out: &Path, c: &Certificate, force: bool) -> CmdResult {
     triage_ledger::output::write(out, c.to_pem().as_bytes(), force, "--out")
-        .map_err(super::statements::out_failure)?;
+        .map_err(super::common::out_failure)?;
     if triage_ledger::output::is_stdout(out) {
         tell_raw!("{}", describe(c));
     } else {
@@ -143,18 +144,6 @@ fn load_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Failure> {
     Ok(key)
 }
 
-/// Reads a certificate in PEM or DER.
-pub fn load_cert(path: &Path) -> Result<Certificate, Failure> {
-    let data =
-        std::fs::read(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    let parsed = if data.starts_with(b"-----BEGIN") {
-        Certificate::from_pem(&data)
-    } else {
-        Certificate::from_der(&data)
-    };
-    parsed.map_err(|e| Failure::input(format!("{}: {e}", path.display())))
-}
-
 pub fn keys(cmd: KeysCommand) -> CmdResult {
     match cmd {
         KeysCommand::New { out, force } => {
@@ -177,10 +166,10 @@ pub fn keys(cmd: KeysCommand) -> CmdResult {
             }
             let private = identity::private_key_pem(&key)?;
             triage_ledger::output::write_private(&k, private.as_bytes(), force, "--out")
-                .map_err(super::statements::out_failure)?;
+                .map_err(super::common::out_failure)?;
             let public = identity::public_key_pem(&key.verifying_key())?;
             triage_ledger::output::write(&p, public.as_bytes(), force, "--out")
-                .map_err(super::statements::out_failure)?;
+                .map_err(super::common::out_failure)?;
             say!("{}", p.display());
             tell!(
                 "wrote {} (private, mode 0600) and {} (public)",

@@ -1,6 +1,6 @@
 //! `triage-ledger init` and `triage-ledger log …`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Subcommand};
@@ -8,7 +8,8 @@ use triage_ledger::merkle::{leaf_hash, ConsistencyProof, Hash};
 use triage_ledger::note::{SignedCheckpoint, TlogProof, VerifierKey};
 use triage_ledger::store::{self, Snapshot, Writer, MAX_ENTRY_SIZE};
 
-use super::{CmdResult, Failure};
+use super::common::{load_vkey, read_input, write_stdout};
+use super::failure::{CmdResult, Failure};
 use triage_ledger::class::Classify;
 
 #[derive(Subcommand)]
@@ -30,7 +31,7 @@ pub enum LogCommand {
         #[arg(long, conflicts_with = "files")]
         lines: bool,
         #[command(flatten)]
-        wait: super::WaitArgs,
+        wait: super::common::WaitArgs,
     },
     /// Print the latest signed checkpoint.
     Checkpoint {
@@ -191,7 +192,7 @@ pub fn init(
     }
     let root_pem = match trust_root {
         Some(p) => {
-            let cert = super::identity::load_cert(p)?;
+            let cert = super::common::load_cert(p)?;
             if !cert.is_ca() {
                 return Err(Failure::input(format!(
                     "{}: {} is not a CA certificate",
@@ -283,19 +284,13 @@ fn migrate(ledger: &Path, to: &str, lock: Option<&str>) -> CmdResult {
     Ok(())
 }
 
-pub(super) fn write_stdout(bytes: &[u8]) -> CmdResult {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|_| out.flush())
-        .map_err(|e| Failure::input(format!("stdout: {e}")))
-}
-
-pub(super) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
-    triage_ledger::input::read_bounded(path, limit).map_err(|e| Failure::input(e.to_string()))
-}
-
-fn append(ledger: &Path, files: &[PathBuf], lines: bool, wait: &super::WaitArgs) -> CmdResult {
-    let on_wait = wait.on_wait(super::waiting(ledger));
+fn append(
+    ledger: &Path,
+    files: &[PathBuf],
+    lines: bool,
+    wait: &super::common::WaitArgs,
+) -> CmdResult {
+    let on_wait = wait.on_wait(super::common::waiting(ledger));
     if store::read_config(ledger)?.is_some() {
         return append_published(ledger, files, lines, on_wait);
     }
@@ -480,23 +475,6 @@ fn prove(ledger: &Path, index: Option<u64>, from: Option<u64>) -> CmdResult {
         out.push('\n');
     }
     write_stdout(out.as_bytes())
-}
-
-/// `--vkey` takes the key itself or a file that holds it.
-pub fn load_vkey(arg: &str) -> Result<VerifierKey, Failure> {
-    if let Ok(k) = VerifierKey::parse(arg) {
-        return Ok(k);
-    }
-    let path = Path::new(arg);
-    if !path.exists() {
-        return Err(Failure::input(format!(
-            "--vkey {arg:?} is neither a verifier key (name+id+key) nor a file"
-        )));
-    }
-    let text = read_input(path, 4096)?;
-    let text =
-        String::from_utf8(text).map_err(|_| Failure::input(format!("{arg}: not UTF-8 text")))?;
-    VerifierKey::parse(text.trim()).map_err(|e| Failure::input(format!("{arg}: {e}")))
 }
 
 fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path) -> CmdResult {

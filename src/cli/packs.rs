@@ -9,15 +9,15 @@ use triage_ledger::verify::{
     Trust,
 };
 
-use super::statements::{now, read};
-use super::{CmdResult, Failure};
+use super::common::{now, read};
+use super::failure::{CmdResult, Failure};
 
 /// The checkpoint note an OLD file (a pack or a note) holds. Unreadable is an
 /// input error (exit 2); a readable checkpoint that fails its signature is a
 /// failed check (exit 1), decided by the caller.
 fn read_old(path: &Path) -> Result<Vec<u8>, Failure> {
     let bytes = old_checkpoint(
-        &super::log::read_input(path, triage_ledger::input::limit::NOTE)
+        &super::common::read_input(path, triage_ledger::input::limit::NOTE)
             .map_err(|f| f.flag("--since"))?,
     );
     triage_ledger::note::Note::parse(&bytes).map_err(|e| {
@@ -52,8 +52,8 @@ pub fn pack(
     };
     let bytes = p.to_bytes().map_err(|e| Failure::input(e.to_string()))?;
     triage_ledger::output::write(out, &bytes, force, "--out")
-        .map_err(super::statements::out_failure)?;
-    super::statements::announce(out);
+        .map_err(super::common::out_failure)?;
+    super::common::announce(out);
     tell!(
         "wrote a pack of {} statements ({} bytes){}{}",
         p.statements.len(),
@@ -82,8 +82,8 @@ pub fn pack(
 pub fn pack_remote(url: &str, facility: &str, out: &Path, force: bool) -> CmdResult {
     let bytes = triage_ledger::remote::pack(url, facility).map_err(Failure::from)?;
     triage_ledger::output::write(out, &bytes, force, "--out")
-        .map_err(super::statements::out_failure)?;
-    super::statements::announce(out);
+        .map_err(super::common::out_failure)?;
+    super::common::announce(out);
     // Which checkpoint it rests on (the service makes packs against the
     // latest one its trust policy accepts): read from the pack itself.
     let size = Pack::parse(&bytes)

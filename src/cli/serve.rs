@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CmdResult, Failure};
+use super::failure::{CmdResult, Failure};
 
 /// `serve LEDGER --listen ADDR [--trust DIR [--witness NAME=URL…]]`:
 /// prints the address, serves until SIGTERM or Ctrl-C, then finishes and

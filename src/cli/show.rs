@@ -4,15 +4,15 @@ use std::path::Path;
 
 use triage_ledger::policy::State;
 
-use super::statements::read;
-use super::{CmdResult, Failure};
+use super::common::read;
+use super::failure::{CmdResult, Failure};
 
 /// `inspect FILE [--vkey VKEY] [--json]`: any file the tool writes, as
 /// `triage_ledger::inspect` reads it; exit 1 if a check it could make
 /// failed (a statement's signature, a receipt or checkpoint with --vkey).
 pub fn inspect(file: &Path, vkey: Option<&str>, json: bool) -> CmdResult {
     let raw = read(file)?;
-    let vkey = vkey.map(super::log::load_vkey).transpose()?;
+    let vkey = vkey.map(super::common::load_vkey).transpose()?;
     let view = triage_ledger::inspect::view_file(file, &raw, vkey.as_ref())
         .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
     if json {
@@ -125,7 +125,7 @@ pub fn report(
     as_of: Option<&str>,
 ) -> CmdResult {
     let as_of = as_of_date(as_of)?;
-    let now = super::statements::now();
+    let now = super::common::now();
     let r = if source.is_dir() {
         triage_ledger::ledger::Ledger::open(source)
             .map_err(Into::into)
@@ -168,7 +168,7 @@ fn as_of_date(as_of: Option<&str>) -> Result<String, Failure> {
             })?;
             Ok(d.to_string())
         }
-        None => Ok(triage_ledger::status::date_of(super::statements::now())),
+        None => Ok(triage_ledger::status::date_of(super::common::now())),
     }
 }
 

@@ -2,110 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Args;
 use sha2::{Digest, Sha256};
 use triage_ledger::cose::Statement;
 use triage_ledger::ledger::{Ledger, Options};
 use triage_ledger::policy::{self, Admission};
-use triage_ledger::record::Ref;
 
-use super::identity::load_cert;
-use super::{CmdResult, Failure};
-
-/// How a statement is signed and where it goes.
-#[derive(Args, Clone)]
-pub struct SignArgs {
-    /// The signer's private key (PKCS#8 PEM).
-    #[arg(long, env = "TRIAGE_LEDGER_KEY")]
-    key: PathBuf,
-    /// The signer's certificate (PEM).
-    #[arg(long, env = "TRIAGE_LEDGER_CERT")]
-    cert: PathBuf,
-    /// Write the statement here (to send to the ledger's operator; `-` for standard output).
-    #[arg(long, conflicts_with = "ledger")]
-    pub out: Option<PathBuf>,
-    /// Replace --out (and a seal's --manifest) if it exists.
-    #[arg(long)]
-    pub force: bool,
-    /// Submit the statement to this ledger (default without --out: TRIAGE_LEDGER_LEDGER).
-    #[arg(long)]
-    ledger: Option<PathBuf>,
-    /// Ledger to resolve bare references (INDEX) against when using --out.
-    #[arg(long)]
-    refs: Option<PathBuf>,
-    /// Signing time: ISO 8601 (2027-03-01T09:30:00Z), a date (midnight UTC) or POSIX seconds; default now.
-    #[arg(long, value_parser = parse_time_arg)]
-    iat: Option<u64>,
-    /// With --ledger: how to wait for another writer.
-    #[command(flatten)]
-    pub wait: super::WaitArgs,
-}
-
-/// A time argument as `triage_ledger::record::parse_time` reads it.
-pub(super) fn parse_time_arg(s: &str) -> Result<u64, String> {
-    triage_ledger::record::parse_time(s)
-}
-
-impl SignArgs {
-    /// The ledger that bare references (INDEX) resolve against.
-    pub fn refs_ledger(&self) -> Option<PathBuf> {
-        self.ledger().or(self.refs.clone())
-    }
-
-    /// The ledger to submit to: --ledger, or without --out the
-    /// environment's TRIAGE_LEDGER_LEDGER (a flag wins over it; --out
-    /// means "do not submit").
-    pub fn ledger(&self) -> Option<PathBuf> {
-        match (&self.ledger, &self.out) {
-            (Some(l), _) => Some(l.clone()),
-            (None, None) => std::env::var_os("TRIAGE_LEDGER_LEDGER").map(PathBuf::from),
-            (None, Some(_)) => None,
-        }
-    }
-}
-
-pub(super) fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// Prints the file written (for scripts), unless it went to standard
-/// output.
-pub(super) fn announce(out: &Path) {
-    if !triage_ledger::output::is_stdout(out) {
-        say!("{}", out.display());
-    }
-}
-
-/// A failed `--out` write, named by its flag.
-pub(super) fn out_failure(e: triage_ledger::output::OutputError) -> Failure {
-    Failure::input(e.to_string())
-}
-
-/// Reads an input file (statement, pack, disclosure, JSON, …), or
-/// standard input for `-`, up to the largest any of them may be (a pack's
-/// limit), without reading more than that.
-pub(super) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    super::log::read_input(path, triage_ledger::input::limit::PACK)
-}
-
-pub(super) use triage_ledger::hex::encode as hex;
-
-/// Resolves "INDEX:HEX" on its own, or "INDEX" against a ledger.
-pub(super) fn parse_ref(text: &str, ledger: Option<&Path>) -> Result<Ref, Failure> {
-    let bad = |why: &str| Failure::input(format!("reference {text:?}: {why}"));
-    match triage_ledger::record::parse_ref_text(text).map_err(|e| bad(&e))? {
-        (index, Some(sha256)) => Ok(Ref { index, sha256 }),
-        (index, None) => {
-            let ledger = ledger
-                .ok_or_else(|| bad("a bare index needs --ledger or --refs to look up its hash"))?;
-            let l = Ledger::open(ledger)?;
-            l.statement_ref(index).map_err(|e| bad(&e.to_string()))
-        }
-    }
-}
+use super::common::{announce, hex, load_cert, now, out_failure};
+use super::failure::{CmdResult, Failure};
+use super::verbs::SignArgs;
+use triage_ledger::remote::{known::KnownLogs, KeySource, Registrar};
 
 /// Signs a record as the statement of `sign`'s key and certificate.
 pub fn sign_record(
@@ -134,7 +39,7 @@ pub fn run_verb(verb: super::verbs::Verb) -> CmdResult {
     // A seal that was not delivered (refused, or not written) leaves no
     // manifest behind: the manifest is only meaningful with its seal. The
     // one it was to replace is put back.
-    let super::verbs::Verb::Seal { manifest, .. } = &verb else {
+    let super::verbs::Verb::Seal(super::verbs::SealArgs { manifest, .. }) = &verb else {
         return result;
     };
     match (&result, aside) {
@@ -197,12 +102,12 @@ fn submit_files(
     ledger: &Path,
     statements: Vec<(String, Vec<u8>)>,
     transparent: bool,
-    wait: &super::WaitArgs,
+    wait: &super::common::WaitArgs,
 ) -> CmdResult {
     let l = Ledger::open_with(
         ledger,
         Options {
-            wait: wait.on_wait(super::waiting(ledger)),
+            wait: wait.on_wait(super::common::waiting(ledger)),
             ..Options::default()
         },
     )?;
@@ -303,42 +208,11 @@ pub fn submit_remote(
     transparent: bool,
     trust: Option<&Path>,
 ) -> CmdResult {
-    use triage_ledger::remote::{
-        known::KnownLogs, ClientError, KeySource, RegisterError, Registrar,
-    };
-    triage_ledger::remote::check_url(url)?;
-    let trusted = match trust {
-        Some(dir) => {
-            let (t, used) = triage_ledger::verify::Trust::open(dir)
-                .map_err(|e| Failure::input(format!("--trust {e}")))?;
-            Some((t.policy.logs().to_vec(), used.dir))
-        }
-        None => None,
-    };
-    let mut registrar = Registrar::connect(url, trusted, KnownLogs::default_path())?;
-    let keys = |keys: &[triage_ledger::note::VerifierKey]| {
-        keys.iter()
-            .map(|k| format!("{}+{}", k.name(), k.id()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match registrar.source() {
-        KeySource::Trust { dir } => tell!(
-            "receipts must be signed by the log key {} of the trust directory {}",
-            keys(registrar.keys()),
-            dir.display()
-        ),
-        KeySource::Pinned { file } => tell!(
-            "receipts must be signed by the log key {} pinned for {url} in {}",
-            keys(registrar.keys()),
-            file.display()
-        ),
-        // Said once an answer verifies with it.
-        KeySource::FirstUse { .. } => {}
-    }
+    use triage_ledger::remote::{ClientError, RegisterError};
+    let mut registrar = registrar_for(url, trust)?;
     let mut refused = 0;
     for f in files {
-        let bytes = super::log::read_input(f, triage_ledger::input::limit::STATEMENT)?;
+        let bytes = super::common::read_input(f, triage_ledger::input::limit::STATEMENT)?;
         let name = f.display().to_string();
         let h = hex(&Sha256::digest(&bytes));
         let statement = match transparent {
@@ -394,16 +268,54 @@ pub fn submit_remote(
     }
 }
 
+/// The registrar of `url`, with the log key its receipts must be signed
+/// by (said on stderr when it is known before the first answer).
+fn registrar_for(url: &str, trust: Option<&Path>) -> Result<Registrar, Failure> {
+    triage_ledger::remote::check_url(url)?;
+    let trusted = match trust {
+        Some(dir) => {
+            let (t, used) = triage_ledger::verify::Trust::open(dir)
+                .map_err(|e| Failure::input(format!("--trust {e}")))?;
+            Some((t.policy.logs().to_vec(), used.dir))
+        }
+        None => None,
+    };
+    let registrar = Registrar::connect(url, trusted, KnownLogs::default_path())?;
+    match registrar.source() {
+        KeySource::Trust { dir } => tell!(
+            "receipts must be signed by the log key {} of the trust directory {}",
+            keys(registrar.keys()),
+            dir.display()
+        ),
+        KeySource::Pinned { file } => tell!(
+            "receipts must be signed by the log key {} pinned for {url} in {}",
+            keys(registrar.keys()),
+            file.display()
+        ),
+        // Said once an answer verifies with it.
+        KeySource::FirstUse { .. } => {}
+    }
+    Ok(registrar)
+}
+
+/// Log keys as `name+keyid`, comma-separated.
+fn keys(keys: &[triage_ledger::note::VerifierKey]) -> String {
+    keys.iter()
+        .map(|k| format!("{}+{}", k.name(), k.id()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `submit LEDGER FILE... [--transparent]`.
 pub fn submit(
     ledger: &Path,
     files: &[PathBuf],
     transparent: bool,
-    wait: &super::WaitArgs,
+    wait: &super::common::WaitArgs,
 ) -> CmdResult {
     let mut statements = Vec::with_capacity(files.len());
     for f in files {
-        let bytes = super::log::read_input(f, triage_ledger::input::limit::STATEMENT)?;
+        let bytes = super::common::read_input(f, triage_ledger::input::limit::STATEMENT)?;
         if bytes.len() > triage_ledger::cose::MAX_STATEMENT_SIZE {
             return Err(Failure::input(format!(
                 "{}: {} bytes is more than a statement may be (65535); nothing was appended",

@@ -13,9 +13,9 @@ use triage_ledger::witness::{
     RoundError, Witness, WitnessError,
 };
 
-use super::log::{load_vkey, read_input};
-use super::statements::now;
-use super::{CmdResult, Failure};
+use super::common::now;
+use super::common::{load_vkey, read_input};
+use super::failure::{CmdResult, Failure};
 
 #[derive(Subcommand)]
 pub enum WitnessCommand {
@@ -126,7 +126,7 @@ fn refusal(e: WitnessError) -> Failure {
 }
 
 fn write_out(out: &Path, bytes: &[u8], force: bool) -> CmdResult {
-    triage_ledger::output::write(out, bytes, force, "--out").map_err(super::statements::out_failure)
+    triage_ledger::output::write(out, bytes, force, "--out").map_err(super::common::out_failure)
 }
 
 impl WitnessCommand {
@@ -164,21 +164,7 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             request,
             out,
             force,
-        } => {
-            let w = Witness::open(&dir).map_err(refusal)?;
-            let body = read_input(&request, (MAX_NOTE_SIZE + 8192) as u64)?;
-            let req = AddCheckpoint::parse(&body).map_err(refusal)?;
-            match w.add_checkpoint(&req, now()) {
-                Ok(sig) => write_out(&out, sig.to_line().as_bytes(), force),
-                Err(e) => {
-                    // As the spec's 409 body (text/x.tlog.size): the size.
-                    if let WitnessError::Conflict { size, .. } = &e {
-                        write_out(&out, format!("{size}\n").as_bytes(), force)?;
-                    }
-                    Err(refusal(e))
-                }
-            }
-        }
+        } => cosign(&dir, &request, &out, force),
         WitnessCommand::Attach {
             ledger,
             witness,
@@ -200,46 +186,74 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             url,
             witness,
             ledger,
-        } => {
-            let c = match (dir, url, witness) {
-                (Some(dir), _, _) => run_local(&dir, &ledger)?,
-                (None, Some(url), Some(w)) => {
-                    let wkey = load_vkey(&w)?;
-                    cosign_ledger_remote(&url, &wkey, &Ledger::open(&ledger)?)
-                        .map_err(round_failure)?
-                }
-                _ => {
-                    return Err(Failure::input(
-                        "give a witness directory, or --url and --witness",
-                    ))
-                }
-            };
-            tell!(
-                "{} cosigned {} at size {} (consistent with size {})",
-                c.witness,
-                c.origin,
-                c.size,
-                c.old
-            );
-            Ok(())
-        }
-        WitnessCommand::Status { dir } => {
-            let w = Witness::open(&dir).map_err(refusal)?;
-            say!("witness {}", w.vkey());
-            for log in w.logs() {
-                match w.latest(log.name()).map_err(refusal)? {
-                    Some(cp) => say!(
-                        "log {} last cosigned size {} root {}",
-                        log.name(),
-                        cp.size(),
-                        cp.root().hash()
-                    ),
-                    None => say!("log {} never cosigned", log.name()),
-                }
+        } => run_round(dir.as_deref(), url.as_deref(), witness.as_deref(), &ledger),
+        WitnessCommand::Status { dir } => status(&dir),
+    }
+}
+
+/// `witness cosign DIR --request FILE --out FILE`: the answer, or on a
+/// conflict the size the witness holds (as the spec's 409 body).
+fn cosign(dir: &Path, request: &Path, out: &Path, force: bool) -> CmdResult {
+    let w = Witness::open(dir).map_err(refusal)?;
+    let body = read_input(request, (MAX_NOTE_SIZE + 8192) as u64)?;
+    let req = AddCheckpoint::parse(&body).map_err(refusal)?;
+    match w.add_checkpoint(&req, now()) {
+        Ok(sig) => write_out(out, sig.to_line().as_bytes(), force),
+        Err(e) => {
+            // As the spec's 409 body (text/x.tlog.size): the size.
+            if let WitnessError::Conflict { size, .. } = &e {
+                write_out(out, format!("{size}\n").as_bytes(), force)?;
             }
-            Ok(())
+            Err(refusal(e))
         }
     }
+}
+
+/// `witness run`: one round, with a witness directory or over HTTP.
+fn run_round(
+    dir: Option<&Path>,
+    url: Option<&str>,
+    witness: Option<&str>,
+    ledger: &Path,
+) -> CmdResult {
+    let c = match (dir, url, witness) {
+        (Some(dir), _, _) => run_local(dir, ledger)?,
+        (None, Some(url), Some(w)) => {
+            let wkey = load_vkey(w)?;
+            cosign_ledger_remote(url, &wkey, &Ledger::open(ledger)?).map_err(round_failure)?
+        }
+        _ => {
+            return Err(Failure::input(
+                "give a witness directory, or --url and --witness",
+            ))
+        }
+    };
+    tell!(
+        "{} cosigned {} at size {} (consistent with size {})",
+        c.witness,
+        c.origin,
+        c.size,
+        c.old
+    );
+    Ok(())
+}
+
+/// `witness status DIR`: each log and the size last cosigned.
+fn status(dir: &Path) -> CmdResult {
+    let w = Witness::open(dir).map_err(refusal)?;
+    say!("witness {}", w.vkey());
+    for log in w.logs() {
+        match w.latest(log.name()).map_err(refusal)? {
+            Some(cp) => say!(
+                "log {} last cosigned size {} root {}",
+                log.name(),
+                cp.size(),
+                cp.root().hash()
+            ),
+            None => say!("log {} never cosigned", log.name()),
+        }
+    }
+    Ok(())
 }
 
 /// Has the witness in `dir` cosign the ledger's latest checkpoint and

@@ -25,7 +25,7 @@ use triage_ledger::store;
 use triage_ledger::verify::{verify_pack, Pack, Trust};
 use triage_ledger::witness::Witness;
 
-use super::{CmdResult, Failure};
+use super::failure::{CmdResult, Failure};
 
 /// A DEMO ONLY signer: its key and certificate from `keys/`.
 pub(super) struct Party {
@@ -225,7 +225,7 @@ impl Demo {
         let c = triage_ledger::witness::cosign_ledger(
             &self.dir.join("witnesses").join(name),
             self.ledger()?,
-            super::statements::now(),
+            super::common::now(),
         )
         .map_err(super::witness::round_failure)?;
         say!(
@@ -250,7 +250,7 @@ impl Demo {
         };
         let pack = self
             .ledger()?
-            .pack(&sel, super::statements::now(), old_size)
+            .pack(&sel, super::common::now(), old_size)
             .map_err(input)?;
         let file = self.dir.join("packs").join(format!("{name}.pack"));
         let bytes = pack.to_bytes().map_err(input)?;
@@ -286,7 +286,7 @@ fn report(dir: &Path, facility: &str) -> CmdResult {
     let pack = Pack::parse(&bytes).map_err(input)?;
     let trust_dir = dir.join("trust");
     let trust = Trust::load(&trust_dir).map_err(input)?;
-    let now = super::statements::now();
+    let now = super::common::now();
     let r = triage_ledger::report::from_pack(
         &pack,
         &trust,
@@ -366,6 +366,43 @@ fn is_demo(dir: &Path) -> bool {
 const STORY_LEAD: u64 = 600;
 
 pub fn run(dir: &Path, force: bool) -> CmdResult {
+    clear(dir, force)?;
+    let cast = Cast {
+        root: demo_party!("demo-root")?,
+        op: demo_party!("demo-operator")?,
+        op_old: demo_party!("demo-operator-old")?,
+        rival: demo_party!("demo-rival-operator")?,
+        cio: demo_party!("demo-user-cio")?,
+        ssc: demo_party!("demo-ssc")?,
+    };
+    let ledger = setup(dir, &cast.root)?;
+    // The story is signed in the last minutes before the witnesses cosign
+    // (at the real time): no statement claims a signing time after the
+    // time its checkpoint is witnessed, which `verify` checks.
+    let now = super::common::now().saturating_sub(STORY_LEAD);
+    let mut d = Demo {
+        dir: dir.to_path_buf(),
+        ledger: ledger.clone(),
+        opened: Default::default(),
+        count: 0,
+        now,
+        last_file: String::new(),
+    };
+    let told = story::tell(&mut d, &cast)?;
+    say!();
+    super::show::status(&ledger, None, false, None, false)?;
+    audit_and_monitor(dir, &ledger)?;
+    say!();
+    for f in ["TF-0001", "TF-0002"] {
+        report(dir, f)?;
+    }
+    try_next(dir, &told);
+    Ok(())
+}
+
+/// An empty directory to build the demo in (an earlier demo removed with
+/// `force`; anything else is never removed).
+fn clear(dir: &Path, force: bool) -> CmdResult {
     if dir.exists() && std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
         if !force {
             return Err(Failure::input(format!(
@@ -382,39 +419,20 @@ pub fn run(dir: &Path, force: bool) -> CmdResult {
         }
         std::fs::remove_dir_all(dir).map_err(io(dir))?;
     }
-    let cast = Cast {
-        root: demo_party!("demo-root")?,
-        op: demo_party!("demo-operator")?,
-        op_old: demo_party!("demo-operator-old")?,
-        rival: demo_party!("demo-rival-operator")?,
-        cio: demo_party!("demo-user-cio")?,
-        ssc: demo_party!("demo-ssc")?,
-    };
-    let ledger = setup(dir, &cast.root)?;
-    // The story is signed in the last minutes before the witnesses cosign
-    // (at the real time): no statement claims a signing time after the
-    // time its checkpoint is witnessed, which `verify` checks.
-    let now = super::statements::now().saturating_sub(STORY_LEAD);
-    let mut d = Demo {
-        dir: dir.to_path_buf(),
-        ledger: ledger.clone(),
-        opened: Default::default(),
-        count: 0,
-        now,
-        last_file: String::new(),
-    };
-    let told = story::tell(&mut d, &cast)?;
+    Ok(())
+}
 
-    say!();
-    super::show::status(&ledger, None, false, None, false)?;
-    let audit = store::audit(&ledger)?;
+/// The whole log re-hashed, and its committed index replayed by the
+/// monitor (its state kept in DIR/monitor.state).
+fn audit_and_monitor(dir: &Path, ledger: &Path) -> CmdResult {
+    let audit = store::audit(ledger)?;
     say!();
     say!(
         "Audit: {} entries re-hashed, root {} matches the signed checkpoint.",
         audit.size,
         audit.root
     );
-    let (run, state) = triage_ledger::monitor::monitor(&ledger, None, None, None)?;
+    let (run, state) = triage_ledger::monitor::monitor(ledger, None, None, None)?;
     if let Some(f) = &run.fault {
         return Err(Failure::verification(format!("the demo's own log: {f}")));
     }
@@ -429,10 +447,11 @@ pub fn run(dir: &Path, force: bool) -> CmdResult {
         run.commits,
         state_file.display()
     );
-    say!();
-    for f in ["TF-0001", "TF-0002"] {
-        report(dir, f)?;
-    }
+    Ok(())
+}
+
+/// What to try next, on the demo's own files.
+fn try_next(dir: &Path, told: &story::Told) {
     let dd = dir.display();
     let fi = told.fusa.index;
     let (fusa_file, revoked_file) = (&told.fusa_file, &told.revoked_file);
@@ -453,5 +472,4 @@ pub fn run(dir: &Path, force: bool) -> CmdResult {
     say!("  {b} monitor {dd}/ledger --trust {dd}/trust --state {dd}/monitor.state --facility TF-0001");
     say!("  {b} pack {dd}/ledger --facility TF-0099 --out absent.pack   # proves TF-0099 has no statements");
     say!("The public log is {dd}/ledger/log/: serve it with any static web server.");
-    Ok(())
 }

@@ -7,7 +7,7 @@ use triage_ledger::ledger::Selection;
 use triage_ledger::record::*;
 
 use super::{input, Cast, Demo};
-use crate::cli::Failure;
+use crate::cli::failure::Failure;
 
 /// What the closing hints of the demo point at.
 pub(super) struct Told {

@@ -1,11 +1,9 @@
 //! The compare-and-swap lock in a real PostgreSQL (Debian's server, which
 //! `scripts/test` installs when missing), started on loopback for the test.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::Postgres;
+use crate::common::Postgres;
 use triage_ledger::store::{CheckpointLock, PgLock};
 
 #[test]

@@ -82,6 +82,31 @@ fn every_target_and_every_test_is_run_by_the_test_command() {
     }
 }
 
+/// Every file of the integration binary is one of its modules: a file
+/// left out would never be compiled, so its tests would never run.
+#[test]
+fn every_integration_file_is_a_module_of_the_binary() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("it");
+    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
+    let mut files = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        let Some(module) = name.strip_suffix(".rs") else {
+            continue;
+        };
+        if module != "main" {
+            files += 1;
+            assert!(
+                main.contains(&format!("\nmod {module};\n")),
+                "tests/it/{name} is not declared in tests/it/main.rs"
+            );
+        }
+    }
+    assert!(files >= 14, "{files}");
+}
+
 /// The library's top-level modules and the others each one names in its
 /// code (comments and test modules aside).
 fn module_imports(

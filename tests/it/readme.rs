@@ -7,11 +7,9 @@
 //! says so, and this test names them. Each `# entry N` comment must match
 //! what that command printed.
 
-mod common;
-
 use std::path::Path;
 
-use common::free_port;
+use crate::common::free_port;
 use std::process::Command;
 
 const BUILD_LINE: &str = "cargo build --release && B=$R/target/release/triage-ledger";

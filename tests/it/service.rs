@@ -3,8 +3,6 @@
 //! and `witness serve` processes on loopback; the attackers are real
 //! sockets, and the rogue witness a real HTTP server that misbehaves.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{bin, identity, run_env, s, sign};
+use crate::common::{bin, identity, run_env, s, sign};
 
 /// A service process with its stderr kept; killed when dropped.
 struct Service {
@@ -68,7 +66,7 @@ impl Service {
 
     /// Whether its stderr says `needle` within a few seconds.
     fn says(&self, needle: &str) -> bool {
-        let until = Instant::now() + Duration::from_secs(10);
+        let until = Instant::now() + Duration::from_secs(30);
         while Instant::now() < until {
             if self.stderr().contains(needle) {
                 return true;

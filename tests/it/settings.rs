@@ -1,11 +1,9 @@
 //! The configuration file: what a mistake in it stops (and what it does
 //! not), and where its relative paths lead.
 
-mod common;
-
 use std::path::Path;
 
-use common::{bin, s};
+use crate::common::{bin, s};
 
 /// Runs the CLI with `TRIAGE_LEDGER_CONFIG=cfg`, in `cwd`.
 fn go(cfg: &Path, cwd: &Path, args: &[&str]) -> (i32, String, String) {
@@ -96,7 +94,7 @@ fn a_mistake_in_the_configuration_file_stops_only_the_commands_that_read_setting
 }
 
 fn demo(dir: &Path) -> std::path::PathBuf {
-    let (code, _, err) = common::run_env(&["demo", s(dir)], &[]);
+    let (code, _, err) = crate::common::run_env(&["demo", s(dir)], &[]);
     assert_eq!(code, 0, "{err}");
     dir.to_path_buf()
 }

@@ -5,12 +5,10 @@
 //! banner and the timeline, and the PDF Chromium prints has the pages the
 //! print stylesheet asks for. Poppler's `pdfinfo`/`pdftotext` read the PDF.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{bin, s};
+use crate::common::{bin, s};
 
 /// Runs headless Chromium with `args` on `page`; returns its console lines.
 fn chromium(page: &Path, args: &[&str], profile: &Path) -> Vec<String> {

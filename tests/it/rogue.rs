@@ -5,14 +5,12 @@
 //! pinned, and a small HTTP server that answers `201` with receipts of its
 //! own making.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use common::{identity, run_env, s, Served};
+use crate::common::{identity, run_env, s, Served};
 
 /// What the rogue answers to `POST /entries`.
 #[derive(Clone)]
@@ -185,7 +183,7 @@ fn a_rogue_service_is_not_believed() {
     assert_ne!(a_key, b_key);
     let root = identity(d, "demo-root");
     let st = |name: &str, args: &[&str]| {
-        let bytes = std::fs::read(common::sign(d, "designate", &root, args)).unwrap();
+        let bytes = std::fs::read(crate::common::sign(d, "designate", &root, args)).unwrap();
         let p = d.join(name);
         std::fs::write(&p, bytes).unwrap();
         p
@@ -214,7 +212,7 @@ fn a_rogue_service_is_not_believed() {
 
     // First use of the real service: its key is learnt, checked against
     // the receipt, pinned, and the CLI says so.
-    let port = common::free_port();
+    let port = crate::common::free_port();
     let listen = format!("127.0.0.1:{port}");
     let real = Served::start(&["serve", s(&a), "--listen", &listen], &[]);
     let url = real.url.clone();
@@ -346,7 +344,7 @@ fn without_a_key_to_check_with_nothing_is_sent() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let env = [("XDG_CONFIG_HOME", s(&d.join("cfg")).to_string())];
-    let port = common::free_port();
+    let port = crate::common::free_port();
     // A rogue whose configuration names no valid key.
     let rogue = Rogue::start(port, "not-a-key", Answer::OwnKey);
     let file = d.join("x.cose");

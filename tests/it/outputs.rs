@@ -3,12 +3,10 @@
 //! requests), `-` is standard output (and standard input where a file is
 //! read), and an interrupted seal leaves no temporary file.
 
-mod common;
-
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{bin, s};
+use crate::common::{bin, s};
 
 fn run(args: &[&str]) -> (i32, Vec<u8>, String) {
     let o = bin().args(args).output().unwrap();

@@ -1,8 +1,6 @@
 //! The HTTP services, really started on a loopback port and used through the
 //! CLI client and a plain HTTP client (ureq).
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -10,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 /// The CLI, with a configuration directory of this test process's own
 /// (the log keys `submit --url` pins stay there).
 fn bin() -> Command {
-    common::bin()
+    crate::common::bin()
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
@@ -1187,7 +1185,7 @@ fn network_errors_say_what_failed_where_and_what_to_try() {
         &["scheme \"ftp\" is not http or https"],
     );
     // Nothing listens there.
-    let closed = format!("http://127.0.0.1:{}", common::free_port());
+    let closed = format!("http://127.0.0.1:{}", crate::common::free_port());
     fails(
         &["status", "--url", &closed],
         &[],

@@ -2,11 +2,9 @@
 //! as one JSON object tagged with its kind, and fails (exit 1) what it can
 //! check and does not hold.
 
-mod common;
-
 use std::path::Path;
 
-use common::{bin, s};
+use crate::common::{bin, s};
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let o = bin().args(args).output().unwrap();

@@ -1,0 +1,24 @@
+//! The integration tests, in one binary: one link of the library instead of
+//! one per file (the slowest step of building the tests). Each file is a
+//! module; `common` is the shared kit. Binaries of their own: the tests
+//! that set the process's environment for an in-process object-store client
+//! (`failover`, `rollback`, `objects`) and `limits`, which measures the
+//! peak memory of this process's children.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod crash;
+mod http;
+mod inspect;
+mod interop;
+mod locks;
+mod outputs;
+mod readme;
+mod report;
+mod rogue;
+mod rs_merkle;
+mod service;
+mod settings;
+mod suite;
