@@ -8,7 +8,11 @@
 //! 3. the same service at half that rate (a paced open loop): p50 and p99
 //!    latency of a registration, answered once durable.
 //!
-//! Run: `cargo bench --bench http_register`.
+//! 4. OpenSSL's Ed25519 verification on one core (`openssl speed ed25519`),
+//!    the peer issue 24's target is set against: registration at 64 clients
+//!    is to reach half of it.
+//!
+//! Run: `cargo bench --bench http_register` (needs Debian's `openssl`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -180,7 +184,12 @@ fn main() {
     committer.join();
     let mut lat = lat;
     lat.sort();
+    let openssl = openssl_verify_rate();
     println!("raw Ed25519 verification, 2 threads: {raw:.0}/s");
+    println!(
+        "OpenSSL Ed25519 verification, one core: {openssl:.0}/s; registration at {CLIENTS} clients is {:.2} of it (target 0.5)",
+        rate / openssl
+    );
     println!(
         "HTTP registration, {CLIENTS} clients, {N} statements: {rate:.0}/s ({:.0}% of the raw rate); latency p50 {:.1?}, p99 {:.1?}",
         100.0 * rate / raw,
@@ -192,4 +201,18 @@ fn main() {
         pct(&paced, 0.5),
         pct(&paced, 0.99)
     );
+}
+
+/// `openssl speed -seconds 3 ed25519`: verifications per second on one core.
+fn openssl_verify_rate() -> f64 {
+    let out = std::process::Command::new("openssl")
+        .args(["speed", "-seconds", "3", "ed25519"])
+        .output()
+        .expect("openssl (Debian package openssl) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find(|l| l.contains("EdDSA (Ed25519)"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Ed25519 line in openssl speed's output: {text}"))
 }

@@ -26,7 +26,7 @@ use super::LedgerError;
 use crate::history::{History, MapError, NodeId, StoredNode};
 use crate::merkle::{Hash, RootHash};
 use crate::note::SignedCheckpoint;
-use crate::policy::{FacilityState, SchemeState, Source, State};
+use crate::policy::{FacilityState, LookupError, SchemeState, Source, State};
 use crate::store::{for_each_entry_from, tile_width, Layout, RightEdge, TileKind, TILE_WIDTH};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -100,57 +100,69 @@ impl DbSource {
         table: TableDefinition<K, V>,
         key: K::SelfType<'_>,
         f: impl FnOnce(V::SelfType<'_>) -> R,
-    ) -> Result<Option<R>, String> {
-        let txn = self.db.begin_read().map_err(|e| e.to_string())?;
+    ) -> Result<Option<R>, LookupError> {
+        let unreadable = |e: &dyn std::fmt::Display| LookupError::unreadable("the state index", e);
+        let txn = self.db.begin_read().map_err(|e| unreadable(&e))?;
         let t = match txn.open_table(table) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(unreadable(&e)),
         };
-        let v = t.get(key).map_err(|e| e.to_string())?;
+        let v = t.get(key).map_err(|e| unreadable(&e))?;
         Ok(v.map(|g| f(g.value())))
     }
 }
 
 impl Source for DbSource {
-    fn statement_at(&self, sha256: &[u8; 32]) -> Result<Option<u64>, String> {
+    fn statement_at(&self, sha256: &[u8; 32]) -> Result<Option<u64>, LookupError> {
         self.get(HASHES, sha256.as_slice(), |i| i)
     }
 
-    fn facility(&self, id: &str) -> Result<Option<(FacilityState, Vec<u64>)>, String> {
+    fn facility(&self, id: &str) -> Result<Option<(FacilityState, Vec<u64>)>, LookupError> {
         let Some(state) = self.get(FACILITIES, id, from_cbor::<FacilityState>)? else {
             return Ok(None);
         };
-        let list = self.get(LISTS, id, from_u64s)?.transpose()?;
-        Ok(Some((state?, list.unwrap_or_default())))
+        let what = || format!("facility {id:?} in the state index");
+        let list = self
+            .get(LISTS, id, from_u64s)?
+            .transpose()
+            .map_err(|e| LookupError::unreadable(what(), e))?;
+        let state = state.map_err(|e| LookupError::unreadable(what(), e))?;
+        Ok(Some((state, list.unwrap_or_default())))
     }
 
-    fn entry(&self, index: u64) -> Result<Vec<u8>, String> {
+    fn entry(&self, index: u64) -> Result<Vec<u8>, LookupError> {
         if index >= self.size {
-            return Err(format!("entry {index} is not in the log"));
+            return Err(LookupError::Missing {
+                what: format!("entry {index} of the log"),
+            });
         }
         let n = index / TILE_WIDTH;
         let width = tile_width(self.size, n);
         let path = self.layout.tile(TileKind::Entries, n, width);
-        let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let data = std::fs::read(&path)
+            .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
         let entries = crate::tiles::parse_bundle(&data, width)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
         Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
     }
 
     /// Reads each entry tile once for a run of `indexes` it holds.
-    fn entries(&self, indexes: &[u64]) -> Result<Vec<Vec<u8>>, String> {
+    fn entries(&self, indexes: &[u64]) -> Result<Vec<Vec<u8>>, LookupError> {
         let mut out = Vec::with_capacity(indexes.len());
         for run in indexes.chunk_by(|a, b| a / TILE_WIDTH == b / TILE_WIDTH) {
             if let Some(&index) = run.iter().find(|&&i| i >= self.size) {
-                return Err(format!("entry {index} is not in the log"));
+                return Err(LookupError::Missing {
+                    what: format!("entry {index} of the log"),
+                });
             }
             let n = run[0] / TILE_WIDTH;
             let width = tile_width(self.size, n);
             let path = self.layout.tile(TileKind::Entries, n, width);
-            let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let data = std::fs::read(&path)
+                .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
             let entries = crate::tiles::parse_bundle(&data, width)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+                .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
             out.extend(
                 run.iter()
                     .map(|i| entries[(i % TILE_WIDTH) as usize].to_vec()),
@@ -162,7 +174,7 @@ impl Source for DbSource {
     fn map_node(&self, id: &NodeId) -> Result<StoredNode, MapError> {
         let found = self
             .get(MAP, id.as_bytes().as_slice(), StoredNode::decode)
-            .map_err(MapError::Stored)?;
+            .map_err(|e| MapError::Stored(e.to_string()))?;
         found.ok_or_else(|| MapError::Stored("a map node is missing".into()))?
     }
 }

@@ -130,9 +130,7 @@ impl State {
         if missing.is_empty() {
             return Ok(());
         }
-        let entries = src
-            .entries(&missing)
-            .map_err(|e| PolicyError::Unavailable(e.to_string()))?;
+        let entries = src.entries(&missing).map_err(PolicyError::Unavailable)?;
         for (index, bytes) in missing.into_iter().zip(entries) {
             if !is_index_entry(&bytes) {
                 let l = super::resume::logged_from(index, &bytes)?;
@@ -151,9 +149,7 @@ impl State {
         let Some(src) = &self.source else {
             return Ok(None);
         };
-        let bytes = src
-            .entry(index)
-            .map_err(|e| PolicyError::Unavailable(e.to_string()))?;
+        let bytes = src.entry(index).map_err(PolicyError::Unavailable)?;
         if is_index_entry(&bytes) {
             return Ok(None);
         }

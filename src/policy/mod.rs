@@ -31,7 +31,7 @@ use prepare::{
 };
 
 pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
-pub use resume::{Changes, SchemeState, Source};
+pub use resume::{Changes, LookupError, SchemeState, Source};
 
 /// The CWT `sub` of statements that are not about one facility (revocations,
 /// designations, frameworks).
@@ -153,7 +153,7 @@ pub enum PolicyError {
     /// The persisted state index could not be read (not a refusal: the
     /// statement was not judged).
     #[error("state index: {0}")]
-    Unavailable(String),
+    Unavailable(resume::LookupError),
 }
 
 impl crate::class::Classify for PolicyError {

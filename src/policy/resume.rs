@@ -13,18 +13,49 @@ use crate::history::{is_index_entry, Attribution, History, MapError, NodeId, Sto
 use crate::identity::Certificate;
 use crate::record::{DesignatedRole, Framework, Record};
 
-/// Where a resumed state reads what it has not loaded. Errors are the
-/// store's, as text; they refuse nothing, they stop the submission.
+/// Why a resumed state could not read what it had not loaded: it refuses
+/// nothing (the statement was not judged), it stops the submission.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    /// What the source should hold is not there (an entry past the end of
+    /// the log it reflects).
+    #[error("{what} is missing")]
+    Missing {
+        /// What was looked up.
+        what: String,
+    },
+    /// The source could not be read (the state index or a tile).
+    #[error("{what}: {reason}")]
+    Unreadable {
+        /// What was read.
+        what: String,
+        /// Why it failed.
+        reason: String,
+    },
+}
+
+impl LookupError {
+    /// `what` could not be read, for `reason`.
+    pub fn unreadable(what: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        LookupError::Unreadable {
+            what: what.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Where a resumed state reads what it has not loaded (the ledger's state
+/// index and log, or anything that holds the same).
 pub trait Source: Send {
     /// The index of the statement whose logged bytes have this SHA-256.
-    fn statement_at(&self, sha256: &[u8; 32]) -> Result<Option<u64>, String>;
+    fn statement_at(&self, sha256: &[u8; 32]) -> Result<Option<u64>, LookupError>;
     /// A facility's state and its statements' indexes.
-    fn facility(&self, id: &str) -> Result<Option<(FacilityState, Vec<u64>)>, String>;
+    fn facility(&self, id: &str) -> Result<Option<(FacilityState, Vec<u64>)>, LookupError>;
     /// The logged bytes of entry `index`.
-    fn entry(&self, index: u64) -> Result<Vec<u8>, String>;
+    fn entry(&self, index: u64) -> Result<Vec<u8>, LookupError>;
     /// The logged bytes of several entries, in the order given (a source
     /// may read what they share once; by default, one at a time).
-    fn entries(&self, indexes: &[u64]) -> Result<Vec<Vec<u8>>, String> {
+    fn entries(&self, indexes: &[u64]) -> Result<Vec<Vec<u8>>, LookupError> {
         indexes.iter().map(|&i| self.entry(i)).collect()
     }
     /// A node of the facility map.
@@ -65,7 +96,7 @@ pub struct SchemeState {
 }
 
 fn unavailable(e: impl std::fmt::Display) -> PolicyError {
-    PolicyError::Unavailable(e.to_string())
+    PolicyError::Unavailable(LookupError::unreadable("the state index", e))
 }
 
 /// A logged statement read back from the log.
