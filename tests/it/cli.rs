@@ -527,85 +527,8 @@ fn the_signer_can_come_from_the_environment() {
     assert!(o.stderr.contains("--key"), "{}", o.stderr);
 }
 
-#[test]
-fn usage_errors_exit_2() {
-    let env = setup(0);
-    for args in [
-        vec!["log", "append", s(&env.ledger)],
-        vec!["log", "prove", s(&env.ledger)],
-        vec!["log", "prove", s(&env.ledger), "--index", "0"],
-        vec!["log", "prove", s(&env.ledger), "--from", "1"],
-        vec!["log", "get", s(&env.ledger), "--index", "999"],
-        vec!["log", "checkpoint", "/nonexistent/ledger"],
-        vec!["init", s(&env.ledger), "--origin", "has space"],
-        vec!["frobnicate"],
-    ] {
-        let o = run(&args, b"");
-        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
-        assert!(!o.stderr.is_empty());
-    }
-    let o = run(&["log", "checkpoint", s(&env.root)], b"");
-    assert!(
-        o.stderr.contains("not a triage-ledger ledger") && o.stderr.contains("hint: create one"),
-        "{}",
-        o.stderr
-    );
-    let o = run(&["--help"], b"");
-    assert_eq!(o.code, 0);
-    assert!(o.stdout.contains("Exit codes"));
-    // Every command's help, at every depth, ends with the exit codes.
-    for args in [
-        vec!["log", "append", "--help"],
-        vec!["decide", "--help"],
-        vec!["witness", "serve", "--help"],
-    ] {
-        let o = run(&args, b"");
-        assert_eq!(o.code, 0, "{args:?}");
-        assert!(
-            o.stdout.contains("Exit codes: 0 success"),
-            "{args:?}: {}",
-            o.stdout
-        );
-    }
-    // A mistyped flag or a value outside a fixed set: what was meant.
-    let o = run(&["decide", "--assesment", "FUSA"], b"");
-    assert_eq!(o.code, 2);
-    assert!(
-        o.stderr
-            .contains("a similar argument exists: '--assessment'"),
-        "{}",
-        o.stderr
-    );
-    let o = run(
-        &[
-            "designate",
-            "--key",
-            "k",
-            "--cert",
-            "c",
-            "--out",
-            "x",
-            "--role",
-            "user_cio",
-            "--party",
-            "P",
-            "--note",
-            "n",
-        ],
-        b"",
-    );
-    assert_eq!(o.code, 2);
-    assert!(
-        o.stderr.contains("[possible values: user-cio, ssc]"),
-        "{}",
-        o.stderr
-    );
-    assert!(
-        o.stderr.contains("a similar value exists: 'user-cio'"),
-        "{}",
-        o.stderr
-    );
-}
+// Usage errors, help and exit codes are data: tests/cases/*.cases
+// (tests/it/cases.rs).
 
 #[test]
 fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
