@@ -103,7 +103,7 @@ impl From<triage_ledger::store::StoreError> for Failure {
             StoreError::Fetch { source, .. } => {
                 if let Some(n) = source.downcast_ref::<triage_ledger::remote::NetError>() {
                     let f = Failure::of(&e);
-                    return match n.hint() {
+                    return match super::hints::net(n) {
                         Some(h) => f.hint(h),
                         None => f,
                     };
@@ -123,7 +123,7 @@ impl From<triage_ledger::store::StoreError> for Failure {
 impl From<triage_ledger::remote::NetError> for Failure {
     fn from(e: triage_ledger::remote::NetError) -> Self {
         let f = Failure::input(e.to_string());
-        match e.hint() {
+        match super::hints::net(&e) {
             Some(h) => f.hint(h),
             None => f,
         }
@@ -143,7 +143,7 @@ impl From<triage_ledger::remote::ClientError> for Failure {
 impl From<triage_ledger::remote::RegisterError> for Failure {
     fn from(e: triage_ledger::remote::RegisterError) -> Self {
         use triage_ledger::remote::RegisterError;
-        let hint = e.hint();
+        let hint = super::hints::register(&e);
         let f = match e {
             RegisterError::Client(c) => return c.into(),
             e => Failure::of(&e),
@@ -163,8 +163,11 @@ impl From<triage_ledger::identity::IdentityError> for Failure {
 
 impl From<triage_ledger::monitor::MonitorError> for Failure {
     fn from(e: triage_ledger::monitor::MonitorError) -> Self {
+        use triage_ledger::monitor::MonitorError;
         match e {
-            triage_ledger::monitor::MonitorError::Store(s) => s.into(),
+            MonitorError::Store(s) => s.into(),
+            MonitorError::NoKey => Failure::of(&e)
+                .hint("give the log's verifier key (--vkey FILE), a trust policy (--trust DIR), or a --state that pinned it"),
             e => Failure::of(&e),
         }
     }
@@ -172,13 +175,25 @@ impl From<triage_ledger::monitor::MonitorError> for Failure {
 
 impl From<triage_ledger::ledger::LedgerError> for Failure {
     fn from(e: triage_ledger::ledger::LedgerError) -> Self {
-        match e {
-            triage_ledger::ledger::LedgerError::Store(s) => s.into(),
+        use triage_ledger::ledger::LedgerError;
+        let hint = match &e {
+            LedgerError::Store(_) => None,
+            LedgerError::TrustRoot { .. } => Some(super::hints::NO_TRUST_ROOT),
+            LedgerError::Refused { source, .. } => super::hints::refusal(source.code()),
+            _ => None,
+        };
+        let f = match e {
+            LedgerError::Store(s) => return s.into(),
+            e @ LedgerError::TrustRoot { .. } => Failure::of(&e),
             e => {
                 let mut f = Failure::of(&e);
                 f.message.push_str(" (nothing was appended)");
                 f
             }
+        };
+        match hint {
+            Some(h) => f.hint(h),
+            None => f,
         }
     }
 }

@@ -31,6 +31,7 @@ mod common;
 mod demo;
 mod failure;
 mod help;
+mod hints;
 mod identity;
 mod log;
 mod monitor;

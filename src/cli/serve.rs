@@ -59,7 +59,13 @@ pub fn serve_with(
         },
     )?;
     for w in &started.warnings {
-        tell!("warning: {w}");
+        use triage_ledger::server::ledger::Warning;
+        let hint = match w {
+            Warning::NoWitnessesForPolicy => "give --witness NAME=URL",
+            Warning::NoWitnesses => "give --trust DIR --witness NAME=URL",
+            Warning::NoTrustPolicy => "give --trust DIR",
+        };
+        tell!("warning: {w}; {hint}");
     }
     let announcer = started.announcer;
     let (router, committer) = (started.router, started.committer);

@@ -268,7 +268,7 @@ pub(super) fn round_failure(e: RoundError) -> Failure {
         RoundError::Store(s) => s.into(),
         RoundError::Remote(RemoteError::Net(n)) => {
             let f = Failure::input(format!("witness: {n}"));
-            match n.hint() {
+            match super::hints::net(&n) {
                 Some(h) => f.hint(h),
                 None => f,
             }

@@ -23,7 +23,7 @@ pub(super) fn read_trust_root(layout: &Layout) -> Result<Certificate, LedgerErro
     let path = layout.trust_root();
     let data = std::fs::read(&path).map_err(|e| LedgerError::TrustRoot {
         path: path.clone(),
-        reason: format!("{e} (create the ledger with `init --trust-root ROOT.pem`)"),
+        reason: format!("{e}: the ledger has no trust root to admit statements against"),
     })?;
     Certificate::from_pem(&data).map_err(|e| LedgerError::TrustRoot {
         path,

@@ -89,7 +89,7 @@ pub enum MonitorError {
     #[error("monitor state: {0}")]
     State(String),
     /// A tree that is not a ledger directory, with no key to check it by.
-    #[error("no log key to check this tree's checkpoint with: give the log's verifier key (--vkey), a trust policy (--trust), or a state that pinned it")]
+    #[error("no log key to check this tree's checkpoint with: no verifier key or trust policy was given, and no saved state pinned one")]
     NoKey,
     /// The ledger's log key is not the one the state pinned.
     #[error("the ledger's log key {found} is not the key this monitor pinned, {pinned}")]

@@ -41,7 +41,7 @@ impl State {
         }
         let party = signer.party().ok_or_else(|| {
             deny(A::NoParty, format!(
-                "certificate {} names no party (X.520 organizationIdentifier, 2.5.4.97), so the party it acts for is unknown; reissue it with `cert issue --party-id`",
+                "certificate {} names no party (X.520 organizationIdentifier, 2.5.4.97), so the party it acts for is unknown; a certificate that acts for a party names it",
                 signer.subject()
             ))
         })?;

@@ -62,16 +62,6 @@ impl crate::class::Classify for ClientError {
     }
 }
 
-impl ClientError {
-    /// What to try, where the error knows.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            ClientError::Net(e) => e.hint(),
-            _ => None,
-        }
-    }
-}
-
 /// What a service answered to a registration, unverified (see
 /// [`Registrar`], which verifies it).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub const CA_ENV: &str = "TRIAGE_LEDGER_CA";
 
 /// Why a request got no answer. Each names the URL asked and, in its
-/// message, what to try; [`NetError::hint`] says more where it helps.
+/// message, what to try; the command line's hints say more where it helps.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NetError {
@@ -143,21 +143,6 @@ pub enum NetError {
 }
 
 impl NetError {
-    /// What to try, beyond what the message says.
-    pub fn hint(&self) -> Option<String> {
-        Some(match self {
-            NetError::BadUrl { .. } => "give the service's address with its scheme, e.g. http://127.0.0.1:8090 or https://ledger.example.org".into(),
-            NetError::ConnectionRefused { .. } => "check the address and port; `triage-ledger serve` prints `listening on URL` when it is ready".into(),
-            NetError::CaCertificateAsServer { .. } => format!("give the server an end-entity certificate naming its host or IP: one signed by your CA (serve it with --tls-cert, chain: it, then the CA), or a self-signed one made with `openssl req -x509 … -addext basicConstraints=critical,CA:FALSE -addext subjectAltName=DNS:HOST`; clients trust the CA or that certificate with {CA_ENV}=FILE.pem"),
-            NetError::UntrustedCertificate { .. } => format!("if the service uses a private CA or a self-signed certificate, set {CA_ENV}=FILE.pem to it"),
-            NetError::WrongHost { .. } => "use the host name the certificate names, or give the server a certificate whose subjectAltName names this host".into(),
-            NetError::CaFile { .. } => format!("{CA_ENV} must name a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)"),
-            NetError::NotTls { .. } => "try the same address with http://".into(),
-            NetError::NotHttp { .. } => "try the same address with https://".into(),
-            _ => return None,
-        })
-    }
-
     /// The URL asked (the file, for [`NetError::CaFile`]).
     pub fn url(&self) -> &str {
         match self {

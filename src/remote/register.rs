@@ -306,30 +306,6 @@ fn configured_key(base: &str) -> Result<VerifierKey, RegisterError> {
         .map_err(|e| no_key(format!("the vkey of its transparency configuration: {e}")))
 }
 
-/// A registration error that is about the network, for its hint.
-impl RegisterError {
-    /// What to try, where the error knows.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            RegisterError::Client(c) => c.hint(),
-            RegisterError::KeyChanged { url, file, .. } => Some(format!(
-                "if the service's operator really changed its log key, confirm the new key with them, then remove the line for {url} from {} (or give --trust DIR with the log's key)",
-                file.display()
-            )),
-            RegisterError::BadReceipt { .. } => Some(
-                "the service is not the log you know, or is broken: do not rely on its answers; nothing was written".into(),
-            ),
-            RegisterError::NoKey { .. } => {
-                Some("give --trust DIR (or TRIAGE_LEDGER_TRUST): a trust directory with the log's key".into())
-            }
-            RegisterError::KnownLogs(KnownLogsError::Malformed { .. }) => {
-                Some("fix or remove that line".into())
-            }
-            RegisterError::KnownLogs(_) => None,
-        }
-    }
-}
-
 impl From<NetError> for RegisterError {
     fn from(e: NetError) -> Self {
         RegisterError::Client(e.into())

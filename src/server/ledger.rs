@@ -180,7 +180,7 @@ pub struct Started {
     /// The committer behind `POST /entries`.
     pub committer: Committer,
     /// What the service cannot do as configured (say them loudly).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Says, in the ledger's lock file, where the service listens.
     pub announcer: Announcer,
 }
@@ -218,19 +218,27 @@ pub fn router_with_witnesses(
 }
 
 /// What a service configured this way cannot give its clients.
-fn warnings(o: &Options) -> Vec<String> {
-    let mut w = Vec::new();
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Warning {
+    /// No witnesses, and the trust policy needs a quorum of them.
+    #[error("no witnesses: the trust policy needs a witness quorum, which no new checkpoint will meet; packs are made against the last checkpoint the policy accepted, if any")]
+    NoWitnessesForPolicy,
+    /// No witnesses and no trust policy.
+    #[error("no witnesses: this service's checkpoints carry no cosignatures, so the packs it serves will NOT verify against a trust policy that needs a witness quorum (the demo's does)")]
+    NoWitnesses,
+    /// Witnesses but no trust policy.
+    #[error("no trust policy: packs are made against the latest checkpoint, whether or not its witnesses answered")]
+    NoTrustPolicy,
+}
+
+fn warnings(o: &Options) -> Vec<Warning> {
     let needs = o.policy.as_ref().is_some_and(|p| p.needs_cosignatures());
-    if o.witnesses.is_empty() {
-        w.push(if needs {
-            "no witnesses (--witness NAME=URL): the trust policy needs a witness quorum, which no new checkpoint will meet; packs are made against the last checkpoint the policy accepted, if any".to_string()
-        } else {
-            "no witnesses (--witness NAME=URL): this service's checkpoints carry no cosignatures, so the packs it serves will NOT verify against a trust policy that needs a witness quorum (the demo's does); give --trust DIR --witness NAME=URL".to_string()
-        });
-    } else if o.policy.is_none() {
-        w.push("no trust policy (--trust DIR): packs are made against the latest checkpoint, whether or not its witnesses answered".to_string());
+    match (o.witnesses.is_empty(), &o.policy) {
+        (true, _) if needs => vec![Warning::NoWitnessesForPolicy],
+        (true, _) => vec![Warning::NoWitnesses],
+        (false, None) => vec![Warning::NoTrustPolicy],
+        (false, Some(_)) => vec![],
     }
-    w
 }
 
 /// Starts a ledger service on `root`: checks it can be served, opens its
@@ -240,7 +248,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
     if !trust_root.exists() {
         return Err(LedgerError::TrustRoot {
             path: trust_root,
-            reason: "missing: only a policy ledger is served (create one with `init LEDGER --origin ORIGIN --trust-root ROOT.pem`)".into(),
+            reason: "missing: only a policy ledger is served (one with a trust root)".into(),
         });
     }
     // The ledger is opened once: its signer read, its writer taken (the

@@ -237,7 +237,7 @@ impl Publisher {
         let base = lock.fetch()?.ok_or_else(|| StoreError::NotALedger {
             path: lock.name().into(),
             reason: format!(
-                "the lock holds no checkpoint of {origin}; make the public tree with `init --public` or `log migrate`"
+                "the lock holds no checkpoint of {origin}: the public tree was never made there"
             ),
         })?;
         Ok(Publisher {
