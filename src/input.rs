@@ -102,6 +102,13 @@ pub fn read_optional(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, InputEr
     }
 }
 
+impl crate::class::Classify for InputError {
+    fn class(&self) -> crate::class::Class {
+        // Too large, or not there or not readable: the input given.
+        crate::class::Class::BadInput
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -225,6 +225,15 @@ fn register(tmp: &Path, add: bool) {
     }
 }
 
+impl crate::class::Classify for OutputError {
+    fn class(&self) -> crate::class::Class {
+        match self {
+            OutputError::Exists { .. } => crate::class::Class::BadInput,
+            OutputError::Io { .. } => crate::class::Class::Internal,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

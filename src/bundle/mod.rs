@@ -268,5 +268,19 @@ pub fn read_manifest(bytes: &[u8]) -> Result<Vec<Item>, BundleError> {
     Ok(items)
 }
 
+impl crate::class::Classify for BundleError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            BundleError::Changed { .. } | BundleError::NotSealed(_) => Class::VerificationFailed,
+            BundleError::Io { .. } => Class::Internal,
+            BundleError::NotAFile { .. }
+            | BundleError::BadName { .. }
+            | BundleError::Empty(_)
+            | BundleError::Manifest(_) => Class::BadInput,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

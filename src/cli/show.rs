@@ -107,9 +107,8 @@ fn open_pack(
 fn report_failure(e: triage_ledger::report::ReportError) -> Failure {
     use triage_ledger::report::ReportError;
     match e {
-        ReportError::NotVerified { .. } => Failure::verification(e.to_string()),
         ReportError::Ledger(s) => Failure::of(&s),
-        e => Failure::input(e.to_string()),
+        e => Failure::of(&e),
     }
 }
 

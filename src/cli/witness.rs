@@ -115,10 +115,8 @@ fn refusal(e: WitnessError) -> Failure {
         }
         _ => None,
     };
-    let f = match e.status() {
-        400 | 500 => Failure::input(format!("witness refused: {e}")),
-        _ => Failure::verification(format!("witness refused: {e}")),
-    };
+    let mut f = Failure::of(&e);
+    f.message = format!("witness refused: {e}");
     match hint {
         Some(h) => f.hint(h),
         None => f,
@@ -267,18 +265,23 @@ pub(super) fn round_failure(e: RoundError) -> Failure {
         RoundError::Witness(w) => refusal(w),
         RoundError::Store(s) => s.into(),
         RoundError::Remote(RemoteError::Net(n)) => {
-            let f = Failure::input(format!("witness: {n}"));
+            let mut f = Failure::input(format!("witness: {n}"));
+            f.code = super::failure::exit_code(triage_ledger::class::Class::Unavailable);
             match super::hints::net(&n) {
                 Some(h) => f.hint(h),
                 None => f,
             }
         }
-        RoundError::Remote(RemoteError::Refused { status, message })
-            if status == 400 || status >= 500 =>
-        {
-            Failure::input(format!("witness refused: {status}: {message}"))
+        e @ RoundError::Remote(RemoteError::Refused { .. }) => {
+            let mut f = Failure::of(&e);
+            if let RoundError::Remote(RemoteError::Refused { status, message }) = &e {
+                if *status == 400 || *status >= 500 {
+                    f.message = format!("witness refused: {status}: {message}");
+                }
+            }
+            f
         }
-        e => Failure::verification(e.to_string()),
+        e => Failure::of(&e),
     }
 }
 

@@ -663,5 +663,11 @@ impl Record {
     }
 }
 
+impl crate::class::Classify for RecordError {
+    fn class(&self) -> crate::class::Class {
+        crate::class::Class::BadInput
+    }
+}
+
 #[cfg(test)]
 mod tests;

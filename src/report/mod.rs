@@ -324,5 +324,16 @@ fn build(
     })
 }
 
+impl crate::class::Classify for ReportError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            ReportError::Ledger(e) => e.class(),
+            ReportError::NotVerified { .. } => Class::VerificationFailed,
+            ReportError::NoFacility { .. } => Class::NotFound,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

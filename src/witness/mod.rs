@@ -445,5 +445,40 @@ pub fn cosign_ledger(
     })
 }
 
+impl crate::class::Classify for WitnessError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            WitnessError::BadRequest(_) => Class::BadInput,
+            WitnessError::Storage { .. } => Class::Internal,
+            // The witness read the request and will not cosign it.
+            WitnessError::Forbidden(_)
+            | WitnessError::UnknownLog(_)
+            | WitnessError::Conflict { .. }
+            | WitnessError::BadProof(_) => Class::Refused,
+        }
+    }
+}
+
+impl crate::class::Classify for RoundError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            RoundError::Witness(w) => w.class(),
+            RoundError::Store(s) => s.class(),
+            RoundError::Ledger(l) => l.class(),
+            RoundError::Remote(remote::RemoteError::Net(_)) => Class::Unavailable,
+            RoundError::Remote(remote::RemoteError::Refused { status, .. }) if *status == 400 => {
+                Class::BadInput
+            }
+            RoundError::Remote(remote::RemoteError::Refused { status, .. }) if *status >= 500 => {
+                Class::Unavailable
+            }
+            RoundError::Remote(_) => Class::Refused,
+            RoundError::Unsettled { .. } | RoundError::Behind { .. } => Class::VerificationFailed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;
