@@ -129,11 +129,14 @@ pub fn run_service(listen: &Listen, router: axum::Router, on_listen: &dyn Fn(&st
         let url = bound
             .url()
             .map_err(|e| Failure::input(format!("listen on {addr}: {e}")))?;
+        // The signal handlers first: a SIGTERM sent as soon as the service
+        // says it listens shuts it down gracefully.
+        let shutdown = triage_ledger::server::terminated();
         on_listen(&url);
         say!("listening on {url}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        triage_ledger::server::serve(bound, router, triage_ledger::server::terminated())
+        triage_ledger::server::serve(bound, router, shutdown)
             .await
             .map_err(|e| Failure::input(format!("serve: {e}")))
     });

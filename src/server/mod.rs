@@ -136,16 +136,31 @@ fn traced() -> tower_http::trace::TraceLayer<
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
 }
 
-/// Completes on SIGTERM or SIGINT.
-pub async fn terminated() {
+/// Completes on SIGTERM or SIGINT. The handlers are installed when this is
+/// called (inside a runtime), not when the future is first polled: a
+/// service calls it before it says it listens, so a signal sent as soon as
+/// it listens is answered by a graceful shutdown, never by the default
+/// action (the process killed).
+pub fn terminated() -> impl Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut t), Ok(mut i)) => {
+                tokio::select! {
+                    _ = t.recv() => {}
+                    _ = i.recv() => {}
+                }
+            }
+            (Ok(mut t), Err(_)) => {
+                t.recv().await;
+            }
+            (Err(_), Ok(mut i)) => {
+                i.recv().await;
+            }
+            (Err(_), Err(_)) => std::future::pending().await,
+        }
     }
 }
 
