@@ -67,6 +67,24 @@ pub(super) fn retry_superseded<T>(
     }
 }
 
+/// What a submission judges against: the policy's settings (the ledger's
+/// trust root, `now`, `skew`) and the state index opened at the writer's
+/// committed checkpoint, with the state it resumes.
+fn judging(
+    writer: &Writer,
+    now: u64,
+    skew: u64,
+) -> Result<(Config, StateIndex, State), LedgerError> {
+    let cfg = Config {
+        root: read_trust_root(writer.layout())?,
+        now,
+        skew,
+        max_age: crate::policy::DEFAULT_MAX_AGE,
+    };
+    let (index, state) = StateIndex::open(writer.layout(), writer.committed())?;
+    Ok((cfg, index, state))
+}
+
 /// Admits a batch of statements (name, bytes) through `writer` and appends
 /// the new ones under one checkpoint. If any statement is refused, nothing
 /// is appended. `now` and `skew` bound the statements' `iat`.
@@ -76,14 +94,7 @@ pub(super) fn batch(
     now: u64,
     skew: u64,
 ) -> Result<Submitted, LedgerError> {
-    let layout = writer.layout().clone();
-    let cfg = Config {
-        root: read_trust_root(&layout)?,
-        now,
-        skew,
-        max_age: crate::policy::DEFAULT_MAX_AGE,
-    };
-    let (index, mut state) = StateIndex::open(&layout, writer.committed())?;
+    let (cfg, index, mut state) = judging(writer, now, skew)?;
     let refs: Vec<&[u8]> = statements.iter().map(|(_, b)| b.as_slice()).collect();
     let admissions =
         state
@@ -176,14 +187,7 @@ pub(super) fn each(
     now: u64,
     skew: u64,
 ) -> Result<SubmittedEach, LedgerError> {
-    let layout = writer.layout().clone();
-    let cfg = Config {
-        root: read_trust_root(&layout)?,
-        now,
-        skew,
-        max_age: crate::policy::DEFAULT_MAX_AGE,
-    };
-    let (index, mut state) = StateIndex::open(&layout, writer.committed())?;
+    let (cfg, index, mut state) = judging(writer, now, skew)?;
     let refs: Vec<&[u8]> = statements.iter().map(Vec::as_slice).collect();
     let results = state.admit_each(&refs, &cfg);
     if let Some(Err(e)) = results
@@ -191,7 +195,7 @@ pub(super) fn each(
         .find(|r| matches!(r, Err(PolicyError::Unavailable(_))))
     {
         return Err(LedgerError::StateIndex {
-            path: layout.index_dir(),
+            path: writer.layout().index_dir(),
             reason: e.to_string(),
         });
     }
