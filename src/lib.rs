@@ -24,6 +24,13 @@
 //!    service), [`witness`], [`report`] (HTML for people), [`inspect`].
 //! 6. [`server`]: the ledger and witness over HTTP.
 //!
+//! [`remote`], [`server`], object storage (`store::ObjectTree`, the locks,
+//! `store::memory`) and the witnesses' HTTP client come with the `service`
+//! feature (on by default; the binary needs it). Without it the library is
+//! the formats, the rules, the ledger directory and the offline verifier —
+//! no async runtime, HTTP or TLS stack — which is what the fuzz targets
+//! link.
+//!
 //! The binary's `cli` module only parses arguments, calls the library and
 //! maps its errors' [`class::Class`] to exit codes.
 //!
@@ -65,8 +72,10 @@ pub mod os;
 pub mod output;
 pub mod policy;
 pub mod record;
+#[cfg(feature = "service")]
 pub mod remote;
 pub mod report;
+#[cfg(feature = "service")]
 pub mod server;
 pub mod status;
 pub mod store;

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The file exists and replacing it was not asked for.
-    #[error("{flag} {path}: the file exists; give --force to replace it")]
+    #[error("{flag} {path}: the file exists, and it was not replaced")]
     Exists {
         /// The flag that named it.
         flag: String,
@@ -245,7 +245,11 @@ mod tests {
         write(&p, b"one", false, "--out").unwrap();
         let e = write(&p, b"two", false, "--out").unwrap_err();
         assert!(matches!(e, OutputError::Exists { .. }), "{e}");
-        assert!(e.to_string().contains("--force"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("the file exists, and it was not replaced"),
+            "{e}"
+        );
         assert_eq!(fs::read(&p).unwrap(), b"one");
         write(&p, b"two", true, "--out").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");

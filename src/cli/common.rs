@@ -36,7 +36,13 @@ pub(crate) fn announce(out: &Path) {
 
 /// A failed `--out` write, named by its flag.
 pub(crate) fn out_failure(e: triage_ledger::output::OutputError) -> Failure {
-    Failure::input(e.to_string())
+    let exists = matches!(e, triage_ledger::output::OutputError::Exists { .. });
+    let f = Failure::input(e.to_string());
+    if exists {
+        f.hint("give --force to replace it")
+    } else {
+        f
+    }
 }
 
 /// Reads an input file (statement, pack, disclosure, JSON, …), or

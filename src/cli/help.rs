@@ -251,16 +251,17 @@ pub(crate) fn man(out: Option<&std::path::Path>, force: bool) -> CmdResult {
     if !force {
         if let Some((p, _)) = files.iter().find(|(p, _)| p.symlink_metadata().is_ok()) {
             return Err(Failure::input(format!(
-                "--out {}: the file exists; give --force to replace the pages",
+                "--out {}: the file exists, and no page was written",
                 p.display()
-            )));
+            ))
+            .hint("give --force to replace the pages"));
         }
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::input(format!("--out {}: {e}", dir.display())))?;
     for (path, bytes) in &files {
         triage_ledger::output::write(path, bytes, force, "--out")
-            .map_err(|e| Failure::input(e.to_string()))?;
+            .map_err(super::common::out_failure)?;
     }
     tell!("wrote {} manual pages to {}", files.len(), dir.display());
     Ok(())

@@ -54,3 +54,26 @@ pub(crate) fn refusal(code: &str) -> Option<&'static str> {
 /// What to try when a ledger has no trust root.
 pub(crate) const NO_TRUST_ROOT: &str =
     "create the ledger with one: triage-ledger init LEDGER --origin ORIGIN --trust-root ROOT.pem";
+
+/// What to try after a pack did not verify, from its failed checks' codes.
+pub(crate) fn verify(
+    report: &triage_ledger::verify::Report,
+    require: triage_ledger::verify::Require,
+) -> Option<&'static str> {
+    use triage_ledger::verify::{finding, Require};
+    let found = |code: &str| {
+        report
+            .checks
+            .iter()
+            .any(|c| !c.passed && c.code == Some(code))
+    };
+    if found(finding::NO_INDEX) && require != Require::Complete {
+        Some("give --partial to accept a pack that proves only that its statements are in the log (the verdict then says PARTIAL)")
+    } else if found(finding::NO_CONSISTENCY_PROOF) || found(finding::PROOF_FROM_ANOTHER_SIZE) {
+        Some("make the pack with `triage-ledger pack … --since OLD`, OLD the checkpoint or pack you kept")
+    } else if found(finding::OLD_IS_NEWER) {
+        Some("verify the newer pack with --since the older one")
+    } else {
+        None
+    }
+}

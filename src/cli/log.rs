@@ -180,6 +180,9 @@ pub fn init(
     lock: Option<&str>,
 ) -> CmdResult {
     let public = public.filter(|p| !same_dir(Path::new(p), &ledger.join("log")));
+    if let Some(p) = public {
+        lasting_bucket(p)?;
+    }
     if let Some(p) = public.filter(|p| !store::is_object_url(p)) {
         return Err(Failure::input(format!(
             "--public {p}: a public tree is the ledger's own log/ directory or s3://BUCKET/PREFIX"
@@ -266,8 +269,20 @@ fn clear_dir(dir: &Path) {
     }
 }
 
+/// Refuses a bucket in memory (`memory://`, the library's test store) as a
+/// ledger's public tree: it would vanish when this command ends.
+fn lasting_bucket(public: &str) -> Result<(), Failure> {
+    if public.starts_with(store::memory::SCHEME) {
+        return Err(Failure::input(format!(
+            "--public {public}: a bucket in memory lasts only as long as one process (it is the library's test store); give s3://BUCKET/PREFIX or the ledger's log/ directory"
+        )));
+    }
+    Ok(())
+}
+
 /// `log migrate LEDGER --public NEW [--lock URL]`.
 fn migrate(ledger: &Path, to: &str, lock: Option<&str>) -> CmdResult {
+    lasting_bucket(to)?;
     let to = if same_dir(Path::new(to), &ledger.join("log")) {
         ledger.join("log").to_string_lossy().into_owned()
     } else {

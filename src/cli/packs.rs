@@ -152,11 +152,11 @@ pub fn verify(
         say_raw!("{}", report.to_text_with(verbose));
     }
     if report.verified() {
-        Ok(())
-    } else {
-        Err(Failure::verification(format!(
-            "{} did not verify",
-            file.display()
-        )))
+        return Ok(());
     }
+    let failure = Failure::verification(format!("{} did not verify", file.display()));
+    Err(match super::hints::verify(&report, require) {
+        Some(h) => failure.hint(h),
+        None => failure,
+    })
 }

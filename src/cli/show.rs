@@ -143,7 +143,7 @@ pub fn report(
     }
     .map_err(report_failure)?;
     triage_ledger::output::write(out, r.to_html().as_bytes(), force, "--out")
-        .map_err(|e| Failure::input(e.to_string()))?;
+        .map_err(super::common::out_failure)?;
     if !triage_ledger::output::is_stdout(out) {
         tell!("{}: {}", out.display(), r.basis.verdict);
     }

@@ -188,6 +188,20 @@ impl Ledger {
         receipt::issue(l, self.signer()?.as_ref(), index, issued_at)
     }
 
+    /// [`Ledger::receipt_in`] for an entry whose bytes the caller holds
+    /// (the statement it just submitted): they are not read back from the
+    /// log. Only the receipt's `sub` comes from them; the proof is of entry
+    /// `index` as logged.
+    pub fn receipt_for(
+        &self,
+        l: &Snapshot,
+        index: u64,
+        entry: &[u8],
+        issued_at: u64,
+    ) -> Result<Receipt, LedgerError> {
+        receipt::issue_for(l, self.signer()?.as_ref(), index, entry, issued_at)
+    }
+
     /// The statement at `index` with its receipt against the latest
     /// checkpoint in the unprotected header: a transparent statement.
     pub fn transparent(&self, index: u64, issued_at: u64) -> Result<Vec<u8>, LedgerError> {
@@ -269,6 +283,29 @@ impl Ledger {
         skew: u64,
     ) -> Result<SubmittedEach, LedgerError> {
         self.with_writer(|w| submit::each(w, statements, now, skew))
+    }
+
+    /// [`Ledger::submit_each`] for statements whose stateless checks
+    /// (parsing, certificates, signature) already ran, with their outcome
+    /// ([`crate::policy::prepare`]): a service runs them on every core as
+    /// requests arrive, while the previous group is being committed, and the
+    /// writer only judges the rules that need the ledger's state.
+    pub fn submit_prepared(
+        &self,
+        statements: Vec<(
+            Vec<u8>,
+            Result<crate::policy::Prepared, crate::policy::PolicyError>,
+        )>,
+        now: u64,
+        skew: u64,
+    ) -> Result<SubmittedEach, LedgerError> {
+        // A retry (another sequencer committed first) prepares them again.
+        let bytes: Vec<Vec<u8>> = statements.iter().map(|(b, _)| b.clone()).collect();
+        let mut first = Some(statements);
+        self.with_writer(|w| match first.take() {
+            Some(prepared) => submit::each_prepared(w, prepared, now, skew),
+            None => submit::each(w, &bytes, now, skew),
+        })
     }
 
     /// Commits the index of a ledger whose checkpoint does not end with a

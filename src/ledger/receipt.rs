@@ -14,10 +14,24 @@ pub(super) fn issue(
     index: u64,
     issued_at: u64,
 ) -> Result<Receipt, LedgerError> {
+    issue_for(l, signer, index, &l.read_entry(index)?, issued_at)
+}
+
+/// [`issue`] for an entry whose bytes the caller holds (a service that just
+/// committed it): they are not read back. `entry` must be entry `index`'s
+/// bytes; the receipt proves entry `index` whatever they are, and only its
+/// `sub` is taken from them.
+pub(super) fn issue_for(
+    l: &Snapshot,
+    signer: &dyn Signer,
+    index: u64,
+    entry: &[u8],
+    issued_at: u64,
+) -> Result<Receipt, LedgerError> {
     let proof = l.prove_inclusion(index)?;
     // RFC 9943 §6: the receipt's sub, like the statement's, names what it is
     // about; an index entry is about the log itself.
-    let subject = crate::cose::peek_type_and_subject(&l.read_entry(index)?)
+    let subject = crate::cose::peek_type_and_subject(entry)
         .map(|(_, sub)| sub)
         .unwrap_or_else(|| format!("{} entry {index}", l.vkey().name()));
     Ok(Receipt::issue(

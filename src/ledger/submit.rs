@@ -3,7 +3,7 @@
 use super::{LedgerError, StateIndex};
 use crate::identity::Certificate;
 use crate::note::SignedCheckpoint;
-use crate::policy::{Admission, Config, PolicyError, State};
+use crate::policy::{Admission, Config, PolicyError, Prepared, State};
 use crate::store::{for_each_entry, Layout, StoreError, Writer};
 
 /// The outcome of a submission that was admitted.
@@ -187,9 +187,36 @@ pub(super) fn each(
     now: u64,
     skew: u64,
 ) -> Result<SubmittedEach, LedgerError> {
-    let (cfg, index, mut state) = judging(writer, now, skew)?;
     let refs: Vec<&[u8]> = statements.iter().map(Vec::as_slice).collect();
-    let results = state.admit_each(&refs, &cfg);
+    each_with(writer, &refs, now, skew, |state, cfg| {
+        state.admit_each(&refs, cfg)
+    })
+}
+
+/// [`each`] for statements whose stateless checks already ran
+/// ([`crate::policy::prepare`]).
+pub(super) fn each_prepared(
+    writer: &mut Writer,
+    statements: Vec<(Vec<u8>, Result<Prepared, PolicyError>)>,
+    now: u64,
+    skew: u64,
+) -> Result<SubmittedEach, LedgerError> {
+    let (bytes, prepared): (Vec<Vec<u8>>, Vec<_>) = statements.into_iter().unzip();
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    each_with(writer, &refs, now, skew, |state, cfg| {
+        state.admit_each_prepared(refs.iter().copied().zip(prepared), cfg)
+    })
+}
+
+fn each_with(
+    writer: &mut Writer,
+    refs: &[&[u8]],
+    now: u64,
+    skew: u64,
+    admit: impl FnOnce(&mut State, &Config) -> Vec<Result<Admission, PolicyError>>,
+) -> Result<SubmittedEach, LedgerError> {
+    let (cfg, index, mut state) = judging(writer, now, skew)?;
+    let results = admit(&mut state, &cfg);
     if let Some(Err(e)) = results
         .iter()
         .find(|r| matches!(r, Err(PolicyError::Unavailable(_))))

@@ -12,6 +12,7 @@ mod framework;
 mod index;
 mod lifecycle;
 mod prepare;
+pub use prepare::{prepare_one as prepare, Prepared};
 pub mod refusal;
 mod resume;
 
@@ -26,8 +27,7 @@ use crate::record::{DesignatedRole, Framework, Kind, Record, RecordError, Ref};
 
 use duplicate::Judging;
 use prepare::{
-    prepare, prepare_all, prepare_all_with, prepare_statement, required_role,
-    validate_time_and_role, CertCache, Prepared,
+    prepare_all, prepare_all_with, prepare_statement, required_role, validate_time_and_role,
 };
 
 pub use lifecycle::{Acknowledged, DecisionState, FacilityState, StepState};
@@ -391,7 +391,7 @@ impl State {
         if let Some(existing) = self.logged_at(&sha256(bytes))? {
             return Ok(Admission::Duplicate(existing));
         }
-        let prepared = prepare(bytes, &mut CertCache::default())?;
+        let prepared = prepare::prepare_one(bytes)?;
         self.admit_prepared(index, bytes, prepared, cfg)
     }
 
@@ -429,9 +429,19 @@ impl State {
         cfg: &Config,
     ) -> Vec<Result<Admission, PolicyError>> {
         let prepared = prepare_all(statements);
-        statements
-            .iter()
-            .zip(prepared)
+        self.admit_each_prepared(statements.iter().copied().zip(prepared), cfg)
+    }
+
+    /// [`State::admit_each`] for statements whose stateless checks already
+    /// ran ([`prepare`]): e.g. by a service, on every core, while the
+    /// previous group was being committed.
+    pub fn admit_each_prepared<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = (&'a [u8], Result<Prepared, PolicyError>)>,
+        cfg: &Config,
+    ) -> Vec<Result<Admission, PolicyError>> {
+        items
+            .into_iter()
             .map(|(bytes, p)| {
                 if let Some(existing) = self.logged_at(&sha256(bytes))? {
                     return Ok(Admission::Duplicate(existing));

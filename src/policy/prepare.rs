@@ -33,6 +33,14 @@ impl CertCache {
     }
 }
 
+/// The checks of a statement that need no ledger state (parsing, the
+/// record, the certificates, the signature), for
+/// [`State::admit_each_prepared`](super::State::admit_each_prepared): they
+/// can run anywhere, in parallel, before the statement reaches the writer.
+pub fn prepare_one(bytes: &[u8]) -> Result<Prepared, PolicyError> {
+    prepare(bytes, &mut CertCache::default())
+}
+
 pub(super) fn prepare(bytes: &[u8], certs: &mut CertCache) -> Result<Prepared, PolicyError> {
     prepare_statement(Statement::parse(bytes)?, certs)
 }

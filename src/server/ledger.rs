@@ -39,7 +39,8 @@ use crate::ledger::{Ledger, LedgerError, Selection};
 use crate::note::Policy;
 
 use super::Failed;
-use crate::policy::Admission;
+use crate::policy::{Admission, PolicyError, Prepared};
+use crate::store::Snapshot;
 
 use super::rounds::{tree_size, Rounds};
 
@@ -60,15 +61,21 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// behind the other.
 const MAX_READS: usize = 64;
 
+/// A registration for the committer: its bytes and the outcome of its
+/// stateless checks, which ran on the request's own task (on every core,
+/// while the previous group was committing).
 struct Job {
     statement: Vec<u8>,
+    prepared: Result<Prepared, PolicyError>,
     reply: oneshot::Sender<Outcome>,
 }
 
 enum Outcome {
+    /// Durable at `index`; the request makes its receipt against
+    /// `snapshot`, the commit's checkpoint, off the committer's thread.
     Logged {
         index: u64,
-        receipt: Vec<u8>,
+        snapshot: Arc<Snapshot>,
     },
     Refused {
         rule: &'static str,
@@ -342,13 +349,17 @@ fn commit_loop(
                 Err(_) => break,
             }
         }
-        let statements: Vec<Vec<u8>> = jobs.iter().map(|j| j.statement.clone()).collect();
+        let (statements, replies): (Vec<_>, Vec<_>) = jobs
+            .into_iter()
+            .map(|j| ((j.statement, j.prepared), j.reply))
+            .unzip();
+        let count = replies.len();
         let started = std::time::Instant::now();
-        let done = ledger.submit_each(&statements, super::now(), skew);
+        let done = ledger.submit_prepared(statements, super::now(), skew);
         let outcomes: Vec<Outcome> = match done {
             Err(e) => {
-                tracing::error!(statements = jobs.len(), error = %e, "commit failed");
-                jobs.iter()
+                tracing::error!(statements = count, error = %e, "commit failed");
+                (0..count)
                     .map(|_| Outcome::Failed(Failed::of(&e)))
                     .collect()
             }
@@ -362,33 +373,27 @@ fn commit_loop(
                     .filter(|r| matches!(r, Ok(Admission::New(_))))
                     .count();
                 tracing::info!(
-                    statements = jobs.len(),
+                    statements = count,
                     new,
                     refused = done.results.iter().filter(|r| r.is_err()).count(),
                     tree_size = done.checkpoint.root().size(),
                     ms = started.elapsed().as_millis() as u64,
                     "commit"
                 );
-                // Durable: the receipts are made against this commit's
-                // checkpoint and the clients answered now; the witnesses
-                // are asked after, on their own thread.
-                let snapshot = ledger.snapshot();
+                // Durable: each request makes its receipt against this
+                // commit's checkpoint and answers; the witnesses are asked
+                // after, on their own thread.
+                let snapshot = ledger.snapshot().map(Arc::new);
                 let outcomes = done
                     .results
                     .into_iter()
                     .map(|r| match r {
                         Ok(Admission::New(index) | Admission::Duplicate(index)) => {
-                            match snapshot
-                                .as_ref()
-                                .map_err(|e| e.to_string())
-                                .and_then(|l| {
-                                    ledger
-                                        .receipt_in(l, index, super::now())
-                                        .map_err(|e| e.to_string())
-                                })
-                                .and_then(|r| r.to_bytes().map_err(|e| e.to_string()))
-                            {
-                                Ok(receipt) => Outcome::Logged { index, receipt },
+                            match &snapshot {
+                                Ok(snapshot) => Outcome::Logged {
+                                    index,
+                                    snapshot: snapshot.clone(),
+                                },
                                 Err(e) => Outcome::Failed(Failed::new(
                                     Class::Internal,
                                     format!(
@@ -411,7 +416,7 @@ fn commit_loop(
             }
         };
         m.commits.fetch_add(1, Ordering::Relaxed);
-        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+        for (reply, outcome) in replies.into_iter().zip(outcomes) {
             let counter = match &outcome {
                 Outcome::Logged { .. } => &m.logged,
                 Outcome::Refused { .. } => &m.refused,
@@ -419,7 +424,7 @@ fn commit_loop(
             };
             counter.fetch_add(1, Ordering::Relaxed);
             m.committed.fetch_add(1, Ordering::Relaxed);
-            let _ = job.reply.send(outcome);
+            let _ = reply.send(outcome);
         }
     }
 }
@@ -516,10 +521,27 @@ async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Body)
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         return r;
     };
+    // The checks that need no ledger state (parsing, certificates, the
+    // signature) here, on whichever core is free, not on the committer's.
+    let statement = body.to_vec();
+    let Ok((statement, prepared)) = tokio::task::spawn_blocking(move || {
+        let prepared = crate::policy::prepare(&statement);
+        (statement, prepared)
+    })
+    .await
+    else {
+        return problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Not logged",
+            "the statement's checks failed to run",
+            None,
+        );
+    };
     let (reply, answer) = oneshot::channel();
     if s.queue
         .send(Job {
-            statement: body.to_vec(),
+            statement: statement.clone(),
+            prepared,
             reply,
         })
         .is_err()
@@ -532,7 +554,29 @@ async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Body)
         );
     }
     match answer.await {
-        Ok(Outcome::Logged { index, receipt }) => {
+        Ok(Outcome::Logged { index, snapshot }) => {
+            let ledger = s.ledger.clone();
+            let made = tokio::task::spawn_blocking(move || {
+                ledger
+                    .receipt_for(&snapshot, index, &statement, super::now())
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r.to_bytes().map_err(|e| e.to_string()))
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            let receipt = match made {
+                Ok(receipt) => receipt,
+                Err(e) => {
+                    return problem(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Receipt not made",
+                        &format!(
+                            "entry {index} is logged, but its receipt could not be made: {e}; fetch it from /entries/{index}"
+                        ),
+                        None,
+                    )
+                }
+            };
             let mut r = cose(StatusCode::CREATED, receipt);
             if let Ok(v) = format!("/entries/{index}").parse() {
                 r.headers_mut().insert(header::LOCATION, v);

@@ -105,6 +105,7 @@ pub fn create_private_dir(path: &Path) -> Result<(), StoreError> {
 
 /// Writes or replaces a file readable only by its owner (0600), durably
 /// and atomically: a temporary file made 0600 beside it, renamed over it.
+#[cfg_attr(not(feature = "service"), allow(dead_code))] // object storage only
 pub fn replace_private_file(path: &Path, data: &[u8]) -> Result<(), StoreError> {
     let dir = parent_dir(path)
         .ok_or_else(|| StoreError::corrupt(path, "has no parent directory".to_string()))?;

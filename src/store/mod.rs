@@ -20,9 +20,18 @@ mod audit;
 pub(crate) mod fsio;
 mod highwater;
 mod interior;
+#[cfg(feature = "service")]
 mod lock;
+#[cfg(feature = "service")]
+pub mod memory;
+#[cfg(feature = "service")]
 mod object;
+mod placement;
 mod public;
+#[cfg(feature = "service")]
+mod publish;
+#[cfg(not(feature = "service"))]
+#[path = "unpublished.rs"]
 mod publish;
 mod tiles;
 mod writelock;
@@ -31,13 +40,17 @@ mod writer;
 use std::path::{Path, PathBuf};
 
 pub use audit::{audit, audit_tree, AuditReport};
+#[cfg(feature = "service")]
 pub use lock::{CheckpointLock, ObjectLock, PgLock};
+#[cfg(feature = "service")]
 pub use object::{is_object_url, ConditionalWrites, ObjectTree};
+pub(crate) use placement::backoff;
+pub use placement::{read_config, refresh, PublicConfig};
 pub use public::{dir_tree, read_checkpoint_bytes, DirTree, OpenTree, PublicTree};
-pub(crate) use publish::backoff;
+#[cfg(feature = "service")]
 pub use publish::{
-    append_batch, append_stream, audit_public, migrate, publish_new, read_config, refresh,
-    Appended, PublicConfig, PublishedAudit, BATCH_BYTES, BATCH_ENTRIES,
+    append_batch, append_stream, audit_public, migrate, publish_new, Appended, PublishedAudit,
+    BATCH_BYTES, BATCH_ENTRIES,
 };
 pub use tiles::{
     index_path, tile_rel_path, tile_width, RightEdge, TileKind, TileSource, MAX_ENTRY_SIZE,

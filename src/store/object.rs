@@ -49,9 +49,11 @@ fn put_options(rel: &str, mode: PutMode) -> PutOptions {
     }
 }
 
-/// True for a location this module reads (`s3://…`).
+/// True for a location this module reads: `s3://BUCKET/PREFIX`, or
+/// `memory://NAME/PREFIX` (a bucket in this process's memory, for tests:
+/// [`memory`](super::memory)).
 pub fn is_object_url(location: &str) -> bool {
-    location.starts_with("s3://")
+    location.starts_with("s3://") || location.starts_with(super::memory::SCHEME)
 }
 
 /// A public tree under a prefix of a bucket.
@@ -65,7 +67,8 @@ pub struct ObjectTree {
 
 impl ObjectTree {
     /// The tree at `url` (`s3://BUCKET/PREFIX`), with the store configured
-    /// from the environment.
+    /// from the environment; or `memory://NAME/PREFIX`, a bucket in this
+    /// process's memory ([`memory`](super::memory)).
     pub fn open(url: &str) -> Result<ObjectTree, StoreError> {
         let failed = |reason: String| StoreError::Io {
             path: url.into(),
@@ -75,10 +78,16 @@ impl ObjectTree {
         // default: ring, as the rest of the tool uses (a second call is a
         // harmless refusal).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let parsed = url::Url::parse(url).map_err(|e| failed(e.to_string()))?;
-        let options = std::env::vars().filter(|(k, _)| k.starts_with("AWS_"));
-        let (store, prefix) =
-            object_store::parse_url_opts(&parsed, options).map_err(|e| failed(e.to_string()))?;
+        let (store, prefix) = match super::memory::open(url) {
+            Some(found) => found,
+            None => {
+                let parsed = url::Url::parse(url).map_err(|e| failed(e.to_string()))?;
+                let options = std::env::vars().filter(|(k, _)| k.starts_with("AWS_"));
+                let (store, prefix) = object_store::parse_url_opts(&parsed, options)
+                    .map_err(|e| failed(e.to_string()))?;
+                (Arc::from(store), prefix)
+            }
+        };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("object-store")
@@ -87,7 +96,7 @@ impl ObjectTree {
             .map_err(|e| failed(e.to_string()))?;
         Ok(ObjectTree {
             url: url.trim_end_matches('/').to_string(),
-            store: Arc::from(store),
+            store,
             prefix,
             rt,
             writes: Default::default(),

@@ -29,6 +29,11 @@
 //! locked is ignored. The local copy is then brought to the lock's
 //! checkpoint from the bucket, every entry checked against its root.
 //!
+//! Each step broken on purpose — refused, or done with its answer lost —
+//! and what the commit answers and the next opening recovers is the table
+//! in docs/object-storage.md §6, run against a bucket in memory that
+//! fails on purpose ([`memory`](super::memory), `store/tests/breaks.rs`).
+//!
 //! [`Writer::open`]: super::Writer::open
 
 use std::collections::HashMap;
@@ -36,41 +41,12 @@ use std::path::{Path, PathBuf};
 
 use super::lock::{CheckpointLock, ObjectLock, PgLock};
 use super::object::ObjectTree;
+use super::placement::{backoff, read_config, refresh, PublicConfig};
 use super::public::PublicTree;
 use super::tiles::{tile_rel_path, RightEdge, TileKind, TILE_WIDTH};
 use super::{fsio, Layout, StoreError, Writer};
 use crate::merkle::RootHash;
 use crate::note::{SignedCheckpoint, VerifierKey};
-
-/// `LEDGER/public.json`: where the public tree is and which lock guards it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PublicConfig {
-    /// The public tree: `s3://BUCKET/PREFIX`.
-    pub public: String,
-    /// The lock: `postgres://USER@HOST:PORT/DB`; absent when the store's
-    /// own conditional writes are the lock (proved at every opening).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lock: Option<String>,
-}
-
-/// The ledger's public-tree configuration; `None` when its public tree is
-/// its `log/` directory.
-pub fn read_config(root: &Path) -> Result<Option<PublicConfig>, StoreError> {
-    let path = Layout::new(root).public_config();
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(StoreError::io(&path, e)),
-    };
-    serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Io {
-        path,
-        source: std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("not a public-tree configuration ({{\"public\": \"s3://…\", \"lock\": \"postgres://…\"}}): {e}"),
-        ),
-    })
-}
 
 /// The largest staging object: a batch of [`BATCH_BYTES`] of entries,
 /// the partial bundle it starts in and room to spare. A commit that would
@@ -318,6 +294,13 @@ impl Publisher {
         }
     }
 
+    /// Removes the staging object of the tree `root` if one is left (a
+    /// commit whose checkpoint landed but whose answer was lost): best
+    /// effort, as after a commit.
+    pub(crate) fn discard_staging(&self, root: &RootHash) {
+        let _ = self.tree.delete(&staging_rel(root));
+    }
+
     /// The error for a lock ahead of the bucket with no staged batch.
     pub(crate) fn missing_staging(&self, root: &RootHash) -> StoreError {
         StoreError::corrupt(
@@ -444,16 +427,6 @@ fn crash_point(_name: &str) {
     }
 }
 
-/// Brings the local copy of a ledger whose public tree is in object
-/// storage up to the lock's checkpoint (see [`Writer::open`]), unless a
-/// writer holds it (that writer keeps it current).
-pub fn refresh(root: &Path) -> Result<(), StoreError> {
-    match Writer::open(root) {
-        Ok(_) | Err(StoreError::Locked { .. } | StoreError::HeldByService { .. }) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 /// Appends `entries` and commits them under one checkpoint through the
 /// writer in `slot` (opened as a raw writer if empty or failed); if another
 /// sequencer moved the lock first, opens the ledger again (catching up)
@@ -557,16 +530,6 @@ pub fn append_stream<E: From<StoreError>>(
             return Ok(());
         }
     }
-}
-
-/// Waits a random while, longer after each lost attempt, so that two
-/// sequencers contending for the lock do not keep colliding.
-pub(crate) fn backoff(attempt: u32) {
-    use rand_core::RngCore;
-    let jitter = u64::from(rand_core::OsRng.next_u32() % 10) + 1;
-    std::thread::sleep(std::time::Duration::from_millis(
-        jitter * u64::from(attempt.min(8)),
-    ));
 }
 
 /// Publishes the ledger at `root` (its local copy, audited first) to a new

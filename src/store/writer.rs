@@ -240,8 +240,10 @@ impl Writer {
         };
         w.load_edge()?;
         w.remove_uncommitted()?;
-        if let Some(cfg) = super::publish::read_config(root)? {
+        if let Some(cfg) = super::read_config(root)? {
+            #[allow(unused_mut)]
             let mut p = super::publish::Publisher::open(&cfg, &vkey)?;
+            #[cfg(feature = "service")]
             w.catch_up(&mut p)?;
             w.public = Some(p);
         }
@@ -395,6 +397,7 @@ impl Writer {
     /// bucket a batch that a crashed sequencer locked but did not publish
     /// (from its staged bundles), then appends here what the bucket has
     /// past this copy, every entry checked against the lock's signed root.
+    #[cfg(feature = "service")]
     fn catch_up(&mut self, p: &mut super::publish::Publisher) -> Result<(), StoreError> {
         // The lock, the bucket's checkpoint and the staged batch are read
         // one after the other while another sequencer may be committing: if
@@ -410,7 +413,7 @@ impl Writer {
             let public = p.public_checkpoint()?;
             let size = |c: &Option<SignedCheckpoint>| c.as_ref().map_or(0, |c| c.root().size());
             if size(&public) > lock.root().size() && attempt < 8 {
-                super::publish::backoff(attempt);
+                super::backoff(attempt);
                 continue;
             }
             let beyond = p.published_beyond(lock.root().size())?;
@@ -425,7 +428,7 @@ impl Writer {
             }
             let staged = p.staged(lock.root())?;
             if staged.is_none() && attempt < 8 {
-                super::publish::backoff(attempt);
+                super::backoff(attempt);
                 continue;
             }
             break (lock, public, staged, beyond);
@@ -498,7 +501,9 @@ impl Writer {
                 .for_each_entry_from(edge, |_, e| self.append(e).map(|_| ()))?;
             self.commit_as(keep.clone())?;
         }
-        if !published {
+        if published {
+            p.discard_staging(&target);
+        } else {
             let start = match &public {
                 Some(c) if c.root().size() <= target.size() => c.root().size(),
                 _ => staged.as_ref().map_or(0, |s| s.first),
@@ -672,6 +677,7 @@ impl Writer {
 
     /// Commits what was appended under `cp`, a checkpoint signed elsewhere
     /// (the lock's, when catching up) whose tree must be the one appended.
+    #[cfg_attr(not(feature = "service"), allow(dead_code))] // object storage only
     fn commit_as(&mut self, cp: SignedCheckpoint) -> Result<(), StoreError> {
         self.write_tiles()?;
         if *cp.root() != RootHash::new(self.size(), self.edge.root()) {

@@ -99,8 +99,7 @@ pub(crate) fn verify_pack_state_in(
     match options.since {
         Some(old) => check_since(&mut r, pack, cp.as_ref(), old, trust),
         None => r.not_checked.push(
-            "that this log extends a checkpoint you kept from before (give it with --since OLD)"
-                .into(),
+            "that this log extends a checkpoint you kept from before (none was given)".into(),
         ),
     }
     let (items, unacknowledged, state) = check_statements(
@@ -364,11 +363,11 @@ fn check_since(
         )
     };
     if a.size() > b.size() {
-        r.check(
+        r.refused(
             name,
-            false,
+            super::finding::OLD_IS_NEWER,
             format!(
-                "OLD (size {}) is newer than this pack's checkpoint (size {}): verify the newer file --since the older one",
+                "OLD (size {}) is newer than this pack's checkpoint (size {}): verify the newer file against the older one",
                 a.size(),
                 b.size()
             ),
@@ -394,16 +393,16 @@ fn check_since(
         }
     } else {
         match &pack.consistency {
-            None => r.check(
+            None => r.refused(
                 name,
-                false,
-                "the pack carries no consistency proof: make it with `triage-ledger pack … --since OLD`",
+                super::finding::NO_CONSISTENCY_PROOF,
+                "the pack carries no consistency proof: make it against OLD",
             ),
-            Some(c) if c.from.size() != a.size() => r.check(
+            Some(c) if c.from.size() != a.size() => r.refused(
                 name,
-                false,
+                super::finding::PROOF_FROM_ANOTHER_SIZE,
                 format!(
-                    "the pack's consistency proof starts at size {}, OLD has size {}: make the pack with --since OLD",
+                    "the pack's consistency proof starts at size {}, OLD has size {}: make the pack against OLD",
                     c.from.size(),
                     a.size()
                 ),

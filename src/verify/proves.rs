@@ -59,10 +59,10 @@ pub(super) fn scope(
                 .or_else(|| items.iter().map(|(i, _)| *i).max())
                 .unwrap_or_default();
             if require == Require::Complete {
-                r.check(
+                r.refused(
                     "complete",
-                    false,
-                    "required (--require-complete), but this pack holds selected entries (made with --entry), not every statement of its facility",
+                    super::finding::SELECTED_ENTRIES,
+                    "required, but this pack holds selected entries, not every statement of its facility",
                 );
             }
             Some(Scope::Entries {
@@ -72,10 +72,10 @@ pub(super) fn scope(
         }
         None if require == Require::Partial => Some(Scope::Partial { statements }),
         None => {
-            r.check(
+            r.refused(
                 "complete",
-                false,
-                "this pack carries no committed index, so it cannot prove that it holds every statement of its facility (a revocation or a later decision may have been left out); `verify --partial` accepts a pack that proves only that its statements are in the log, and says so",
+                super::finding::NO_INDEX,
+                "this pack carries no committed index, so it cannot prove that it holds every statement of its facility (a revocation or a later decision may have been left out); a verifier that accepts a partial pack checks only that its statements are in the log, and says so",
             );
             None
         }

@@ -11,7 +11,9 @@ pub struct Check {
     /// Details (why it failed, or what it established).
     pub detail: String,
     /// For a statement the registration policy refuses: the refusal's
-    /// stable code (`rule/case`, see [`crate::policy::refusal`]).
+    /// stable code (`rule/case`, see [`crate::policy::refusal`]); for a
+    /// finding of the verifier's own that a reader can act on, one of
+    /// [`super::FINDINGS`] (FORMATS.md §23).
     pub code: Option<&'static str>,
 }
 
@@ -132,7 +134,8 @@ impl Report {
         });
     }
 
-    /// A failed check: the policy refused a statement with `code`.
+    /// A failed check with a stable code: the policy refused a statement,
+    /// or a verifier finding of [`super::FINDINGS`].
     pub(crate) fn refused(
         &mut self,
         name: impl Into<String>,

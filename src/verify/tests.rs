@@ -193,7 +193,10 @@ fn an_honest_pack_verifies_and_says_what_it_did_not_check() {
     assert_eq!(names[..3], ["checkpoint", "witness w1", "witness quorum"]);
     assert!(names[3].starts_with("statement 1 (entry 0): receipt"));
     assert!(report.not_checked.iter().any(|n| n.contains("revocations")));
-    assert!(report.not_checked.iter().any(|n| n.contains("--since")));
+    assert!(report
+        .not_checked
+        .iter()
+        .any(|n| n.contains("extends a checkpoint you kept")));
     // --entry: the decision and the history it rests on.
     let p = f.pack(Selection::Entries(vec![5]), None);
     assert!(verify_pack(&p, &f.trust(), None).verified());
@@ -299,6 +302,18 @@ fn since_proves_extension_and_names_a_split_view() {
         failed(&new, &t, Some(&old.checkpoint)),
         ["since: consistency"]
     );
+    let code = |p: &Pack, old: &[u8]| {
+        verify_pack(p, &t, Some(old))
+            .checks
+            .iter()
+            .find(|c| !c.passed)
+            .and_then(|c| c.code)
+    };
+    use crate::verify::finding;
+    assert_eq!(
+        code(&new, &old.checkpoint),
+        Some(finding::NO_CONSISTENCY_PROOF)
+    );
     // With one, it is.
     let new = f.pack(Selection::Facility("TF-1".into()), Some(7));
     let r = verify_pack(&new, &t, Some(&old.checkpoint));
@@ -307,11 +322,16 @@ fn since_proves_extension_and_names_a_split_view() {
     // Reversed, it is refused plainly.
     let r = verify_pack(&old, &t, Some(&new.checkpoint));
     assert!(!r.verified());
+    assert_eq!(code(&old, &new.checkpoint), Some(finding::OLD_IS_NEWER));
     // A proof from another size is named.
     let other = f.pack(Selection::Facility("TF-1".into()), Some(5));
     assert_eq!(
         failed(&other, &t, Some(&old.checkpoint)),
         ["since: consistency"]
+    );
+    assert_eq!(
+        code(&other, &old.checkpoint),
+        Some(finding::PROOF_FROM_ANOTHER_SIZE)
     );
     // A damaged proof does not verify.
     let mut bad = new.clone();

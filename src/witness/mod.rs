@@ -17,6 +17,7 @@
 //! happen under one lock, and the state file is replaced atomically and
 //! durably before the cosignature is returned, so a witness never rolls back.
 
+#[cfg(feature = "service")]
 mod remote;
 mod request;
 
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+#[cfg(feature = "service")]
 pub use remote::{add_checkpoint_remote, ask_witness, cosign_ledger_remote, RemoteError};
 pub use request::{AddCheckpoint, MAX_PROOF_LINES, MAX_REQUEST_SIZE};
 
@@ -376,6 +378,7 @@ pub enum RoundError {
     Ledger(#[from] crate::ledger::LedgerError),
     /// A witness over HTTP refused, or could not be reached.
     #[error("witness refused: {0}")]
+    #[cfg(feature = "service")]
     Remote(#[from] remote::RemoteError),
     /// The witness answered `409` to the follow-up request too: its state
     /// moved between two requests, or it does not follow the protocol.
@@ -467,13 +470,17 @@ impl crate::class::Classify for RoundError {
             RoundError::Witness(w) => w.class(),
             RoundError::Store(s) => s.class(),
             RoundError::Ledger(l) => l.class(),
+            #[cfg(feature = "service")]
             RoundError::Remote(remote::RemoteError::Net(_)) => Class::Unavailable,
+            #[cfg(feature = "service")]
             RoundError::Remote(remote::RemoteError::Refused { status, .. }) if *status == 400 => {
                 Class::BadInput
             }
+            #[cfg(feature = "service")]
             RoundError::Remote(remote::RemoteError::Refused { status, .. }) if *status >= 500 => {
                 Class::Unavailable
             }
+            #[cfg(feature = "service")]
             RoundError::Remote(_) => Class::Refused,
             RoundError::Unsettled { .. } | RoundError::Behind { .. } => Class::VerificationFailed,
         }

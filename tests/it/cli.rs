@@ -2127,7 +2127,10 @@ fn a_bundle_is_sealed_checked_and_disclosed_from_the_command_line() {
     );
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("--manifest") && o.stderr.contains("the file exists; give --force"),
+        o.stderr.contains("--manifest")
+            && o.stderr
+                .contains("the file exists, and it was not replaced")
+            && o.stderr.contains("hint: give --force"),
         "{}",
         o.stderr
     );
@@ -2323,7 +2326,9 @@ fn manual_pages_are_not_replaced_without_force() {
     let o = run(&["man", "--out", s(&dir)], b"");
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(
-        o.stderr.contains("the file exists; give --force"),
+        o.stderr
+            .contains("the file exists, and no page was written")
+            && o.stderr.contains("hint: give --force"),
         "{}",
         o.stderr
     );

@@ -101,7 +101,7 @@ fn out_never_replaces_a_file_without_force() {
         assert_eq!(code, 2, "{name}: a second write: {err}");
         assert!(
             err.contains(&format!(
-                "--out {}: the file exists; give --force",
+                "--out {}: the file exists, and it was not replaced\nhint: give --force",
                 out.display()
             )),
             "{name}: {err}"

@@ -78,9 +78,10 @@ impl SealArgs {
         ] {
             if let Some(p) = path.filter(|p| !sign.force && p.symlink_metadata().is_ok()) {
                 return Err(Failure::input(format!(
-                    "{flag} {}: the file exists; give --force to replace it",
+                    "{flag} {}: the file exists, and it was not replaced",
                     p.display()
-                )));
+                ))
+                .hint("give --force to replace it"));
             }
         }
         // The manifest it replaces may belong to a seal in a ledger: it is

@@ -269,6 +269,7 @@ fn a_ledger_from_before_committed_histories_verifies_as_before_then_upgrades() {
     assert_eq!(failed.len(), 1, "{}", r.to_text());
     assert_eq!(failed[0].name, "complete");
     assert!(failed[0].detail.contains("carries no committed index"));
+    assert_eq!(failed[0].code, Some(crate::verify::finding::NO_INDEX));
     let partial = Options {
         since: None,
         require: Require::Partial,

@@ -85,10 +85,9 @@ fn a_pack_of_selected_entries_says_it_proves_those_only() {
     };
     let r = verify_pack_with(&pack, &t, &strict).0;
     assert!(!r.verified());
-    assert!(r
-        .checks
-        .iter()
-        .any(|c| c.name == "complete" && !c.passed && c.detail.contains("--entry")));
+    assert!(r.checks.iter().any(|c| c.name == "complete"
+        && !c.passed
+        && c.code == Some(crate::verify::finding::SELECTED_ENTRIES)));
     // A facility pack relabelled as a selection: still no more than that.
     let mut relabelled = f.pack(Selection::Facility("TF-1".into()), None);
     relabelled.history.as_mut().unwrap().selection = HistorySelection::Entries;

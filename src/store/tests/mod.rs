@@ -2,6 +2,9 @@
 //! leftovers, locking, and audit blame.
 
 use super::*;
+
+#[cfg(feature = "service")]
+mod breaks;
 use crate::merkle::{leaf_hash, MemoryTree};
 
 fn entry(i: u64) -> Vec<u8> {
