@@ -62,6 +62,9 @@ pub struct Ledger {
     /// The writer, once a write took it; dropped after a failure (the next
     /// write opens the ledger's tree afresh).
     writer: Mutex<Option<Writer>>,
+    /// The state index, opened by the first submission and kept open with
+    /// the writer (dropped with it after a failure).
+    index: Mutex<Option<StateIndex>>,
     /// The checkpoint this handle last committed while it holds the writer
     /// (reads then need not read it from disk).
     committed: RwLock<Option<SignedCheckpoint>>,
@@ -107,6 +110,7 @@ impl Ledger {
             wait: options.wait,
             warnings: Mutex::new(Vec::new()),
             writer: Mutex::new(None),
+            index: Mutex::new(None),
             committed: RwLock::new(None),
             latest_state: Default::default(),
             pack_state: Default::default(),
@@ -227,6 +231,24 @@ impl Ledger {
     /// Runs `f` with this handle's writer (opened first if needed). After
     /// an error the writer is dropped; while another sequencer commits first
     /// (object storage), the ledger is opened again and `f` retried.
+    /// The state index, opened at the first use and kept (call with the
+    /// writer held).
+    fn state_index(&self) -> Result<StateIndex, LedgerError> {
+        let mut slot = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(index) = slot.as_ref() {
+            return Ok(index.clone());
+        }
+        let index = StateIndex::open_file(&self.layout)?;
+        *slot = Some(index.clone());
+        Ok(index)
+    }
+
+    /// The state index if this handle holds it open (`log audit` reads it
+    /// through this handle then, not through a second opening).
+    pub(crate) fn held_index(&self) -> Option<StateIndex> {
+        self.index.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     fn with_writer<R>(
         &self,
         mut f: impl FnMut(&mut Writer) -> Result<R, LedgerError>,
@@ -248,7 +270,10 @@ impl Ledger {
                     let cp = w.committed().clone();
                     *self.committed.write().unwrap_or_else(|p| p.into_inner()) = Some(cp);
                 }
-                Err(_) => *slot = None,
+                Err(_) => {
+                    *slot = None;
+                    *self.index.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                }
             }
             done
         })
@@ -269,7 +294,7 @@ impl Ledger {
         now: u64,
         skew: u64,
     ) -> Result<Submitted, LedgerError> {
-        self.with_writer(|w| submit::batch(w, statements, now, skew))
+        self.with_writer(|w| submit::batch(w, &self.state_index()?, statements, now, skew))
     }
 
     /// Admits statements independently — a group commit of separate
@@ -282,7 +307,7 @@ impl Ledger {
         now: u64,
         skew: u64,
     ) -> Result<SubmittedEach, LedgerError> {
-        self.with_writer(|w| submit::each(w, statements, now, skew))
+        self.with_writer(|w| submit::each(w, &self.state_index()?, statements, now, skew))
     }
 
     /// [`Ledger::submit_each`] for statements whose stateless checks
@@ -302,9 +327,12 @@ impl Ledger {
         // A retry (another sequencer committed first) prepares them again.
         let bytes: Vec<Vec<u8>> = statements.iter().map(|(b, _)| b.clone()).collect();
         let mut first = Some(statements);
-        self.with_writer(|w| match first.take() {
-            Some(prepared) => submit::each_prepared(w, prepared, now, skew),
-            None => submit::each(w, &bytes, now, skew),
+        self.with_writer(|w| {
+            let index = self.state_index()?;
+            match first.take() {
+                Some(prepared) => submit::each_prepared(w, &index, prepared, now, skew),
+                None => submit::each(w, &index, &bytes, now, skew),
+            }
         })
     }
 
@@ -313,7 +341,7 @@ impl Ledger {
     /// commit entry under a new checkpoint. Returns `None` if there was
     /// nothing to do.
     pub fn upgrade(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
-        self.with_writer(submit::upgrade)
+        self.with_writer(|w| submit::upgrade(w, &self.state_index()?))
     }
 
     /// Takes the writer and brings the state index up to the checkpoint
@@ -322,7 +350,9 @@ impl Ledger {
     pub fn open_index(&self) -> Result<(), LedgerError> {
         self.with_writer(|w| {
             submit::read_trust_root(w.layout())?;
-            StateIndex::open(w.layout(), w.committed()).map(|_| ())
+            self.state_index()?
+                .state_at(w.layout(), w.committed())
+                .map(|_| ())
         })
     }
 

@@ -44,10 +44,20 @@ const REBUILD_STEP: u64 = if cfg!(test) { 7 } else { 20_000 };
 /// The page cache redb may keep.
 const CACHE_BYTES: usize = 24 << 20;
 
-/// An open state index.
+/// How often at most a save of the state index is made durable on its
+/// own (an fsync of the database); saves in between are written without
+/// one and made durable by the next durable save. The index is derived from
+/// the log: a crash that loses the last saves leaves it at an earlier tree,
+/// which the next opening catches up from the log.
+const DURABLE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// An open state index (a clone shares the open database).
+#[derive(Clone)]
 pub struct StateIndex {
     db: Arc<Database>,
     path: PathBuf,
+    /// When a save was last made durable.
+    durable_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 fn err(path: &std::path::Path, e: impl std::fmt::Display) -> LedgerError {
@@ -187,21 +197,43 @@ impl StateIndex {
         layout: &Layout,
         checkpoint: &SignedCheckpoint,
     ) -> Result<(StateIndex, State), LedgerError> {
+        let index = Self::open_file(layout)?;
+        let state = index.state_at(layout, checkpoint)?;
+        Ok((index, state))
+    }
+
+    /// Opens (or creates, or rebuilds when redb cannot read it) the state
+    /// index file of the ledger at `layout`, to keep open across commits.
+    /// Call under the writer lock.
+    pub fn open_file(layout: &Layout) -> Result<StateIndex, LedgerError> {
         let dir = layout.index_dir();
         std::fs::create_dir_all(&dir).map_err(|e| err(&dir, e))?;
         let path = dir.join("state.redb");
         let db = match open_db(&path) {
             Ok(db) => db,
+            Err(e @ redb::DatabaseError::DatabaseAlreadyOpen) => return Err(err(&path, e)),
             Err(_) => {
                 // Derived data: a file redb cannot open is rebuilt.
                 std::fs::remove_file(&path).map_err(|e| err(&path, e))?;
                 open_db(&path).map_err(|e| err(&path, e))?
             }
         };
-        let index = StateIndex {
+        Ok(StateIndex {
             db: Arc::new(db),
             path,
-        };
+            durable_at: Default::default(),
+        })
+    }
+
+    /// The state to admit statements against at `checkpoint`, resumed from
+    /// this index (brought up to it from the log when behind, rebuilt when
+    /// it is another tree's).
+    pub fn state_at(
+        &self,
+        layout: &Layout,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<State, LedgerError> {
+        let index = self;
         let target = *checkpoint.root();
         let resumed = index
             .resume(layout, &target)
@@ -222,7 +254,7 @@ impl StateIndex {
         if from.map(|r| r.size()) != Some(target.size()) {
             index.catch_up(layout, checkpoint, from, &mut state)?;
         }
-        Ok((index, state))
+        Ok(state)
     }
 
     /// The index's state, if it reflects a prefix of the log.
@@ -303,7 +335,7 @@ impl StateIndex {
                 return Ok(());
             }
             if (index + 1 - start).is_multiple_of(REBUILD_STEP) {
-                if let Err(e) = self.write(state, None) {
+                if let Err(e) = self.write(state, None, false) {
                     failed = Some(err(&self.path, e));
                 }
                 state.evict();
@@ -313,16 +345,24 @@ impl StateIndex {
         if let Some(e) = failed {
             return Err(e);
         }
-        self.save(state, checkpoint.root())
+        self.write(state, Some(checkpoint.root()), true)
+            .map_err(|e| err(&self.path, e))
     }
 
     /// Writes what changed in `state` since it was opened or last saved,
-    /// as the state of the tree `at`, durably.
+    /// as the state of the tree `at`: durably if no save was for
+    /// [`DURABLE_EVERY`], else made durable by the next durable one.
     pub fn save(&self, state: &mut State, at: &RootHash) -> Result<(), LedgerError> {
-        self.write(state, Some(at)).map_err(|e| err(&self.path, e))
+        let due = self
+            .durable_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none_or(|t| t.elapsed() >= DURABLE_EVERY);
+        self.write(state, Some(at), due)
+            .map_err(|e| err(&self.path, e))
     }
 
-    fn write(&self, state: &mut State, at: Option<&RootHash>) -> Result<(), String> {
+    fn write(&self, state: &mut State, at: Option<&RootHash>, durable: bool) -> Result<(), String> {
         let changes = state.take_changes();
         let scheme = cbor(&state.scheme_state())?;
         let facilities: Vec<(String, Vec<u8>)> = changes
@@ -337,7 +377,7 @@ impl StateIndex {
         let (lists, nodes) = h.take_changed().map_err(|e| e.to_string())?;
         let summary = cbor(&h.summary_value())?;
         let mut txn = self.db.begin_write().map_err(|e| e.to_string())?;
-        let durability = if at.is_some() {
+        let durability = if durable {
             Durability::Immediate
         } else {
             Durability::None
@@ -382,7 +422,12 @@ impl StateIndex {
                 }
             }
         }
-        txn.commit().map_err(|e| e.to_string())
+        txn.commit().map_err(|e| e.to_string())?;
+        if durable {
+            *self.durable_at.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(std::time::Instant::now());
+        }
+        Ok(())
     }
 }
 
@@ -446,18 +491,23 @@ impl StateIndex {
             return Ok(IndexCheck::Absent);
         }
         let (mut full, cp) = ledger.replay()?;
-        let db = match redb::ReadOnlyDatabase::open(&path) {
-            Ok(db) => db,
-            Err(redb::DatabaseError::RepairAborted) => return Ok(IndexCheck::NeedsRepair),
-            Err(e) => return Err(err(&path, e)),
-        };
+        // Through the handle's own opening when it holds the index (a
+        // second opening of the file in this process would be refused).
+        let txn = match ledger.held_index() {
+            Some(index) => index.db.begin_read(),
+            None => match redb::ReadOnlyDatabase::open(&path) {
+                Ok(db) => db.begin_read(),
+                Err(redb::DatabaseError::RepairAborted) => return Ok(IndexCheck::NeedsRepair),
+                Err(e) => return Err(err(&path, e)),
+            },
+        }
+        .map_err(|e| err(&path, e))?;
         let fail = |what: String| {
             err(
                 &path,
                 format!("{what}; delete the file to rebuild it from the log"),
             )
         };
-        let txn = db.begin_read().map_err(|e| err(&path, e))?;
         let text = |e: redb::TableError| err(&path, e);
         let meta = txn.open_table(META).map_err(text)?;
         let get = |k: &str| -> Result<Option<Vec<u8>>, LedgerError> {

@@ -72,17 +72,18 @@ pub(super) fn retry_superseded<T>(
 /// committed checkpoint, with the state it resumes.
 fn judging(
     writer: &Writer,
+    index: &StateIndex,
     now: u64,
     skew: u64,
-) -> Result<(Config, StateIndex, State), LedgerError> {
+) -> Result<(Config, State), LedgerError> {
     let cfg = Config {
         root: read_trust_root(writer.layout())?,
         now,
         skew,
         max_age: crate::policy::DEFAULT_MAX_AGE,
     };
-    let (index, state) = StateIndex::open(writer.layout(), writer.committed())?;
-    Ok((cfg, index, state))
+    let state = index.state_at(writer.layout(), writer.committed())?;
+    Ok((cfg, state))
 }
 
 /// Admits a batch of statements (name, bytes) through `writer` and appends
@@ -90,11 +91,12 @@ fn judging(
 /// is appended. `now` and `skew` bound the statements' `iat`.
 pub(super) fn batch(
     writer: &mut Writer,
+    index: &StateIndex,
     statements: &[(String, Vec<u8>)],
     now: u64,
     skew: u64,
 ) -> Result<Submitted, LedgerError> {
-    let (cfg, index, mut state) = judging(writer, now, skew)?;
+    let (cfg, mut state) = judging(writer, index, now, skew)?;
     let refs: Vec<&[u8]> = statements.iter().map(|(_, b)| b.as_slice()).collect();
     let admissions =
         state
@@ -107,7 +109,7 @@ pub(super) fn batch(
             })?;
     let new = new_leaves(statements.iter().map(|(_, b)| b.as_slice()), &admissions);
     let checkpoint = append_and_commit(writer, &mut state, new)?;
-    let index_warning = save_index(&index, &mut state, &checkpoint);
+    let index_warning = save_index(index, &mut state, &checkpoint);
     Ok(Submitted {
         admissions,
         checkpoint,
@@ -183,12 +185,13 @@ pub struct SubmittedEach {
 /// committed under one checkpoint.
 pub(super) fn each(
     writer: &mut Writer,
+    index: &StateIndex,
     statements: &[Vec<u8>],
     now: u64,
     skew: u64,
 ) -> Result<SubmittedEach, LedgerError> {
     let refs: Vec<&[u8]> = statements.iter().map(Vec::as_slice).collect();
-    each_with(writer, &refs, now, skew, |state, cfg| {
+    each_with(writer, index, &refs, now, skew, |state, cfg| {
         state.admit_each(&refs, cfg)
     })
 }
@@ -197,25 +200,27 @@ pub(super) fn each(
 /// ([`crate::policy::prepare`]).
 pub(super) fn each_prepared(
     writer: &mut Writer,
+    index: &StateIndex,
     statements: Vec<(Vec<u8>, Result<Prepared, PolicyError>)>,
     now: u64,
     skew: u64,
 ) -> Result<SubmittedEach, LedgerError> {
     let (bytes, prepared): (Vec<Vec<u8>>, Vec<_>) = statements.into_iter().unzip();
     let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    each_with(writer, &refs, now, skew, |state, cfg| {
+    each_with(writer, index, &refs, now, skew, |state, cfg| {
         state.admit_each_prepared(refs.iter().copied().zip(prepared), cfg)
     })
 }
 
 fn each_with(
     writer: &mut Writer,
+    index: &StateIndex,
     refs: &[&[u8]],
     now: u64,
     skew: u64,
     admit: impl FnOnce(&mut State, &Config) -> Vec<Result<Admission, PolicyError>>,
 ) -> Result<SubmittedEach, LedgerError> {
-    let (cfg, index, mut state) = judging(writer, now, skew)?;
+    let (cfg, mut state) = judging(writer, index, now, skew)?;
     let results = admit(&mut state, &cfg);
     if let Some(Err(e)) = results
         .iter()
@@ -236,7 +241,7 @@ fn each_with(
         .collect();
     let new = new_leaves(refs.iter().copied(), &admissions);
     let checkpoint = append_and_commit(writer, &mut state, new)?;
-    let index_warning = save_index(&index, &mut state, &checkpoint);
+    let index_warning = save_index(index, &mut state, &checkpoint);
     Ok(SubmittedEach {
         results,
         checkpoint,
@@ -247,9 +252,12 @@ fn each_with(
 /// Commits the index of a ledger whose checkpoint does not end with a
 /// commit entry (one made before committed histories): appends the commit
 /// entry under a new checkpoint. Returns `None` if there was nothing to do.
-pub(super) fn upgrade(writer: &mut Writer) -> Result<Option<SignedCheckpoint>, LedgerError> {
+pub(super) fn upgrade(
+    writer: &mut Writer,
+    index: &StateIndex,
+) -> Result<Option<SignedCheckpoint>, LedgerError> {
     let layout = writer.layout().clone();
-    let (index, mut state) = StateIndex::open(&layout, writer.committed())?;
+    let mut state = index.state_at(&layout, writer.committed())?;
     let size = writer.size();
     let committed = state
         .history()
@@ -269,7 +277,7 @@ pub(super) fn upgrade(writer: &mut Writer) -> Result<Option<SignedCheckpoint>, L
     }
     let checkpoint = writer.commit()?.clone();
     // The index catches up at the next submission if this fails.
-    let _ = save_index(&index, &mut state, &checkpoint);
+    let _ = save_index(index, &mut state, &checkpoint);
     Ok(Some(checkpoint))
 }
 

@@ -292,9 +292,12 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         let ledger = ledger.clone();
         let metrics = metrics.clone();
         let skew = options.skew;
-        Committer(std::thread::spawn(move || {
-            commit_loop(&ledger, rx, skew, &metrics, &wake)
-        }))
+        // Named, so `top -H` and profilers tell it from the HTTP workers.
+        let thread = std::thread::Builder::new()
+            .name("committer".into())
+            .spawn(move || commit_loop(&ledger, rx, skew, &metrics, &wake))
+            .map_err(|e| LedgerError::Store(crate::store::StoreError::io(&root, e)))?;
+        Committer(thread)
     };
     let service = Arc::new(Service {
         tiles,

@@ -8,6 +8,11 @@ use std::path::{Path, PathBuf};
 
 use super::StoreError;
 
+/// Directories an [`AtomicWriter`] remembers as existing: a commit writes
+/// into one per tile level, the entry bundles', the checkpoint's and the
+/// private one, so fewer would make it create them again at every commit.
+const KNOWN_DIRS: usize = 16;
+
 /// Writes files through a temporary directory and renames them into place, so
 /// no reader ever sees a half-written file at its final name.
 pub struct AtomicWriter {
@@ -27,7 +32,7 @@ impl AtomicWriter {
             tmp_dir,
             counter: 0,
             pid: std::process::id(),
-            known_dirs: Vec::with_capacity(4),
+            known_dirs: Vec::with_capacity(KNOWN_DIRS),
         })
     }
 
@@ -56,7 +61,7 @@ impl AtomicWriter {
             .ok_or_else(|| StoreError::corrupt(dest, "has no parent directory".to_string()))?;
         if !self.known_dirs.iter().any(|d| d == dir) {
             fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
-            if self.known_dirs.len() == 4 {
+            if self.known_dirs.len() == KNOWN_DIRS {
                 self.known_dirs.remove(0);
             }
             self.known_dirs.push(dir.to_path_buf());

@@ -84,7 +84,13 @@ impl HighWater {
         Ok(())
     }
 
-    /// Raises the mark to `cp` (durably) if `cp` is of a larger tree.
+    /// Raises the mark to `cp` if `cp` is of a larger tree. Called once
+    /// `cp` is durable; the mark is written atomically but without an fsync
+    /// of its own: the next commit's sync of the file system makes it
+    /// durable. A crash before then loses only a raise, never the
+    /// checkpoint it follows, and the next opening raises the mark from
+    /// that checkpoint; the mark is never durable ahead of its checkpoint
+    /// (which would read as a rollback).
     pub(crate) fn raise(
         &mut self,
         cp: &SignedCheckpoint,
@@ -93,7 +99,7 @@ impl HighWater {
         if self.mark.is_some() && cp.root().size() <= self.size() {
             return Ok(());
         }
-        files.write(&self.path, &cp.to_bytes(), true)?;
+        files.write(&self.path, &cp.to_bytes(), false)?;
         self.mark = Some(cp.clone());
         Ok(())
     }

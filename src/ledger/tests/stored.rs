@@ -277,3 +277,56 @@ fn a_follower_caught_up_says_what_a_full_replay_says() {
     l.round(0, 9, 2);
     compare(&l, &reader);
 }
+
+/// A handle keeps the state index open across its submissions (a service's
+/// committer does not reopen it per group), reads it for `log audit`
+/// through that opening, and leaves it for the next handle to resume.
+#[test]
+fn one_handle_keeps_the_index_open_across_submissions() {
+    let mut l = Ledgered::new();
+    let handle = Ledger::open(&l.ledger).unwrap();
+    assert!(
+        handle.held_index().is_none(),
+        "opened by the first write only"
+    );
+    for (from, to) in [(0, 4), (4, 8), (8, 12)] {
+        for n in from..to {
+            l.world.by(op, reg(&format!("TF-{n}"))).unwrap();
+        }
+        l.world.commit();
+        let batch: Vec<(String, Vec<u8>)> = l.world.log[l.sent..]
+            .iter()
+            .filter(|b| !is_index_entry(b))
+            .map(|b| ("s".to_string(), b.clone()))
+            .collect();
+        handle.submit(&batch, T + 100, 300).unwrap();
+        l.sent = l.world.log.len();
+        assert!(handle.held_index().is_some());
+    }
+    // A second opening of the file in this process is refused by redb; the
+    // check goes through the handle's own.
+    assert!(redb::ReadOnlyDatabase::open(l.index_file()).is_err());
+    assert!(matches!(
+        handle.check_index().unwrap(),
+        IndexCheck::Consistent { .. }
+    ));
+    drop(handle);
+    // The next handle resumes it: a repeat is found, nothing is appended.
+    let again = Ledger::open(&l.ledger).unwrap();
+    let size = l.world.log.len() as u64;
+    let reg0 = l
+        .world
+        .log
+        .iter()
+        .find(|b| !is_index_entry(b))
+        .unwrap()
+        .clone();
+    let done = again
+        .submit(&[("again".into(), reg0)], T + 100, 300)
+        .unwrap();
+    assert_eq!(done.checkpoint.root().size(), size);
+    assert!(matches!(
+        again.check_index().unwrap(),
+        IndexCheck::Consistent { .. }
+    ));
+}
