@@ -351,7 +351,7 @@ impl StateIndex {
 
     /// Writes what changed in `state` since it was opened or last saved,
     /// as the state of the tree `at`: durably if no save was for
-    /// [`DURABLE_EVERY`], else made durable by the next durable one.
+    /// `DURABLE_EVERY` (a second), else made durable by the next durable one.
     pub fn save(&self, state: &mut State, at: &RootHash) -> Result<(), LedgerError> {
         let due = self
             .durable_at
