@@ -104,17 +104,34 @@ struct Service {
     reads: Arc<Semaphore>,
 }
 
-/// A checkpoint shared between the service's threads (empty: none yet).
-pub(super) type Published = Arc<RwLock<Vec<u8>>>;
+/// A checkpoint shared between the service's threads (empty: none yet),
+/// with its tree size at hand for the tile route (read on every request).
+#[derive(Clone, Default)]
+pub(super) struct Published(Arc<(RwLock<Vec<u8>>, AtomicU64)>);
+
+impl Published {
+    fn new(bytes: Vec<u8>) -> Published {
+        let p = Published::default();
+        set(&p, bytes);
+        p
+    }
+
+    /// The tree size of the checkpoint (0: none).
+    fn size(&self) -> u64 {
+        self.0 .1.load(Ordering::Acquire)
+    }
+}
 
 pub(super) fn set(p: &Published, bytes: Vec<u8>) {
-    if let Ok(mut p) = p.write() {
-        *p = bytes;
+    let size = tree_size(&bytes);
+    if let Ok(mut b) = p.0 .0.write() {
+        *b = bytes;
+        p.0 .1.store(size, Ordering::Release);
     }
 }
 
 fn get_bytes(p: &Published) -> Vec<u8> {
-    p.read().map(|b| b.clone()).unwrap_or_default()
+    p.0 .0.read().map(|b| b.clone()).unwrap_or_default()
 }
 
 /// Counters for `GET /metrics`.
@@ -272,7 +289,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
     let metrics = Arc::new(Metrics::default());
     // Until the first round is over, the checkpoint on disk is served.
     let on_disk = std::fs::read(crate::store::Layout::new(&root).checkpoint()).unwrap_or_default();
-    let published: Published = Arc::new(RwLock::new(on_disk));
+    let published = Published::new(on_disk);
     let accepted: Published = Default::default();
     let (wake, woken) = std::sync::mpsc::channel();
     let rounds = Rounds {
@@ -725,13 +742,16 @@ async fn checkpoint(State(s): State<Arc<Service>>) -> Response {
 }
 
 async fn tile(State(s): State<Arc<Service>>, UrlPath(path): UrlPath<String>) -> Response {
-    let size = tree_size(&get_bytes(&s.published));
-    match s.tiles.get(&path, size).await {
+    const OCTETS: header::HeaderValue =
+        header::HeaderValue::from_static("application/octet-stream");
+    const IMMUTABLE: header::HeaderValue =
+        header::HeaderValue::from_static("public, max-age=31536000, immutable");
+    match s.tiles.get(&path, s.published.size()).await {
         Some(b) => (
             StatusCode::OK,
             [
-                (header::CONTENT_TYPE, "application/octet-stream"),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (header::CONTENT_TYPE, OCTETS),
+                (header::CACHE_CONTROL, IMMUTABLE),
             ],
             b,
         )
