@@ -2342,3 +2342,46 @@ fn manual_pages_are_not_replaced_without_force() {
     assert!(verify.is_file());
     assert_eq!(run(&["man", "--force"], b"").code, 2);
 }
+
+/// A pack whose committed index was stripped cannot prove completeness:
+/// `verify` fails and the hint names `--partial` (matched on the finding's
+/// code, not its text); with it, the verdict's first words say PARTIAL.
+#[test]
+fn a_pack_without_its_index_fails_with_a_hint_and_verifies_as_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let o = run(&["demo", s(&d)], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let bytes = std::fs::read(d.join("packs/TF-0001.pack")).unwrap();
+    let mut pack = triage_ledger::verify::Pack::parse(&bytes).unwrap();
+    assert!(pack.history.is_some());
+    pack.history = None;
+    let stripped = dir.path().join("stripped.pack");
+    std::fs::write(&stripped, pack.to_bytes().unwrap()).unwrap();
+    let trust = d.join("trust");
+    let o = run(&["verify", s(&stripped), "--trust", s(&trust)], b"");
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("hint: give --partial"), "{}", o.stderr);
+    let o = run(
+        &["verify", s(&stripped), "--trust", s(&trust), "--partial"],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.lines().any(|l| l.starts_with("VERIFIED, PARTIAL")),
+        "{}",
+        o.stdout
+    );
+    // The complete pack needs no hint.
+    let o = run(
+        &[
+            "verify",
+            s(&d.join("packs/TF-0001.pack")),
+            "--trust",
+            s(&trust),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!o.stderr.contains("hint:"), "{}", o.stderr);
+}
