@@ -21,6 +21,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use futures_util::stream::{BoxStream, StreamExt};
+use futures_util::FutureExt;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{
@@ -143,8 +144,14 @@ impl MemoryBucket {
 
     /// The keys of the bucket, sorted.
     pub fn keys(&self) -> Vec<String> {
-        let listed: Vec<Result<ObjectMeta>> =
-            futures_executor_block_on(self.objects.list(None).collect());
+        // InMemory lists from a copy taken at the call: the stream is
+        // ready at once, and is never polled twice.
+        let listed: Vec<Result<ObjectMeta>> = self
+            .objects
+            .list(None)
+            .collect()
+            .now_or_never()
+            .unwrap_or_default();
         let mut keys: Vec<String> = listed
             .into_iter()
             .filter_map(|m| m.ok().map(|m| m.location.to_string()))
@@ -172,18 +179,6 @@ impl MemoryBucket {
             .unwrap_or_else(|e| e.into_inner())
             .push(format!("{op:?} {key}"));
         Some(effect)
-    }
-}
-
-/// Polls a future that never waits (the in-memory store's listing).
-fn futures_executor_block_on<T>(fut: impl std::future::Future<Output = T>) -> T {
-    let waker = std::task::Waker::noop();
-    let mut cx = std::task::Context::from_waker(waker);
-    let mut fut = std::pin::pin!(fut);
-    loop {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
     }
 }
 
