@@ -114,7 +114,7 @@ fn main() {
     let t = Instant::now();
     for _ in 0..n {
         let mut r = Report::default();
-        check_history(&mut r, &ph, Some(&root), &items);
+        check_history(&mut r, &ph, Some(&root), &items, None);
         assert!(r.verified());
     }
     println!(

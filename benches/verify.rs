@@ -145,6 +145,7 @@ fn setup() -> Setup {
     let trust = Trust {
         root: root.clone(),
         policy,
+        labels: None,
     };
 
     // The signature checks, laid out for the baseline.

@@ -9,6 +9,8 @@
 //!    classification), [`config`], [`cbor`] (deterministic CBOR).
 //! 2. Formats, no I/O: [`merkle`] (RFC 9162 hashing and proofs), [`note`]
 //!    (signed notes, checkpoints, cosignatures, the log's [`note::Signer`]),
+//!    [`vrf`] (RFC 9381 ECVRF), [`commitment`] (the public leaves and
+//!    facility labels of confidential ledgers),
 //!    [`identity`] (X.509 roles and parties), [`cose`] (COSE_Sign1
 //!    statements and receipts), [`record`] (the scheme's records),
 //!    [`history`] (the log's committed index), [`tiles`] (C2SP
@@ -57,6 +59,7 @@
 pub mod bundle;
 pub mod cbor;
 pub mod class;
+pub mod commitment;
 pub mod config;
 pub mod cose;
 pub mod hex;
@@ -82,4 +85,5 @@ pub mod store;
 pub mod text;
 pub mod tiles;
 pub mod verify;
+pub mod vrf;
 pub mod witness;

@@ -178,8 +178,19 @@ pub fn init(
     trust_root: Option<&Path>,
     public: Option<&str>,
     lock: Option<&str>,
+    confidential: bool,
 ) -> CmdResult {
     let public = public.filter(|p| !same_dir(Path::new(p), &ledger.join("log")));
+    if confidential && trust_root.is_none() {
+        return Err(Failure::input(
+            "--confidential: a confidential ledger admits statements through the registration policy; give --trust-root ROOT.pem",
+        ));
+    }
+    if confidential && public.is_some() {
+        return Err(Failure::input(
+            "--confidential with --public: a confidential ledger's openings have no home in a bucket yet; keep its public tree in LEDGER/log",
+        ));
+    }
     if let Some(p) = public {
         lasting_bucket(p)?;
     }
@@ -212,6 +223,9 @@ pub fn init(
     if let Some(pem) = root_pem {
         store::install_trust_root(ledger, pem.as_bytes())?;
     }
+    if confidential {
+        store::confidential::make_confidential(ledger, origin)?;
+    }
     let published = match public {
         None => None,
         Some(p) => match store::publish_new(ledger, p, lock) {
@@ -233,6 +247,12 @@ pub fn init(
     };
     say!("{vkey}");
     tell!("created ledger {} (log {origin}, size 0)", ledger.display());
+    if confidential {
+        tell!(
+            "confidential: the public tree holds commitments and labels only; verifiers need {} in their trust directory",
+            ledger.join("labels.vrf").display()
+        );
+    }
     match published {
         None => tell!(
             "public tree: {} (serve it as is); keep {} secret",

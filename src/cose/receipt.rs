@@ -37,6 +37,11 @@ pub const LABEL_VDS: i64 = 395;
 pub const LABEL_VDP: i64 = 396;
 /// Header label: receipts, in a transparent statement's unprotected header.
 pub const LABEL_RECEIPTS: i64 = 394;
+/// Unprotected header label of a receipt (private use, RFC 9052 §3.1:
+/// below -65536) holding the salt that opens a confidential ledger's
+/// commitment leaf: the leaf the proof is of is then
+/// `crate::commitment::leaf(salt, statement)`, not the statement.
+pub const LABEL_SALT: i64 = -65537;
 /// The RFC9162_SHA256 verifiable data structure.
 pub const VDS_RFC9162_SHA256: i64 = 1;
 /// Proof type: inclusion proofs.
@@ -63,9 +68,34 @@ pub struct Receipt {
     subject: Option<String>,
     issued_at: Option<u64>,
     proof: InclusionProof,
+    /// The salt of the commitment leaf the proof is of (a confidential
+    /// ledger's); unsigned, like the proof, and checked by it.
+    salt: Option<[u8; crate::commitment::SALT_LEN]>,
 }
 
 impl Receipt {
+    /// This receipt for a statement logged as its commitment leaf under
+    /// `salt`: the salt is added to the unprotected header (the signature,
+    /// over the root, is unchanged).
+    pub fn with_salt(mut self, salt: [u8; crate::commitment::SALT_LEN]) -> Result<Self, CoseError> {
+        let mut unprotected: Vec<(Value, Value)> = self
+            .message
+            .unprotected()
+            .iter()
+            .filter(|(k, _)| *k != int(LABEL_SALT))
+            .cloned()
+            .collect();
+        unprotected.push((int(LABEL_SALT), Value::Bytes(salt.to_vec())));
+        self.message.set_unprotected(unprotected);
+        self.bytes = self.message.to_bytes()?;
+        self.salt = Some(salt);
+        Ok(self)
+    }
+
+    /// The salt of the commitment leaf the proof is of, if any.
+    pub fn salt(&self) -> Option<&[u8; crate::commitment::SALT_LEN]> {
+        self.salt.as_ref()
+    }
     /// Issues a receipt for `proof` (of the statement about `subject` in
     /// the tree `root`), signed by the log key.
     pub fn issue(
@@ -134,6 +164,7 @@ impl Receipt {
             subject: Some(subject.to_string()),
             issued_at: Some(issued_at),
             proof: proof.clone(),
+            salt: None,
         })
     }
 
@@ -232,6 +263,14 @@ impl Receipt {
                     .ok_or_else(|| bad("path hashes are 32-byte strings"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let salt = match header(message.unprotected(), LABEL_SALT) {
+            None => None,
+            Some(v) => Some(
+                v.as_bytes()
+                    .and_then(|b| <[u8; crate::commitment::SALT_LEN]>::try_from(b.as_slice()).ok())
+                    .ok_or_else(|| bad("the salt (-65537) is not a 32-byte string"))?,
+            ),
+        };
         Ok(Receipt {
             bytes,
             message,
@@ -240,6 +279,7 @@ impl Receipt {
             subject,
             issued_at,
             proof: InclusionProof::new(index, size, path),
+            salt,
         })
     }
 
@@ -297,7 +337,8 @@ impl Receipt {
         self.issued_at
     }
 
-    /// Verifies that `statement` (its logged bytes) is in the log's tree:
+    /// Verifies that `statement` (its logged bytes, or those its commitment
+    /// leaf commits to, with the receipt's salt) is in the log's tree:
     /// recomputes the root from the proof, then checks the log's signature
     /// over that root. Returns that root with the tree size the proof
     /// states. Only the root is signed (RFC 9942): the size, and the leaf
@@ -354,8 +395,12 @@ impl Receipt {
                 log_key.id()
             )));
         }
+        let leaf = match &self.salt {
+            Some(salt) => leaf_hash(&crate::commitment::leaf(salt, statement)),
+            None => leaf_hash(statement),
+        };
         self.proof
-            .root_from_leaf(&leaf_hash(statement))
+            .root_from_leaf(&leaf)
             .map_err(|e| bad(format!("inclusion proof: {e}")))
     }
 }

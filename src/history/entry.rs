@@ -88,8 +88,8 @@ impl IndexEntry {
                         .filter(|&p| p != SCHEME)
                         .ok_or_else(|| bad("more than 65,534 facilities in one entry"))?
                 }
-                Attribution::Index | Attribution::Unreadable => {
-                    return Err(bad("only statements can be attributed"))
+                Attribution::Index | Attribution::Unreadable | Attribution::Hidden => {
+                    return Err(bad("only statements can be attributed to a list"))
                 }
             };
             of.extend_from_slice(&code.to_be_bytes());

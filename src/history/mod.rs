@@ -26,6 +26,7 @@ pub use stored::{NodeId, StoredNode};
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -42,6 +43,9 @@ pub enum Attribution {
     Scheme,
     /// An index entry (never attributed).
     Index,
+    /// A commitment leaf of a confidential ledger: a statement whose
+    /// attribution only its opening shows (any list's, to a public reader).
+    Hidden,
     /// Neither a statement of a known kind nor an index entry.
     Unreadable,
 }
@@ -52,6 +56,7 @@ impl fmt::Display for Attribution {
             Attribution::Facility(id) => write!(f, "a statement of facility {id:?}"),
             Attribution::Scheme => f.write_str("a scheme-level statement"),
             Attribution::Index => f.write_str("an index entry"),
+            Attribution::Hidden => f.write_str("a committed (hidden) statement"),
             Attribution::Unreadable => f.write_str("neither a statement nor an index entry"),
         }
     }
@@ -60,6 +65,9 @@ impl fmt::Display for Attribution {
 /// The attribution of a log leaf, from its protected header alone (what
 /// else makes a statement valid is the registration policy's concern).
 pub fn attribution_of(bytes: &[u8]) -> Attribution {
+    if crate::commitment::is_leaf(bytes) {
+        return Attribution::Hidden;
+    }
     if is_index_entry(bytes) {
         return match IndexEntry::parse(bytes) {
             Ok(_) => Attribution::Index,
@@ -83,6 +91,78 @@ fn classify(content_type: &str, subject: String) -> Attribution {
         None => Attribution::Unreadable,
         Some(k) if k.is_scheme_level() => Attribution::Scheme,
         Some(_) => Attribution::Facility(subject),
+    }
+}
+
+/// How the index names a facility's list: by the facility's id in a public
+/// ledger; by its label ([`crate::commitment`]) in a confidential one.
+#[derive(Clone, Default)]
+pub enum Naming {
+    /// By id.
+    #[default]
+    Ids,
+    /// By label, computed with the ledger's VRF key (its writer).
+    Labels(Arc<Labeler>),
+    /// By labels proven to a verifier: id → label name (a pack's).
+    Proven(Arc<HashMap<String, String>>),
+}
+
+/// Computes and remembers facilities' labels.
+pub struct Labeler {
+    key: crate::vrf::VrfSecretKey,
+    names: Mutex<HashMap<String, String>>,
+}
+
+impl Naming {
+    /// Labels under `key`.
+    pub fn labels(key: crate::vrf::VrfSecretKey) -> Naming {
+        Naming::Labels(Arc::new(Labeler {
+            key,
+            names: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// True when facilities are named by labels.
+    pub fn is_labels(&self) -> bool {
+        !matches!(self, Naming::Ids)
+    }
+
+    /// The name of facility `id`'s list; `None` when a verifier was given
+    /// no label for it.
+    pub fn name(&self, id: &str) -> Option<String> {
+        match self {
+            Naming::Ids => Some(id.to_string()),
+            Naming::Labels(l) => {
+                let mut names = l.names.lock().unwrap_or_else(|p| p.into_inner());
+                Some(
+                    names
+                        .entry(id.to_string())
+                        .or_insert_with(|| {
+                            crate::commitment::label_name(&crate::commitment::label(&l.key, id).0)
+                        })
+                        .clone(),
+                )
+            }
+            Naming::Proven(m) => m.get(id).cloned(),
+        }
+    }
+
+    /// The VRF proof of facility `id`'s label (labels only).
+    pub fn label_proof(&self, id: &str) -> Option<crate::vrf::VrfProof> {
+        match self {
+            Naming::Labels(l) => Some(crate::commitment::label(&l.key, id).1),
+            _ => None,
+        }
+    }
+
+    /// A statement's attribution, its facility named.
+    pub fn attribution(&self, st: &Statement) -> Attribution {
+        match attribution_of_statement(st) {
+            Attribution::Facility(id) => self
+                .name(&id)
+                .map_or(Attribution::Unreadable, Attribution::Facility),
+            a => a,
+        }
     }
 }
 
@@ -266,6 +346,24 @@ pub struct FacilityHistory {
     pub entries: Vec<u64>,
     /// The map proof for its key.
     pub proof: MapProof,
+    /// In a confidential ledger, the VRF proof of the facility's label: the
+    /// map's key is then that of the label's name, not of the id.
+    pub label: Option<crate::vrf::VrfProof>,
+}
+
+impl FacilityHistory {
+    /// The name the index gives the facility's list: its id, or the name
+    /// of the label its proof gives (checked against the ledger's VRF key
+    /// separately); `None` for a label proof that does not decode.
+    pub fn name(&self) -> Option<String> {
+        match &self.label {
+            None => Some(self.id.clone()),
+            Some(p) => p
+                .to_hash()
+                .ok()
+                .map(|o| crate::commitment::label_name(&crate::commitment::label_of(&o))),
+        }
+    }
 }
 
 impl History {
@@ -333,7 +431,16 @@ impl History {
     /// must be [`History::len`].
     pub fn push_statement(&mut self, pos: u64, a: Attribution) {
         debug_assert_eq!(pos, self.next);
-        match &a {
+        self.file(pos, &a);
+        self.pending_bytes += 2;
+        self.pending.push(a);
+        self.next = pos + 1;
+    }
+
+    /// Adds leaf `pos` to the list `a` names. A hidden leaf is filed when
+    /// the index entry that attributes it is pushed.
+    fn file(&mut self, pos: u64, a: &Attribution) {
+        match a {
             Attribution::Facility(id) => {
                 let list = self.facilities.entry(id.clone()).or_insert_with(|| {
                     self.count += 1;
@@ -347,11 +454,8 @@ impl History {
                 }
             }
             Attribution::Scheme => self.scheme.push(pos),
-            Attribution::Index | Attribution::Unreadable => {}
+            Attribution::Index | Attribution::Unreadable | Attribution::Hidden => {}
         }
-        self.pending_bytes += 2;
-        self.pending.push(a);
-        self.next = pos + 1;
     }
 
     /// True when the writer should close an index entry before the next
@@ -439,7 +543,11 @@ impl History {
         }
         let first = pos - self.pending.len() as u64;
         for (k, (claimed, actual)) in e.of.iter().zip(&self.pending).enumerate() {
-            if claimed != actual {
+            // A reader without the openings checks that a hidden leaf is
+            // attributed to some list, and files it there.
+            let hidden = *actual == Attribution::Hidden
+                && matches!(claimed, Attribution::Facility(_) | Attribution::Scheme);
+            if claimed != actual && !hidden {
                 return Err(Fault::Attribution {
                     at: pos,
                     entry: first + k as u64,
@@ -447,6 +555,16 @@ impl History {
                     actual: actual.clone(),
                 });
             }
+        }
+        let hidden: Vec<(u64, Attribution)> =
+            e.of.iter()
+                .zip(&self.pending)
+                .enumerate()
+                .filter(|(_, (_, a))| **a == Attribution::Hidden)
+                .map(|(k, (c, _))| (first + k as u64, c.clone()))
+                .collect();
+        for (at, a) in &hidden {
+            self.file(*at, a);
         }
         if let Some(claimed) = e.commit {
             let mut actual = Commit {
@@ -489,6 +607,7 @@ impl History {
             id: id.to_string(),
             entries: self.entries_of(id).to_vec(),
             proof: self.map.prove(&key_of(id))?,
+            label: None,
         })
     }
 }

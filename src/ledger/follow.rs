@@ -31,7 +31,10 @@ impl Follower {
         let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
         let (mut state, edge) = match cached.take() {
             Some((s, e)) if e.size() <= cp.root().size() => (s, e),
-            _ => (State::new(), RightEdge::new()),
+            _ => (
+                State::new().with_naming(super::naming(snapshot.layout())?),
+                RightEdge::new(),
+            ),
         };
         let mut failed = None;
         let edge = for_each_entry_from(snapshot.layout(), cp, edge, |index, bytes| {

@@ -466,6 +466,17 @@ impl Ledger {
     }
 }
 
+/// How the index of the ledger at `layout` names facilities: by label
+/// (with its VRF secret key) if it is confidential, else by id.
+pub(crate) fn naming(layout: &Layout) -> Result<crate::history::Naming, StoreError> {
+    if !layout.is_confidential() {
+        return Ok(crate::history::Naming::Ids);
+    }
+    Ok(crate::history::Naming::labels(
+        crate::store::confidential::read_label_secret(layout)?,
+    ))
+}
+
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]

@@ -142,10 +142,12 @@ pub(super) fn build(
         if !wanted {
             continue;
         }
+        // A confidential ledger's receipt carries the salt that opens the
+        // statement's commitment leaf.
         let bytes = l.read_entry(i)?;
         let st = Statement::parse(&bytes)
             .map_err(|e| MakePackError::Encode(format!("entry {i}: {e}")))?;
-        let receipt = super::receipt::issue(l, signer, i, issued_at)?;
+        let receipt = super::receipt::issue_for(l, signer, i, &bytes, issued_at)?;
         statements.push(
             transparent_statement(&st, &[receipt])
                 .map_err(|e| MakePackError::Encode(e.to_string()))?,
@@ -154,14 +156,24 @@ pub(super) fn build(
     if statements.is_empty() && !committed {
         return Err(MakePackError::Empty("no statements selected".into()));
     }
+    let naming = state.naming().clone();
     let history = match (committed, state.history_mut()) {
         (true, Some(h)) => {
             let at = size - 1;
             let index = l.read_entry(at)?;
             let path = l.prove_inclusion(at)?.path().to_vec();
+            // The index names a facility's list by its id, or (confidential)
+            // by its label, whose proof the pack carries.
             let facilities = cutoff
                 .keys()
-                .map(|f| h.prove(f))
+                .map(|f| {
+                    let name = naming.name(f).unwrap_or_else(|| f.clone());
+                    h.prove(&name).map(|mut fh| {
+                        fh.id = f.clone();
+                        fh.label = naming.label_proof(f);
+                        fh
+                    })
+                })
                 .collect::<Result<_, _>>()
                 .map_err(|e| MakePackError::Encode(e.to_string()))?;
             Some(PackHistory {

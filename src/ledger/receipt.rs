@@ -34,13 +34,18 @@ pub(super) fn issue_for(
     let subject = crate::cose::peek_type_and_subject(entry)
         .map(|(_, sub)| sub)
         .unwrap_or_else(|| format!("{} entry {index}", l.vkey().name()));
-    Ok(Receipt::issue(
-        signer,
-        &proof,
-        l.checkpoint().root(),
-        issued_at,
-        &subject,
-    )?)
+    let receipt = Receipt::issue(signer, &proof, l.checkpoint().root(), issued_at, &subject)?;
+    // A confidential ledger's statement is logged as a commitment leaf:
+    // the receipt carries the salt that opens it.
+    match l.read_opening(index)? {
+        Some(o) if o.statement == entry => Ok(receipt.with_salt(o.salt)?),
+        Some(_) => Err(StoreError::corrupt(
+            &l.layout().openings_dir(),
+            format!("the opening of entry {index} is not the statement given"),
+        )
+        .into()),
+        None => Ok(receipt),
+    }
 }
 
 /// A reference (index and SHA-256 of the logged bytes) to the statement at

@@ -123,6 +123,19 @@ impl DbSource {
     }
 }
 
+impl DbSource {
+    /// What entry `index` (public leaf `leaf`) holds: for a confidential
+    /// ledger, a statement from its opening.
+    fn opened(&self, index: u64, leaf: &[u8]) -> Result<Vec<u8>, LookupError> {
+        if !crate::commitment::is_leaf(leaf) || !self.layout.is_confidential() {
+            return Ok(leaf.to_vec());
+        }
+        crate::store::confidential::Openings::new(&self.layout, self.size)
+            .open(index, leaf)
+            .map_err(|e| LookupError::unreadable(format!("the opening of entry {index}"), e))
+    }
+}
+
 impl Source for DbSource {
     fn statement_at(&self, sha256: &[u8; 32]) -> Result<Option<u64>, LookupError> {
         self.get(HASHES, sha256.as_slice(), |i| i)
@@ -141,6 +154,14 @@ impl Source for DbSource {
         Ok(Some((state, list.unwrap_or_default())))
     }
 
+    fn list(&self, name: &str) -> Result<Vec<u64>, LookupError> {
+        let list = self
+            .get(LISTS, name, from_u64s)?
+            .transpose()
+            .map_err(|e| LookupError::unreadable(format!("list {name:?} in the state index"), e))?;
+        Ok(list.unwrap_or_default())
+    }
+
     fn entry(&self, index: u64) -> Result<Vec<u8>, LookupError> {
         if index >= self.size {
             return Err(LookupError::Missing {
@@ -154,7 +175,7 @@ impl Source for DbSource {
             .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
         let entries = crate::tiles::parse_bundle(&data, width)
             .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
-        Ok(entries[(index % TILE_WIDTH) as usize].to_vec())
+        self.opened(index, entries[(index % TILE_WIDTH) as usize])
     }
 
     /// Reads each entry tile once for a run of `indexes` it holds.
@@ -173,10 +194,9 @@ impl Source for DbSource {
                 .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
             let entries = crate::tiles::parse_bundle(&data, width)
                 .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
-            out.extend(
-                run.iter()
-                    .map(|i| entries[(i % TILE_WIDTH) as usize].to_vec()),
-            );
+            for &i in run {
+                out.push(self.opened(i, entries[(i % TILE_WIDTH) as usize])?);
+            }
         }
         Ok(out)
     }
@@ -250,7 +270,8 @@ impl StateIndex {
             layout: layout.clone(),
             size: target.size(),
         };
-        let mut state = State::resumed(scheme, history, Box::new(source));
+        let mut state = State::resumed(scheme, history, Box::new(source))
+            .with_naming(super::naming(layout).map_err(|e| err(&index.path, e))?);
         if from.map(|r| r.size()) != Some(target.size()) {
             index.catch_up(layout, checkpoint, from, &mut state)?;
         }
@@ -572,8 +593,13 @@ impl StateIndex {
                 .get(id.as_str())
                 .map_err(|e| err(&path, e))?
                 .map(|g| from_cbor::<FacilityState>(g.value()));
+            // The index names the facility's list by its id, or its label.
+            let name = full
+                .naming()
+                .name(id)
+                .ok_or_else(|| fail(format!("facility {id:?} has no name in the index")))?;
             let list = lists
-                .get(id.as_str())
+                .get(name.as_str())
                 .map_err(|e| err(&path, e))?
                 .map(|g| from_u64s(g.value()));
             let ok_state = match (&stored, full.facilities().get(id)) {
@@ -581,7 +607,7 @@ impl StateIndex {
                 _ => false,
             };
             let h = full.history().ok_or_else(|| fail("no index".into()))?;
-            let ok_list = matches!(&list, Some(Ok(l)) if l.as_slice() == h.entries_of(id));
+            let ok_list = matches!(&list, Some(Ok(l)) if l.as_slice() == h.entries_of(&name));
             if !ok_state || !ok_list {
                 return Err(fail(format!("facility {id:?} differs from the log's")));
             }
@@ -597,12 +623,12 @@ impl StateIndex {
                 StoredNode::decode(g.value())
             };
             let proven = stored_index
-                .load(id, &[], &mut fetch)
-                .and_then(|_| stored_index.prove(id));
-            let entries = h.entries_of(id);
+                .load(&name, &[], &mut fetch)
+                .and_then(|_| stored_index.prove(&name));
+            let entries = h.entries_of(&name);
             let leaf = proven.map(|p| {
                 p.proof
-                    .evaluate(&crate::history::key_of(id), &stored_root)
+                    .evaluate(&crate::history::key_of(&name), &stored_root)
                     .ok()
                     .flatten()
             });

@@ -32,7 +32,7 @@ pub(super) fn read_trust_root(layout: &Layout) -> Result<Certificate, LedgerErro
 }
 
 pub(super) fn replay(layout: &Layout, cp: &SignedCheckpoint) -> Result<State, LedgerError> {
-    let mut state = State::new();
+    let mut state = State::new().with_naming(super::naming(layout)?);
     let mut failed = None;
     for_each_entry(layout, cp, |index, bytes| {
         if failed.is_none() {

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use sha2::{Digest, Sha256};
 
 use crate::cose::{CoseError, Statement};
-use crate::history::{attribution_of_statement, is_index_entry, Fault, History, IndexEntry, Roots};
+use crate::history::{is_index_entry, Fault, History, IndexEntry, Naming, Roots};
 use crate::identity::{validate_chain, Certificate, IdentityError};
 use crate::record::{DesignatedRole, Framework, Kind, Record, RecordError, Ref};
 
@@ -288,6 +288,8 @@ pub struct State {
     source: Option<Box<dyn Source>>,
     /// What changed since the state index was last written.
     changes: Changes,
+    /// How the index names facilities (labels in a confidential ledger).
+    naming: Naming,
 }
 
 impl Default for State {
@@ -306,6 +308,7 @@ impl Default for State {
             statements: 0,
             source: None,
             changes: Changes::default(),
+            naming: Naming::Ids,
         }
     }
 }
@@ -333,6 +336,18 @@ impl State {
     /// An empty ledger's state.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// This state, its index naming facilities as `naming` says (labels,
+    /// for a confidential ledger). Set before the first statement.
+    pub fn with_naming(mut self, naming: Naming) -> Self {
+        self.naming = naming;
+        self
+    }
+
+    /// How the index names facilities.
+    pub fn naming(&self) -> &Naming {
+        &self.naming
     }
 
     /// Replays an already-logged statement. The checks that need no
@@ -671,7 +686,7 @@ impl State {
             _ => {}
         }
         self.apply_lifecycle(index, &record, leaf)?;
-        let attribution = attribution_of_statement(st);
+        let attribution = self.naming.attribution(st);
         self.load_history_of(&attribution)?;
         if let Some(h) = &mut self.history {
             h.push_statement(index, attribution);

@@ -51,6 +51,9 @@ pub trait Source: Send {
     fn statement_at(&self, sha256: &[u8; 32]) -> Result<Option<u64>, LookupError>;
     /// A facility's state and its statements' indexes.
     fn facility(&self, id: &str) -> Result<Option<(FacilityState, Vec<u64>)>, LookupError>;
+    /// The statements' indexes of the index's list named `name` (a
+    /// facility's id, or its label in a confidential ledger).
+    fn list(&self, name: &str) -> Result<Vec<u64>, LookupError>;
     /// The logged bytes of entry `index`.
     fn entry(&self, index: u64) -> Result<Vec<u8>, LookupError>;
     /// The logged bytes of several entries, in the order given (a source
@@ -223,9 +226,14 @@ impl State {
             Some((f, e)) => (Some(f), e),
             None => (None, Vec::new()),
         };
-        if let Some(h) = &mut self.history {
-            if !h.is_loaded(id) {
-                h.load(id, &entries, &mut |n| src.map_node(n))
+        let name = self.naming.name(id);
+        if let (Some(h), Some(name)) = (&mut self.history, name) {
+            if !h.is_loaded(&name) {
+                let entries = match name == id {
+                    true => entries,
+                    false => src.list(&name).map_err(unavailable)?,
+                };
+                h.load(&name, &entries, &mut |n| src.map_node(n))
                     .map_err(unavailable)?;
             }
         }
@@ -245,10 +253,7 @@ impl State {
         if h.is_loaded(id) {
             return Ok(());
         }
-        let entries = match src.facility(id).map_err(unavailable)? {
-            Some((_, e)) => e,
-            None => Vec::new(),
-        };
+        let entries = src.list(id).map_err(unavailable)?;
         h.load(id, &entries, &mut |n| src.map_node(n))
             .map_err(unavailable)
     }

@@ -316,6 +316,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
             .map_err(|e| LedgerError::Store(crate::store::StoreError::io(&root, e)))?;
         Committer(thread)
     };
+    let confidential = ledger.layout().is_confidential();
     let service = Arc::new(Service {
         tiles,
         ledger,
@@ -342,6 +343,10 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         .route("/facilities/{id}/pack", get(pack))
         .route("/metrics", get(prometheus))
         .with_state(service)
+        .layer(axum::middleware::from_fn_with_state(
+            confidential,
+            super::access::guard,
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -4,6 +4,7 @@
 //! - [`ledger`]: SCITT registration, receipts, tiles, status and packs;
 //! - [`witness`]: c2sp.org/tlog-witness `POST /add-checkpoint`.
 
+pub mod access;
 mod conn;
 pub mod ledger;
 mod rounds;

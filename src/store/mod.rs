@@ -17,6 +17,7 @@
 //! commits to, which are immutable.
 
 mod audit;
+pub mod confidential;
 pub(crate) mod fsio;
 mod highwater;
 mod interior;
@@ -327,6 +328,28 @@ impl Layout {
     pub fn tile(&self, kind: TileKind, n: u64, width: u64) -> PathBuf {
         self.log_dir().join(tile_rel_path(kind, n, width))
     }
+    /// A confidential ledger's VRF public key (its presence makes the
+    /// ledger confidential).
+    pub fn label_key(&self) -> PathBuf {
+        self.root.join("labels.vrf")
+    }
+    /// A confidential ledger's VRF secret key.
+    pub fn label_secret(&self) -> PathBuf {
+        self.root.join("private").join("labels.vrf.key")
+    }
+    /// A confidential ledger's openings, bundled as the public entries are.
+    pub fn openings_dir(&self) -> PathBuf {
+        self.root.join("private").join("openings")
+    }
+    /// The openings bundle beside entry bundle `n` of `width` entries.
+    pub fn openings(&self, n: u64, width: u64) -> PathBuf {
+        self.openings_dir()
+            .join(tile_rel_path(TileKind::Entries, n, width))
+    }
+    /// True for a confidential ledger.
+    pub fn is_confidential(&self) -> bool {
+        self.label_key().exists()
+    }
 }
 
 /// Read-only access to a ledger as of one of its checkpoints: entries and
@@ -491,9 +514,37 @@ impl Snapshot {
         Ok((old_root, proof))
     }
 
-    /// Reads entry `index` from its bundle and checks it: its leaf hash must
-    /// be the one the signed root commits to at that index.
+    /// Reads entry `index` and checks it: its leaf hash must be the one the
+    /// signed root commits to at that index. For a confidential ledger it is
+    /// what the entry holds (a statement, from its opening checked against
+    /// the public leaf; an index entry as is); [`Snapshot::read_leaf`] reads
+    /// the public leaf.
     pub fn read_entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        let leaf = self.read_leaf(index)?;
+        if !self.layout.is_confidential() {
+            return Ok(leaf);
+        }
+        confidential::Openings::new(&self.layout, self.checkpoint.root().size()).open(index, &leaf)
+    }
+
+    /// The opening of entry `index` of a confidential ledger, checked
+    /// against its public leaf; `None` for an entry public as is (or any
+    /// entry of a public ledger).
+    pub fn read_opening(
+        &self,
+        index: u64,
+    ) -> Result<Option<crate::commitment::Opening>, StoreError> {
+        let leaf = self.read_leaf(index)?;
+        if !self.layout.is_confidential() {
+            return Ok(None);
+        }
+        confidential::Openings::new(&self.layout, self.checkpoint.root().size())
+            .opening(index, &leaf)
+    }
+
+    /// Reads entry `index`'s public leaf from its bundle and checks it
+    /// against the signed root.
+    pub fn read_leaf(&self, index: u64) -> Result<Vec<u8>, StoreError> {
         let size = self.checkpoint.root().size();
         if index >= size {
             return Err(StoreError::NotInLog { index, size });
@@ -519,7 +570,8 @@ impl Snapshot {
     }
 }
 
-/// Calls `f` with every entry committed by `checkpoint`, in order, while
+/// Calls `f` with every entry committed by `checkpoint` (what it holds, for
+/// a confidential ledger: see [`Snapshot::read_entry`]), in order, while
 /// recomputing the tree; fails if the entries do not hash to the checkpoint's
 /// root. The callback runs before that final check, so a caller must treat an
 /// error as invalidating everything it was given.
@@ -541,7 +593,15 @@ pub fn for_each_entry_from(
     f: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
 ) -> Result<RightEdge, StoreError> {
     let tree = DirTree::new(layout.log_dir());
-    OpenTree::at(&tree, checkpoint.clone()).for_each_entry_from(edge, f)
+    let open = OpenTree::at(&tree, checkpoint.clone());
+    if !layout.is_confidential() {
+        return open.for_each_entry_from(edge, f);
+    }
+    // The leaves are checked against the root only at the end, as the
+    // callback's contract says; each opening is checked against its leaf.
+    let mut openings = confidential::Openings::new(layout, checkpoint.root().size());
+    let mut f = f;
+    open.for_each_entry_from(edge, |i, leaf| f(i, &openings.open(i, leaf)?))
 }
 
 fn not_a_ledger(layout: &Layout, reason: String) -> StoreError {

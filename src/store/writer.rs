@@ -128,6 +128,10 @@ pub struct Writer {
     committed_counts: Vec<u64>,
     /// The incomplete entry bundle.
     bundle: Vec<u8>,
+    /// A confidential ledger's incomplete openings bundle (`None` for a
+    /// public ledger): statements are appended as commitment leaves, and
+    /// their openings kept here, entry for entry.
+    openings: Option<Vec<u8>>,
     warnings: Vec<String>,
     /// Set when an append or commit failed: the in-memory state may no longer
     /// match the files, so the writer refuses further work.
@@ -233,14 +237,24 @@ impl Writer {
             committed,
             committed_counts: Vec::new(),
             bundle: Vec::new(),
+            openings: None,
             warnings,
             failed: false,
             public: None,
             high_water,
         };
+        if w.layout.is_confidential() {
+            w.openings = Some(Vec::new());
+        }
         w.load_edge()?;
         w.remove_uncommitted()?;
         if let Some(cfg) = super::read_config(root)? {
+            if w.openings.is_some() {
+                return Err(StoreError::NotALedger {
+                    path: root.to_path_buf(),
+                    reason: "a confidential ledger's public tree cannot be in object storage yet (its openings would have no durable home there)".into(),
+                });
+            }
             #[allow(unused_mut)]
             let mut p = super::publish::Publisher::open(&cfg, &vkey)?;
             #[cfg(feature = "service")]
@@ -326,6 +340,29 @@ impl Writer {
                     ));
                 }
             }
+            if self.openings.is_some() {
+                let path = self.layout.openings(size / TILE_WIDTH, width);
+                let data = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+                let opened = bundle_at(&data, width, &path)?;
+                for (i, (o, e)) in opened.iter().zip(&entries).enumerate() {
+                    let fits = match crate::commitment::is_leaf(e) {
+                        true => {
+                            crate::commitment::Opening::from_bytes(o).is_some_and(|o| o.opens(e))
+                        }
+                        false => o.is_empty(),
+                    };
+                    if !fits {
+                        return Err(StoreError::corrupt(
+                            &path,
+                            format!(
+                                "does not hold the opening of entry {}; run `log audit`",
+                                size - width + i as u64
+                            ),
+                        ));
+                    }
+                }
+                self.openings = Some(data);
+            }
             self.bundle = data;
         }
         if self.edge.root() != *self.committed.root().hash() {
@@ -348,9 +385,12 @@ impl Writer {
     /// [`CLEANUP_LOOKAHEAD`] indexes in a row hold nothing finds them all.
     fn remove_uncommitted(&self) -> Result<(), StoreError> {
         let size = self.edge.size();
-        let mut kinds = vec![TileKind::Entries];
-        kinds.extend((0..8u8).map(TileKind::Hashes));
-        for kind in kinds {
+        let mut kinds = vec![(TileKind::Entries, false)];
+        if self.openings.is_some() {
+            kinds.push((TileKind::Entries, true));
+        }
+        kinds.extend((0..8u8).map(|l| (TileKind::Hashes(l), false)));
+        for (kind, openings) in kinds {
             let count = match kind {
                 TileKind::Entries => size,
                 TileKind::Hashes(l) => RightEdge::count_at(size, l),
@@ -360,7 +400,10 @@ impl Writer {
             let mut n = first;
             let mut empty_run = 0;
             while empty_run < CLEANUP_LOOKAHEAD {
-                let full = self.layout.tile(kind, n, TILE_WIDTH);
+                let full = match openings {
+                    true => self.layout.openings(n, TILE_WIDTH),
+                    false => self.layout.tile(kind, n, TILE_WIDTH),
+                };
                 let mut partial_dir = full.clone().into_os_string();
                 partial_dir.push(".p");
                 let partial_dir = std::path::PathBuf::from(partial_dir);
@@ -552,12 +595,30 @@ impl Writer {
     }
 
     fn append_inner(&mut self, entry: &[u8]) -> Result<u64, StoreError> {
-        if entry.len() > MAX_ENTRY_SIZE {
+        // A confidential ledger logs a statement as its commitment leaf and
+        // keeps the opening; an index entry is public as is.
+        let opened = match &self.openings {
+            Some(_) if !crate::history::is_index_entry(entry) => {
+                Some(crate::commitment::Opening::new(entry.to_vec()).to_bytes())
+            }
+            _ => None,
+        };
+        let longest = entry.len() + opened.as_ref().map_or(0, |_| crate::commitment::SALT_LEN);
+        if longest > MAX_ENTRY_SIZE {
             return Err(StoreError::EntryTooLarge {
                 what: format!("entry {}", self.size()),
-                len: entry.len(),
+                len: longest,
             });
         }
+        let leaf;
+        let entry = match &opened {
+            Some(o) => {
+                let o = crate::commitment::Opening::from_bytes(o).expect("made above");
+                leaf = o.leaf();
+                &leaf[..]
+            }
+            None => entry,
+        };
         let index = self.size();
         if self.background.is_none() {
             self.background = Some(ParallelWriter::new(
@@ -573,7 +634,20 @@ impl Writer {
         self.bundle
             .extend_from_slice(&(entry.len() as u16).to_be_bytes());
         self.bundle.extend_from_slice(entry);
+        if let Some(openings) = self.openings.as_mut() {
+            let o = opened.as_deref().unwrap_or_default();
+            openings.extend_from_slice(&(o.len() as u16).to_be_bytes());
+            openings.extend_from_slice(o);
+        }
         if (index + 1).is_multiple_of(TILE_WIDTH) {
+            // Both bundles are durable before the checkpoint that commits
+            // them (`write_tiles`); past it, both are removed at the next
+            // opening.
+            if let Some(openings) = self.openings.as_mut() {
+                let path = layout.openings(index / TILE_WIDTH, TILE_WIDTH);
+                let cap = openings.capacity();
+                bg.submit(path, std::mem::replace(openings, Vec::with_capacity(cap)))?;
+            }
             let path = layout.tile(TileKind::Entries, index / TILE_WIDTH, TILE_WIDTH);
             let cap = self.bundle.capacity();
             let full = std::mem::replace(&mut self.bundle, Vec::with_capacity(cap));
@@ -733,6 +807,10 @@ impl Writer {
         }
         let width = size % TILE_WIDTH;
         if width > 0 {
+            if let Some(openings) = &self.openings {
+                let path = self.layout.openings(size / TILE_WIDTH, width);
+                self.files.write(&path, openings, false)?;
+            }
             let path = self
                 .layout
                 .tile(TileKind::Entries, size / TILE_WIDTH, width);

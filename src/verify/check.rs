@@ -111,7 +111,13 @@ pub(crate) fn verify_pack_state_in(
         at_once.max(1),
     );
     let complete = match &pack.history {
-        Some(h) => check_history(&mut r, h, cp.as_ref().map(|c| c.root()), &items),
+        Some(h) => check_history(
+            &mut r,
+            h,
+            cp.as_ref().map(|c| c.root()),
+            &items,
+            trust.labels.as_ref(),
+        ),
         None => {
             r.not_checked.push(
                 "statements of the log that the pack's maker left out: this pack carries no committed index (made by a ledger from before committed histories, or of a log with none); a verifier who can read the log can compare with `triage-ledger status`. The authority and framework checks assume the pack holds every designation, framework version and transfer up to its checkpoint".into(),

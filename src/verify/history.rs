@@ -95,7 +95,11 @@ impl PackHistory {
                         ),
                     ),
                 ];
-                if let Some(l) = f.proof.terminal.filter(|l| l.key != key_of(&f.id)) {
+                if let Some(p) = &f.label {
+                    m.push((t("label"), Value::Bytes(p.as_bytes().to_vec())));
+                }
+                let own = key_of(&f.name().unwrap_or_default());
+                if let Some(l) = f.proof.terminal.filter(|l| l.key != own) {
                     m.push((
                         t("leaf"),
                         Value::Array(vec![
@@ -203,11 +207,19 @@ fn uint_list(v: &Value, what: &str) -> Result<Vec<u64>, String> {
 }
 
 fn facility_from(v: &Value) -> Result<FacilityHistory, String> {
-    let m = map(v, &["id", "entries", "path"], &["leaf"])?;
+    let m = map(v, &["id", "entries", "path"], &["leaf", "label"])?;
     let id = m["id"]
         .as_text()
         .ok_or("a facility id is not text")?
         .to_string();
+    let label = match m.get("label") {
+        None => None,
+        Some(l) => Some(
+            l.as_bytes()
+                .and_then(|b| crate::vrf::VrfProof::from_slice(b).ok())
+                .ok_or("a label proof is not 80 bytes")?,
+        ),
+    };
     let entries = uint_list(m["entries"], "entries")?;
     let steps = m["path"].as_array().ok_or("a map path is not an array")?;
     if steps.len() > MAX_PATH {
@@ -221,7 +233,13 @@ fn facility_from(v: &Value) -> Result<FacilityHistory, String> {
                 .ok_or_else(|| "a map path step is not [bit, hash]".to_string())
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let key = key_of(&id);
+    let named = FacilityHistory {
+        id: id.clone(),
+        entries: Vec::new(),
+        proof: MapProof::default(),
+        label,
+    };
+    let key = key_of(&named.name().ok_or("a label proof does not decode")?);
     let terminal = match m.get("leaf") {
         Some(l) => {
             let a = l.as_array().filter(|a| a.len() == 3);
@@ -250,6 +268,7 @@ fn facility_from(v: &Value) -> Result<FacilityHistory, String> {
         id,
         entries,
         proof: MapProof { path, terminal },
+        label,
     })
 }
 
@@ -317,6 +336,7 @@ pub fn check_history(
     h: &PackHistory,
     root: Option<&RootHash>,
     items: &[(u64, Attribution)],
+    labels: Option<&crate::commitment::LabelKey>,
 ) -> Vec<String> {
     let Some(root) = root else {
         r.check(
@@ -419,7 +439,39 @@ pub fn check_history(
             ok = false;
             continue;
         }
-        let key = key_of(&f.id);
+        // A confidential log's map is keyed by labels: each facility's
+        // label must be proven under the log's VRF key from the trust
+        // directory (a label the log chose freely could be a key it never
+        // filed anything under, and "prove" an absence).
+        let key = match (labels, &f.label) {
+            (None, None) => key_of(&f.id),
+            (Some(lk), Some(p)) => match crate::commitment::check_label(&lk.key, &f.id, p) {
+                Ok(l) => key_of(&crate::commitment::label_name(&l)),
+                Err(e) => {
+                    r.check(name, false, format!("its label: {e}"));
+                    ok = false;
+                    continue;
+                }
+            },
+            (Some(_), None) => {
+                r.check(
+                    name,
+                    false,
+                    "the log is confidential (the trust directory holds its labels.vrf), but the pack gives no label proof for this facility",
+                );
+                ok = false;
+                continue;
+            }
+            (None, Some(_)) => {
+                r.check(
+                    name,
+                    false,
+                    "the pack names this facility by a label, but the trust directory holds no labels.vrf for this log to check it with",
+                );
+                ok = false;
+                continue;
+            }
+        };
         let held = match f.proof.evaluate(&key, &commit.map) {
             Err(e) => {
                 r.check(name, false, e.to_string());

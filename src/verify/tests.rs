@@ -10,6 +10,7 @@ use crate::record::{Assessment, Outcome};
 use crate::store::Snapshot;
 use crate::witness::{request_for, Witness};
 
+mod confidential;
 mod history;
 mod mutation;
 mod prop;
@@ -30,10 +31,22 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub fn new(world: World) -> Self {
+        Self::made(world, false)
+    }
+
+    /// [`Fixture::new`] with a confidential ledger.
+    pub fn confidential(world: World) -> Self {
+        Self::made(world, true)
+    }
+
+    fn made(world: World, confidential: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ledger = dir.path().join("ledger");
         let vkey = crate::store::init(&ledger, "example.org/packs").unwrap();
         crate::store::install_trust_root(&ledger, world.root.cert.to_pem().as_bytes()).unwrap();
+        if confidential {
+            crate::store::confidential::make_confidential(&ledger, "example.org/packs").unwrap();
+        }
         let mut ws = Vec::new();
         for name in ["w1", "w2"] {
             let wdir = dir.path().join(name);
@@ -112,9 +125,13 @@ impl Fixture {
             self.w1.vkey(),
             self.w2.vkey()
         );
+        let layout = crate::store::Layout::new(&self.ledger);
         Trust {
             root: self.world.root.cert.clone(),
             policy: Policy::parse(text.as_bytes()).unwrap(),
+            labels: layout
+                .is_confidential()
+                .then(|| crate::store::confidential::read_label_key(&layout).unwrap()),
         }
     }
 
@@ -469,6 +486,7 @@ fn wrong_keys_roots_order_and_receipts_fail_with_their_checks() {
     let t3 = Trust {
         root: World::new().root.cert.clone(),
         policy: t.policy.clone(),
+        labels: None,
     };
     let r = verify_pack(&pack, &t3, None);
     let bad: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();

@@ -39,6 +39,9 @@ pub struct Trust {
     pub root: Certificate,
     /// Which logs and witnesses are trusted, and the cosigning quorum.
     pub policy: Policy,
+    /// The VRF key of a confidential log (`TRUST/labels.vrf`): packs of
+    /// that log must prove each facility's label under it.
+    pub labels: Option<crate::commitment::LabelKey>,
 }
 
 /// Which trust a verifier used, for it to say so: a trust directory is
@@ -139,7 +142,30 @@ impl Trust {
                 ))
             }
         };
-        Ok(Trust { root, policy })
+        let labels_path = dir.join("labels.vrf");
+        let labels = read("labels.vrf")?
+            .map(|b| {
+                let text = String::from_utf8(b).map_err(|_| "not UTF-8".to_string())?;
+                crate::commitment::LabelKey::parse(&text)
+            })
+            .transpose()
+            .map_err(|e| terr(&labels_path, e))?;
+        if let Some(l) = &labels {
+            if !policy.logs().iter().any(|k| k.name() == l.origin) {
+                return Err(terr(
+                    &labels_path,
+                    format!(
+                        "is the VRF key of log {}, which the trust policy does not list",
+                        l.origin
+                    ),
+                ));
+            }
+        }
+        Ok(Trust {
+            root,
+            policy,
+            labels,
+        })
     }
 
     /// Trust in one log with no witnesses.
@@ -147,6 +173,7 @@ impl Trust {
         Trust {
             root,
             policy: Policy::single_log(log),
+            labels: None,
         }
     }
 }

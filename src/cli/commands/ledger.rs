@@ -26,6 +26,11 @@ pub struct InitArgs {
     /// enforce conditional writes: postgres://USER@HOST:PORT/DB.
     #[arg(long)]
     pub(crate) lock: Option<String>,
+    /// Make a confidential ledger: the public tree holds a salted commitment to each
+    /// statement and names facilities by VRF labels; the statements stay in
+    /// LEDGER/private/openings. Needs --trust-root; not yet with a bucket.
+    #[arg(long)]
+    pub(crate) confidential: bool,
 }
 
 impl InitArgs {
@@ -36,6 +41,7 @@ impl InitArgs {
             self.trust_root.as_deref(),
             self.public.as_deref(),
             self.lock.as_deref(),
+            self.confidential,
         )
     }
 }

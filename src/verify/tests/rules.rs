@@ -50,6 +50,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
     let trust = Trust {
         root: world.root.cert.clone(),
         policy: Policy::parse(text.as_bytes()).unwrap(),
+        labels: None,
     };
     (pack, trust)
 }

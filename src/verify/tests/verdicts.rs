@@ -234,6 +234,7 @@ fn cosigned_at(when: u64) -> (Fixture, Pack, Trust) {
     let t = Trust {
         root: f.world.root.cert.clone(),
         policy: Policy::parse(text.as_bytes()).unwrap(),
+        labels: None,
     };
     let pack = f.pack(Selection::Facility("TF-1".into()), None);
     (f, pack, t)

@@ -1,0 +1,190 @@
+//! A confidential ledger: its public tree shows nothing of any record, its
+//! packs verify offline as a public ledger's do (with the log's VRF key in
+//! the trust directory), and a label the log did not prove fails.
+
+use super::*;
+use crate::history::{attribution_of, Attribution};
+use crate::record::Record;
+
+/// Every byte an outsider can read of a directory ledger: the public tree
+/// (checkpoint, tiles, bundles) and the public key files.
+fn public_bytes(ledger: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&ledger.join("log"), &mut out);
+    for f in ["vkey", "labels.vrf"] {
+        out.push((ledger.join(f), std::fs::read(ledger.join(f)).unwrap()));
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Strings and byte strings of every record the story logged: ids,
+/// parties, names, digests, certificates, the statements themselves.
+fn secrets(world: &World) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    for (k, b) in world.log.iter().enumerate() {
+        if crate::history::is_index_entry(b) {
+            continue;
+        }
+        let st = crate::cose::Statement::parse(b).unwrap();
+        let h = st.header();
+        out.push((
+            format!("statement {k}'s SHA-256"),
+            crate::merkle::Hash::digest(b).as_bytes().to_vec(),
+        ));
+        out.push((
+            format!("statement {k}'s signature"),
+            b[b.len() - 64..].to_vec(),
+        ));
+        out.push((format!("statement {k}'s payload"), st.payload().to_vec()));
+        out.push((
+            format!("statement {k}'s certificate"),
+            h.x5chain[0][..64.min(h.x5chain[0].len())].to_vec(),
+        ));
+        out.push((
+            format!("statement {k}'s issuer"),
+            h.issuer.as_bytes().to_vec(),
+        ));
+        out.push((
+            format!("statement {k}'s content type"),
+            h.content_type.as_bytes().to_vec(),
+        ));
+        // (Scheme-level statements' subject is the word "scheme", which the
+        // index's own keys spell.)
+        if h.subject != crate::policy::SCHEME_SUBJECT {
+            out.push((
+                format!("statement {k}'s subject"),
+                h.subject.as_bytes().to_vec(),
+            ));
+        }
+        let record = Record::decode(&h.content_type, st.payload()).unwrap();
+        if let Some(f) = record.facility() {
+            out.push((format!("facility id {f}"), f.as_bytes().to_vec()));
+            out.push((
+                format!("SHA-256 of facility id {f} (its public-ledger map key)"),
+                crate::history::key_of(f).to_vec(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_public_tree_of_a_confidential_ledger_reveals_no_record() {
+    let f = Fixture::confidential(story());
+    let public = public_bytes(&f.ledger);
+    assert!(public.len() > 4, "{public:?}");
+    let secrets = secrets(&f.world);
+    assert!(secrets.len() > 20);
+    for (what, needle) in &secrets {
+        for (path, bytes) in &public {
+            assert!(
+                !contains(bytes, needle),
+                "{what} is readable in {}",
+                path.display()
+            );
+        }
+    }
+    // Every public leaf is a commitment or an index entry naming labels.
+    let l = crate::store::Snapshot::open(&f.ledger).unwrap();
+    for i in 0..l.checkpoint().root().size() {
+        let leaf = l.read_leaf(i).unwrap();
+        match attribution_of(&leaf) {
+            Attribution::Hidden => assert_eq!(leaf.len(), crate::commitment::LEAF_LEN),
+            Attribution::Index => {}
+            other => panic!("entry {i} is public as {other}"),
+        }
+    }
+    // While the ledger itself reads its statements from their openings
+    // (its index entries name labels where the World's name ids).
+    for (i, b) in f.world.log.iter().enumerate() {
+        let read = l.read_entry(i as u64).unwrap();
+        match crate::history::is_index_entry(b) {
+            true => assert!(crate::history::is_index_entry(&read), "entry {i}"),
+            false => assert_eq!(&read, b, "entry {i}"),
+        }
+    }
+}
+
+#[test]
+fn a_confidential_pack_verifies_offline_and_needs_the_logs_vrf_key() {
+    let f = Fixture::confidential(story());
+    let t = f.trust();
+    assert!(t.labels.is_some());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let back = Pack::parse(&pack.to_bytes().unwrap()).unwrap();
+    assert_eq!(back, pack);
+    let r = verify_pack(&pack, &t, None);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(
+        r.checks.iter().any(|c| c.name == "complete" && c.passed),
+        "{}",
+        r.to_text()
+    );
+    let h = pack.history.as_ref().unwrap();
+    assert!(h.facilities.iter().all(|f| f.label.is_some()));
+    // Without the log's VRF key, the labels cannot be checked.
+    let mut blind = t.clone();
+    blind.labels = None;
+    let names = failed(&pack, &blind, None);
+    assert!(
+        names.contains(&"history: facility TF-1".into()),
+        "{names:?}"
+    );
+    // A label proof for another facility, or damaged, fails.
+    let other = f.pack(Selection::Facility("TF-2".into()), None);
+    let mut swapped = pack.clone();
+    swapped.history.as_mut().unwrap().facilities[0].label =
+        other.history.as_ref().unwrap().facilities[0].label;
+    assert!(failed(&swapped, &t, None).contains(&"history: facility TF-1".into()));
+    let mut flipped = pack.clone();
+    let p = flipped.history.as_mut().unwrap().facilities[0]
+        .label
+        .as_mut()
+        .unwrap();
+    let mut b = *p.as_bytes();
+    b[40] ^= 1;
+    *p = crate::vrf::VrfProof::from_slice(&b).unwrap();
+    assert!(failed(&flipped, &t, None).contains(&"history: facility TF-1".into()));
+    // A receipt whose salt is changed no longer proves its statement.
+    let mut salted = pack.clone();
+    let t0 = crate::cose::split_transparent(&salted.statements[2]).unwrap();
+    let receipt = t0.receipts[0].clone().with_salt([7; 32]).unwrap();
+    salted.statements[2] = crate::cose::transparent_statement(&t0.statement, &[receipt]).unwrap();
+    assert!(failed(&salted, &t, None)
+        .iter()
+        .any(|n| n.ends_with(": receipt")));
+}
+
+#[test]
+fn a_confidential_ledger_grows_and_its_state_index_agrees_with_a_replay() {
+    let mut f = Fixture::confidential(story());
+    f.world.by(op, seal("TF-2", 2)).unwrap();
+    f.world.by(op, seal("TF-1", 3)).unwrap();
+    f.submit_all();
+    let ledger = crate::ledger::Ledger::open(&f.ledger).unwrap();
+    match ledger.check_index().unwrap() {
+        crate::ledger::IndexCheck::Consistent { facilities, .. } => assert_eq!(facilities, 2),
+        other => panic!("{other:?}"),
+    }
+    let pack = f.pack(Selection::Facility("TF-2".into()), None);
+    let r = verify_pack(&pack, &f.trust(), None);
+    assert!(r.verified(), "{}", r.to_text());
+    // A public monitor checks the index's structure over the public tree.
+    let (run, _) = crate::monitor::monitor(&f.ledger, None, None, None).unwrap();
+    assert!(run.fault.is_none(), "{:?}", run.fault);
+    assert_eq!(run.facilities, 2);
+}
