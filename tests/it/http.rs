@@ -1278,3 +1278,113 @@ fn tls_pair_for(dir: &Path, name: &str, names: &[&str]) -> (String, String) {
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
     (s(&cert).to_string(), s(&key).to_string())
 }
+
+/// A confidential ledger over HTTP: registration works and its receipt
+/// verifies (it carries the salt); the public tree serves commitments that
+/// name nothing; every route that would read a record answers 401 with one
+/// body that names nothing, whatever the path.
+#[test]
+fn a_confidential_ledgers_service_serves_commitments_and_refuses_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = d.join("ledger");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            "example.org/secret",
+            "--trust-root",
+            s(&root_pem),
+            "--confidential",
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let root = identity(d, "demo-root");
+    let op = identity(d, "demo-operator");
+    let server = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
+    let des = sign(
+        d,
+        "designate",
+        &root,
+        &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+    );
+    let reg = sign(
+        d,
+        "register",
+        &op,
+        &[
+            "--facility",
+            "TF-SECRET-7",
+            "--name",
+            "Bay 9",
+            "--site",
+            "Hidden Road",
+        ],
+    );
+    std::fs::write(d.join("des.cose"), &des).unwrap();
+    std::fs::write(d.join("reg.cose"), &reg).unwrap();
+    // The client checks each receipt against its statement: with the salt.
+    let (code, out, err) = run(
+        &[
+            "submit",
+            "--url",
+            &server.url,
+            s(&d.join("des.cose")),
+            s(&d.join("reg.cose")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("reg.cose: entry 2") && out.contains("receipt verified"),
+        "{out}"
+    );
+    // Public: the checkpoint and the entry bundle, which name nothing.
+    let (status, cp) = get(&format!("{}/checkpoint", server.url));
+    assert_eq!(status, 200);
+    let size: u64 = String::from_utf8(cp)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, bundle) = get(&format!("{}/tile/entries/000.p/{size}", server.url));
+    assert_eq!(status, 200);
+    for secret in [
+        &b"TF-SECRET-7"[..],
+        b"Hidden Road",
+        b"Bay 9",
+        b"NTRGB",
+        b"SECGB",
+        &reg[reg.len() - 64..],
+    ] {
+        assert!(
+            !bundle.windows(secret.len()).any(|w| w == secret),
+            "{} is in the public bundle",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    // Not public: one 401, one body, for a path that exists or not.
+    let agent = agent();
+    let mut bodies = std::collections::BTreeSet::new();
+    for path in [
+        "/entries/2",
+        "/entries/2/statement",
+        "/facilities",
+        "/facilities/TF-SECRET-7",
+        "/facilities/TF-SECRET-7/pack",
+        "/facilities/TF-NONE",
+    ] {
+        let mut r = agent.get(&format!("{}{path}", server.url)).call().unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{path}");
+        let body = r.body_mut().read_to_string().unwrap();
+        assert!(!body.contains("TF-"), "{path}: {body}");
+        bodies.insert(body);
+    }
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert_eq!(server.terminate(), Some(0));
+}
