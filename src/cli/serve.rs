@@ -69,7 +69,10 @@ pub fn serve_with(
     }
     let announcer = started.announcer;
     let (router, committer) = (started.router, started.committer);
-    let served = run_service(listen, router, &|url| {
+    if started.clients.is_some() && listen.tls_cert.is_none() {
+        tell!("warning: this ledger is confidential and the service is plain HTTP: readers cannot present certificates, so only its public tree and registration are answered; give --tls-cert and --tls-key");
+    }
+    let served = run_service(listen, router, started.clients, &|url| {
         if let Err(e) = announcer.announce(url) {
             tell!("warning: writers of the ledger will not be told where the service is: {e}");
         }
@@ -108,10 +111,15 @@ impl Listen {
 /// Serves `router` as `listen` says until SIGTERM or Ctrl-C: prints
 /// `listening on URL` once bound, and returns when the requests in flight
 /// are answered and the runtime is gone.
-pub fn run_service(listen: &Listen, router: axum::Router, on_listen: &dyn Fn(&str)) -> CmdResult {
+pub fn run_service(
+    listen: &Listen,
+    router: axum::Router,
+    clients: Option<triage_ledger::identity::Certificate>,
+    on_listen: &dyn Fn(&str),
+) -> CmdResult {
     let tls = match (&listen.tls_cert, &listen.tls_key) {
         (Some(cert), Some(key)) => Some(
-            triage_ledger::server::Tls::load(cert, key)
+            triage_ledger::server::Tls::load_for(cert, key, clients)
                 .map_err(|e| Failure::input(e.to_string()))?,
         ),
         _ => None,

@@ -292,5 +292,5 @@ fn serve(dir: &Path, listen: &super::serve::Listen) -> CmdResult {
     Witness::open(dir).map_err(refusal)?;
     triage_ledger::server::init_logging();
     let router = triage_ledger::server::witness::router(dir.to_path_buf());
-    super::serve::run_service(listen, router, &|_| {})
+    super::serve::run_service(listen, router, None, &|_| {})
 }

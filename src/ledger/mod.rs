@@ -139,6 +139,12 @@ impl Ledger {
         &self.vkey
     }
 
+    /// The scheme root statements are admitted against
+    /// (`LEDGER/trust/root.pem`).
+    pub fn trust_root(&self) -> Result<crate::identity::Certificate, LedgerError> {
+        submit::read_trust_root(&self.layout)
+    }
+
     /// What the operator should be told (e.g. a key file readable by other
     /// users), gathered since the last call.
     pub fn take_warnings(&self) -> Vec<String> {

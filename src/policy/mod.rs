@@ -6,6 +6,7 @@
 //! one new statement against every rule and, if it passes, applies it, so a
 //! batch's later statements may reference its earlier ones.
 
+pub mod access;
 mod authority;
 mod duplicate;
 mod framework;

@@ -140,6 +140,16 @@ pub enum NetError {
         /// What is wrong.
         reason: String,
     },
+    /// `TRIAGE_LEDGER_CERT` / `TRIAGE_LEDGER_KEY`, the certificate a
+    /// client presents to a service that asks (reading by role), cannot be
+    /// used.
+    #[error("the client certificate {path}: {reason}")]
+    ClientIdentity {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl NetError {
@@ -160,7 +170,7 @@ impl NetError {
             | NetError::NotHttp { url, .. }
             | NetError::TooLarge { url, .. }
             | NetError::Other { url, .. } => url,
-            NetError::CaFile { path, .. } => path,
+            NetError::CaFile { path, .. } | NetError::ClientIdentity { path, .. } => path,
         }
     }
 }
@@ -221,9 +231,63 @@ pub(crate) fn agent(timeout: Duration) -> Result<ureq::Agent, NetError> {
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(timeout))
-        .tls_config(TlsConfig::builder().root_certs(roots).build())
+        .tls_config(
+            TlsConfig::builder()
+                .root_certs(roots)
+                .client_cert(client_identity()?)
+                .build(),
+        )
         .build()
         .into())
+}
+
+/// The certificate and key a client presents when a service asks for one
+/// (a confidential ledger's reading by role): the signer's own,
+/// `TRIAGE_LEDGER_CERT` and `TRIAGE_LEDGER_KEY` (set directly, or by the
+/// configuration file). Checked to be a pair here: a key of another
+/// certificate would fail in the handshake with a less helpful message.
+fn client_identity() -> Result<Option<ureq::tls::ClientCert>, NetError> {
+    use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey};
+    let (Some(cert_path), Some(key_path)) = (
+        std::env::var_os("TRIAGE_LEDGER_CERT"),
+        std::env::var_os("TRIAGE_LEDGER_KEY"),
+    ) else {
+        return Ok(None);
+    };
+    let named = |p: &std::ffi::OsString, reason: String| NetError::ClientIdentity {
+        path: p.to_string_lossy().into_owned(),
+        reason,
+    };
+    let pem = std::fs::read(&cert_path).map_err(|e| named(&cert_path, e.to_string()))?;
+    let mut chain: Vec<Certificate<'static>> = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        if let PemItem::Certificate(c) = item.map_err(|e| named(&cert_path, e.to_string()))? {
+            chain.push(c);
+        }
+    }
+    let Some(leaf) = chain.first() else {
+        return Err(named(&cert_path, "no PEM certificate in the file".into()));
+    };
+    let cert = crate::identity::Certificate::from_der(leaf.der())
+        .map_err(|e| named(&cert_path, e.to_string()))?;
+    let key_pem = zeroize::Zeroizing::new(
+        std::fs::read(&key_path).map_err(|e| named(&key_path, e.to_string()))?,
+    );
+    let key = PrivateKey::from_pem(&key_pem).map_err(|e| named(&key_path, e.to_string()))?;
+    let signing = {
+        use ed25519_dalek::pkcs8::DecodePrivateKey;
+        let text =
+            std::str::from_utf8(&key_pem).map_err(|_| named(&key_path, "not PEM text".into()))?;
+        ed25519_dalek::SigningKey::from_pkcs8_pem(text)
+            .map_err(|e| named(&key_path, format!("not an Ed25519 PKCS#8 key: {e}")))?
+    };
+    if signing.verifying_key() != *cert.key() {
+        return Err(named(
+            &key_path,
+            format!("is not the key of {}", cert_path.to_string_lossy()),
+        ));
+    }
+    Ok(Some(ClientCert::new_with_certs(&chain, key)))
 }
 
 /// What this client trusts for `https://`, as a reader knows it.

@@ -305,13 +305,18 @@ async fn connection(
     match tls {
         None => {
             let io = Guarded::new(socket, activity.clone(), limits.idle);
-            http(io, activity, router, stopping, &limits).await
+            http(io, activity, router, stopping, &limits, None).await
         }
         Some(acceptor) => {
             match tokio::time::timeout(limits.handshake, acceptor.accept(socket)).await {
                 Ok(Ok(stream)) => {
+                    // The client's certificate chain (checked in the
+                    // handshake), for reading by role.
+                    let peer = stream.get_ref().1.peer_certificates().map(|c| {
+                        super::access::PeerChain(Arc::new(c.iter().map(|d| d.to_vec()).collect()))
+                    });
                     let io = Guarded::new(stream, activity.clone(), limits.idle);
-                    http(io, activity, router, stopping, &limits).await
+                    http(io, activity, router, stopping, &limits, peer).await
                 }
                 Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
                 Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
@@ -326,13 +331,18 @@ async fn http<S>(
     router: axum::Router,
     mut stopping: watch::Receiver<bool>,
     limits: &Limits,
+    peer: Option<super::access::PeerChain>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     use tower::ServiceExt as _;
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let in_flight = InFlight::enter(&activity);
-        let answer = router.clone().oneshot(req.map(axum::body::Body::new));
+        let mut req = req.map(axum::body::Body::new);
+        if let Some(p) = &peer {
+            req.extensions_mut().insert(p.clone());
+        }
+        let answer = router.clone().oneshot(req);
         async move {
             let r = answer.await;
             drop(in_flight);

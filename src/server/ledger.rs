@@ -207,6 +207,9 @@ pub struct Started {
     pub warnings: Vec<Warning>,
     /// Says, in the ledger's lock file, where the service listens.
     pub announcer: Announcer,
+    /// The scheme root, for a confidential ledger: TLS asks clients for a
+    /// certificate chained to it (reading by role).
+    pub clients: Option<crate::identity::Certificate>,
 }
 
 /// Tells writers that find the ledger held where the service listens.
@@ -317,6 +320,17 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         Committer(thread)
     };
     let confidential = ledger.layout().is_confidential();
+    // Client certificates are checked against the scheme root (reading by
+    // role) on a confidential ledger.
+    let clients = match confidential {
+        true => Some(ledger.trust_root()?),
+        false => None,
+    };
+    let gate = super::access::Gate {
+        confidential,
+        ledger: ledger.clone(),
+        root: clients.clone(),
+    };
     let service = Arc::new(Service {
         tiles,
         ledger,
@@ -344,7 +358,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         .route("/metrics", get(prometheus))
         .with_state(service)
         .layer(axum::middleware::from_fn_with_state(
-            confidential,
+            gate,
             super::access::guard,
         ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -356,6 +370,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         committer,
         warnings,
         announcer,
+        clients,
     })
 }
 
@@ -771,8 +786,12 @@ struct AsOf {
     as_of: Option<String>,
 }
 
-async fn facilities(State(s): State<Arc<Service>>, Query(q): Query<AsOf>) -> Response {
-    status_json(s, None, q.as_of).await
+async fn facilities(
+    State(s): State<Arc<Service>>,
+    Query(q): Query<AsOf>,
+    reader: Option<axum::Extension<crate::policy::access::Reader>>,
+) -> Response {
+    status_json(s, None, q.as_of, reader.map(|r| r.0)).await
 }
 
 async fn facility(
@@ -780,10 +799,17 @@ async fn facility(
     UrlPath(id): UrlPath<String>,
     Query(q): Query<AsOf>,
 ) -> Response {
-    status_json(s, Some(id), q.as_of).await
+    status_json(s, Some(id), q.as_of, None).await
 }
 
-async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>) -> Response {
+/// The status JSON; with `reader` (a confidential ledger's), only the
+/// facilities it may read are listed.
+async fn status_json(
+    s: Arc<Service>,
+    id: Option<String>,
+    as_of: Option<String>,
+    reader: Option<crate::policy::access::Reader>,
+) -> Response {
     match blocking(&s.reads.clone(), move || {
         let as_of = match as_of {
             Some(d) if crate::record::parse_date(&d).is_some() => d,
@@ -798,12 +824,19 @@ async fn status_json(s: Arc<Service>, id: Option<String>, as_of: Option<String>)
         let st = s
             .ledger
             .with_state(|state, l| {
-                crate::status::ledger_status(
+                let mut st = crate::status::ledger_status(
                     state,
                     l.checkpoint().root().size(),
                     &as_of,
                     id.as_deref(),
-                )
+                );
+                if let Some(r) = &reader {
+                    use crate::policy::access::{Read, Verdict};
+                    st.facilities.retain(|f| {
+                        state.may_read(r, None, Read::Facility(&f.id)) == Verdict::Allowed
+                    });
+                }
+                st
             })
             .map_err(failed)?;
         if let (Some(id), true) = (&id, st.facilities.is_empty()) {

@@ -11,7 +11,7 @@ fn bin() -> Command {
     crate::common::bin()
 }
 
-fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+pub(super) fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     use std::io::Write;
     let mut child = bin()
         .args(args)
@@ -29,24 +29,24 @@ fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     )
 }
 
-fn s(p: &Path) -> &str {
+pub(super) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
 /// A server process, stopped (SIGKILL) if the test ends without stopping it.
-struct Server {
+pub(super) struct Server {
     child: Child,
-    url: String,
+    pub(super) url: String,
     /// What it wrote to stderr so far (its logs).
     log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
-    fn start(args: &[&str]) -> Server {
+    pub(super) fn start(args: &[&str]) -> Server {
         Server::start_env(args, &[])
     }
 
-    fn start_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+    pub(super) fn start_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = bin()
             .args(args)
             .envs(env.iter().copied())
@@ -94,7 +94,7 @@ impl Server {
     }
 
     /// SIGTERM, then the exit code.
-    fn terminate(mut self) -> Option<i32> {
+    pub(super) fn terminate(mut self) -> Option<i32> {
         send_signal(self.child.id(), "TERM");
         let status = self.child.wait().unwrap();
         std::mem::forget(self);
@@ -238,7 +238,7 @@ fn a_witness_over_http_cosigns_consistent_checkpoints_and_refuses_a_fork() {
 
 /// A new ledger `d/ledger` whose trust root is the demo scheme's root;
 /// returns it and the root certificate's path.
-fn policy_ledger(d: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+pub(super) fn policy_ledger(d: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let ledger = d.join("ledger");
     let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
     let (code, _, err) = run(
@@ -289,7 +289,7 @@ fn witnessed_policy_ledger(
 }
 
 /// A demo identity copied with mode 0600.
-fn identity(dir: &Path, name: &str) -> (String, String) {
+pub(super) fn identity(dir: &Path, name: &str) -> (String, String) {
     use std::os::unix::fs::PermissionsExt;
     let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys");
     let (k, c) = (
@@ -303,7 +303,7 @@ fn identity(dir: &Path, name: &str) -> (String, String) {
 }
 
 /// Signs a statement with a verb's `--out` form and returns its bytes.
-fn sign(dir: &Path, verb: &str, id: &(String, String), args: &[&str]) -> Vec<u8> {
+pub(super) fn sign(dir: &Path, verb: &str, id: &(String, String), args: &[&str]) -> Vec<u8> {
     let out = dir.join(format!("st-{}.cose", args.join("-").replace('/', "_")));
     let mut all = vec![verb, "--key", &id.0, "--cert", &id.1, "--out", s(&out)];
     all.extend_from_slice(args);
@@ -331,7 +331,7 @@ fn post_cose(url: &str, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
     (status, loc, r.body_mut().read_to_vec().unwrap_or_default())
 }
 
-fn get(url: &str) -> (u16, Vec<u8>) {
+pub(super) fn get(url: &str) -> (u16, Vec<u8>) {
     let agent = agent();
     let mut r = agent.get(url).call().unwrap();
     (r.status().as_u16(), r.body_mut().read_to_vec().unwrap())
@@ -993,7 +993,7 @@ fn the_checkpoint_is_published_only_after_the_witness_round() {
 
 /// A self-signed TLS certificate for 127.0.0.1 and localhost (rcgen):
 /// (certificate file, key file).
-fn tls_pair(dir: &Path, name: &str) -> (String, String) {
+pub(super) fn tls_pair(dir: &Path, name: &str) -> (String, String) {
     let made =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
     let (cert, key) = (
@@ -1005,7 +1005,7 @@ fn tls_pair(dir: &Path, name: &str) -> (String, String) {
     (s(&cert).to_string(), s(&key).to_string())
 }
 
-fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+pub(super) fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = bin().args(args).envs(env.iter().copied()).output().unwrap();
     (
         out.status.code().unwrap_or(-1),

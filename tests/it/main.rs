@@ -16,6 +16,7 @@ mod inspect;
 mod interop;
 mod locks;
 mod outputs;
+mod reading;
 mod readme;
 mod report;
 mod rogue;
