@@ -457,6 +457,8 @@ fn two_services_share_a_bucket_ledger_and_serve_its_tiles_from_the_bucket() {
             "example.org/srv",
             "--trust-root",
             s(&root_pem),
+            "--records",
+            "public",
             "--public",
             "s3://ledger/srv",
             "--lock",

@@ -53,7 +53,8 @@ pub enum LogCommand {
         #[arg(long)]
         from: Option<u64>,
     },
-    /// Print one entry's bytes.
+    /// Print one entry's bytes as the log holds them (a confidential ledger's
+    /// statements are commitments).
     Get {
         /// The ledger directory.
         #[arg(env = "TRIAGE_LEDGER_LEDGER")]
@@ -73,6 +74,11 @@ pub enum LogCommand {
         /// The entry's bytes.
         #[arg(long)]
         entry: PathBuf,
+        /// For a confidential ledger: the salt (64 hex digits) that makes the
+        /// statement's commitment leaf, which is what the log holds (`log prove`
+        /// prints it; a receipt carries it).
+        #[arg(long)]
+        salt: Option<String>,
     },
     /// Verify that one checkpoint's tree is a prefix of another's, offline.
     VerifyConsistency {
@@ -142,12 +148,17 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             from,
         } => prove(&ledger, index, from),
         LogCommand::Get { ledger, index } => {
+            // The entry as the log holds it: for a confidential ledger, a
+            // statement's commitment (its statement is read by role).
             let l = Snapshot::open(&ledger)?;
-            write_stdout(&l.read_entry(index)?)
+            write_stdout(&l.read_leaf(index)?)
         }
-        LogCommand::VerifyInclusion { vkey, proof, entry } => {
-            verify_inclusion(&vkey, &proof, &entry)
-        }
+        LogCommand::VerifyInclusion {
+            vkey,
+            proof,
+            entry,
+            salt,
+        } => verify_inclusion(&vkey, &proof, &entry, salt.as_deref()),
         LogCommand::VerifyConsistency {
             vkey,
             old,
@@ -178,17 +189,20 @@ pub fn init(
     trust_root: Option<&Path>,
     public: Option<&str>,
     lock: Option<&str>,
-    confidential: bool,
+    records: Option<super::commands::Records>,
 ) -> CmdResult {
+    use super::commands::Records;
     let public = public.filter(|p| !same_dir(Path::new(p), &ledger.join("log")));
-    if confidential && trust_root.is_none() {
+    if records == Some(Records::Confidential) && trust_root.is_none() {
         return Err(Failure::input(
-            "--confidential: a confidential ledger admits statements through the registration policy; give --trust-root ROOT.pem",
+            "--records confidential: a confidential ledger admits statements through the registration policy; give --trust-root ROOT.pem",
         ));
     }
+    // A policy ledger is confidential unless its records are chosen public.
+    let confidential = trust_root.is_some() && records != Some(Records::Public);
     if confidential && public.is_some() {
         return Err(Failure::input(
-            "--confidential with --public: a confidential ledger's openings have no home in a bucket yet; keep its public tree in LEDGER/log",
+            "a confidential ledger's openings have no home in a bucket yet: keep its public tree in LEDGER/log, or give --records public",
         ));
     }
     if let Some(p) = public {
@@ -495,6 +509,12 @@ fn prove(ledger: &Path, index: Option<u64>, from: Option<u64>) -> CmdResult {
         }
         let p = l.prove_inclusion(i)?;
         let text = TlogProof::new(&p, l.checkpoint()).map_err(|e| Failure::input(e.to_string()))?;
+        if let Some(o) = l.read_opening(i)? {
+            tell!(
+                "entry {i} is a statement's commitment (a confidential ledger): verify the statement with --salt {}",
+                triage_ledger::hex::encode(&o.salt)
+            );
+        }
         return write_stdout(text.to_text().as_bytes());
     }
     let m = from.unwrap_or(0);
@@ -512,12 +532,25 @@ fn prove(ledger: &Path, index: Option<u64>, from: Option<u64>) -> CmdResult {
     write_stdout(out.as_bytes())
 }
 
-fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path) -> CmdResult {
+fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path, salt: Option<&str>) -> CmdResult {
     let vkey = load_vkey(vkey)?;
+    let salt = match salt {
+        None => None,
+        Some(h) => Some(
+            triage_ledger::hex::decode(h)
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| {
+                    Failure::input(format!("--salt {h:?}: expected 64 hexadecimal digits"))
+                })?,
+        ),
+    };
     let proof_bytes = read_input(proof, 256 * 1024)?;
     let parsed = TlogProof::parse(&proof_bytes)
         .map_err(|e| Failure::input(format!("{}: {e}", proof.display())))?;
-    let entry_bytes = read_input(entry, MAX_ENTRY_SIZE as u64)?;
+    let mut entry_bytes = read_input(entry, MAX_ENTRY_SIZE as u64)?;
+    if let Some(salt) = &salt {
+        entry_bytes = triage_ledger::commitment::leaf(salt, &entry_bytes).to_vec();
+    }
     match parsed.verify(&entry_bytes, &vkey) {
         Ok(cp) => {
             say!(
@@ -526,8 +559,13 @@ fn verify_inclusion(vkey: &str, proof: &Path, entry: &Path) -> CmdResult {
                 vkey.id()
             );
             say!(
-                "ok: {} ({} bytes, leaf hash {}) is entry {} of tree size {} (root {})",
+                "ok: {}{} ({} bytes, leaf hash {}) is entry {} of tree size {} (root {})",
                 entry.display(),
+                if salt.is_some() {
+                    ", committed with the salt given,"
+                } else {
+                    ""
+                },
                 entry_bytes.len(),
                 leaf_hash(&entry_bytes),
                 parsed.index(),

@@ -116,7 +116,7 @@ fn run_json(run: &MonitorRun, proof_out: &Path) -> String {
         })
         .collect();
     format!(
-        "{{\"origin\":{},\"from\":{},\"to\":{},\"index_entries\":{},\"commits\":{},\"facilities\":{},\"uncommitted\":{},\"watched\":[{}],\"misbehaviour\":{},\"proof\":{}}}",
+        "{{\"origin\":{},\"from\":{},\"to\":{},\"index_entries\":{},\"commits\":{},\"facilities\":{},\"uncommitted\":{},\"watched\":[{}],\"hidden\":{},\"misbehaviour\":{},\"proof\":{}}}",
         json_string(&run.origin),
         run.from,
         run.to,
@@ -125,6 +125,7 @@ fn run_json(run: &MonitorRun, proof_out: &Path) -> String {
         run.facilities,
         run.pending,
         watched.join(","),
+        run.hidden,
         run.fault
             .as_ref()
             .map_or("null".to_string(), |f| json_string(&f.to_string())),
@@ -159,7 +160,14 @@ fn print_run(run: &MonitorRun, facility: Option<&str>) {
         );
     }
     if let Some(f) = facility {
-        if run.watched.is_empty() {
+        if run.hidden > 0 {
+            // Commitments name no facility: saying "no new statements"
+            // would claim what was not seen.
+            say!(
+                "not checked: which of the {} new statements are facility {f}'s: they are commitments (a confidential ledger's public tree); the ledger's own monitor, or the facility's pack, shows them",
+                run.hidden
+            );
+        } else if run.watched.is_empty() {
             say!("facility {f}: no new statements");
         }
         for w in &run.watched {

@@ -110,8 +110,13 @@ pub fn verify(
     require: Require,
     json: bool,
     verbose: bool,
+    filed: &[std::path::PathBuf],
 ) -> CmdResult {
     let (t, used) = Trust::open(trust).map_err(|e| Failure::input(format!("--trust {e}")))?;
+    let mut mine = Vec::with_capacity(filed.len());
+    for f in filed {
+        mine.push((f.display().to_string(), read(f)?));
+    }
     let bytes = read(file)?;
     let parsed = Pack::parse(&bytes);
     let mut report = match parsed {
@@ -122,7 +127,7 @@ pub fn verify(
                 None => None,
                 Some(path) => Some(read_old(path)?),
             };
-            verify_pack_with(
+            let mut r = verify_pack_with(
                 &p,
                 &t,
                 &Options {
@@ -130,9 +135,16 @@ pub fn verify(
                     require,
                 },
             )
-            .0
+            .0;
+            triage_ledger::verify::check_filed(&mut r, &p, &t, &mine);
+            r
         }
         Err(e) => match Misbehaviour::parse(&bytes) {
+            Ok(_) if !filed.is_empty() => {
+                return Err(Failure::input(
+                    "--filed applies to packs, not to proofs of misbehaviour",
+                ))
+            }
             Ok(m) if since.is_none() => verify_misbehaviour(&m, &t),
             Ok(_) => {
                 return Err(Failure::input(

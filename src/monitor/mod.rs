@@ -72,6 +72,9 @@ pub struct MonitorRun {
     pub pending: usize,
     /// New statements of the watched facility.
     pub watched: Vec<Watched>,
+    /// Statements read as commitments this run (a confidential ledger's
+    /// public tree): no facility can be recognised among them.
+    pub hidden: u64,
     /// The first lie found.
     pub fault: Option<Fault>,
     /// Its proof.
@@ -149,7 +152,17 @@ pub fn monitor(
 ) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
     let l = Snapshot::open(ledger)?;
     let tree = DirTree::new(l.layout().log_dir());
-    monitor_tree(&tree, Some(l.vkey().clone()), state, policy, watch)
+    // The ledger's own operator monitors a confidential ledger with its
+    // openings and VRF key: each statement's attribution is then checked
+    // against the statement itself, as for a public ledger (the privileged
+    // monitor); without them, against nothing but the index's structure.
+    let private = match l.layout().is_confidential() {
+        true => crate::store::confidential::read_label_secret(l.layout())
+            .ok()
+            .map(|k| (l.layout().clone(), crate::history::Naming::labels(k))),
+        false => None,
+    };
+    monitor_with(&tree, Some(l.vkey().clone()), state, policy, watch, private)
 }
 
 /// [`monitor`] of a public tree wherever it is (a directory, a URL). The
@@ -161,6 +174,20 @@ pub fn monitor_tree(
     state: Option<MonitorState>,
     policy: Option<&Policy>,
     watch: Option<&str>,
+) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
+    monitor_with(tree, key, state, policy, watch, None)
+}
+
+/// [`monitor_tree`], opening each commitment leaf of a confidential
+/// ledger with the openings in `private`'s layout and naming facilities
+/// with its labels.
+fn monitor_with(
+    tree: &dyn PublicTree,
+    key: Option<VerifierKey>,
+    state: Option<MonitorState>,
+    policy: Option<&Policy>,
+    watch: Option<&str>,
+    private: Option<(crate::store::Layout, crate::history::Naming)>,
 ) -> Result<(MonitorRun, Option<MonitorState>), MonitorError> {
     let bytes = read_checkpoint_bytes(tree)?;
     let pinned = match &state {
@@ -232,13 +259,25 @@ pub fn monitor_tree(
         facilities: 0,
         pending: 0,
         watched: Vec::new(),
+        hidden: 0,
         fault: None,
         proof: None,
     };
-    let walked = open.for_each_entry_from(edge, |i, bytes| {
+    let mut openings = private
+        .as_ref()
+        .map(|(layout, _)| crate::store::confidential::Openings::new(layout, size));
+    let walked = open.for_each_entry_from(edge, |i, leaf| {
         if run.fault.is_some() {
             return Ok(());
         }
+        let opened;
+        let bytes = match openings.as_mut() {
+            Some(o) => {
+                opened = o.open(i, leaf)?;
+                &opened[..]
+            }
+            None => leaf,
+        };
         if is_index_entry(bytes) {
             let r = match IndexEntry::parse(bytes) {
                 Ok(e) => {
@@ -252,6 +291,7 @@ pub fn monitor_tree(
             return Ok(());
         }
         let a = attribution_of(bytes);
+        run.hidden += u64::from(a == Attribution::Hidden);
         if let (Some(w), Attribution::Facility(id)) = (watch, &a) {
             if id == w {
                 // Only the watched facility's statements are parsed whole.
@@ -268,6 +308,13 @@ pub fn monitor_tree(
                 });
             }
         }
+        // A confidential ledger's index names the facility by its label.
+        let a = match (&a, &private) {
+            (Attribution::Facility(id), Some((_, naming))) => naming
+                .name(id)
+                .map_or(Attribution::Unreadable, Attribution::Facility),
+            _ => a,
+        };
         history.push_statement(i, a);
         Ok(())
     });
@@ -287,7 +334,11 @@ pub fn monitor_tree(
         // An unreadable leaf that looks like an index entry breaks the
         // format; it contradicts no other signed object, so there is no
         // offline proof to write (the monitor still fails).
-        if !matches!(f, Fault::Unreadable { .. } | Fault::Unloaded { .. }) {
+        // A misattribution seen through the openings is not shown by the
+        // public leaves alone: its proof would need the opening (not yet
+        // written, FORMATS §27).
+        let opened_only = private.is_some() && matches!(f, Fault::Attribution { .. });
+        if !matches!(f, Fault::Unreadable { .. } | Fault::Unloaded { .. }) && !opened_only {
             run.proof = Some(prove(&open, f)?);
         }
         return Ok((run, None));

@@ -375,3 +375,92 @@ fn a_state_with_an_unknown_history_key_is_refused() {
     let e = e.to_string();
     assert!(e.contains("unknown key \"last_commi)\""), "{e}");
 }
+
+/// A confidential log that files TF-1's seal under TF-2's label: its public
+/// tree stays well-formed (a public monitor sees commitments, each filed
+/// under some label), and the ledger's own monitor, which opens every
+/// commitment and computes every label, catches the lie.
+#[test]
+fn a_confidential_log_that_files_a_statement_under_another_label_is_caught_by_its_operator() {
+    let world = honest_world();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger");
+    crate::store::init(&ledger, "example.org/monitored").unwrap();
+    crate::store::confidential::make_confidential(&ledger, "example.org/monitored").unwrap();
+    let layout = crate::store::Layout::new(&ledger);
+    let naming = crate::history::Naming::labels(
+        crate::store::confidential::read_label_secret(&layout).unwrap(),
+    );
+    let mut lying = History::new();
+    for (i, b) in world.log.iter().enumerate() {
+        let a = match crate::history::attribution_of(b) {
+            Attribution::Facility(_) if i == 4 => Attribution::Facility("TF-2".into()),
+            a => a,
+        };
+        let a = match a {
+            Attribution::Facility(id) => Attribution::Facility(naming.name(&id).unwrap()),
+            a => a,
+        };
+        lying.push_statement(i as u64, a);
+    }
+    let mut leaves = world.log.clone();
+    leaves.push(lying.next_entry(true).unwrap().1);
+    let mut w = Writer::open(&ledger).unwrap();
+    for b in &leaves {
+        w.append(b).unwrap();
+    }
+    w.commit().unwrap();
+    drop(w);
+    // The public tree: commitments, each filed under a label; nothing to
+    // contradict.
+    let l = Snapshot::open(&ledger).unwrap();
+    assert!(crate::commitment::is_leaf(&l.read_leaf(4).unwrap()));
+    let tree = crate::store::dir_tree(&ledger);
+    let (run, _) = monitor_tree(&tree, Some(l.vkey().clone()), None, None, None).unwrap();
+    assert!(run.fault.is_none(), "{:?}", run.fault);
+    // The ledger's own monitor opens entry 4: TF-1's, filed as TF-2's.
+    let (run, state) = monitor(&ledger, None, None, None).unwrap();
+    assert!(state.is_none());
+    let f = run.fault.unwrap();
+    assert!(
+        matches!(
+            &f,
+            Fault::Attribution {
+                at: 7,
+                entry: 4,
+                ..
+            }
+        ),
+        "{f:?}"
+    );
+    // A proof that needs only the openings it names is not written yet.
+    assert!(run.proof.is_none());
+    // An honest confidential ledger passes both.
+    let dir = tempfile::tempdir().unwrap();
+    let honest = dir.path().join("ledger");
+    crate::store::init(&honest, "example.org/monitored").unwrap();
+    crate::store::confidential::make_confidential(&honest, "example.org/monitored").unwrap();
+    let naming = crate::history::Naming::labels(
+        crate::store::confidential::read_label_secret(&crate::store::Layout::new(&honest)).unwrap(),
+    );
+    let mut h = History::new();
+    for (i, b) in world.log.iter().enumerate() {
+        let a = match crate::history::attribution_of(b) {
+            Attribution::Facility(id) => Attribution::Facility(naming.name(&id).unwrap()),
+            a => a,
+        };
+        h.push_statement(i as u64, a);
+    }
+    let mut leaves = world.log.clone();
+    leaves.push(h.next_entry(true).unwrap().1);
+    let mut w = Writer::open(&honest).unwrap();
+    for b in &leaves {
+        w.append(b).unwrap();
+    }
+    w.commit().unwrap();
+    drop(w);
+    let (run, _) = monitor(&honest, None, None, Some("TF-1")).unwrap();
+    assert!(run.fault.is_none(), "{:?}", run.fault);
+    let watched: Vec<u64> = run.watched.iter().map(|w| w.index).collect();
+    assert_eq!(watched, [2, 4]);
+}

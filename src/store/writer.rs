@@ -470,6 +470,15 @@ impl Writer {
                 break (lock, public, None, beyond);
             }
             let staged = p.staged(lock.root())?;
+            if staged.is_none() {
+                // Published, and its staging removed, between the reads
+                // above (another sequencer committing fast): what the bucket
+                // says now is the tree.
+                let now = p.public_checkpoint()?;
+                if now.as_ref().is_some_and(|c| c.root() == lock.root()) {
+                    break (lock, now, None, beyond);
+                }
+            }
             if staged.is_none() && attempt < 8 {
                 super::backoff(attempt);
                 continue;

@@ -1,6 +1,7 @@
 //! Evidence packs and their offline verification.
 
 mod check;
+mod filed;
 pub mod finding;
 mod history;
 mod misbehaviour;
@@ -13,6 +14,7 @@ mod trust;
 pub use check::{
     verify_pack, verify_pack_state, verify_pack_with, Options, Require, WITNESSED_TIME_SKEW,
 };
+pub use filed::check_filed;
 pub use finding::FINDINGS;
 pub use history::{check_history, HistorySelection, PackHistory};
 pub use misbehaviour::{verify_misbehaviour, Misbehaviour, ProvenEntry, MISBEHAVIOUR_TYPE};

@@ -7,7 +7,7 @@ use super::*;
 /// with the signer's public key given; a changed signature, and a changed
 /// protected header (its sub), must fail.
 fn peer_verifies_our_statements(probe: fn(&str, &[&str]) -> Run, script: &str, word: &str) {
-    let d = demo();
+    let d = public_demo();
     let tmp = scratch();
     let mut files: Vec<String> = std::fs::read_dir(d.join("statements"))
         .unwrap()
@@ -95,6 +95,8 @@ fn our_binary_admits_a_statement_signed_by(probe: fn(&str, &[&str]) -> Run, scri
             "interop.example/peer-statements",
             "--trust-root",
             s(&root),
+            "--records",
+            "public",
         ]),
         "init",
     );
@@ -132,7 +134,7 @@ fn our_binary_admits_a_statement_auth0_cose_signed() {
 /// statement; a changed entry, a changed receipt signature, and a changed
 /// receipt inside the transparent statement must fail.
 fn peer_verifies_our_receipts(probe: fn(&str, &[&str]) -> Run, script: &str) {
-    let d = demo();
+    let d = public_demo();
     let tmp = scratch();
     let t = |p: &str| tmp.path().join(p);
     let ledger = d.join("ledger");
@@ -202,7 +204,7 @@ fn transmute_cose_verifies_our_receipts_and_transparent_statements() {
 /// log's key, and a transparent statement: `inspect --vkey` verifies it; with
 /// the receipt's signature changed inside it, `inspect` refuses it.
 fn our_binary_verifies_receipts_issued_by(probe: fn(&str, &[&str]) -> Run, script: &str) {
-    let d = demo();
+    let d = public_demo();
     let tmp = scratch();
     let t = |p: &str| tmp.path().join(p);
     let (receipt, ts) = (t("peer.receipt"), t("peer.transparent.cose"));

@@ -79,24 +79,37 @@ fn scratch() -> tempfile::TempDir {
 /// read by the tests (a test that changes a ledger copies it first).
 fn demo() -> &'static Path {
     static DEMO: OnceLock<PathBuf> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-peers");
-        std::fs::create_dir_all(&parent).unwrap();
-        // Demos of earlier runs whose process is gone.
-        for e in std::fs::read_dir(&parent).unwrap().flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if let Some(pid) = name.strip_prefix("demo-") {
-                if !Path::new("/proc").join(pid).exists() {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
+    DEMO.get_or_init(|| make_demo("demo", &[]))
+}
+
+/// The demo with `--records public`: its entries are its statements in
+/// clear, which is what peers of SCITT and COSE Receipts verify receipts
+/// against (a confidential ledger's receipts prove the statement's
+/// commitment leaf, which they do not compute).
+fn public_demo() -> &'static Path {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    DEMO.get_or_init(|| make_demo("public-demo", &["--records", "public"]))
+}
+
+fn make_demo(kind: &str, args: &[&str]) -> PathBuf {
+    let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-peers");
+    std::fs::create_dir_all(&parent).unwrap();
+    // Demos of earlier runs whose process is gone.
+    for e in std::fs::read_dir(&parent).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.rsplit('-').next() {
+            if pid.chars().all(|c| c.is_ascii_digit()) && !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
             }
         }
-        let d = parent.join(format!("demo-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        let (code, _, err) = run_env(&["demo", s(&d)], &[]);
-        assert_eq!(code, 0, "demo: {err}");
-        d
-    })
+    }
+    let d = parent.join(format!("{kind}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    let mut all = vec!["demo", s(&d)];
+    all.extend_from_slice(args);
+    let (code, _, err) = run_env(&all, &[]);
+    assert_eq!(code, 0, "demo: {err}");
+    d
 }
 
 /// The demo log's tree size (60 when this was written).

@@ -611,6 +611,15 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
     );
     let pf = d.join("fusa.tlog-proof");
     std::fs::write(&pf, proof.stdout).unwrap();
+    // The demo is confidential: the log holds the decision's commitment,
+    // and `log prove` tells the salt that opens it.
+    let salt = proof
+        .stderr
+        .split("--salt ")
+        .nth(1)
+        .map(|t| t.trim().to_string())
+        .expect("log prove names the salt");
+    // Without it, the statement is not what the log holds.
     let o = run(
         &[
             "log",
@@ -621,6 +630,22 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
             s(&pf),
             "--entry",
             s(&fusa_file),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let o = run(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            s(&d.join("trust/log.vkey")),
+            "--proof",
+            s(&pf),
+            "--entry",
+            s(&fusa_file),
+            "--salt",
+            &salt,
         ],
         b"",
     );
@@ -985,6 +1010,8 @@ fn each_role_signs_and_submits_as_the_readme_shows() {
             "ledger.example.org/mp203",
             "--trust-root",
             s(&root_pem),
+            "--records",
+            "public",
         ],
         b"",
     );
@@ -1863,6 +1890,7 @@ fn witnesses_cosign_only_consistent_checkpoints_and_since_names_a_split() {
     std::fs::create_dir_all(&plain).unwrap();
     std::fs::copy(trust.join("root.pem"), plain.join("root.pem")).unwrap();
     std::fs::copy(trust.join("log.vkey"), plain.join("log.vkey")).unwrap();
+    std::fs::copy(trust.join("labels.vrf"), plain.join("labels.vrf")).unwrap();
     let fork_pack = d.join("fork.pack");
     let o = run(
         &[

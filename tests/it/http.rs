@@ -249,6 +249,8 @@ pub(super) fn policy_ledger(d: &Path) -> (std::path::PathBuf, std::path::PathBuf
             "example.org/srv",
             "--trust-root",
             s(&root_pem),
+            "--records",
+            "public",
         ],
         b"",
     );
@@ -658,7 +660,24 @@ fn the_ledger_registers_over_http_in_groups_and_answers_only_what_is_durable() {
 fn the_demo_can_serve_its_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
+    // The demo is confidential: over plain HTTP no reader can present a
+    // certificate, so only the public tree is answered.
     let server = Server::start(&["demo", s(&demo), "--serve", "127.0.0.1:0"]);
+    let (st, _) = get(&format!("{}/checkpoint", server.url));
+    assert_eq!(st, 200);
+    let (st, _) = get(&format!("{}/facilities/TF-0001", server.url));
+    assert_eq!(st, 401);
+    assert_eq!(server.terminate(), Some(0));
+    // With its records public, it answers everything to anyone, as before.
+    let demo = dir.path().join("public-demo");
+    let server = Server::start(&[
+        "demo",
+        s(&demo),
+        "--records",
+        "public",
+        "--serve",
+        "127.0.0.1:0",
+    ]);
     let (st, json) = get(&format!("{}/facilities/TF-0001", server.url));
     assert_eq!(st, 200);
     assert!(String::from_utf8_lossy(&json).contains("\"id\":\"TF-0001\""));
@@ -1297,7 +1316,6 @@ fn a_confidential_ledgers_service_serves_commitments_and_refuses_readers() {
             "example.org/secret",
             "--trust-root",
             s(&root_pem),
-            "--confidential",
         ],
         b"",
     );

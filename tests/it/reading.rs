@@ -54,7 +54,6 @@ fn each_reader_reads_what_its_role_allows_and_nothing_else() {
             "example.org/roles",
             "--trust-root",
             s(&root_pem),
-            "--confidential",
         ],
         b"",
     );

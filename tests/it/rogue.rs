@@ -152,6 +152,8 @@ fn ledger(dir: &Path) -> (PathBuf, String) {
             "example.org/srv",
             "--trust-root",
             s(&root_pem),
+            "--records",
+            "public",
         ],
         &[],
     );

@@ -140,6 +140,8 @@ fn world() -> World {
         "example.org/svc",
         "--trust-root",
         s(&root_pem),
+        "--records",
+        "public",
     ]);
     assert_eq!(code, 0, "{err}");
     let witness = d.join("w");

@@ -26,11 +26,13 @@ pub struct InitArgs {
     /// enforce conditional writes: postgres://USER@HOST:PORT/DB.
     #[arg(long)]
     pub(crate) lock: Option<String>,
-    /// Make a confidential ledger: the public tree holds a salted commitment to each
-    /// statement and names facilities by VRF labels; the statements stay in
-    /// LEDGER/private/openings. Needs --trust-root; not yet with a bucket.
-    #[arg(long)]
-    pub(crate) confidential: bool,
+    /// What the public tree of a ledger with --trust-root holds: `confidential` (the
+    /// default: a salted commitment to each statement, facilities named by VRF labels;
+    /// the statements stay in LEDGER/private/openings) or `public` (every statement in
+    /// clear, for schemes that want it). A log without --trust-root holds what is
+    /// appended, in clear.
+    #[arg(long, value_enum)]
+    pub(crate) records: Option<super::Records>,
 }
 
 impl InitArgs {
@@ -41,7 +43,7 @@ impl InitArgs {
             self.trust_root.as_deref(),
             self.public.as_deref(),
             self.lock.as_deref(),
-            self.confidential,
+            self.records,
         )
     }
 }

@@ -29,3 +29,13 @@ pub(crate) fn ledger_or_url(
 fn neither() -> Failure {
     Failure::input("give LEDGER or --url URL (or set TRIAGE_LEDGER_LEDGER or TRIAGE_LEDGER_URL)")
 }
+
+/// What a policy ledger's public tree holds (`init --records`, `demo
+/// --records`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Records {
+    /// A salted commitment to each statement; facilities named by VRF labels.
+    Confidential,
+    /// Every statement in clear.
+    Public,
+}

@@ -18,11 +18,19 @@ pub struct DemoArgs {
     /// Then serve the demo ledger over HTTP at this address until SIGTERM or Ctrl-C.
     #[arg(long)]
     pub(crate) serve: Option<String>,
+    /// What the ledger's public tree holds: `confidential` (commitments and labels
+    /// only) or `public` (every statement in clear).
+    #[arg(long, value_enum, default_value_t = super::Records::Confidential)]
+    pub(crate) records: super::Records,
 }
 
 impl DemoArgs {
     pub(crate) fn run(self) -> CmdResult {
-        demo::run(&self.dir, self.force)?;
+        demo::run(
+            &self.dir,
+            self.force,
+            self.records == super::Records::Confidential,
+        )?;
         let Some(addr) = self.serve else {
             return Ok(());
         };
@@ -65,6 +73,10 @@ pub struct VerifyArgs {
     /// List every check, not only the failed ones.
     #[arg(short, long)]
     pub(crate) verbose: bool,
+    /// Self-monitoring: also check that each of these statements (yours, as `submit
+    /// --transparent` wrote them) is in the pack, filed under its facility (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) filed: Vec<std::path::PathBuf>,
 }
 
 impl VerifyArgs {
@@ -81,6 +93,7 @@ impl VerifyArgs {
             require,
             self.json,
             self.verbose,
+            &self.filed,
         )
     }
 }

@@ -304,7 +304,7 @@ fn report(dir: &Path, facility: &str) -> CmdResult {
 }
 
 /// Creates DIR's layout, the ledger, the trust directory and two witnesses.
-fn setup(dir: &Path, root: &Party) -> Result<PathBuf, Failure> {
+fn setup(dir: &Path, root: &Party, confidential: bool) -> Result<PathBuf, Failure> {
     for sub in ["trust", "statements", "manifests", "packs", "reports"] {
         std::fs::create_dir_all(dir.join(sub)).map_err(io(dir))?;
     }
@@ -314,11 +314,19 @@ fn setup(dir: &Path, root: &Party) -> Result<PathBuf, Failure> {
         std::fs::write(&p, content).map_err(io(&p))?;
     }
     let ledger = dir.join("ledger");
-    let vkey = store::init(&ledger, "demo.triage-ledger.example/mp203")?;
+    let origin = "demo.triage-ledger.example/mp203";
+    let vkey = store::init(&ledger, origin)?;
     store::install_trust_root(&ledger, root.cert.to_pem().as_bytes())?;
+    // Confidential unless asked (`--records public`), as `init
+    // --trust-root` makes a ledger: the public tree holds commitments and
+    // labels only; verifiers need the VRF key that proves the labels.
     let trust = dir.join("trust");
     std::fs::write(trust.join("root.pem"), root.cert.to_pem()).map_err(io(&trust))?;
     std::fs::write(trust.join("log.vkey"), format!("{vkey}\n")).map_err(io(&trust))?;
+    if confidential {
+        let labels = store::confidential::make_confidential(&ledger, origin)?;
+        std::fs::write(trust.join("labels.vrf"), labels.to_text()).map_err(io(&trust))?;
+    }
     // Two witnesses, each in its own directory (in real life, on other
     // machines run by other parties); verifiers need one of them.
     let mut wkeys = Vec::new();
@@ -342,8 +350,13 @@ fn setup(dir: &Path, root: &Party) -> Result<PathBuf, Failure> {
     std::fs::write(trust.join("policy"), policy).map_err(io(&trust))?;
     say!("Demo ledger {} (log {})", ledger.display(), vkey.name());
     say!(
-        "Trust material for verifiers: {0}/root.pem, {0}/policy (the log, two witnesses, quorum 1)",
-        trust.display()
+        "Trust material for verifiers: {0}/root.pem, {0}/policy (the log, two witnesses, quorum 1){1}",
+        trust.display(),
+        if confidential {
+            format!(", {}/labels.vrf (the key that proves the confidential ledger's facility labels)", trust.display())
+        } else {
+            String::new()
+        }
     );
     Ok(ledger)
 }
@@ -365,7 +378,7 @@ fn is_demo(dir: &Path) -> bool {
 /// statements are a second apart, and fewer than this).
 const STORY_LEAD: u64 = 600;
 
-pub fn run(dir: &Path, force: bool) -> CmdResult {
+pub fn run(dir: &Path, force: bool, confidential: bool) -> CmdResult {
     clear(dir, force)?;
     let cast = Cast {
         root: demo_party!("demo-root")?,
@@ -375,7 +388,7 @@ pub fn run(dir: &Path, force: bool) -> CmdResult {
         cio: demo_party!("demo-user-cio")?,
         ssc: demo_party!("demo-ssc")?,
     };
-    let ledger = setup(dir, &cast.root)?;
+    let ledger = setup(dir, &cast.root, confidential)?;
     // The story is signed in the last minutes before the witnesses cosign
     // (at the real time): no statement claims a signing time after the
     // time its checkpoint is witnessed, which `verify` checks.
@@ -462,9 +475,19 @@ fn try_next(dir: &Path, told: &story::Told) {
     say!("  {b} inspect {dd}/statements/{fusa_file}");
     say!("  {b} submit {dd}/ledger {dd}/statements/{revoked_file}   # refused: exit 1");
     say!("  {b} log prove {dd}/ledger --index {fi} > fusa.tlog-proof");
-    say!("  {b} log verify-inclusion --vkey {dd}/trust/log.vkey --proof fusa.tlog-proof --entry {dd}/statements/{fusa_file}");
+    // The log holds the statement's commitment: the salt opens it.
+    let salt = triage_ledger::store::Snapshot::open(&dir.join("ledger"))
+        .and_then(|l| l.read_opening(fi))
+        .ok()
+        .flatten()
+        .map(|o| format!(" --salt {}", triage_ledger::hex::encode(&o.salt)))
+        .unwrap_or_default();
+    say!("  {b} log verify-inclusion --vkey {dd}/trust/log.vkey --proof fusa.tlog-proof --entry {dd}/statements/{fusa_file}{salt}");
     say!("  {b} log audit {dd}/ledger");
-    say!("  {b} verify {dd}/packs/TF-0001.pack --trust {dd}/trust --since {dd}/packs/TF-0001-fusa.pack");
+    match triage_ledger::store::Layout::new(&dir.join("ledger")).is_confidential() {
+        true => say!("The public log is {dd}/ledger/log/: commitments and labels only, nothing of any record; serve it with any static web server."),
+        false => say!("The public log is {dd}/ledger/log/ (every statement in clear: --records public); serve it with any static web server."),
+    }
     say!("  {b} verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
     say!("  {b} history {dd}/packs/TF-0001.pack --trust {dd}/trust --facility TF-0001");
     say!("  open {dd}/reports/TF-0001.html   # the report for people: verdict, timeline, coverage, tools, signers");

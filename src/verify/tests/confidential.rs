@@ -188,3 +188,62 @@ fn a_confidential_ledger_grows_and_its_state_index_agrees_with_a_replay() {
     assert!(run.fault.is_none(), "{:?}", run.fault);
     assert_eq!(run.facilities, 2);
 }
+
+#[test]
+fn a_signer_finds_its_statements_filed_under_their_facility() {
+    let f = Fixture::confidential(story());
+    let t = f.trust();
+    let ledger = crate::ledger::Ledger::open(&f.ledger).unwrap();
+    // TF-1's registration (entry 4) and seal (entry 6), as `submit
+    // --transparent` keeps them; TF-2's registration (entry 5).
+    let mine = |i: u64| {
+        (
+            format!("entry-{i}"),
+            ledger.transparent(i, T + 300).unwrap(),
+        )
+    };
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let mut r = verify_pack(&pack, &t, None);
+    check_filed(&mut r, &pack, &t, &[mine(2), mine(4)]);
+    assert!(r.verified(), "{}", r.to_text());
+    let filed: Vec<&Check> = r
+        .checks
+        .iter()
+        .filter(|c| c.name.starts_with("filed: "))
+        .collect();
+    assert_eq!(filed.len(), 2);
+    assert!(
+        filed[0].detail.contains("filed under facility TF-1"),
+        "{}",
+        filed[0].detail
+    );
+    // Another facility's statement is not in this pack: ask for its own.
+    let mut r = verify_pack(&pack, &t, None);
+    check_filed(&mut r, &pack, &t, &[mine(3)]);
+    let c = r.checks.last().unwrap();
+    assert!(
+        !c.passed && c.detail.contains("not facility TF-2's"),
+        "{}",
+        c.detail
+    );
+    // A pack that does not prove itself complete shows nothing.
+    let partial = f.pack(Selection::Entries(vec![2]), None);
+    let mut r = verify_pack(&partial, &t, None);
+    check_filed(&mut r, &partial, &t, &[mine(2)]);
+    let c = r.checks.last().unwrap();
+    assert!(!c.passed, "{}", c.detail);
+    // A statement whose receipt was made for another entry fails.
+    let mut forged = mine(4);
+    let (_, other) = mine(2);
+    let a = crate::cose::split_transparent(&forged.1).unwrap();
+    let b = crate::cose::split_transparent(&other).unwrap();
+    forged.1 = crate::cose::transparent_statement(&a.statement, &b.receipts).unwrap();
+    let mut r = verify_pack(&pack, &t, None);
+    check_filed(&mut r, &pack, &t, &[forged]);
+    let c = r.checks.last().unwrap();
+    assert!(
+        !c.passed && c.detail.contains("receipt does not verify"),
+        "{}",
+        c.detail
+    );
+}
