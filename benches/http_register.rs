@@ -11,6 +11,10 @@
 //! 4. OpenSSL's Ed25519 verification on one core (`openssl speed ed25519`),
 //!    the peer issue 24's target is set against: registration at 64 clients
 //!    is to reach half of it.
+//! 5. Confidential and public ledgers side by side (issue 25: a
+//!    confidential ledger's registration costs at most 10% more): a fresh
+//!    ledger of each kind, N new statements each, as fast as answered, in
+//!    turn, twice.
 //!
 //! Run: `cargo bench --bench http_register` (needs Debian's `openssl`).
 
@@ -182,6 +186,16 @@ fn main() {
     rt.block_on(server).unwrap().unwrap();
     drop(rt);
     committer.join();
+
+    // 5. Public and confidential, in turn, twice.
+    let mut side = Vec::new();
+    for round in 0..2 {
+        for confidential in [false, true] {
+            let from = 2 * N + (round * 2 + usize::from(confidential)) * N;
+            let fresh = statements(from, N, &key, &cert);
+            side.push((confidential, service_rate(&root, confidential, &fresh)));
+        }
+    }
     let mut lat = lat;
     lat.sort();
     let openssl = openssl_verify_rate();
@@ -201,6 +215,48 @@ fn main() {
         pct(&paced, 0.5),
         pct(&paced, 0.99)
     );
+    for pair in side.chunks(2) {
+        let (public, confidential) = (pair[0].1, pair[1].1);
+        println!(
+            "side by side, {N} statements each: public ledger {public:.0}/s, confidential ledger {confidential:.0}/s ({:.0}% of the public rate; target at least 90%)",
+            100.0 * confidential / public
+        );
+    }
+}
+
+/// Registration rate (statements per second, as fast as answered) of a
+/// fresh ledger's service, confidential or public, for `sts`.
+fn service_rate(root: &Certificate, confidential: bool, sts: &[Vec<u8>]) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger");
+    triage_ledger::store::init(&ledger, "bench.example/http").unwrap();
+    triage_ledger::store::install_trust_root(&ledger, root.to_pem().as_bytes()).unwrap();
+    if confidential {
+        triage_ledger::store::confidential::make_confidential(&ledger, "bench.example/http")
+            .unwrap();
+    }
+    let (router, committer) = triage_ledger::server::ledger::router(ledger.clone(), 300).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(triage_ledger::server::Bound::bind("127.0.0.1:0", None))
+        .unwrap();
+    let url = listener.url().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(triage_ledger::server::serve(listener, router, async {
+        let _ = stopped.await;
+    }));
+    let t = Instant::now();
+    load(&url, sts, None);
+    let rate = sts.len() as f64 / t.elapsed().as_secs_f64();
+    let _ = stop.send(());
+    rt.block_on(server).unwrap().unwrap();
+    drop(rt);
+    committer.join();
+    rate
 }
 
 /// `openssl speed -seconds 3 ed25519`: verifications per second on one core.

@@ -121,6 +121,12 @@ pub fn label_name(label: &[u8; 32]) -> String {
     crate::hex::encode(label)
 }
 
+/// The label of facility `id` under `key`, without a proof (the key's
+/// holder naming its index).
+pub fn label_only(key: &VrfSecretKey, id: &str) -> [u8; 32] {
+    label_of(&key.output(id.as_bytes()))
+}
+
 /// The label of facility `id` under `key`, with its proof.
 pub fn label(key: &VrfSecretKey, id: &str) -> ([u8; 32], VrfProof) {
     let proof = key.prove(id.as_bytes());
@@ -219,6 +225,7 @@ mod tests {
         assert_eq!(check_label(key.public(), "TF-0001", &proof), Ok(l));
         assert!(check_label(key.public(), "TF-0002", &proof).is_err());
         assert_ne!(label(&key, "TF-0002").0, l);
+        assert_eq!(label_only(&key, "TF-0001"), l);
         assert_eq!(label_name(&l).len(), 64);
     }
 

@@ -131,11 +131,13 @@ impl VrfSecretKey {
         VrfProof(pi)
     }
 
-    /// The output for `alpha` (the hash of its proof).
+    /// The output for `alpha`: the hash of its proof's Gamma = x·H, which
+    /// is all the output depends on, so the proof's two other scalar
+    /// multiplications are skipped (the holder of the key needs no proof
+    /// to know its own output).
     pub fn output(&self, alpha: &[u8]) -> VrfOutput {
-        self.prove(alpha)
-            .to_hash()
-            .expect("a proof this key made decodes")
+        let gamma = encode_to_curve(&self.public.bytes, alpha) * *self.scalar;
+        gamma_to_hash(&gamma)
     }
 }
 
@@ -202,13 +204,18 @@ impl VrfProof {
     /// The output (RFC 9381 §5.2, proof_to_hash).
     pub fn to_hash(&self) -> Result<VrfOutput, VrfError> {
         let (gamma, _, _) = self.decode()?;
-        let beta = Sha512::new()
-            .chain_update([SUITE, 0x03])
-            .chain_update(gamma.mul_by_cofactor().compress().as_bytes())
-            .chain_update([0x00])
-            .finalize();
-        Ok(VrfOutput(beta.into()))
+        Ok(gamma_to_hash(&gamma))
     }
+}
+
+/// proof_to_hash's hash: SHA-512(suite ‖ 0x03 ‖ cofactor·Gamma ‖ 0x00).
+fn gamma_to_hash(gamma: &EdwardsPoint) -> VrfOutput {
+    let beta = Sha512::new()
+        .chain_update([SUITE, 0x03])
+        .chain_update(gamma.mul_by_cofactor().compress().as_bytes())
+        .chain_update([0x00])
+        .finalize();
+    VrfOutput(beta.into())
 }
 
 impl std::fmt::Debug for VrfProof {

@@ -138,7 +138,9 @@ impl Naming {
                     names
                         .entry(id.to_string())
                         .or_insert_with(|| {
-                            crate::commitment::label_name(&crate::commitment::label(&l.key, id).0)
+                            crate::commitment::label_name(&crate::commitment::label_only(
+                                &l.key, id,
+                            ))
                         })
                         .clone(),
                 )

@@ -73,7 +73,18 @@ pub struct Ledger {
     /// The readers' state as of the checkpoints packs are made against
     /// (a service's accepted checkpoint lags the latest).
     pack_state: follow::Follower,
+    /// The salts of a confidential ledger's latest statements (index →
+    /// salt), for their receipts: reading one back from the openings reads
+    /// a whole bundle.
+    salts: Mutex<std::collections::BTreeMap<u64, [u8; crate::commitment::SALT_LEN]>>,
+    /// How the index names facilities (labels for a confidential ledger),
+    /// once read.
+    naming: OnceLock<crate::history::Naming>,
 }
+
+/// How many recent salts a handle keeps (a service answers each statement
+/// right after its commit).
+const RECENT_SALTS: usize = 1 << 16;
 
 impl Ledger {
     /// Opens the ledger at `root`; its signer is read from
@@ -114,6 +125,8 @@ impl Ledger {
             committed: RwLock::new(None),
             latest_state: Default::default(),
             pack_state: Default::default(),
+            salts: Mutex::new(Default::default()),
+            naming: OnceLock::new(),
         };
         if ledger.layout.public_config().exists() {
             match ledger.take_writer() {
@@ -137,6 +150,25 @@ impl Ledger {
     /// The log's verifier key.
     pub fn vkey(&self) -> &VerifierKey {
         &self.vkey
+    }
+
+    /// Computes, ahead of the writer, the label a confidential ledger's
+    /// index will name facility `id` by (a service does it on the request's
+    /// task, so the committer finds it computed); nothing for a public
+    /// ledger.
+    pub fn warm_label(&self, id: &str) -> Result<(), StoreError> {
+        let n = match self.naming.get() {
+            Some(n) => n.clone(),
+            None => {
+                let n = naming(&self.layout)?;
+                let _ = self.naming.set(n.clone());
+                n
+            }
+        };
+        if n.is_labels() {
+            n.name(id);
+        }
+        Ok(())
     }
 
     /// The scheme root statements are admitted against
@@ -209,7 +241,13 @@ impl Ledger {
         entry: &[u8],
         issued_at: u64,
     ) -> Result<Receipt, LedgerError> {
-        receipt::issue_for(l, self.signer()?.as_ref(), index, entry, issued_at)
+        let salt = self
+            .salts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&index)
+            .copied();
+        receipt::issue_salted(l, self.signer()?.as_ref(), index, entry, issued_at, salt)
     }
 
     /// The statement at `index` with its receipt against the latest
@@ -275,6 +313,14 @@ impl Ledger {
                 Ok(_) => {
                     let cp = w.committed().clone();
                     *self.committed.write().unwrap_or_else(|p| p.into_inner()) = Some(cp);
+                    let new = w.take_salts();
+                    if !new.is_empty() {
+                        let mut salts = self.salts.lock().unwrap_or_else(|p| p.into_inner());
+                        salts.extend(new);
+                        while salts.len() > RECENT_SALTS {
+                            salts.pop_first();
+                        }
+                    }
                 }
                 Err(_) => {
                     *slot = None;
@@ -474,13 +520,28 @@ impl Ledger {
 
 /// How the index of the ledger at `layout` names facilities: by label
 /// (with its VRF secret key) if it is confidential, else by id.
+/// One naming per VRF key in the process, so that every state of a ledger
+/// (the writer's, the readers', a service's request tasks warming it) shares
+/// the labels computed (one VRF evaluation per facility).
 pub(crate) fn naming(layout: &Layout) -> Result<crate::history::Naming, StoreError> {
+    use std::collections::HashMap;
+    static NAMINGS: Mutex<Option<HashMap<[u8; 32], crate::history::Naming>>> = Mutex::new(None);
     if !layout.is_confidential() {
         return Ok(crate::history::Naming::Ids);
     }
-    Ok(crate::history::Naming::labels(
-        crate::store::confidential::read_label_secret(layout)?,
-    ))
+    let public = crate::store::confidential::read_label_key(layout)?
+        .key
+        .to_bytes();
+    let mut all = NAMINGS.lock().unwrap_or_else(|p| p.into_inner());
+    let all = all.get_or_insert_with(HashMap::new);
+    if let Some(n) = all.get(&public) {
+        return Ok(n.clone());
+    }
+    // Checked against the public key it is filed under.
+    let secret = crate::store::confidential::read_label_secret(layout)?;
+    let n = crate::history::Naming::labels(secret);
+    all.insert(public, n.clone());
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -28,6 +28,19 @@ pub(super) fn issue_for(
     entry: &[u8],
     issued_at: u64,
 ) -> Result<Receipt, LedgerError> {
+    issue_salted(l, signer, index, entry, issued_at, None)
+}
+
+/// [`issue_for`] with the salt of the entry's commitment, when the caller
+/// knows it (the writer drew it): the opening is then not read back.
+pub(super) fn issue_salted(
+    l: &Snapshot,
+    signer: &dyn Signer,
+    index: u64,
+    entry: &[u8],
+    issued_at: u64,
+    salt: Option<[u8; crate::commitment::SALT_LEN]>,
+) -> Result<Receipt, LedgerError> {
     let proof = l.prove_inclusion(index)?;
     // RFC 9943 §6: the receipt's sub, like the statement's, names what it is
     // about; an index entry is about the log itself.
@@ -36,7 +49,10 @@ pub(super) fn issue_for(
         .unwrap_or_else(|| format!("{} entry {index}", l.vkey().name()));
     let receipt = Receipt::issue(signer, &proof, l.checkpoint().root(), issued_at, &subject)?;
     // A confidential ledger's statement is logged as a commitment leaf:
-    // the receipt carries the salt that opens it.
+    // the receipt carries the salt that opens it (known, or read back).
+    if let Some(salt) = salt {
+        return Ok(receipt.with_salt(salt)?);
+    }
     match l.read_opening(index)? {
         Some(o) if o.statement == entry => Ok(receipt.with_salt(o.salt)?),
         Some(_) => Err(StoreError::corrupt(

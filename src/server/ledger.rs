@@ -564,8 +564,19 @@ async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Body)
     // The checks that need no ledger state (parsing, certificates, the
     // signature) here, on whichever core is free, not on the committer's.
     let statement = body.to_vec();
+    let ledger = s.ledger.clone();
     let Ok((statement, prepared)) = tokio::task::spawn_blocking(move || {
         let prepared = crate::policy::prepare(&statement);
+        // A confidential ledger's label of the facility, computed here too.
+        if prepared.is_ok() {
+            if let Some((ct, sub)) = crate::cose::peek_type_and_subject(&statement) {
+                let facility = crate::record::Kind::from_content_type(&ct)
+                    .is_some_and(|k| !k.is_scheme_level());
+                if facility {
+                    let _ = ledger.warm_label(&sub);
+                }
+            }
+        }
         (statement, prepared)
     })
     .await

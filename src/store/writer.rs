@@ -132,6 +132,9 @@ pub struct Writer {
     /// public ledger): statements are appended as commitment leaves, and
     /// their openings kept here, entry for entry.
     openings: Option<Vec<u8>>,
+    /// The salts drawn for statements appended since the last
+    /// [`Writer::take_salts`] (a confidential ledger's receipts carry them).
+    salts: Vec<(u64, [u8; crate::commitment::SALT_LEN])>,
     warnings: Vec<String>,
     /// Set when an append or commit failed: the in-memory state may no longer
     /// match the files, so the writer refuses further work.
@@ -238,6 +241,7 @@ impl Writer {
             committed_counts: Vec::new(),
             bundle: Vec::new(),
             openings: None,
+            salts: Vec::new(),
             warnings,
             failed: false,
             public: None,
@@ -306,6 +310,13 @@ impl Writer {
     /// The last committed checkpoint.
     pub fn committed(&self) -> &SignedCheckpoint {
         &self.committed
+    }
+
+    /// The salts of the statements appended since the last call (index,
+    /// salt): a confidential ledger's receipts carry them, and reading them
+    /// back from the openings costs a read of a whole bundle.
+    pub fn take_salts(&mut self) -> Vec<(u64, [u8; crate::commitment::SALT_LEN])> {
+        std::mem::take(&mut self.salts)
     }
 
     /// Entries appended so far, including uncommitted ones.
@@ -620,15 +631,16 @@ impl Writer {
             });
         }
         let leaf;
+        let index = self.size();
         let entry = match &opened {
             Some(o) => {
                 let o = crate::commitment::Opening::from_bytes(o).expect("made above");
                 leaf = o.leaf();
+                self.salts.push((index, o.salt));
                 &leaf[..]
             }
             None => entry,
         };
-        let index = self.size();
         if self.background.is_none() {
             self.background = Some(ParallelWriter::new(
                 &self.layout.tmp_dir(),

@@ -35,7 +35,7 @@ pub(super) fn s(p: &Path) -> &str {
 
 /// A server process, stopped (SIGKILL) if the test ends without stopping it.
 pub(super) struct Server {
-    child: Child,
+    pub(super) child: Child,
     pub(super) url: String,
     /// What it wrote to stderr so far (its logs).
     log: std::sync::Arc<std::sync::Mutex<String>>,
@@ -87,7 +87,7 @@ impl Server {
     }
 
     /// Waits for the process (already signalled), then its exit code.
-    fn terminate_wait(mut self) -> Option<i32> {
+    pub(super) fn terminate_wait(mut self) -> Option<i32> {
         let status = self.child.wait().unwrap();
         std::mem::forget(self);
         status.code()
@@ -102,7 +102,7 @@ impl Server {
     }
 }
 
-fn send_signal(pid: u32, signal: &str) {
+pub(super) fn send_signal(pid: u32, signal: &str) {
     let ok = Command::new("kill")
         .args([&format!("-{signal}"), &pid.to_string()])
         .status()
@@ -314,7 +314,7 @@ pub(super) fn sign(dir: &Path, verb: &str, id: &(String, String), args: &[&str])
     std::fs::read(out).unwrap()
 }
 
-fn post_cose(url: &str, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
+pub(super) fn post_cose(url: &str, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
     let agent = agent();
     let Ok(mut r) = agent
         .post(&format!("{url}/entries"))

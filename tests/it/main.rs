@@ -10,6 +10,7 @@ mod common;
 
 mod cases;
 mod cli;
+mod confidential;
 mod crash;
 mod http;
 mod inspect;
