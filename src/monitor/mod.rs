@@ -334,12 +334,33 @@ fn monitor_with(
         // An unreadable leaf that looks like an index entry breaks the
         // format; it contradicts no other signed object, so there is no
         // offline proof to write (the monitor still fails).
-        // A misattribution seen through the openings is not shown by the
-        // public leaves alone: its proof would need the opening (not yet
-        // written, FORMATS §27).
-        let opened_only = private.is_some() && matches!(f, Fault::Attribution { .. });
-        if !matches!(f, Fault::Unreadable { .. } | Fault::Unloaded { .. }) && !opened_only {
-            run.proof = Some(prove(&open, f)?);
+        // A misattribution seen through the openings is shown by the index
+        // entry and the commitment leaf it misfiles, opened: the statement,
+        // its salt and its facility's label proof, nothing else.
+        match (f, &private) {
+            (Fault::Attribution { at, entry, .. }, Some((layout, naming))) => {
+                let mut opened = proven(&open, *entry)?;
+                let mut openings = crate::store::confidential::Openings::new(layout, size);
+                if let Some(o) = openings.opening(*entry, &opened.bytes)? {
+                    let label = Statement::parse(&o.statement).ok().and_then(|st| {
+                        match crate::history::attribution_of_statement(&st) {
+                            Attribution::Facility(id) => naming.label_proof(&id),
+                            _ => None,
+                        }
+                    });
+                    opened.opening = Some(crate::verify::OpenedLeaf {
+                        salt: o.salt,
+                        statement: o.statement,
+                        label,
+                    });
+                }
+                run.proof = Some(Misbehaviour {
+                    checkpoint: open.checkpoint().to_bytes(),
+                    entries: vec![proven(&open, *at)?, opened],
+                });
+            }
+            (Fault::Unreadable { .. } | Fault::Unloaded { .. }, _) => {}
+            _ => run.proof = Some(prove(&open, f)?),
         }
         return Ok((run, None));
     }
@@ -360,6 +381,7 @@ fn proven(l: &OpenTree, index: u64) -> Result<ProvenEntry, StoreError> {
         index,
         bytes: l.read_entry(index)?,
         path: l.prove_inclusion(index)?.path().to_vec(),
+        opening: None,
     })
 }
 

@@ -311,6 +311,7 @@ fn a_prev_beyond_the_entry_is_proven_by_the_entry_alone_and_junk_is_no_proof() {
             index: 7,
             bytes: l.read_entry(7).unwrap(),
             path: l.prove_inclusion(7).unwrap().path().to_vec(),
+            opening: None,
         }],
     };
     assert!(!verify_misbehaviour(&junk, &trust(&ledger, &world)).verified());
@@ -433,8 +434,46 @@ fn a_confidential_log_that_files_a_statement_under_another_label_is_caught_by_it
         ),
         "{f:?}"
     );
-    // A proof that needs only the openings it names is not written yet.
-    assert!(run.proof.is_none());
+    // The proof: the index entry and the one commitment it misfiles, opened
+    // (statement, salt, label proof); a third party with the trust
+    // directory's labels.vrf checks it, and it reveals no other statement.
+    let proof = run.proof.unwrap();
+    assert_eq!(proof.entries.len(), 2);
+    assert!(proof.entries[0].opening.is_none() && proof.entries[1].opening.is_some());
+    let proof = Misbehaviour::parse(&proof.to_bytes().unwrap()).unwrap();
+    let mut t = trust(&ledger, &world);
+    t.labels = Some(crate::store::confidential::read_label_key(&layout).unwrap());
+    let r = verify_misbehaviour(&proof, &t);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(
+        r.checks.last().unwrap().detail.starts_with("PROVEN"),
+        "{}",
+        r.to_text()
+    );
+    // Without the VRF key, or with an opening that does not open the leaf,
+    // it proves nothing.
+    let mut blind = t.clone();
+    blind.labels = None;
+    assert!(!verify_misbehaviour(&proof, &blind).verified());
+    let mut bad = proof.clone();
+    bad.entries[1].opening.as_mut().unwrap().salt[0] ^= 1;
+    assert!(!verify_misbehaviour(&bad, &t).verified());
+    // Nor does an honest filing "opened" as if it were the lie: the leaf of
+    // another entry (TF-2's seal, entry 5) with its own opening.
+    let l = Snapshot::open(&ledger).unwrap();
+    let o5 = l.read_opening(5).unwrap().unwrap();
+    let mut honest_one = proof.clone();
+    honest_one.entries[1] = ProvenEntry {
+        index: 5,
+        bytes: l.read_leaf(5).unwrap(),
+        path: l.prove_inclusion(5).unwrap().path().to_vec(),
+        opening: Some(crate::verify::OpenedLeaf {
+            salt: o5.salt,
+            statement: o5.statement,
+            label: naming.label_proof("TF-2"),
+        }),
+    };
+    assert!(!verify_misbehaviour(&honest_one, &t).verified());
     // An honest confidential ledger passes both.
     let dir = tempfile::tempdir().unwrap();
     let honest = dir.path().join("ledger");

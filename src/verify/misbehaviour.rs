@@ -5,8 +5,10 @@
 //! misbehaviour = {
 //!   "type": "triage-ledger/misbehaviour@1",
 //!   "checkpoint": bstr,                      ; a checkpoint signed by the log
-//!   "entries": [+ [uint, bstr, [* bstr]]],   ; (position, leaf bytes, inclusion path in the checkpoint's tree)
+//!   "entries": [+ [uint, bstr, [* bstr], ? opening]], ; (position, leaf bytes, inclusion path in the checkpoint's tree)
 //! }
+//! opening = [bstr .size 32, bstr, ? bstr .size 80]  ; a confidential log's commitment leaf opened:
+//!                                                     ; salt, statement, VRF proof of its facility's label
 //! ```
 //!
 //! The first entry is the index entry at fault; the others are what it
@@ -33,6 +35,21 @@ pub struct ProvenEntry {
     pub bytes: Vec<u8>,
     /// Its inclusion path in the checkpoint's tree.
     pub path: Vec<Hash>,
+    /// For a confidential log's commitment leaf: what opens it, so that its
+    /// attribution can be read (FORMATS §27).
+    pub opening: Option<OpenedLeaf>,
+}
+
+/// A commitment leaf opened: the statement, its salt, and the VRF proof of
+/// its facility's label (none for a scheme-level statement).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenedLeaf {
+    /// The salt.
+    pub salt: [u8; crate::commitment::SALT_LEN],
+    /// The statement.
+    pub statement: Vec<u8>,
+    /// The label proof of the statement's facility.
+    pub label: Option<crate::vrf::VrfProof>,
 }
 
 /// A proof of misbehaviour.
@@ -52,7 +69,7 @@ impl Misbehaviour {
             .entries
             .iter()
             .map(|e| {
-                Value::Array(vec![
+                let mut a = vec![
                     Value::Integer(e.index.into()),
                     Value::Bytes(e.bytes.clone()),
                     Value::Array(
@@ -61,7 +78,18 @@ impl Misbehaviour {
                             .map(|h| Value::Bytes(h.as_bytes().to_vec()))
                             .collect(),
                     ),
-                ])
+                ];
+                if let Some(o) = &e.opening {
+                    let mut opened = vec![
+                        Value::Bytes(o.salt.to_vec()),
+                        Value::Bytes(o.statement.clone()),
+                    ];
+                    if let Some(p) = &o.label {
+                        opened.push(Value::Bytes(p.as_bytes().to_vec()));
+                    }
+                    a.push(Value::Array(opened));
+                }
+                Value::Array(a)
             })
             .collect();
         cbor::encode(&Value::Map(vec![
@@ -94,7 +122,10 @@ impl Misbehaviour {
             .ok_or("no entries")?
             .iter()
             .map(|e| {
-                let a = e.as_array().filter(|a| a.len() == 3).ok_or("bad entry")?;
+                let a = e
+                    .as_array()
+                    .filter(|a| a.len() == 3 || a.len() == 4)
+                    .ok_or("bad entry")?;
                 let index = a[0]
                     .as_integer()
                     .and_then(|i| u64::try_from(i).ok())
@@ -111,7 +142,41 @@ impl Misbehaviour {
                             .ok_or("bad path hash")
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(ProvenEntry { index, bytes, path })
+                let opening = match a.get(3) {
+                    None => None,
+                    Some(o) => {
+                        let o = o
+                            .as_array()
+                            .filter(|o| o.len() == 2 || o.len() == 3)
+                            .ok_or("bad opening")?;
+                        let salt = o[0]
+                            .as_bytes()
+                            .and_then(|b| {
+                                <[u8; crate::commitment::SALT_LEN]>::try_from(b.as_slice()).ok()
+                            })
+                            .ok_or("bad opening salt")?;
+                        let statement = o[1].as_bytes().ok_or("bad opening statement")?.clone();
+                        let label = match o.get(2) {
+                            None => None,
+                            Some(p) => Some(
+                                p.as_bytes()
+                                    .and_then(|b| crate::vrf::VrfProof::from_slice(b).ok())
+                                    .ok_or("bad label proof")?,
+                            ),
+                        };
+                        Some(OpenedLeaf {
+                            salt,
+                            statement,
+                            label,
+                        })
+                    }
+                };
+                Ok(ProvenEntry {
+                    index,
+                    bytes,
+                    path,
+                    opening,
+                })
             })
             .collect::<Result<Vec<_>, &str>>()?;
         Ok(Misbehaviour {
@@ -170,7 +235,29 @@ pub fn verify_misbehaviour(m: &Misbehaviour, trust: &Trust) -> Report {
         );
         return r;
     }
-    match contradiction(&m.entries) {
+    // An opened commitment must open its leaf; its attribution is then the
+    // statement's, its facility named by the label proven under the trust
+    // directory's VRF key.
+    let mut opened = std::collections::HashMap::new();
+    for e in &m.entries {
+        let Some(o) = &e.opening else { continue };
+        match open_attribution(e, o, trust) {
+            Ok(a) => {
+                r.check(
+                    format!("entry {}: opened", e.index),
+                    true,
+                    format!("the statement and salt given make its commitment leaf: {a}"),
+                );
+                opened.insert(e.index, a);
+            }
+            Err(why) => {
+                r.check(format!("entry {}: opened", e.index), false, why);
+                r.check("misbehaviour", false, "not shown: an opening does not hold");
+                return r;
+            }
+        }
+    }
+    match contradiction(&m.entries, &opened) {
         Some(what) => r.check(
             "misbehaviour",
             true,
@@ -188,8 +275,41 @@ pub fn verify_misbehaviour(m: &Misbehaviour, trust: &Trust) -> Report {
     r
 }
 
+/// The attribution an opened commitment leaf shows, its facility named by
+/// its proven label.
+fn open_attribution(e: &ProvenEntry, o: &OpenedLeaf, trust: &Trust) -> Result<Attribution, String> {
+    if !crate::commitment::is_leaf(&e.bytes)
+        || crate::commitment::leaf(&o.salt, &o.statement)[..] != e.bytes[..]
+    {
+        return Err(format!(
+            "the statement and salt given do not make entry {}'s commitment leaf",
+            e.index
+        ));
+    }
+    let st =
+        crate::cose::Statement::parse(&o.statement).map_err(|e| format!("the statement: {e}"))?;
+    match crate::history::attribution_of_statement(&st) {
+        Attribution::Facility(id) => {
+            let lk = trust.labels.as_ref().ok_or(
+                "the trust directory holds no labels.vrf to check the facility's label with",
+            )?;
+            let p = o
+                .label
+                .as_ref()
+                .ok_or("no label proof for the statement's facility")?;
+            let l = crate::commitment::check_label(&lk.key, &id, p)
+                .map_err(|e| format!("facility {id}'s label: {e}"))?;
+            Ok(Attribution::Facility(crate::commitment::label_name(&l)))
+        }
+        a => Ok(a),
+    }
+}
+
 /// The contradiction the entries show, in words; `None` if they show none.
-fn contradiction(entries: &[ProvenEntry]) -> Option<String> {
+fn contradiction(
+    entries: &[ProvenEntry],
+    opened: &std::collections::HashMap<u64, Attribution>,
+) -> Option<String> {
     let first = entries.first()?;
     let at = first.index;
     // Only an index entry can lie about the index.
@@ -213,7 +333,10 @@ fn contradiction(entries: &[ProvenEntry]) -> Option<String> {
         ));
     }
     for o in &entries[1..] {
-        let actual = attribution_of(&o.bytes);
+        let actual = opened
+            .get(&o.index)
+            .cloned()
+            .unwrap_or_else(|| attribution_of(&o.bytes));
         if o.index >= start && o.index < at {
             let claimed = &e.of[(o.index - start) as usize];
             if *claimed != actual {

@@ -17,7 +17,9 @@ pub use check::{
 pub use filed::check_filed;
 pub use finding::FINDINGS;
 pub use history::{check_history, HistorySelection, PackHistory};
-pub use misbehaviour::{verify_misbehaviour, Misbehaviour, ProvenEntry, MISBEHAVIOUR_TYPE};
+pub use misbehaviour::{
+    verify_misbehaviour, Misbehaviour, OpenedLeaf, ProvenEntry, MISBEHAVIOUR_TYPE,
+};
 pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report, Scope};
 pub use summary::{summarise, summarise_signers, Signer, Summary};
