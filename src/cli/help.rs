@@ -50,6 +50,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
             "disclose",
             "verify-disclosure",
             "monitor",
+            "filed",
         ],
     ),
     (
@@ -73,7 +74,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("serve", "triage-ledger serve mp203 --listen 127.0.0.1:8090\ntriage-ledger serve mp203 --listen 127.0.0.1:8090 --trust trust --witness w1=https://w1.example.org   # packs made against the checkpoint the policy accepts\ntriage-ledger serve mp203 --listen 0.0.0.0:8443 --tls-cert chain.pem --tls-key key.pem"),
     ("monitor", "triage-ledger monitor mp203 --trust trust --state mon.state --facility TF-0001\ntriage-ledger monitor --url https://ledger.example.org --trust trust --state mon.state"),
     ("upgrade", "triage-ledger upgrade mp203"),
-    ("verify", "triage-ledger verify tf1.pack --trust trust                 # the answer first\ntriage-ledger verify tf1.pack --trust trust -v              # every check\ntriage-ledger verify tf1.pack --trust trust --since old-tf1.pack --require-complete\ntriage-ledger verify old.pack --trust trust --partial       # a pack with no committed index: VERIFIED, PARTIAL at best\ntriage-ledger verify misbehaviour.cbor --trust trust"),
+    ("verify", "triage-ledger verify tf1.pack --trust trust                 # the answer first\ntriage-ledger verify tf1.pack --trust trust -v              # every check\ntriage-ledger verify tf1.pack --trust trust --since old-tf1.pack --require-complete\ntriage-ledger verify old.pack --trust trust --partial       # a pack with no committed index: VERIFIED, PARTIAL at best\ntriage-ledger verify misbehaviour.cbor --trust trust\ntriage-ledger verify tf1.pack --trust trust --filed seal.cose.transparent   # self-monitoring, offline"),
+    ("filed", "triage-ledger filed seal.cose.transparent decision.cose.transparent --url https://ledger.example.org --trust trust   # with TRIAGE_LEDGER_CERT/KEY: yours"),
     ("verify-bundle", "triage-ledger verify-bundle evidence/reset-logs --seal seal.cose --manifest reset-logs.manifest"),
     ("disclose", "triage-ledger disclose --manifest reset-logs.manifest --paths 2027-03-01.log --out one.disclosure"),
     ("verify-disclosure", "triage-ledger verify-disclosure one.disclosure --seal seal.cose --files evidence/reset-logs"),

@@ -83,6 +83,8 @@ enum Command {
     Upgrade(UpgradeArgs),
     /// Verify an evidence pack (or a proof of misbehaviour) offline: DIR/root.pem, and DIR/policy (c2sp tlog-policy) or DIR/log.vkey.
     Verify(VerifyArgs),
+    /// Self-monitoring: check that a service's log filed each of your statements (FILE.transparent from submit --transparent) under its facility, from each facility's pack (fetched with your certificate).
+    Filed(FiledArgs),
     /// Re-hash a sealed directory; name every missing, changed and extra file (exit 1 if any).
     VerifyBundle(VerifyBundleArgs),
     /// Disclose some files of a sealed bundle: their items (with salts) and one multi-proof.
@@ -147,6 +149,7 @@ impl Command {
             Command::Monitor(a) => a.run(),
             Command::Upgrade(a) => a.run(),
             Command::Verify(a) => a.run(),
+            Command::Filed(a) => a.run(),
             Command::VerifyBundle(a) => a.run(),
             Command::Disclose(a) => a.run(),
             Command::VerifyDisclosure(a) => a.run(),

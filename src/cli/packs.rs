@@ -172,3 +172,72 @@ pub fn verify(
         None => failure,
     })
 }
+
+/// `filed FILE… --url URL --trust DIR`: self-monitoring. For each facility
+/// the files name, the service's pack (read with the signer's certificate)
+/// is verified and each file checked to be in it, filed under its facility
+/// ([`triage_ledger::verify::check_filed`]). Exit 1 if any is not.
+pub fn filed(url: &str, trust: &Path, files: &[std::path::PathBuf]) -> CmdResult {
+    let (t, used) = Trust::open(trust).map_err(|e| Failure::input(format!("--trust {e}")))?;
+    tell!("trust: {used}");
+    let mut by: std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>> = Default::default();
+    for f in files {
+        let bytes = read(f)?;
+        let st = triage_ledger::cose::split_transparent(&bytes)
+            .map_err(|e| {
+                Failure::input(format!("{}: not a transparent statement: {e}", f.display()))
+            })?
+            .statement;
+        let facility = match triage_ledger::history::attribution_of_statement(&st) {
+            triage_ledger::history::Attribution::Facility(id) => id,
+            _ => {
+                return Err(Failure::input(format!(
+                    "{}: a scheme-level statement is in every pack: `verify` a pack checks it",
+                    f.display()
+                )))
+            }
+        };
+        by.entry(facility)
+            .or_default()
+            .push((f.display().to_string(), bytes));
+    }
+    let mut failed = 0;
+    for (facility, mine) in &by {
+        let bytes = triage_ledger::remote::pack(url, facility).map_err(Failure::from)?;
+        let p = Pack::parse(&bytes)
+            .map_err(|e| Failure::input(format!("the pack of {facility}: {e}")))?;
+        let mut r = verify_pack_with(
+            &p,
+            &t,
+            &Options {
+                since: None,
+                require: Require::Default,
+            },
+        )
+        .0;
+        if !r.verified() {
+            say!("facility {facility}: its pack {}", r.verdict());
+        }
+        triage_ledger::verify::check_filed(&mut r, &p, &t, mine);
+        for c in r.checks.iter().filter(|c| c.name.starts_with("filed: ")) {
+            let name = c.name.trim_start_matches("filed: ");
+            match c.passed {
+                true => say!("ok: {name}: {}", c.detail),
+                false => {
+                    failed += 1;
+                    say!("FAILED: {name}: {}", c.detail)
+                }
+            }
+        }
+    }
+    match failed {
+        0 => {
+            say!("filed: every statement is in its facility's committed history");
+            Ok(())
+        }
+        n => Err(Failure::verification(format!(
+            "{n} of {} statements are not shown filed under their facility",
+            files.len()
+        ))),
+    }
+}

@@ -121,7 +121,7 @@ fn each_reader_reads_what_its_role_allows_and_nothing_else() {
         std::fs::write(&f, st).unwrap();
         files.push(f);
     }
-    let mut args = vec!["submit", "--url", &server.url];
+    let mut args = vec!["submit", "--url", &server.url, "--transparent"];
     args.extend(files.iter().map(|f| s(f)));
     let (code, out, err) = run_env(&args, &ca);
     assert_eq!(code, 0, "{out}{err}");
@@ -210,6 +210,45 @@ fn each_reader_reads_what_its_role_allows_and_nothing_else() {
     let (code, _, err) = run_env(
         &["status", "--url", &server.url, "--facility", "TF-THEIRS"],
         &env,
+    );
+    assert_ne!(code, 0, "{err}");
+    // Self-monitoring: the operator checks, with its own certificate, that
+    // the log filed its registration under TF-OURS.
+    let trust = d.join("trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::copy(&root_pem, trust.join("root.pem")).unwrap();
+    std::fs::copy(ledger.join("vkey"), trust.join("log.vkey")).unwrap();
+    std::fs::copy(ledger.join("labels.vrf"), trust.join("labels.vrf")).unwrap();
+    let mine = d.join("st2.cose.transparent");
+    let (code, out, err) = run_env(
+        &[
+            "filed",
+            s(&mine),
+            "--url",
+            &server.url,
+            "--trust",
+            s(&trust),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("filed under facility TF-OURS"), "{out}");
+    // The rival cannot even read that facility's pack to check it.
+    let rival_env = [
+        ca[0],
+        ("TRIAGE_LEDGER_CERT", rival.1.as_str()),
+        ("TRIAGE_LEDGER_KEY", rival.0.as_str()),
+    ];
+    let (code, _, err) = run_env(
+        &[
+            "filed",
+            s(&mine),
+            "--url",
+            &server.url,
+            "--trust",
+            s(&trust),
+        ],
+        &rival_env,
     );
     assert_ne!(code, 0, "{err}");
     // A key that is not the certificate's is refused before any request.

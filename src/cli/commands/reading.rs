@@ -99,6 +99,25 @@ impl VerifyArgs {
 }
 
 #[derive(clap::Args)]
+pub struct FiledArgs {
+    /// Your statements with their receipts, as `submit --transparent` wrote them.
+    #[arg(required = true)]
+    pub(crate) files: Vec<std::path::PathBuf>,
+    /// The ledger service (its packs are read with TRIAGE_LEDGER_CERT/KEY, your certificate).
+    #[arg(long, env = "TRIAGE_LEDGER_URL")]
+    pub(crate) url: String,
+    /// The trust directory the packs are verified against (with labels.vrf for a confidential ledger).
+    #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
+    pub(crate) trust: std::path::PathBuf,
+}
+
+impl FiledArgs {
+    pub(crate) fn run(self) -> CmdResult {
+        packs::filed(&self.url, &self.trust, &self.files)
+    }
+}
+
+#[derive(clap::Args)]
 pub struct VerifyBundleArgs {
     /// The bundle's directory.
     pub(crate) dir: std::path::PathBuf,
