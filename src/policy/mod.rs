@@ -169,6 +169,22 @@ impl crate::class::Classify for PolicyError {
 }
 
 impl PolicyError {
+    /// The refusal as a confidential ledger tells it to the statement's
+    /// signer, who may be of another party than the facility's owner
+    /// (FORMATS §27): a statement about another party's facility is
+    /// answered exactly as one about a facility that is not registered —
+    /// the same rule, code and text, naming no owner and not saying that
+    /// the facility exists. `facility` is the statement's subject.
+    pub fn as_told_on_confidential(self, facility: &str) -> PolicyError {
+        match self {
+            PolicyError::Authority(refusal::Authority::NotOwner, _) => PolicyError::Lifecycle(
+                refusal::Lifecycle::NotRegistered,
+                format!("facility {facility:?} is not registered"),
+            ),
+            e => e,
+        }
+    }
+
     /// A short name for the rule, for reports and tests.
     pub fn rule(&self) -> &'static str {
         match self {

@@ -381,6 +381,7 @@ fn commit_loop(
     m: &Metrics,
     wake: &std::sync::mpsc::Sender<()>,
 ) {
+    let confidential = ledger.layout().is_confidential();
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -389,6 +390,17 @@ fn commit_loop(
                 Err(_) => break,
             }
         }
+        // What a refusal may tell the signer depends on the statement's
+        // facility (a confidential ledger answers another party's facility
+        // as an unregistered one).
+        let subjects: Vec<String> = jobs
+            .iter()
+            .map(|j| {
+                crate::cose::peek_type_and_subject(&j.statement)
+                    .map(|(_, sub)| sub)
+                    .unwrap_or_default()
+            })
+            .collect();
         let (statements, replies): (Vec<_>, Vec<_>) = jobs
             .into_iter()
             .map(|j| ((j.statement, j.prepared), j.reply))
@@ -427,7 +439,8 @@ fn commit_loop(
                 let outcomes = done
                     .results
                     .into_iter()
-                    .map(|r| match r {
+                    .zip(&subjects)
+                    .map(|(r, subject)| match r {
                         Ok(Admission::New(index) | Admission::Duplicate(index)) => {
                             match &snapshot {
                                 Ok(snapshot) => Outcome::Logged {
@@ -442,11 +455,17 @@ fn commit_loop(
                                 )),
                             }
                         }
-                        Err(e) => Outcome::Refused {
-                            rule: e.rule(),
-                            code: e.code(),
-                            detail: e.to_string(),
-                        },
+                        Err(e) => {
+                            let e = match confidential {
+                                true => e.as_told_on_confidential(subject),
+                                false => e,
+                            };
+                            Outcome::Refused {
+                                rule: e.rule(),
+                                code: e.code(),
+                                detail: e.to_string(),
+                            }
+                        }
                     })
                     .collect();
                 if new > 0 {

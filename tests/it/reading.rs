@@ -212,6 +212,52 @@ fn each_reader_reads_what_its_role_allows_and_nothing_else() {
         &env,
     );
     assert_ne!(code, 0, "{err}");
+    // A rival's statement about TF-OURS is refused exactly as one about a
+    // facility that does not exist: no owner named, no existence told.
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scheme/TF-0001-tools.json");
+    let theirs = sign(
+        d,
+        "inventory",
+        &rival,
+        &["--facility", "TF-OURS", "--file", s(&tools)],
+    );
+    let none = sign(
+        d,
+        "inventory",
+        &rival,
+        &["--facility", "TF-NONE", "--file", s(&tools)],
+    );
+    let post = |body: &[u8]| -> (u16, Vec<u8>) {
+        let mut r = anonymous
+            .post(&url("/entries"))
+            .header("Content-Type", "application/cose")
+            .send(body)
+            .unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_vec().unwrap())
+    };
+    let (st_ours, body_ours) = post(&theirs);
+    let (st_none, body_none) = post(&none);
+    assert_eq!((st_ours, st_none), (400, 400));
+    let swapped: Vec<u8> = {
+        let mut b = body_ours.clone();
+        for i in 0..b.len().saturating_sub(6) {
+            if &b[i..i + 7] == b"TF-OURS" {
+                b[i..i + 7].copy_from_slice(b"TF-NONE");
+            }
+        }
+        b
+    };
+    assert_eq!(
+        swapped,
+        body_none,
+        "{}",
+        String::from_utf8_lossy(&body_ours)
+    );
+    assert!(
+        !String::from_utf8_lossy(&body_ours).contains("NTRGB-DEMO0001"),
+        "{}",
+        String::from_utf8_lossy(&body_ours)
+    );
     // Self-monitoring: the operator checks, with its own certificate, that
     // the log filed its registration under TF-OURS.
     let trust = d.join("trust");
