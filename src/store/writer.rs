@@ -617,30 +617,25 @@ impl Writer {
     fn append_inner(&mut self, entry: &[u8]) -> Result<u64, StoreError> {
         // A confidential ledger logs a statement as its commitment leaf and
         // keeps the opening; an index entry is public as is.
-        let opened = match &self.openings {
+        let opening = match &self.openings {
             Some(_) if !crate::history::is_index_entry(entry) => {
-                Some(crate::commitment::Opening::new(entry.to_vec()).to_bytes())
+                Some(crate::commitment::Opening::new(entry.to_vec()))
             }
             _ => None,
         };
-        let longest = entry.len() + opened.as_ref().map_or(0, |_| crate::commitment::SALT_LEN);
+        let longest = entry.len() + opening.as_ref().map_or(0, |_| crate::commitment::SALT_LEN);
         if longest > MAX_ENTRY_SIZE {
             return Err(StoreError::EntryTooLarge {
                 what: format!("entry {}", self.size()),
                 len: longest,
             });
         }
-        let leaf;
         let index = self.size();
-        let entry = match &opened {
-            Some(o) => {
-                let o = crate::commitment::Opening::from_bytes(o).expect("made above");
-                leaf = o.leaf();
-                self.salts.push((index, o.salt));
-                &leaf[..]
-            }
-            None => entry,
-        };
+        let leaf = opening.as_ref().map(|o| o.leaf());
+        if let Some(o) = &opening {
+            self.salts.push((index, o.salt));
+        }
+        let entry = leaf.as_ref().map_or(entry, |l| &l[..]);
         if self.background.is_none() {
             self.background = Some(ParallelWriter::new(
                 &self.layout.tmp_dir(),
@@ -656,9 +651,9 @@ impl Writer {
             .extend_from_slice(&(entry.len() as u16).to_be_bytes());
         self.bundle.extend_from_slice(entry);
         if let Some(openings) = self.openings.as_mut() {
-            let o = opened.as_deref().unwrap_or_default();
+            let o = opening.as_ref().map(|o| o.to_bytes()).unwrap_or_default();
             openings.extend_from_slice(&(o.len() as u16).to_be_bytes());
-            openings.extend_from_slice(o);
+            openings.extend_from_slice(&o);
         }
         if (index + 1).is_multiple_of(TILE_WIDTH) {
             // Both bundles are durable before the checkpoint that commits

@@ -2,28 +2,13 @@
 //! there after the crash, openable, and the ledger audits clean (its state
 //! index, replayed through the openings, agrees).
 
-use std::path::Path;
-
-use super::http::{identity, post_cose, run, s, send_signal, sign, Server};
+use super::http::{confidential_ledger, identity, post_cose, run, s, send_signal, sign, Server};
 
 #[test]
 fn sigkill_under_load_loses_no_acknowledged_statement_of_a_confidential_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ledger = d.join("ledger");
-    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
-    let (code, _, err) = run(
-        &[
-            "init",
-            s(&ledger),
-            "--origin",
-            "example.org/kill",
-            "--trust-root",
-            s(&root_pem),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (ledger, _) = confidential_ledger(d, "example.org/kill");
     assert!(
         ledger.join("labels.vrf").exists(),
         "confidential by default"

@@ -1298,6 +1298,34 @@ fn tls_pair_for(dir: &Path, name: &str, names: &[&str]) -> (String, String) {
     (s(&cert).to_string(), s(&key).to_string())
 }
 
+/// A confidential ledger `d/ledger` (what `init --trust-root` makes by
+/// default) named `origin`, admitting the demo scheme's statements:
+/// (ledger, the scheme root's certificate file).
+pub(super) fn confidential_ledger(
+    d: &Path,
+    origin: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ledger = d.join("ledger");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            origin,
+            "--trust-root",
+            s(&root_pem),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        ledger.join("labels.vrf").exists(),
+        "confidential by default"
+    );
+    (ledger, root_pem)
+}
+
 /// A confidential ledger over HTTP: registration works and its receipt
 /// verifies (it carries the salt); the public tree serves commitments that
 /// name nothing; every route that would read a record answers 401 with one
@@ -1306,20 +1334,7 @@ fn tls_pair_for(dir: &Path, name: &str, names: &[&str]) -> (String, String) {
 fn a_confidential_ledgers_service_serves_commitments_and_refuses_readers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ledger = d.join("ledger");
-    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
-    let (code, _, err) = run(
-        &[
-            "init",
-            s(&ledger),
-            "--origin",
-            "example.org/secret",
-            "--trust-root",
-            s(&root_pem),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (ledger, _) = confidential_ledger(d, "example.org/secret");
     let root = identity(d, "demo-root");
     let op = identity(d, "demo-operator");
     let server = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);

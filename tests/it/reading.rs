@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::http::{identity, run, run_env, s, sign, tls_pair, Server};
+use super::http::{confidential_ledger, identity, run, run_env, s, sign, tls_pair, Server};
 
 /// An HTTPS client trusting the server's certificate `ca`, presenting
 /// `who` (certificate, key) if given.
@@ -44,20 +44,7 @@ fn read(agent: &ureq::Agent, url: &str) -> Result<(u16, String), String> {
 fn each_reader_reads_what_its_role_allows_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ledger = d.join("ledger");
-    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
-    let (code, _, err) = run(
-        &[
-            "init",
-            s(&ledger),
-            "--origin",
-            "example.org/roles",
-            "--trust-root",
-            s(&root_pem),
-        ],
-        b"",
-    );
-    assert_eq!(code, 0, "{err}");
+    let (ledger, root_pem) = confidential_ledger(d, "example.org/roles");
     let (cert, key) = tls_pair(d, "srv");
     let server = Server::start(&[
         "serve",

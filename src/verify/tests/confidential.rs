@@ -247,3 +247,31 @@ fn a_signer_finds_its_statements_filed_under_their_facility() {
         c.detail
     );
 }
+
+#[test]
+fn a_damaged_opening_is_reported_by_the_file_and_never_read_as_a_statement() {
+    let f = Fixture::confidential(story());
+    let l = crate::store::Snapshot::open(&f.ledger).unwrap();
+    let size = l.checkpoint().root().size();
+    let bundle = crate::store::Layout::new(&f.ledger).openings(0, size);
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    // A byte of the first statement's salt (after its u16 length).
+    bytes[3] ^= 1;
+    std::fs::write(&bundle, &bytes).unwrap();
+    let e = l.read_entry(0).unwrap_err().to_string();
+    assert!(
+        e.contains("does not hold the opening of entry 0") && e.contains("openings"),
+        "{e}"
+    );
+    // The public leaf still reads (and proves), and the writer refuses to
+    // open a ledger whose partial bundle no longer opens its leaves.
+    assert!(l.read_leaf(0).is_ok());
+    let Err(e) = crate::store::Writer::open(&f.ledger) else {
+        panic!("a damaged openings bundle was accepted")
+    };
+    assert!(
+        e.to_string()
+            .contains("does not hold the opening of entry 0"),
+        "{e}"
+    );
+}
