@@ -40,6 +40,26 @@ struct TwoCopies {
 
 impl TwoCopies {
     fn new(name: &str) -> TwoCopies {
+        TwoCopies::made(name, &[])
+    }
+
+    /// A confidential ledger: its leaves are commitments, and their
+    /// openings are sealed in the bucket with the sequencers' key. For the
+    /// store's protocol under kills, its trust root is then removed from
+    /// both copies, so that `log append` may write raw entries (each still
+    /// logged as a commitment); statements through the policy are
+    /// `confidential_services_fail_over_under_sigkill`.
+    fn confidential(name: &str) -> TwoCopies {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+        let two = TwoCopies::made(name, &["--trust-root", root.to_str().unwrap()]);
+        for copy in [&two.a, &two.b] {
+            std::fs::remove_file(copy.join("trust/root.pem")).unwrap();
+            assert!(copy.join("labels.vrf").exists());
+        }
+        two
+    }
+
+    fn made(name: &str, more: &[&str]) -> TwoCopies {
         let serial = serial();
         let garage = Garage::start();
         let pg = Postgres::start();
@@ -47,7 +67,11 @@ impl TwoCopies {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a");
         let (origin, public) = (format!("example.org/{name}"), format!("s3://ledger/{name}"));
-        init_in_bucket(&a, &origin, &public, Some(&pg.url), &env);
+        let mut args = vec!["init", s(&a), "--origin", &origin, "--public", &public];
+        args.extend(["--lock", &pg.url]);
+        args.extend(more);
+        let (code, _, err) = run_env(&args, &env);
+        assert_eq!(code, 0, "{err}");
         let b = dir.path().join("b");
         copy_dir(&a, &b);
         TwoCopies {
@@ -361,6 +385,39 @@ fn two_sequencers_racing_for_a_thousand_commits_never_fork() {
 #[test]
 fn a_sequencer_killed_mid_batch_is_completed_or_discarded_by_the_next() {
     let two = TwoCopies::new("crash");
+    killed_mid_batch(&two, &[30, 80, 150, 250]);
+    streamed_in_batches(&two);
+}
+
+/// The same on a confidential ledger: what the killed sequencer locked is
+/// completed with its openings (from the staged batch, sealed), the other
+/// copy reads every statement, and no object of the bucket holds one in
+/// clear.
+#[test]
+fn a_confidential_sequencer_killed_mid_batch_loses_no_opening() {
+    let two = TwoCopies::confidential("crash-confidential");
+    assert!(two.a.join("private/openings.key").exists());
+    killed_mid_batch(&two, &[80, 250]);
+    let tree = ObjectTree::open("s3://ledger/crash-confidential").unwrap();
+    let objects = tree.list("").unwrap();
+    assert!(
+        objects
+            .iter()
+            .any(|o| o.starts_with("private/openings/tile/entries/")),
+        "{objects:?}"
+    );
+    for o in &objects {
+        let data = tree.get(o).unwrap().unwrap_or_default();
+        for clear in [&b"base-"[..], b"locked-", b"after-", b"killed-"] {
+            assert!(
+                !data.windows(clear.len()).any(|w| w == clear),
+                "{o} holds a statement in clear"
+            );
+        }
+    }
+}
+
+fn killed_mid_batch(two: &TwoCopies, delays: &[u64]) {
     let (a, b, env) = (&two.a, &two.b, &two.env);
     let (code, _, err) = append_lines(a, &lines("base", 0..300), env);
     assert_eq!(code, 0, "{err}");
@@ -391,7 +448,7 @@ fn a_sequencer_killed_mid_batch_is_completed_or_discarded_by_the_next() {
     assert_eq!(entry(301), "locked-0", "the locked batch was completed");
 
     // Killed at arbitrary moments of a long append.
-    for delay_ms in [30, 80, 150, 250] {
+    for &delay_ms in delays {
         let mut child = bin()
             .args(["log", "append", s(a), "--lines"])
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -418,7 +475,17 @@ fn a_sequencer_killed_mid_batch_is_completed_or_discarded_by_the_next() {
     }
     let (code, out, err) = run_env(&["log", "audit", s(a)], env);
     assert_eq!(code, 0, "{out}{err}");
+    // Both copies read the same statements.
+    let (la, lb) = (Snapshot::open(a).unwrap(), Snapshot::open(b).unwrap());
+    let size = lb.checkpoint().root().size();
+    assert_eq!(la.checkpoint().root().size(), size);
+    for i in (0..size).step_by(97) {
+        assert_eq!(la.read_entry(i).unwrap(), lb.read_entry(i).unwrap(), "{i}");
+    }
+}
 
+fn streamed_in_batches(two: &TwoCopies) {
+    let (a, b, env) = (&two.a, &two.b, &two.env);
     // Input is committed as it comes, 4,096 entries a batch: a bad line
     // after the first batch stops the append and says what was committed.
     let before = size_of(b, env);
@@ -545,6 +612,17 @@ fn two_services_share_a_bucket_ledger_and_serve_its_tiles_from_the_bucket() {
 /// checkpoint loses its swap and catches up.
 #[test]
 fn a_store_that_enforces_conditional_writes_is_its_own_lock() {
+    own_lock("cas", false);
+}
+
+/// The same with a confidential ledger: the loser catches up with the
+/// winner's openings, sealed in the bucket.
+#[test]
+fn a_confidential_ledger_on_a_store_that_is_its_own_lock_catches_up_its_openings() {
+    own_lock("cas-confidential", true);
+}
+
+fn own_lock(name: &str, confidential: bool) {
     let _serial = serial();
     let store = S3sFs::start();
     let env = store.set_env();
@@ -555,11 +633,22 @@ fn a_store_that_enforces_conditional_writes_is_its_own_lock() {
 
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
-    let err = init_in_bucket(&a, "example.org/cas", "s3://ledger/cas", None, &env);
+    let (origin, public) = (format!("example.org/{name}"), format!("s3://ledger/{name}"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let mut args = vec!["init", s(&a), "--origin", &origin, "--public", &public];
+    if confidential {
+        args.extend(["--trust-root", s(&root)]);
+    }
+    let (code, _, err) = run_env(&args, &env);
+    assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("lock: s3://ledger/cas/lock/checkpoint"),
+        err.contains(&format!("lock: {public}/lock/checkpoint")),
         "{err}"
     );
+    if confidential {
+        // Raw entries for the store's protocol (see TwoCopies::confidential).
+        std::fs::remove_file(a.join("trust/root.pem")).unwrap();
+    }
     let b = dir.path().join("b");
     copy_dir(&a, &b);
     let (code, _, err) = append_lines(&a, &lines("a", 0..300), &env);
@@ -585,10 +674,15 @@ fn a_store_that_enforces_conditional_writes_is_its_own_lock() {
     assert_eq!(cp.root().size(), 302);
     let l = Snapshot::open(&a).unwrap();
     assert_eq!(l.read_entry(301).unwrap(), b"b-retried");
+    assert_eq!(l.read_entry(299).unwrap(), b"a-299");
+    assert_eq!(
+        triage_ledger::commitment::is_leaf(&l.read_leaf(301).unwrap()),
+        confidential
+    );
     let (code, out, err) = run_env(&["log", "audit", s(&a)], &env);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("the lock (s3://ledger/cas/lock/checkpoint)"),
+        out.contains(&format!("the lock ({public}/lock/checkpoint)")),
         "{out}"
     );
 }
@@ -628,4 +722,148 @@ fn a_recovery_refuses_to_overwrite_an_object_that_differs() {
     assert_eq!(size_of(b, env), 901);
     let (code, out, err) = run_env(&["log", "audit", s(b)], env);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+fn post_cose(url: &str, body: &[u8]) -> (u16, Option<u64>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .into();
+    let Ok(r) = agent
+        .post(&format!("{url}/entries"))
+        .header("Content-Type", "application/cose")
+        .send(body)
+    else {
+        return (0, None);
+    };
+    let index = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| l.rsplit('/').next()?.parse().ok());
+    (r.status().as_u16(), index)
+}
+
+/// Two services on two copies of a confidential ledger whose tree is in
+/// the bucket: the first is killed (SIGKILL) while it registers
+/// statements; the second takes over, and every statement the first
+/// answered 201 is in the log, opened from the sealed openings, at the
+/// entry it was answered with. No object of the bucket names a facility.
+#[test]
+fn confidential_services_fail_over_under_sigkill() {
+    let _serial = serial();
+    let garage = Garage::start();
+    let pg = Postgres::start();
+    let env = garage.set_env();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let one = d.join("one");
+    let root_pem = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&one),
+            "--origin",
+            "example.org/csrv",
+            "--trust-root",
+            s(&root_pem),
+            "--public",
+            "s3://ledger/csrv",
+            "--lock",
+            &pg.url,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(one.join("labels.vrf").exists(), "confidential by default");
+    let two = d.join("two");
+    copy_dir(&one, &two);
+    let root = identity(d, "demo-root");
+    let op = identity(d, "demo-operator");
+    let des = sign(
+        d,
+        "designate",
+        &root,
+        &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+    );
+    let regs: Vec<Vec<u8>> = (0..40)
+        .map(|i| {
+            let id = format!("TF-{i:03}");
+            std::fs::read(sign(
+                d,
+                "register",
+                &op,
+                &["--facility", &id, "--name", "N", "--site", "S"],
+            ))
+            .unwrap()
+        })
+        .collect();
+
+    let first = Served::start(&["serve", s(&one), "--listen", "127.0.0.1:0"], &env);
+    assert_eq!(post_cose(&first.url, &std::fs::read(&des).unwrap()).0, 201);
+    let url = first.url.clone();
+    let mut acknowledged: Vec<(Vec<u8>, u64)> = regs[..10]
+        .iter()
+        .map(|r| match post_cose(&url, r) {
+            (201, Some(index)) => (r.clone(), index),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let first = std::sync::Mutex::new(Some(first));
+    acknowledged.extend(std::thread::scope(|sc| {
+        let hs: Vec<_> = regs[10..39]
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let (url, first) = (url.clone(), &first);
+                sc.spawn(move || {
+                    if k == 12 {
+                        // SIGKILL, while the others are in flight.
+                        drop(first.lock().unwrap().take());
+                    }
+                    match post_cose(&url, r) {
+                        (201, Some(index)) => Some((r.clone(), index)),
+                        _ => None,
+                    }
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .filter_map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    }));
+    // The second copy takes over: it catches up from the bucket, openings
+    // included, and registers.
+    let second = Served::start(&["serve", s(&two), "--listen", "127.0.0.1:0"], &env);
+    assert_eq!(post_cose(&second.url, &regs[39]).0, 201);
+    drop(second);
+    let (code, out, err) = run_env(&["log", "audit", s(&two)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    let l = Snapshot::open(&two).unwrap();
+    for (bytes, index) in &acknowledged {
+        assert_eq!(
+            &l.read_entry(*index).unwrap(),
+            bytes,
+            "entry {index} answered 201"
+        );
+        assert!(triage_ledger::commitment::is_leaf(
+            &l.read_leaf(*index).unwrap()
+        ));
+    }
+    // The killed copy catches up too, and both agree.
+    let (code, out, err) = run_env(&["log", "audit", s(&one)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run_env(&["status", s(&one), "--facility", "TF-039"], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    let tree = ObjectTree::open("s3://ledger/csrv").unwrap();
+    for o in tree.list("").unwrap() {
+        let data = tree.get(&o).unwrap().unwrap_or_default();
+        for clear in [&b"TF-0"[..], b"SECGB-", b"demo"] {
+            assert!(
+                !data.windows(clear.len()).any(|w| w == clear),
+                "{o} names a record"
+            );
+        }
+    }
 }

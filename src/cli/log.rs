@@ -200,11 +200,6 @@ pub fn init(
     }
     // A policy ledger is confidential unless its records are chosen public.
     let confidential = trust_root.is_some() && records != Some(Records::Public);
-    if confidential && public.is_some() {
-        return Err(Failure::input(
-            "a confidential ledger's openings have no home in a bucket yet: keep its public tree in LEDGER/log, or give --records public",
-        ));
-    }
     if let Some(p) = public {
         lasting_bucket(p)?;
     }

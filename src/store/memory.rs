@@ -160,6 +160,24 @@ impl MemoryBucket {
         keys
     }
 
+    /// The bytes of the object `key`, if it is there.
+    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
+        use object_store::ObjectStoreExt;
+        let got = self.objects.get(&Path::from(key)).now_or_never()?.ok()?;
+        got.bytes().now_or_never()?.ok().map(|b| b.to_vec())
+    }
+
+    /// Puts `data` at `key` as is (a test damaging the bucket).
+    pub fn put_raw(&self, key: &str, data: Vec<u8>) {
+        use object_store::ObjectStoreExt;
+        let key = Path::from(key);
+        self.objects
+            .put(&key, data.into())
+            .now_or_never()
+            .expect("the bucket in memory answers at once")
+            .expect("the bucket in memory takes any object");
+    }
+
     /// The armed fault, if any, that `op` on `key` meets (counted).
     fn meets(&self, op: Op, key: &Path) -> Option<Effect> {
         let key = key.as_ref();

@@ -34,6 +34,8 @@ mod publish;
 #[cfg(not(feature = "service"))]
 #[path = "unpublished.rs"]
 mod publish;
+#[cfg(feature = "service")]
+pub mod sealed;
 mod tiles;
 mod writelock;
 mod writer;
@@ -345,6 +347,11 @@ impl Layout {
     pub fn openings(&self, n: u64, width: u64) -> PathBuf {
         self.openings_dir()
             .join(tile_rel_path(TileKind::Entries, n, width))
+    }
+    /// The key a confidential ledger's sequencers seal its openings with
+    /// in a bucket ([`sealed`](self::sealed)).
+    pub fn openings_key(&self) -> PathBuf {
+        self.root.join("private").join("openings.key")
     }
     /// True for a confidential ledger.
     pub fn is_confidential(&self) -> bool {

@@ -43,6 +43,7 @@ use super::lock::{CheckpointLock, ObjectLock, PgLock};
 use super::object::ObjectTree;
 use super::placement::{backoff, read_config, refresh, PublicConfig};
 use super::public::PublicTree;
+use super::sealed::{is_sealed_rel, sealed_rel, OpeningsKey, MAX_SEALED};
 use super::tiles::{tile_rel_path, RightEdge, TileKind, TILE_WIDTH};
 use super::{fsio, Layout, StoreError, Writer};
 use crate::merkle::RootHash;
@@ -148,8 +149,10 @@ fn decode_staging(bytes: &[u8], size: u64, at: &Path) -> Result<Staged, StoreErr
         let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
         let rel = take(&mut rest, len).ok_or_else(truncated)?;
         let rel = std::str::from_utf8(rel).map_err(|_| bad("a path is not UTF-8"))?;
-        if !rel.starts_with("tile/entries/") {
-            return Err(bad("it holds something other than entry bundles"));
+        if !rel.starts_with("tile/entries/") && !is_sealed_rel(rel) {
+            return Err(bad(
+                "it holds something other than entry bundles and sealed openings",
+            ));
         }
         let rel = rel.to_string();
         let dlen = take(&mut rest, 4).ok_or_else(truncated)?;
@@ -187,6 +190,8 @@ pub(crate) struct Publisher {
     /// swap).
     base: Vec<u8>,
     vkey: VerifierKey,
+    /// A confidential ledger's key for its openings in the bucket.
+    sealer: Option<OpeningsKey>,
 }
 
 fn open_lock(cfg: &PublicConfig, origin: &str) -> Result<Box<dyn CheckpointLock>, StoreError> {
@@ -205,9 +210,18 @@ fn open_lock(cfg: &PublicConfig, origin: &str) -> Result<Box<dyn CheckpointLock>
 }
 
 impl Publisher {
-    /// Opens the store and the lock of `cfg` for the log of `vkey`.
-    pub(crate) fn open(cfg: &PublicConfig, vkey: &VerifierKey) -> Result<Publisher, StoreError> {
+    /// Opens the store and the lock of `cfg` for the log of `vkey`, whose
+    /// local copy is at `layout`.
+    pub(crate) fn open(
+        cfg: &PublicConfig,
+        vkey: &VerifierKey,
+        layout: &Layout,
+    ) -> Result<Publisher, StoreError> {
         let origin = vkey.name();
+        let sealer = match layout.is_confidential() {
+            true => Some(OpeningsKey::load(layout, origin)?),
+            false => None,
+        };
         let tree = ObjectTree::open(&cfg.public)?;
         let lock = open_lock(cfg, origin)?;
         let base = lock.fetch()?.ok_or_else(|| StoreError::NotALedger {
@@ -221,6 +235,7 @@ impl Publisher {
             lock,
             base,
             vkey: vkey.clone(),
+            sealer,
         })
     }
 
@@ -261,6 +276,19 @@ impl Publisher {
             .filter(|&w| w > width)
             .max();
         Ok(wider.map(|w| n * TILE_WIDTH + w))
+    }
+
+    /// For a confidential ledger: checks that the bucket holds, for every
+    /// commitment leaf of the tree of `cp`, a sealed opening that opens it.
+    pub(crate) fn audit_openings(&self, cp: &SignedCheckpoint) -> Result<(), StoreError> {
+        let Some(mut openings) = self.openings(None, cp.root().size()) else {
+            return Ok(());
+        };
+        super::OpenTree::at(&self.tree, cp.clone())
+            .for_each_entry_from(RightEdge::new(), |i, leaf| {
+                openings.opening(i, leaf).map(|_| ())
+            })
+            .map(|_| ())
     }
 
     /// Objects written to the store so far.
@@ -332,11 +360,16 @@ impl Publisher {
     ) -> Result<(), StoreError> {
         let new = cp.root().size();
         let changed = changed_objects(old, new);
-        let bundles = changed
+        let mut bundles = changed
             .iter()
             .filter(|(k, _, _)| *k == TileKind::Entries)
             .map(|&(k, n, w)| read_local(layout, k, n, w))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(sealer) = &self.sealer {
+            for &(_, n, w) in changed.iter().filter(|(k, _, _)| *k == TileKind::Entries) {
+                bundles.push(seal_local(layout, sealer, n, w)?);
+            }
+        }
         let srel = staging_rel(cp.root());
         let staging = encode_staging(old, new, &bundles);
         if staging.len() as u64 > STAGING_LIMIT {
@@ -389,6 +422,9 @@ impl Publisher {
         cp: &SignedCheckpoint,
     ) -> Result<(), StoreError> {
         for (kind, n, w) in changed_objects(start, cp.root().size()) {
+            if let (Some(sealer), TileKind::Entries) = (&self.sealer, kind) {
+                self.complete_sealed(layout, sealer, n, w)?;
+            }
             let (rel, data) = read_local(layout, kind, n, w)?;
             match self.tree.get(&rel)? {
                 Some(there) if there == data => {}
@@ -406,6 +442,52 @@ impl Publisher {
         Ok(())
     }
 
+    /// Completes the sealed openings of entry bundle `n` (`w` wide): one
+    /// already in the bucket must open to the local copy's bundle (sealing
+    /// is not deterministic, so the plaintexts are compared); a missing one
+    /// is sealed and written.
+    fn complete_sealed(
+        &self,
+        layout: &Layout,
+        sealer: &OpeningsKey,
+        n: u64,
+        w: u64,
+    ) -> Result<(), StoreError> {
+        let path = layout.openings(n, w);
+        let local = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        let rel = sealed_rel(n, w);
+        match self.tree.get_limited(&rel, MAX_SEALED)? {
+            Some(there) => {
+                let at = self.tree.locate(&rel);
+                if sealer.open(&rel, &there, &at)? != local {
+                    return Err(StoreError::corrupt(
+                        &at,
+                        "opens to other openings than the ones the lock's checkpoint commits to; it is not replaced (run `log audit`)".into(),
+                    ));
+                }
+                Ok(())
+            }
+            None => self.tree.put(&rel, sealer.seal(&rel, &local)),
+        }
+    }
+
+    /// The openings of a confidential ledger's tree of `size` entries as
+    /// the bucket (with `staged` laid over it) holds them; `None` for a
+    /// ledger whose leaves are public as they are.
+    pub(crate) fn openings<'a>(
+        &'a self,
+        staged: Option<&'a Staged>,
+        size: u64,
+    ) -> Option<SealedOpenings<'a>> {
+        Some(SealedOpenings {
+            tree: &self.tree,
+            staged,
+            sealer: self.sealer.as_ref()?,
+            size,
+            bundle: None,
+        })
+    }
+
     /// Writes the public checkpoint `body` (the lock's, perhaps with
     /// cosignatures) if the lock still holds this sequencer's checkpoint;
     /// if it has moved on, the newer sequencer publishes its own.
@@ -414,6 +496,71 @@ impl Publisher {
         self.lock
             .while_holding(&self.base, &mut || tree.put("checkpoint", body.to_vec()))?;
         Ok(())
+    }
+}
+
+/// The sealed openings bundle of the local copy's entry bundle `n` (`w`
+/// wide), named by its bucket path.
+fn seal_local(
+    layout: &Layout,
+    sealer: &OpeningsKey,
+    n: u64,
+    w: u64,
+) -> Result<(String, Vec<u8>), StoreError> {
+    let path = layout.openings(n, w);
+    let data = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+    let rel = sealed_rel(n, w);
+    let sealed = sealer.seal(&rel, &data);
+    Ok((rel, sealed))
+}
+
+/// A confidential ledger's openings read from the bucket (a staged batch
+/// laid over it), one sealed bundle at a time.
+pub(crate) struct SealedOpenings<'a> {
+    tree: &'a ObjectTree,
+    staged: Option<&'a Staged>,
+    sealer: &'a OpeningsKey,
+    size: u64,
+    bundle: Option<(u64, Vec<u8>)>,
+}
+
+impl SealedOpenings<'_> {
+    /// The opening of entry `index`, whose public leaf is `leaf`, checked
+    /// against it; `None` for a leaf that is public as is.
+    pub(crate) fn opening(
+        &mut self,
+        index: u64,
+        leaf: &[u8],
+    ) -> Result<Option<crate::commitment::Opening>, StoreError> {
+        if !crate::commitment::is_leaf(leaf) {
+            return Ok(None);
+        }
+        let n = index / TILE_WIDTH;
+        let width = super::tiles::tile_width(self.size, n);
+        let rel = sealed_rel(n, width);
+        let at = self.tree.locate(&rel);
+        if self.bundle.as_ref().map(|(m, _)| *m) != Some(n) {
+            let staged = self.staged.and_then(|s| s.objects.get(&rel)).cloned();
+            let sealed = match staged {
+                Some(b) => b,
+                None => self.tree.get_limited(&rel, MAX_SEALED)?.ok_or_else(|| {
+                    StoreError::corrupt(
+                        &at,
+                        format!("is missing: it holds the openings of entries {}.., which the lock's checkpoint commits to", n * TILE_WIDTH),
+                    )
+                })?,
+            };
+            self.bundle = Some((n, self.sealer.open(&rel, &sealed, &at)?));
+        }
+        let (_, data) = self.bundle.as_ref().expect("read above");
+        let entries = super::tiles::bundle_at(data, width, &at)?;
+        let raw = entries[(index % TILE_WIDTH) as usize];
+        crate::commitment::Opening::from_bytes(raw)
+            .filter(|o| o.opens(leaf))
+            .map(Some)
+            .ok_or_else(|| {
+                StoreError::corrupt(&at, format!("does not hold the opening of entry {index}"))
+            })
     }
 }
 
@@ -562,6 +709,10 @@ pub fn publish_new(
             });
         }
     }
+    let sealer = match layout.is_confidential() {
+        true => Some(OpeningsKey::load_or_make(&layout, vkey.name())?),
+        false => None,
+    };
     let lock = open_lock(&cfg, vkey.name())?;
     let body = cp.to_bytes();
     let held = lock.fetch()?;
@@ -573,10 +724,16 @@ pub fn publish_new(
             });
         }
     }
-    let objects = changed_objects(0, cp.root().size())
-        .into_iter()
-        .map(|(k, n, w)| read_local(&layout, k, n, w))
-        .collect::<Result<Vec<_>, _>>()?;
+    let changed = changed_objects(0, cp.root().size());
+    let mut objects = Vec::new();
+    if let Some(sealer) = &sealer {
+        for &(_, n, w) in changed.iter().filter(|(k, _, _)| *k == TileKind::Entries) {
+            objects.push(seal_local(&layout, sealer, n, w)?);
+        }
+    }
+    for (k, n, w) in changed {
+        objects.push(read_local(&layout, k, n, w)?);
+    }
     for chunk in objects.chunks(256) {
         tree.put_all(chunk.to_vec())?;
     }
@@ -596,6 +753,7 @@ pub fn publish_new(
         lock,
         base,
         vkey: vkey.clone(),
+        sealer,
     };
     publisher.put_checkpoint(&body)?;
     let audit = super::audit_tree(&publisher.tree, &vkey)?;
@@ -631,9 +789,10 @@ pub fn audit_public(root: &Path) -> Result<Option<PublishedAudit>, StoreError> {
     refresh(root)?;
     let layout = Layout::new(root);
     let vkey = super::read_vkey(&layout)?;
-    let publisher = Publisher::open(&cfg, &vkey)?;
+    let publisher = Publisher::open(&cfg, &vkey, &layout)?;
     let lock = publisher.lock_checkpoint()?;
     let audit = super::audit_tree(&publisher.tree, &vkey)?;
+    publisher.audit_openings(&lock)?;
     let local = super::read_checkpoint(&layout, &vkey)?;
     if audit.size != lock.root().size() || audit.root != *lock.root().hash() {
         return Err(StoreError::corrupt(

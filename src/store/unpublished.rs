@@ -11,7 +11,11 @@ pub(crate) enum Publisher {}
 
 impl Publisher {
     /// Refuses: this build cannot reach object storage.
-    pub(crate) fn open(cfg: &PublicConfig, _vkey: &VerifierKey) -> Result<Publisher, StoreError> {
+    pub(crate) fn open(
+        cfg: &PublicConfig,
+        _vkey: &VerifierKey,
+        _layout: &Layout,
+    ) -> Result<Publisher, StoreError> {
         Err(StoreError::Io {
             path: cfg.public.clone().into(),
             source: std::io::Error::other(

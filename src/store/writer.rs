@@ -253,14 +253,8 @@ impl Writer {
         w.load_edge()?;
         w.remove_uncommitted()?;
         if let Some(cfg) = super::read_config(root)? {
-            if w.openings.is_some() {
-                return Err(StoreError::NotALedger {
-                    path: root.to_path_buf(),
-                    reason: "a confidential ledger's public tree cannot be in object storage yet (its openings would have no durable home there)".into(),
-                });
-            }
             #[allow(unused_mut)]
-            let mut p = super::publish::Publisher::open(&cfg, &vkey)?;
+            let mut p = super::publish::Publisher::open(&cfg, &vkey, &w.layout)?;
             #[cfg(feature = "service")]
             w.catch_up(&mut p)?;
             w.public = Some(p);
@@ -560,8 +554,16 @@ impl Writer {
             }
             let reader = p.reader(staged.as_ref());
             let edge = self.edge.clone();
-            super::OpenTree::at(&reader, keep.clone())
-                .for_each_entry_from(edge, |_, e| self.append(e).map(|_| ()))?;
+            // A confidential ledger's leaves come with their openings, sealed
+            // in the bucket (or in the staged batch).
+            let mut openings = p.openings(staged.as_ref(), target.size());
+            super::OpenTree::at(&reader, keep.clone()).for_each_entry_from(edge, |i, e| {
+                match openings.as_mut() {
+                    Some(o) => self.append_opened(e, o.opening(i, e)?),
+                    None => self.append(e),
+                }
+                .map(|_| ())
+            })?;
             self.commit_as(keep.clone())?;
         }
         if published {
@@ -630,12 +632,48 @@ impl Writer {
                 len: longest,
             });
         }
-        let index = self.size();
-        let leaf = opening.as_ref().map(|o| o.leaf());
         if let Some(o) = &opening {
-            self.salts.push((index, o.salt));
+            self.salts.push((self.size(), o.salt));
         }
+        let leaf = opening.as_ref().map(|o| o.leaf());
         let entry = leaf.as_ref().map_or(entry, |l| &l[..]);
+        self.push(entry, opening.as_ref())
+    }
+
+    /// Appends a leaf of a confidential ledger read from elsewhere (catching
+    /// up from a bucket) with its opening, which must open it; an index
+    /// entry (public as is) has none.
+    #[cfg(feature = "service")]
+    fn append_opened(
+        &mut self,
+        leaf: &[u8],
+        opening: Option<crate::commitment::Opening>,
+    ) -> Result<u64, StoreError> {
+        self.check_usable()?;
+        let fits = match &opening {
+            Some(o) => o.opens(leaf),
+            None => !crate::commitment::is_leaf(leaf),
+        };
+        if !fits || self.openings.is_none() || leaf.len() > MAX_ENTRY_SIZE {
+            self.failed = true;
+            return Err(StoreError::corrupt(
+                &self.layout.openings_dir(),
+                format!("entry {} comes without its opening", self.size()),
+            ));
+        }
+        let r = self.push(leaf, opening.as_ref());
+        self.failed |= r.is_err();
+        r
+    }
+
+    /// Appends the public leaf `entry`, with the opening it commits to on
+    /// a confidential ledger (`None` there for an index entry).
+    fn push(
+        &mut self,
+        entry: &[u8],
+        opening: Option<&crate::commitment::Opening>,
+    ) -> Result<u64, StoreError> {
+        let index = self.size();
         if self.background.is_none() {
             self.background = Some(ParallelWriter::new(
                 &self.layout.tmp_dir(),
@@ -651,7 +689,7 @@ impl Writer {
             .extend_from_slice(&(entry.len() as u16).to_be_bytes());
         self.bundle.extend_from_slice(entry);
         if let Some(openings) = self.openings.as_mut() {
-            let o = opening.as_ref().map(|o| o.to_bytes()).unwrap_or_default();
+            let o = opening.map(|o| o.to_bytes()).unwrap_or_default();
             openings.extend_from_slice(&(o.len() as u16).to_be_bytes());
             openings.extend_from_slice(&o);
         }

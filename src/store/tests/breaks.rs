@@ -69,6 +69,9 @@ fn commit_breaks() -> Vec<Case> {
         case("2 lock: swap", Op::Put, "/lock/checkpoint", Lost).kept(),
         case("3 tiles", Op::Put, "/tile/", Refused).kept(),
         case("3 tiles", Op::Put, "/tile/entries/", Lost).kept(),
+        // A confidential ledger's sealed openings go with the tiles.
+        case("3 sealed openings", Op::Put, "/private/openings/", Refused).kept(),
+        case("3 sealed openings", Op::Put, "/private/openings/", Lost).kept(),
         case("4 checkpoint", Op::Put, "log/checkpoint", Refused).kept(),
         case("4 checkpoint", Op::Put, "log/checkpoint", Lost).kept(),
         // Left by the commit, removed by the next opening.
@@ -80,11 +83,16 @@ fn entry(i: u64) -> Vec<u8> {
     format!("break-table entry {i}").into_bytes()
 }
 
-/// A ledger of three entries whose public tree is the bucket `name`.
+/// A ledger of three entries whose public tree is the bucket `name`;
+/// confidential (its leaves commitments, their openings sealed in the
+/// bucket) if the name says so.
 fn bucket_ledger(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ledger");
     init(&root, "example.com/break-log").unwrap();
+    if name.contains("confidential") {
+        confidential::make_confidential(&root, "example.com/break-log").unwrap();
+    }
     let mut w = Writer::open(&root).unwrap();
     for i in 0..3 {
         w.append(&entry(i)).unwrap();
@@ -120,13 +128,45 @@ fn recovers(root: &Path, acknowledged: u64, expect: u64, what: &str) {
     for i in 0..acknowledged {
         assert_eq!(local.read_entry(i).unwrap(), entry(i), "{what}: entry {i}");
     }
+    if Layout::new(root).is_confidential() {
+        // Its leaves are commitments.
+        assert!(crate::commitment::is_leaf(&local.read_leaf(0).unwrap()));
+    }
+}
+
+/// No object of the bucket `name` holds any byte string of an entry.
+fn nothing_in_clear(name: &str, what: &str) {
+    let bucket = memory::bucket(name);
+    for key in bucket.keys() {
+        let data = bucket.object(&key).unwrap();
+        assert!(
+            !data.windows(11).any(|w| w == b"break-table"),
+            "{what}: {key} holds a statement in clear"
+        );
+    }
 }
 
 #[test]
 fn every_step_of_a_commit_broken_recovers_at_the_next_opening() {
-    for (n, c) in commit_breaks().into_iter().enumerate() {
-        let what = format!("{} ({:?}, {:?})", c.step, c.fault.op, c.fault.effect);
-        let name = format!("break-commit-{n}");
+    every_step_broken("public");
+}
+
+#[test]
+fn every_step_of_a_confidential_commit_broken_recovers_with_its_openings() {
+    every_step_broken("confidential");
+}
+
+fn every_step_broken(mode: &str) {
+    let breaks = commit_breaks().into_iter().filter(|c| {
+        // A public ledger has no sealed openings to break.
+        mode == "confidential" || !c.fault.key_contains.contains("/private/")
+    });
+    for (n, c) in breaks.enumerate() {
+        let what = format!(
+            "{mode}: {} ({:?}, {:?})",
+            c.step, c.fault.op, c.fault.effect
+        );
+        let name = format!("break-commit-{mode}-{n}");
         let (_d, root) = bucket_ledger(&name);
         let bucket = memory::bucket(&name);
         let mut w = Writer::open(&root).unwrap();
@@ -152,6 +192,9 @@ fn every_step_of_a_commit_broken_recovers_at_the_next_opening() {
         let expect = if c.kept { 5 } else { 3 };
         let acknowledged = if c.acknowledged { 5 } else { 3 };
         recovers(&root, acknowledged, expect, &what);
+        if mode == "confidential" {
+            nothing_in_clear(&name, &what);
+        }
         assert_eq!(
             staging_keys(&bucket).is_empty(),
             !c.leftover,
@@ -231,4 +274,66 @@ fn a_fault_matches_by_operation_and_key_and_skips_and_counts() {
         memory::bucket("break-unit").keys(),
         ["p/x/1", "p/x/4", "p/y/1"]
     );
+}
+
+/// A second sequencer of a confidential ledger (a copy of its directory
+/// made before the first committed more) takes its openings from the
+/// bucket, sealed, and reads every statement; a sealed object damaged,
+/// or swapped for another, stops it by name.
+#[test]
+fn a_confidential_sequencer_catches_up_from_the_sealed_openings() {
+    let name = "break-confidential-copy";
+    let (d, root) = bucket_ledger(name);
+    let copy = d.path().join("copy");
+    let cp = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&root)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let mut w = Writer::open(&root).unwrap();
+    for i in 3..300 {
+        w.append(&entry(i)).unwrap();
+    }
+    w.commit().unwrap();
+    drop(w);
+    nothing_in_clear(name, "after 300 entries");
+    let bucket = memory::bucket(name);
+    let full = "log/private/openings/tile/entries/000";
+    let good = bucket
+        .object(full)
+        .expect("the full bundle's openings are sealed");
+
+    // Damaged: the copy refuses to catch up, naming the object.
+    let mut bad = good.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    bucket.put_raw(full, bad);
+    let e = Writer::open(&copy).err().expect("refused").to_string();
+    assert!(e.contains("private/openings/tile/entries/000"), "{e}");
+    assert!(e.contains("does not open with this ledger's key"), "{e}");
+    // Swapped for the sealed partial bundle of another place.
+    let other = bucket
+        .keys()
+        .into_iter()
+        .find(|k| k.starts_with("log/private/openings/tile/entries/001.p/"))
+        .unwrap();
+    bucket.put_raw(full, bucket.object(&other).unwrap());
+    let e = Writer::open(&copy).err().expect("refused").to_string();
+    assert!(e.contains("does not open"), "{e}");
+
+    bucket.put_raw(full, good);
+    let w = Writer::open(&copy).unwrap();
+    assert_eq!(w.size(), 300);
+    drop(w);
+    let local = Snapshot::open(&copy).unwrap();
+    for i in [0, 3, 255, 256, 299] {
+        assert_eq!(local.read_entry(i).unwrap(), entry(i), "entry {i}");
+    }
+    audit_public(&copy).unwrap().expect("a bucket ledger");
+    // The key is the sequencers' own: without it, the copy cannot open.
+    std::fs::remove_file(Layout::new(&copy).openings_key()).unwrap();
+    let e = Writer::open(&copy).err().expect("refused").to_string();
+    assert!(e.contains("openings.key is missing"), "{e}");
 }
