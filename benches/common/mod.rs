@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ed25519_dalek::SigningKey;
-use triage_ledger::history::{attribution_of, History};
+use triage_ledger::history::{attribution_of, Attribution, History};
 use triage_ledger::identity::{generate_key, issue_role, issue_root, Certificate, Role, Validity};
 use triage_ledger::policy;
 use triage_ledger::record::{Record, Registration, Seal};
@@ -81,6 +81,14 @@ pub struct Identities {
 
 /// The ledger, built once: key and certificate come from its own files.
 pub fn ledger(dir: &Path, entries: u64) -> (PathBuf, Identities) {
+    ledger_of(dir, entries, false)
+}
+
+/// [`ledger`], confidential if asked: its statements logged as commitment
+/// leaves (openings in its private part), its index naming facilities by
+/// their VRF labels.
+#[allow(dead_code)] // each bench uses part of this module
+pub fn ledger_of(dir: &Path, entries: u64, confidential: bool) -> (PathBuf, Identities) {
     let l = dir.join("ledger");
     let id_file = dir.join("operator.key");
     if dir.join("complete").exists() {
@@ -111,13 +119,27 @@ pub fn ledger(dir: &Path, entries: u64) -> (PathBuf, Identities) {
     .unwrap();
     triage_ledger::store::init(&l, "bench.example/history").unwrap();
     triage_ledger::store::install_trust_root(&l, root.to_pem().as_bytes()).unwrap();
+    let naming = match confidential {
+        true => {
+            triage_ledger::store::confidential::make_confidential(&l, "bench.example/history")
+                .unwrap();
+            let layout = triage_ledger::store::Layout::new(&l);
+            let secret = triage_ledger::store::confidential::read_label_secret(&layout).unwrap();
+            triage_ledger::history::Naming::labels(secret)
+        }
+        false => triage_ledger::history::Naming::Ids,
+    };
     let started = Instant::now();
     let mut h = History::new();
     let mut w = Writer::open(&l).unwrap();
     for b in 0..entries / BATCH {
         for st in sign(b * BATCH..(b + 1) * BATCH, &key, &cert) {
             let pos = w.append(&st).unwrap();
-            h.push_statement(pos, attribution_of(&st));
+            let a = match attribution_of(&st) {
+                Attribution::Facility(id) => Attribution::Facility(naming.name(&id).unwrap()),
+                a => a,
+            };
+            h.push_statement(pos, a);
             if h.chunk_full() {
                 let (at, e) = h.next_entry(false).unwrap();
                 assert_eq!(w.append(&e).unwrap(), at);
