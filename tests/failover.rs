@@ -867,3 +867,91 @@ fn confidential_services_fail_over_under_sigkill() {
         }
     }
 }
+
+/// The confidential demo moved to a real bucket (Garage, lock in
+/// PostgreSQL): no object of the bucket — tiles, checkpoint, staging,
+/// sealed openings — holds any statement, its hash, signature, payload,
+/// certificate, issuer, subject, content type, any facility id or its
+/// SHA-256; and the ledger's audit opens every commitment from the
+/// bucket's sealed openings.
+#[test]
+fn the_confidential_demo_in_a_bucket_shows_no_record() {
+    let _serial = serial();
+    let garage = Garage::start();
+    let pg = Postgres::start();
+    let env = garage.set_env();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let (code, _, err) = run_env(&["demo", s(&demo)], &env);
+    assert_eq!(code, 0, "{err}");
+    let ledger = demo.join("ledger");
+    assert!(
+        ledger.join("labels.vrf").exists(),
+        "the demo is confidential"
+    );
+    let (code, out, err) = run_env(
+        &[
+            "log",
+            "migrate",
+            s(&ledger),
+            "--public",
+            "s3://ledger/demo",
+            "--lock",
+            &pg.url,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+
+    // What the records say, from the ledger's own reading.
+    let l = Snapshot::open(&ledger).unwrap();
+    let size = l.checkpoint().root().size();
+    let mut secrets: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..size {
+        let b = l.read_entry(i).unwrap();
+        if triage_ledger::history::is_index_entry(&b) {
+            continue;
+        }
+        let st = triage_ledger::cose::Statement::parse(&b).unwrap();
+        let h = st.header();
+        let mut add =
+            |what: &str, v: &[u8]| secrets.push((format!("entry {i}'s {what}"), v.to_vec()));
+        add("statement", &b[..64]);
+        add(
+            "SHA-256",
+            triage_ledger::merkle::Hash::digest(&b).as_bytes(),
+        );
+        add("signature", &b[b.len() - 64..]);
+        add("payload", st.payload());
+        add("certificate", &h.x5chain[0][..64]);
+        add("issuer", h.issuer.as_bytes());
+        add("content type", h.content_type.as_bytes());
+        if h.subject != triage_ledger::policy::SCHEME_SUBJECT {
+            add("subject", h.subject.as_bytes());
+            add(
+                "subject's SHA-256",
+                &triage_ledger::history::key_of(&h.subject),
+            );
+        }
+    }
+    assert!(secrets.len() > 100, "{}", secrets.len());
+    let tree = ObjectTree::open("s3://ledger/demo").unwrap();
+    let objects = tree.list("").unwrap();
+    assert!(
+        objects.iter().any(|o| o.starts_with("private/openings/")),
+        "{objects:?}"
+    );
+    for o in &objects {
+        let data = tree.get(o).unwrap().unwrap_or_default();
+        for (what, needle) in &secrets {
+            assert!(
+                !data.windows(needle.len()).any(|w| w == needle.as_slice()),
+                "{what} is readable in s3://ledger/demo/{o}"
+            );
+        }
+    }
+    // The audit of a bucket ledger opens every commitment from the
+    // bucket's sealed openings.
+    let (code, out, err) = run_env(&["log", "audit", s(&ledger)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -124,15 +124,27 @@ impl DbSource {
 }
 
 impl DbSource {
+    /// The openings of a confidential ledger (`None` for a public one), to
+    /// open the entries of a run with one read of their bundle.
+    fn openings(&self) -> Option<crate::store::confidential::Openings> {
+        self.layout
+            .is_confidential()
+            .then(|| crate::store::confidential::Openings::new(&self.layout, self.size))
+    }
+
     /// What entry `index` (public leaf `leaf`) holds: for a confidential
     /// ledger, a statement from its opening.
-    fn opened(&self, index: u64, leaf: &[u8]) -> Result<Vec<u8>, LookupError> {
-        if !crate::commitment::is_leaf(leaf) || !self.layout.is_confidential() {
-            return Ok(leaf.to_vec());
+    fn opened(
+        openings: &mut Option<crate::store::confidential::Openings>,
+        index: u64,
+        leaf: &[u8],
+    ) -> Result<Vec<u8>, LookupError> {
+        match openings {
+            Some(o) if crate::commitment::is_leaf(leaf) => o
+                .open(index, leaf)
+                .map_err(|e| LookupError::unreadable(format!("the opening of entry {index}"), e)),
+            _ => Ok(leaf.to_vec()),
         }
-        crate::store::confidential::Openings::new(&self.layout, self.size)
-            .open(index, leaf)
-            .map_err(|e| LookupError::unreadable(format!("the opening of entry {index}"), e))
     }
 }
 
@@ -175,12 +187,17 @@ impl Source for DbSource {
             .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
         let entries = crate::tiles::parse_bundle(&data, width)
             .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
-        self.opened(index, entries[(index % TILE_WIDTH) as usize])
+        Self::opened(
+            &mut self.openings(),
+            index,
+            entries[(index % TILE_WIDTH) as usize],
+        )
     }
 
     /// Reads each entry tile once for a run of `indexes` it holds.
     fn entries(&self, indexes: &[u64]) -> Result<Vec<Vec<u8>>, LookupError> {
         let mut out = Vec::with_capacity(indexes.len());
+        let mut openings = self.openings();
         for run in indexes.chunk_by(|a, b| a / TILE_WIDTH == b / TILE_WIDTH) {
             if let Some(&index) = run.iter().find(|&&i| i >= self.size) {
                 return Err(LookupError::Missing {
@@ -195,7 +212,11 @@ impl Source for DbSource {
             let entries = crate::tiles::parse_bundle(&data, width)
                 .map_err(|e| LookupError::unreadable(path.display().to_string(), e))?;
             for &i in run {
-                out.push(self.opened(i, entries[(i % TILE_WIDTH) as usize])?);
+                out.push(Self::opened(
+                    &mut openings,
+                    i,
+                    entries[(i % TILE_WIDTH) as usize],
+                )?);
             }
         }
         Ok(out)

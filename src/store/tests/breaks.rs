@@ -323,6 +323,9 @@ fn a_confidential_sequencer_catches_up_from_the_sealed_openings() {
     let e = Writer::open(&copy).err().expect("refused").to_string();
     assert!(e.contains("does not open"), "{e}");
 
+    // The audit of the bucket ledger opens every sealed bundle.
+    let e = audit_public(&root).err().expect("refused").to_string();
+    assert!(e.contains("private/openings/tile/entries/000"), "{e}");
     bucket.put_raw(full, good);
     let w = Writer::open(&copy).unwrap();
     assert_eq!(w.size(), 300);
