@@ -324,7 +324,7 @@ fn a_confidential_sequencer_catches_up_from_the_sealed_openings() {
     assert!(e.contains("does not open"), "{e}");
 
     // The audit of the bucket ledger opens every sealed bundle.
-    let e = audit_public(&root).err().expect("refused").to_string();
+    let e = audit_public(&root).expect_err("refused").to_string();
     assert!(e.contains("private/openings/tile/entries/000"), "{e}");
     bucket.put_raw(full, good);
     let w = Writer::open(&copy).unwrap();
