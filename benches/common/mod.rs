@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ed25519_dalek::SigningKey;
-use triage_ledger::history::{attribution_of, Attribution, History};
+use triage_ledger::history::{attribution_of, History};
 use triage_ledger::identity::{generate_key, issue_role, issue_root, Certificate, Role, Validity};
 use triage_ledger::policy;
 use triage_ledger::record::{Record, Registration, Seal};
@@ -135,11 +135,7 @@ pub fn ledger_of(dir: &Path, entries: u64, confidential: bool) -> (PathBuf, Iden
     for b in 0..entries / BATCH {
         for st in sign(b * BATCH..(b + 1) * BATCH, &key, &cert) {
             let pos = w.append(&st).unwrap();
-            let a = match attribution_of(&st) {
-                Attribution::Facility(id) => Attribution::Facility(naming.name(&id).unwrap()),
-                a => a,
-            };
-            h.push_statement(pos, a);
+            h.push_statement(pos, naming.rename(attribution_of(&st)));
             if h.chunk_full() {
                 let (at, e) = h.next_entry(false).unwrap();
                 assert_eq!(w.append(&e).unwrap(), at);

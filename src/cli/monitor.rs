@@ -140,17 +140,25 @@ fn run_json(run: &MonitorRun, proof_out: &Path) -> String {
 /// The text report: what was replayed, what was not checked, what the
 /// watched facility did.
 fn print_run(run: &MonitorRun, facility: Option<&str>) {
+    let lists = match run.labelled {
+        // A confidential log files the scheme-level statements under a
+        // label too: one list more than its facilities.
+        true => format!(
+            "{} labelled lists (the facilities' and the scheme's)",
+            run.facilities
+        ),
+        false => format!("{} facilities", run.facilities),
+    };
     if run.from == run.to {
         say!(
-            "log {}: nothing new since tree size {} ({} facilities in the index)",
+            "log {}: nothing new since tree size {} ({lists} in the index)",
             run.origin,
             run.to,
-            run.facilities
         );
     } else {
         say!(
-            "log {}: entries {}..{} replayed; {} index entries checked, {} commits recomputed; {} facilities",
-            run.origin, run.from, run.to, run.index_entries, run.commits, run.facilities
+            "log {}: entries {}..{} replayed; {} index entries checked, {} commits recomputed; {lists}",
+            run.origin, run.from, run.to, run.index_entries, run.commits
         );
     }
     if run.pending > 0 {

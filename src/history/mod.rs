@@ -94,6 +94,22 @@ fn classify(content_type: &str, subject: String) -> Attribution {
     }
 }
 
+/// The VRF input of the label a confidential ledger files its scheme-level
+/// statements under, as if they were one more facility's: a public reader
+/// cannot tell which list is the scheme's, nor which leaves are
+/// scheme-level. No facility id can be this (ids hold no spaces).
+pub const SCHEME_LIST: &str = "scheme-level statements";
+
+/// What a confidential ledger labels a statement of attribution `a` by:
+/// its facility's id, or [`SCHEME_LIST`] for a scheme-level statement.
+pub fn label_input(a: &Attribution) -> Option<&str> {
+    match a {
+        Attribution::Facility(id) => Some(id),
+        Attribution::Scheme => Some(SCHEME_LIST),
+        _ => None,
+    }
+}
+
 /// How the index names a facility's list: by the facility's id in a public
 /// ledger; by its label ([`crate::commitment`]) in a confidential one.
 #[derive(Clone, Default)]
@@ -159,11 +175,20 @@ impl Naming {
 
     /// A statement's attribution, its facility named.
     pub fn attribution(&self, st: &Statement) -> Attribution {
-        match attribution_of_statement(st) {
-            Attribution::Facility(id) => self
-                .name(&id)
-                .map_or(Attribution::Unreadable, Attribution::Facility),
-            a => a,
+        self.rename(attribution_of_statement(st))
+    }
+
+    /// Attribution `a` (by id) as the index holds it: a facility named by
+    /// its list's name; under labels, a scheme-level statement filed under
+    /// the label of [`SCHEME_LIST`], as one more facility's.
+    pub fn rename(&self, a: Attribution) -> Attribution {
+        match (&a, self.is_labels()) {
+            (Attribution::Facility(_), _) | (Attribution::Scheme, true) => {
+                let input = label_input(&a).expect("a facility or the scheme");
+                self.name(input)
+                    .map_or(Attribution::Unreadable, Attribution::Facility)
+            }
+            _ => a,
         }
     }
 }

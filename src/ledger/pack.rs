@@ -164,8 +164,15 @@ pub(super) fn build(
             let path = l.prove_inclusion(at)?.path().to_vec();
             // The index names a facility's list by its id, or (confidential)
             // by its label, whose proof the pack carries.
+            // A confidential log files the scheme-level statements under a
+            // label too: their list comes with its label proof, as one
+            // more facility's.
+            let scheme_list = naming
+                .is_labels()
+                .then(|| crate::history::SCHEME_LIST.to_string());
             let facilities = cutoff
                 .keys()
+                .chain(scheme_list.iter())
                 .map(|f| {
                     let name = naming.name(f).unwrap_or_else(|| f.clone());
                     h.prove(&name).map(|mut fh| {

@@ -75,6 +75,10 @@ pub struct MonitorRun {
     /// Statements read as commitments this run (a confidential ledger's
     /// public tree): no facility can be recognised among them.
     pub hidden: u64,
+    /// The index names lists by labels (a confidential ledger's, seen
+    /// through its commitments or opened by its operator): its lists are
+    /// the facilities' and one for the scheme-level statements.
+    pub labelled: bool,
     /// The first lie found.
     pub fault: Option<Fault>,
     /// Its proof.
@@ -260,6 +264,7 @@ fn monitor_with(
         pending: 0,
         watched: Vec::new(),
         hidden: 0,
+        labelled: private.is_some(),
         fault: None,
         proof: None,
     };
@@ -309,11 +314,9 @@ fn monitor_with(
             }
         }
         // A confidential ledger's index names the facility by its label.
-        let a = match (&a, &private) {
-            (Attribution::Facility(id), Some((_, naming))) => naming
-                .name(id)
-                .map_or(Attribution::Unreadable, Attribution::Facility),
-            _ => a,
+        let a = match &private {
+            Some((_, naming)) => naming.rename(a),
+            None => a,
         };
         history.push_statement(i, a);
         Ok(())
@@ -329,6 +332,7 @@ fn monitor_with(
         Err(e) => return Err(e.into()),
     };
     run.facilities = history.facility_count();
+    run.labelled |= run.hidden > 0;
     run.pending = history.pending();
     if let Some(f) = &run.fault {
         // An unreadable leaf that looks like an index entry breaks the
@@ -343,10 +347,8 @@ fn monitor_with(
                 let mut openings = crate::store::confidential::Openings::new(layout, size);
                 if let Some(o) = openings.opening(*entry, &opened.bytes)? {
                     let label = Statement::parse(&o.statement).ok().and_then(|st| {
-                        match crate::history::attribution_of_statement(&st) {
-                            Attribution::Facility(id) => naming.label_proof(&id),
-                            _ => None,
-                        }
+                        let a = crate::history::attribution_of_statement(&st);
+                        crate::history::label_input(&a).and_then(|id| naming.label_proof(id))
                     });
                     opened.opening = Some(crate::verify::OpenedLeaf {
                         salt: o.salt,

@@ -398,11 +398,7 @@ fn a_confidential_log_that_files_a_statement_under_another_label_is_caught_by_it
             Attribution::Facility(_) if i == 4 => Attribution::Facility("TF-2".into()),
             a => a,
         };
-        let a = match a {
-            Attribution::Facility(id) => Attribution::Facility(naming.name(&id).unwrap()),
-            a => a,
-        };
-        lying.push_statement(i as u64, a);
+        lying.push_statement(i as u64, naming.rename(a));
     }
     let mut leaves = world.log.clone();
     leaves.push(lying.next_entry(true).unwrap().1);
@@ -484,11 +480,7 @@ fn a_confidential_log_that_files_a_statement_under_another_label_is_caught_by_it
     );
     let mut h = History::new();
     for (i, b) in world.log.iter().enumerate() {
-        let a = match crate::history::attribution_of(b) {
-            Attribution::Facility(id) => Attribution::Facility(naming.name(&id).unwrap()),
-            a => a,
-        };
-        h.push_statement(i as u64, a);
+        h.push_statement(i as u64, naming.rename(crate::history::attribution_of(b)));
     }
     let mut leaves = world.log.clone();
     leaves.push(h.next_entry(true).unwrap().1);
@@ -502,4 +494,63 @@ fn a_confidential_log_that_files_a_statement_under_another_label_is_caught_by_it
     assert!(run.fault.is_none(), "{:?}", run.fault);
     let watched: Vec<u64> = run.watched.iter().map(|w| w.index).collect();
     assert_eq!(watched, [2, 4]);
+}
+
+/// A confidential log that files a scheme-level statement (a designation)
+/// under a facility's label instead of the scheme's: the public monitor
+/// cannot see it; the operator's monitor opens it, and its proof (the
+/// statement with the label proof of the scheme's list) is checked by a
+/// third party.
+#[test]
+fn a_confidential_log_that_misfiles_a_scheme_level_statement_is_caught() {
+    let world = honest_world();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger");
+    crate::store::init(&ledger, "example.org/monitored").unwrap();
+    crate::store::confidential::make_confidential(&ledger, "example.org/monitored").unwrap();
+    let layout = crate::store::Layout::new(&ledger);
+    let naming = crate::history::Naming::labels(
+        crate::store::confidential::read_label_secret(&layout).unwrap(),
+    );
+    let first_scheme = world
+        .log
+        .iter()
+        .position(|b| crate::history::attribution_of(b) == Attribution::Scheme)
+        .unwrap() as u64;
+    let mut lying = History::new();
+    for (i, b) in world.log.iter().enumerate() {
+        let a = match crate::history::attribution_of(b) {
+            Attribution::Scheme if i as u64 == first_scheme => Attribution::Facility("TF-2".into()),
+            a => a,
+        };
+        lying.push_statement(i as u64, naming.rename(a));
+    }
+    let mut leaves = world.log.clone();
+    leaves.push(lying.next_entry(true).unwrap().1);
+    let mut w = Writer::open(&ledger).unwrap();
+    for b in &leaves {
+        w.append(b).unwrap();
+    }
+    w.commit().unwrap();
+    drop(w);
+    let tree = crate::store::dir_tree(&ledger);
+    let l = Snapshot::open(&ledger).unwrap();
+    let (run, _) = monitor_tree(&tree, Some(l.vkey().clone()), None, None, None).unwrap();
+    assert!(run.fault.is_none(), "{:?}", run.fault);
+    let (run, _) = monitor(&ledger, None, None, None).unwrap();
+    let f = run.fault.unwrap();
+    assert!(
+        matches!(&f, Fault::Attribution { entry, .. } if *entry == first_scheme),
+        "{f:?}"
+    );
+    let proof = Misbehaviour::parse(&run.proof.unwrap().to_bytes().unwrap()).unwrap();
+    let mut t = trust(&ledger, &world);
+    t.labels = Some(crate::store::confidential::read_label_key(&layout).unwrap());
+    let r = verify_misbehaviour(&proof, &t);
+    assert!(r.verified(), "{}", r.to_text());
+    assert!(
+        r.checks.last().unwrap().detail.starts_with("PROVEN"),
+        "{}",
+        r.to_text()
+    );
 }

@@ -41,8 +41,11 @@ pub struct IndexAt {
     pub entry: u64,
     /// Facilities it commits to.
     pub facilities: u64,
-    /// Scheme-level statements it commits to.
-    pub scheme_entries: u64,
+    /// Scheme-level statements it commits to, listed apart (a public
+    /// ledger); a confidential ledger files them under a label, as one more
+    /// list, which `facilities` does not count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme_entries: Option<u64>,
 }
 
 /// The parties designated as User CIO and SSC.
@@ -273,10 +276,23 @@ pub fn ledger_status(
         index: state
             .history()
             .and_then(|h| h.last_commit())
-            .map(|(entry, c)| IndexAt {
-                entry,
-                facilities: c.facilities,
-                scheme_entries: c.scheme_entries,
+            .map(|(entry, c)| {
+                // A confidential ledger's map holds one list per facility
+                // and, once there is a scheme-level statement, the
+                // scheme's (every facility list is a registered facility's).
+                let registered = state.facilities().len() as u64;
+                match state.naming().is_labels() {
+                    true => IndexAt {
+                        entry,
+                        facilities: c.facilities.min(registered),
+                        scheme_entries: None,
+                    },
+                    false => IndexAt {
+                        entry,
+                        facilities: c.facilities,
+                        scheme_entries: Some(c.scheme_entries),
+                    },
+                }
             }),
         as_of: as_of.to_string(),
         designated: Designated {

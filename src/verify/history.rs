@@ -399,6 +399,25 @@ pub fn check_history(
         );
         ok = false;
     }
+    // A confidential log files the scheme-level statements under a label,
+    // as one more facility's list (FORMATS §27): checked with the
+    // facilities below.
+    let scheme_list = crate::history::SCHEME_LIST;
+    let confidential = labels.is_some();
+    let renamed: Vec<(u64, Attribution)>;
+    let items = match confidential {
+        false => items,
+        true => {
+            renamed = items
+                .iter()
+                .map(|(i, a)| match a {
+                    Attribution::Scheme => (*i, Attribution::Facility(scheme_list.to_string())),
+                    a => (*i, a.clone()),
+                })
+                .collect();
+            &renamed[..]
+        }
+    };
     // Scheme-level statements: always the whole list.
     let pack_scheme: Vec<u64> = items
         .iter()
@@ -406,7 +425,25 @@ pub fn check_history(
         .map(|(i, _)| *i)
         .collect();
     let name = "history: scheme-level statements";
-    if list_digest(&h.scheme) != commit.scheme || h.scheme.len() as u64 != commit.scheme_entries {
+    if confidential {
+        if !h.scheme.is_empty() || commit.scheme_entries != 0 || commit.scheme != list_digest(&[]) {
+            r.check(
+                name,
+                false,
+                "the log is confidential, but its index lists scheme-level statements apart instead of under their label",
+            );
+            ok = false;
+        } else if !h.facilities.iter().any(|f| f.id == scheme_list) {
+            r.check(
+                name,
+                false,
+                "the pack gives no committed list of the scheme-level statements (a confidential log files them under a label)",
+            );
+            ok = false;
+        }
+    } else if list_digest(&h.scheme) != commit.scheme
+        || h.scheme.len() as u64 != commit.scheme_entries
+    {
         r.check(
             name,
             false,
@@ -433,7 +470,10 @@ pub fn check_history(
     let mut covered = HashSet::new();
     let mut complete = Vec::new();
     for f in &h.facilities {
-        let name = format!("history: facility {}", f.id);
+        let name = match f.id == scheme_list {
+            true => "history: scheme-level statements (under their label)".to_string(),
+            false => format!("history: facility {}", f.id),
+        };
         if !covered.insert(f.id.clone()) {
             r.check(name, false, "the pack gives this facility's history twice");
             ok = false;
@@ -514,7 +554,9 @@ pub fn check_history(
                         "the committed index has no statement of this facility before entry {at}"
                     ),
                 );
-                complete.push(f.id.clone());
+                if f.id != scheme_list {
+                    complete.push(f.id.clone());
+                }
             }
             Ok(left_out) => {
                 r.check(
@@ -531,7 +573,9 @@ pub fn check_history(
                     ),
                 );
                 if left_out.is_empty() {
-                    complete.push(f.id.clone());
+                    if f.id != scheme_list {
+                        complete.push(f.id.clone());
+                    }
                 } else {
                     r.not_checked.push(format!(
                         "{} of facility {} after the pack's selection, left out: entries {}",
@@ -550,7 +594,9 @@ pub fn check_history(
     let mut uncovered: Vec<&str> = items
         .iter()
         .filter_map(|(_, a)| match a {
-            Attribution::Facility(id) if !covered.contains(id) => Some(id.as_str()),
+            Attribution::Facility(id) if !covered.contains(id) && id != scheme_list => {
+                Some(id.as_str())
+            }
             _ => None,
         })
         .collect();

@@ -288,20 +288,23 @@ fn open_attribution(e: &ProvenEntry, o: &OpenedLeaf, trust: &Trust) -> Result<At
     }
     let st =
         crate::cose::Statement::parse(&o.statement).map_err(|e| format!("the statement: {e}"))?;
-    match crate::history::attribution_of_statement(&st) {
-        Attribution::Facility(id) => {
+    // A confidential log files a scheme-level statement under the label
+    // of the scheme's list, as it files a facility's under the facility's.
+    let a = crate::history::attribution_of_statement(&st);
+    match crate::history::label_input(&a) {
+        Some(id) => {
             let lk = trust.labels.as_ref().ok_or(
-                "the trust directory holds no labels.vrf to check the facility's label with",
+                "the trust directory holds no labels.vrf to check the statement's label with",
             )?;
             let p = o
                 .label
                 .as_ref()
-                .ok_or("no label proof for the statement's facility")?;
-            let l = crate::commitment::check_label(&lk.key, &id, p)
-                .map_err(|e| format!("facility {id}'s label: {e}"))?;
+                .ok_or("no label proof for the statement's facility (or the scheme's list)")?;
+            let l = crate::commitment::check_label(&lk.key, id, p)
+                .map_err(|e| format!("the label of {id}: {e}"))?;
             Ok(Attribution::Facility(crate::commitment::label_name(&l)))
         }
-        a => Ok(a),
+        None => Ok(a),
     }
 }
 

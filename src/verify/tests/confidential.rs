@@ -186,7 +186,9 @@ fn a_confidential_ledger_grows_and_its_state_index_agrees_with_a_replay() {
     // A public monitor checks the index's structure over the public tree.
     let (run, _) = crate::monitor::monitor(&f.ledger, None, None, None).unwrap();
     assert!(run.fault.is_none(), "{:?}", run.fault);
-    assert_eq!(run.facilities, 2);
+    // Two facilities' lists and the scheme's, all labelled.
+    assert_eq!(run.facilities, 3);
+    assert!(run.labelled);
 }
 
 #[test]
@@ -274,4 +276,85 @@ fn a_damaged_opening_is_reported_by_the_file_and_never_read_as_a_statement() {
             .contains("does not hold the opening of entry 0"),
         "{e}"
     );
+}
+
+/// A confidential ledger files its scheme-level statements under a label,
+/// as one more facility's list: no index entry sets them apart, and a
+/// public reader cannot tell which leaves are scheme-level. A pack carries
+/// their list with its label proof; without it, or with another list's
+/// proof, the pack does not verify.
+#[test]
+fn a_confidential_ledger_files_scheme_level_statements_under_a_label() {
+    let f = Fixture::confidential(story());
+    let l = crate::store::Snapshot::open(&f.ledger).unwrap();
+    let mut scheme_level = 0;
+    for (i, b) in f.world.log.iter().enumerate() {
+        if crate::history::is_index_entry(b) {
+            let e = crate::history::IndexEntry::parse(&l.read_leaf(i as u64).unwrap()).unwrap();
+            assert!(
+                !e.of.contains(&Attribution::Scheme),
+                "index entry {i} sets scheme-level statements apart"
+            );
+            if let Some(c) = e.commit {
+                assert_eq!(c.scheme_entries, 0, "index entry {i}");
+            }
+        } else if attribution_of(b) == Attribution::Scheme {
+            scheme_level += 1;
+        }
+    }
+    assert!(scheme_level >= 2, "the story has designations");
+
+    let t = f.trust();
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let h = pack.history.as_ref().unwrap();
+    assert!(h.scheme.is_empty());
+    let list = h
+        .facilities
+        .iter()
+        .find(|x| x.id == crate::history::SCHEME_LIST)
+        .expect("the scheme's list, labelled");
+    assert_eq!(list.entries.len(), scheme_level);
+    assert!(list.label.is_some());
+    let r = verify_pack(&pack, &t, None);
+    assert!(r.verified(), "{}", r.to_text());
+    let text = r.to_text();
+    assert!(
+        text.contains("history: scheme-level statements (under their label)"),
+        "{text}"
+    );
+    assert!(text.contains("and every revocation, designation and framework version"));
+    assert!(!text.contains("facility scheme-level statements"), "{text}");
+
+    let scheme = "history: scheme-level statements".to_string();
+    let labelled = "history: scheme-level statements (under their label)".to_string();
+    // Without the scheme's list.
+    let mut without = pack.clone();
+    without
+        .history
+        .as_mut()
+        .unwrap()
+        .facilities
+        .retain(|x| x.id != crate::history::SCHEME_LIST);
+    assert!(failed(&without, &t, None).contains(&scheme));
+    // With a facility's label proof on it.
+    let mut swapped = pack.clone();
+    let fs = &mut swapped.history.as_mut().unwrap().facilities;
+    let tf1 = fs[0].label;
+    fs.iter_mut()
+        .find(|x| x.id == crate::history::SCHEME_LIST)
+        .unwrap()
+        .label = tf1;
+    assert!(failed(&swapped, &t, None).contains(&labelled));
+    // A scheme-level statement left out of the pack.
+    let mut short = pack.clone();
+    let first_scheme = short
+        .statements
+        .iter()
+        .position(|s| {
+            let st = crate::cose::split_transparent(s).unwrap().statement;
+            crate::history::attribution_of_statement(&st) == Attribution::Scheme
+        })
+        .unwrap();
+    short.statements.remove(first_scheme);
+    assert!(failed(&short, &t, None).contains(&labelled));
 }
