@@ -2413,3 +2413,37 @@ fn a_pack_without_its_index_fails_with_a_hint_and_verifies_as_partial() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(!o.stderr.contains("hint:"), "{}", o.stderr);
 }
+
+/// A trust directory whose `labels.vrf` names a log its policy does not
+/// list is refused by name: the VRF key must be the trusted log's.
+#[test]
+fn a_labels_key_of_a_log_the_trust_policy_does_not_list_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let o = run(&["demo", s(&d)], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let pack = std::fs::read_dir(d.join("packs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let o = run(&["verify", s(&pack), "--trust", s(&d.join("trust"))], b"");
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let text = std::fs::read_to_string(d.join("trust/labels.vrf")).unwrap();
+    let (_, key) = text.trim().split_once(' ').unwrap();
+    std::fs::write(
+        d.join("trust/labels.vrf"),
+        format!("another.example/log {key}\n"),
+    )
+    .unwrap();
+    let o = run(&["verify", s(&pack), "--trust", s(&d.join("trust"))], b"");
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("labels.vrf"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "is the VRF key of log another.example/log, which the trust policy does not list"
+        ),
+        "{}",
+        o.stderr
+    );
+}
