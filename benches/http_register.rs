@@ -22,7 +22,7 @@
 //!
 //! Run: `cargo bench --bench http_register` (needs Debian's `openssl`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -105,6 +105,27 @@ fn mix(
 /// Posts `sts` from `CLIENTS` threads, each waiting for `pace` between its
 /// sends (none: as fast as answered); returns each latency.
 fn load(url: &str, sts: &[Vec<u8>], pace: Option<Duration>) -> Vec<Duration> {
+    load_counting(url, sts, pace, &AtomicU64::new(0))
+}
+
+/// CPU time (user + system, µs) of the calling thread (`RUSAGE_THREAD`) or
+/// of the whole process (`RUSAGE_SELF`).
+fn cpu_us(who: libc::c_int) -> u64 {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct it is given.
+    assert_eq!(unsafe { libc::getrusage(who, &mut u) }, 0);
+    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    us(u.ru_utime) + us(u.ru_stime)
+}
+
+/// [`load`], adding the client threads' own CPU time (µs) to `clients`,
+/// so that the service's share of the process's CPU time can be told.
+fn load_counting(
+    url: &str,
+    sts: &[Vec<u8>],
+    pace: Option<Duration>,
+    clients: &AtomicU64,
+) -> Vec<Duration> {
     let next = AtomicUsize::new(0);
     let lat = Mutex::new(Vec::with_capacity(sts.len()));
     std::thread::scope(|s| {
@@ -134,6 +155,7 @@ fn load(url: &str, sts: &[Vec<u8>], pace: Option<Duration>) -> Vec<Duration> {
                         std::thread::sleep(p.saturating_sub(took));
                     }
                 }
+                clients.fetch_add(cpu_us(libc::RUSAGE_THREAD), Ordering::Relaxed);
             });
         }
     });
@@ -163,12 +185,20 @@ fn main() {
         v,
     )
     .unwrap();
-    if std::env::var("HTTP_REGISTER_ONLY").is_ok_and(|v| v == "mix") {
-        // Step 6 alone (for a profile).
+    let only = std::env::var("HTTP_REGISTER_ONLY").unwrap_or_default();
+    if let Some(which) = only.strip_prefix("mix") {
+        // Step 6 alone (for a profile): `mix`, `mix-public` or
+        // `mix-confidential`.
         let (regs, seals) = mix(300, N, &key, &cert);
         for confidential in [false, true] {
-            let rate = service_rate(&root, confidential, &regs, &seals);
-            println!("realistic mix, confidential {confidential}: {rate:.0}/s");
+            if which == ["-confidential", "-public"][usize::from(confidential)] {
+                continue;
+            }
+            let run = service_rate(&root, confidential, &regs, &seals);
+            println!(
+                "realistic mix, confidential {confidential}: {:.0}/s, {:.0} µs CPU each",
+                run.rate, run.cpu_us
+            );
         }
         return;
     }
@@ -237,17 +267,17 @@ fn main() {
 
     // 5. Public and confidential, in turn, twice.
     let mut side = Vec::new();
-    for round in 0..2 {
+    for round in 0..3 {
         for confidential in [false, true] {
             let from = 2 * N + (round * 2 + usize::from(confidential)) * N;
             let fresh = statements(from, N, &key, &cert);
-            side.push((confidential, service_rate(&root, confidential, &[], &fresh)));
+            side.push(service_rate(&root, confidential, &[], &fresh));
         }
     }
-    // 6. The realistic mix, in turn, twice.
+    // 6. The realistic mix, in turn, three times.
     let (regs, seals) = mix(300, N, &key, &cert);
     let mut mixed = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..3 {
         for confidential in [false, true] {
             mixed.push(service_rate(&root, confidential, &regs, &seals));
         }
@@ -271,27 +301,31 @@ fn main() {
         pct(&paced, 0.5),
         pct(&paced, 0.99)
     );
-    for pair in side.chunks(2) {
-        let (public, confidential) = (pair[0].1, pair[1].1);
-        println!(
-            "side by side, {N} statements each: public ledger {public:.0}/s, confidential ledger {confidential:.0}/s ({:.0}% of the public rate; target at least 90%)",
-            100.0 * confidential / public
-        );
+    // What a new facility costs a confidential ledger that a known one
+    // does not: its VRF label (computed once per facility).
+    let vrf = triage_ledger::vrf::VrfSecretKey::generate();
+    let t = Instant::now();
+    for i in 0..2000 {
+        std::hint::black_box(triage_ledger::commitment::label_only(
+            &vrf,
+            &format!("TF-{i:06}"),
+        ));
     }
-    for pair in mixed.chunks(2) {
-        println!(
-            "realistic mix ({N} seals over 300 registered facilities): public ledger {:.0}/s, confidential ledger {:.0}/s ({:.0}% of the public rate; target at least 90%)",
-            pair[0],
-            pair[1],
-            100.0 * pair[1] / pair[0]
-        );
-    }
+    println!(
+        "a facility's VRF label: {:.0} µs (mean of 2,000, one thread)",
+        t.elapsed().as_secs_f64() * 1e6 / 2000.0
+    );
+    print_pairs(&format!("side by side, {N} new facilities each"), &side);
+    print_pairs(
+        &format!("realistic mix, {N} seals over 300 registered facilities"),
+        &mixed,
+    );
 }
 
 /// Registration rate (statements per second, as fast as answered) of a
 /// fresh ledger's service, confidential or public, for `sts`, after `pre`
 /// (registered first, not timed).
-fn service_rate(root: &Certificate, confidential: bool, pre: &[Vec<u8>], sts: &[Vec<u8>]) -> f64 {
+fn service_rate(root: &Certificate, confidential: bool, pre: &[Vec<u8>], sts: &[Vec<u8>]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let ledger = dir.path().join("ledger");
     triage_ledger::store::init(&ledger, "bench.example/http").unwrap();
@@ -317,14 +351,44 @@ fn service_rate(root: &Certificate, confidential: bool, pre: &[Vec<u8>], sts: &[
     if !pre.is_empty() {
         load(&url, pre, None);
     }
+    let clients = AtomicU64::new(0);
+    let cpu0 = cpu_us(libc::RUSAGE_SELF);
     let t = Instant::now();
-    load(&url, sts, None);
+    load_counting(&url, sts, None, &clients);
     let rate = sts.len() as f64 / t.elapsed().as_secs_f64();
+    let server_cpu = cpu_us(libc::RUSAGE_SELF) - cpu0 - clients.load(Ordering::Relaxed);
     let _ = stop.send(());
     rt.block_on(server).unwrap().unwrap();
     drop(rt);
     committer.join();
-    rate
+    Run {
+        rate,
+        cpu_us: server_cpu as f64 / sts.len() as f64,
+    }
+}
+
+/// One service run: statements per second, and the service's CPU time per
+/// statement (µs: the process's, less the client threads').
+#[derive(Clone, Copy)]
+struct Run {
+    rate: f64,
+    cpu_us: f64,
+}
+
+/// Public and confidential runs side by side, one line each pair.
+fn print_pairs(what: &str, runs: &[Run]) {
+    for pair in runs.chunks(2) {
+        let (p, c) = (pair[0], pair[1]);
+        println!(
+            "{what}: public {:.0}/s, {:.0} µs CPU each; confidential {:.0}/s, {:.0} µs CPU each: rate {:.0}% of public, CPU {:+.0}% (target: rate at least 90%, cost at most +10%)",
+            p.rate,
+            p.cpu_us,
+            c.rate,
+            c.cpu_us,
+            100.0 * c.rate / p.rate,
+            100.0 * (c.cpu_us / p.cpu_us - 1.0)
+        );
+    }
 }
 
 /// `openssl speed -seconds 3 ed25519`: verifications per second on one core.

@@ -1,5 +1,6 @@
 //! `submit` of 10,000 valid statements in one batch against the raw Ed25519
-//! verification rate of ed25519-dalek, in the same run.
+//! verification rate of ed25519-dalek, in the same run; into a public and a
+//! confidential ledger, side by side.
 //!
 //! Run: `cargo bench --bench submit`.
 
@@ -139,6 +140,37 @@ fn bench(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    // Side by side (issue 25): the same batch into a new confidential
+    // ledger (each statement logged as a commitment, its opening kept).
+    g.bench_function(
+        "submit: one batch into a new confidential ledger (durable)",
+        |b| {
+            b.iter_batched(
+                || {
+                    run += 1;
+                    let l = base.join(format!("l{run}"));
+                    triage_ledger::store::init(&l, "bench.example/submit").unwrap();
+                    triage_ledger::store::install_trust_root(&l, cfg.root.to_pem().as_bytes())
+                        .unwrap();
+                    triage_ledger::store::confidential::make_confidential(
+                        &l,
+                        "bench.example/submit",
+                    )
+                    .unwrap();
+                    l
+                },
+                |l| {
+                    black_box(
+                        triage_ledger::ledger::Ledger::open(&l)
+                            .unwrap()
+                            .submit(&batch, cfg.now, cfg.skew)
+                            .unwrap(),
+                    )
+                },
+                BatchSize::PerIteration,
+            )
+        },
+    );
     g.finish();
 }
 

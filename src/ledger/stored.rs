@@ -35,7 +35,9 @@ const FACILITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("facilitie
 const LISTS: TableDefinition<&str, &[u8]> = TableDefinition::new("lists");
 const MAP: TableDefinition<&[u8], &[u8]> = TableDefinition::new("map");
 
-const FORMAT: &[u8] = b"triage-ledger/state-index@1";
+// @2: facilities remember their records' digests (the `duplicate` rule);
+// an index of another format is rebuilt from the log.
+const FORMAT: &[u8] = b"triage-ledger/state-index@2";
 
 /// Entries replayed between two writes while rebuilding, which bounds the
 /// memory a rebuild takes.

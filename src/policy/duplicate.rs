@@ -65,15 +65,18 @@ impl State {
         let decision = |index: u64| f.decisions.iter().find(|d| d.index == index);
         match record {
             Record::Registration(_) => vec![f.registration],
-            Record::Seal(_) => f.seals.clone(),
-            Record::Countersignature(_) => f.countersignatures.clone(),
-            Record::Decision(_) => f.decisions.iter().map(|d| d.index).collect(),
+            // Known by their digests (`FacilityState::repeats`): nothing to
+            // read back.
+            Record::Seal(_)
+            | Record::Countersignature(_)
+            | Record::Decision(_)
+            | Record::SelfAssessment(_)
+            | Record::Dispute(_) => Vec::new(),
             Record::Acknowledgement(a) => decision(a.decision.index)
                 .and_then(|d| d.acknowledged.as_ref())
                 .map(|k| k.index)
                 .into_iter()
                 .collect(),
-            Record::SelfAssessment(_) => f.self_assessments.clone(),
             Record::StepCompletion(c) => decision(c.decision.index)
                 .and_then(|d| d.steps.iter().find(|s| s.id == c.step))
                 .and_then(|s| s.completion)
@@ -91,13 +94,6 @@ impl State {
                 .map(|(i, _, _)| *i)
                 .into_iter()
                 .collect(),
-            Record::Dispute(_) => {
-                let mut all: Vec<u64> = f.open_disputes.iter().map(|(i, _)| *i).collect();
-                all.extend(f.resolutions.iter().map(|(_, dispute, _)| *dispute));
-                all.sort_unstable();
-                all.dedup();
-                all
-            }
             Record::Resolution(r) => f
                 .resolutions
                 .iter()
@@ -197,6 +193,12 @@ impl State {
                 }
             }
             _ => {
+                let f = record.facility().and_then(|id| self.facilities.get(id));
+                if let (Some(f), Some(d)) = (f, super::lifecycle::repeat_digest(record)) {
+                    if let Some(&i) = f.repeats.get(&d) {
+                        return Err(repeat(i));
+                    }
+                }
                 for i in self.repeat_candidates(record) {
                     if self.record_at(i)?.is_some_and(|r| *r == *record) {
                         return Err(repeat(i));

@@ -131,6 +131,37 @@ pub struct FacilityState {
     pub resolutions: Vec<(u64, u64, Resolution)>,
     /// Whether the next decision must be a FUSA.
     pub requires_fusa: bool,
+    /// The `duplicate` rule's memory of the statements that stay in force
+    /// for good (seals, countersignatures, decisions, self-assessments,
+    /// disputes): each record's digest ([`repeat_digest`]) and the entry
+    /// that first logged it, so that a repeat is found without reading the
+    /// earlier statements back from the log.
+    #[serde(default)]
+    pub repeats: BTreeMap<serde_bytes::ByteArray<32>, u64>,
+}
+
+/// The digest the `duplicate` rule knows a record by: SHA-256 of its kind's
+/// name, a zero byte and its deterministic CBOR payload (equal records,
+/// equal digests; `None` for the kinds it compares otherwise).
+pub(super) fn repeat_digest(record: &Record) -> Option<serde_bytes::ByteArray<32>> {
+    use sha2::Digest;
+    let remembered = matches!(
+        record,
+        Record::Seal(_)
+            | Record::Countersignature(_)
+            | Record::Decision(_)
+            | Record::SelfAssessment(_)
+            | Record::Dispute(_)
+    );
+    if !remembered {
+        return None;
+    }
+    let payload = record.encode_unchecked().ok()?;
+    let mut h = sha2::Sha256::new();
+    h.update(record.kind().name().as_bytes());
+    h.update([0]);
+    h.update(&payload);
+    Some(serde_bytes::ByteArray::new(h.finalize().into()))
 }
 
 impl FacilityState {
@@ -426,6 +457,7 @@ impl State {
                     open_disputes: Vec::new(),
                     resolutions: Vec::new(),
                     requires_fusa: false,
+                    repeats: BTreeMap::new(),
                 },
             );
             return Ok(());
@@ -436,6 +468,11 @@ impl State {
                 format!("facility {fid:?} is not registered"),
             )
         })?;
+        if let Some(d) = repeat_digest(record) {
+            // The first entry of a record stays the one a repeat is told
+            // of (a ledger from before the rule may hold repeats).
+            f.repeats.entry(d).or_insert(index);
+        }
         match record {
             Record::Seal(seal) => {
                 f.seals.push(index);

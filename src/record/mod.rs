@@ -98,7 +98,7 @@ macro_rules! kinds {
                 })
             }
 
-            fn encode_unchecked(&self) -> Result<Vec<u8>, CborError> {
+            pub(crate) fn encode_unchecked(&self) -> Result<Vec<u8>, CborError> {
                 match self {
                     $( Record::$kind(r) => cbor::to_vec(r), )+
                 }
