@@ -180,27 +180,11 @@ pub fn verify(
 pub fn filed(url: &str, trust: &Path, files: &[std::path::PathBuf]) -> CmdResult {
     let (t, used) = Trust::open(trust).map_err(|e| Failure::input(format!("--trust {e}")))?;
     tell!("trust: {used}");
-    let mut by: std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>> = Default::default();
+    let mut named = Vec::with_capacity(files.len());
     for f in files {
-        let bytes = read(f)?;
-        let st = triage_ledger::cose::split_transparent(&bytes)
-            .map_err(|e| {
-                Failure::input(format!("{}: not a transparent statement: {e}", f.display()))
-            })?
-            .statement;
-        let facility = match triage_ledger::history::attribution_of_statement(&st) {
-            triage_ledger::history::Attribution::Facility(id) => id,
-            _ => {
-                return Err(Failure::input(format!(
-                    "{}: a scheme-level statement is in every pack: `verify` a pack checks it",
-                    f.display()
-                )))
-            }
-        };
-        by.entry(facility)
-            .or_default()
-            .push((f.display().to_string(), bytes));
+        named.push((f.display().to_string(), read(f)?));
     }
+    let by = triage_ledger::verify::group_filed(named).map_err(Failure::input)?;
     let mut failed = 0;
     for (facility, mine) in &by {
         let bytes = triage_ledger::remote::pack(url, facility).map_err(Failure::from)?;

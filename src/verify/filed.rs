@@ -14,6 +14,30 @@ use super::{Pack, Report, Trust};
 use crate::cose::split_transparent;
 use crate::history::{attribution_of_statement, Attribution};
 
+/// The signer's transparent statements (name, bytes) grouped by the
+/// facility whose pack shows each filed: the facility of its `sub`. A
+/// scheme-level statement is in every pack, whose verification checks it;
+/// it, or a file that is not a transparent statement, is refused by name.
+pub fn group_filed(
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>>, String> {
+    let mut by: std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>> = Default::default();
+    for (name, bytes) in files {
+        let st = split_transparent(&bytes)
+            .map_err(|e| format!("{name}: not a transparent statement: {e}"))?
+            .statement;
+        match attribution_of_statement(&st) {
+            Attribution::Facility(id) => by.entry(id).or_default().push((name, bytes)),
+            _ => {
+                return Err(format!(
+                    "{name}: a scheme-level statement is in every pack: `verify` a pack checks it"
+                ))
+            }
+        }
+    }
+    Ok(by)
+}
+
 /// Adds a check per statement of `mine` (name, transparent statement
 /// bytes) to `report`, the report of `pack` verified against `trust`.
 pub fn check_filed(report: &mut Report, pack: &Pack, trust: &Trust, mine: &[(String, Vec<u8>)]) {

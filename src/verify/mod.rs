@@ -14,7 +14,7 @@ mod trust;
 pub use check::{
     verify_pack, verify_pack_state, verify_pack_with, Options, Require, WITNESSED_TIME_SKEW,
 };
-pub use filed::check_filed;
+pub use filed::{check_filed, group_filed};
 pub use finding::FINDINGS;
 pub use history::{check_history, HistorySelection, PackHistory};
 pub use misbehaviour::{

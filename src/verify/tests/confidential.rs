@@ -358,3 +358,39 @@ fn a_confidential_ledger_files_scheme_level_statements_under_a_label() {
     short.statements.remove(first_scheme);
     assert!(failed(&short, &t, None).contains(&labelled));
 }
+
+/// A signer's files are grouped by the facility whose pack shows each
+/// filed; a scheme-level statement (in every pack) and a file that is not
+/// a transparent statement are refused by name.
+#[test]
+fn a_signers_files_are_grouped_by_facility_and_the_rest_refused_by_name() {
+    let f = Fixture::confidential(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let kind = |b: &Vec<u8>| {
+        let st = crate::cose::split_transparent(b).unwrap().statement;
+        crate::history::attribution_of_statement(&st)
+    };
+    let (scheme, facility): (Vec<_>, Vec<_>) = pack
+        .statements
+        .iter()
+        .partition(|b| kind(b) == Attribution::Scheme);
+    assert!(facility.len() >= 2 && !scheme.is_empty());
+    let named = |v: &[&Vec<u8>]| -> Vec<(String, Vec<u8>)> {
+        v.iter()
+            .enumerate()
+            .map(|(i, b)| (format!("f{i}"), (*b).clone()))
+            .collect()
+    };
+    let by = crate::verify::group_filed(named(&facility)).unwrap();
+    assert_eq!(by.keys().collect::<Vec<_>>(), ["TF-1"]);
+    assert_eq!(by["TF-1"].len(), facility.len());
+    let mut with_scheme = named(&facility);
+    with_scheme.push(("designation.transparent".into(), scheme[0].clone()));
+    let e = crate::verify::group_filed(with_scheme).unwrap_err();
+    assert!(
+        e.starts_with("designation.transparent: a scheme-level statement"),
+        "{e}"
+    );
+    let e = crate::verify::group_filed(vec![("x".into(), b"not cbor".to_vec())]).unwrap_err();
+    assert!(e.starts_with("x: not a transparent statement"), "{e}");
+}
