@@ -14,14 +14,17 @@ use super::{Pack, Report, Trust};
 use crate::cose::split_transparent;
 use crate::history::{attribution_of_statement, Attribution};
 
+/// A file the signer kept: its name, and its transparent statement's bytes.
+pub type Named = (String, Vec<u8>);
+/// A signer's files by facility.
+pub type ByFacility = std::collections::BTreeMap<String, Vec<Named>>;
+
 /// The signer's transparent statements (name, bytes) grouped by the
 /// facility whose pack shows each filed: the facility of its `sub`. A
 /// scheme-level statement is in every pack, whose verification checks it;
 /// it, or a file that is not a transparent statement, is refused by name.
-pub fn group_filed(
-    files: Vec<(String, Vec<u8>)>,
-) -> Result<std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>>, String> {
-    let mut by: std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>> = Default::default();
+pub fn group_filed(files: Vec<Named>) -> Result<ByFacility, String> {
+    let mut by = ByFacility::new();
     for (name, bytes) in files {
         let st = split_transparent(&bytes)
             .map_err(|e| format!("{name}: not a transparent statement: {e}"))?
