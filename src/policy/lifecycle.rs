@@ -133,7 +133,7 @@ pub struct FacilityState {
     pub requires_fusa: bool,
     /// The `duplicate` rule's memory of the statements that stay in force
     /// for good (seals, countersignatures, decisions, self-assessments,
-    /// disputes): each record's digest ([`repeat_digest`]) and the entry
+    /// disputes): each record's digest (`repeat_digest`) and the entry
     /// that first logged it, so that a repeat is found without reading the
     /// earlier statements back from the log.
     #[serde(default)]

@@ -126,15 +126,46 @@ pub async fn serve_with(
     conn::accept_loop(listener.tcp, tls, router, shutdown, limits).await
 }
 
-/// The request log: a span per request (method, path), and its status and
-/// latency when answered, at INFO.
+/// The request log: a span per request (method, path with any facility id
+/// masked: [`logged_path`]), and its status and latency when answered, at
+/// INFO.
 fn traced() -> tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    Masked,
 > {
-    use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+    use tower_http::trace::{DefaultOnResponse, TraceLayer};
     TraceLayer::new_for_http()
-        .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+        .make_span_with(Masked)
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+}
+
+/// A request's span with its path as [`logged_path`] gives it (no query,
+/// no facility id): a service's log holds no record of a confidential
+/// ledger (FORMATS §27).
+#[derive(Clone, Copy, Debug)]
+pub struct Masked;
+
+impl<B> tower_http::trace::MakeSpan<B> for Masked {
+    fn make_span(&mut self, req: &axum::http::Request<B>) -> tracing::Span {
+        tracing::info_span!(
+            "request",
+            method = %req.method(),
+            path = %logged_path(req.uri().path()),
+        )
+    }
+}
+
+/// A request path as the log shows it: the segment after `facilities/`
+/// (a facility id, which a confidential ledger keeps from its log) masked
+/// as `*`; the query is never logged.
+pub fn logged_path(path: &str) -> String {
+    let mut out = Vec::new();
+    let mut after_facilities = false;
+    for seg in path.split('/') {
+        out.push(if after_facilities { "*" } else { seg });
+        after_facilities = seg == "facilities";
+    }
+    out.join("/")
 }
 
 /// Completes on SIGTERM or SIGINT. The handlers are installed when this is
@@ -170,4 +201,29 @@ pub(crate) fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::logged_path;
+
+    #[test]
+    fn the_request_log_never_shows_a_facility_id() {
+        assert_eq!(logged_path("/facilities/TF-0001"), "/facilities/*");
+        assert_eq!(
+            logged_path("/facilities/TF-0001/pack"),
+            "/facilities/*/pack"
+        );
+        assert_eq!(logged_path("/facilities"), "/facilities");
+        assert_eq!(logged_path("/facilities/"), "/facilities/*");
+        assert_eq!(
+            logged_path("/tile/entries/000.p/3"),
+            "/tile/entries/000.p/3"
+        );
+        assert_eq!(
+            logged_path("/entries/12/statement"),
+            "/entries/12/statement"
+        );
+        assert_eq!(logged_path("/checkpoint"), "/checkpoint");
+    }
 }

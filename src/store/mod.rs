@@ -349,7 +349,7 @@ impl Layout {
             .join(tile_rel_path(TileKind::Entries, n, width))
     }
     /// The key a confidential ledger's sequencers seal its openings with
-    /// in a bucket ([`sealed`](self::sealed)).
+    /// in a bucket (`store::sealed`).
     pub fn openings_key(&self) -> PathBuf {
         self.root.join("private").join("openings.key")
     }

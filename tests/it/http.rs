@@ -1419,5 +1419,19 @@ fn a_confidential_ledgers_service_serves_commitments_and_refuses_readers() {
         bodies.insert(body);
     }
     assert_eq!(bodies.len(), 1, "{bodies:?}");
+    // The service's own log (its requests, commits) names no record: the
+    // paths' facility ids are masked.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let log = loop {
+        let log = server.log.lock().unwrap().clone();
+        if log.contains("/facilities/*/pack") || std::time::Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(log.contains("/facilities/*/pack"), "{log}");
+    for secret in ["TF-SECRET-7", "TF-NONE", "Bay 9", "Hidden Road", "SECGB"] {
+        assert!(!log.contains(secret), "the log names {secret}:\n{log}");
+    }
     assert_eq!(server.terminate(), Some(0));
 }
