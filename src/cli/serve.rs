@@ -49,6 +49,11 @@ pub fn serve_with(
         });
     }
     triage_ledger::server::init_logging();
+    if listen.tls_cert.is_none() {
+        let confidential = triage_ledger::store::Layout::new(ledger).is_confidential();
+        triage_ledger::server::check_plain_http(confidential, &listen.listen)
+            .map_err(Failure::input)?;
+    }
     // Before listening: the library refuses what it will not serve.
     let started = triage_ledger::server::ledger::start(
         ledger.to_path_buf(),

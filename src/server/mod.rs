@@ -155,6 +155,29 @@ impl<B> tower_http::trace::MakeSpan<B> for Masked {
     }
 }
 
+/// Whether a confidential ledger may be served over plain HTTP at
+/// `listen`: only on a loopback address (a test, or a TLS-terminating
+/// proxy on the same machine). Elsewhere statements would cross the
+/// network in clear, and no reader could present a certificate: the error
+/// says so, and to give `--tls-cert` and `--tls-key`.
+pub fn check_plain_http(confidential: bool, listen: &str) -> Result<(), String> {
+    if !confidential {
+        return Ok(());
+    }
+    let loopback = match listen.parse::<std::net::SocketAddr>() {
+        Ok(a) => a.ip().is_loopback(),
+        Err(_) => listen
+            .rsplit_once(':')
+            .is_some_and(|(host, _)| host == "localhost"),
+    };
+    match loopback {
+        true => Ok(()),
+        false => Err(format!(
+            "--listen {listen}: this ledger is confidential, and plain HTTP would carry its statements in clear on the network and let no reader present a certificate; serve it with --tls-cert and --tls-key (plain HTTP only on a loopback address)"
+        )),
+    }
+}
+
 /// A request path as the log shows it: the segment after `facilities/`
 /// (a facility id, which a confidential ledger keeps from its log) masked
 /// as `*`; the query is never logged.
@@ -206,6 +229,24 @@ pub(crate) fn now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::logged_path;
+
+    #[test]
+    fn a_confidential_ledger_is_served_in_plain_http_only_on_loopback() {
+        use super::check_plain_http;
+        for ok in [
+            "127.0.0.1:0",
+            "[::1]:8080",
+            "localhost:8080",
+            "127.0.0.2:80",
+        ] {
+            assert!(check_plain_http(true, ok).is_ok(), "{ok}");
+        }
+        for refused in ["0.0.0.0:8080", "192.0.2.1:80", "[::]:80", "example.org:80"] {
+            let e = check_plain_http(true, refused).unwrap_err();
+            assert!(e.contains("--tls-cert and --tls-key"), "{refused}: {e}");
+        }
+        assert!(check_plain_http(false, "0.0.0.0:8080").is_ok());
+    }
 
     #[test]
     fn the_request_log_never_shows_a_facility_id() {

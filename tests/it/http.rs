@@ -1337,6 +1337,14 @@ fn a_confidential_ledgers_service_serves_commitments_and_refuses_readers() {
     let (ledger, _) = confidential_ledger(d, "example.org/secret");
     let root = identity(d, "demo-root");
     let op = identity(d, "demo-operator");
+    // Plain HTTP only on loopback: elsewhere statements would cross the
+    // network in clear.
+    let (code, _, err) = run(&["serve", s(&ledger), "--listen", "0.0.0.0:0"], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("serve it with --tls-cert and --tls-key"),
+        "{err}"
+    );
     let server = Server::start(&["serve", s(&ledger), "--listen", "127.0.0.1:0"]);
     let des = sign(
         d,
