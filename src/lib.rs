@@ -84,6 +84,8 @@ pub mod status;
 pub mod store;
 pub mod text;
 pub mod tiles;
+#[cfg(feature = "service")]
+pub mod token;
 pub mod verify;
 pub mod vrf;
 pub mod witness;

@@ -112,6 +112,9 @@ pub enum NoteError {
         /// What was expected.
         reason: String,
     },
+    /// A signer whose key is elsewhere (a token) could not sign.
+    #[error("the signer failed: {0}")]
+    Signer(String),
 }
 
 impl NoteError {}
@@ -123,6 +126,7 @@ impl crate::class::Classify for NoteError {
             NoteError::BadSignature { .. }
             | NoteError::NoTrustedSignature { .. }
             | NoteError::OriginMismatch { .. } => Class::VerificationFailed,
+            NoteError::Signer(_) => Class::Unavailable,
             _ => Class::BadInput,
         }
     }
