@@ -190,6 +190,7 @@ pub fn init(
     public: Option<&str>,
     lock: Option<&str>,
     records: Option<super::commands::Records>,
+    log_key: Option<&str>,
 ) -> CmdResult {
     use super::commands::Records;
     let public = public.filter(|p| !same_dir(Path::new(p), &ledger.join("log")));
@@ -228,7 +229,10 @@ pub fn init(
         None => None,
     };
     let existed = ledger.exists();
-    let vkey = store::init(ledger, origin)?;
+    let vkey = match log_key {
+        Some(uri) => store::init_with_token(ledger, origin, uri)?,
+        None => store::init(ledger, origin)?,
+    };
     if let Some(pem) = root_pem {
         store::install_trust_root(ledger, pem.as_bytes())?;
     }

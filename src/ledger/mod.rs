@@ -37,7 +37,7 @@ use crate::cose::{transparent_statement, Receipt, Statement};
 use crate::note::{SignedCheckpoint, Signer, VerifierKey};
 use crate::policy::State;
 use crate::record::Ref;
-use crate::store::{read_log_key, read_vkey, Layout, OnWait, Snapshot, StoreError, Writer};
+use crate::store::{read_vkey, Layout, OnWait, Snapshot, StoreError, Writer};
 use crate::verify::Pack;
 
 /// How a ledger is opened.
@@ -188,12 +188,12 @@ impl Ledger {
         if let Some(s) = self.signer.get() {
             return Ok(s);
         }
-        let (key, warnings) = read_log_key(&self.layout)?;
+        let (key, warnings) = crate::store::open_log_signer(&self.layout)?;
         self.warnings
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(warnings);
-        Ok(self.signer.get_or_init(|| Arc::new(key)))
+        Ok(self.signer.get_or_init(|| key))
     }
 
     /// The ledger as of its latest checkpoint.

@@ -60,7 +60,8 @@ pub use tiles::{
     TILE_WIDTH,
 };
 pub use writer::{
-    init, install_trust_root, read_log_key, OnWait, Waiting, Writer, DEFAULT_LOCK_WAIT,
+    init, init_with_token, install_trust_root, open_log_signer, read_log_key, OnWait, Waiting,
+    Writer, DEFAULT_LOCK_WAIT,
 };
 
 use crate::merkle::{
@@ -347,6 +348,11 @@ impl Layout {
     pub fn openings(&self, n: u64, width: u64) -> PathBuf {
         self.openings_dir()
             .join(tile_rel_path(TileKind::Entries, n, width))
+    }
+    /// The `pkcs11:` URI of the log's key when it is in a token (instead of
+    /// `private/log.key`): public, it holds no PIN.
+    pub fn log_key_uri(&self) -> PathBuf {
+        self.root.join("log-key.pkcs11")
     }
     /// The key a confidential ledger's sequencers seal its openings with
     /// in a bucket (`store::sealed`).

@@ -34,6 +34,66 @@ use crate::note::{Checkpoint, SigType, SignedCheckpoint, Signer, SignerKey, Veri
 /// Creates a new ledger at `root` with a fresh log key named `origin` and a
 /// signed empty checkpoint. Returns the log's verifier key.
 pub fn init(root: &Path, origin: &str) -> Result<VerifierKey, StoreError> {
+    init_keyed(root, origin, None)
+}
+
+/// [`init`], the log's key being the Ed25519 key in a PKCS#11 token that
+/// `uri` names (RFC 7512; the PIN from the environment or the URI's
+/// `pin-source` file): no private key file is written, `LEDGER/log-key.pkcs11`
+/// holds the URI, and every checkpoint and receipt is signed in the token.
+pub fn init_with_token(root: &Path, origin: &str, uri: &str) -> Result<VerifierKey, StoreError> {
+    init_keyed(root, origin, Some(uri))
+}
+
+/// The token signer `uri` names, for the log `origin`.
+fn token_signer(uri: &str, origin: &str, at: &Path) -> Result<Arc<dyn Signer>, StoreError> {
+    #[cfg(feature = "service")]
+    {
+        let s = crate::token::TokenSigner::open(uri, origin).map_err(|e| StoreError::Io {
+            path: at.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        Ok(Arc::new(s))
+    }
+    #[cfg(not(feature = "service"))]
+    {
+        let _ = (uri, origin);
+        Err(StoreError::Io {
+            path: at.to_path_buf(),
+            source: std::io::Error::other(
+                "the log's key is in a PKCS#11 token, and this build has no PKCS#11 (built without the `service` feature)",
+            ),
+        })
+    }
+}
+
+/// Opens the log's signer: the key in a token if `LEDGER/log-key.pkcs11`
+/// names one, else `LEDGER/private/log.key` ([`read_log_key`]); checked to
+/// be the ledger's verifier key. Returns it with any warnings.
+pub fn open_log_signer(layout: &Layout) -> Result<(Arc<dyn Signer>, Vec<String>), StoreError> {
+    let uri_path = layout.log_key_uri();
+    if !uri_path.exists() {
+        let (key, warnings) = read_log_key(layout)?;
+        return Ok((Arc::new(key), warnings));
+    }
+    let vkey = read_vkey(layout)?;
+    let uri = fs::read_to_string(&uri_path).map_err(|e| StoreError::io(&uri_path, e))?;
+    let signer = token_signer(uri.trim(), vkey.name(), &uri_path)?;
+    if signer.public_key() != &vkey {
+        return Err(StoreError::NotALedger {
+            path: layout.root().to_path_buf(),
+            reason: format!(
+                "the token key {} names is not {} ({})",
+                uri_path.display(),
+                vkey,
+                layout.vkey().display()
+            ),
+        });
+    }
+    Ok((signer, Vec::new()))
+}
+
+fn init_keyed(root: &Path, origin: &str, uri: Option<&str>) -> Result<VerifierKey, StoreError> {
     crate::note::validate_key_name(origin).map_err(|source| StoreError::Note {
         path: root.to_path_buf(),
         source,
@@ -47,18 +107,34 @@ pub fn init(root: &Path, origin: &str) -> Result<VerifierKey, StoreError> {
         }
     }
     let layout = Layout::new(root);
+    // The token is opened first: a wrong URI or PIN leaves nothing behind.
+    let token = match uri {
+        Some(u) => Some(token_signer(u, origin, &layout.log_key_uri())?),
+        None => None,
+    };
     fs::create_dir_all(layout.log_dir()).map_err(|e| StoreError::io(&layout.log_dir(), e))?;
     fsio::create_private_dir(&layout.private_dir())?;
-    let key = SignerKey::generate(origin, SigType::Ed25519).map_err(|source| StoreError::Note {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    fsio::write_private_file(&layout.log_key(), key.to_private_string().as_bytes())?;
-    let vkey = key.verifier();
+    let key: Arc<dyn Signer> = match token {
+        Some(t) => t,
+        None => {
+            let key = SignerKey::generate(origin, SigType::Ed25519).map_err(|source| {
+                StoreError::Note {
+                    path: root.to_path_buf(),
+                    source,
+                }
+            })?;
+            fsio::write_private_file(&layout.log_key(), key.to_private_string().as_bytes())?;
+            Arc::new(key)
+        }
+    };
+    let vkey = key.public_key().clone();
     let mut w = AtomicWriter::new(layout.tmp_dir())?;
+    if let Some(u) = uri {
+        w.write(&layout.log_key_uri(), format!("{u}\n").as_bytes(), true)?;
+    }
     w.write(&layout.vkey(), format!("{vkey}\n").as_bytes(), true)?;
     let cp = Checkpoint::new(origin, RootHash::new(0, empty_root()))
-        .and_then(|c| SignedCheckpoint::sign(c, &key))
+        .and_then(|c| SignedCheckpoint::sign(c, key.as_ref()))
         .map_err(|source| StoreError::Note {
             path: layout.checkpoint(),
             source,
@@ -173,8 +249,8 @@ impl Writer {
     /// the lock if another writer holds it and `on_wait` is given: it is
     /// called once, with who holds the lock, before the wait.
     pub fn open_with(root: &Path, raw: bool, on_wait: OnWait) -> Result<Self, StoreError> {
-        let (key, warnings) = read_log_key(&Layout::new(root))?;
-        let mut w = Self::open_signed(root, raw, on_wait, Arc::new(key))?;
+        let (key, warnings) = open_log_signer(&Layout::new(root))?;
+        let mut w = Self::open_signed(root, raw, on_wait, key)?;
         w.warnings.extend(warnings);
         Ok(w)
     }

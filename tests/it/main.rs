@@ -25,3 +25,4 @@ mod rs_merkle;
 mod service;
 mod settings;
 mod suite;
+mod token;

@@ -33,6 +33,13 @@ pub struct InitArgs {
     /// appended, in clear.
     #[arg(long, value_enum)]
     pub(crate) records: Option<super::Records>,
+    /// The log's key in a PKCS#11 token instead of a file: an RFC 7512 URI naming
+    /// an Ed25519 key made in the token, e.g.
+    /// `pkcs11:token=ledger;object=log?module-path=/usr/lib/softhsm/libsofthsm2.so`.
+    /// The PIN comes from TRIAGE_LEDGER_PKCS11_PIN or the URI's pin-source=file:PATH,
+    /// never from an argument.
+    #[arg(long, value_name = "PKCS11_URI")]
+    pub(crate) log_key: Option<String>,
 }
 
 impl InitArgs {
@@ -44,6 +51,7 @@ impl InitArgs {
             self.public.as_deref(),
             self.lock.as_deref(),
             self.records,
+            self.log_key.as_deref(),
         )
     }
 }

@@ -1,0 +1,169 @@
+//! A ledger whose log key is in a PKCS#11 token (Debian's SoftHSM2, a fresh
+//! token per test, its key made by OpenSC's `pkcs11-tool`): `init
+//! --log-key pkcs11:…` writes no private key file, and the service signs
+//! its checkpoints and receipts in the token; the CLI client checks each
+//! receipt, and the ledger audits. Without the PIN, or with a wrong one,
+//! the service does not start and says why.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::http::{identity, run_env, s, sign, Server};
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// A fresh token `label` (user PIN 1234) with an Ed25519 key `log`; the
+/// SOFTHSM2_CONF that finds it.
+fn token(dir: &Path, label: &str) -> String {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let conf = conf.display().to_string();
+    let run = |tool: &str, args: &[&str]| {
+        let out = Command::new(tool)
+            .args(args)
+            .env("SOFTHSM2_CONF", &conf)
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} runs (Debian's softhsm2 and opensc): {e}"));
+        assert!(
+            out.status.success(),
+            "{tool}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        "softhsm2-util",
+        &[
+            "--init-token",
+            "--free",
+            "--label",
+            label,
+            "--so-pin",
+            "5678",
+            "--pin",
+            "1234",
+        ],
+    );
+    run(
+        "pkcs11-tool",
+        &[
+            "--module",
+            MODULE,
+            "--token-label",
+            label,
+            "--login",
+            "--pin",
+            "1234",
+            "--keypairgen",
+            "--key-type",
+            "EC:edwards25519",
+            "--label",
+            "log",
+        ],
+    );
+    conf
+}
+
+#[test]
+fn a_ledger_whose_log_key_is_in_a_token_signs_there_and_keeps_no_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let conf = token(d, "ledger");
+    let uri = format!("pkcs11:token=ledger;object=log?module-path={MODULE}");
+    let env = [
+        ("SOFTHSM2_CONF", conf.as_str()),
+        ("TRIAGE_LEDGER_PKCS11_PIN", "1234"),
+    ];
+    let ledger = d.join("ledger");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            "example.org/token",
+            "--trust-root",
+            s(&root),
+            "--log-key",
+            &uri,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!ledger.join("private/log.key").exists());
+    assert_eq!(
+        std::fs::read_to_string(ledger.join("log-key.pkcs11")).unwrap(),
+        format!("{uri}\n")
+    );
+
+    // Without the PIN, or with a wrong one, the service says why.
+    let (code, _, err) = run_env(
+        &["serve", s(&ledger), "--listen", "127.0.0.1:0"],
+        &[("SOFTHSM2_CONF", conf.as_str())],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("no PIN for token ledger"), "{err}");
+    let (code, _, err) = run_env(
+        &["serve", s(&ledger), "--listen", "127.0.0.1:0"],
+        &[
+            ("SOFTHSM2_CONF", conf.as_str()),
+            ("TRIAGE_LEDGER_PKCS11_PIN", "0000"),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("the PIN is refused"), "{err}");
+
+    // The service signs in the token; the client checks each receipt
+    // against the ledger's key.
+    let server = Server::start_env(&["serve", s(&ledger), "--listen", "127.0.0.1:0"], &env);
+    let root_id = identity(d, "demo-root");
+    let op = identity(d, "demo-operator");
+    let des = sign(
+        d,
+        "designate",
+        &root_id,
+        &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+    );
+    let reg = sign(
+        d,
+        "register",
+        &op,
+        &["--facility", "TF-1", "--name", "N", "--site", "S"],
+    );
+    std::fs::write(d.join("des.cose"), &des).unwrap();
+    std::fs::write(d.join("reg.cose"), &reg).unwrap();
+    let (code, out, err) = run_env(
+        &[
+            "submit",
+            "--url",
+            &server.url,
+            s(&d.join("des.cose")),
+            s(&d.join("reg.cose")),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("reg.cose: entry 2") && out.contains("receipt verified"),
+        "{out}"
+    );
+    assert_eq!(server.terminate(), Some(0));
+    // Every checkpoint the token signed verifies with the ledger's key.
+    let (code, out, err) = run_env(&["log", "audit", s(&ledger)], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run_env(&["log", "checkpoint", s(&ledger)], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines().nth(1).unwrap().parse::<u64>().unwrap() >= 3,
+        "{out}"
+    );
+    assert!(!ledger.join("private/log.key").exists());
+}
