@@ -56,7 +56,8 @@ pub enum CertCommand {
         /// The root's private key.
         #[arg(long)]
         root_key: PathBuf,
-        /// The subject's public key (PATH.pub from `keys new`).
+        /// The subject's public key (PATH.pub from `keys new`), or the key in a PKCS#11
+        /// token that signs for it (`pkcs11:token=…;object=…`).
         #[arg(long)]
         key: PathBuf,
         /// The role the certificate grants.
@@ -245,7 +246,14 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             identity::check_party_id(&party_id)?;
             let root = load_cert(&root_cert)?;
             let rk = load_key(&root_key)?;
-            let subject = identity::read_public_key(&key)?;
+            // A key in a token is certified by its public half, read there.
+            let named = key.to_string_lossy();
+            let subject = match named.starts_with("pkcs11:") {
+                true => *triage_ledger::token::TokenKey::open(&named)
+                    .map_err(|e| Failure::input(format!("--key: {e}")))?
+                    .public(),
+                false => identity::read_public_key(&key)?,
+            };
             let c = identity::issue_role(
                 &name,
                 &org,

@@ -17,6 +17,25 @@ pub fn sign_record(
     sign: &SignArgs,
     record: &triage_ledger::record::Record,
 ) -> Result<Statement, Failure> {
+    // A key in a PKCS#11 token: `--key pkcs11:…` (RFC 7512), the PIN from
+    // the environment or the URI's pin-source file.
+    let named = sign.key.to_string_lossy();
+    if named.starts_with("pkcs11:") {
+        let token = triage_ledger::token::TokenKey::open(&named)
+            .map_err(|e| Failure::input(format!("--key: {e}")))?;
+        let cert = load_cert(&sign.cert)?;
+        if cert.key() != token.public() {
+            return Err(Failure::input(format!(
+                "{} does not certify the key in token {} ({named})",
+                sign.cert.display(),
+                token.token()
+            )));
+        }
+        return policy::sign_statement_with(record, &cert, sign.iat.unwrap_or_else(now), |tbs| {
+            token.sign(tbs).map_err(|e| e.to_string())
+        })
+        .map_err(|e| Failure::input(e.to_string()));
+    }
     let (key, warning) = triage_ledger::identity::read_private_key(&sign.key)?;
     if let Some(w) = warning {
         tell!("warning: {w}");

@@ -63,6 +63,9 @@ pub enum CoseError {
     /// The signature does not verify with the given key.
     #[error("the COSE signature does not verify with the signer's key")]
     BadSignature,
+    /// A key kept elsewhere (a token) could not sign.
+    #[error("the key could not sign: {0}")]
+    Signer(String),
 }
 
 impl CoseError {}
@@ -72,6 +75,7 @@ impl crate::class::Classify for CoseError {
         use crate::class::Class;
         match self {
             CoseError::BadSignature => Class::VerificationFailed,
+            CoseError::Signer(_) => Class::Unavailable,
             _ => Class::BadInput,
         }
     }
@@ -471,9 +475,20 @@ impl Statement {
         payload: &[u8],
         key: &SigningKey,
     ) -> Result<Self, CoseError> {
+        Self::sign_with(header, payload, |tbs| Ok(key.sign(tbs).to_bytes()))
+    }
+
+    /// [`Statement::sign`] with a signing function (a key in a token): it
+    /// is given the `Sig_structure` bytes and returns the Ed25519
+    /// signature.
+    pub fn sign_with(
+        header: StatementHeader,
+        payload: &[u8],
+        sign: impl FnOnce(&[u8]) -> Result<[u8; 64], CoseError>,
+    ) -> Result<Self, CoseError> {
         no_hidden_text(&cbor::decode(payload)?)?;
         header.check_text()?;
-        let message = CoseSign1::sign(header.encode()?, Vec::new(), payload, false, key)?;
+        let message = CoseSign1::sign_with(header.encode()?, Vec::new(), payload, false, sign)?;
         let bytes = message.to_bytes()?;
         if bytes.len() > MAX_STATEMENT_SIZE {
             return Err(CoseError::TooLarge(bytes.len()));

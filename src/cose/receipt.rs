@@ -153,7 +153,7 @@ impl Receipt {
             |tbs| {
                 log_key
                     .sign(tbs)
-                    .map_err(|e| bad(format!("the log key could not sign: {e}")))
+                    .map_err(|e| CoseError::Signer(format!("the log key: {e}")))
             },
         )?;
         Ok(Receipt {

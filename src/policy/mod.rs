@@ -56,6 +56,27 @@ pub fn sign_statement(
     Ok(Statement::sign(header, &record.encode()?, key)?)
 }
 
+/// [`sign_statement`] with a signing function (a key in a token, whose
+/// public half `cert` certifies): given the bytes to sign, it returns the
+/// Ed25519 signature or why it could not.
+pub fn sign_statement_with(
+    record: &Record,
+    cert: &Certificate,
+    iat: u64,
+    sign: impl FnOnce(&[u8]) -> Result<[u8; 64], String>,
+) -> Result<Statement, PolicyError> {
+    let header = crate::cose::StatementHeader {
+        content_type: record.kind().content_type(),
+        issuer: cert.subject().to_string(),
+        subject: record.facility().unwrap_or(SCHEME_SUBJECT).to_string(),
+        issued_at: iat,
+        x5chain: vec![cert.der().to_vec()],
+    };
+    Ok(Statement::sign_with(header, &record.encode()?, |tbs| {
+        sign(tbs).map_err(CoseError::Signer)
+    })?)
+}
+
 /// Which rule refused a statement.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {

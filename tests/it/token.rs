@@ -12,8 +12,8 @@ use super::http::{identity, run_env, s, sign, Server};
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
-/// A fresh token `label` (user PIN 1234) with an Ed25519 key `log`; the
-/// SOFTHSM2_CONF that finds it.
+/// A fresh token `label` (user PIN 1234) with two Ed25519 keys made in it,
+/// `log` and `op`; the SOFTHSM2_CONF that finds it.
 fn token(dir: &Path, label: &str) -> String {
     let tokens = dir.join("tokens");
     std::fs::create_dir_all(&tokens).unwrap();
@@ -52,23 +52,25 @@ fn token(dir: &Path, label: &str) -> String {
             "1234",
         ],
     );
-    run(
-        "pkcs11-tool",
-        &[
-            "--module",
-            MODULE,
-            "--token-label",
-            label,
-            "--login",
-            "--pin",
-            "1234",
-            "--keypairgen",
-            "--key-type",
-            "EC:edwards25519",
-            "--label",
-            "log",
-        ],
-    );
+    for key in ["log", "op"] {
+        run(
+            "pkcs11-tool",
+            &[
+                "--module",
+                MODULE,
+                "--token-label",
+                label,
+                "--login",
+                "--pin",
+                "1234",
+                "--keypairgen",
+                "--key-type",
+                "EC:edwards25519",
+                "--label",
+                key,
+            ],
+        );
+    }
     conf
 }
 
@@ -155,6 +157,83 @@ fn a_ledger_whose_log_key_is_in_a_token_signs_there_and_keeps_no_key_file() {
         out.contains("reg.cose: entry 2") && out.contains("receipt verified"),
         "{out}"
     );
+    // An operator whose key is in the token: the scheme root certifies the
+    // token key (its public half read there), and the operator signs its
+    // registration in the token.
+    let op_uri = format!("pkcs11:token=ledger;object=op?module-path={MODULE}");
+    let op_cert = d.join("op-token.pem");
+    let (code, out, err) = run_env(
+        &[
+            "cert",
+            "issue",
+            "--root-cert",
+            &root_id.1,
+            "--root-key",
+            &root_id.0,
+            "--key",
+            &op_uri,
+            "--role",
+            "operator",
+            "--name",
+            "Token operator",
+            "--org",
+            "Token Triage Ltd",
+            "--party-id",
+            "NTRGB-07654321",
+            "--out",
+            s(&op_cert),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let reg2 = d.join("reg2.cose");
+    let (code, out, err) = run_env(
+        &[
+            "register",
+            "--key",
+            &op_uri,
+            "--cert",
+            s(&op_cert),
+            "--out",
+            s(&reg2),
+            "--facility",
+            "TF-2",
+            "--name",
+            "N",
+            "--site",
+            "S",
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // A certificate of another key is refused before anything is signed.
+    let (code, _, err) = run_env(
+        &[
+            "register",
+            "--key",
+            &op_uri,
+            "--cert",
+            &op.1,
+            "--out",
+            s(&d.join("never.cose")),
+            "--facility",
+            "TF-3",
+            "--name",
+            "N",
+            "--site",
+            "S",
+        ],
+        &env,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("does not certify the key in token ledger"),
+        "{err}"
+    );
+    assert!(!d.join("never.cose").exists());
+    let (code, out, err) = run_env(&["submit", "--url", &server.url, s(&reg2)], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("receipt verified"), "{out}");
     assert_eq!(server.terminate(), Some(0));
     // Every checkpoint the token signed verifies with the ledger's key.
     let (code, out, err) = run_env(&["log", "audit", s(&ledger)], &[]);

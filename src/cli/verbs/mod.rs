@@ -143,7 +143,7 @@ fn digest_of(path: &Path) -> Result<triage_ledger::merkle::Hash, Failure> {
 /// How a statement is signed and where it goes.
 #[derive(clap::Args, Clone)]
 pub struct SignArgs {
-    /// The signer's private key (PKCS#8 PEM).
+    /// The signer's private key (PKCS#8 PEM), or a key in a PKCS#11 token: `pkcs11:token=…;object=…` (RFC 7512; the PIN from TRIAGE_LEDGER_PKCS11_PIN or the URI's pin-source=file:PATH).
     #[arg(long, env = "TRIAGE_LEDGER_KEY")]
     pub(crate) key: PathBuf,
     /// The signer's certificate (PEM).
