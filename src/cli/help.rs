@@ -101,6 +101,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("revoke", "triage-ledger revoke $ROOT --ledger mp203 --certificate old-operator.pem --reason \"key lost\""),
     ("keys", "triage-ledger keys new --out ops/operator"),
     ("keys new", "triage-ledger keys new --out ops/operator         # ops/operator.key (0600) and ops/operator.pub"),
+    ("keys new-in-token", "TRIAGE_LEDGER_PKCS11_PIN=… triage-ledger keys new-in-token \\\n    'pkcs11:token=ledger;object=operator?module-path=/usr/lib/softhsm/libsofthsm2.so'"),
     ("cert", "triage-ledger cert show ops/operator.pem"),
     ("cert root", "triage-ledger cert root --key admin/root.key --name \"MP203 Scheme Root\" --org \"Security Sub-Committee\" --out admin/root.pem"),
     ("cert issue", "triage-ledger cert issue --root-cert admin/root.pem --root-key admin/root.key --key ops/operator.pub \\\n    --role operator --name \"Bay operations\" --org \"Example Triage Ltd\" --party-id NTRGB-01234567 --out ops/operator.pem"),

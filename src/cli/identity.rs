@@ -20,6 +20,13 @@ pub enum KeysCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Create an Ed25519 key pair inside a PKCS#11 token: the private key sensitive and
+    /// never extractable. Prints its public key (SPKI PEM) on standard output.
+    NewInToken {
+        /// The key to make: `pkcs11:token=…;object=LABEL[;id=%XX]?module-path=…`
+        /// (RFC 7512; the PIN from TRIAGE_LEDGER_PKCS11_PIN or pin-source=file:PATH).
+        uri: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -147,6 +154,14 @@ fn load_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Failure> {
 
 pub fn keys(cmd: KeysCommand) -> CmdResult {
     match cmd {
+        KeysCommand::NewInToken { uri } => {
+            let public =
+                triage_ledger::token::generate(&uri).map_err(|e| Failure::input(e.to_string()))?;
+            say!("{}", identity::public_key_pem(&public)?.trim_end());
+            tell!("made in the token, never to leave it: {uri}");
+            tell!("next: cert issue … --key '{uri}', then sign with --key '{uri}'");
+            Ok(())
+        }
         KeysCommand::New { out, force } => {
             if triage_ledger::output::is_stdout(&out) {
                 return Err(Failure::input(

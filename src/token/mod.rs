@@ -143,76 +143,145 @@ pub fn ec_point_key(point: &[u8]) -> Option<ed25519_dalek::VerifyingKey> {
     ed25519_dalek::VerifyingKey::from_bytes(raw.try_into().ok()?).ok()
 }
 
+/// A logged-in session on the one token `uri` names, and its label.
+fn login(uri: &Pkcs11Uri, rw: bool) -> Result<(Session, String), TokenError> {
+    let module = module_of(uri)?;
+    let module_err = |reason: String| TokenError::Module {
+        module: module.clone(),
+        reason,
+    };
+    let ctx = Pkcs11::new(&module).map_err(|e| module_err(e.to_string()))?;
+    match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        Ok(())
+        | Err(cryptoki::error::Error::Pkcs11(
+            cryptoki::error::RvError::CryptokiAlreadyInitialized,
+            _,
+        )) => {}
+        Err(e) => return Err(module_err(e.to_string())),
+    }
+    let slots = ctx
+        .get_slots_with_token()
+        .map_err(|e| module_err(e.to_string()))?;
+    let mut found = Vec::new();
+    for slot in slots {
+        let info = ctx
+            .get_token_info(slot)
+            .map_err(|e| module_err(e.to_string()))?;
+        let matches = |want: &Option<String>, have: &str| {
+            want.as_deref().is_none_or(|w| w == have.trim_end())
+        };
+        if matches(&uri.token, info.label())
+            && matches(&uri.serial, info.serial_number())
+            && matches(&uri.manufacturer, info.manufacturer_id())
+            && matches(&uri.model, info.model())
+        {
+            found.push((slot, info.label().trim_end().to_string()));
+        }
+    }
+    let wanted = uri.token.clone().unwrap_or_else(|| "(any)".into());
+    let (slot, token) = match found.len() {
+        1 => found.remove(0),
+        0 => {
+            return Err(TokenError::Token(format!(
+                "no token {wanted:?} in {module}: is it plugged in, and initialised?"
+            )))
+        }
+        n => {
+            return Err(TokenError::Token(format!(
+                "{n} tokens in {module} match {wanted:?}: name it by token=, serial= or model="
+            )))
+        }
+    };
+    let pin = pin_of(uri, &token)?;
+    let session = match rw {
+        true => ctx.open_rw_session(slot),
+        false => ctx.open_ro_session(slot),
+    }
+    .map_err(|e| module_err(e.to_string()))?;
+    match session.login(UserType::User, Some(&pin)) {
+        Ok(())
+        | Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::UserAlreadyLoggedIn, _)) => {
+        }
+        Err(e) => {
+            return Err(TokenError::Login {
+                token,
+                reason: e.to_string(),
+            })
+        }
+    }
+    Ok((session, token))
+}
+
+/// The DER of the curve `edwards25519` as PKCS#11 v3 names it by OID
+/// (1.3.101.112), for a key made in a token.
+const ED25519_OID: [u8; 5] = [0x06, 0x03, 0x2b, 0x65, 0x70];
+
+/// Makes a new Ed25519 key pair inside the token `uri` names, under its
+/// `object` label and/or `id`: the private key sensitive and never
+/// extractable (it cannot leave the token), the public key readable.
+/// Refused if a key of that label or id is there already. Returns the
+/// public key.
+pub fn generate(uri: &str) -> Result<ed25519_dalek::VerifyingKey, TokenError> {
+    let uri = Pkcs11Uri::parse(uri)?;
+    let (session, token) = login(&uri, true)?;
+    let key_err = |reason: String| TokenError::Key {
+        token: token.clone(),
+        reason,
+    };
+    let mut named = Vec::new();
+    if let Some(l) = &uri.object {
+        named.push(Attribute::Label(l.as_bytes().to_vec()));
+    }
+    if let Some(id) = &uri.id {
+        named.push(Attribute::Id(id.clone()));
+    }
+    for attr in &named {
+        let there = session
+            .find_objects(std::slice::from_ref(attr))
+            .map_err(|e| key_err(e.to_string()))?;
+        if !there.is_empty() {
+            return Err(key_err(
+                "a key of that label or id is there already (a key is never replaced)".into(),
+            ));
+        }
+    }
+    let mut public = vec![
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Verify(true),
+        Attribute::EcParams(ED25519_OID.to_vec()),
+    ];
+    public.extend(named.iter().cloned());
+    let mut private = vec![
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Sign(true),
+    ];
+    private.extend(named);
+    let (pubkey, _) = session
+        .generate_key_pair(&Mechanism::EccEdwardsKeyPairGen, &public, &private)
+        .map_err(|e| key_err(format!("the token did not make the key: {e}")))?;
+    let attrs = session
+        .get_attributes(pubkey, &[AttributeType::EcPoint])
+        .map_err(|e| key_err(e.to_string()))?;
+    attrs
+        .iter()
+        .find_map(|a| match a {
+            Attribute::EcPoint(p) => ec_point_key(p),
+            _ => None,
+        })
+        .ok_or_else(|| key_err("the key made is not an Ed25519 point".into()))
+}
+
 impl TokenKey {
     /// Opens the key `uri` names: loads the module, finds the one token
     /// that matches, logs in, finds the one Ed25519 private key that
     /// matches and its public half.
     pub fn open(uri: &str) -> Result<TokenKey, TokenError> {
         let uri = Pkcs11Uri::parse(uri)?;
-        let module = module_of(&uri)?;
-        let module_err = |reason: String| TokenError::Module {
-            module: module.clone(),
-            reason,
-        };
-        let ctx = Pkcs11::new(&module).map_err(|e| module_err(e.to_string()))?;
-        match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
-            Ok(())
-            | Err(cryptoki::error::Error::Pkcs11(
-                cryptoki::error::RvError::CryptokiAlreadyInitialized,
-                _,
-            )) => {}
-            Err(e) => return Err(module_err(e.to_string())),
-        }
-        let slots = ctx
-            .get_slots_with_token()
-            .map_err(|e| module_err(e.to_string()))?;
-        let mut found = Vec::new();
-        for slot in slots {
-            let info = ctx
-                .get_token_info(slot)
-                .map_err(|e| module_err(e.to_string()))?;
-            let matches = |want: &Option<String>, have: &str| {
-                want.as_deref().is_none_or(|w| w == have.trim_end())
-            };
-            if matches(&uri.token, info.label())
-                && matches(&uri.serial, info.serial_number())
-                && matches(&uri.manufacturer, info.manufacturer_id())
-                && matches(&uri.model, info.model())
-            {
-                found.push((slot, info.label().trim_end().to_string()));
-            }
-        }
-        let wanted = uri.token.clone().unwrap_or_else(|| "(any)".into());
-        let (slot, token) = match found.len() {
-            1 => found.remove(0),
-            0 => {
-                return Err(TokenError::Token(format!(
-                    "no token {wanted:?} in {module}: is it plugged in, and initialised?"
-                )))
-            }
-            n => {
-                return Err(TokenError::Token(format!(
-                    "{n} tokens in {module} match {wanted:?}: name it by token=, serial= or model="
-                )))
-            }
-        };
-        let pin = pin_of(&uri, &token)?;
-        let session = ctx
-            .open_ro_session(slot)
-            .map_err(|e| module_err(e.to_string()))?;
-        match session.login(UserType::User, Some(&pin)) {
-            Ok(())
-            | Err(cryptoki::error::Error::Pkcs11(
-                cryptoki::error::RvError::UserAlreadyLoggedIn,
-                _,
-            )) => {}
-            Err(e) => {
-                return Err(TokenError::Login {
-                    token,
-                    reason: e.to_string(),
-                })
-            }
-        }
+        let (session, token) = login(&uri, false)?;
         let key_err = |reason: String| TokenError::Key {
             token: token.clone(),
             reason,

@@ -237,3 +237,44 @@ fn both_encodings_of_an_ed25519_point_are_read() {
     assert_eq!(ec_point_key(&der[..33]), None);
     assert_eq!(ec_point_key(&[0x04, 0x21, 0]), None);
 }
+
+#[test]
+fn a_key_made_in_the_token_never_leaves_it_and_signs() {
+    let t = Token::new("made");
+    let u = format!("pkcs11:token=made;object=ours;id=%09?module-path={MODULE}");
+    let (made, signed) = with_token(&t, Some("1234"), || {
+        let made = generate(&u).unwrap();
+        let again = generate(&u).map(|_| ()).unwrap_err().to_string();
+        assert!(again.contains("never replaced"), "{again}");
+        let key = TokenKey::open(&u).unwrap();
+        (made, (*key.public(), key.sign(b"m").unwrap()))
+    });
+    assert_eq!(made, signed.0);
+    use ed25519_dalek::Verifier as _;
+    made.verify(b"m", &ed25519_dalek::Signature::from_bytes(&signed.1))
+        .unwrap();
+    // As OpenSC's client sees it: sensitive, never extractable.
+    let listed = t.run(
+        "pkcs11-tool",
+        &[
+            "--module",
+            MODULE,
+            "--token-label",
+            "made",
+            "--login",
+            "--pin",
+            "1234",
+            "--list-objects",
+            "--type",
+            "privkey",
+        ],
+    );
+    let ours = listed
+        .split("Private Key Object")
+        .find(|o| o.contains("label:      ours"))
+        .unwrap();
+    assert!(
+        ours.contains("sensitive") && ours.contains("never extractable"),
+        "{listed}"
+    );
+}
