@@ -26,6 +26,11 @@ pub enum WitnessCommand {
         /// The witness's key name, e.g. `witness.example.org/w1`.
         #[arg(long)]
         name: String,
+        /// Cosign with the Ed25519 key in a PKCS#11 token that this RFC 7512 URI names
+        /// (made with `keys new-in-token`) instead of a key file; the PIN from
+        /// TRIAGE_LEDGER_PKCS11_PIN or the URI's pin-source=file:PATH.
+        #[arg(long, value_name = "PKCS11_URI")]
+        key: Option<String>,
     },
     /// Witness a log: trust its key for checkpoints of its origin (the key name).
     AddLog {
@@ -136,8 +141,12 @@ impl WitnessCommand {
 
 pub fn run(cmd: WitnessCommand) -> CmdResult {
     match cmd {
-        WitnessCommand::New { dir, name } => {
-            let vkey = Witness::create(&dir, &name).map_err(refusal)?;
+        WitnessCommand::New { dir, name, key } => {
+            let vkey = match key {
+                Some(uri) => Witness::create_with_token(&dir, &name, &uri),
+                None => Witness::create(&dir, &name),
+            }
+            .map_err(refusal)?;
             say!("{vkey}");
             Ok(())
         }

@@ -17,7 +17,21 @@ pub fn cosign(
     key: &SignerKey,
     timestamp: u64,
 ) -> Result<NoteSignature, NoteError> {
-    if key.sig_type() != SigType::Cosignature {
+    cosign_with(checkpoint, &key.verifier(), timestamp, |m| {
+        Ok(key.sign_raw(m))
+    })
+}
+
+/// [`cosign`] with a signing function for the witness key `public` (a key
+/// in a token): given the cosignature's signed message, it returns the
+/// Ed25519 signature.
+pub fn cosign_with(
+    checkpoint: &Checkpoint,
+    public: &VerifierKey,
+    timestamp: u64,
+    sign: impl FnOnce(&[u8]) -> Result<[u8; 64], NoteError>,
+) -> Result<NoteSignature, NoteError> {
+    if public.sig_type() != SigType::Cosignature {
         return Err(NoteError::WrongKeyType {
             reason: "cosignatures need a type 0x04 witness key".into(),
         });
@@ -27,11 +41,11 @@ pub fn cosign(
             reason: "cosignature time exceeds 2^63-1".into(),
         });
     }
-    let sig = key.sign_raw(&message(&checkpoint.to_text(), timestamp));
+    let sig = sign(&message(&checkpoint.to_text(), timestamp))?;
     let mut raw = Vec::with_capacity(72);
     raw.extend_from_slice(&timestamp.to_be_bytes());
     raw.extend_from_slice(&sig);
-    NoteSignature::new(key.name(), key.verifier().id(), raw)
+    NoteSignature::new(public.name(), public.id(), raw)
 }
 
 /// What checking one trusted witness against a checkpoint found.

@@ -18,7 +18,9 @@ use base64::Engine as _;
 
 pub(crate) use checkpoint::parse_decimal;
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
-pub use cosign::{cosign, cosignatures_from_response, verify_cosignature, CosignatureCheck};
+pub use cosign::{
+    cosign, cosign_with, cosignatures_from_response, verify_cosignature, CosignatureCheck,
+};
 pub use keys::{keys_named, validate_key_name, KeyId, SigType, SignerKey, VerifierKey};
 pub use policy::{Policy, PolicyError, PolicyWitness, QuorumReport, MAX_POLICY_ITEMS};
 pub use proof_text::{TlogProof, VerifyProofError};

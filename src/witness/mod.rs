@@ -89,10 +89,100 @@ impl WitnessError {
     }
 }
 
+/// A witness's cosigning key: in `witness.key`, or in a PKCS#11 token
+/// that `witness.pkcs11` names.
+enum WitnessKey {
+    File(SignerKey),
+    #[cfg(feature = "service")]
+    Token(crate::token::TokenKey, VerifierKey),
+}
+
+impl WitnessKey {
+    fn verifier(&self) -> VerifierKey {
+        match self {
+            WitnessKey::File(k) => k.verifier(),
+            #[cfg(feature = "service")]
+            WitnessKey::Token(_, v) => v.clone(),
+        }
+    }
+
+    fn cosign(
+        &self,
+        body: &crate::note::Checkpoint,
+        now: u64,
+    ) -> Result<crate::note::NoteSignature, crate::note::NoteError> {
+        match self {
+            WitnessKey::File(k) => cosign(body, k, now),
+            #[cfg(feature = "service")]
+            WitnessKey::Token(t, v) => crate::note::cosign_with(body, v, now, |m| {
+                t.sign(m)
+                    .map_err(|e| crate::note::NoteError::Signer(e.to_string()))
+            }),
+        }
+    }
+}
+
+/// The token key `uri` names, as the cosigning key `name` (type 0x04);
+/// `at` names where the URI is kept, in errors.
+#[cfg(feature = "service")]
+fn open_token(
+    uri: &str,
+    name: &str,
+    at: &Path,
+) -> Result<(crate::token::TokenKey, VerifierKey), WitnessError> {
+    let key = crate::token::TokenKey::open(uri).map_err(|e| WitnessError::storage(at, e))?;
+    let vkey = VerifierKey::new(name, SigType::Cosignature, *key.public())
+        .map_err(|e| WitnessError::BadRequest(e.to_string()))?;
+    Ok((key, vkey))
+}
+
+#[cfg(not(feature = "service"))]
+fn open_token(_uri: &str, _name: &str, at: &Path) -> Result<((), VerifierKey), WitnessError> {
+    Err(WitnessError::storage(
+        at,
+        "the witness key is in a PKCS#11 token, and this build has none (built without the `service` feature)",
+    ))
+}
+
+/// The witness's key: `witness.pkcs11`'s token key (checked against
+/// `witness.vkey`), else `witness.key`.
+fn open_key(dir: &Path) -> Result<WitnessKey, WitnessError> {
+    let uri_path = dir.join("witness.pkcs11");
+    if uri_path.exists() {
+        let uri = fs::read_to_string(&uri_path).map_err(|e| WitnessError::storage(&uri_path, e))?;
+        let vkey_path = dir.join("witness.vkey");
+        let text =
+            fs::read_to_string(&vkey_path).map_err(|e| WitnessError::storage(&vkey_path, e))?;
+        let vkey =
+            VerifierKey::parse(text.trim()).map_err(|e| WitnessError::storage(&vkey_path, e))?;
+        let (_key, opened) = open_token(uri.trim(), vkey.name(), &uri_path)?;
+        if opened != vkey {
+            return Err(WitnessError::storage(
+                &uri_path,
+                format!("names a token key that is not {vkey} (witness.vkey)"),
+            ));
+        }
+        #[cfg(feature = "service")]
+        return Ok(WitnessKey::Token(_key, vkey));
+    }
+    let key_path = dir.join("witness.key");
+    let text = zeroize::Zeroizing::new(
+        fs::read_to_string(&key_path).map_err(|e| WitnessError::storage(&key_path, e))?,
+    );
+    let key = SignerKey::parse(&text).map_err(|e| WitnessError::storage(&key_path, e))?;
+    if key.sig_type() != SigType::Cosignature {
+        return Err(WitnessError::storage(
+            &key_path,
+            "not a cosignature (type 0x04) key",
+        ));
+    }
+    Ok(WitnessKey::File(key))
+}
+
 /// An opened witness directory.
 pub struct Witness {
     dir: PathBuf,
-    key: SignerKey,
+    key: WitnessKey,
     logs: Vec<VerifierKey>,
 }
 
@@ -100,6 +190,25 @@ impl Witness {
     /// Creates a witness directory with a new cosigning key named `name`.
     /// Returns its verifier key.
     pub fn create(dir: &Path, name: &str) -> Result<VerifierKey, WitnessError> {
+        Self::create_keyed(dir, name, None)
+    }
+
+    /// [`Witness::create`], its cosigning key being the Ed25519 key in a
+    /// PKCS#11 token that `uri` names (RFC 7512): `witness.pkcs11` holds
+    /// the URI, and no key file is written.
+    pub fn create_with_token(
+        dir: &Path,
+        name: &str,
+        uri: &str,
+    ) -> Result<VerifierKey, WitnessError> {
+        Self::create_keyed(dir, name, Some(uri))
+    }
+
+    fn create_keyed(
+        dir: &Path,
+        name: &str,
+        uri: Option<&str>,
+    ) -> Result<VerifierKey, WitnessError> {
         if dir.exists()
             && fs::read_dir(dir)
                 .map_err(|e| WitnessError::storage(dir, e))?
@@ -108,13 +217,24 @@ impl Witness {
         {
             return Err(WitnessError::storage(dir, "exists and is not empty"));
         }
-        let key = SignerKey::generate(name, SigType::Cosignature)
-            .map_err(|e| WitnessError::BadRequest(e.to_string()))?;
-        fsio::create_private_dir(dir).map_err(|e| WitnessError::storage(dir, e))?;
-        let key_path = dir.join("witness.key");
-        fsio::write_private_file(&key_path, key.to_private_string().as_bytes())
-            .map_err(|e| WitnessError::storage(&key_path, e))?;
-        let vkey = key.verifier();
+        let vkey = match uri {
+            Some(u) => {
+                let (_, vkey) = open_token(u, name, &dir.join("witness.pkcs11"))?;
+                fsio::create_private_dir(dir).map_err(|e| WitnessError::storage(dir, e))?;
+                let at = dir.join("witness.pkcs11");
+                fs::write(&at, format!("{u}\n")).map_err(|e| WitnessError::storage(&at, e))?;
+                vkey
+            }
+            None => {
+                let key = SignerKey::generate(name, SigType::Cosignature)
+                    .map_err(|e| WitnessError::BadRequest(e.to_string()))?;
+                fsio::create_private_dir(dir).map_err(|e| WitnessError::storage(dir, e))?;
+                let key_path = dir.join("witness.key");
+                fsio::write_private_file(&key_path, key.to_private_string().as_bytes())
+                    .map_err(|e| WitnessError::storage(&key_path, e))?;
+                key.verifier()
+            }
+        };
         for sub in ["state", "tmp"] {
             fs::create_dir_all(dir.join(sub)).map_err(|e| WitnessError::storage(dir, e))?;
         }
@@ -136,17 +256,7 @@ impl Witness {
 
     /// Opens a witness directory.
     pub fn open(dir: &Path) -> Result<Self, WitnessError> {
-        let key_path = dir.join("witness.key");
-        let text = zeroize::Zeroizing::new(
-            fs::read_to_string(&key_path).map_err(|e| WitnessError::storage(&key_path, e))?,
-        );
-        let key = SignerKey::parse(&text).map_err(|e| WitnessError::storage(&key_path, e))?;
-        if key.sig_type() != SigType::Cosignature {
-            return Err(WitnessError::storage(
-                &key_path,
-                "not a cosignature (type 0x04) key",
-            ));
-        }
+        let key = open_key(dir)?;
         let logs_path = dir.join("logs");
         let logs_text =
             fs::read_to_string(&logs_path).map_err(|e| WitnessError::storage(&logs_path, e))?;
@@ -325,7 +435,9 @@ impl Witness {
                 "the proof must be empty between checkpoints of the same size".into(),
             ));
         }
-        let sig = cosign(&body, &self.key, now)
+        let sig = self
+            .key
+            .cosign(&body, now)
             .map_err(|e| WitnessError::storage(&self.dir.join("witness.key"), e))?;
         let mut recorded = Note::new(note.text())
             .and_then(|mut n| n.push_signature(sig.clone()).map(|_| n))

@@ -245,4 +245,49 @@ fn a_ledger_whose_log_key_is_in_a_token_signs_there_and_keeps_no_key_file() {
         "{out}"
     );
     assert!(!ledger.join("private/log.key").exists());
+
+    // A witness whose cosigning key is made in the token: its cosignature,
+    // attached to the ledger's checkpoint, is checked there with the
+    // witness's key before it is kept.
+    let w_uri = format!("pkcs11:token=ledger;object=witness?module-path={MODULE}");
+    let (code, _, err) = run_env(&["keys", "new-in-token", &w_uri], &env);
+    assert_eq!(code, 0, "{err}");
+    let w = d.join("w");
+    let (code, wkey, err) = run_env(
+        &[
+            "witness",
+            "new",
+            s(&w),
+            "--name",
+            "witness.example.org/tw",
+            "--key",
+            &w_uri,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(wkey.starts_with("witness.example.org/tw+"), "{wkey}");
+    assert!(!w.join("witness.key").exists() && w.join("witness.pkcs11").exists());
+    let (code, _, err) = run_env(
+        &[
+            "witness",
+            "add-log",
+            s(&w),
+            "--vkey",
+            s(&ledger.join("vkey")),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_env(&["witness", "run", s(&w), "--ledger", s(&ledger)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    let cp = std::fs::read_to_string(ledger.join("log/checkpoint")).unwrap();
+    assert!(cp.contains("— witness.example.org/tw "), "{cp}");
+    // Without the PIN the witness says why, and cosigns nothing.
+    let (code, _, err) = run_env(
+        &["witness", "run", s(&w), "--ledger", s(&ledger)],
+        &[("SOFTHSM2_CONF", conf.as_str())],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("no PIN for token ledger"), "{err}");
 }
