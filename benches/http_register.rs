@@ -20,6 +20,12 @@
 //!    (timed): the VRF label of each facility is computed once, at its
 //!    registration, and the index grows by no label after.
 //!
+//! 7. With `HTTP_REGISTER_ONLY=token` (alone): the log key in a file and in
+//!    a SoftHSM2 token side by side (issue 26: at least 80% of the file
+//!    key's rate), a fresh ledger and a fresh token key for each run, N new
+//!    statements each, three pairs; and the time of one token signature.
+//!    Needs Debian's `softhsm2`.
+//!
 //! Run: `cargo bench --bench http_register` (needs Debian's `openssl`).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -186,6 +192,9 @@ fn main() {
     )
     .unwrap();
     let only = std::env::var("HTTP_REGISTER_ONLY").unwrap_or_default();
+    if only == "token" {
+        return token_pairs(&root, &key, &cert);
+    }
     if let Some(which) = only.strip_prefix("mix") {
         // Step 6 alone (for a profile): `mix`, `mix-public` or
         // `mix-confidential`.
@@ -326,9 +335,27 @@ fn main() {
 /// fresh ledger's service, confidential or public, for `sts`, after `pre`
 /// (registered first, not timed).
 fn service_rate(root: &Certificate, confidential: bool, pre: &[Vec<u8>], sts: &[Vec<u8>]) -> Run {
+    service_rate_keyed(root, confidential, None, pre, sts)
+}
+
+/// [`service_rate`] with the log key in the token key `token` names.
+fn service_rate_keyed(
+    root: &Certificate,
+    confidential: bool,
+    token: Option<&str>,
+    pre: &[Vec<u8>],
+    sts: &[Vec<u8>],
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let ledger = dir.path().join("ledger");
-    triage_ledger::store::init(&ledger, "bench.example/http").unwrap();
+    match token {
+        Some(uri) => {
+            triage_ledger::store::init_with_token(&ledger, "bench.example/http", uri).unwrap();
+        }
+        None => {
+            triage_ledger::store::init(&ledger, "bench.example/http").unwrap();
+        }
+    }
     triage_ledger::store::install_trust_root(&ledger, root.to_pem().as_bytes()).unwrap();
     if confidential {
         triage_ledger::store::confidential::make_confidential(&ledger, "bench.example/http")
@@ -403,4 +430,97 @@ fn openssl_verify_rate() -> f64 {
         .and_then(|l| l.split_whitespace().last())
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no Ed25519 line in openssl speed's output: {text}"))
+}
+
+/// Step 7: the log key in a file and in a SoftHSM2 token, side by side.
+fn token_pairs(root: &Certificate, key: &SigningKey, cert: &Certificate) {
+    const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    // Set before any thread starts: SoftHSM2 reads its configuration from
+    // the environment only.
+    std::env::set_var("SOFTHSM2_CONF", &conf);
+    std::env::set_var("TRIAGE_LEDGER_PKCS11_PIN", "1234");
+    let out = std::process::Command::new("softhsm2-util")
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "bench",
+            "--so-pin",
+            "5678",
+            "--pin",
+            "1234",
+        ])
+        .output()
+        .expect("softhsm2-util (Debian package softhsm2) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let uri = |label: &str| {
+        format!("pkcs11:token=bench;object={label};type=private?module-path={MODULE}")
+    };
+    // One token signature, as the log makes it (checked against the public
+    // half each time, as every token signature is).
+    triage_ledger::token::generate(&uri("timing")).unwrap();
+    let signer =
+        triage_ledger::token::TokenSigner::open(&uri("timing"), "bench.example/http").unwrap();
+    let t = Instant::now();
+    for i in 0..1000u32 {
+        triage_ledger::note::Signer::sign(&signer, &i.to_be_bytes()).unwrap();
+    }
+    let token_sig = t.elapsed().as_secs_f64() * 1e6 / 1000.0;
+    // Keeping the high-water mark in the token, as each commit does.
+    let note = vec![b'x'; 200];
+    let marks = triage_ledger::note::Signer::marks(&signer).expect("a token keeps marks");
+    let t = Instant::now();
+    let cpu0 = cpu_us(libc::RUSAGE_SELF);
+    for _ in 0..200 {
+        marks.keep_mark(&note).unwrap();
+    }
+    let mark_cpu = (cpu_us(libc::RUSAGE_SELF) - cpu0) as f64 / 200.0;
+    let token_mark = t.elapsed().as_secs_f64() * 1e6 / 200.0;
+    println!("keeping the high-water mark in SoftHSM2: {token_mark:.0} µs, {mark_cpu:.0} µs CPU (mean of 200)");
+    let mut runs = Vec::new();
+    for round in 0..3 {
+        for in_token in [false, true] {
+            let from = (round * 2 + usize::from(in_token)) * N;
+            let fresh = statements(from, N, key, cert);
+            let label = format!("log-{round}");
+            if in_token {
+                triage_ledger::token::generate(&uri(&label)).unwrap();
+            }
+            runs.push(service_rate_keyed(
+                root,
+                false,
+                in_token.then(|| uri(&label)).as_deref(),
+                &[],
+                &fresh,
+            ));
+        }
+    }
+    println!("one SoftHSM2 Ed25519 signature (checked): {token_sig:.0} µs (mean of 1,000)");
+    for pair in runs.chunks(2) {
+        let (f, t) = (pair[0], pair[1]);
+        println!(
+            "log key in a file {:.0}/s, {:.0} µs CPU each; in SoftHSM2 {:.0}/s, {:.0} µs CPU each: rate {:.0}% of the file key's (target: at least 80%)",
+            f.rate,
+            f.cpu_us,
+            t.rate,
+            t.cpu_us,
+            100.0 * t.rate / f.rate
+        );
+    }
 }

@@ -8,8 +8,9 @@
 mod receipt;
 
 pub use receipt::{
-    split_transparent, transparent_statement, Receipt, Transparent, LABEL_RECEIPTS, LABEL_SALT,
-    LABEL_VDP, LABEL_VDS, MAX_RECEIPT_SIZE, MAX_TRANSPARENT_SIZE, VDS_RFC9162_SHA256,
+    split_transparent, transparent_statement, tree_subject, Receipt, SignedRoot, Transparent,
+    LABEL_RECEIPTS, LABEL_SALT, LABEL_VDP, LABEL_VDS, MAX_RECEIPT_SIZE, MAX_TRANSPARENT_SIZE,
+    VDS_RFC9162_SHA256,
 };
 
 use ciborium::Value;

@@ -96,76 +96,17 @@ impl Receipt {
     pub fn salt(&self) -> Option<&[u8; crate::commitment::SALT_LEN]> {
         self.salt.as_ref()
     }
-    /// Issues a receipt for `proof` (of the statement about `subject` in
-    /// the tree `root`), signed by the log key.
+    /// Issues a receipt for `proof` against the tree `root`, signed by the
+    /// log key: [`SignedRoot::sign`] then [`SignedRoot::receipt`]. A log
+    /// issuing many receipts against one root signs it once and reuses the
+    /// [`SignedRoot`].
     pub fn issue(
         log_key: &dyn Signer,
         proof: &InclusionProof,
         root: &RootHash,
         issued_at: u64,
-        subject: &str,
     ) -> Result<Self, CoseError> {
-        if proof.size() != root.size() {
-            return Err(bad(format!(
-                "proof for size {} but root of size {}",
-                proof.size(),
-                root.size()
-            )));
-        }
-        let public = log_key.public_key();
-        let kid = public.id().as_bytes().to_vec();
-        let protected = cbor::encode(&Value::Map(vec![
-            (int(LABEL_ALG), int(ALG_EDDSA)),
-            (int(LABEL_KID), Value::Bytes(kid.clone())),
-            (int(LABEL_VDS), int(VDS_RFC9162_SHA256)),
-            (
-                int(LABEL_CWT_CLAIMS),
-                Value::Map(vec![
-                    (int(super::CWT_ISS), Value::Text(public.name().to_string())),
-                    (int(super::CWT_SUB), Value::Text(subject.to_string())),
-                    (int(super::CWT_IAT), Value::Integer(issued_at.into())),
-                ]),
-            ),
-        ]))?;
-        let encoded_proof = cbor::encode(&Value::Array(vec![
-            Value::Integer(proof.size().into()),
-            Value::Integer(proof.index().into()),
-            Value::Array(
-                proof
-                    .path()
-                    .iter()
-                    .map(|h| Value::Bytes(h.as_bytes().to_vec()))
-                    .collect(),
-            ),
-        ]))?;
-        let unprotected = vec![(
-            int(LABEL_VDP),
-            Value::Map(vec![(
-                int(INCLUSION_PROOFS),
-                Value::Array(vec![Value::Bytes(encoded_proof)]),
-            )]),
-        )];
-        let message = CoseSign1::sign_with(
-            protected,
-            unprotected,
-            root.hash().as_bytes(),
-            true,
-            |tbs| {
-                log_key
-                    .sign(tbs)
-                    .map_err(|e| CoseError::Signer(format!("the log key: {e}")))
-            },
-        )?;
-        Ok(Receipt {
-            bytes: message.to_bytes()?,
-            message,
-            kid,
-            issuer: public.name().to_string(),
-            subject: Some(subject.to_string()),
-            issued_at: Some(issued_at),
-            proof: proof.clone(),
-            salt: None,
-        })
+        SignedRoot::sign(log_key, root, issued_at)?.receipt(proof)
     }
 
     /// Reads a receipt from a decoded message; `bytes` is its encoding as
@@ -327,8 +268,9 @@ impl Receipt {
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
-    /// The CWT `sub`: the subject of the statement it is for (absent from
-    /// receipts written before RFC 9943).
+    /// The CWT `sub`: the tree it signs ([`tree_subject`]); in receipts
+    /// issued before one signature served a whole tree, the subject of the
+    /// statement it is for; absent from receipts written before RFC 9943.
     pub fn subject(&self) -> Option<&str> {
         self.subject.as_deref()
     }
@@ -341,11 +283,13 @@ impl Receipt {
     /// leaf commits to, with the receipt's salt) is in the log's tree:
     /// recomputes the root from the proof, then checks the log's signature
     /// over that root. Returns that root with the tree size the proof
-    /// states. Only the root is signed (RFC 9942): the size, and the leaf
-    /// index of [`Receipt::proof`], are claims; another (index, size) pair
-    /// can lead to the same root (found by fuzzing). Compare the returned
-    /// tree head with a signed checkpoint before relying on them, as the
-    /// pack verifier does.
+    /// states. RFC 9942 signs only the root: the size is signed when the
+    /// `sub` names the tree ([`tree_subject`], what this ledger writes; a
+    /// proof of another size is refused), and is otherwise a claim, like the
+    /// leaf index of [`Receipt::proof`]; another (index, size) pair can lead
+    /// to the same root (found by fuzzing). Compare the returned tree head
+    /// with a signed checkpoint before relying on them, as the pack
+    /// verifier does.
     pub fn verify(&self, statement: &[u8], log_key: &VerifierKey) -> Result<RootHash, CoseError> {
         let root = self.root_for(statement, log_key)?;
         self.message.verify(log_key.key(), Some(root.as_bytes()))?;
@@ -395,6 +339,18 @@ impl Receipt {
                 log_key.id()
             )));
         }
+        if let Some(size) = self
+            .subject
+            .as_deref()
+            .and_then(|s| signed_size(&self.issuer, s))
+        {
+            if size != self.proof.size() {
+                return Err(bad(format!(
+                    "its proof is for a tree of {} entries, but it signs the tree of {size}",
+                    self.proof.size()
+                )));
+            }
+        }
         let leaf = match &self.salt {
             Some(salt) => leaf_hash(&crate::commitment::leaf(salt, statement)),
             None => leaf_hash(statement),
@@ -402,6 +358,139 @@ impl Receipt {
         self.proof
             .root_from_leaf(&leaf)
             .map_err(|e| bad(format!("inclusion proof: {e}")))
+    }
+}
+
+/// The `sub` of a receipt this ledger issues: the tree it signs, named by
+/// the log's origin and the tree's size (RFC 9943 §6 requires a `sub`; the
+/// receipt's issuer, the log, defines it). Every receipt against one tree
+/// then has the same protected header and shares one signature; the
+/// statement a receipt is for is named by its proof, not by a claim, and
+/// the size, which RFC 9942 leaves unsigned, is signed.
+pub fn tree_subject(origin: &str, size: u64) -> String {
+    format!("{origin} tree {size}")
+}
+
+/// The tree size a receipt's `sub` signs, if it is in the form
+/// [`tree_subject`] writes for the receipt's issuer.
+fn signed_size(issuer: &str, subject: &str) -> Option<u64> {
+    let rest = subject.strip_prefix(issuer)?.strip_prefix(" tree ")?;
+    if rest.is_empty()
+        || !rest.bytes().all(|b| b.is_ascii_digit())
+        || (rest.len() > 1 && rest.starts_with('0'))
+    {
+        return None;
+    }
+    rest.parse().ok()
+}
+
+/// The log's signature over one tree root, as every receipt against that
+/// root carries it (RFC 9942 signs the root, with the proof in the
+/// unprotected header; scitt-ccf-ledger shares one signature per batch the
+/// same way): the protected header `{alg, kid, vds, {iss, sub, iat}}`, with
+/// `sub` from [`tree_subject`], and the signature over it and the root.
+/// One signature then serves every receipt of a commit, or of a pack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignedRoot {
+    root: RootHash,
+    protected: Vec<u8>,
+    signature: [u8; 64],
+    kid: Vec<u8>,
+    issuer: String,
+    subject: String,
+    issued_at: u64,
+}
+
+impl SignedRoot {
+    /// Signs `root` with the log key (one signature), as issued at
+    /// `issued_at`.
+    pub fn sign(log_key: &dyn Signer, root: &RootHash, issued_at: u64) -> Result<Self, CoseError> {
+        let public = log_key.public_key();
+        let kid = public.id().as_bytes().to_vec();
+        let subject = tree_subject(public.name(), root.size());
+        let protected = cbor::encode(&Value::Map(vec![
+            (int(LABEL_ALG), int(ALG_EDDSA)),
+            (int(LABEL_KID), Value::Bytes(kid.clone())),
+            (int(LABEL_VDS), int(VDS_RFC9162_SHA256)),
+            (
+                int(LABEL_CWT_CLAIMS),
+                Value::Map(vec![
+                    (int(super::CWT_ISS), Value::Text(public.name().to_string())),
+                    (int(super::CWT_SUB), Value::Text(subject.clone())),
+                    (int(super::CWT_IAT), Value::Integer(issued_at.into())),
+                ]),
+            ),
+        ]))?;
+        let tbs = super::to_be_signed(&protected, root.hash().as_bytes())?;
+        let signature = log_key
+            .sign(&tbs)
+            .map_err(|e| CoseError::Signer(format!("the log key: {e}")))?;
+        Ok(SignedRoot {
+            root: *root,
+            protected,
+            signature,
+            kid,
+            issuer: public.name().to_string(),
+            subject,
+            issued_at,
+        })
+    }
+
+    /// The tree it signs.
+    pub fn root(&self) -> &RootHash {
+        &self.root
+    }
+
+    /// When it was signed (the receipts' `iat`).
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
+    }
+
+    /// A receipt for `proof`, which must be a proof in this tree: no
+    /// signature is made.
+    pub fn receipt(&self, proof: &InclusionProof) -> Result<Receipt, CoseError> {
+        if proof.size() != self.root.size() {
+            return Err(bad(format!(
+                "proof for size {} but root of size {}",
+                proof.size(),
+                self.root.size()
+            )));
+        }
+        let encoded_proof = cbor::encode(&Value::Array(vec![
+            Value::Integer(proof.size().into()),
+            Value::Integer(proof.index().into()),
+            Value::Array(
+                proof
+                    .path()
+                    .iter()
+                    .map(|h| Value::Bytes(h.as_bytes().to_vec()))
+                    .collect(),
+            ),
+        ]))?;
+        let unprotected = vec![(
+            int(LABEL_VDP),
+            Value::Map(vec![(
+                int(INCLUSION_PROOFS),
+                Value::Array(vec![Value::Bytes(encoded_proof)]),
+            )]),
+        )];
+        let message = CoseSign1::sign_with(
+            self.protected.clone(),
+            unprotected,
+            self.root.hash().as_bytes(),
+            true,
+            |_| Ok(self.signature),
+        )?;
+        Ok(Receipt {
+            bytes: message.to_bytes()?,
+            message,
+            kid: self.kid.clone(),
+            issuer: self.issuer.clone(),
+            subject: Some(self.subject.clone()),
+            issued_at: Some(self.issued_at),
+            proof: proof.clone(),
+            salt: None,
+        })
     }
 }
 

@@ -239,7 +239,7 @@ mod receipts {
         let vk = log.verifier();
         let root = tree.root();
         let proof = inclusion_proof(&tree, 4, 7).unwrap();
-        let r = Receipt::issue(&log, &proof, &root, 1_790_000_000, "TF-0001").unwrap();
+        let r = Receipt::issue(&log, &proof, &root, 1_790_000_000).unwrap();
         let bytes = r.to_bytes().unwrap();
         let parsed = Receipt::parse(&bytes).unwrap();
         assert_eq!(parsed.verify(&sts[4], &vk).unwrap(), root);
@@ -269,7 +269,6 @@ mod receipts {
             &inclusion_proof(&tree, 2, 7).unwrap(),
             &tree.root(),
             1,
-            &st.header().subject,
         )
         .unwrap();
         let ts = transparent_statement(&st, std::slice::from_ref(&r)).unwrap();
@@ -289,14 +288,7 @@ mod receipts {
         use coset::TaggedCborSerializable;
         let (log, sts, tree) = setup();
         let root = tree.root();
-        let r = Receipt::issue(
-            &log,
-            &inclusion_proof(&tree, 6, 7).unwrap(),
-            &root,
-            1,
-            "TF-0001",
-        )
-        .unwrap();
+        let r = Receipt::issue(&log, &inclusion_proof(&tree, 6, 7).unwrap(), &root, 1).unwrap();
         let theirs = coset::CoseSign1::from_tagged_slice(&r.to_bytes().unwrap()).unwrap();
         assert!(theirs.payload.is_none());
         let vk = *log.verifier().key();
@@ -322,7 +314,6 @@ mod receipts {
             &inclusion_proof(&tree, 3, 7).unwrap(),
             &tree.root(),
             1,
-            &st.header().subject,
         )
         .unwrap();
         let ts = transparent_statement(&st, std::slice::from_ref(&r)).unwrap();
@@ -348,10 +339,12 @@ mod receipts {
                 .and_then(|(_, v)| v.as_text())
         };
         assert_eq!(claim(1), Some("ledger.example.org/mp203"));
-        assert_eq!(claim(2), Some(st.header().subject.as_str()));
+        // The sub names the tree the receipt signs (one signature serves
+        // every receipt against it), with its size.
+        assert_eq!(claim(2), Some("ledger.example.org/mp203 tree 7"));
         assert_eq!(
             Receipt::parse(receipt_bytes).unwrap().subject(),
-            Some(st.header().subject.as_str())
+            Some("ledger.example.org/mp203 tree 7")
         );
     }
 
@@ -366,7 +359,6 @@ mod receipts {
             &inclusion_proof(&tree, 1, 7).unwrap(),
             &tree.root(),
             1,
-            "x",
         )
         .unwrap();
         let mut msg = st.message().clone();
@@ -407,6 +399,100 @@ mod receipts {
         assert_eq!(parsed.subject(), None);
         assert!(parsed.warnings()[0].contains("no sub"));
         parsed.verify(st.bytes(), &log.verifier()).unwrap();
+    }
+
+    /// One signature of a root serves every receipt against it: the
+    /// receipts differ only in their proofs, each verifies its own entry
+    /// only, and the signer is asked once.
+    #[test]
+    fn receipts_against_one_root_share_one_signature() {
+        struct Counting<'a>(&'a SignerKey, std::sync::atomic::AtomicUsize);
+        impl crate::note::Signer for Counting<'_> {
+            fn public_key(&self) -> &crate::note::VerifierKey {
+                self.0.verifier_ref()
+            }
+            fn sign(&self, m: &[u8]) -> Result<[u8; 64], crate::note::NoteError> {
+                self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                crate::note::Signer::sign(self.0, m)
+            }
+        }
+        let (log, sts, tree) = setup();
+        let counting = Counting(&log, Default::default());
+        let signed = SignedRoot::sign(&counting, &tree.root(), 1_790_000_000).unwrap();
+        let receipts: Vec<Receipt> = (0..7)
+            .map(|i| {
+                signed
+                    .receipt(&inclusion_proof(&tree, i, 7).unwrap())
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(counting.1.load(std::sync::atomic::Ordering::SeqCst), 1);
+        for (i, r) in receipts.iter().enumerate() {
+            let parsed = Receipt::parse(r.bytes()).unwrap();
+            assert_eq!(
+                parsed.message().protected_bytes(),
+                receipts[0].message().protected_bytes()
+            );
+            assert_eq!(
+                parsed.message().signature(),
+                receipts[0].message().signature()
+            );
+            parsed.verify(&sts[i], &log.verifier()).unwrap();
+            let other = (i + 1) % 7;
+            assert!(parsed.verify(&sts[other], &log.verifier()).is_err());
+        }
+        // A proof from another tree is not given this root's signature.
+        let smaller = MemoryTree::from_entries(&sts[..5]);
+        assert!(signed
+            .receipt(&inclusion_proof(&smaller, 1, 5).unwrap())
+            .is_err());
+    }
+
+    /// The `sub` of our receipts signs the tree's size: a receipt whose
+    /// proof claims another size is refused, even when the root matches
+    /// (RFC 9942 signs only the root).
+    #[test]
+    fn a_receipt_signing_one_size_with_a_proof_of_another_is_refused() {
+        let (log, sts, tree) = setup();
+        let claims = |sub: &str| {
+            cbor::encode(&Value::Map(vec![
+                (int(LABEL_ALG), int(ALG_EDDSA)),
+                (int(LABEL_VDS), int(VDS_RFC9162_SHA256)),
+                (
+                    int(LABEL_CWT_CLAIMS),
+                    Value::Map(vec![
+                        (int(CWT_ISS), Value::Text(log.name().into())),
+                        (int(CWT_SUB), Value::Text(sub.into())),
+                    ]),
+                ),
+            ]))
+            .unwrap()
+        };
+        let name = log.name().to_string();
+        let good = foreign_receipt(&log, claims(&format!("{name} tree 7")), &tree, 2);
+        Receipt::parse(&good)
+            .unwrap()
+            .verify(&sts[2], &log.verifier())
+            .unwrap();
+        let lying = foreign_receipt(&log, claims(&format!("{name} tree 6")), &tree, 2);
+        let e = Receipt::parse(&lying)
+            .unwrap()
+            .verify(&sts[2], &log.verifier())
+            .unwrap_err();
+        assert!(e.to_string().contains("signs the tree of 6"), "{e}");
+        // Another log's name, or another form, is only a subject: not read
+        // as a size.
+        for sub in [
+            "other.example tree 6".to_string(),
+            format!("{name} tree 06"),
+            "TF-0001".into(),
+        ] {
+            let r = foreign_receipt(&log, claims(&sub), &tree, 2);
+            Receipt::parse(&r)
+                .unwrap()
+                .verify(&sts[2], &log.verifier())
+                .unwrap();
+        }
     }
 
     /// A receipt as another service might write it: `protected` as given

@@ -80,6 +80,8 @@ pub struct Ledger {
     /// How the index names facilities (labels for a confidential ledger),
     /// once read.
     naming: OnceLock<crate::history::Naming>,
+    /// The log's signatures of its latest roots, shared by their receipts.
+    signed_roots: receipt::SignedRoots,
 }
 
 /// How many recent salts a handle keeps (a service answers each statement
@@ -127,6 +129,7 @@ impl Ledger {
             pack_state: Default::default(),
             salts: Mutex::new(Default::default()),
             naming: OnceLock::new(),
+            signed_roots: Default::default(),
         };
         if ledger.layout.public_config().exists() {
             match ledger.take_writer() {
@@ -220,20 +223,32 @@ impl Ledger {
         self.receipt_in(&self.snapshot()?, index, issued_at)
     }
 
-    /// [`Ledger::receipt`] against the checkpoint `l` is opened at.
+    /// [`Ledger::receipt`] against the checkpoint `l` is opened at. Every
+    /// receipt against one checkpoint shares one signature of its root, made
+    /// by the first (so `issued_at` is the first one's).
     pub fn receipt_in(
         &self,
         l: &Snapshot,
         index: u64,
         issued_at: u64,
     ) -> Result<Receipt, LedgerError> {
-        receipt::issue(l, self.signer()?.as_ref(), index, issued_at)
+        receipt::issue(l, &self.signed_root(l, issued_at)?, index)
+    }
+
+    /// The log's signature of the root of `l`'s checkpoint, as receipts
+    /// carry it: made once per root and kept.
+    fn signed_root(
+        &self,
+        l: &Snapshot,
+        issued_at: u64,
+    ) -> Result<crate::cose::SignedRoot, LedgerError> {
+        self.signed_roots
+            .get(self.signer()?.as_ref(), l.checkpoint().root(), issued_at)
     }
 
     /// [`Ledger::receipt_in`] for an entry whose bytes the caller holds
     /// (the statement it just submitted): they are not read back from the
-    /// log. Only the receipt's `sub` comes from them; the proof is of entry
-    /// `index` as logged.
+    /// log. The proof is of entry `index` as logged.
     pub fn receipt_for(
         &self,
         l: &Snapshot,
@@ -247,7 +262,7 @@ impl Ledger {
             .unwrap_or_else(|p| p.into_inner())
             .get(&index)
             .copied();
-        receipt::issue_salted(l, self.signer()?.as_ref(), index, entry, issued_at, salt)
+        receipt::issue_salted(l, &self.signed_root(l, issued_at)?, index, entry, salt)
     }
 
     /// The statement at `index` with its receipt against the latest

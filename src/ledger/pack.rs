@@ -1,7 +1,7 @@
 //! Evidence packs made from the ledger: which statements a pack holds, and
 //! building one against a checkpoint of the ledger.
 
-use crate::cose::{transparent_statement, Statement};
+use crate::cose::{transparent_statement, SignedRoot, Statement};
 use crate::note::Signer;
 use crate::policy::State;
 use crate::store::{Snapshot, StoreError};
@@ -131,6 +131,7 @@ pub(super) fn build(
         }
     }
     let mut statements = Vec::new();
+    let mut signed_root: Option<SignedRoot> = None;
     for i in 0..size {
         let Some(e) = state.get(i) else { continue };
         let wanted = match e.record.facility() {
@@ -147,7 +148,15 @@ pub(super) fn build(
         let bytes = l.read_entry(i)?;
         let st = Statement::parse(&bytes)
             .map_err(|e| MakePackError::Encode(format!("entry {i}: {e}")))?;
-        let receipt = super::receipt::issue_for(l, signer, i, &bytes, issued_at)?;
+        // One signature of the root serves every receipt of the pack.
+        let signed = match &signed_root {
+            Some(s) => s,
+            None => signed_root.insert(
+                SignedRoot::sign(signer, l.checkpoint().root(), issued_at)
+                    .map_err(LedgerError::from)?,
+            ),
+        };
+        let receipt = super::receipt::issue_for(l, signed, i, &bytes)?;
         statements.push(
             transparent_statement(&st, &[receipt])
                 .map_err(|e| MakePackError::Encode(e.to_string()))?,

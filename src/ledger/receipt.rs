@@ -1,53 +1,49 @@
 //! Receipts and references the log issues for its entries.
 
 use super::LedgerError;
-use crate::cose::Receipt;
+use crate::cose::{Receipt, SignedRoot};
+use crate::merkle::RootHash;
 use crate::note::Signer;
 use crate::record::Ref;
 use crate::store::{Snapshot, StoreError};
 
-/// A COSE Receipt (RFC 9942, RFC9162_SHA256) for entry `index` against the
-/// checkpoint `l` is opened at, signed by `signer`, issued at `issued_at`.
-pub(super) fn issue(
-    l: &Snapshot,
-    signer: &dyn Signer,
-    index: u64,
-    issued_at: u64,
-) -> Result<Receipt, LedgerError> {
-    issue_for(l, signer, index, &l.read_entry(index)?, issued_at)
+/// A COSE Receipt (RFC 9942, RFC9162_SHA256) for entry `index` against
+/// the checkpoint `l` is opened at, under `signed`, the log's signature of
+/// that checkpoint's root (shared by every receipt against it).
+pub(super) fn issue(l: &Snapshot, signed: &SignedRoot, index: u64) -> Result<Receipt, LedgerError> {
+    issue_for(l, signed, index, &l.read_entry(index)?)
 }
 
 /// [`issue`] for an entry whose bytes the caller holds (a service that just
 /// committed it): they are not read back. `entry` must be entry `index`'s
-/// bytes; the receipt proves entry `index` whatever they are, and only its
-/// `sub` is taken from them.
+/// bytes; the receipt proves entry `index` whatever they are, and they are
+/// used only to find a confidential ledger's opening.
 pub(super) fn issue_for(
     l: &Snapshot,
-    signer: &dyn Signer,
+    signed: &SignedRoot,
     index: u64,
     entry: &[u8],
-    issued_at: u64,
 ) -> Result<Receipt, LedgerError> {
-    issue_salted(l, signer, index, entry, issued_at, None)
+    issue_salted(l, signed, index, entry, None)
 }
 
 /// [`issue_for`] with the salt of the entry's commitment, when the caller
 /// knows it (the writer drew it): the opening is then not read back.
 pub(super) fn issue_salted(
     l: &Snapshot,
-    signer: &dyn Signer,
+    signed: &SignedRoot,
     index: u64,
     entry: &[u8],
-    issued_at: u64,
     salt: Option<[u8; crate::commitment::SALT_LEN]>,
 ) -> Result<Receipt, LedgerError> {
-    let proof = l.prove_inclusion(index)?;
-    // RFC 9943 §6: the receipt's sub, like the statement's, names what it is
-    // about; an index entry is about the log itself.
-    let subject = crate::cose::peek_type_and_subject(entry)
-        .map(|(_, sub)| sub)
-        .unwrap_or_else(|| format!("{} entry {index}", l.vkey().name()));
-    let receipt = Receipt::issue(signer, &proof, l.checkpoint().root(), issued_at, &subject)?;
+    if signed.root() != l.checkpoint().root() {
+        return Err(LedgerError::Receipt(crate::cose::CoseError::Profile(format!(
+            "receipt: the log's signature is of the tree of {} entries, not of this checkpoint's ({})",
+            signed.root().size(),
+            l.checkpoint().root().size()
+        ))));
+    }
+    let receipt = signed.receipt(&l.prove_inclusion(index)?)?;
     // A confidential ledger's statement is logged as a commitment leaf:
     // the receipt carries the salt that opens it (known, or read back).
     if let Some(salt) = salt {
@@ -61,6 +57,41 @@ pub(super) fn issue_salted(
         )
         .into()),
         None => Ok(receipt),
+    }
+}
+
+/// Keeps the log's signatures of the latest few tree roots, so that every
+/// receipt against one root shares one signature (a service's commit of
+/// many statements signs its root once for all their receipts).
+#[derive(Default)]
+pub(super) struct SignedRoots {
+    recent: std::sync::Mutex<std::collections::VecDeque<SignedRoot>>,
+}
+
+/// How many roots' signatures are kept (a service answers against its
+/// latest commit; packs against the accepted checkpoint, which lags).
+const KEPT_ROOTS: usize = 4;
+
+impl SignedRoots {
+    /// The log's signature of `root`: a kept one, or a new one made now
+    /// (issued at `issued_at`) and kept. Callers asking for one root at
+    /// once wait for the first to sign it, and share its signature.
+    pub(super) fn get(
+        &self,
+        signer: &dyn Signer,
+        root: &RootHash,
+        issued_at: u64,
+    ) -> Result<SignedRoot, LedgerError> {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = recent.iter().find(|s| s.root() == root) {
+            return Ok(s.clone());
+        }
+        let signed = SignedRoot::sign(signer, root, issued_at)?;
+        if recent.len() == KEPT_ROOTS {
+            recent.pop_front();
+        }
+        recent.push_back(signed.clone());
+        Ok(signed)
     }
 }
 

@@ -24,7 +24,7 @@ pub use cosign::{
 pub use keys::{keys_named, validate_key_name, KeyId, SigType, SignerKey, VerifierKey};
 pub use policy::{Policy, PolicyError, PolicyWitness, QuorumReport, MAX_POLICY_ITEMS};
 pub use proof_text::{TlogProof, VerifyProofError};
-pub use signer::Signer;
+pub use signer::{MarkKeeper, Signer};
 
 use crate::merkle::truncate_for_message;
 

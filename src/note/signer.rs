@@ -17,6 +17,26 @@ pub trait Signer: Send + Sync {
     /// signature. A signer whose key is elsewhere (a token) may fail; the
     /// error says why.
     fn sign(&self, message: &[u8]) -> Result<[u8; 64], NoteError>;
+
+    /// Where the signer keeps the log's high-water mark itself (a key in a
+    /// token keeps it in the token); `None`: the ledger keeps it beside
+    /// the key file.
+    fn marks(&self) -> Option<&dyn MarkKeeper> {
+        None
+    }
+}
+
+/// A signer's own keeping of the log's high-water mark: the largest
+/// checkpoint the key signed, kept with the key, out of reach of whoever
+/// can roll the store back.
+pub trait MarkKeeper {
+    /// Where, for messages.
+    fn place(&self) -> String;
+    /// The marks kept (signed checkpoint notes; usually one, two after a
+    /// crash between writing a new one and removing the old).
+    fn read_marks(&self) -> Result<Vec<Vec<u8>>, NoteError>;
+    /// Keeps `note` as the mark, replacing the older ones.
+    fn keep_mark(&self, note: &[u8]) -> Result<(), NoteError>;
 }
 
 impl Signer for SignerKey {

@@ -40,6 +40,10 @@ pub fn public_on_confidential(method: &Method, path: &str) -> bool {
                 || p.starts_with("/tile/")
                 || p == "/.well-known/transparency-configuration"
                 || p == "/metrics"
+                // An asynchronous registration's outcome, read by whoever
+                // holds its 128-bit id (the submitter: `POST /entries` is
+                // open to all, and this is its answer).
+                || p.starts_with("/entries/op-")
         }
         _ => false,
     }

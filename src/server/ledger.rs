@@ -4,7 +4,9 @@
 //! - `POST /entries` (`application/cose`): `201 Created`, `Location:
 //!   /entries/INDEX`, the COSE Receipt as body, once the statement's commit
 //!   is durable; a refusal is `400` with RFC 9290 concise problem details
-//!   (`application/concise-problem-details+cbor`) naming the rule.
+//!   (`application/concise-problem-details+cbor`) naming the rule. With
+//!   `Prefer: respond-async`, `303` to an operation the client polls
+//!   (`GET /entries/op-ID`; the `register` module).
 //! - `GET /entries/INDEX`: a receipt against the latest checkpoint;
 //!   `GET /entries/INDEX/statement`: the logged statement.
 //! - `GET /checkpoint`, `GET /tile/…`: the tiles as on disk (full and
@@ -24,7 +26,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -34,7 +35,6 @@ use ciborium::Value;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::class::{Class, Classify};
-use crate::cose::MAX_STATEMENT_SIZE;
 use crate::ledger::{Ledger, LedgerError, Selection};
 use crate::note::Policy;
 
@@ -64,13 +64,13 @@ const MAX_READS: usize = 64;
 /// A registration for the committer: its bytes and the outcome of its
 /// stateless checks, which ran on the request's own task (on every core,
 /// while the previous group was committing).
-struct Job {
-    statement: Vec<u8>,
-    prepared: Result<Prepared, PolicyError>,
-    reply: oneshot::Sender<Outcome>,
+pub(super) struct Job {
+    pub(super) statement: Vec<u8>,
+    pub(super) prepared: Result<Prepared, PolicyError>,
+    pub(super) reply: oneshot::Sender<Outcome>,
 }
 
-enum Outcome {
+pub(super) enum Outcome {
     /// Durable at `index`; the request makes its receipt against
     /// `snapshot`, the commit's checkpoint, off the committer's thread.
     Logged {
@@ -85,10 +85,10 @@ enum Outcome {
     Failed(Failed),
 }
 
-struct Service {
+pub(super) struct Service {
     /// The ledger, opened once for the service's life.
-    ledger: Arc<Ledger>,
-    queue: mpsc::UnboundedSender<Job>,
+    pub(super) ledger: Arc<Ledger>,
+    pub(super) queue: mpsc::UnboundedSender<Job>,
     metrics: Arc<Metrics>,
     /// The checkpoint `GET /checkpoint` serves: the committed one once the
     /// witness round after its commit is over (staged until then).
@@ -100,8 +100,10 @@ struct Service {
     /// Whether the service was given a trust policy.
     has_policy: bool,
     tiles: super::tiles::Tiles,
-    registrations: Arc<Semaphore>,
+    pub(super) registrations: Arc<Semaphore>,
     reads: Arc<Semaphore>,
+    /// Asynchronous registrations (`Prefer: respond-async`).
+    pub(super) operations: super::register::Operations,
 }
 
 /// A checkpoint shared between the service's threads (empty: none yet),
@@ -341,9 +343,10 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         has_policy: options.policy.is_some(),
         registrations: Arc::new(Semaphore::new(MAX_REGISTRATIONS)),
         reads: Arc::new(Semaphore::new(MAX_READS)),
+        operations: Default::default(),
     });
     let router = Router::new()
-        .route("/entries", post(register))
+        .route("/entries", post(super::register::register))
         .route("/entries/{index}", get(receipt))
         .route("/entries/{index}/statement", get(statement))
         .route("/checkpoint", get(checkpoint))
@@ -491,7 +494,7 @@ fn commit_loop(
 /// RFC 9290 concise problem details: title (-1), detail (-2), and for a
 /// refusal the rule and the refusal's stable code as the extension keys
 /// "rule" and "code".
-fn problem(
+pub(super) fn problem(
     status: StatusCode,
     title: &str,
     detail: &str,
@@ -517,156 +520,8 @@ fn problem(
         .into_response()
 }
 
-fn cose(status: StatusCode, body: Vec<u8>) -> Response {
+pub(super) fn cose(status: StatusCode, body: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/cose")], body).into_response()
-}
-
-async fn register(State(s): State<Arc<Service>>, headers: HeaderMap, body: Body) -> Response {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.starts_with("application/cose") {
-        return problem(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported media type",
-            "register a signed statement as application/cose",
-            None,
-        );
-    }
-    let too_large = || {
-        problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Statement too large",
-            &format!("a statement is at most {MAX_STATEMENT_SIZE} bytes"),
-            None,
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_STATEMENT_SIZE as u64) {
-        return too_large();
-    }
-    // The whole body first, under its own deadline: a slow client holds
-    // its connection, never a registration slot.
-    let body: Bytes =
-        match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_STATEMENT_SIZE))
-            .await
-        {
-            Ok(Ok(b)) => b,
-            Ok(Err(_)) => return too_large(),
-            Err(_) => {
-                return problem(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "Body too slow",
-                    &format!(
-                        "the statement did not arrive within {} s of the request's headers",
-                        BODY_TIMEOUT.as_secs()
-                    ),
-                    None,
-                )
-            }
-        };
-    let Ok(_slot) = s.registrations.clone().try_acquire_owned() else {
-        let mut r = problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Busy",
-            "too many registrations are waiting for a commit; try again shortly",
-            None,
-        );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-        return r;
-    };
-    // The checks that need no ledger state (parsing, certificates, the
-    // signature) here, on whichever core is free, not on the committer's.
-    let statement = body.to_vec();
-    let ledger = s.ledger.clone();
-    let Ok((statement, prepared)) = tokio::task::spawn_blocking(move || {
-        let prepared = crate::policy::prepare(&statement);
-        // A confidential ledger's label of the facility, computed here too.
-        if prepared.is_ok() {
-            if let Some((ct, sub)) = crate::cose::peek_type_and_subject(&statement) {
-                let facility = crate::record::Kind::from_content_type(&ct)
-                    .is_some_and(|k| !k.is_scheme_level());
-                if facility {
-                    let _ = ledger.warm_label(&sub);
-                }
-            }
-        }
-        (statement, prepared)
-    })
-    .await
-    else {
-        return problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Not logged",
-            "the statement's checks failed to run",
-            None,
-        );
-    };
-    let (reply, answer) = oneshot::channel();
-    if s.queue
-        .send(Job {
-            statement: statement.clone(),
-            prepared,
-            reply,
-        })
-        .is_err()
-    {
-        return problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Shutting down",
-            "the ledger is not taking statements",
-            None,
-        );
-    }
-    match answer.await {
-        Ok(Outcome::Logged { index, snapshot }) => {
-            let ledger = s.ledger.clone();
-            let made = tokio::task::spawn_blocking(move || {
-                ledger
-                    .receipt_for(&snapshot, index, &statement, super::now())
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r.to_bytes().map_err(|e| e.to_string()))
-            })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
-            let receipt = match made {
-                Ok(receipt) => receipt,
-                Err(e) => {
-                    return problem(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Receipt not made",
-                        &format!(
-                            "entry {index} is logged, but its receipt could not be made: {e}; fetch it from /entries/{index}"
-                        ),
-                        None,
-                    )
-                }
-            };
-            let mut r = cose(StatusCode::CREATED, receipt);
-            if let Ok(v) = format!("/entries/{index}").parse() {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
-        }
-        Ok(Outcome::Refused { rule, code, detail }) => problem(
-            StatusCode::BAD_REQUEST,
-            "Statement refused",
-            &format!("rule {rule}: {detail}"),
-            Some((rule, code)),
-        ),
-        Ok(Outcome::Failed(e)) => problem(super::status_of(e.class), "Not logged", &e.detail, None),
-        Err(_) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Not logged",
-            "the committer stopped",
-            None,
-        ),
-    }
 }
 
 /// Runs blocking ledger reads off the async workers, at most
@@ -705,7 +560,20 @@ fn failed(e: impl Classify + std::fmt::Display) -> Failed {
     Failed::of(&e)
 }
 
-async fn receipt(State(s): State<Arc<Service>>, UrlPath(index): UrlPath<u64>) -> Response {
+/// `GET /entries/INDEX`: a receipt; `GET /entries/op-ID`: an asynchronous
+/// registration (the `register` module).
+async fn receipt(State(s): State<Arc<Service>>, UrlPath(at): UrlPath<String>) -> Response {
+    if let Some(id) = at.strip_prefix(super::register::OPERATION_PREFIX) {
+        return super::register::operation(&s, id);
+    }
+    let Ok(index) = at.parse::<u64>() else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "an entry is named by its index, an operation by op-ID",
+            None,
+        );
+    };
     match blocking(&s.reads.clone(), move || {
         let r = s.ledger.receipt(index, super::now()).map_err(failed)?;
         r.to_bytes()

@@ -7,6 +7,7 @@
 pub mod access;
 mod conn;
 pub mod ledger;
+mod register;
 mod rounds;
 mod tiles;
 mod tls;

@@ -170,7 +170,7 @@ pub enum StoreError {
     /// The lock, the bucket or this directory holds a smaller (or other)
     /// tree than the log's key has signed or seen published: it was rolled
     /// back. Nothing is signed on top of it (that would be a fork).
-    #[error("ROLLBACK: {found} holds tree size {size}, but this log's key has signed or seen published tree size {signed}{detail}. Someone restored an older lock, checkpoint or directory; signing on top of it would fork the log, so nothing was signed. Put the newer checkpoint back (the bucket's `checkpoint`, or LEDGER/private/log.high-water), or find out who changed it")]
+    #[error("ROLLBACK: {found} holds tree size {size}, but this log's key has signed or seen published tree size {signed}{detail}. Someone restored an older lock, checkpoint or directory; signing on top of it would fork the log, so nothing was signed. Put the newer checkpoint back (the bucket's `checkpoint`, or the directory's), or find out who changed it; the mark is kept with the key (LEDGER/private/log.high-water beside a key file, a data object in a key's token)")]
     RolledBack {
         /// What was found behind (the lock, the bucket's checkpoint, this
         /// directory).

@@ -301,7 +301,7 @@ impl Writer {
         let lock = take_lock(&layout.lock(), on_wait)?;
         let warnings = Vec::new();
         let committed = read_checkpoint(&layout, &vkey)?;
-        let high_water = super::highwater::HighWater::load(&layout, &vkey)?;
+        let high_water = super::highwater::HighWater::load(&layout, &vkey, &key)?;
         let files = AtomicWriter::new(layout.tmp_dir())?;
         files.clear_stale()?;
         let index = InteriorWriter::open(&layout, committed.root().size())?;
@@ -859,7 +859,9 @@ impl Writer {
         self.write_tiles()?;
         let new = RootHash::new(size, self.edge.root());
         // Never sign a tree that does not extend the largest one signed or
-        // seen (the mark is kept beside the key, not in the store).
+        // seen (the mark is kept with the key, not in the store), nor
+        // before the last one signed is marked.
+        self.high_water.settle()?;
         self.high_water
             .check(&new, "the tree this writer built", |n| self.root_at(n))?;
         let cp = Checkpoint::new(self.key.public_key().name(), new)

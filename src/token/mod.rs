@@ -93,6 +93,16 @@ pub enum TokenError {
         /// The token's answer.
         reason: String,
     },
+    /// A data object could not be read or kept.
+    #[error("token {token}: data object {label:?}: {reason}")]
+    Data {
+        /// The token.
+        token: String,
+        /// The object's label.
+        label: String,
+        /// What failed.
+        reason: String,
+    },
 }
 
 /// An Ed25519 private key in a PKCS#11 token, logged in and ready to sign.
@@ -280,8 +290,14 @@ impl TokenKey {
     /// that matches, logs in, finds the one Ed25519 private key that
     /// matches and its public half.
     pub fn open(uri: &str) -> Result<TokenKey, TokenError> {
+        Self::open_session(uri, false)
+    }
+
+    /// [`TokenKey::open`] with a read-write session (a log's key keeps its
+    /// high-water mark in the token).
+    fn open_session(uri: &str, rw: bool) -> Result<TokenKey, TokenError> {
         let uri = Pkcs11Uri::parse(uri)?;
-        let (session, token) = login(&uri, false)?;
+        let (session, token) = login(&uri, rw)?;
         let key_err = |reason: String| TokenError::Key {
             token: token.clone(),
             reason,
@@ -391,17 +407,95 @@ impl TokenKey {
     }
 }
 
+impl TokenKey {
+    /// The values of the token's private data objects labelled `label`
+    /// (`CKO_DATA`, application [`DATA_APPLICATION`]).
+    pub fn read_data(&self, label: &str) -> Result<Vec<Vec<u8>>, TokenError> {
+        let fail = |reason: String| TokenError::Data {
+            token: self.token.clone(),
+            label: label.to_string(),
+            reason,
+        };
+        let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let found = session
+            .find_objects(&data_template(label))
+            .map_err(|e| fail(e.to_string()))?;
+        let mut values = Vec::new();
+        for o in found {
+            let attrs = session
+                .get_attributes(o, &[AttributeType::Value])
+                .map_err(|e| fail(e.to_string()))?;
+            for a in attrs {
+                if let Attribute::Value(v) = a {
+                    values.push(v);
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    /// Makes `value` the value of the private data object `label`: a new
+    /// object is made first, then the older ones destroyed, so a crash
+    /// between the two leaves both (a reader takes what it needs of them),
+    /// never none. (Tokens need not let a data object's value be changed
+    /// in place: SoftHSM2 refuses it.)
+    pub fn write_data(&self, label: &str, value: &[u8]) -> Result<(), TokenError> {
+        let fail = |reason: String| TokenError::Data {
+            token: self.token.clone(),
+            label: label.to_string(),
+            reason,
+        };
+        let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let older = session
+            .find_objects(&data_template(label))
+            .map_err(|e| fail(e.to_string()))?;
+        let mut template = data_template(label);
+        template.push(Attribute::Value(value.to_vec()));
+        session
+            .create_object(&template)
+            .map_err(|e| fail(format!("the token did not keep it: {e}")))?;
+        for o in older {
+            session
+                .destroy_object(o)
+                .map_err(|e| fail(format!("the older value was not removed: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// The `CKA_APPLICATION` of the data objects this program keeps in a token.
+pub const DATA_APPLICATION: &str = "triage-ledger";
+
+fn data_template(label: &str) -> Vec<Attribute> {
+    vec![
+        Attribute::Class(ObjectClass::DATA),
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Application(DATA_APPLICATION.as_bytes().to_vec()),
+        Attribute::Label(label.as_bytes().to_vec()),
+    ]
+}
+
 /// A log's signer whose key is in a token: checkpoints and receipts are
-/// signed there.
+/// signed there, and the log's high-water mark (the largest tree the key
+/// signed) is kept there too, in a private data object labelled
+/// [`mark_label`], so that restoring the store from a backup cannot make
+/// the key forget what it signed.
 pub struct TokenSigner {
     key: TokenKey,
     vkey: crate::note::VerifierKey,
 }
 
+/// The label of the data object that holds the high-water mark of the log
+/// `vkey` signs for.
+pub fn mark_label(vkey: &crate::note::VerifierKey) -> String {
+    format!("high-water {} {}", vkey.name(), vkey.id())
+}
+
 impl TokenSigner {
     /// The token key `uri` names, signing for the log `origin`.
     pub fn open(uri: &str, origin: &str) -> Result<TokenSigner, TokenError> {
-        let key = TokenKey::open(uri)?;
+        let key = TokenKey::open_session(uri, true)?;
         let vkey = crate::note::VerifierKey::new(origin, crate::note::SigType::Ed25519, key.public)
             .map_err(|e| TokenError::Key {
                 token: key.token.clone(),
@@ -411,9 +505,32 @@ impl TokenSigner {
     }
 }
 
+impl crate::note::MarkKeeper for TokenSigner {
+    fn place(&self) -> String {
+        format!(
+            "token {:?} (data object {:?})",
+            self.key.token,
+            mark_label(&self.vkey)
+        )
+    }
+    fn read_marks(&self) -> Result<Vec<Vec<u8>>, crate::note::NoteError> {
+        self.key
+            .read_data(&mark_label(&self.vkey))
+            .map_err(|e| crate::note::NoteError::Signer(e.to_string()))
+    }
+    fn keep_mark(&self, note: &[u8]) -> Result<(), crate::note::NoteError> {
+        self.key
+            .write_data(&mark_label(&self.vkey), note)
+            .map_err(|e| crate::note::NoteError::Signer(e.to_string()))
+    }
+}
+
 impl crate::note::Signer for TokenSigner {
     fn public_key(&self) -> &crate::note::VerifierKey {
         &self.vkey
+    }
+    fn marks(&self) -> Option<&dyn crate::note::MarkKeeper> {
+        Some(self)
     }
     fn sign(&self, message: &[u8]) -> Result<[u8; 64], crate::note::NoteError> {
         self.key

@@ -865,7 +865,8 @@ fn the_openapi_description_matches_the_server_and_sigkill_loses_no_201() {
         let concrete = path
             .replace("{index}", "0")
             .replace("{id}", "TF-0")
-            .replace("{path}", "entries/000.p/2");
+            .replace("{path}", "entries/000.p/2")
+            .replace("{operation}", "0123456789abcdef0123456789abcdef");
         for (method, op) in ops.as_object().unwrap() {
             let documented: Vec<u16> = op["responses"]
                 .as_object()

@@ -22,6 +22,7 @@ mod readme;
 mod report;
 mod rogue;
 mod rs_merkle;
+mod scrapi_async;
 mod service;
 mod settings;
 mod suite;

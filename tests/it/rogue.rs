@@ -120,7 +120,6 @@ fn serve_one(
                         &InclusionProof::new(0, 1, Vec::new()),
                         &root,
                         0,
-                        "TF-1",
                     )
                     .unwrap()
                     .to_bytes()

@@ -291,3 +291,119 @@ fn a_ledger_whose_log_key_is_in_a_token_signs_there_and_keeps_no_key_file() {
     assert_ne!(code, 0);
     assert!(err.contains("no PIN for token ledger"), "{err}");
 }
+
+/// The log's high-water mark lives with its key: in the token, not in the
+/// ledger directory. A directory restored from a backup, its own files
+/// and all, is then caught as a rollback: the token remembers the larger
+/// tree its key signed, and nothing is signed on the old tree.
+#[test]
+fn a_token_key_keeps_its_high_water_mark_and_refuses_a_restored_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let conf = token(d, "ledger");
+    let uri = format!("pkcs11:token=ledger;object=log?module-path={MODULE}");
+    let env = [
+        ("SOFTHSM2_CONF", conf.as_str()),
+        ("TRIAGE_LEDGER_PKCS11_PIN", "1234"),
+    ];
+    let ledger = d.join("ledger");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem");
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            "example.org/mark",
+            "--trust-root",
+            s(&root),
+            "--log-key",
+            &uri,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let root_id = identity(d, "demo-root");
+    let op = identity(d, "demo-operator");
+    let des = d.join("des.cose");
+    std::fs::write(
+        &des,
+        sign(
+            d,
+            "designate",
+            &root_id,
+            &["--role", "ssc", "--party", "SECGB-SSC-DEMO", "--note", "n"],
+        ),
+    )
+    .unwrap();
+    let reg = d.join("reg.cose");
+    std::fs::write(
+        &reg,
+        sign(
+            d,
+            "register",
+            &op,
+            &["--facility", "TF-1", "--name", "N", "--site", "S"],
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run_env(&["submit", s(&ledger), s(&des)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    let backup = d.join("backup");
+    let cp = |from: &Path, to: &Path| {
+        let st = Command::new("cp")
+            .args(["-a", s(from), s(to)])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    cp(&ledger, &backup);
+    let (code, out, err) = run_env(&["submit", s(&ledger), s(&reg)], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    // No mark in the directory; OpenSC lists it in the token, private.
+    assert!(!ledger.join("private/log.high-water").exists());
+    let listed = Command::new("pkcs11-tool")
+        .args([
+            "--module",
+            MODULE,
+            "--token-label",
+            "ledger",
+            "--login",
+            "--pin",
+            "1234",
+            "--list-objects",
+            "--type",
+            "data",
+        ])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert_eq!(
+        listed.matches("high-water example.org/mark").count(),
+        1,
+        "one mark object: {listed}"
+    );
+    // The directory restored from before the second commit: refused.
+    std::fs::remove_dir_all(&ledger).unwrap();
+    cp(&backup, &ledger);
+    let reg2 = d.join("reg2.cose");
+    std::fs::write(
+        &reg2,
+        sign(
+            d,
+            "register",
+            &op,
+            &["--facility", "TF-2", "--name", "N", "--site", "S"],
+        ),
+    )
+    .unwrap();
+    let before = std::fs::read(ledger.join("log/checkpoint")).unwrap();
+    let (code, out, err) = run_env(&["submit", s(&ledger), s(&reg2)], &env);
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("ROLLBACK"), "{err}");
+    assert!(err.contains("signed or seen published tree size"), "{err}");
+    assert_eq!(
+        std::fs::read(ledger.join("log/checkpoint")).unwrap(),
+        before
+    );
+}

@@ -147,16 +147,35 @@ fn a_given_signer_makes_every_signature_and_the_file_is_never_read() {
     let batch = f.story("TF-1", 1);
     ledger.submit(&batch, T + 100, 300).unwrap();
     assert_eq!(signer.signed.load(Ordering::SeqCst), 1, "one checkpoint");
-    ledger.receipt(0, T + 200).unwrap();
-    assert_eq!(signer.signed.load(Ordering::SeqCst), 2, "and one receipt");
+    // Every receipt against that checkpoint shares one signature of its
+    // root (RFC 9942 signs the root; the proofs are unprotected).
+    let size = ledger.checkpoint().unwrap().root().size();
+    let l = ledger.snapshot().unwrap();
+    let receipts: Vec<_> = (0..3)
+        .map(|i| ledger.receipt_in(&l, i, T + 200 + i).unwrap())
+        .collect();
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 2, "and one root");
+    for (i, r) in receipts.iter().enumerate() {
+        r.verify(&l.read_entry(i as u64).unwrap(), ledger.vkey())
+            .unwrap();
+        assert_eq!(r.issued_at(), Some(T + 200), "the first's time");
+        assert_eq!(r.message().signature(), receipts[0].message().signature());
+    }
+    ledger.transparent(1, T + 300).unwrap();
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 2);
+    // A pack of several statements: one signature for all its receipts.
     let pack = ledger
         .pack(&Selection::Facility("TF-1".into()), T + 200, None)
         .unwrap();
-    // One receipt per statement in the pack.
-    assert_eq!(
-        signer.signed.load(Ordering::SeqCst),
-        2 + pack.statements.len() as u64
-    );
+    assert!(pack.statements.len() >= 3, "{}", pack.statements.len());
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 3);
+    // The next commit's receipts are under a new signature.
+    let batch = f.story("TF-2", 2);
+    ledger.submit(&batch, T + 300, 300).unwrap();
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 4, "its checkpoint");
+    ledger.receipt(size, T + 400).unwrap();
+    ledger.receipt(size + 1, T + 400).unwrap();
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 5);
 }
 
 #[test]
