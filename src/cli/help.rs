@@ -124,6 +124,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("log verify-inclusion", "triage-ledger log verify-inclusion --vkey mp203/vkey --proof fusa.tlog-proof --entry decision.cose"),
     ("log verify-consistency", "triage-ledger log verify-consistency --vkey mp203/vkey --old old-cp.txt --new cp.txt --proof consistency.txt"),
     ("log migrate", "triage-ledger log migrate mp203 --public s3://bucket/mp203 --lock postgres://ledger@db:5432/ledger\ntriage-ledger log migrate mp203 --public mp203/log   # back to the directory"),
+    ("log freeze", "triage-ledger log freeze mp203 --successor mp203-2027/vkey --reason \"moved to the 2027 service\""),
+    ("log name-predecessor", "triage-ledger log name-predecessor mp203-2027 --predecessor mp203"),
     ("log audit", "triage-ledger log audit mp203\ntriage-ledger log audit --url https://ledger.example.org --vkey mp203.vkey\ntriage-ledger log audit s3://bucket/mp203 --vkey mp203.vkey"),
     ("completions", "triage-ledger completions bash > /etc/bash_completion.d/triage-ledger\ntriage-ledger completions zsh > \"${fpath[1]}/_triage-ledger\"\ntriage-ledger completions fish > ~/.config/fish/completions/triage-ledger.fish"),
     ("man", "triage-ledger man --out /usr/local/share/man/man1   # triage-ledger.1 and one page per command (--force to replace them)\ntriage-ledger man | man -l -"),

@@ -107,6 +107,29 @@ pub enum LogCommand {
         #[arg(long)]
         lock: Option<String>,
     },
+    /// Freeze the log at its latest checkpoint: the log key signs a final note
+    /// (LEDGER/log/frozen); every append after is refused. Witnesses may still
+    /// cosign the final checkpoint; packs made after carry the note.
+    Freeze {
+        /// The ledger directory.
+        ledger: PathBuf,
+        /// The log that takes its appends from now: its verifier key, or a file
+        /// holding it (the successor's LEDGER/vkey).
+        #[arg(long)]
+        successor: Option<String>,
+        /// Why, in one line (signed into the note).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Name a frozen ledger as this one's predecessor: its key and final tree,
+    /// signed by this log's key (LEDGER/log/predecessor), carried by its packs.
+    NamePredecessor {
+        /// This (the successor) ledger's directory.
+        ledger: PathBuf,
+        /// The frozen ledger it continues.
+        #[arg(long)]
+        predecessor: PathBuf,
+    },
     /// Re-read every entry, recompute every tile and the root, check the checkpoint.
     #[command(group(clap::ArgGroup::new("tree").required(true).args(["ledger", "url"])))]
     Audit {
@@ -138,6 +161,15 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             public,
             lock,
         } => migrate(&ledger, &public, lock.as_deref()),
+        LogCommand::Freeze {
+            ledger,
+            successor,
+            reason,
+        } => super::lifecycle::freeze(&ledger, successor.as_deref(), reason),
+        LogCommand::NamePredecessor {
+            ledger,
+            predecessor,
+        } => super::lifecycle::name_predecessor(&ledger, &predecessor),
         LogCommand::Checkpoint { ledger } => {
             let l = Snapshot::open(&ledger)?;
             write_stdout(&l.checkpoint().to_bytes())

@@ -33,6 +33,7 @@ mod failure;
 mod help;
 mod hints;
 mod identity;
+mod lifecycle;
 mod log;
 mod monitor;
 mod packs;

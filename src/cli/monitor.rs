@@ -116,7 +116,7 @@ fn run_json(run: &MonitorRun, proof_out: &Path) -> String {
         })
         .collect();
     format!(
-        "{{\"origin\":{},\"from\":{},\"to\":{},\"index_entries\":{},\"commits\":{},\"facilities\":{},\"uncommitted\":{},\"watched\":[{}],\"hidden\":{},\"misbehaviour\":{},\"proof\":{}}}",
+        "{{\"origin\":{},\"from\":{},\"to\":{},\"index_entries\":{},\"commits\":{},\"facilities\":{},\"uncommitted\":{},\"watched\":[{}],\"hidden\":{},\"misbehaviour\":{},\"proof\":{},\"frozen\":{}}}",
         json_string(&run.origin),
         run.from,
         run.to,
@@ -133,7 +133,14 @@ fn run_json(run: &MonitorRun, proof_out: &Path) -> String {
             json_string(&proof_out.display().to_string())
         } else {
             "null".into()
-        }
+        },
+        run.frozen.as_ref().map_or("null".to_string(), |f| format!(
+            "{{\"size\":{},\"successor\":{}}}",
+            f.root.size(),
+            f.successor
+                .as_ref()
+                .map_or("null".to_string(), |s| json_string(&s.to_string()))
+        ))
     )
 }
 
@@ -159,6 +166,17 @@ fn print_run(run: &MonitorRun, facility: Option<&str>) {
         say!(
             "log {}: entries {}..{} replayed; {} index entries checked, {} commits recomputed; {lists}",
             run.origin, run.from, run.to, run.index_entries, run.commits
+        );
+    }
+    if let Some(f) = &run.frozen {
+        say!(
+            "log {} is frozen at tree size {}, its final tree (signed by its key){}",
+            run.origin,
+            f.root.size(),
+            f.successor
+                .as_ref()
+                .map(|s| format!("; its successor is {s}"))
+                .unwrap_or_default()
         );
     }
     if run.pending > 0 {

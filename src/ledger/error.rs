@@ -48,6 +48,10 @@ pub enum LedgerError {
         /// Why.
         source: PolicyError,
     },
+    /// A log lifecycle step (naming a predecessor) was asked of the wrong
+    /// ledgers.
+    #[error("{0}")]
+    Lifecycle(String),
 }
 
 impl LedgerError {}
@@ -61,6 +65,7 @@ impl crate::class::Classify for LedgerError {
             LedgerError::Refused { source, .. } => source.class(),
             LedgerError::StateIndex { .. } => Class::Unavailable,
             LedgerError::Receipt(_) => Class::Internal,
+            LedgerError::Lifecycle(_) => Class::BadInput,
             // The log holds what its own policy cannot read back.
             LedgerError::Replay { source, .. } => match source.class() {
                 Class::Unavailable => Class::Unavailable,

@@ -423,6 +423,69 @@ impl Ledger {
         })
     }
 
+    /// Freezes the log at its latest checkpoint: the log key signs the
+    /// freeze note (naming `successor`, the log that takes its appends, and
+    /// `reason`), written to `log/frozen`; every append after is refused
+    /// with [`StoreError::Frozen`]. Packs made after carry the note.
+    pub fn freeze(
+        &self,
+        successor: Option<VerifierKey>,
+        reason: Option<String>,
+    ) -> Result<crate::note::SignedFrozen, LedgerError> {
+        self.with_writer(|w| Ok(w.freeze(successor.clone(), reason.clone())?))
+    }
+
+    /// The freeze note, if the log is frozen.
+    pub fn frozen(&self) -> Result<Option<crate::note::SignedFrozen>, StoreError> {
+        crate::store::read_frozen(&self.layout, &self.vkey)
+    }
+
+    /// Names `old`, a frozen ledger, as this one's predecessor: its key and
+    /// final tree, signed by this log's key, in `log/predecessor`. If the
+    /// old log's freeze note names a successor, it must be this log.
+    pub fn name_predecessor(&self, old: &Path) -> Result<crate::note::Predecessor, LedgerError> {
+        let old_layout = Layout::new(old);
+        let old_vkey = read_vkey(&old_layout)?;
+        let Some(f) = crate::store::read_frozen(&old_layout, &old_vkey)? else {
+            return Err(LedgerError::Lifecycle(format!(
+                "{} is not frozen: freeze it first (`log freeze`), so that its final tree is known",
+                old.display()
+            )));
+        };
+        if let Some(s) = &f.frozen().successor {
+            if s != &self.vkey {
+                return Err(LedgerError::Lifecycle(format!(
+                    "{} names its successor {s}, not this log ({})",
+                    old.display(),
+                    self.vkey
+                )));
+            }
+        }
+        if old_vkey == self.vkey {
+            return Err(LedgerError::Lifecycle(
+                "a log cannot be its own predecessor".into(),
+            ));
+        }
+        let p = crate::note::Predecessor {
+            origin: self.vkey.name().to_string(),
+            vkey: old_vkey,
+            root: f.frozen().root,
+        };
+        let note = p
+            .sign(self.signer()?.as_ref())
+            .map_err(|source| StoreError::Note {
+                path: self.layout.predecessor(),
+                source,
+            })?;
+        crate::store::write_public_file(&self.layout, &self.layout.predecessor(), &note)?;
+        Ok(p)
+    }
+
+    /// This log's predecessor, if it names one.
+    pub fn predecessor(&self) -> Result<Option<crate::note::Predecessor>, StoreError> {
+        crate::store::read_predecessor(&self.layout, &self.vkey)
+    }
+
     /// Compares the persisted state index with a full replay of the log
     /// (read-only; `log audit`). A difference is an error that names it.
     pub fn check_index(&self) -> Result<IndexCheck, LedgerError> {

@@ -215,10 +215,19 @@ pub(super) fn build(
             })
         }
     };
+    // A frozen log's pack carries its freeze note, a successor's its note
+    // naming its predecessor: the verifier checks and reports them.
+    let public_note = |path: std::path::PathBuf| match std::fs::read(&path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io(&path, e)),
+    };
     Ok(Pack {
         checkpoint: l.checkpoint().to_bytes(),
         statements,
         consistency,
         history,
+        frozen: public_note(l.layout().frozen())?,
+        predecessor: public_note(l.layout().predecessor())?,
     })
 }

@@ -83,6 +83,8 @@ pub struct MonitorRun {
     pub fault: Option<Fault>,
     /// Its proof.
     pub proof: Option<Misbehaviour>,
+    /// The log's freeze note, if it is frozen (FORMATS §28).
+    pub frozen: Option<crate::note::Frozen>,
 }
 
 /// Why a monitor could not run.
@@ -118,6 +120,10 @@ pub enum MonitorError {
         /// The checkpoint's.
         now: u64,
     },
+    /// The log signed past its own freeze note (both are signed by its
+    /// key: keep them, they are the proof).
+    #[error("MISBEHAVIOUR: {0}; keep the freeze note and the checkpoint: both are signed by the log's key")]
+    PastFreeze(String),
     /// The saved tree is not a prefix of the ledger's tree.
     #[error("the ledger's entries do not extend the tree this monitor checked (size {size}, root {root}): the log rewrote its history. Keep the state file and the ledger's checkpoint: both are signed views")]
     Fork {
@@ -233,6 +239,23 @@ fn monitor_with(
         path: tree.locate("checkpoint"),
         source,
     })?;
+    // A frozen log says so in a note beside its checkpoint; a checkpoint
+    // past it (or beside it) is the log's own contradiction.
+    let frozen = match tree.get("frozen")? {
+        None => None,
+        Some(b) => Some(
+            crate::note::SignedFrozen::open(&b, &key)
+                .map_err(|source| StoreError::Note {
+                    path: tree.locate("frozen"),
+                    source,
+                })?
+                .frozen()
+                .clone(),
+        ),
+    };
+    if let Some(why) = frozen.as_ref().and_then(|f| f.contradicted_by(&cp)) {
+        return Err(MonitorError::PastFreeze(why));
+    }
     let open = OpenTree::at(tree, cp.clone());
     let size = cp.root().size();
     let (edge, mut history) = match state {
@@ -267,6 +290,7 @@ fn monitor_with(
         labelled: private.is_some(),
         fault: None,
         proof: None,
+        frozen,
     };
     let mut openings = private
         .as_ref()

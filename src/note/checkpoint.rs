@@ -146,6 +146,21 @@ impl SignedCheckpoint {
         Ok(SignedCheckpoint { checkpoint, note })
     }
 
+    /// This checkpoint signed by `key` too (a log key's hand-over: the
+    /// old key's signature and the new's on one tree). `key` must be named
+    /// by the origin.
+    pub fn also_signed_by(&self, key: &dyn Signer) -> Result<Self, NoteError> {
+        if self.checkpoint.origin() != key.public_key().name() {
+            return Err(NoteError::OriginMismatch {
+                origin: self.checkpoint.origin().to_string(),
+                expected: key.public_key().name().to_string(),
+            });
+        }
+        let mut s = self.clone();
+        s.note.sign(key)?;
+        Ok(s)
+    }
+
     /// The parsed body.
     pub fn checkpoint(&self) -> &Checkpoint {
         &self.checkpoint

@@ -8,9 +8,11 @@
 
 mod checkpoint;
 mod cosign;
+mod frozen;
 mod keys;
 mod policy;
 mod proof_text;
+mod rotation;
 mod signer;
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -21,9 +23,11 @@ pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use cosign::{
     cosign, cosign_with, cosignatures_from_response, verify_cosignature, CosignatureCheck,
 };
+pub use frozen::{Frozen, Predecessor, SignedFrozen, FROZEN_HEADER, PREDECESSOR_HEADER};
 pub use keys::{keys_named, validate_key_name, KeyId, SigType, SignerKey, VerifierKey};
 pub use policy::{Policy, PolicyError, PolicyWitness, QuorumReport, MAX_POLICY_ITEMS};
 pub use proof_text::{TlogProof, VerifyProofError};
+pub use rotation::{Rotation, SignedRotation, ROTATION_HEADER};
 pub use signer::{MarkKeeper, Signer};
 
 use crate::merkle::truncate_for_message;

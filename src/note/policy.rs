@@ -252,6 +252,16 @@ impl Policy {
             .map(Member::Group)
     }
 
+    /// This policy accepting `key` as a log key too (a key a trusted key
+    /// handed over to, by a rotation note).
+    pub fn with_log(&self, key: VerifierKey) -> Policy {
+        let mut p = self.clone();
+        if !p.logs.contains(&key) {
+            p.logs.push(key);
+        }
+        p
+    }
+
     /// The logs accepted.
     pub fn logs(&self) -> &[VerifierKey] {
         &self.logs

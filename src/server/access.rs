@@ -37,6 +37,8 @@ pub fn public_on_confidential(method: &Method, path: &str) -> bool {
         (&Method::POST, "/entries") => true,
         (&Method::GET | &Method::HEAD, p) => {
             p == "/checkpoint"
+                || p == "/frozen"
+                || p == "/predecessor"
                 || p.starts_with("/tile/")
                 || p == "/.well-known/transparency-configuration"
                 || p == "/metrics"

@@ -350,6 +350,8 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         .route("/entries/{index}", get(receipt))
         .route("/entries/{index}/statement", get(statement))
         .route("/checkpoint", get(checkpoint))
+        .route("/frozen", get(frozen_note))
+        .route("/predecessor", get(predecessor_note))
         .route("/tile/{*path}", get(tile))
         .route("/facilities", get(facilities))
         .route("/facilities/{id}", get(facility))
@@ -630,6 +632,33 @@ async fn statement(
         }
         Ok(b) => cose(StatusCode::OK, b),
         Err(r) => r,
+    }
+}
+
+/// `GET /frozen`: the freeze note of a frozen log (FORMATS §28); 404
+/// while it takes entries.
+async fn frozen_note(State(s): State<Arc<Service>>) -> Response {
+    public_note(s.ledger.layout().frozen())
+}
+
+/// `GET /predecessor`: the note naming the log this one continues; 404 if
+/// none.
+async fn predecessor_note(State(s): State<Arc<Service>>) -> Response {
+    public_note(s.ledger.layout().predecessor())
+}
+
+fn public_note(path: PathBuf) -> Response {
+    match std::fs::read(&path) {
+        Ok(b) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            b,
+        )
+            .into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "none\n").into_response(),
     }
 }
 

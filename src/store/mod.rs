@@ -60,8 +60,8 @@ pub use tiles::{
     TILE_WIDTH,
 };
 pub use writer::{
-    init, init_with_token, install_trust_root, open_log_signer, read_log_key, OnWait, Waiting,
-    Writer, DEFAULT_LOCK_WAIT,
+    init, init_with_token, install_trust_root, open_log_signer, read_frozen, read_log_key,
+    read_predecessor, write_public_file, OnWait, Waiting, Writer, DEFAULT_LOCK_WAIT,
 };
 
 use crate::merkle::{
@@ -204,6 +204,16 @@ pub enum StoreError {
         /// How long this writer waited, in seconds.
         waited: u64,
     },
+    /// The log is frozen: it takes no more entries.
+    #[error("the log is frozen at tree size {size} ({path}): it takes no more entries{successor}")]
+    Frozen {
+        /// The freeze note.
+        path: PathBuf,
+        /// Its final tree size.
+        size: u64,
+        /// Where appends go now (", append to its successor …"), if named.
+        successor: String,
+    },
     /// Another sequencer moved the lock first: this commit was not
     /// published (nothing of it is in the public tree).
     #[error("another sequencer committed first (the lock {lock} now holds tree size {size}); this batch was not published")]
@@ -249,6 +259,7 @@ impl crate::class::Classify for StoreError {
         use crate::class::Class;
         match self {
             StoreError::Corrupt { .. } | StoreError::RolledBack { .. } => Class::VerificationFailed,
+            StoreError::Frozen { .. } => Class::Refused,
             StoreError::Note { source, .. } => source.class(),
             StoreError::Merkle(e) => e.class(),
             StoreError::Io { .. } => Class::Internal,
@@ -293,6 +304,15 @@ impl Layout {
     /// The latest checkpoint.
     pub fn checkpoint(&self) -> PathBuf {
         self.root.join("log").join("checkpoint")
+    }
+    /// The freeze note, once the log is frozen (public, beside the
+    /// checkpoint).
+    pub fn frozen(&self) -> PathBuf {
+        self.root.join("log").join("frozen")
+    }
+    /// A successor's note naming its predecessor (public).
+    pub fn predecessor(&self) -> PathBuf {
+        self.root.join("log").join("predecessor")
     }
     /// The public verifier key.
     pub fn vkey(&self) -> PathBuf {

@@ -220,6 +220,8 @@ pub struct Writer {
     public: Option<super::publish::Publisher>,
     /// The largest tree the log's key has signed or seen published.
     high_water: super::highwater::HighWater,
+    /// The freeze note, once the log is frozen: nothing more is appended.
+    frozen: Option<crate::note::SignedFrozen>,
     /// Declared last so that it is released last, after `Drop` has joined the
     /// background threads (no write may land once another writer can start).
     _lock: File,
@@ -322,6 +324,7 @@ impl Writer {
             failed: false,
             public: None,
             high_water,
+            frozen: None,
         };
         if w.layout.is_confidential() {
             w.openings = Some(Vec::new());
@@ -345,6 +348,12 @@ impl Writer {
         w.high_water.check(&committed, &found, |n| w.root_at(n))?;
         let cp = w.committed.clone();
         w.high_water.raise(&cp, &mut w.files)?;
+        w.frozen = read_frozen(&w.layout, w.key.public_key())?;
+        if let Some(f) = &w.frozen {
+            if let Some(why) = f.frozen().contradicted_by(&w.committed) {
+                return Err(StoreError::corrupt(&w.layout.checkpoint(), why));
+            }
+        }
         Ok(w)
     }
 
@@ -681,6 +690,7 @@ impl Writer {
     /// writer unusable (open the ledger again: nothing uncommitted is kept).
     pub fn append(&mut self, entry: &[u8]) -> Result<u64, StoreError> {
         self.check_usable()?;
+        self.check_not_frozen()?;
         if entry.len() > MAX_ENTRY_SIZE {
             return Err(StoreError::EntryTooLarge {
                 what: format!("entry {}", self.size()),
@@ -881,6 +891,66 @@ impl Writer {
         self.high_water.raise(&cp, &mut self.files)
     }
 
+    /// Refuses work on a frozen log.
+    fn check_not_frozen(&self) -> Result<(), StoreError> {
+        match &self.frozen {
+            Some(f) => Err(frozen_error(&self.layout, f)),
+            None => Ok(()),
+        }
+    }
+
+    /// The freeze note, if the log is frozen.
+    pub fn frozen(&self) -> Option<&crate::note::SignedFrozen> {
+        self.frozen.as_ref()
+    }
+
+    /// Freezes the log at its committed tree: signs the freeze note (naming
+    /// `successor`, the log that takes its appends, and `reason`), writes
+    /// it durably to `log/frozen`, and refuses every append after. The
+    /// committed checkpoint is the log's last; witnesses may still cosign
+    /// it. A log whose public tree is in object storage is not frozen here
+    /// (not yet supported: the bucket would need the note too).
+    pub fn freeze(
+        &mut self,
+        successor: Option<VerifierKey>,
+        reason: Option<String>,
+    ) -> Result<crate::note::SignedFrozen, StoreError> {
+        self.check_usable()?;
+        self.check_not_frozen()?;
+        if self.public.is_some() {
+            return Err(StoreError::io(
+                &self.layout.frozen(),
+                std::io::Error::other(
+                    "freezing a ledger whose public tree is in object storage is not supported yet",
+                ),
+            ));
+        }
+        if self.size() != self.committed.root().size() {
+            return Err(StoreError::io(
+                &self.layout.frozen(),
+                std::io::Error::other("entries are appended but not committed: commit first"),
+            ));
+        }
+        self.high_water.settle()?;
+        let frozen = crate::note::Frozen {
+            origin: self.key.public_key().name().to_string(),
+            root: *self.committed.root(),
+            successor,
+            reason,
+        };
+        let signed =
+            crate::note::SignedFrozen::sign(frozen, self.key.as_ref()).map_err(|source| {
+                StoreError::Note {
+                    path: self.layout.frozen(),
+                    source,
+                }
+            })?;
+        self.files
+            .write(&self.layout.frozen(), &signed.to_bytes(), true)?;
+        self.frozen = Some(signed.clone());
+        Ok(signed)
+    }
+
     /// Commits what was appended under `cp`, a checkpoint signed elsewhere
     /// (the lock's, when catching up) whose tree must be the one appended.
     #[cfg_attr(not(feature = "service"), allow(dead_code))] // object storage only
@@ -950,4 +1020,54 @@ impl Writer {
         }
         fsio::sync_filesystem(&self.layout.log_dir())
     }
+}
+
+/// The ledger's freeze note, if it is frozen (checked with its key).
+pub fn read_frozen(
+    layout: &Layout,
+    vkey: &VerifierKey,
+) -> Result<Option<crate::note::SignedFrozen>, StoreError> {
+    let path = layout.frozen();
+    match fs::read(&path) {
+        Ok(bytes) => crate::note::SignedFrozen::open(&bytes, vkey)
+            .map(Some)
+            .map_err(|source| StoreError::Note { path, source }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io(&path, e)),
+    }
+}
+
+fn frozen_error(layout: &Layout, f: &crate::note::SignedFrozen) -> StoreError {
+    StoreError::Frozen {
+        path: layout.frozen(),
+        size: f.frozen().root.size(),
+        successor: f
+            .frozen()
+            .successor
+            .as_ref()
+            .map(|s| format!("; append to its successor {s}"))
+            .unwrap_or_default(),
+    }
+}
+
+/// This ledger's note naming its predecessor, if any (checked with its
+/// key).
+pub fn read_predecessor(
+    layout: &Layout,
+    vkey: &VerifierKey,
+) -> Result<Option<crate::note::Predecessor>, StoreError> {
+    let path = layout.predecessor();
+    match fs::read(&path) {
+        Ok(bytes) => crate::note::Predecessor::open(&bytes, vkey)
+            .map(Some)
+            .map_err(|source| StoreError::Note { path, source }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io(&path, e)),
+    }
+}
+
+/// Writes a public file of the ledger atomically and durably.
+pub fn write_public_file(layout: &Layout, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut w = AtomicWriter::new(layout.tmp_dir())?;
+    w.write(path, bytes, true)
 }

@@ -93,6 +93,7 @@ pub(crate) fn verify_pack_state_in(
 ) -> (Report, State) {
     let mut r = Report::default();
     let (cp, witnessed) = check_checkpoint(&mut r, pack, trust);
+    super::lifecycle::check_lifecycle(&mut r, pack, cp.as_ref(), trust);
     if let Some(c) = &pack.consistency {
         check_consistency(&mut r, c, cp.as_ref());
     }

@@ -4,6 +4,7 @@ mod check;
 mod filed;
 pub mod finding;
 mod history;
+mod lifecycle;
 mod misbehaviour;
 mod pack;
 mod proves;

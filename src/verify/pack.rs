@@ -39,6 +39,11 @@ pub struct Pack {
     pub consistency: Option<PackConsistency>,
     /// The log's committed index for the pack's facilities.
     pub history: Option<PackHistory>,
+    /// The log's freeze note, if it was frozen when the pack was made
+    /// (FORMATS §28).
+    pub frozen: Option<Vec<u8>>,
+    /// The log's note naming its predecessor, if it names one.
+    pub predecessor: Option<Vec<u8>>,
 }
 
 /// The pack's claim that its log extends an older tree: this log's root at
@@ -103,6 +108,12 @@ impl Pack {
         if let Some(h) = &self.history {
             map.push((Value::Text("history".into()), h.to_value()));
         }
+        if let Some(f) = &self.frozen {
+            map.push((Value::Text("frozen".into()), Value::Bytes(f.clone())));
+        }
+        if let Some(p) = &self.predecessor {
+            map.push((Value::Text("predecessor".into()), Value::Bytes(p.clone())));
+        }
         let bytes = cbor::encode(&Value::Map(map))?;
         if bytes.len() > MAX_PACK_SIZE {
             return Err(PackError::Structure(format!(
@@ -134,9 +145,24 @@ impl Pack {
             None => None,
             Some(v) => Some(PackHistory::from_value(v).map_err(|e| bad(&format!("history: {e}")))?),
         };
-        if m.len() != 3 + usize::from(consistency.is_some()) + usize::from(history.is_some()) {
+        let note = |k: &str| match get(k) {
+            None => Ok(None),
+            Some(Value::Bytes(b)) if b.len() <= MAX_NOTE_SIZE => Ok(Some(b.clone())),
+            Some(_) => Err(bad(&format!(
+                "{k} must be a signed note of at most {MAX_NOTE_SIZE} bytes"
+            ))),
+        };
+        let frozen = note("frozen")?;
+        let predecessor = note("predecessor")?;
+        let optional = [
+            consistency.is_some(),
+            history.is_some(),
+            frozen.is_some(),
+            predecessor.is_some(),
+        ];
+        if m.len() != 3 + optional.iter().filter(|&&b| b).count() {
             return Err(bad(
-                "expected exactly the keys type, checkpoint, statements (and consistency, history)",
+                "expected exactly the keys type, checkpoint, statements (and consistency, history, frozen, predecessor)",
             ));
         }
         if get("type").and_then(|v| v.as_text()) != Some(PACK_TYPE) {
@@ -169,9 +195,14 @@ impl Pack {
             statements,
             consistency,
             history,
+            frozen,
+            predecessor,
         })
     }
 }
+
+/// Largest freeze or predecessor note a pack carries.
+const MAX_NOTE_SIZE: usize = 4096;
 
 fn parse_consistency(v: &Value) -> Result<PackConsistency, String> {
     let Value::Map(m) = v else {

@@ -420,6 +420,8 @@ fn packs_larger_than_a_statement_limit_round_trip() {
         statements: vec![vec![7u8; 3 << 20]],
         consistency: None,
         history: None,
+        frozen: None,
+        predecessor: None,
     };
     let bytes = p.to_bytes().unwrap();
     assert!(bytes.len() > 3 << 20);

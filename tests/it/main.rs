@@ -15,6 +15,7 @@ mod crash;
 mod http;
 mod inspect;
 mod interop;
+mod lifecycle;
 mod locks;
 mod outputs;
 mod reading;

@@ -45,6 +45,8 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
         statements,
         consistency: None,
         history: None,
+        frozen: None,
+        predecessor: None,
     };
     let text = format!("log {vkey}\nwitness w1 {}\nquorum w1\n", w1.vkey());
     let trust = Trust {
