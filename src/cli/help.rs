@@ -125,6 +125,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("log verify-consistency", "triage-ledger log verify-consistency --vkey mp203/vkey --old old-cp.txt --new cp.txt --proof consistency.txt"),
     ("log migrate", "triage-ledger log migrate mp203 --public s3://bucket/mp203 --lock postgres://ledger@db:5432/ledger\ntriage-ledger log migrate mp203 --public mp203/log   # back to the directory"),
     ("log freeze", "triage-ledger log freeze mp203 --successor mp203-2027/vkey --reason \"moved to the 2027 service\""),
+    ("log rotate", "triage-ledger log rotate mp203   # a new key file\ntriage-ledger log rotate mp203 --new-key \"pkcs11:token=ledger;object=log-2027?module-path=/usr/lib/softhsm/libsofthsm2.so\""),
     ("log name-predecessor", "triage-ledger log name-predecessor mp203-2027 --predecessor mp203"),
     ("log audit", "triage-ledger log audit mp203\ntriage-ledger log audit --url https://ledger.example.org --vkey mp203.vkey\ntriage-ledger log audit s3://bucket/mp203 --vkey mp203.vkey"),
     ("completions", "triage-ledger completions bash > /etc/bash_completion.d/triage-ledger\ntriage-ledger completions zsh > \"${fpath[1]}/_triage-ledger\"\ntriage-ledger completions fish > ~/.config/fish/completions/triage-ledger.fish"),

@@ -144,6 +144,37 @@ fn validity(valid_from: Option<&str>, days: u32) -> Result<Validity, Failure> {
     })
 }
 
+/// The scheme root's key: a file, or a key in a PKCS#11 token.
+enum RootKey {
+    File(ed25519_dalek::SigningKey),
+    Token(triage_ledger::token::TokenKey),
+}
+
+impl RootKey {
+    fn load(path: &Path) -> Result<RootKey, Failure> {
+        let named = path.to_string_lossy();
+        match named.starts_with("pkcs11:") {
+            true => Ok(RootKey::Token(
+                triage_ledger::token::TokenKey::open(&named)
+                    .map_err(|e| Failure::input(format!("the root's key: {e}")))?,
+            )),
+            false => Ok(RootKey::File(load_key(path)?)),
+        }
+    }
+    fn public(&self) -> ed25519_dalek::VerifyingKey {
+        match self {
+            RootKey::File(k) => k.verifying_key(),
+            RootKey::Token(t) => *t.public(),
+        }
+    }
+    fn sign(&self, m: &[u8]) -> Result<[u8; 64], String> {
+        match self {
+            RootKey::File(k) => Ok(ed25519_dalek::Signer::sign(k, m).to_bytes()),
+            RootKey::Token(t) => t.sign(m).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 fn load_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Failure> {
     let (key, warning) = identity::read_private_key(path)?;
     if let Some(w) = warning {
@@ -240,8 +271,18 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             out,
             force,
         } => {
-            let k = load_key(&key)?;
-            let c = identity::issue_root(&name, &org, &k, validity(valid_from.as_deref(), days)?)?;
+            let k = RootKey::load(&key)?;
+            let sign = |m: &[u8]| k.sign(m);
+            let signer = identity::CertSigner {
+                public: k.public(),
+                sign: &sign,
+            };
+            let c = identity::issue_root_by(
+                &name,
+                &org,
+                &signer,
+                validity(valid_from.as_deref(), days)?,
+            )?;
             write_cert(&out, &c, force)
         }
         CertCommand::Issue {
@@ -260,7 +301,12 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             let role = Role::parse(&role)?;
             identity::check_party_id(&party_id)?;
             let root = load_cert(&root_cert)?;
-            let rk = load_key(&root_key)?;
+            let rk = RootKey::load(&root_key)?;
+            let sign = |m: &[u8]| rk.sign(m);
+            let root_signer = identity::CertSigner {
+                public: rk.public(),
+                sign: &sign,
+            };
             // A key in a token is certified by its public half, read there.
             let named = key.to_string_lossy();
             let subject = match named.starts_with("pkcs11:") {
@@ -269,14 +315,14 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
                     .public(),
                 false => identity::read_public_key(&key)?,
             };
-            let c = identity::issue_role(
+            let c = identity::issue_role_by(
                 &name,
                 &org,
-                &party_id,
+                Some(&party_id),
                 role,
                 &subject,
                 &root,
-                &rk,
+                &root_signer,
                 validity(valid_from.as_deref(), days)?,
             )?;
             write_cert(&out, &c, force)

@@ -1,5 +1,5 @@
-//! `log freeze` and `log name-predecessor`: a log's last word, and its
-//! successor's first (FORMATS §28).
+//! `log freeze`, `log rotate` and `log name-predecessor`: a log's last
+//! word, its key's hand-over, and its successor's first (FORMATS §28).
 
 use std::path::Path;
 
@@ -39,6 +39,46 @@ pub fn name_predecessor(ledger: &Path, predecessor: &Path) -> CmdResult {
         p.root.size(),
         p.root.hash(),
         l.layout().predecessor().display()
+    );
+    Ok(())
+}
+
+pub fn rotate(ledger: &Path, new_key: Option<&str>) -> CmdResult {
+    use std::sync::Arc;
+    use triage_ledger::note::{SigType, Signer, SignerKey};
+    use triage_ledger::store::NewKey;
+    let l = Ledger::open(ledger)?;
+    let origin = l.vkey().name().to_string();
+    let (signer, keep): (Arc<dyn Signer>, NewKey) = match new_key {
+        Some(uri) => (
+            Arc::new(
+                triage_ledger::token::TokenSigner::open(uri, &origin)
+                    .map_err(|e| super::failure::Failure::of(&e))?,
+            ),
+            NewKey::Token(uri.to_string()),
+        ),
+        None => {
+            let key = SignerKey::generate(&origin, SigType::Ed25519)
+                .map_err(|e| super::failure::Failure::of(&e))?;
+            let text = key.to_private_string();
+            (Arc::new(key), NewKey::File(text))
+        }
+    };
+    let layout = l.layout().clone();
+    let signed = l.rotate(signer, keep)?;
+    let r = signed.rotation();
+    say!(
+        "{}: the log key is handed over at tree size {} (root {})",
+        ledger.display(),
+        r.root.size(),
+        r.root.hash()
+    );
+    say!("retired: {}", r.old);
+    say!("now:     {}", r.new);
+    say!(
+        "the rotation note, signed by both, is in {}; give witnesses and verifiers the new key (`triage-ledger log vkey {}`)",
+        layout.rotations_dir().display(),
+        ledger.display()
     );
     Ok(())
 }

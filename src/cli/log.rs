@@ -121,6 +121,18 @@ pub enum LogCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Hand the log key over to a new key: the latest tree is signed by both, a
+    /// rotation note signed by both goes to LEDGER/log/rotations/, and the new key
+    /// signs from then on (the old key's file is removed). Give witnesses and
+    /// verifiers the new key (`log vkey`); packs carry the note.
+    Rotate {
+        /// The ledger directory.
+        ledger: PathBuf,
+        /// The new key in a PKCS#11 token (pkcs11:URI); without it, a new key
+        /// file is made (LEDGER/private/log.key).
+        #[arg(long)]
+        new_key: Option<String>,
+    },
     /// Name a frozen ledger as this one's predecessor: its key and final tree,
     /// signed by this log's key (LEDGER/log/predecessor), carried by its packs.
     NamePredecessor {
@@ -166,6 +178,9 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             successor,
             reason,
         } => super::lifecycle::freeze(&ledger, successor.as_deref(), reason),
+        LogCommand::Rotate { ledger, new_key } => {
+            super::lifecycle::rotate(&ledger, new_key.as_deref())
+        }
         LogCommand::NamePredecessor {
             ledger,
             predecessor,

@@ -454,9 +454,32 @@ pub fn validate_chain(
     Ok(())
 }
 
-/// rcgen's view of an ed25519-dalek key.
+/// Signs a message with pure Ed25519; the error says why it could not.
+pub type SignFn<'a> = dyn Fn(&[u8]) -> Result<[u8; 64], String> + 'a;
+
+/// What signs a certificate: an Ed25519 key anywhere (a key file read into
+/// memory, or a key in a PKCS#11 token), given by its public half and a
+/// function that signs.
+pub struct CertSigner<'a> {
+    /// The public half.
+    pub public: VerifyingKey,
+    /// Signs a message with pure Ed25519; the error says why it could not.
+    pub sign: &'a SignFn<'a>,
+}
+
+impl<'a> CertSigner<'a> {
+    /// A key in memory.
+    pub fn of(key: &'a SigningKey, sign: &'a SignFn<'a>) -> Self {
+        CertSigner {
+            public: key.verifying_key(),
+            sign,
+        }
+    }
+}
+
+/// rcgen's view of a [`CertSigner`].
 struct DalekSigner<'a> {
-    key: &'a SigningKey,
+    signer: &'a CertSigner<'a>,
     public: [u8; 32],
 }
 
@@ -471,8 +494,20 @@ impl PublicKeyData for DalekSigner<'_> {
 
 impl rcgen::SigningKey for DalekSigner<'_> {
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
-        Ok(self.key.sign(msg).to_bytes().to_vec())
+        let sig = (self.signer.sign)(msg).map_err(|_| rcgen::Error::RemoteKeyError)?;
+        // A signer that signs with another key is caught here.
+        use ed25519_dalek::Verifier as _;
+        self.signer
+            .public
+            .verify(msg, &ed25519_dalek::Signature::from_bytes(&sig))
+            .map_err(|_| rcgen::Error::RemoteKeyError)?;
+        Ok(sig.to_vec())
     }
+}
+
+/// The signing function of a key in memory.
+fn in_memory(key: &SigningKey) -> impl Fn(&[u8]) -> Result<[u8; 64], String> + '_ {
+    move |m: &[u8]| Ok(key.sign(m).to_bytes())
 }
 
 struct PublicOnly([u8; 32]);
@@ -539,11 +574,27 @@ pub fn issue_root(
     key: &SigningKey,
     validity: Validity,
 ) -> Result<Certificate, IdentityError> {
-    let mut p = root_params(common_name, organisation, &key.verifying_key(), validity)?;
+    let sign = in_memory(key);
+    issue_root_by(
+        common_name,
+        organisation,
+        &CertSigner::of(key, &sign),
+        validity,
+    )
+}
+
+/// [`issue_root`] signed by `key` wherever it is (a token).
+pub fn issue_root_by(
+    common_name: &str,
+    organisation: &str,
+    key: &CertSigner<'_>,
+    validity: Validity,
+) -> Result<Certificate, IdentityError> {
+    let mut p = root_params(common_name, organisation, &key.public, validity)?;
     p.serial_number = Some(random_serial());
     let signer = DalekSigner {
-        key,
-        public: key.verifying_key().to_bytes(),
+        signer: key,
+        public: key.public.to_bytes(),
     };
     let cert = p
         .self_signed(&signer)
@@ -592,13 +643,42 @@ pub(crate) fn issue_role_for(
     root_key: &SigningKey,
     validity: Validity,
 ) -> Result<Certificate, IdentityError> {
+    let sign = in_memory(root_key);
+    issue_role_by(
+        common_name,
+        organisation,
+        party,
+        role,
+        subject_key,
+        root,
+        &CertSigner::of(root_key, &sign),
+        validity,
+    )
+}
+
+/// [`issue_role`] signed by the root's key wherever it is (a token); the
+/// party is optional only for tests.
+#[allow(clippy::too_many_arguments)]
+pub fn issue_role_by(
+    common_name: &str,
+    organisation: &str,
+    party: Option<&str>,
+    role: Role,
+    subject_key: &VerifyingKey,
+    root: &Certificate,
+    root_key: &CertSigner<'_>,
+    validity: Validity,
+) -> Result<Certificate, IdentityError> {
+    if let Some(p) = party {
+        check_party_id(p)?;
+    }
     if !root.is_ca() {
         return Err(IdentityError::Issue(format!(
             "{} is not a CA certificate",
             root.subject()
         )));
     }
-    if root_key.verifying_key() != *root.key() {
+    if root_key.public != *root.key() {
         return Err(IdentityError::Issue(
             "the root key does not match the root certificate".into(),
         ));
@@ -609,8 +689,8 @@ pub(crate) fn issue_role_for(
     let issuer = Issuer::new(
         issuer_params,
         DalekSigner {
-            key: root_key,
-            public: root_key.verifying_key().to_bytes(),
+            signer: root_key,
+            public: root_key.public.to_bytes(),
         },
     );
     let mut p = CertificateParams::default();

@@ -11,7 +11,10 @@ mod keys;
 
 #[cfg(test)]
 pub(crate) use cert::issue_role_for;
-pub use cert::{check_party_id, issue_role, issue_root, validate_chain, Certificate, Validity};
+pub use cert::{
+    check_party_id, issue_role, issue_role_by, issue_root, issue_root_by, validate_chain,
+    CertSigner, Certificate, Validity,
+};
 pub use keys::{
     generate_key, private_key_pem, public_key_pem, read_private_key, read_public_key,
     write_private_key, write_public_key,

@@ -435,6 +435,25 @@ impl Ledger {
         self.with_writer(|w| Ok(w.freeze(successor.clone(), reason.clone())?))
     }
 
+    /// Hands the log over to `new`, a key of the same name, kept as `keep`
+    /// says ([`crate::store::Writer::rotate`]). The handle is consumed: it
+    /// holds the old key; open the ledger again to go on.
+    pub fn rotate(
+        self,
+        new: Arc<dyn Signer>,
+        keep: crate::store::NewKey,
+    ) -> Result<crate::note::SignedRotation, LedgerError> {
+        self.with_writer(|w| Ok(w.rotate(new.clone(), keep.clone())?))
+    }
+
+    /// The log key's rotation notes (oldest first), as the log holds them.
+    pub fn rotations(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(crate::store::rotate::rotation_notes(&self.layout)?
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect())
+    }
+
     /// The freeze note, if the log is frozen.
     pub fn frozen(&self) -> Result<Option<crate::note::SignedFrozen>, StoreError> {
         crate::store::read_frozen(&self.layout, &self.vkey)

@@ -229,5 +229,9 @@ pub(super) fn build(
         history,
         frozen: public_note(l.layout().frozen())?,
         predecessor: public_note(l.layout().predecessor())?,
+        rotations: crate::store::rotate::rotation_notes(l.layout())?
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect(),
     })
 }

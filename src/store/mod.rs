@@ -34,6 +34,7 @@ mod publish;
 #[cfg(not(feature = "service"))]
 #[path = "unpublished.rs"]
 mod publish;
+pub mod rotate;
 #[cfg(feature = "service")]
 pub mod sealed;
 mod tiles;
@@ -61,7 +62,7 @@ pub use tiles::{
 };
 pub use writer::{
     init, init_with_token, install_trust_root, open_log_signer, read_frozen, read_log_key,
-    read_predecessor, write_public_file, OnWait, Waiting, Writer, DEFAULT_LOCK_WAIT,
+    read_predecessor, write_public_file, NewKey, OnWait, Waiting, Writer, DEFAULT_LOCK_WAIT,
 };
 
 use crate::merkle::{
@@ -309,6 +310,10 @@ impl Layout {
     /// checkpoint).
     pub fn frozen(&self) -> PathBuf {
         self.root.join("log").join("frozen")
+    }
+    /// The log key's rotation notes (public), `NNNN` each.
+    pub fn rotations_dir(&self) -> PathBuf {
+        self.root.join("log").join("rotations")
     }
     /// A successor's note naming its predecessor (public).
     pub fn predecessor(&self) -> PathBuf {

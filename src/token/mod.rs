@@ -105,6 +105,18 @@ pub enum TokenError {
     },
 }
 
+impl crate::class::Classify for TokenError {
+    fn class(&self) -> crate::class::Class {
+        use crate::class::Class;
+        match self {
+            // The token answered, but did not do it: trying again may work.
+            TokenError::Sign { .. } | TokenError::Data { .. } => Class::Unavailable,
+            // A URI, module, token, PIN or key named wrongly, or missing.
+            _ => Class::BadInput,
+        }
+    }
+}
+
 /// An Ed25519 private key in a PKCS#11 token, logged in and ready to sign.
 pub struct TokenKey {
     session: Mutex<Session>,

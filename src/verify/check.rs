@@ -92,7 +92,13 @@ pub(crate) fn verify_pack_state_in(
     at_once: usize,
 ) -> (Report, State) {
     let mut r = Report::default();
+    // The log key's rotations first: they may hand trust to a newer key.
+    let (rotated, retired) = super::lifecycle::apply_rotations(&mut r, pack, trust);
+    let trust = rotated.as_ref().unwrap_or(trust);
     let (cp, witnessed) = check_checkpoint(&mut r, pack, trust);
+    if let Some(c) = &cp {
+        super::lifecycle::check_retired(&mut r, c, trust, &retired);
+    }
     super::lifecycle::check_lifecycle(&mut r, pack, cp.as_ref(), trust);
     if let Some(c) = &pack.consistency {
         check_consistency(&mut r, c, cp.as_ref());

@@ -1,5 +1,6 @@
-//! A log's lifecycle in a pack (issue 26, FORMATS §28): the freeze note of
-//! a frozen log and a successor's note naming its predecessor.
+//! A log's lifecycle in a pack (issue 26, FORMATS §28): the log key's
+//! rotation notes, the freeze note of a frozen log and a successor's note
+//! naming its predecessor.
 
 use super::{Pack, Report, Trust};
 use crate::note::SignedCheckpoint;
@@ -85,6 +86,126 @@ pub(super) fn check_lifecycle(
                     p.root.hash()
                 ),
             ),
+        }
+    }
+}
+
+/// A log key retired by a rotation: it signs trees up to `at`, no larger.
+#[derive(Clone, Debug)]
+pub(super) struct Retired {
+    key: crate::note::VerifierKey,
+    at: u64,
+}
+
+/// Follows the pack's rotation notes from the keys the trust policy names:
+/// a note whose old key is trusted (or was handed to) hands trust to its
+/// new key, for trees from the hand-over on. Returns the trust with those
+/// keys added (`None`: nothing added) and the keys retired.
+pub(super) fn apply_rotations(
+    r: &mut Report,
+    pack: &Pack,
+    trust: &Trust,
+) -> (Option<Trust>, Vec<Retired>) {
+    let mut policy = trust.policy.clone();
+    let mut retired = Vec::new();
+    for (i, bytes) in pack.rotations.iter().enumerate() {
+        let name = format!("log key rotation {}", i + 1);
+        let note = match crate::note::SignedRotation::open(bytes) {
+            Ok(n) => n,
+            Err(e) => {
+                r.check(name, false, e.to_string());
+                continue;
+            }
+        };
+        let rot = note.rotation();
+        let (old_trusted, new_trusted) = (
+            policy.logs().contains(&rot.old),
+            policy.logs().contains(&rot.new),
+        );
+        if !old_trusted && !new_trusted {
+            r.warnings.push(format!(
+                "{name}: between keys the trust policy does not name ({} to {}); ignored",
+                rot.old, rot.new
+            ));
+            continue;
+        }
+        if old_trusted && !new_trusted {
+            policy = policy.with_log(rot.new.clone());
+        }
+        retired.push(Retired {
+            key: rot.old.clone(),
+            at: rot.root.size(),
+        });
+        r.check(
+            name,
+            true,
+            format!(
+                "at tree size {} (root {}) the log key {} handed over to {}, both signing{}",
+                rot.root.size(),
+                rot.root.hash(),
+                rot.old,
+                rot.new,
+                if old_trusted && !new_trusted {
+                    "; the new key is trusted on the old key's word"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+    let added = policy != trust.policy;
+    (
+        added.then(|| Trust {
+            policy,
+            ..trust.clone()
+        }),
+        retired,
+    )
+}
+
+/// Fails a checkpoint that only retired keys signed, past their hand-over.
+pub(super) fn check_retired(
+    r: &mut Report,
+    cp: &SignedCheckpoint,
+    trust: &Trust,
+    retired: &[Retired],
+) {
+    if retired.is_empty() {
+        return;
+    }
+    let size = cp.root().size();
+    let keys: Vec<crate::note::VerifierKey> = trust
+        .policy
+        .logs()
+        .iter()
+        .filter(|k| k.name() == cp.checkpoint().origin())
+        .cloned()
+        .collect();
+    let signed = cp.note().verify(&keys).unwrap_or_default();
+    let current =
+        |k: &crate::note::VerifierKey| retired.iter().filter(|t| &t.key == k).all(|t| size <= t.at);
+    match signed.iter().find(|k| current(k)) {
+        Some(k) => r.check(
+            "log key at this tree",
+            true,
+            format!("tree size {size} is signed by {k}, a key in charge at that size"),
+        ),
+        None => {
+            let named: Vec<String> = signed.iter().map(|k| k.to_string()).collect();
+            let at = retired
+                .iter()
+                .filter(|t| signed.contains(&&t.key))
+                .map(|t| t.at)
+                .min()
+                .unwrap_or(0);
+            r.check(
+                "log key at this tree",
+                false,
+                format!(
+                    "tree size {size} is signed only by {}, retired at tree size {at} (a rotation note the pack carries): a retired key signing after its hand-over",
+                    named.join(", ")
+                ),
+            )
         }
     }
 }

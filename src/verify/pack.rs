@@ -44,6 +44,8 @@ pub struct Pack {
     pub frozen: Option<Vec<u8>>,
     /// The log's note naming its predecessor, if it names one.
     pub predecessor: Option<Vec<u8>>,
+    /// The log key's rotation notes, oldest first (FORMATS §28).
+    pub rotations: Vec<Vec<u8>>,
 }
 
 /// The pack's claim that its log extends an older tree: this log's root at
@@ -114,6 +116,12 @@ impl Pack {
         if let Some(p) = &self.predecessor {
             map.push((Value::Text("predecessor".into()), Value::Bytes(p.clone())));
         }
+        if !self.rotations.is_empty() {
+            map.push((
+                Value::Text("rotations".into()),
+                Value::Array(self.rotations.iter().cloned().map(Value::Bytes).collect()),
+            ));
+        }
         let bytes = cbor::encode(&Value::Map(map))?;
         if bytes.len() > MAX_PACK_SIZE {
             return Err(PackError::Structure(format!(
@@ -154,15 +162,31 @@ impl Pack {
         };
         let frozen = note("frozen")?;
         let predecessor = note("predecessor")?;
+        let rotations = match get("rotations") {
+            None => Vec::new(),
+            Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_ROTATIONS => items
+                .iter()
+                .map(|v| match v {
+                    Value::Bytes(b) if b.len() <= MAX_NOTE_SIZE => Ok(b.clone()),
+                    _ => Err(bad("rotations must be signed notes")),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(_) => {
+                return Err(bad(&format!(
+                    "rotations must be a non-empty array of at most {MAX_ROTATIONS} notes"
+                )))
+            }
+        };
         let optional = [
             consistency.is_some(),
             history.is_some(),
             frozen.is_some(),
             predecessor.is_some(),
+            !rotations.is_empty(),
         ];
         if m.len() != 3 + optional.iter().filter(|&&b| b).count() {
             return Err(bad(
-                "expected exactly the keys type, checkpoint, statements (and consistency, history, frozen, predecessor)",
+                "expected exactly the keys type, checkpoint, statements (and consistency, history, frozen, predecessor, rotations)",
             ));
         }
         if get("type").and_then(|v| v.as_text()) != Some(PACK_TYPE) {
@@ -197,12 +221,16 @@ impl Pack {
             history,
             frozen,
             predecessor,
+            rotations,
         })
     }
 }
 
-/// Largest freeze or predecessor note a pack carries.
+/// Largest freeze, predecessor or rotation note a pack carries.
 const MAX_NOTE_SIZE: usize = 4096;
+
+/// Most rotation notes a pack carries.
+const MAX_ROTATIONS: usize = 256;
 
 fn parse_consistency(v: &Value) -> Result<PackConsistency, String> {
     let Value::Map(m) = v else {

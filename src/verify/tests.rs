@@ -422,6 +422,7 @@ fn packs_larger_than_a_statement_limit_round_trip() {
         history: None,
         frozen: None,
         predecessor: None,
+        rotations: Vec::new(),
     };
     let bytes = p.to_bytes().unwrap();
     assert!(bytes.len() > 3 << 20);

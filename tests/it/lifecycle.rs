@@ -243,3 +243,148 @@ fn a_frozen_log_takes_nothing_more_and_its_packs_say_so() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("signed a checkpoint of size"), "{out}");
 }
+
+/// Rotating the log key: the tree at the hand-over is signed by both keys,
+/// the rotation note by both; packs from before and after verify under the
+/// old key (the note hands trust on) and the new; a checkpoint the retired
+/// key signs past the hand-over fails; an interrupted hand-over is finished
+/// at the next opening.
+#[test]
+fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let l = ledger(d, "rot");
+    let op = identity(d, "demo-operator");
+    let reg = |f: &str| {
+        sign(
+            d,
+            "register",
+            &op,
+            &["--facility", f, "--name", "N", "--site", "S"],
+        )
+    };
+    let (code, out, err) = submit(d, &l, "r1.cose", &reg("TF-1"));
+    assert_eq!(code, 0, "{out}{err}");
+    let old_vkey = std::fs::read_to_string(l.join("vkey")).unwrap();
+    let old_trust = trust(d, &l);
+    let before = d.join("before.pack");
+    let (code, _, err) = run(
+        &["pack", s(&l), "--facility", "TF-1", "--out", s(&before)],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    // A copy that never rotates: its old key signs on (a fork's view).
+    let fork = d.join("fork");
+    let cp_a = |from: &Path, to: &Path| {
+        let st = std::process::Command::new("cp")
+            .args(["-a", s(from), s(to)])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    cp_a(&l, &fork);
+
+    let (code, out, err) = run(&["log", "rotate", s(&l)], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("handed over at tree size"), "{out}");
+    let new_vkey = std::fs::read_to_string(l.join("vkey")).unwrap();
+    assert_ne!(new_vkey, old_vkey);
+    let cp = std::fs::read_to_string(l.join("log/checkpoint")).unwrap();
+    assert_eq!(cp.matches("\n\u{2014} example.org/rot ").count(), 2, "{cp}");
+    let note = std::fs::read(l.join("log/rotations/0001")).unwrap();
+    assert!(String::from_utf8_lossy(&note).starts_with("triage-ledger/rotation/v1\n"));
+    let staged: Vec<_> = std::fs::read_dir(l.join("private"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("log-"))
+        .collect();
+    assert!(staged.is_empty(), "{staged:?}");
+    let (code, out, err) = run(&["log", "audit", s(&l)], b"");
+    assert_eq!(code, 0, "{out}{err}");
+    // The new key signs from now on.
+    let (code, out, err) = submit(d, &l, "r2.cose", &reg("TF-2"));
+    assert_eq!(code, 0, "{out}{err}");
+    let after = d.join("after.pack");
+    let (code, _, err) = run(
+        &["pack", s(&l), "--facility", "TF-1", "--out", s(&after)],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    // Under the old key alone: the note hands trust to the new key.
+    for p in [&before, &after] {
+        let (code, out, err) = run(&["verify", s(p), "--trust", s(&old_trust), "-v"], b"");
+        assert_eq!(code, 0, "{}: {out}{err}", p.display());
+    }
+    let (_, out, _) = run(&["verify", s(&after), "--trust", s(&old_trust), "-v"], b"");
+    assert!(
+        out.contains("log key rotation 1") && out.contains("on the old key's word"),
+        "{out}"
+    );
+    // Under the new key alone: the pack from after verifies.
+    let new_trust = d.join("trust-new");
+    std::fs::create_dir_all(&new_trust).unwrap();
+    std::fs::copy(old_trust.join("root.pem"), new_trust.join("root.pem")).unwrap();
+    std::fs::write(new_trust.join("log.vkey"), &new_vkey).unwrap();
+    let (code, out, err) = run(&["verify", s(&after), "--trust", s(&new_trust)], b"");
+    assert_eq!(code, 0, "{out}{err}");
+
+    // The retired key signs a larger tree (the fork), and the pack carries
+    // the rotation note: refused, naming the retired key.
+    let (code, out, err) = submit(d, &fork, "r3.cose", &reg("TF-3"));
+    assert_eq!(code, 0, "{out}{err}");
+    let forked = d.join("fork.pack");
+    let (code, _, err) = run(
+        &["pack", s(&fork), "--facility", "TF-1", "--out", s(&forked)],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut p = triage_ledger::verify::Pack::parse(&std::fs::read(&forked).unwrap()).unwrap();
+    p.rotations = vec![note.clone()];
+    std::fs::write(&forked, p.to_bytes().unwrap()).unwrap();
+    let (code, out, _) = run(&["verify", s(&forked), "--trust", s(&old_trust), "-v"], b"");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("retired at tree size"), "{out}");
+
+    // A hand-over interrupted after its note (the crash between the note
+    // and `vkey`): the next opening finishes it, and the old key never
+    // signs again.
+    let l2 = ledger(d, "crash");
+    let (code, out, err) = submit(
+        d,
+        &l2,
+        "r1.cose",
+        &std::fs::read(d.join("r1.cose")).unwrap(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let old_key = std::fs::read(l2.join("private/log.key")).unwrap();
+    let old_v = std::fs::read(l2.join("vkey")).unwrap();
+    let (code, _, err) = run(&["log", "rotate", s(&l2)], b"");
+    assert_eq!(code, 0, "{err}");
+    let new_v = std::fs::read_to_string(l2.join("vkey")).unwrap();
+    // name+id+key (the key's base64 may hold '+' too).
+    let id = new_v.split('+').nth(1).unwrap().to_string();
+    std::fs::rename(
+        l2.join("private/log.key"),
+        l2.join(format!("private/log-{id}.key")),
+    )
+    .unwrap();
+    std::fs::write(l2.join("private/log.key"), &old_key).unwrap();
+    std::fs::write(l2.join("vkey"), &old_v).unwrap();
+    let (code, out, err) = submit(
+        d,
+        &l2,
+        "r2.cose",
+        &std::fs::read(d.join("r2.cose")).unwrap(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(std::fs::read_to_string(l2.join("vkey")).unwrap(), new_v);
+    assert!(!l2.join(format!("private/log-{id}.key")).exists());
+    let cp = std::fs::read_to_string(l2.join("log/checkpoint")).unwrap();
+    assert_eq!(
+        cp.matches("\n\u{2014} example.org/crash ").count(),
+        1,
+        "{cp}"
+    );
+    let (code, out, err) = run(&["log", "audit", s(&l2)], b"");
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -407,3 +407,134 @@ fn a_token_key_keeps_its_high_water_mark_and_refuses_a_restored_directory() {
         before
     );
 }
+
+/// The scheme root's own key in the token: `cert root` self-signs there,
+/// `cert issue` certifies an operator there, OpenSSL verifies the chain,
+/// and a statement the operator signs is admitted under that root.
+#[test]
+fn the_scheme_roots_key_in_a_token_issues_certificates_openssl_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let conf = token(d, "scheme");
+    let env = [
+        ("SOFTHSM2_CONF", conf.as_str()),
+        ("TRIAGE_LEDGER_PKCS11_PIN", "1234"),
+    ];
+    let root_uri = format!("pkcs11:token=scheme;object=root?module-path={MODULE}");
+    let (code, _, err) = run_env(&["keys", "new-in-token", &root_uri], &env);
+    assert_eq!(code, 0, "{err}");
+    let root = d.join("root.pem");
+    let (code, out, err) = run_env(
+        &[
+            "cert",
+            "root",
+            "--key",
+            &root_uri,
+            "--name",
+            "Token Scheme Root",
+            "--org",
+            "Security Sub-Committee",
+            "--out",
+            s(&root),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // An operator key in a file, certified by the root in the token.
+    let (code, _, err) = run_env(&["keys", "new", "--out", s(&d.join("op"))], &[]);
+    assert_eq!(code, 0, "{err}");
+    let (op_key, op_pub) = (d.join("op.key"), d.join("op.pub"));
+    let op_cert = d.join("op.pem");
+    let (code, out, err) = run_env(
+        &[
+            "cert",
+            "issue",
+            "--root-cert",
+            s(&root),
+            "--root-key",
+            &root_uri,
+            "--key",
+            s(&op_pub),
+            "--role",
+            "operator",
+            "--name",
+            "Ops",
+            "--org",
+            "Triage Ltd",
+            "--party-id",
+            "NTRGB-01234567",
+            "--out",
+            s(&op_cert),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // OpenSSL, an independent implementation, verifies the chain.
+    let v = Command::new("openssl")
+        .args(["verify", "-CAfile", s(&root), s(&op_cert)])
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    // A ledger under that root admits the operator's registration.
+    let ledger = d.join("ledger");
+    let (code, _, err) = run_env(
+        &[
+            "init",
+            s(&ledger),
+            "--origin",
+            "example.org/tokenroot",
+            "--trust-root",
+            s(&root),
+            "--records",
+            "public",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let reg = d.join("reg.cose");
+    let (code, out, err) = run_env(
+        &[
+            "register",
+            "--key",
+            s(&op_key),
+            "--cert",
+            s(&op_cert),
+            "--out",
+            s(&reg),
+            "--facility",
+            "TF-1",
+            "--name",
+            "N",
+            "--site",
+            "S",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run_env(&["submit", s(&ledger), s(&reg)], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Without the PIN, the root signs nothing, and says why.
+    let (code, _, err) = run_env(
+        &[
+            "cert",
+            "root",
+            "--key",
+            &root_uri,
+            "--name",
+            "R",
+            "--org",
+            "O",
+            "--out",
+            s(&d.join("never.pem")),
+        ],
+        &[("SOFTHSM2_CONF", conf.as_str())],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no PIN for token scheme"), "{err}");
+    assert!(!d.join("never.pem").exists());
+}

@@ -47,6 +47,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
         history: None,
         frozen: None,
         predecessor: None,
+        rotations: Vec::new(),
     };
     let text = format!("log {vkey}\nwitness w1 {}\nquorum w1\n", w1.vkey());
     let trust = Trust {
