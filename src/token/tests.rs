@@ -278,3 +278,71 @@ fn a_key_made_in_the_token_never_leaves_it_and_signs() {
         "{listed}"
     );
 }
+
+/// The log's high-water mark kept in the token: a private data object,
+/// replaced (made anew, the older destroyed) at each keep; two left by a
+/// crash between the two steps are both read, and the store takes the
+/// largest that opens with the key.
+#[test]
+fn a_token_signer_keeps_its_mark_in_a_private_data_object() {
+    use crate::note::Signer as _;
+    let t = Token::new("marks");
+    let u = format!("pkcs11:token=marks;object=logkey;id=%01?module-path={MODULE}");
+    let label = with_token(&t, Some("1234"), || {
+        let signer = TokenSigner::open(&u, "example.org/marks").unwrap();
+        let keeper = signer.marks().expect("a token signer keeps its mark");
+        assert!(keeper.read_marks().unwrap().is_empty());
+        keeper.keep_mark(b"first").unwrap();
+        keeper.keep_mark(b"second").unwrap();
+        assert_eq!(keeper.read_marks().unwrap(), vec![b"second".to_vec()]);
+        // A crash between making the new object and destroying the old.
+        let label = mark_label(signer.public_key());
+        signer.key.write_data("unrelated", b"x").unwrap();
+        let mut template = data_template(&label);
+        template.push(Attribute::Value(b"third".to_vec()));
+        signer
+            .key
+            .session
+            .lock()
+            .unwrap()
+            .create_object(&template)
+            .unwrap();
+        let mut both = keeper.read_marks().unwrap();
+        both.sort();
+        assert_eq!(both, vec![b"second".to_vec(), b"third".to_vec()]);
+        // The next keep leaves one.
+        keeper.keep_mark(b"fourth").unwrap();
+        assert_eq!(keeper.read_marks().unwrap(), vec![b"fourth".to_vec()]);
+        label
+    });
+    // OpenSC sees it private: not listed without logging in.
+    let listed = t.run(
+        "pkcs11-tool",
+        &[
+            "--module",
+            MODULE,
+            "--token-label",
+            "marks",
+            "--list-objects",
+            "--type",
+            "data",
+        ],
+    );
+    assert!(!listed.contains(&label), "{listed}");
+    let listed = t.run(
+        "pkcs11-tool",
+        &[
+            "--module",
+            MODULE,
+            "--token-label",
+            "marks",
+            "--login",
+            "--pin",
+            "1234",
+            "--list-objects",
+            "--type",
+            "data",
+        ],
+    );
+    assert!(listed.contains(&label), "{listed}");
+}
