@@ -145,38 +145,9 @@ fn validity(valid_from: Option<&str>, days: u32) -> Result<Validity, Failure> {
 }
 
 /// The scheme root's key: a file, or a key in a PKCS#11 token.
-enum RootKey {
-    File(ed25519_dalek::SigningKey),
-    Token(triage_ledger::token::TokenKey),
-}
-
-impl RootKey {
-    fn load(path: &Path) -> Result<RootKey, Failure> {
-        let named = path.to_string_lossy();
-        match named.starts_with("pkcs11:") {
-            true => Ok(RootKey::Token(
-                triage_ledger::token::TokenKey::open(&named)
-                    .map_err(|e| Failure::input(format!("the root's key: {e}")))?,
-            )),
-            false => Ok(RootKey::File(load_key(path)?)),
-        }
-    }
-    fn public(&self) -> ed25519_dalek::VerifyingKey {
-        match self {
-            RootKey::File(k) => k.verifying_key(),
-            RootKey::Token(t) => *t.public(),
-        }
-    }
-    fn sign(&self, m: &[u8]) -> Result<[u8; 64], String> {
-        match self {
-            RootKey::File(k) => Ok(ed25519_dalek::Signer::sign(k, m).to_bytes()),
-            RootKey::Token(t) => t.sign(m).map_err(|e| e.to_string()),
-        }
-    }
-}
-
-fn load_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Failure> {
-    let (key, warning) = identity::read_private_key(path)?;
+fn load_root_key(path: &Path) -> Result<triage_ledger::token::KeyRef, Failure> {
+    let (key, warning) = triage_ledger::token::KeyRef::open(path)
+        .map_err(|e| Failure::input(format!("the root's key: {e}")))?;
     if let Some(w) = warning {
         tell!("warning: {w}");
     }
@@ -271,7 +242,7 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             out,
             force,
         } => {
-            let k = RootKey::load(&key)?;
+            let k = load_root_key(&key)?;
             let sign = |m: &[u8]| k.sign(m);
             let signer = identity::CertSigner {
                 public: k.public(),
@@ -301,7 +272,7 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
             let role = Role::parse(&role)?;
             identity::check_party_id(&party_id)?;
             let root = load_cert(&root_cert)?;
-            let rk = RootKey::load(&root_key)?;
+            let rk = load_root_key(&root_key)?;
             let sign = |m: &[u8]| rk.sign(m);
             let root_signer = identity::CertSigner {
                 public: rk.public(),

@@ -168,6 +168,15 @@ fn print_run(run: &MonitorRun, facility: Option<&str>) {
             run.origin, run.from, run.to, run.index_entries, run.commits
         );
     }
+    for r in &run.rotations {
+        say!(
+            "log {}: its key handed over at tree size {} from {} to {} (both signed); the monitor now pins the new key",
+            run.origin,
+            r.root.size(),
+            r.old,
+            r.new
+        );
+    }
     if let Some(f) = &run.frozen {
         say!(
             "log {} is frozen at tree size {}, its final tree (signed by its key){}",

@@ -17,39 +17,20 @@ pub fn sign_record(
     sign: &SignArgs,
     record: &triage_ledger::record::Record,
 ) -> Result<Statement, Failure> {
-    // A key in a PKCS#11 token: `--key pkcs11:…` (RFC 7512), the PIN from
-    // the environment or the URI's pin-source file.
-    let named = sign.key.to_string_lossy();
-    if named.starts_with("pkcs11:") {
-        let token = triage_ledger::token::TokenKey::open(&named)
-            .map_err(|e| Failure::input(format!("--key: {e}")))?;
-        let cert = load_cert(&sign.cert)?;
-        if cert.key() != token.public() {
-            return Err(Failure::input(format!(
-                "{} does not certify the key in token {} ({named})",
-                sign.cert.display(),
-                token.token()
-            )));
-        }
-        return policy::sign_statement_with(record, &cert, sign.iat.unwrap_or_else(now), |tbs| {
-            token.sign(tbs).map_err(|e| e.to_string())
-        })
-        .map_err(|e| Failure::input(e.to_string()));
-    }
-    let (key, warning) = triage_ledger::identity::read_private_key(&sign.key)?;
+    // A key file, or a key in a PKCS#11 token (`--key pkcs11:…`, RFC 7512;
+    // the PIN from the environment or the URI's pin-source file).
+    let (key, warning) = triage_ledger::token::KeyRef::open(&sign.key)
+        .map_err(|e| Failure::input(format!("--key: {e}")))?;
     if let Some(w) = warning {
         tell!("warning: {w}");
     }
     let cert = load_cert(&sign.cert)?;
-    if cert.key() != &key.verifying_key() {
-        return Err(Failure::input(format!(
-            "{} does not certify the key in {}",
-            sign.cert.display(),
-            sign.key.display()
-        )));
-    }
-    policy::sign_statement(record, &key, &cert, sign.iat.unwrap_or_else(now))
-        .map_err(|e| Failure::input(e.to_string()))
+    key.check_certified(&cert, &sign.cert.display().to_string())
+        .map_err(|e| Failure::input(e.to_string()))?;
+    policy::sign_statement_with(record, &cert, sign.iat.unwrap_or_else(now), |tbs| {
+        key.sign(tbs)
+    })
+    .map_err(|e| Failure::input(e.to_string()))
 }
 
 pub fn run_verb(verb: super::verbs::Verb) -> CmdResult {

@@ -85,6 +85,8 @@ pub struct MonitorRun {
     pub proof: Option<Misbehaviour>,
     /// The log's freeze note, if it is frozen (FORMATS §28).
     pub frozen: Option<crate::note::Frozen>,
+    /// The key hand-overs followed since the pinned key (FORMATS §28).
+    pub rotations: Vec<crate::note::Rotation>,
 }
 
 /// Why a monitor could not run.
@@ -147,6 +149,32 @@ impl crate::class::Classify for MonitorError {
     }
 }
 
+/// The rotation notes of `tree` (`rotations/0001`, …) that hand over from
+/// `pinned`, in order: each one's old key is the previous one's new key.
+/// A note that does not open is an error; notes of other keys are passed.
+fn follow_rotations(
+    tree: &dyn PublicTree,
+    pinned: &VerifierKey,
+) -> Result<Vec<crate::note::Rotation>, MonitorError> {
+    let mut chain: Vec<crate::note::Rotation> = Vec::new();
+    let mut current = pinned.clone();
+    for n in 1..=9999u32 {
+        let rel = format!("rotations/{n:04}");
+        let Some(bytes) = tree.get(&rel)? else { break };
+        let note =
+            crate::note::SignedRotation::open(&bytes).map_err(|source| StoreError::Note {
+                path: tree.locate(&rel),
+                source,
+            })?;
+        let r = note.rotation();
+        if r.old == current {
+            current = r.new.clone();
+            chain.push(r.clone());
+        }
+    }
+    Ok(chain)
+}
+
 /// Replays the ledger from `state` (or from the start) to its checkpoint.
 /// Returns what it found and, if the log told no lie, the state to resume
 /// from. With `policy` (a tlog-policy: the log keys to accept and the
@@ -206,6 +234,12 @@ fn monitor_with(
         ),
         None => None,
     };
+    // The log key's rotation notes, followed from the key this monitor
+    // pinned: a hand-over both keys signed moves the pin (FORMATS §28).
+    let handovers = match &pinned {
+        Some(p) => follow_rotations(tree, p)?,
+        None => Vec::new(),
+    };
     let key = key
         .or_else(|| {
             policy.and_then(|p| {
@@ -215,7 +249,8 @@ fn monitor_with(
                     .cloned()
             })
         })
-        .or(pinned)
+        .or_else(|| handovers.last().map(|r| r.new.clone()))
+        .or(pinned.clone())
         .ok_or(MonitorError::NoKey)?;
     let vkey = key.to_string();
     if let Some(p) = policy {
@@ -258,14 +293,29 @@ fn monitor_with(
     }
     let open = OpenTree::at(tree, cp.clone());
     let size = cp.root().size();
+    let mut run_rotations = Vec::new();
     let (edge, mut history) = match state {
         None => (RightEdge::new(), History::new()),
         Some(s) => {
             if s.vkey != vkey {
-                return Err(MonitorError::Key {
-                    pinned: s.vkey,
-                    found: vkey,
-                });
+                // Accepted if the pinned key handed over to it, and did
+                // not sign past its hand-over.
+                let Some(at) = handovers.iter().position(|r| r.new == key) else {
+                    return Err(MonitorError::Key {
+                        pinned: s.vkey,
+                        found: vkey,
+                    });
+                };
+                let first = &handovers[0];
+                if s.edge.size() > first.root.size() {
+                    return Err(MonitorError::Trust(format!(
+                        "this monitor checked tree size {} under {}, but that key handed over at tree size {}: it signed past its hand-over",
+                        s.edge.size(),
+                        first.old,
+                        first.root.size()
+                    )));
+                }
+                run_rotations = handovers[..=at].to_vec();
             }
             if s.edge.size() > size {
                 return Err(MonitorError::Behind {
@@ -291,6 +341,7 @@ fn monitor_with(
         fault: None,
         proof: None,
         frozen,
+        rotations: run_rotations,
     };
     let mut openings = private
         .as_ref()

@@ -39,6 +39,7 @@ pub fn public_on_confidential(method: &Method, path: &str) -> bool {
             p == "/checkpoint"
                 || p == "/frozen"
                 || p == "/predecessor"
+                || p.starts_with("/rotations/")
                 || p.starts_with("/tile/")
                 || p == "/.well-known/transparency-configuration"
                 || p == "/metrics"

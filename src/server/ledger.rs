@@ -352,6 +352,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         .route("/checkpoint", get(checkpoint))
         .route("/frozen", get(frozen_note))
         .route("/predecessor", get(predecessor_note))
+        .route("/rotations/{n}", get(rotation_note))
         .route("/tile/{*path}", get(tile))
         .route("/facilities", get(facilities))
         .route("/facilities/{id}", get(facility))
@@ -645,6 +646,14 @@ async fn frozen_note(State(s): State<Arc<Service>>) -> Response {
 /// none.
 async fn predecessor_note(State(s): State<Arc<Service>>) -> Response {
     public_note(s.ledger.layout().predecessor())
+}
+
+/// `GET /rotations/NNNN`: the log key's rotation notes, in order.
+async fn rotation_note(State(s): State<Arc<Service>>, UrlPath(n): UrlPath<String>) -> Response {
+    if n.len() != 4 || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return (StatusCode::NOT_FOUND, "none\n").into_response();
+    }
+    public_note(s.ledger.layout().rotations_dir().join(n))
 }
 
 fn public_note(path: PathBuf) -> Response {

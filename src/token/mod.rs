@@ -551,5 +551,8 @@ impl crate::note::Signer for TokenSigner {
     }
 }
 
+mod key_ref;
+pub use key_ref::{KeyRef, KeyRefError};
+
 #[cfg(test)]
 mod tests;

@@ -866,6 +866,7 @@ fn the_openapi_description_matches_the_server_and_sigkill_loses_no_201() {
             .replace("{index}", "0")
             .replace("{id}", "TF-0")
             .replace("{path}", "entries/000.p/2")
+            .replace("{n}", "0001")
             .replace("{operation}", "0123456789abcdef0123456789abcdef");
         for (method, op) in ops.as_object().unwrap() {
             let documented: Vec<u16> = op["responses"]

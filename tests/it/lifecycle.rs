@@ -273,6 +273,10 @@ fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
         b"",
     );
     assert_eq!(code, 0, "{err}");
+    // A monitor pinned to the old key.
+    let state = d.join("monitor.state");
+    let (code, _, err) = run(&["monitor", s(&l), "--state", s(&state)], b"");
+    assert_eq!(code, 0, "{err}");
     // A copy that never rotates: its old key signs on (a fork's view).
     let fork = d.join("fork");
     let cp_a = |from: &Path, to: &Path| {
@@ -301,6 +305,13 @@ fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
     assert!(staged.is_empty(), "{staged:?}");
     let (code, out, err) = run(&["log", "audit", s(&l)], b"");
     assert_eq!(code, 0, "{out}{err}");
+    // A pack made at the hand-over: its checkpoint carries both signatures.
+    let during = d.join("during.pack");
+    let (code, _, err) = run(
+        &["pack", s(&l), "--facility", "TF-1", "--out", s(&during)],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
     // The new key signs from now on.
     let (code, out, err) = submit(d, &l, "r2.cose", &reg("TF-2"));
     assert_eq!(code, 0, "{out}{err}");
@@ -310,8 +321,16 @@ fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
         b"",
     );
     assert_eq!(code, 0, "{err}");
+    // The monitor follows the hand-over both keys signed, and pins the new
+    // key; then it goes on quietly.
+    let (code, out, err) = run(&["monitor", s(&l), "--state", s(&state)], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("its key handed over at tree size"), "{out}");
+    let (code, out, err) = run(&["monitor", s(&l), "--state", s(&state)], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("handed over"), "{out}");
     // Under the old key alone: the note hands trust to the new key.
-    for p in [&before, &after] {
+    for p in [&before, &during, &after] {
         let (code, out, err) = run(&["verify", s(p), "--trust", s(&old_trust), "-v"], b"");
         assert_eq!(code, 0, "{}: {out}{err}", p.display());
     }
@@ -325,8 +344,10 @@ fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
     std::fs::create_dir_all(&new_trust).unwrap();
     std::fs::copy(old_trust.join("root.pem"), new_trust.join("root.pem")).unwrap();
     std::fs::write(new_trust.join("log.vkey"), &new_vkey).unwrap();
-    let (code, out, err) = run(&["verify", s(&after), "--trust", s(&new_trust)], b"");
-    assert_eq!(code, 0, "{out}{err}");
+    for p in [&during, &after] {
+        let (code, out, err) = run(&["verify", s(p), "--trust", s(&new_trust)], b"");
+        assert_eq!(code, 0, "{}: {out}{err}", p.display());
+    }
 
     // The retired key signs a larger tree (the fork), and the pack carries
     // the rotation note: refused, naming the retired key.
