@@ -4,6 +4,7 @@
 pub mod known;
 mod net;
 mod register;
+mod token_tls;
 
 use std::time::Duration;
 

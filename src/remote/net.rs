@@ -228,31 +228,40 @@ pub(crate) fn agent(timeout: Duration) -> Result<ureq::Agent, NetError> {
             RootCerts::new_with_certs(&certs)
         }
     };
+    let (client, provider) = client_identity()?;
+    let mut tls = TlsConfig::builder().root_certs(roots).client_cert(client);
+    if let Some(p) = provider {
+        // A client key in a token: its signer, through rustls's key
+        // provider (the `token_tls` module).
+        tls = tls.unversioned_rustls_crypto_provider(p);
+    }
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(timeout))
-        .tls_config(
-            TlsConfig::builder()
-                .root_certs(roots)
-                .client_cert(client_identity()?)
-                .build(),
-        )
+        .tls_config(tls.build())
         .build()
         .into())
 }
+
+/// The client's identity, and the crypto provider that signs with a
+/// token key (`None` for a key file).
+type ClientIdentity = (
+    Option<ureq::tls::ClientCert>,
+    Option<std::sync::Arc<rustls::crypto::CryptoProvider>>,
+);
 
 /// The certificate and key a client presents when a service asks for one
 /// (a confidential ledger's reading by role): the signer's own,
 /// `TRIAGE_LEDGER_CERT` and `TRIAGE_LEDGER_KEY` (set directly, or by the
 /// configuration file). Checked to be a pair here: a key of another
 /// certificate would fail in the handshake with a less helpful message.
-fn client_identity() -> Result<Option<ureq::tls::ClientCert>, NetError> {
+fn client_identity() -> Result<ClientIdentity, NetError> {
     use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey};
     let (Some(cert_path), Some(key_path)) = (
         std::env::var_os("TRIAGE_LEDGER_CERT"),
         std::env::var_os("TRIAGE_LEDGER_KEY"),
     ) else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let named = |p: &std::ffi::OsString, reason: String| NetError::ClientIdentity {
         path: p.to_string_lossy().into_owned(),
@@ -270,6 +279,27 @@ fn client_identity() -> Result<Option<ureq::tls::ClientCert>, NetError> {
     };
     let cert = crate::identity::Certificate::from_der(leaf.der())
         .map_err(|e| named(&cert_path, e.to_string()))?;
+    let key_name = key_path.to_string_lossy();
+    if key_name.starts_with("pkcs11:") {
+        let (provider, placeholder, key) =
+            super::token_tls::provider(&key_name).map_err(|e| named(&key_path, e))?;
+        if key.public() != cert.key() {
+            return Err(named(
+                &key_path,
+                format!(
+                    "is not the key of {} (token {})",
+                    cert_path.to_string_lossy(),
+                    key.token()
+                ),
+            ));
+        }
+        let key =
+            PrivateKey::from_pem(&placeholder).map_err(|e| named(&key_path, e.to_string()))?;
+        return Ok((
+            Some(ClientCert::new_with_certs(&chain, key)),
+            Some(provider),
+        ));
+    }
     let key_pem = zeroize::Zeroizing::new(
         std::fs::read(&key_path).map_err(|e| named(&key_path, e.to_string()))?,
     );
@@ -287,7 +317,7 @@ fn client_identity() -> Result<Option<ureq::tls::ClientCert>, NetError> {
             format!("is not the key of {}", cert_path.to_string_lossy()),
         ));
     }
-    Ok(Some(ClientCert::new_with_certs(&chain, key)))
+    Ok((Some(ClientCert::new_with_certs(&chain, key)), None))
 }
 
 /// What this client trusts for `https://`, as a reader knows it.

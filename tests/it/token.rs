@@ -538,3 +538,137 @@ fn the_scheme_roots_key_in_a_token_issues_certificates_openssl_verifies() {
     assert!(err.contains("no PIN for token scheme"), "{err}");
     assert!(!d.join("never.pem").exists());
 }
+
+/// A `--url` client whose TLS key is in the token: the operator reads its
+/// own facility from a confidential ledger's service over mutual TLS, the
+/// handshake signed in the token (TRIAGE_LEDGER_KEY=pkcs11:…).
+#[test]
+fn a_url_clients_tls_key_in_a_token_reads_by_role() {
+    use super::http::{confidential_ledger, tls_pair};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let conf = token(d, "client");
+    let op_uri = format!("pkcs11:token=client;object=op?module-path={MODULE}");
+    let (ledger, _) = confidential_ledger(d, "example.org/tokentls");
+    let (cert, key) = tls_pair(d, "srv");
+    let server = Server::start(&[
+        "serve",
+        s(&ledger),
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ]);
+    let root = identity(d, "demo-root");
+    let op_cert = d.join("op-token.pem");
+    let env_pin = [
+        ("SOFTHSM2_CONF", conf.as_str()),
+        ("TRIAGE_LEDGER_PKCS11_PIN", "1234"),
+    ];
+    let (code, out, err) = run_env(
+        &[
+            "cert",
+            "issue",
+            "--root-cert",
+            &root.1,
+            "--root-key",
+            &root.0,
+            "--key",
+            &op_uri,
+            "--role",
+            "operator",
+            "--name",
+            "Token operations",
+            "--org",
+            "Token Triage Ltd",
+            "--party-id",
+            "NTRGB-07654321",
+            "--out",
+            s(&op_cert),
+        ],
+        &env_pin,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let reg = d.join("reg.cose");
+    let (code, out, err) = run_env(
+        &[
+            "register",
+            "--key",
+            &op_uri,
+            "--cert",
+            s(&op_cert),
+            "--out",
+            s(&reg),
+            "--facility",
+            "TF-TOK",
+            "--name",
+            "Bay",
+            "--site",
+            "Site",
+        ],
+        &env_pin,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let ca = ("TRIAGE_LEDGER_CA", cert.as_str());
+    let (code, out, err) = run_env(
+        &["submit", "--url", &server.url, "--transparent", s(&reg)],
+        &[ca],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let trust = d.join("trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/demo-root.pem"),
+        trust.join("root.pem"),
+    )
+    .unwrap();
+    std::fs::copy(ledger.join("vkey"), trust.join("log.vkey")).unwrap();
+    std::fs::copy(ledger.join("labels.vrf"), trust.join("labels.vrf")).unwrap();
+    let mine = d.join("reg.cose.transparent");
+    let filed = |env: &[(&str, &str)]| {
+        run_env(
+            &[
+                "filed",
+                s(&mine),
+                "--url",
+                &server.url,
+                "--trust",
+                s(&trust),
+            ],
+            env,
+        )
+    };
+    let op_cert_s = s(&op_cert).to_string();
+    let as_token = [
+        ca,
+        ("SOFTHSM2_CONF", conf.as_str()),
+        ("TRIAGE_LEDGER_PKCS11_PIN", "1234"),
+        ("TRIAGE_LEDGER_CERT", op_cert_s.as_str()),
+        ("TRIAGE_LEDGER_KEY", op_uri.as_str()),
+    ];
+    let (code, out, err) = filed(&as_token);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("filed under facility TF-TOK"), "{out}");
+    // Without the PIN: no handshake, and the reason named.
+    let (code, _, err) = filed(&[
+        ca,
+        ("SOFTHSM2_CONF", conf.as_str()),
+        ("TRIAGE_LEDGER_CERT", op_cert_s.as_str()),
+        ("TRIAGE_LEDGER_KEY", op_uri.as_str()),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no PIN for token client"), "{err}");
+    // A certificate of another key: refused before any request.
+    let other = identity(d, "demo-operator");
+    let (code, _, err) = filed(&[
+        ca,
+        ("SOFTHSM2_CONF", conf.as_str()),
+        ("TRIAGE_LEDGER_PKCS11_PIN", "1234"),
+        ("TRIAGE_LEDGER_CERT", other.1.as_str()),
+        ("TRIAGE_LEDGER_KEY", op_uri.as_str()),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("is not the key of"), "{err}");
+}
