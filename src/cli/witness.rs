@@ -32,13 +32,19 @@ pub enum WitnessCommand {
         #[arg(long, value_name = "PKCS11_URI")]
         key: Option<String>,
     },
-    /// Witness a log: trust its key for checkpoints of its origin (the key name).
+    /// Witness a log: trust its key for checkpoints of its origin (the key name);
+    /// or follow its key's rotation note (the new key added, the old one retired
+    /// at the hand-over).
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["vkey", "rotation"])))]
     AddLog {
         /// The witness directory.
         dir: PathBuf,
         /// The log's verifier key, or a file holding it.
         #[arg(long)]
-        vkey: String,
+        vkey: Option<String>,
+        /// A rotation note of a log it witnesses (LEDGER/log/rotations/NNNN).
+        #[arg(long)]
+        rotation: Option<PathBuf>,
     },
     /// (Log side) Write an add-checkpoint request for the ledger's checkpoint.
     Request {
@@ -150,8 +156,27 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             say!("{vkey}");
             Ok(())
         }
-        WitnessCommand::AddLog { dir, vkey } => {
+        WitnessCommand::AddLog {
+            dir,
+            vkey: None,
+            rotation: Some(note),
+        } => {
             let mut w = Witness::open(&dir).map_err(refusal)?;
+            let bytes = std::fs::read(&note)
+                .map_err(|e| Failure::input(format!("{}: {e}", note.display())))?;
+            let r = w.follow_rotation(&bytes).map_err(refusal)?;
+            tell!(
+                "following the hand-over of log {} at tree size {}: key {} retired, {} witnessed",
+                r.origin,
+                r.root.size(),
+                r.old.id(),
+                r.new.id()
+            );
+            Ok(())
+        }
+        WitnessCommand::AddLog { dir, vkey, .. } => {
+            let mut w = Witness::open(&dir).map_err(refusal)?;
+            let vkey = vkey.ok_or_else(|| Failure::input("give --vkey or --rotation"))?;
             let log = load_vkey(&vkey)?;
             w.add_log(log.clone()).map_err(refusal)?;
             tell!("witnessing log {} (key id {})", log.name(), log.id());

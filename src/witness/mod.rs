@@ -184,6 +184,9 @@ pub struct Witness {
     dir: PathBuf,
     key: WitnessKey,
     logs: Vec<VerifierKey>,
+    /// Log keys retired by a rotation the witness followed, with the tree
+    /// size of their hand-over: they sign no larger tree.
+    retired: Vec<(VerifierKey, u64)>,
 }
 
 impl Witness {
@@ -261,9 +264,27 @@ impl Witness {
         let logs_text =
             fs::read_to_string(&logs_path).map_err(|e| WitnessError::storage(&logs_path, e))?;
         let mut logs = Vec::new();
+        let mut retired = Vec::new();
         for (n, line) in logs_text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            // `retired <vkey> <size>`: a log key handed over at that size
+            // (a rotation note the witness followed).
+            if let Some(rest) = line.strip_prefix("retired ") {
+                let parsed = rest
+                    .rsplit_once(' ')
+                    .and_then(|(k, size)| {
+                        Some((VerifierKey::parse(k.trim()).ok()?, size.parse().ok()?))
+                    })
+                    .ok_or_else(|| {
+                        WitnessError::storage(
+                            &logs_path,
+                            format!("line {}: expected `retired <vkey> <size>`", n + 1),
+                        )
+                    })?;
+                retired.push(parsed);
                 continue;
             }
             let vkey = line
@@ -278,6 +299,7 @@ impl Witness {
             dir: dir.to_path_buf(),
             key,
             logs,
+            retired,
         })
     }
 
@@ -316,6 +338,36 @@ impl Witness {
             .map_err(|e| WitnessError::storage(&logs_path, e))?;
         self.logs.push(log);
         Ok(())
+    }
+
+    /// Follows a log key's rotation note (FORMATS §28): its old key must be
+    /// one this witness witnesses; its new key is added, and the old key is
+    /// retired at the hand-over size (a larger tree it alone signed is
+    /// refused from now). Idempotent.
+    pub fn follow_rotation(&mut self, note: &[u8]) -> Result<crate::note::Rotation, WitnessError> {
+        let signed = crate::note::SignedRotation::open(note)
+            .map_err(|e| WitnessError::BadRequest(format!("rotation note: {e}")))?;
+        let r = signed.rotation().clone();
+        if !self.logs.contains(&r.old) {
+            return Err(WitnessError::BadRequest(format!(
+                "the rotation hands over from {}, a key this witness does not witness",
+                r.old
+            )));
+        }
+        self.add_log(r.new.clone())?;
+        if self.retired.iter().any(|(k, _)| k == &r.old) {
+            return Ok(r);
+        }
+        let _lock = self.lock()?;
+        let logs_path = self.dir.join("logs");
+        let mut text =
+            fs::read_to_string(&logs_path).map_err(|e| WitnessError::storage(&logs_path, e))?;
+        text.push_str(&format!("retired {} {}\n", r.old, r.root.size()));
+        self.writer()?
+            .write(&logs_path, text.as_bytes(), true)
+            .map_err(|e| WitnessError::storage(&logs_path, e))?;
+        self.retired.push((r.old.clone(), r.root.size()));
+        Ok(r)
     }
 
     fn writer(&self) -> Result<fsio::AtomicWriter, WitnessError> {
@@ -375,9 +427,23 @@ impl Witness {
         if keys.is_empty() {
             return Err(WitnessError::UnknownLog(origin));
         }
-        note.verify(&keys)
+        let signers = note
+            .verify(&keys)
             .map_err(|e| WitnessError::Forbidden(format!("checkpoint of {origin:?}: {e}")))?;
         let size = body.size();
+        // A key retired by a rotation this witness followed signs no tree
+        // past its hand-over.
+        let in_charge = |k: &&VerifierKey| {
+            self.retired
+                .iter()
+                .filter(|(r, _)| r == *k)
+                .all(|(_, at)| size <= *at)
+        };
+        if !signers.iter().any(in_charge) {
+            return Err(WitnessError::Forbidden(format!(
+                "checkpoint of {origin:?} of size {size} is signed only by a key retired at a smaller tree (a rotation this witness followed)"
+            )));
+        }
         if size == 0 && *body.root().hash() != crate::merkle::empty_root() {
             return Err(WitnessError::BadRequest(format!(
                 "a checkpoint of size 0 must carry the empty tree's root, not {}",

@@ -273,6 +273,17 @@ fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
         b"",
     );
     assert_eq!(code, 0, "{err}");
+    // A witness of the old key, which cosigns the tree before the rotation.
+    let w = d.join("w");
+    let (code, _, err) = run(&["witness", "new", s(&w), "--name", "example.org/w"], b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        &["witness", "add-log", s(&w), "--vkey", s(&l.join("vkey"))],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&["witness", "run", s(&w), "--ledger", s(&l)], b"");
+    assert_eq!(code, 0, "{out}{err}");
     // A monitor pinned to the old key.
     let state = d.join("monitor.state");
     let (code, _, err) = run(&["monitor", s(&l), "--state", s(&state)], b"");
@@ -321,6 +332,24 @@ fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
         b"",
     );
     assert_eq!(code, 0, "{err}");
+    // The witness does not know the new key until it follows the note;
+    // then it cosigns the new key's tree.
+    let (code, _, _) = run(&["witness", "run", s(&w), "--ledger", s(&l)], b"");
+    assert_ne!(code, 0, "a key the witness does not know");
+    let (code, _, err) = run(
+        &[
+            "witness",
+            "add-log",
+            s(&w),
+            "--rotation",
+            s(&l.join("log/rotations/0001")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("retired"), "{err}");
+    let (code, out, err) = run(&["witness", "run", s(&w), "--ledger", s(&l)], b"");
+    assert_eq!(code, 0, "{out}{err}");
     // The monitor follows the hand-over both keys signed, and pins the new
     // key; then it goes on quietly.
     let (code, out, err) = run(&["monitor", s(&l), "--state", s(&state)], b"");
@@ -359,6 +388,10 @@ fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
         b"",
     );
     assert_eq!(code, 0, "{err}");
+    // The witness refuses the retired key's larger tree.
+    let (code, _, err) = run(&["witness", "run", s(&w), "--ledger", s(&fork)], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("retired"), "{err}");
     let mut p = triage_ledger::verify::Pack::parse(&std::fs::read(&forked).unwrap()).unwrap();
     p.rotations = vec![note.clone()];
     std::fs::write(&forked, p.to_bytes().unwrap()).unwrap();
