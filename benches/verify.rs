@@ -146,6 +146,7 @@ fn setup() -> Setup {
         root: root.clone(),
         policy,
         labels: None,
+        rotations: Vec::new(),
     };
 
     // The signature checks, laid out for the baseline.

@@ -108,15 +108,28 @@ pub(super) fn apply_rotations(
 ) -> (Option<Trust>, Vec<Retired>) {
     let mut policy = trust.policy.clone();
     let mut retired = Vec::new();
-    for (i, bytes) in pack.rotations.iter().enumerate() {
-        let name = format!("log key rotation {}", i + 1);
-        let note = match crate::note::SignedRotation::open(bytes) {
-            Ok(n) => n,
-            Err(e) => {
-                r.check(name, false, e.to_string());
-                continue;
-            }
-        };
+    // The verifier's own notes (its trust directory) and the pack's, each
+    // once, in the order of their hand-overs.
+    let mut notes: Vec<(String, crate::note::SignedRotation)> = Vec::new();
+    let sources = trust
+        .rotations
+        .iter()
+        .map(|b| ("the trust directory", b))
+        .chain(pack.rotations.iter().map(|b| ("the pack", b)));
+    for (i, (from, bytes)) in sources.enumerate() {
+        match crate::note::SignedRotation::open(bytes) {
+            Ok(n) if notes.iter().any(|(_, m)| m == &n) => {}
+            Ok(n) => notes.push((from.to_string(), n)),
+            Err(e) => r.check(
+                format!("log key rotation note {} ({from})", i + 1),
+                false,
+                e.to_string(),
+            ),
+        }
+    }
+    notes.sort_by_key(|(_, n)| n.rotation().root.size());
+    for (i, (from, note)) in notes.iter().enumerate() {
+        let name = format!("log key rotation {} ({from})", i + 1);
         let rot = note.rotation();
         let (old_trusted, new_trusted) = (
             policy.logs().contains(&rot.old),
@@ -202,7 +215,7 @@ pub(super) fn check_retired(
                 "log key at this tree",
                 false,
                 format!(
-                    "tree size {size} is signed only by {}, retired at tree size {at} (a rotation note the pack carries): a retired key signing after its hand-over",
+                    "tree size {size} is signed only by {}, retired at tree size {at} by a rotation note: a retired key signing after its hand-over",
                     named.join(", ")
                 ),
             )

@@ -132,6 +132,7 @@ impl Fixture {
             labels: layout
                 .is_confidential()
                 .then(|| crate::store::confidential::read_label_key(&layout).unwrap()),
+            rotations: Vec::new(),
         }
     }
 
@@ -490,6 +491,7 @@ fn wrong_keys_roots_order_and_receipts_fail_with_their_checks() {
         root: World::new().root.cert.clone(),
         policy: t.policy.clone(),
         labels: None,
+        rotations: Vec::new(),
     };
     let r = verify_pack(&pack, &t3, None);
     let bad: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();

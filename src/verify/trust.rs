@@ -42,6 +42,10 @@ pub struct Trust {
     /// The VRF key of a confidential log (`TRUST/labels.vrf`): packs of
     /// that log must prove each facility's label under it.
     pub labels: Option<crate::commitment::LabelKey>,
+    /// Rotation notes of the logs' keys the verifier keeps
+    /// (`TRUST/rotations/*`, FORMATS §28): with them, a retired key's
+    /// window is known even from a pack that does not carry its note.
+    pub rotations: Vec<Vec<u8>>,
 }
 
 /// Which trust a verifier used, for it to say so: a trust directory is
@@ -161,10 +165,28 @@ impl Trust {
                 ));
             }
         }
+        let rotations_dir = dir.join("rotations");
+        let mut rotations = Vec::new();
+        if rotations_dir.is_dir() {
+            let mut names: Vec<_> = std::fs::read_dir(&rotations_dir)
+                .map_err(|e| terr(&rotations_dir, e))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .collect();
+            names.sort();
+            for n in names {
+                let rel = format!("rotations/{}", n.to_string_lossy());
+                if let Some(b) = read(&rel)? {
+                    crate::note::SignedRotation::open(&b).map_err(|e| terr(&dir.join(&rel), e))?;
+                    rotations.push(b);
+                }
+            }
+        }
         Ok(Trust {
             root,
             policy,
             labels,
+            rotations,
         })
     }
 
@@ -174,6 +196,7 @@ impl Trust {
             root,
             policy: Policy::single_log(log),
             labels: None,
+            rotations: Vec::new(),
         }
     }
 }

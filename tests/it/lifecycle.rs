@@ -398,6 +398,37 @@ fn a_rotated_log_key_hands_over_and_the_retired_key_cannot_sign_on() {
     let (code, out, _) = run(&["verify", s(&forked), "--trust", s(&old_trust), "-v"], b"");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("retired at tree size"), "{out}");
+    // A verifier who keeps the note in its trust directory knows the
+    // window even from a pack that leaves the note out.
+    let plain = d.join("fork-plain.pack");
+    let (code, _, err) = run(
+        &["pack", s(&fork), "--facility", "TF-1", "--out", s(&plain)],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&["verify", s(&plain), "--trust", s(&old_trust), "-v"], b"");
+    assert_eq!(
+        code, 0,
+        "without the note, the old key's tree verifies: {out}"
+    );
+    let kept = d.join("trust-kept");
+    std::fs::create_dir_all(kept.join("rotations")).unwrap();
+    std::fs::copy(old_trust.join("root.pem"), kept.join("root.pem")).unwrap();
+    std::fs::copy(old_trust.join("log.vkey"), kept.join("log.vkey")).unwrap();
+    std::fs::write(kept.join("rotations/0001"), &note).unwrap();
+    let (code, out, _) = run(&["verify", s(&plain), "--trust", s(&kept), "-v"], b"");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("retired at tree size") && out.contains("the trust directory"),
+        "{out}"
+    );
+    let (code, out, err) = run(&["verify", s(&after), "--trust", s(&kept), "-v"], b"");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.matches("log key rotation").count(),
+        1,
+        "the note once: {out}"
+    );
 
     // A hand-over interrupted after its note (the crash between the note
     // and `vkey`): the next opening finishes it, and the old key never

@@ -54,6 +54,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
         root: world.root.cert.clone(),
         policy: Policy::parse(text.as_bytes()).unwrap(),
         labels: None,
+        rotations: Vec::new(),
     };
     (pack, trust)
 }

@@ -235,6 +235,7 @@ fn cosigned_at(when: u64) -> (Fixture, Pack, Trust) {
         root: f.world.root.cert.clone(),
         policy: Policy::parse(text.as_bytes()).unwrap(),
         labels: None,
+        rotations: Vec::new(),
     };
     let pack = f.pack(Selection::Facility("TF-1".into()), None);
     (f, pack, t)
