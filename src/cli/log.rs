@@ -219,9 +219,9 @@ pub fn run(cmd: LogCommand) -> CmdResult {
                 .filter(|l| store::is_object_url(l))
                 .map(str::to_string);
             match (ledger, url, vkey, object) {
-                (_, _, Some(vkey), Some(location)) => audit_object(&location, &vkey),
-                (Some(ledger), None, None, None) => audit(&ledger),
-                (None, Some(url), Some(vkey), None) => audit_remote(&url, &vkey),
+                (_, _, Some(vkey), Some(location)) => super::audit::audit_object(&location, &vkey),
+                (Some(ledger), None, None, None) => super::audit::audit(&ledger),
+                (None, Some(url), Some(vkey), None) => super::audit::audit_remote(&url, &vkey),
                 _ => Err(Failure::input(
                     "give LEDGER, s3://BUCKET/PREFIX --vkey KEY, or --url URL --vkey KEY",
                 )),
@@ -371,10 +371,10 @@ fn migrate(ledger: &Path, to: &str, lock: Option<&str>) -> CmdResult {
     let r = store::migrate(ledger, &to, lock).map_err(|e| match e {
         store::StoreError::LockRequired { .. } => Failure::from(e)
             .hint("give --lock postgres://USER@HOST:PORT/DB: the checkpoint is then swapped in PostgreSQL"),
-        e => audit_failure(e),
+        e => super::audit::audit_failure(e),
     })?;
     say!("the public tree at {to}:");
-    print_audit(&r);
+    super::audit::print_audit(&r);
     say!("migrated: {} is now the ledger's public tree", to);
     Ok(())
 }
@@ -683,107 +683,4 @@ fn verify_consistency(vkey: &str, old: &Path, new: &Path, proof: &Path) -> CmdRe
         Err(e) if e.is_verdict() => Err(Failure::verification(format!("not verified: {e}"))),
         Err(e) => Err(Failure::input(e.to_string())),
     }
-}
-
-fn audit(ledger: &Path) -> CmdResult {
-    // A ledger whose public tree is in a bucket: the local copy is caught
-    // up first, then both are audited.
-    let published = store::audit_public(ledger).map_err(audit_failure)?;
-    let r = store::audit(ledger).map_err(audit_failure)?;
-    if published.is_some() {
-        say!("the sequencer's copy ({}):", ledger.join("log").display());
-    }
-    print_audit(&r);
-    audit_state_index(ledger)?;
-    if let Some(p) = published {
-        say!("the public tree ({}):", p.public);
-        print_audit(&p.audit);
-        say!(
-            "ok: the lock ({}), the public tree and this copy hold the same checkpoint",
-            p.lock
-        );
-    }
-    say!("audit passed");
-    Ok(())
-}
-
-/// `log audit --url URL --vkey FILE`: the public tree over HTTP(S).
-fn audit_remote(url: &str, vkey: &str) -> CmdResult {
-    let key = load_vkey(vkey)?;
-    let tree = triage_ledger::remote::HttpTree::new(url).map_err(Failure::from)?;
-    let r = store::audit_tree(&tree, &key).map_err(audit_failure)?;
-    print_audit(&r);
-    say!("not checked: the private index of tile interiors and the state index (not part of the public tree)");
-    say!("audit passed");
-    Ok(())
-}
-
-/// `log audit s3://BUCKET/PREFIX --vkey FILE`: the public tree in object
-/// storage.
-fn audit_object(location: &str, vkey: &str) -> CmdResult {
-    let key = load_vkey(vkey)?;
-    let tree = store::ObjectTree::open(location)?;
-    let r = store::audit_tree(&tree, &key).map_err(audit_failure)?;
-    print_audit(&r);
-    say!("not checked: the private index of tile interiors and the state index (not part of the public tree)");
-    say!("audit passed");
-    Ok(())
-}
-
-fn audit_failure(e: store::StoreError) -> Failure {
-    let verdict = e.is_verdict();
-    let mut f: Failure = e.into();
-    if verdict {
-        f.message = format!("audit failed: {}", f.message);
-    }
-    f
-}
-
-fn print_audit(r: &store::AuditReport) {
-    say!(
-        "ok: checkpoint signature (tree size {}, root {})",
-        r.size,
-        r.root
-    );
-    say!(
-        "ok: {} entries in {} bundles re-read and hashed",
-        r.size,
-        r.bundles
-    );
-    say!("ok: {} hash tiles recomputed and compared", r.tiles);
-    if r.partials_listed {
-        say!(
-            "ok: {} older partial tiles are prefixes of their tiles",
-            r.old_partials
-        );
-    } else {
-        say!("not checked: older partial tiles (a tree over HTTP cannot list them)");
-    }
-    say!("ok: root recomputed from the entries equals the checkpoint's");
-}
-
-/// The persisted state index against a full replay of the log.
-fn audit_state_index(ledger: &Path) -> CmdResult {
-    use triage_ledger::ledger::{IndexCheck, Ledger};
-    match Ledger::open(ledger).and_then(|l| l.check_index()) {
-        Ok(IndexCheck::Absent) => {
-            say!("ok: no state index (the next submission builds it from the log)")
-        }
-        Ok(IndexCheck::Behind { size }) => say!(
-            "ok: the state index reflects tree size {size}, behind the checkpoint (the next submission replays the rest into it; not compared)"
-        ),
-        Ok(IndexCheck::NeedsRepair) => say!(
-            "ok: the state index was not closed cleanly (a stop while writing it); the next submission repairs it (not compared)"
-        ),
-        Ok(IndexCheck::Consistent {
-            facilities,
-            statements,
-        }) => say!(
-            "ok: state index equals a full replay ({facilities} facilities, {statements} statement digests, the facility map)"
-        ),
-        Err(e) => {
-            return Err(Failure::verification(format!("audit failed: {e}")));
-        }
-    }
-    Ok(())
 }

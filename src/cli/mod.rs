@@ -25,6 +25,7 @@ macro_rules! tell_raw {
     ($($t:tt)*) => { eprint!("{}", triage_ledger::text::visible(&format!($($t)*))) };
 }
 
+mod audit;
 mod bundles;
 mod commands;
 mod common;

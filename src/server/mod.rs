@@ -7,6 +7,7 @@
 pub mod access;
 mod conn;
 pub mod ledger;
+mod reads;
 mod register;
 mod rounds;
 mod tiles;
