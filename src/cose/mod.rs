@@ -131,6 +131,22 @@ impl CoseSign1 {
         })
     }
 
+    /// A message with a detached payload from parts already signed (a
+    /// signature shared by several messages over the same protected header
+    /// and payload, as receipts against one tree share theirs).
+    pub(crate) fn detached(
+        protected: Vec<u8>,
+        unprotected: Vec<(Value, Value)>,
+        signature: Vec<u8>,
+    ) -> Self {
+        CoseSign1 {
+            protected,
+            unprotected,
+            payload: None,
+            signature,
+        }
+    }
+
     /// Parses a tagged COSE_Sign1 from a CBOR value.
     pub fn from_value(v: Value) -> Result<Self, CoseError> {
         let Value::Tag(TAG_COSE_SIGN1, inner) = v else {

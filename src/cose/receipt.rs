@@ -374,14 +374,7 @@ pub fn tree_subject(origin: &str, size: u64) -> String {
 /// The tree size a receipt's `sub` signs, if it is in the form
 /// [`tree_subject`] writes for the receipt's issuer.
 fn signed_size(issuer: &str, subject: &str) -> Option<u64> {
-    let rest = subject.strip_prefix(issuer)?.strip_prefix(" tree ")?;
-    if rest.is_empty()
-        || !rest.bytes().all(|b| b.is_ascii_digit())
-        || (rest.len() > 1 && rest.starts_with('0'))
-    {
-        return None;
-    }
-    rest.parse().ok()
+    crate::note::parse_decimal(subject.strip_prefix(issuer)?.strip_prefix(" tree ")?)
 }
 
 /// The log's signature over one tree root, as every receipt against that
@@ -474,13 +467,9 @@ impl SignedRoot {
                 Value::Array(vec![Value::Bytes(encoded_proof)]),
             )]),
         )];
-        let message = CoseSign1::sign_with(
-            self.protected.clone(),
-            unprotected,
-            self.root.hash().as_bytes(),
-            true,
-            |_| Ok(self.signature),
-        )?;
+        // The signature is the tree's, made once: nothing is signed here.
+        let message =
+            CoseSign1::detached(self.protected.clone(), unprotected, self.signature.to_vec());
         Ok(Receipt {
             bytes: message.to_bytes()?,
             message,

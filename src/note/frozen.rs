@@ -58,11 +58,8 @@ fn lines(text: &str) -> Result<Vec<&str>, NoteError> {
 }
 
 fn size_of(line: &str) -> Result<u64, NoteError> {
-    if line.is_empty() || (line.len() > 1 && line.starts_with('0')) {
-        return Err(bad(format!("{line:?} is not a tree size")));
-    }
-    line.parse()
-        .map_err(|_| bad(format!("{line:?} is not a tree size")))
+    super::checkpoint::parse_decimal(line)
+        .ok_or_else(|| bad(format!("{line:?} is not a tree size")))
 }
 
 impl Frozen {

@@ -70,14 +70,11 @@ impl Rotation {
         if *header != ROTATION_HEADER {
             return Err(bad(format!("the first line is not {ROTATION_HEADER}")));
         }
-        if size.is_empty() || (size.len() > 1 && size.starts_with('0')) {
-            return Err(bad(format!("{size:?} is not a tree size")));
-        }
         let r = Rotation {
             origin: origin.to_string(),
             root: RootHash::new(
-                size.parse()
-                    .map_err(|_| bad(format!("{size:?} is not a tree size")))?,
+                super::checkpoint::parse_decimal(size)
+                    .ok_or_else(|| bad(format!("{size:?} is not a tree size")))?,
                 Hash::from_base64(root).map_err(|e| bad(format!("root: {e}")))?,
             ),
             old: VerifierKey::parse(old)?,
