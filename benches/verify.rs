@@ -147,6 +147,7 @@ fn setup() -> Setup {
         policy,
         labels: None,
         rotations: Vec::new(),
+        tsas: Vec::new(),
     };
 
     // The signature checks, laid out for the baseline.

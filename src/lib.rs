@@ -86,6 +86,7 @@ pub mod text;
 pub mod tiles;
 #[cfg(feature = "service")]
 pub mod token;
+pub mod tsa;
 pub mod verify;
 pub mod vrf;
 pub mod witness;

@@ -1,12 +1,14 @@
 //! `log freeze`, `log rotate` and `log name-predecessor`: a log's last
-//! word, its key's hand-over, and its successor's first (FORMATS §28).
+//! word, its key's hand-over, and its successor's first (FORMATS §28);
+//! `log timestamp`, its checkpoint stamped by a TSA (FORMATS §29).
 
 use std::path::Path;
 
 use triage_ledger::ledger::Ledger;
+use triage_ledger::tsa::{TsaClient, TsaTrust};
 
 use super::common::load_vkey;
-use super::failure::CmdResult;
+use super::failure::{CmdResult, Failure};
 
 pub fn freeze(ledger: &Path, successor: Option<&str>, reason: Option<String>) -> CmdResult {
     let successor = successor.map(load_vkey).transpose()?;
@@ -79,6 +81,39 @@ pub fn rotate(ledger: &Path, new_key: Option<&str>) -> CmdResult {
         "the rotation note, signed by both, is in {}; give witnesses and verifiers the new key (`triage-ledger log vkey {}`)",
         layout.rotations_dir().display(),
         ledger.display()
+    );
+    Ok(())
+}
+
+/// The TSA a round asks, with the anchors of `trust`'s `tsa/*.pem` that its
+/// tokens must chain to.
+pub fn tsa_client(url: &str, trust: &Path) -> Result<TsaClient, Failure> {
+    triage_ledger::remote::check_url(url).map_err(|e| Failure::from(e).flag("--tsa"))?;
+    let dir = trust.join("tsa");
+    let trusted = TsaTrust::load_dir(&dir)
+        .map_err(|(p, e)| Failure::input(format!("{}: {e}", p.display())))?;
+    if trusted.is_empty() {
+        return Err(Failure::input(format!(
+            "{} holds no TSA certificate: put the TSA's root (PEM) there as NAME.pem, so that its tokens are checked before they are kept",
+            dir.display()
+        ))
+        .flag("--trust"));
+    }
+    Ok(TsaClient {
+        url: url.to_string(),
+        trusted,
+    })
+}
+
+/// `log timestamp LEDGER --tsa URL --trust DIR` (and the end of `witness run
+/// --tsa`): the latest checkpoint stamped and the token kept.
+pub fn timestamp(l: &Ledger, tsa: &TsaClient) -> CmdResult {
+    let s = triage_ledger::tsa::stamp_ledger(l, tsa).map_err(|e| Failure::of(&e))?;
+    say!(
+        "tree size {} existed {}; token kept in {}",
+        s.size,
+        s.verified.describe(),
+        s.path.display()
     );
     Ok(())
 }

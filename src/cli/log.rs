@@ -121,6 +121,19 @@ pub enum LogCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Have a time-stamping authority (RFC 3161) stamp the latest checkpoint; the
+    /// token, checked against the trust directory's TSAs, is kept in
+    /// LEDGER/log/timestamps/SIZE and packs carry it ("existed by T").
+    Timestamp {
+        /// The ledger directory.
+        ledger: PathBuf,
+        /// The TSA's URL (RFC 3161 over HTTP).
+        #[arg(long)]
+        tsa: String,
+        /// The trust directory whose tsa/*.pem are the TSAs trusted.
+        #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
+        trust: PathBuf,
+    },
     /// Hand the log key over to a new key: the latest tree is signed by both, a
     /// rotation note signed by both goes to LEDGER/log/rotations/, and the new key
     /// signs from then on (the old key's file is removed). Give witnesses and
@@ -178,6 +191,10 @@ pub fn run(cmd: LogCommand) -> CmdResult {
             successor,
             reason,
         } => super::lifecycle::freeze(&ledger, successor.as_deref(), reason),
+        LogCommand::Timestamp { ledger, tsa, trust } => {
+            let tsa = super::lifecycle::tsa_client(&tsa, &trust)?;
+            super::lifecycle::timestamp(&triage_ledger::ledger::Ledger::open(&ledger)?, &tsa)
+        }
         LogCommand::Rotate { ledger, new_key } => {
             super::lifecycle::rotate(&ledger, new_key.as_deref())
         }

@@ -14,7 +14,17 @@ pub fn serve_with(
     skew: u64,
     witnesses: &[String],
     trust: Option<&Path>,
+    tsa: Option<&str>,
 ) -> CmdResult {
+    let tsa = match (tsa, trust) {
+        (Some(url), Some(t)) => Some(super::lifecycle::tsa_client(url, t)?),
+        (Some(_), None) => {
+            return Err(Failure::input(
+                "--tsa needs --trust DIR: its tsa/*.pem are the TSAs whose tokens are kept",
+            ))
+        }
+        (None, _) => None,
+    };
     let policy = match trust {
         Some(dir) => Some(
             triage_ledger::verify::Trust::load(dir)
@@ -61,6 +71,7 @@ pub fn serve_with(
             skew,
             witnesses: at,
             policy,
+            tsa,
         },
     )?;
     for w in &started.warnings {

@@ -101,6 +101,13 @@ pub enum WitnessCommand {
         /// The ledger whose latest checkpoint to cosign.
         #[arg(long, env = "TRIAGE_LEDGER_LEDGER")]
         ledger: PathBuf,
+        /// Also have this time-stamping authority (RFC 3161, its URL) stamp the
+        /// checkpoint, once for the round (as `log timestamp`).
+        #[arg(long, requires = "trust")]
+        tsa: Option<String>,
+        /// With --tsa: the trust directory whose tsa/*.pem are the TSAs trusted.
+        #[arg(long, env = "TRIAGE_LEDGER_TRUST")]
+        trust: Option<PathBuf>,
     },
     /// Serve the witness over HTTP (POST /add-checkpoint) until SIGTERM or Ctrl-C.
     Serve {
@@ -218,7 +225,20 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             url,
             witness,
             ledger,
-        } => run_round(dir.as_deref(), url.as_deref(), witness.as_deref(), &ledger),
+            tsa,
+            trust,
+        } => {
+            // The TSA's trust is read before the round, so a wrong one stops it.
+            let tsa = match (tsa, trust) {
+                (Some(u), Some(t)) => Some(super::lifecycle::tsa_client(&u, &t)?),
+                _ => None,
+            };
+            run_round(dir.as_deref(), url.as_deref(), witness.as_deref(), &ledger)?;
+            match tsa {
+                Some(t) => super::lifecycle::timestamp(&Ledger::open(&ledger)?, &t),
+                None => Ok(()),
+            }
+        }
         WitnessCommand::Status { dir } => status(&dir),
     }
 }

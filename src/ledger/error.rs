@@ -52,6 +52,9 @@ pub enum LedgerError {
     /// ledgers.
     #[error("{0}")]
     Lifecycle(String),
+    /// A time-stamp token that does not stamp this log's checkpoint.
+    #[error("time-stamp: {0}")]
+    Timestamp(String),
 }
 
 impl LedgerError {}
@@ -65,7 +68,7 @@ impl crate::class::Classify for LedgerError {
             LedgerError::Refused { source, .. } => source.class(),
             LedgerError::StateIndex { .. } => Class::Unavailable,
             LedgerError::Receipt(_) => Class::Internal,
-            LedgerError::Lifecycle(_) => Class::BadInput,
+            LedgerError::Lifecycle(_) | LedgerError::Timestamp(_) => Class::BadInput,
             // The log holds what its own policy cannot read back.
             LedgerError::Replay { source, .. } => match source.class() {
                 Class::Unavailable => Class::Unavailable,

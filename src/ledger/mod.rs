@@ -454,6 +454,57 @@ impl Ledger {
             .collect())
     }
 
+    /// Keeps an RFC 3161 token over `checkpoint`, a checkpoint of this log
+    /// (its body is what the token must stamp; its tree must be this log's
+    /// at its size), in `log/timestamps/SIZE` (FORMATS §29). The token's
+    /// signature is the TSA's business: whoever asked checked it
+    /// ([`crate::tsa::verify_token`]); verifiers check it again.
+    pub fn keep_timestamp(
+        &self,
+        checkpoint: &crate::note::Checkpoint,
+        token: &[u8],
+    ) -> Result<std::path::PathBuf, LedgerError> {
+        let bad = |m: String| LedgerError::Timestamp(m);
+        if checkpoint.origin() != self.vkey.name() {
+            return Err(bad(format!(
+                "the checkpoint is of log {}, this ledger is {}",
+                checkpoint.origin(),
+                self.vkey.name()
+            )));
+        }
+        let l = self.snapshot()?;
+        let size = checkpoint.size();
+        if size == 0 || size > l.checkpoint().root().size() {
+            return Err(bad(format!(
+                "tree size {size} is not a stamped size of this log (1 to {})",
+                l.checkpoint().root().size()
+            )));
+        }
+        let (root, _) = l.prove_consistency_from(size)?;
+        if root != *checkpoint.root() {
+            return Err(bad(format!(
+                "the log's tree of size {size} has root {}, not the checkpoint's {}",
+                root.hash(),
+                checkpoint.root().hash()
+            )));
+        }
+        let want = crate::tsa::imprint(checkpoint.to_text().as_bytes());
+        let stamped = crate::tsa::stamped_imprint(token).map_err(|e| bad(e.to_string()))?;
+        if stamped != want {
+            return Err(bad(format!(
+                "the token stamps sha256 {}, not the checkpoint body's {}",
+                crate::hex::encode(&stamped),
+                crate::hex::encode(&want)
+            )));
+        }
+        Ok(crate::store::timestamps::write(&self.layout, size, token)?)
+    }
+
+    /// The tree sizes whose checkpoints have a kept time-stamp token.
+    pub fn timestamp_sizes(&self) -> Result<Vec<u64>, StoreError> {
+        crate::store::timestamps::sizes(&self.layout)
+    }
+
     /// The freeze note, if the log is frozen.
     pub fn frozen(&self) -> Result<Option<crate::note::SignedFrozen>, StoreError> {
         crate::store::read_frozen(&self.layout, &self.vkey)

@@ -5,7 +5,7 @@ use crate::cose::{transparent_statement, SignedRoot, Statement};
 use crate::note::Signer;
 use crate::policy::State;
 use crate::store::{Snapshot, StoreError};
-use crate::verify::{HistorySelection, Pack, PackConsistency, PackHistory};
+use crate::verify::{HistorySelection, Pack, PackConsistency, PackHistory, PackTimestamp};
 
 use super::LedgerError;
 
@@ -131,6 +131,7 @@ pub(super) fn build(
         }
     }
     let mut statements = Vec::new();
+    let mut indices = Vec::new();
     let mut signed_root: Option<SignedRoot> = None;
     for i in 0..size {
         let Some(e) = state.get(i) else { continue };
@@ -157,6 +158,7 @@ pub(super) fn build(
             ),
         };
         let receipt = super::receipt::issue_for(l, signed, i, &bytes)?;
+        indices.push(i);
         statements.push(
             transparent_statement(&st, &[receipt])
                 .map_err(|e| MakePackError::Encode(e.to_string()))?,
@@ -233,5 +235,57 @@ pub(super) fn build(
             .into_iter()
             .map(|(_, b)| b)
             .collect(),
+        timestamps: stamps_for(l, &indices)?,
     })
+}
+
+/// Most time-stamp tokens a pack is given (each about 1.5 KiB with its
+/// proof); a verifier reads up to 256.
+const PACK_TIMESTAMPS: usize = 64;
+
+/// The kept time-stamp tokens a pack carries (FORMATS §29): for each of
+/// its statements, the earliest token over a tree that holds it (size above
+/// its index) and that the pack's tree extends, which is the tightest
+/// "existed by" the log has for it. When more than [`PACK_TIMESTAMPS`] are
+/// wanted, evenly spaced ones are kept, the largest always: a statement
+/// whose own is left out is covered by a later one (a weaker bound, never
+/// a false one). A token that does not stamp the log's tree at its size is
+/// left out: a verifier would refuse it.
+fn stamps_for(l: &Snapshot, indices: &[u64]) -> Result<Vec<PackTimestamp>, MakePackError> {
+    let size = l.checkpoint().root().size();
+    let sizes: Vec<u64> = crate::store::timestamps::sizes(l.layout())?
+        .into_iter()
+        .filter(|&s| s <= size)
+        .collect();
+    let mut chosen: Vec<u64> = indices
+        .iter()
+        .filter_map(|&i| sizes.iter().copied().find(|&s| s > i))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if chosen.len() > PACK_TIMESTAMPS {
+        let n = chosen.len();
+        chosen = (1..=PACK_TIMESTAMPS)
+            .map(|k| chosen[k * n / PACK_TIMESTAMPS - 1])
+            .collect();
+    }
+    let origin = l.checkpoint().checkpoint().origin().to_string();
+    let mut out = Vec::new();
+    for s in chosen {
+        let (root, proof) = l.prove_consistency_from(s)?;
+        let body = crate::note::Checkpoint::new(&origin, root)
+            .map_err(|e| MakePackError::Encode(e.to_string()))?
+            .to_text();
+        let token = crate::store::timestamps::read(l.layout(), s)?;
+        let stamps = crate::tsa::stamped_imprint(&token)
+            .is_ok_and(|i| i == crate::tsa::imprint(body.as_bytes()));
+        if stamps {
+            out.push(PackTimestamp {
+                checkpoint: body.into_bytes(),
+                token,
+                proof: proof.path().to_vec(),
+            });
+        }
+    }
+    Ok(out)
 }

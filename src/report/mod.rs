@@ -249,6 +249,15 @@ fn pack_basis(report: &Report, source: &str, trust_source: &str, facility: &str)
             facts.push((label.to_string(), format!("{mark}{}", c.detail)));
         }
     }
+    // "existed by T according to TSA X" (FORMATS §29).
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| c.name.starts_with("timestamp"))
+    {
+        let mark = if c.passed { "" } else { "NO: " };
+        facts.push(("trusted time".into(), format!("{mark}{}", c.detail)));
+    }
     if named("complete").is_none() {
         facts.push((
             "complete".into(),

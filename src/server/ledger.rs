@@ -145,6 +145,8 @@ pub(super) struct Metrics {
     pub(super) committed: AtomicU64,
     pub(super) cosigned: AtomicU64,
     pub(super) witness_failures: AtomicU64,
+    pub(super) timestamped: AtomicU64,
+    pub(super) timestamp_failures: AtomicU64,
 }
 
 /// How long one request may take, commit included.
@@ -195,6 +197,10 @@ pub struct Options {
     /// The trust policy packs must satisfy: packs are made against the
     /// latest checkpoint it accepts.
     pub policy: Option<Policy>,
+    /// The time-stamping authority asked once per witness round (after the
+    /// witnesses): its token over the round's checkpoint is kept in
+    /// `log/timestamps/` (FORMATS §29).
+    pub tsa: Option<crate::tsa::TsaClient>,
 }
 
 /// A started ledger service: its routes, its committer, and what its
@@ -240,6 +246,7 @@ pub fn router_with_witnesses(
             skew,
             witnesses,
             policy: None,
+            tsa: None,
         },
     )?;
     Ok((s.router, s.committer))
@@ -300,6 +307,7 @@ pub fn start(root: PathBuf, options: Options) -> Result<Started, LedgerError> {
         ledger: ledger.clone(),
         witnesses: options.witnesses.clone(),
         policy: options.policy.clone(),
+        tsa: options.tsa.clone(),
         metrics: metrics.clone(),
         published: published.clone(),
         accepted: accepted.clone(),

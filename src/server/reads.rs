@@ -363,6 +363,10 @@ pub(super) async fn prometheus(State(s): State<Arc<Service>>) -> Response {
          # TYPE triage_ledger_witness_rounds_total counter\n\
          triage_ledger_witness_rounds_total{{result=\"cosigned\"}} {}\n\
          triage_ledger_witness_rounds_total{{result=\"failed\"}} {}\n\
+         # HELP triage_ledger_timestamp_rounds_total Time-stamp requests to the TSA after witness rounds, by result.\n\
+         # TYPE triage_ledger_timestamp_rounds_total counter\n\
+         triage_ledger_timestamp_rounds_total{{result=\"stamped\"}} {}\n\
+         triage_ledger_timestamp_rounds_total{{result=\"failed\"}} {}\n\
          # HELP triage_ledger_tree_size Entries in the log at the latest checkpoint.\n\
          # TYPE triage_ledger_tree_size gauge\n\
          triage_ledger_tree_size {size}\n",
@@ -372,6 +376,8 @@ pub(super) async fn prometheus(State(s): State<Arc<Service>>) -> Response {
         get(&m.commits),
         get(&m.cosigned),
         get(&m.witness_failures),
+        get(&m.timestamped),
+        get(&m.timestamp_failures),
     );
     (
         StatusCode::OK,

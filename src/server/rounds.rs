@@ -17,6 +17,7 @@ pub(super) struct Rounds {
     pub(super) ledger: Arc<Ledger>,
     pub(super) witnesses: Vec<WitnessAt>,
     pub(super) policy: Option<Policy>,
+    pub(super) tsa: Option<crate::tsa::TsaClient>,
     pub(super) metrics: Arc<Metrics>,
     pub(super) published: Published,
     pub(super) accepted: Published,
@@ -57,6 +58,21 @@ impl Rounds {
                     }
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        // Trusted time, once per round, for the checkpoint as it now is.
+        if let Some(tsa) = &self.tsa {
+            match crate::tsa::stamp_ledger(&self.ledger, tsa) {
+                Ok(s) => {
+                    tracing::info!(tree_size = s.size, tsa = %tsa.url, "time-stamped");
+                    self.metrics.timestamped.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    tracing::warn!(tsa = %tsa.url, error = %e, "time-stamp round failed");
+                    self.metrics
+                        .timestamp_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
         let Ok(after) = self.ledger.checkpoint().map(|cp| cp.to_bytes()) else {

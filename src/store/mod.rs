@@ -38,6 +38,7 @@ pub mod rotate;
 #[cfg(feature = "service")]
 pub mod sealed;
 mod tiles;
+pub mod timestamps;
 mod writelock;
 mod writer;
 
@@ -314,6 +315,11 @@ impl Layout {
     /// The log key's rotation notes (public), `NNNN` each.
     pub fn rotations_dir(&self) -> PathBuf {
         self.root.join("log").join("rotations")
+    }
+    /// RFC 3161 time-stamp tokens over the log's checkpoints (public),
+    /// one file per tree size (FORMATS §29).
+    pub fn timestamps_dir(&self) -> PathBuf {
+        self.root.join("log").join("timestamps")
     }
     /// A successor's note naming its predecessor (public).
     pub fn predecessor(&self) -> PathBuf {

@@ -100,6 +100,7 @@ pub(crate) fn verify_pack_state_in(
         super::lifecycle::check_retired(&mut r, c, trust, &retired);
     }
     super::lifecycle::check_lifecycle(&mut r, pack, cp.as_ref(), trust);
+    let stamps = super::time::check_timestamps(&mut r, pack, cp.as_ref(), trust);
     if let Some(c) = &pack.consistency {
         check_consistency(&mut r, c, cp.as_ref());
     }
@@ -114,6 +115,7 @@ pub(crate) fn verify_pack_state_in(
         pack,
         cp.as_ref(),
         witnessed.as_ref(),
+        &stamps,
         trust,
         at_once.max(1),
     );
@@ -467,9 +469,12 @@ fn check_statements(
     pack: &Pack,
     cp: Option<&SignedCheckpoint>,
     witnessed: Option<&Witnessed>,
+    stamps: &[super::time::Stamp],
     trust: &Trust,
     at_once: usize,
 ) -> (Vec<(u64, Attribution)>, Unacknowledged, State) {
+    // Admitted entries that no verified time-stamp covers.
+    let mut unstamped = Vec::new();
     let origin = cp.map(|cp| cp.checkpoint().origin().to_string());
     let log_for = |kid: &[u8]| {
         trust
@@ -604,14 +609,27 @@ fn check_statements(
                     if kind == Some(Kind::Decision) {
                         decisions.push((*k, *index));
                     }
+                    let timed = super::time::earliest(stamps, *index);
+                    if timed.is_none() && !stamps.is_empty() {
+                        unstamped.push(*index);
+                    }
                     r.check(
-                        name,
+                        name.clone(),
                         true,
                         format!(
                             "signature, certificate chain to the root at iat {}, role, not revoked by the revocations in this pack, claims, references, authority{party}, not a repeat, framework, coverage and lifecycle",
                             utc(h.issued_at)
                         ),
-                    )
+                    );
+                    if let Some(stamp) = timed {
+                        let chain: Vec<_> = h
+                            .x5chain
+                            .iter()
+                            .filter_map(|d| crate::identity::Certificate::from_der(d).ok())
+                            .chain(std::iter::once(trust.root.clone()))
+                            .collect();
+                        super::time::check_statement_time(r, &name, h.issued_at, &chain, stamp);
+                    }
                 }
                 Ok(Admission::Duplicate(i)) => r.check(
                     name,
@@ -664,6 +682,19 @@ fn check_statements(
     for slot in slots {
         report.checks.extend(slot.checks);
         report.warnings.extend(slot.warnings);
+    }
+    if !unstamped.is_empty() {
+        let shown: Vec<String> = unstamped.iter().take(20).map(|i| i.to_string()).collect();
+        report.not_checked.push(format!(
+            "trusted time for entries {}{}: no verified time-stamp is over a tree that holds them (the largest stamped tree has {} entries), so their certificates are judged at their iat, as their signers claim",
+            shown.join(", "),
+            if unstamped.len() > 20 {
+                format!(" and {} more", unstamped.len() - 20)
+            } else {
+                String::new()
+            },
+            stamps.iter().map(|s| s.size).max().unwrap_or(0),
+        ));
     }
     if let (Some(w), true, 0) = (witnessed, timed > 0, late) {
         report.check(

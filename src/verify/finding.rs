@@ -17,11 +17,17 @@ pub const PROOF_FROM_ANOTHER_SIZE: &str = "since/proof-from-another-size";
 /// The checkpoint kept from before is of a larger tree than the pack's.
 pub const OLD_IS_NEWER: &str = "since/old-is-newer";
 
+/// A statement's earliest trusted time (an RFC 3161 token over a tree that
+/// holds it) is after its signer's certificate, or one above it, expired:
+/// the pack does not show it was logged while the certificate was valid.
+pub const AFTER_EXPIRY: &str = "time/after-expiry";
+
 /// Every finding code.
-pub const FINDINGS: [&str; 5] = [
+pub const FINDINGS: [&str; 6] = [
     NO_INDEX,
     SELECTED_ENTRIES,
     NO_CONSISTENCY_PROOF,
     PROOF_FROM_ANOTHER_SIZE,
     OLD_IS_NEWER,
+    AFTER_EXPIRY,
 ];

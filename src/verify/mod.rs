@@ -10,6 +10,7 @@ mod pack;
 mod proves;
 mod report;
 mod summary;
+mod time;
 mod trust;
 
 pub use check::{
@@ -21,7 +22,7 @@ pub use history::{check_history, HistorySelection, PackHistory};
 pub use misbehaviour::{
     verify_misbehaviour, Misbehaviour, OpenedLeaf, ProvenEntry, MISBEHAVIOUR_TYPE,
 };
-pub use pack::{Pack, PackConsistency, PackError, MAX_PACK_SIZE, PACK_TYPE};
+pub use pack::{Pack, PackConsistency, PackError, PackTimestamp, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report, Scope};
 pub use summary::{summarise, summarise_signers, Signer, Summary};
 pub use trust::{Trust, TrustError, TrustUsed};

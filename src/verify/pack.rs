@@ -13,6 +13,12 @@
 //!     "proof": [* bstr .size 32],  ; RFC 9162 consistency proof size → checkpoint
 //!   },
 //!   ? "history": pack-history,     ; the committed index (FORMATS.md §18)
+//!   ? "frozen": bstr, ? "predecessor": bstr, ? "rotations": [+ bstr],  ; FORMATS §28
+//!   ? "timestamps": [+ {           ; RFC 3161 tokens over earlier checkpoints (FORMATS §29)
+//!     "checkpoint": bstr,          ; the stamped checkpoint's body (origin, size, root)
+//!     "token": bstr,               ; the TimeStampToken (DER ContentInfo)
+//!     "proof": [* bstr .size 32],  ; RFC 9162 consistency proof from it to the checkpoint
+//!   }],
 //! }
 //! ```
 
@@ -46,6 +52,21 @@ pub struct Pack {
     pub predecessor: Option<Vec<u8>>,
     /// The log key's rotation notes, oldest first (FORMATS §28).
     pub rotations: Vec<Vec<u8>>,
+    /// RFC 3161 tokens over checkpoints of this log up to the pack's, each
+    /// with the proof that the pack's tree extends it (FORMATS §29).
+    pub timestamps: Vec<PackTimestamp>,
+}
+
+/// A TSA's token over a checkpoint of the pack's log, and the proof that
+/// the pack's checkpoint extends that checkpoint's tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackTimestamp {
+    /// The stamped checkpoint's body (the note text before its signatures).
+    pub checkpoint: Vec<u8>,
+    /// The RFC 3161 `TimeStampToken` (DER).
+    pub token: Vec<u8>,
+    /// Consistency proof from the stamped tree to the pack's.
+    pub proof: Vec<Hash>,
 }
 
 /// The pack's claim that its log extends an older tree: this log's root at
@@ -122,6 +143,31 @@ impl Pack {
                 Value::Array(self.rotations.iter().cloned().map(Value::Bytes).collect()),
             ));
         }
+        if !self.timestamps.is_empty() {
+            let items = self
+                .timestamps
+                .iter()
+                .map(|t| {
+                    Value::Map(vec![
+                        (
+                            Value::Text("checkpoint".into()),
+                            Value::Bytes(t.checkpoint.clone()),
+                        ),
+                        (Value::Text("token".into()), Value::Bytes(t.token.clone())),
+                        (
+                            Value::Text("proof".into()),
+                            Value::Array(
+                                t.proof
+                                    .iter()
+                                    .map(|h| Value::Bytes(h.as_bytes().to_vec()))
+                                    .collect(),
+                            ),
+                        ),
+                    ])
+                })
+                .collect();
+            map.push((Value::Text("timestamps".into()), Value::Array(items)));
+        }
         let bytes = cbor::encode(&Value::Map(map))?;
         if bytes.len() > MAX_PACK_SIZE {
             return Err(PackError::Structure(format!(
@@ -177,7 +223,23 @@ impl Pack {
                 )))
             }
         };
+        let timestamps = match get("timestamps") {
+            None => Vec::new(),
+            Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_TIMESTAMPS => {
+                items
+                    .iter()
+                    .map(parse_timestamp)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| bad(&format!("timestamps: {e}")))?
+            }
+            Some(_) => {
+                return Err(bad(&format!(
+                    "timestamps must be a non-empty array of at most {MAX_TIMESTAMPS} items"
+                )))
+            }
+        };
         let optional = [
+            !timestamps.is_empty(),
             consistency.is_some(),
             history.is_some(),
             frozen.is_some(),
@@ -186,7 +248,7 @@ impl Pack {
         ];
         if m.len() != 3 + optional.iter().filter(|&&b| b).count() {
             return Err(bad(
-                "expected exactly the keys type, checkpoint, statements (and consistency, history, frozen, predecessor, rotations)",
+                "expected exactly the keys type, checkpoint, statements (and consistency, history, frozen, predecessor, rotations, timestamps)",
             ));
         }
         if get("type").and_then(|v| v.as_text()) != Some(PACK_TYPE) {
@@ -222,8 +284,47 @@ impl Pack {
             frozen,
             predecessor,
             rotations,
+            timestamps,
         })
     }
+}
+
+/// Most time-stamp tokens a pack carries.
+const MAX_TIMESTAMPS: usize = 256;
+
+/// Largest stamped checkpoint body.
+const MAX_BODY_SIZE: usize = 1024;
+
+fn parse_timestamp(v: &Value) -> Result<PackTimestamp, String> {
+    let Value::Map(m) = v else {
+        return Err("an item is not a map".into());
+    };
+    if m.len() != 3 {
+        return Err("expected exactly the keys checkpoint, token, proof".into());
+    }
+    let get = |k: &str| crate::cbor::get(m, k);
+    let bytes = |k: &str, max: usize| match get(k) {
+        Some(Value::Bytes(b)) if b.len() <= max => Ok(b.clone()),
+        _ => Err(format!("{k} must be a byte string of at most {max} bytes")),
+    };
+    let proof = get("proof")
+        .and_then(|v| v.as_array())
+        .ok_or("no proof array")?;
+    if proof.len() > 128 {
+        return Err("a consistency proof has at most 128 hashes".into());
+    }
+    Ok(PackTimestamp {
+        checkpoint: bytes("checkpoint", MAX_BODY_SIZE)?,
+        token: bytes("token", crate::tsa::MAX_TOKEN_SIZE)?,
+        proof: proof
+            .iter()
+            .map(|h| {
+                h.as_bytes()
+                    .ok_or_else(|| "hashes must be byte strings".to_string())
+                    .and_then(|b| Hash::from_slice(b).map_err(|e| e.to_string()))
+            })
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 /// Largest freeze, predecessor or rotation note a pack carries.

@@ -133,6 +133,7 @@ impl Fixture {
                 .is_confidential()
                 .then(|| crate::store::confidential::read_label_key(&layout).unwrap()),
             rotations: Vec::new(),
+            tsas: Vec::new(),
         }
     }
 
@@ -424,6 +425,7 @@ fn packs_larger_than_a_statement_limit_round_trip() {
         frozen: None,
         predecessor: None,
         rotations: Vec::new(),
+        timestamps: Vec::new(),
     };
     let bytes = p.to_bytes().unwrap();
     assert!(bytes.len() > 3 << 20);
@@ -492,6 +494,7 @@ fn wrong_keys_roots_order_and_receipts_fail_with_their_checks() {
         policy: t.policy.clone(),
         labels: None,
         rotations: Vec::new(),
+        tsas: Vec::new(),
     };
     let r = verify_pack(&pack, &t3, None);
     let bad: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();

@@ -6,6 +6,10 @@
 //!   policy     c2sp.org/tlog-policy: the log(s), the witnesses, the quorum
 //!   log.vkey   the log's verifier key (used when there is no policy file:
 //!              then no witness is required, and the report says so)
+//!   labels.vrf   a confidential log's VRF key (optional)
+//!   rotations/   the log keys' rotation notes the verifier keeps (optional)
+//!   tsa/NAME.pem the time-stamping authorities trusted (optional; FORMATS §29):
+//!              each the anchor (root or own certificate) of one TSA
 //! ```
 //!
 //! When both `policy` and `log.vkey` exist, the policy must list that log.
@@ -46,6 +50,9 @@ pub struct Trust {
     /// (`TRUST/rotations/*`, FORMATS §28): with them, a retired key's
     /// window is known even from a pack that does not carry its note.
     pub rotations: Vec<Vec<u8>>,
+    /// The time-stamping authorities trusted (`TRUST/tsa/*.pem`, FORMATS
+    /// §29): a pack's RFC 3161 tokens count only if they chain to one.
+    pub tsas: Vec<crate::tsa::TsaTrust>,
 }
 
 /// Which trust a verifier used, for it to say so: a trust directory is
@@ -182,11 +189,14 @@ impl Trust {
                 }
             }
         }
+        let tsas =
+            crate::tsa::TsaTrust::load_dir(&dir.join("tsa")).map_err(|(p, e)| terr(&p, e))?;
         Ok(Trust {
             root,
             policy,
             labels,
             rotations,
+            tsas,
         })
     }
 
@@ -197,6 +207,7 @@ impl Trust {
             policy: Policy::single_log(log),
             labels: None,
             rotations: Vec::new(),
+            tsas: Vec::new(),
         }
     }
 }

@@ -27,4 +27,5 @@ mod scrapi_async;
 mod service;
 mod settings;
 mod suite;
+mod timestamps;
 mod token;

@@ -185,9 +185,14 @@ pub struct ServeArgs {
     /// After each commit, ask this witness to cosign: NAME=URL, NAME a witness of --trust's policy (repeatable).
     #[arg(long, requires = "trust")]
     pub(crate) witness: Vec<String>,
-    /// The trust directory whose policy names the witnesses' keys.
+    /// The trust directory whose policy names the witnesses' keys (and whose
+    /// tsa/*.pem are the TSAs trusted).
     #[arg(long)]
     pub(crate) trust: Option<std::path::PathBuf>,
+    /// After each witness round, have this time-stamping authority (RFC 3161,
+    /// its URL) stamp the checkpoint; the token is kept in LEDGER/log/timestamps/.
+    #[arg(long, requires = "trust")]
+    pub(crate) tsa: Option<String>,
 }
 
 impl ServeArgs {
@@ -198,6 +203,7 @@ impl ServeArgs {
             self.skew,
             &self.witness,
             self.trust.as_deref(),
+            self.tsa.as_deref(),
         )
     }
 }

@@ -47,6 +47,7 @@ impl DemoArgs {
             300,
             &[],
             Some(&self.dir.join("trust")),
+            None,
         )
     }
 }

@@ -48,6 +48,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
         frozen: None,
         predecessor: None,
         rotations: Vec::new(),
+        timestamps: Vec::new(),
     };
     let text = format!("log {vkey}\nwitness w1 {}\nquorum w1\n", w1.vkey());
     let trust = Trust {
@@ -55,6 +56,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
         policy: Policy::parse(text.as_bytes()).unwrap(),
         labels: None,
         rotations: Vec::new(),
+        tsas: Vec::new(),
     };
     (pack, trust)
 }

@@ -236,6 +236,7 @@ fn cosigned_at(when: u64) -> (Fixture, Pack, Trust) {
         policy: Policy::parse(text.as_bytes()).unwrap(),
         labels: None,
         rotations: Vec::new(),
+        tsas: Vec::new(),
     };
     let pack = f.pack(Selection::Facility("TF-1".into()), None);
     (f, pack, t)
