@@ -557,6 +557,38 @@ fn demo_builds_a_verifiable_ledger_and_says_what_to_try() {
         );
     }
     assert!(d.join("trust/root.pem").exists() && d.join("trust/log.vkey").exists());
+    // The key lifecycle: the second ledger's log key moved into a SoftHSM2
+    // token (scripts/test installs it) by a rotation; no key file is left,
+    // and both packs verify under the trust made before the hand-over.
+    assert!(
+        o.stdout.contains(
+            "the log key was handed over at tree size 2 to a key made inside a SoftHSM2 token"
+        ),
+        "{}",
+        o.stdout
+    );
+    let lc = d.join("lifecycle");
+    assert!(lc.join("ledger/log-key.pkcs11").exists());
+    assert!(!lc.join("ledger/private/log.key").exists());
+    for p in ["before.pack", "after.pack"] {
+        let o = run(
+            &[
+                "verify",
+                s(&lc.join(p)),
+                "--trust",
+                s(&lc.join("trust")),
+                "-v",
+            ],
+            b"",
+        );
+        assert_eq!(o.code, 0, "{p}: {}{}", o.stdout, o.stderr);
+        assert_eq!(
+            o.stdout.contains("ok:     log key rotation 1 (the pack)"),
+            p == "after.pack",
+            "{p}: {}",
+            o.stdout
+        );
+    }
     let o = run(&["status", s(&d.join("ledger")), "--json"], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();

@@ -7,9 +7,11 @@
 //! completed and accepted, the SSC's determination of a VUSA, the VUSA; a
 //! rejection, its dispute and the SSC's resolution; another party's attempt
 //! to act for a facility it does not own; and a revoked key whose later
-//! statement is refused. `story.rs` tells the story; this file holds the
+//! statement is refused. `story.rs` tells the story; `keys.rs` moves a
+//! second ledger's log key into a token by a rotation; this file holds the
 //! means.
 
+mod keys;
 mod story;
 
 use std::path::{Path, PathBuf};
@@ -409,6 +411,7 @@ pub fn run(dir: &Path, force: bool, confidential: bool) -> CmdResult {
     for f in ["TF-0001", "TF-0002"] {
         report(dir, f)?;
     }
+    keys::lifecycle(dir, &cast, now)?;
     try_next(dir, &told);
     Ok(())
 }
@@ -491,6 +494,7 @@ fn try_next(dir: &Path, told: &story::Told) {
     say!("  {b} verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
     say!("  {b} history {dd}/packs/TF-0001.pack --trust {dd}/trust --facility TF-0001");
     say!("  open {dd}/reports/TF-0001.html   # the report for people: verdict, timeline, coverage, tools, signers");
+    say!("  {b} verify {dd}/lifecycle/after.pack --trust {dd}/lifecycle/trust -v   # a pack after the log key moved into a token");
     say!("  {b} witness status {dd}/witnesses/w1");
     say!("  {b} monitor {dd}/ledger --trust {dd}/trust --state {dd}/monitor.state --facility TF-0001");
     say!("  {b} pack {dd}/ledger --facility TF-0099 --out absent.pack   # proves TF-0099 has no statements");
