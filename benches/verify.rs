@@ -148,6 +148,7 @@ fn setup() -> Setup {
         labels: None,
         rotations: Vec::new(),
         tsas: Vec::new(),
+        updates: Vec::new(),
     };
 
     // The signature checks, laid out for the baseline.

@@ -92,6 +92,31 @@ pub enum CertCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Sign, as the scheme root, a trust update: the windows in which log keys, witness
+    /// keys and TSAs count (FORMATS §30). Verifiers keep it in TRUST/updates/.
+    SignTrustUpdate {
+        /// The root certificate (PEM).
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// The root's private key (a file or a pkcs11: URI).
+        #[arg(long)]
+        root_key: PathBuf,
+        /// Its number: verifiers apply updates in serial order, a later window for a key
+        /// replacing an earlier one.
+        #[arg(long)]
+        serial: u64,
+        /// The windows, one per line ("-" for stdin): `log VKEY [from-size N] [until-size N]`,
+        /// `witness VKEY [from TIME] [until TIME]`, `tsa sha256:HEX|CERT.pem [from TIME] [until
+        /// TIME]`, `reason TEXT`.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// Where to write the signed update.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Show a certificate: subject, issuer, roles, validity, fingerprint.
     Show {
         /// The certificate (PEM or DER).
@@ -297,6 +322,45 @@ pub fn cert(cmd: CertCommand) -> CmdResult {
                 validity(valid_from.as_deref(), days)?,
             )?;
             write_cert(&out, &c, force)
+        }
+        CertCommand::SignTrustUpdate {
+            root_cert,
+            root_key,
+            serial,
+            input,
+            out,
+            force,
+        } => {
+            let root = load_cert(&root_cert)?;
+            let rk = load_root_key(&root_key)?;
+            rk.check_certified(&root, "--root-cert")
+                .map_err(|e| Failure::input(e.to_string()).flag("--root-key"))?;
+            let text = String::from_utf8(super::common::read_input(
+                &input,
+                triage_ledger::input::limit::SMALL,
+            )?)
+            .map_err(|_| Failure::input("--in: not UTF-8 text"))?;
+            let anchor = |path: &str| -> Result<[u8; 32], String> {
+                let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+                triage_ledger::tsa::TsaTrust::from_bytes(path, &bytes)
+                    .map(|t| t.sha256())
+                    .map_err(|e| format!("{path}: {e}"))
+            };
+            let update = triage_ledger::note::TrustUpdate::from_lines(
+                serial,
+                super::common::now(),
+                &text,
+                &anchor,
+            )
+            .map_err(|e| Failure::input(format!("--in: {e}")))?;
+            let sign = |m: &[u8]| rk.sign(m);
+            let signer = triage_ledger::note::RootNoteSigner::new(&rk.public(), &sign);
+            let signed = triage_ledger::note::SignedTrustUpdate::sign(update, &signer)
+                .map_err(|e| Failure::input(e.to_string()))?;
+            triage_ledger::output::write(&out, &signed.to_bytes(), force, "--out")
+                .map_err(super::common::out_failure)?;
+            say_raw!("{}", String::from_utf8_lossy(&signed.to_bytes()));
+            Ok(())
         }
         CertCommand::Show { cert } => {
             say_raw!("{}", describe(&load_cert(&cert)?));

@@ -46,6 +46,18 @@ pub enum WitnessCommand {
         #[arg(long)]
         rotation: Option<PathBuf>,
     },
+    /// Replace the witness's cosigning key (the logs it witnesses and the sizes it
+    /// cosigned stay); prints the old and the new key. Verifiers then need the new key
+    /// in their policy and the scheme root's trust update ending the old one
+    /// (`cert sign-trust-update`).
+    Rotate {
+        /// The witness directory.
+        dir: PathBuf,
+        /// The new key in a PKCS#11 token (made with `keys new-in-token`); without it, a
+        /// new key file.
+        #[arg(long = "key", value_name = "PKCS11_URI")]
+        key: Option<String>,
+    },
     /// (Log side) Write an add-checkpoint request for the ledger's checkpoint.
     Request {
         /// The ledger.
@@ -240,6 +252,16 @@ pub fn run(cmd: WitnessCommand) -> CmdResult {
             }
         }
         WitnessCommand::Status { dir } => status(&dir),
+        WitnessCommand::Rotate { dir, key } => {
+            let (old, new) = Witness::rotate_key(&dir, key.as_deref()).map_err(refusal)?;
+            say!("retired: {old}");
+            say!("now:     {new}");
+            say!(
+                "give verifiers the new key (a `witness` line in their policy) and the scheme root's trust update ending the old one: `triage-ledger cert sign-trust-update … --in` a file with `witness {old} until {}`",
+                triage_ledger::verify::utc(super::common::now())
+            );
+            Ok(())
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod policy;
 mod proof_text;
 mod rotation;
 mod signer;
+mod trust_update;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -29,6 +30,10 @@ pub use policy::{Policy, PolicyError, PolicyWitness, QuorumReport, MAX_POLICY_IT
 pub use proof_text::{TlogProof, VerifyProofError};
 pub use rotation::{Rotation, SignedRotation, ROTATION_HEADER};
 pub use signer::{MarkKeeper, Signer};
+pub use trust_update::{
+    scheme_root_key, RootNoteSigner, SignedTrustUpdate, TrustUpdate, Window, SCHEME_ROOT_KEY_NAME,
+    TRUST_UPDATE_HEADER,
+};
 
 use crate::merkle::truncate_for_message;
 

@@ -147,6 +147,12 @@ impl TsaTrust {
         Ok(out)
     }
 
+    /// SHA-256 of the anchor certificate's DER (how a trust update names
+    /// it).
+    pub fn sha256(&self) -> [u8; 32] {
+        sha2::Sha256::digest(&self.anchor.der).into()
+    }
+
     /// The anchor's subject, as RFC 4514 text.
     pub fn subject(&self) -> &str {
         &self.anchor.subject

@@ -92,12 +92,14 @@ pub(crate) fn verify_pack_state_in(
     at_once: usize,
 ) -> (Report, State) {
     let mut r = Report::default();
+    super::lifecycle::report_updates(&mut r, trust);
     // The log key's rotations first: they may hand trust to a newer key.
     let (rotated, retired) = super::lifecycle::apply_rotations(&mut r, pack, trust);
     let trust = rotated.as_ref().unwrap_or(trust);
     let (cp, witnessed) = check_checkpoint(&mut r, pack, trust);
     if let Some(c) = &cp {
         super::lifecycle::check_retired(&mut r, c, trust, &retired);
+        super::lifecycle::check_log_window(&mut r, c, trust);
     }
     super::lifecycle::check_lifecycle(&mut r, pack, cp.as_ref(), trust);
     let stamps = super::time::check_timestamps(&mut r, pack, cp.as_ref(), trust);
@@ -264,6 +266,22 @@ fn check_checkpoint(
         let name = format!("witness {}", w.name);
         match check {
             CosignatureCheck::Valid { timestamp } => {
+                // The scheme root may have bounded when this key counts.
+                if let Some(win) = trust.witness_window(&w.key) {
+                    if !win.window.contains(*timestamp) {
+                        r.check(
+                            name,
+                            false,
+                            format!(
+                                "{} cosigned this checkpoint at {}, outside the window its key counts for: {}",
+                                w.key,
+                                utc(*timestamp),
+                                win.describe(false)
+                            ),
+                        );
+                        continue;
+                    }
+                }
                 cosigned.push(w.name.clone());
                 latest = latest.max(Some(*timestamp));
                 r.check(

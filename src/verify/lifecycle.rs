@@ -222,3 +222,72 @@ pub(super) fn check_retired(
         }
     }
 }
+
+/// Says which trust updates of the scheme root the verifier applies.
+pub(super) fn report_updates(r: &mut Report, trust: &Trust) {
+    for u in &trust.updates {
+        let u = u.update();
+        r.check(
+            format!("trust update {}", u.serial),
+            true,
+            format!(
+                "signed by the scheme root, issued {}: windows for {} log key(s), {} witness key(s), {} TSA(s){}",
+                super::utc(u.issued),
+                u.logs.len(),
+                u.witnesses.len(),
+                u.tsas.len(),
+                u.reason
+                    .as_ref()
+                    .map(|r| format!("; reason: {r}"))
+                    .unwrap_or_default()
+            ),
+        );
+    }
+}
+
+/// Fails a checkpoint whose tree size is outside the window the scheme
+/// root's trust updates give every log key that signed it.
+pub(super) fn check_log_window(r: &mut Report, cp: &SignedCheckpoint, trust: &Trust) {
+    let keys: Vec<crate::note::VerifierKey> = trust
+        .policy
+        .logs()
+        .iter()
+        .filter(|k| k.name() == cp.checkpoint().origin())
+        .cloned()
+        .collect();
+    let signed = cp.note().verify(&keys).unwrap_or_default();
+    let windows: Vec<_> = signed.iter().map(|k| (*k, trust.log_window(k))).collect();
+    if windows.iter().all(|(_, w)| w.is_none()) {
+        return;
+    }
+    let size = cp.root().size();
+    match windows
+        .iter()
+        .find(|(_, w)| w.is_none_or(|w| w.window.contains(size)))
+    {
+        Some((k, w)) => r.check(
+            "log key window",
+            true,
+            format!(
+                "tree size {size} is signed by {k}, within its window{}",
+                w.map(|w| format!(": {}", w.describe(true)))
+                    .unwrap_or_else(|| " (none given)".into())
+            ),
+        ),
+        None => r.check(
+            "log key window",
+            false,
+            format!(
+                "tree size {size} is signed only by keys outside the windows the scheme root gave them: {}",
+                windows
+                    .iter()
+                    .map(|(k, w)| format!(
+                        "{k} {}",
+                        w.map(|w| w.describe(true)).unwrap_or_default()
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ),
+    }
+}

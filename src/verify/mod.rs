@@ -25,7 +25,7 @@ pub use misbehaviour::{
 pub use pack::{Pack, PackConsistency, PackError, PackTimestamp, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report, Scope};
 pub use summary::{summarise, summarise_signers, Signer, Summary};
-pub use trust::{Trust, TrustError, TrustUsed};
+pub use trust::{Trust, TrustError, TrustUsed, Windowed};
 
 /// The checkpoint note held by an "OLD" file given to `--since`: a pack's
 /// checkpoint if the file is a pack, else the file itself (a checkpoint note

@@ -134,6 +134,7 @@ impl Fixture {
                 .then(|| crate::store::confidential::read_label_key(&layout).unwrap()),
             rotations: Vec::new(),
             tsas: Vec::new(),
+            updates: Vec::new(),
         }
     }
 
@@ -495,6 +496,7 @@ fn wrong_keys_roots_order_and_receipts_fail_with_their_checks() {
         labels: None,
         rotations: Vec::new(),
         tsas: Vec::new(),
+        updates: Vec::new(),
     };
     let r = verify_pack(&pack, &t3, None);
     let bad: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();

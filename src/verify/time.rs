@@ -115,6 +115,21 @@ fn check_one(
         })?;
     let imprint = crate::tsa::imprint(&t.checkpoint);
     let v = crate::tsa::verify_token(&t.token, &imprint, &trust.tsas).map_err(|e| e.to_string())?;
+    let anchor = trust
+        .tsas
+        .iter()
+        .find(|a| a.name == v.tsa)
+        .map(|a| a.sha256());
+    if let Some(win) = anchor.and_then(|h| trust.tsa_window(&h)) {
+        if !win.window.contains(v.timestamp.gen_time) {
+            return Err(format!(
+                "TSA {} stamped it at {}, outside the window it counts for: {}",
+                v.tsa,
+                v.timestamp.gen_time_iso(),
+                win.describe(false)
+            ));
+        }
+    }
     Ok((a.size(), v))
 }
 

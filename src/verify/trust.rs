@@ -10,6 +10,8 @@
 //!   rotations/   the log keys' rotation notes the verifier keeps (optional)
 //!   tsa/NAME.pem the time-stamping authorities trusted (optional; FORMATS §29):
 //!              each the anchor (root or own certificate) of one TSA
+//!   updates/*    the scheme root's signed trust updates (optional; FORMATS §30):
+//!              validity windows of the log keys, witness keys and TSAs
 //! ```
 //!
 //! When both `policy` and `log.vkey` exist, the policy must list that log.
@@ -53,6 +55,43 @@ pub struct Trust {
     /// The time-stamping authorities trusted (`TRUST/tsa/*.pem`, FORMATS
     /// §29): a pack's RFC 3161 tokens count only if they chain to one.
     pub tsas: Vec<crate::tsa::TsaTrust>,
+    /// The scheme root's trust updates (`TRUST/updates/*`, FORMATS §30),
+    /// each checked with the root's key, in increasing serial order.
+    pub updates: Vec<crate::note::SignedTrustUpdate>,
+}
+
+/// A key's window and the update that set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Windowed {
+    /// The window.
+    pub window: crate::note::Window,
+    /// The serial of the update that gave it.
+    pub serial: u64,
+}
+
+impl Windowed {
+    /// "from … until … (trust update N)".
+    pub fn describe(&self, sizes: bool) -> String {
+        let v = |x: u64| {
+            if sizes {
+                format!("tree size {x}")
+            } else {
+                super::utc(x)
+            }
+        };
+        let mut parts = Vec::new();
+        if let Some(f) = self.window.from {
+            parts.push(format!("from {}", v(f)));
+        }
+        if let Some(u) = self.window.until {
+            parts.push(format!("until {}", v(u)));
+        }
+        format!(
+            "{} (the scheme root's trust update {})",
+            parts.join(" "),
+            self.serial
+        )
+    }
 }
 
 /// Which trust a verifier used, for it to say so: a trust directory is
@@ -191,12 +230,14 @@ impl Trust {
         }
         let tsas =
             crate::tsa::TsaTrust::load_dir(&dir.join("tsa")).map_err(|(p, e)| terr(&p, e))?;
+        let updates = load_updates(dir, &root, &read)?;
         Ok(Trust {
             root,
             policy,
             labels,
             rotations,
             tsas,
+            updates,
         })
     }
 
@@ -208,6 +249,81 @@ impl Trust {
             labels: None,
             rotations: Vec::new(),
             tsas: Vec::new(),
+            updates: Vec::new(),
         }
     }
+
+    /// The window the latest trust update gives log key `k`, if any.
+    pub fn log_window(&self, k: &VerifierKey) -> Option<Windowed> {
+        self.latest(|u| u.logs.iter().find(|(x, _)| x == k).map(|(_, w)| *w))
+    }
+
+    /// The window the latest trust update gives witness key `k`, if any.
+    pub fn witness_window(&self, k: &VerifierKey) -> Option<Windowed> {
+        self.latest(|u| u.witnesses.iter().find(|(x, _)| x == k).map(|(_, w)| *w))
+    }
+
+    /// The window the latest trust update gives the TSA anchor whose
+    /// certificate's SHA-256 is `anchor`, if any.
+    pub fn tsa_window(&self, anchor: &[u8; 32]) -> Option<Windowed> {
+        self.latest(|u| u.tsas.iter().find(|(x, _)| x == anchor).map(|(_, w)| *w))
+    }
+
+    fn latest(
+        &self,
+        f: impl Fn(&crate::note::TrustUpdate) -> Option<crate::note::Window>,
+    ) -> Option<Windowed> {
+        self.updates.iter().rev().find_map(|u| {
+            f(u.update()).map(|window| Windowed {
+                window,
+                serial: u.update().serial,
+            })
+        })
+    }
+}
+
+type ReadFn<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, TrustError> + 'a;
+
+/// `TRUST/updates/*`: each signed by the scheme root of `root`, serials
+/// distinct; in serial order.
+fn load_updates(
+    dir: &Path,
+    root: &Certificate,
+    read: &ReadFn<'_>,
+) -> Result<Vec<crate::note::SignedTrustUpdate>, TrustError> {
+    let updates_dir = dir.join("updates");
+    let mut updates: Vec<crate::note::SignedTrustUpdate> = Vec::new();
+    if !updates_dir.is_dir() {
+        return Ok(updates);
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&updates_dir)
+        .map_err(|e| terr(&updates_dir, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    names.sort();
+    for n in names {
+        let rel = format!("updates/{}", n.to_string_lossy());
+        let path = dir.join(&rel);
+        let Some(b) = read(&rel)? else { continue };
+        let u = crate::note::SignedTrustUpdate::open(&b, root.key()).map_err(|e| {
+            terr(
+                &path,
+                format!("{e} (a trust update must be signed by the scheme root of root.pem)"),
+            )
+        })?;
+        let serial = u.update().serial;
+        match updates.iter().find(|x| x.update().serial == serial) {
+            Some(same) if same == &u => {}
+            Some(_) => {
+                return Err(terr(
+                    &path,
+                    format!("a second, different trust update with serial {serial}"),
+                ))
+            }
+            None => updates.push(u),
+        }
+    }
+    updates.sort_by_key(|u| u.update().serial);
+    Ok(updates)
 }

@@ -303,6 +303,69 @@ impl Witness {
         })
     }
 
+    /// Replaces the witness's cosigning key (FORMATS §30): a new key of
+    /// the same name, in a file, or the token key `uri` names. The logs it
+    /// witnesses and the sizes it cosigned stay; the old key file is
+    /// removed (a token key stays in its token for its operator to
+    /// destroy). Returns the old and the new verifier key: verifiers learn
+    /// of the change from the scheme root's trust update giving the old key
+    /// an end and the new one a start, and from their policy naming the new
+    /// key. Holds the witness's lock, so no request is answered half way.
+    pub fn rotate_key(
+        dir: &Path,
+        uri: Option<&str>,
+    ) -> Result<(VerifierKey, VerifierKey), WitnessError> {
+        let w = Witness::open(dir)?;
+        let _lock = w.lock()?;
+        let old = w.vkey();
+        let (new, token) = match uri {
+            Some(u) => {
+                let (_, vkey) = open_token(u, old.name(), &dir.join("witness.pkcs11"))?;
+                (vkey, Some(u))
+            }
+            None => {
+                let key = SignerKey::generate(old.name(), SigType::Cosignature)
+                    .map_err(|e| WitnessError::BadRequest(e.to_string()))?;
+                let staged = dir.join("witness.key.new");
+                let _ = fs::remove_file(&staged);
+                fsio::write_private_file(&staged, key.to_private_string().as_bytes())
+                    .map_err(|e| WitnessError::storage(&staged, e))?;
+                (key.verifier(), None)
+            }
+        };
+        if new == old {
+            return Err(WitnessError::BadRequest(
+                "the new key is the witness's key already".into(),
+            ));
+        }
+        // The key first, then `witness.vkey`: a file key is its own
+        // authority (a crash between leaves a stale vkey file, rewritten
+        // by a second run), and a token key must match `witness.vkey`, so
+        // a crash between refuses to open: never a key cosigning that its
+        // vkey does not name.
+        let mut aw =
+            fsio::AtomicWriter::new(dir.join("tmp")).map_err(|e| WitnessError::storage(dir, e))?;
+        let (key_path, uri_path) = (dir.join("witness.key"), dir.join("witness.pkcs11"));
+        match token {
+            Some(u) => aw
+                .write(&uri_path, format!("{u}\n").as_bytes(), true)
+                .map_err(|e| WitnessError::storage(&uri_path, e))?,
+            None => {
+                fs::rename(dir.join("witness.key.new"), &key_path)
+                    .map_err(|e| WitnessError::storage(&key_path, e))?;
+                let _ = fs::remove_file(&uri_path);
+            }
+        }
+        let vkey_path = dir.join("witness.vkey");
+        aw.write(&vkey_path, format!("{new}\n").as_bytes(), true)
+            .map_err(|e| WitnessError::storage(&vkey_path, e))?;
+        if token.is_some() {
+            let _ = fs::remove_file(&key_path);
+        }
+        fsio::sync_dir(dir).map_err(|e| WitnessError::storage(dir, e))?;
+        Ok((old, new))
+    }
+
     /// The witness's verifier key.
     pub fn vkey(&self) -> VerifierKey {
         self.key.verifier()

@@ -29,3 +29,4 @@ mod settings;
 mod suite;
 mod timestamps;
 mod token;
+mod trust_updates;

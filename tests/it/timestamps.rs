@@ -230,6 +230,45 @@ fn a_stamped_pack_says_when_its_tree_existed_and_openssl_agrees() {
         out.contains("FAILED: timestamp (tree size 2): the TSA's certificate is not trusted"),
         "{out}"
     );
+
+    // The scheme root ended this TSA's window before it stamped (its key
+    // compromised, say): its token no longer counts.
+    std::fs::remove_file(t.join("tsa/other.pem")).unwrap();
+    std::fs::copy(tsa.dir.join("ca.pem"), t.join("tsa/openssl-test.pem")).unwrap();
+    let lines = d.join("update.txt");
+    std::fs::write(
+        &lines,
+        format!("tsa {} until 2026-01-01\n", s(&tsa.dir.join("ca.pem"))),
+    )
+    .unwrap();
+    std::fs::create_dir_all(t.join("updates")).unwrap();
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys");
+    let (code, out, err) = run(
+        &[
+            "cert",
+            "sign-trust-update",
+            "--root-cert",
+            s(&keys.join("demo-root.pem")),
+            "--root-key",
+            s(&keys.join("demo-root.key")),
+            "--serial",
+            "1",
+            "--in",
+            s(&lines),
+            "--out",
+            s(&t.join("updates/0001")),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("until 2026-01-01T00:00:00Z"), "{out}");
+    let (code, out, _) = verify(&p, &t);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAILED: timestamp (tree size 2): TSA openssl-test stamped it at 20")
+            && out.contains("outside the window it counts for: until 2026-01-01T00:00:00Z"),
+        "{out}"
+    );
 }
 
 #[test]

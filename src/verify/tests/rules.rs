@@ -57,6 +57,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
         labels: None,
         rotations: Vec::new(),
         tsas: Vec::new(),
+        updates: Vec::new(),
     };
     (pack, trust)
 }

@@ -237,6 +237,7 @@ fn cosigned_at(when: u64) -> (Fixture, Pack, Trust) {
         labels: None,
         rotations: Vec::new(),
         tsas: Vec::new(),
+        updates: Vec::new(),
     };
     let pack = f.pack(Selection::Facility("TF-1".into()), None);
     (f, pack, t)
