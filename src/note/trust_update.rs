@@ -360,10 +360,7 @@ pub struct RootNoteSigner<'a> {
 
 impl<'a> RootNoteSigner<'a> {
     /// The root's public key and its signing function.
-    pub fn new(
-        public: &ed25519_dalek::VerifyingKey,
-        sign: &'a RawSign<'a>,
-    ) -> Self {
+    pub fn new(public: &ed25519_dalek::VerifyingKey, sign: &'a RawSign<'a>) -> Self {
         RootNoteSigner {
             vkey: scheme_root_key(public),
             sign,

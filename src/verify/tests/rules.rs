@@ -260,3 +260,24 @@ fn the_report_shows_both_signatures_of_a_decision() {
         .iter()
         .any(|c| c.name.contains("decision by") && c.detail.contains("party NTRGB-CIO")));
 }
+
+/// Issue 26: a statement logged after its signer's revocation fails the
+/// pack, whatever time it claims: revocations are judged by log order (a
+/// time-stamp, FORMATS §29, dates the order; it cannot reorder it).
+#[test]
+fn a_statement_logged_after_its_signers_revocation_fails_offline() {
+    let mut w = World::new();
+    w.by(op, reg("TF-1")).unwrap();
+    let fp = crate::merkle::Hash::from_bytes(w.op.cert.fingerprint());
+    w.by(
+        crate::policy::tests::root,
+        Record::Revocation(Revocation {
+            certificate_sha256: fp,
+            reason: "key lost".into(),
+        }),
+    )
+    .unwrap();
+    // Signed (it claims) before the revocation, logged after it.
+    force(&mut w, op, reg("TF-2"));
+    only_the_forced_statement_fails(w, "revoked");
+}
