@@ -72,6 +72,25 @@ pub fn shell_word(word: &str) -> String {
     shlex::try_quote(&word).map(Cow::into_owned).unwrap_or(word)
 }
 
+/// POSIX seconds as an RFC 3339 UTC time, e.g. `2026-11-28T01:47:46Z`.
+pub fn utc(ts: u64) -> String {
+    match i64::try_from(ts)
+        .ok()
+        .and_then(|t| ::time::OffsetDateTime::from_unix_timestamp(t).ok())
+    {
+        Some(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        None => format!("{ts} (seconds since 1970, out of range)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

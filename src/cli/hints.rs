@@ -73,6 +73,8 @@ pub(crate) fn verify(
         Some("make the pack with `triage-ledger pack … --since OLD`, OLD the checkpoint or pack you kept")
     } else if found(finding::OLD_IS_NEWER) {
         Some("verify the newer pack with --since the older one")
+    } else if found(finding::AFTER_EXPIRY) {
+        Some("the TSA's earliest word on that entry is after its signer's certificate expired: a pack can only show what the log had stamped (a ledger stamps every round with `serve --tsa` or `witness run --tsa`)")
     } else {
         None
     }

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use triage_ledger::ledger::Ledger;
-use triage_ledger::tsa::{TsaClient, TsaTrust};
+use triage_ledger::remote::TsaClient;
+use triage_ledger::tsa::TsaTrust;
 
 use super::common::load_vkey;
 use super::failure::{CmdResult, Failure};
@@ -108,7 +109,7 @@ pub fn tsa_client(url: &str, trust: &Path) -> Result<TsaClient, Failure> {
 /// `log timestamp LEDGER --tsa URL --trust DIR` (and the end of `witness run
 /// --tsa`): the latest checkpoint stamped and the token kept.
 pub fn timestamp(l: &Ledger, tsa: &TsaClient) -> CmdResult {
-    let s = triage_ledger::tsa::stamp_ledger(l, tsa).map_err(|e| Failure::of(&e))?;
+    let s = triage_ledger::remote::stamp_ledger(l, tsa).map_err(|e| Failure::of(&e))?;
     say!(
         "tree size {} existed {}; token kept in {}",
         s.size,

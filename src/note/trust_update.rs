@@ -74,7 +74,7 @@ pub struct TrustUpdate {
 }
 
 fn time_text(t: u64) -> String {
-    crate::verify::utc(t)
+    crate::text::utc(t)
 }
 
 /// A time in the one form a note writes (`YYYY-MM-DDTHH:MM:SSZ`).

@@ -5,6 +5,7 @@ pub mod known;
 mod net;
 mod register;
 mod token_tls;
+mod tsa;
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use ciborium::Value;
 pub(crate) use net::{agent, classify};
 pub use net::{check_url, NetError, CA_ENV};
 pub use register::{KeySource, RegisterError, Registrar, Verified};
+pub use tsa::{stamp_ledger, StampError, Stamped, TsaClient, TSA_REQUEST_TIMEOUT};
 
 /// Why a request to the ledger's service did not give its answer.
 #[derive(Debug, thiserror::Error)]

@@ -200,7 +200,7 @@ pub struct Options {
     /// The time-stamping authority asked once per witness round (after the
     /// witnesses): its token over the round's checkpoint is kept in
     /// `log/timestamps/` (FORMATS §29).
-    pub tsa: Option<crate::tsa::TsaClient>,
+    pub tsa: Option<crate::remote::TsaClient>,
 }
 
 /// A started ledger service: its routes, its committer, and what its

@@ -17,7 +17,7 @@ pub(super) struct Rounds {
     pub(super) ledger: Arc<Ledger>,
     pub(super) witnesses: Vec<WitnessAt>,
     pub(super) policy: Option<Policy>,
-    pub(super) tsa: Option<crate::tsa::TsaClient>,
+    pub(super) tsa: Option<crate::remote::TsaClient>,
     pub(super) metrics: Arc<Metrics>,
     pub(super) published: Published,
     pub(super) accepted: Published,
@@ -62,7 +62,7 @@ impl Rounds {
         }
         // Trusted time, once per round, for the checkpoint as it now is.
         if let Some(tsa) = &self.tsa {
-            match crate::tsa::stamp_ledger(&self.ledger, tsa) {
+            match crate::remote::stamp_ledger(&self.ledger, tsa) {
                 Ok(s) => {
                     tracing::info!(tree_size = s.size, tsa = %tsa.url, "time-stamped");
                     self.metrics.timestamped.fetch_add(1, Ordering::Relaxed);

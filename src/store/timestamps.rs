@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use super::{Layout, StoreError};
 
+/// The largest token read back (`tsa::MAX_TOKEN_SIZE`).
+const MAX_KEPT: usize = 64 << 10;
+
 /// Keeps `token` as the time-stamp of the tree of `size` (atomically and
 /// durably; a token for the same size already kept is replaced, both are
 /// equally good).
@@ -35,7 +38,12 @@ pub fn sizes(layout: &Layout) -> Result<Vec<u64>, StoreError> {
 /// The token kept for the tree of `size`.
 pub fn read(layout: &Layout, size: u64) -> Result<Vec<u8>, StoreError> {
     let p = layout.timestamps_dir().join(size.to_string());
-    crate::input::read_optional(&p, crate::tsa::MAX_TOKEN_SIZE as u64)
-        .map_err(|e| StoreError::corrupt(&p, e.to_string()))?
-        .ok_or_else(|| StoreError::corrupt(&p, "missing".to_string()))
+    let bytes = std::fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
+    if bytes.len() > MAX_KEPT {
+        return Err(StoreError::corrupt(
+            &p,
+            format!("{} bytes, larger than a token ({MAX_KEPT})", bytes.len()),
+        ));
+    }
+    Ok(bytes)
 }

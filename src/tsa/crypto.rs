@@ -86,9 +86,9 @@ impl Cert {
             return Err(format!(
                 "{} is valid from {} to {}, not at the token's time {}",
                 self.subject,
-                crate::verify::utc(from),
-                crate::verify::utc(to),
-                crate::verify::utc(at)
+                crate::text::utc(from),
+                crate::text::utc(to),
+                crate::text::utc(at)
             ));
         }
         Ok(())

@@ -30,8 +30,6 @@
 //! No CRL or OCSP is fetched: a verifier is offline. A TSA whose key is
 //! compromised is removed from the trust policy.
 
-#[cfg(feature = "service")]
-mod client;
 mod crypto;
 #[cfg(test)]
 mod tests;
@@ -41,8 +39,6 @@ use std::path::{Path, PathBuf};
 
 use sha2::Digest;
 
-#[cfg(feature = "service")]
-pub use client::{stamp_ledger, StampError, Stamped, TsaClient, TSA_REQUEST_TIMEOUT};
 pub use token::Timestamp;
 
 /// The DER OID of SHA-256 (2.16.840.1.101.3.4.2.1).

@@ -32,7 +32,7 @@ fn openssl_token_verifies_with_its_fractional_gen_time() {
     // accuracy = secs:1, millisecs:500, microsecs:100.
     assert_eq!(t.accuracy_micros, Some(1_500_100));
     // 40.891 + 1.5001 = 42.3911, rounded up.
-    assert_eq!(crate::verify::utc(t.bound()), "2026-12-06T19:17:43Z");
+    assert_eq!(crate::text::utc(t.bound()), "2026-12-06T19:17:43Z");
     assert_eq!(t.policy, "1.3.6.1.4.1.99999.3161.1");
     assert_eq!(v.tsa, "openssl-test");
     assert!(v.signer.contains("CN=Test TSA"), "{}", v.signer);

@@ -59,14 +59,14 @@ impl Timestamp {
         };
         format!(
             "by {} (genTime {}, {acc})",
-            crate::verify::utc(self.bound()),
+            crate::text::utc(self.bound()),
             self.gen_time_iso()
         )
     }
 
     /// `genTime` in ISO 8601, with its fraction.
     pub fn gen_time_iso(&self) -> String {
-        let whole = crate::verify::utc(self.gen_time);
+        let whole = crate::text::utc(self.gen_time);
         match self.gen_time_text.split_once('.') {
             Some((_, frac)) => format!(
                 "{}.{}Z",

@@ -367,24 +367,7 @@ fn collapsed(failures: &[&Check]) -> String {
     s
 }
 
-/// POSIX seconds as an RFC 3339 UTC time, e.g. `2026-11-28T01:47:46Z`.
-pub fn utc(ts: u64) -> String {
-    match i64::try_from(ts)
-        .ok()
-        .and_then(|t| ::time::OffsetDateTime::from_unix_timestamp(t).ok())
-    {
-        Some(t) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        None => format!("{ts} (seconds since 1970, out of range)"),
-    }
-}
+pub use crate::text::utc;
 
 /// A JSON string literal (RFC 8259 escaping).
 pub fn json_string(s: &str) -> String {

@@ -1,12 +1,12 @@
-//! Asking a TSA over RFC 3161 §3.4's HTTP transport (`POST`,
+//! Asking a time-stamping authority over RFC 3161 §3.4's HTTP transport (`POST`,
 //! `application/timestamp-query` → `application/timestamp-reply`), and a
 //! ledger's round of it: stamp the latest checkpoint, check the token
 //! against the trusted TSAs, keep it (FORMATS §29).
 
 use std::time::Duration;
 
-use super::{TsaError, TsaTrust, Verified};
 use crate::ledger::{Ledger, LedgerError};
+use crate::tsa::{TsaError, TsaTrust, Verified};
 
 /// How long one request to a TSA may take, connection to last byte.
 pub const TSA_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,8 +74,8 @@ impl TsaClient {
     /// the token and what it says.
     pub fn stamp(&self, body: &[u8]) -> Result<(Vec<u8>, Verified), StampError> {
         crate::remote::check_url(&self.url)?;
-        let imprint = super::imprint(body);
-        let nonce = super::new_nonce();
+        let imprint = crate::tsa::imprint(body);
+        let nonce = crate::tsa::new_nonce();
         let failed = |e: ureq::Error| {
             StampError::Net(crate::remote::classify(&self.url, e, TSA_REQUEST_TIMEOUT))
         };
@@ -83,13 +83,13 @@ impl TsaClient {
             .post(&self.url)
             .header("Content-Type", "application/timestamp-query")
             .header("Accept", "application/timestamp-reply")
-            .send(&super::request(&imprint, nonce)[..])
+            .send(&crate::tsa::request(&imprint, nonce)[..])
             .map_err(failed)?;
         let status = resp.status().as_u16();
         let reply = resp
             .body_mut()
             .with_config()
-            .limit(super::MAX_TOKEN_SIZE as u64)
+            .limit(crate::tsa::MAX_TOKEN_SIZE as u64)
             .read_to_vec()
             .map_err(failed)?;
         if status != 200 {
@@ -107,8 +107,10 @@ impl TsaClient {
             url: self.url.clone(),
             source,
         };
-        let (token, _) = super::token_from_reply(&reply, &imprint, nonce).map_err(token_err)?;
-        let verified = super::verify_token(&token, &imprint, &self.trusted).map_err(token_err)?;
+        let (token, _) =
+            crate::tsa::token_from_reply(&reply, &imprint, nonce).map_err(token_err)?;
+        let verified =
+            crate::tsa::verify_token(&token, &imprint, &self.trusted).map_err(token_err)?;
         Ok((token, verified))
     }
 }
