@@ -56,19 +56,17 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use triage_ledger_core::{cbor, class, hex, merkle, text};
+
 pub mod bundle;
-pub mod cbor;
-pub mod class;
 pub mod commitment;
 pub mod config;
 pub mod cose;
-pub mod hex;
 pub mod history;
 pub mod identity;
 pub mod input;
 pub mod inspect;
 pub mod ledger;
-pub mod merkle;
 pub mod monitor;
 pub mod note;
 pub mod os;
@@ -82,7 +80,6 @@ pub mod report;
 pub mod server;
 pub mod status;
 pub mod store;
-pub mod text;
 pub mod tiles;
 #[cfg(feature = "service")]
 pub mod token;

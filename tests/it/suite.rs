@@ -47,6 +47,7 @@ fn every_target_and_every_test_is_run_by_the_test_command() {
     }
     let mut files = Vec::new();
     sources(&root.join("src"), &mut files);
+    sources(&root.join("crates"), &mut files);
     sources(&root.join("tests"), &mut files);
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
@@ -107,17 +108,37 @@ fn every_integration_file_is_a_module_of_the_binary() {
     assert!(files >= 14, "{files}");
 }
 
+/// The core crate's source (issue 27): its modules are the library's too,
+/// re-exported under their own names.
+const CORE: &str = "crates/core/src";
+
 /// The library's top-level modules and the others each one names in its
-/// code (comments and test modules aside).
+/// code (comments and test modules aside), the core crate's included.
 fn module_imports(
     root: &Path,
 ) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let src = root.join("src");
     let mut graph = std::collections::BTreeMap::new();
+    for src in [root.join("src"), root.join(CORE)] {
+        add_imports(&src, &mut graph);
+    }
+    graph
+}
+
+/// The core crate's top-level modules.
+fn core_modules(root: &Path) -> std::collections::BTreeSet<String> {
+    let mut g = std::collections::BTreeMap::new();
+    add_imports(&root.join(CORE), &mut g);
+    g.into_keys().collect()
+}
+
+fn add_imports(
+    src: &Path,
+    graph: &mut std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) {
     let mut files = Vec::new();
-    sources(&src, &mut files);
+    sources(src, &mut files);
     for f in files {
-        let rel = f.strip_prefix(&src).unwrap();
+        let rel = f.strip_prefix(src).unwrap();
         let Some(first) = rel.components().next() else {
             continue;
         };
@@ -156,7 +177,23 @@ fn module_imports(
             }
         }
     }
-    graph
+}
+
+/// The core crate imports nothing of the rest (issue 27): it builds alone.
+#[test]
+fn the_core_crate_imports_only_itself() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let core = core_modules(root);
+    assert!(core.contains("merkle") && core.contains("cbor"), "{core:?}");
+    let graph = module_imports(root);
+    for m in &core {
+        for d in &graph[m] {
+            assert!(
+                core.contains(d),
+                "core module {m} imports {d}, which is not in the core"
+            );
+        }
+    }
 }
 
 /// No two modules of the library import each other, directly or through

@@ -154,7 +154,7 @@ pub fn encode(v: &Value) -> Result<Vec<u8>, CborError> {
 }
 
 /// A decoding error in words (truncation named as such).
-pub(crate) fn describe_de_error(e: ciborium::de::Error<std::io::Error>) -> String {
+pub fn describe_de_error(e: ciborium::de::Error<std::io::Error>) -> String {
     match e {
         ciborium::de::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             "truncated: the data ends inside an item".into()

@@ -259,7 +259,7 @@ fn damaged_consistency_proofs_fail_up_to_40() {
 
 #[test]
 fn ct_reference_vectors() {
-    let text = include_str!("../../fixtures/merkle/ct-reference-vectors.txt");
+    let text = include_str!("../../../../fixtures/merkle/ct-reference-vectors.txt");
     let hex = |s: &str| -> Vec<u8> {
         if s == "-" {
             return vec![];

@@ -10,7 +10,8 @@ mod memory;
 mod multi;
 mod proof;
 
-pub(crate) use hash::{complete_subtree_root, fold_right, truncate_for_message};
+#[doc(hidden)]
+pub use hash::{complete_subtree_root, fold_right, truncate_for_message};
 pub use hash::{empty_root, leaf_hash, node_hash, root_from_leaf_hashes, Hash, HASH_SIZE};
 
 pub use memory::{MemoryTree, RootBuilder};

@@ -114,7 +114,7 @@ impl fmt::Display for Hash {
 }
 
 /// Keeps error messages short when echoing untrusted input back.
-pub(crate) fn truncate_for_message(text: &str) -> String {
+pub fn truncate_for_message(text: &str) -> String {
     const MAX: usize = 60;
     if text.len() <= MAX {
         return text.to_string();
@@ -151,7 +151,7 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 /// The root of a *complete* subtree whose leaves' (or lower subtrees') hashes
 /// are given; `hashes.len()` must be a power of two (checked by the caller).
 /// Works in place on a scratch copy, so it allocates once.
-pub(crate) fn complete_subtree_root(hashes: &[Hash]) -> Hash {
+pub fn complete_subtree_root(hashes: &[Hash]) -> Hash {
     debug_assert!(hashes.len().is_power_of_two());
     if hashes.len() == 1 {
         return hashes[0];
@@ -189,7 +189,7 @@ pub fn root_from_leaf_hashes(leaves: &[Hash]) -> Hash {
 }
 
 /// Folds subtree roots (largest, leftmost first) into one root: node(p0, node(p1, …)).
-pub(crate) fn fold_right(pieces: &[Hash]) -> Hash {
+pub fn fold_right(pieces: &[Hash]) -> Hash {
     let mut iter = pieces.iter().rev();
     let Some(last) = iter.next() else {
         return empty_root();
