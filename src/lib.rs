@@ -56,7 +56,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use triage_ledger_core::{cbor, class, hex, merkle, text};
+pub use triage_ledger_core::{cbor, class, hex, merkle, note, text, vrf};
 
 pub mod bundle;
 pub mod commitment;
@@ -68,7 +68,6 @@ pub mod input;
 pub mod inspect;
 pub mod ledger;
 pub mod monitor;
-pub mod note;
 pub mod os;
 pub mod output;
 pub mod policy;
@@ -85,5 +84,4 @@ pub mod tiles;
 pub mod token;
 pub mod tsa;
 pub mod verify;
-pub mod vrf;
 pub mod witness;

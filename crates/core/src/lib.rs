@@ -3,8 +3,13 @@
 //! web (issue 27). The `triage-ledger` crate re-exports every module here
 //! under its own name (`triage_ledger::merkle` is this crate's `merkle`).
 //!
-//! Moved so far, the lowest layer: [`hex`], [`text`], [`class`], [`cbor`]
-//! and [`merkle`]. NOTES.md says what follows.
+//! Moved so far: [`hex`], [`text`], [`class`], [`cbor`], [`merkle`],
+//! [`note`] (signed notes, checkpoints, cosignatures, the lifecycle notes)
+//! and [`vrf`]. NOTES.md says what follows.
+//!
+//! Feature `rand` (default): key generation from the operating system's
+//! random source; without it the crate verifies and signs with keys it is
+//! given, and builds for `wasm32-unknown-unknown` with no getrandom.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -13,4 +18,6 @@ pub mod cbor;
 pub mod class;
 pub mod hex;
 pub mod merkle;
+pub mod note;
 pub mod text;
+pub mod vrf;

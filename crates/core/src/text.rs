@@ -91,6 +91,106 @@ pub fn utc(ts: u64) -> String {
     }
 }
 
+/// Parses a YYYY-MM-DD date of the proleptic Gregorian calendar.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !s
+            .bytes()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        return None;
+    }
+    let y: i32 = s[..4].parse().ok()?;
+    let m: u8 = s[5..7].parse().ok()?;
+    let d: u8 = s[8..].parse().ok()?;
+    time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
+}
+
+/// Parses a time as a person gives it: ISO 8601 / RFC 3339 in UTC or with
+/// an offset (`2027-03-01T09:30:00Z`, `2027-03-01T10:30:00+01:00`,
+/// fractions of a second dropped), a date alone (`2027-03-01`, midnight
+/// UTC), or POSIX seconds (`1803000000`). Returns POSIX seconds.
+pub fn parse_time(s: &str) -> Result<u64, String> {
+    let expected = "expected an ISO 8601 time (2027-03-01T09:30:00Z, or with an offset such as +01:00), a date (2027-03-01, midnight UTC) or POSIX seconds";
+    let bad = || format!("{s:?}: {expected}");
+    if !s.is_ascii() {
+        return Err(bad());
+    }
+    if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
+        return s.parse().map_err(|_| bad());
+    }
+    let (date, rest) = match s.get(..10) {
+        Some(d) => (
+            parse_date(d).ok_or_else(|| format!("{s:?}: not a calendar date; {expected}"))?,
+            &s[10..],
+        ),
+        None => return Err(bad()),
+    };
+    let at = if rest.is_empty() {
+        date.midnight().assume_utc()
+    } else {
+        let rest = rest
+            .strip_prefix('T')
+            .or_else(|| rest.strip_prefix('t'))
+            .or_else(|| rest.strip_prefix(' '))
+            .ok_or_else(bad)?;
+        let b = rest.as_bytes();
+        if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+            return Err(bad());
+        }
+        let num = |r: std::ops::Range<usize>| -> Result<u8, String> {
+            let t = &rest[r];
+            if t.bytes().all(|c| c.is_ascii_digit()) {
+                t.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        };
+        let (h, m, sec) = (num(0..2)?, num(3..5)?, num(6..8)?);
+        let time = time::Time::from_hms(h, m, sec)
+            .map_err(|_| format!("{s:?}: not a time of day; {expected}"))?;
+        let mut zone = &rest[8..];
+        if let Some(frac) = zone.strip_prefix('.') {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return Err(bad());
+            }
+            zone = &frac[digits..];
+        }
+        let offset = match zone {
+            "Z" | "z" => 0i32,
+            z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
+                let oh: i32 = z[1..3].parse().map_err(|_| bad())?;
+                let om: i32 = z[4..6].parse().map_err(|_| bad())?;
+                if oh > 23 || om > 59 {
+                    return Err(bad());
+                }
+                let o = oh * 3600 + om * 60;
+                if z.starts_with('-') {
+                    -o
+                } else {
+                    o
+                }
+            }
+            "" => {
+                return Err(format!(
+                    "{s:?}: give the zone (Z for UTC, or an offset such as +01:00)"
+                ))
+            }
+            _ => return Err(bad()),
+        };
+        let local = time::PrimitiveDateTime::new(date, time).assume_utc();
+        local
+            .checked_sub(time::Duration::seconds(i64::from(offset)))
+            .ok_or_else(bad)?
+    };
+    u64::try_from(at.unix_timestamp()).map_err(|_| format!("{s:?}: before 1970"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

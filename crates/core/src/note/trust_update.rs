@@ -79,7 +79,7 @@ fn time_text(t: u64) -> String {
 
 /// A time in the one form a note writes (`YYYY-MM-DDTHH:MM:SSZ`).
 fn parse_time(s: &str) -> Result<u64, NoteError> {
-    let t = crate::record::parse_time(s).map_err(bad)?;
+    let t = crate::text::parse_time(s).map_err(bad)?;
     if time_text(t) != s {
         return Err(bad(format!(
             "{s:?}: a time is written YYYY-MM-DDTHH:MM:SSZ ({})",
@@ -162,7 +162,7 @@ impl TrustUpdate {
     /// [until-size N]`, `witness VKEY [from TIME] [until TIME]`, `tsa
     /// sha256:HEX|CERTIFICATE [from TIME] [until TIME]`, `reason TEXT`;
     /// blank lines and `#` comments ignored): times in any form
-    /// [`crate::record::parse_time`] reads, a TSA named by its anchor's
+    /// [`crate::text::parse_time`] reads, a TSA named by its anchor's
     /// SHA-256 or by a certificate file `anchor` reads and hashes.
     pub fn from_lines(
         serial: u64,
@@ -189,7 +189,7 @@ impl TrustUpdate {
             let mut words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
             for i in 2..words.len() {
                 if i % 2 == 1 && matches!(words[i - 1].as_str(), "from" | "until") {
-                    let t = crate::record::parse_time(&words[i]).map_err(|e| at(bad(e)))?;
+                    let t = crate::text::parse_time(&words[i]).map_err(|e| at(bad(e)))?;
                     words[i] = time_text(t);
                 }
             }

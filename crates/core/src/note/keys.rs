@@ -220,6 +220,7 @@ fn public_of(name: &str, sig_type: SigType, secret: &SigningKey) -> VerifierKey 
 
 impl SignerKey {
     /// Generates a new key from the operating system's random source.
+    #[cfg(feature = "rand")]
     pub fn generate(name: &str, sig_type: SigType) -> Result<Self, NoteError> {
         validate_key_name(name)?;
         let secret = SigningKey::generate(&mut rand_core::OsRng);
@@ -291,7 +292,8 @@ impl SignerKey {
         self.public.clone()
     }
 
-    pub(crate) fn verifier_ref(&self) -> &VerifierKey {
+    #[doc(hidden)]
+    pub fn verifier_ref(&self) -> &VerifierKey {
         &self.public
     }
 

@@ -19,7 +19,8 @@ mod trust_update;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
-pub(crate) use checkpoint::parse_decimal;
+#[doc(hidden)]
+pub use checkpoint::parse_decimal;
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use cosign::{
     cosign, cosign_with, cosignatures_from_response, verify_cosignature, CosignatureCheck,

@@ -96,7 +96,7 @@ impl Checkpoint {
 }
 
 /// Parses an ASCII decimal u64 with no sign and no leading zeros.
-pub(crate) fn parse_decimal(s: &str) -> Option<u64> {
+pub fn parse_decimal(s: &str) -> Option<u64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
     {
         return None;

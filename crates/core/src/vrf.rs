@@ -17,7 +17,6 @@
 use curve25519_dalek::constants::ED25519_BASEPOINT_TABLE;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::{clamp_integer, Scalar};
-use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
@@ -67,9 +66,10 @@ pub struct VrfOutput([u8; 64]);
 
 impl VrfSecretKey {
     /// A new random key.
+    #[cfg(feature = "rand")]
     pub fn generate() -> VrfSecretKey {
         let mut seed = Zeroizing::new([0u8; 32]);
-        OsRng.fill_bytes(seed.as_mut());
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, seed.as_mut());
         Self::from_seed(&seed)
     }
 
