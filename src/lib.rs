@@ -56,12 +56,10 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use triage_ledger_core::{cbor, class, hex, merkle, note, text, vrf};
+pub use triage_ledger_core::{cbor, class, commitment, cose, hex, merkle, note, text, vrf};
 
 pub mod bundle;
-pub mod commitment;
 pub mod config;
-pub mod cose;
 pub mod history;
 pub mod identity;
 pub mod input;

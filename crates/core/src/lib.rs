@@ -4,8 +4,9 @@
 //! under its own name (`triage_ledger::merkle` is this crate's `merkle`).
 //!
 //! Moved so far: [`hex`], [`text`], [`class`], [`cbor`], [`merkle`],
-//! [`note`] (signed notes, checkpoints, cosignatures, the lifecycle notes)
-//! and [`vrf`]. NOTES.md says what follows.
+//! [`note`] (signed notes, checkpoints, cosignatures, the lifecycle notes),
+//! [`vrf`], [`commitment`] (a confidential log's commitments and labels)
+//! and [`cose`] (statements, receipts, transparent statements). NOTES.md says what follows.
 //!
 //! Feature `rand` (default): key generation from the operating system's
 //! random source; without it the crate verifies and signs with keys it is
@@ -16,6 +17,8 @@
 
 pub mod cbor;
 pub mod class;
+pub mod commitment;
+pub mod cose;
 pub mod hex;
 pub mod merkle;
 pub mod note;

@@ -73,6 +73,7 @@ impl std::fmt::Debug for Opening {
 
 impl Opening {
     /// A fresh random salt for `statement`.
+    #[cfg(feature = "rand")]
     pub fn new(statement: Vec<u8>) -> Opening {
         use rand_core::{OsRng, RngCore};
         let mut salt = [0u8; SALT_LEN];
