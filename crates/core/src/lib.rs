@@ -6,7 +6,8 @@
 //! Moved so far: [`hex`], [`text`], [`class`], [`cbor`], [`merkle`],
 //! [`note`] (signed notes, checkpoints, cosignatures, the lifecycle notes),
 //! [`vrf`], [`commitment`] (a confidential log's commitments and labels)
-//! and [`cose`] (statements, receipts, transparent statements). NOTES.md says what follows.
+//! [`cose`] (statements, receipts, transparent statements) and
+//! [`identity`] (certificates, roles, chain validation). NOTES.md says what follows.
 //!
 //! Feature `rand` (default): key generation from the operating system's
 //! random source; without it the crate verifies and signs with keys it is
@@ -20,6 +21,7 @@ pub mod class;
 pub mod commitment;
 pub mod cose;
 pub mod hex;
+pub mod identity;
 pub mod merkle;
 pub mod note;
 pub mod text;
