@@ -56,7 +56,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use triage_ledger_core::{cbor, class, commitment, cose, hex, merkle, note, text, vrf};
+pub use triage_ledger_core::{cbor, class, commitment, cose, hex, merkle, note, text, tsa, vrf};
 
 pub mod bundle;
 pub mod config;
@@ -80,6 +80,5 @@ pub mod store;
 pub mod tiles;
 #[cfg(feature = "service")]
 pub mod token;
-pub mod tsa;
 pub mod verify;
 pub mod witness;

@@ -220,7 +220,7 @@ fn a_stamped_pack_says_when_its_tree_existed_and_openssl_agrees() {
 
     // A TSA the trust does not name: the token fails, naming why.
     std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tsa/testdata/openssl-ca.pem"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src/tsa/testdata/openssl-ca.pem"),
         t.join("tsa/other.pem"),
     )
     .unwrap();

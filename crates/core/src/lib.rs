@@ -6,8 +6,9 @@
 //! Moved so far: [`hex`], [`text`], [`class`], [`cbor`], [`merkle`],
 //! [`note`] (signed notes, checkpoints, cosignatures, the lifecycle notes),
 //! [`vrf`], [`commitment`] (a confidential log's commitments and labels)
-//! [`cose`] (statements, receipts, transparent statements) and
-//! [`identity`] (certificates, roles, chain validation). NOTES.md says what follows.
+//! [`cose`] (statements, receipts, transparent statements),
+//! [`identity`] (certificates, roles, chain validation) and [`tsa`] (RFC
+//! 3161 time-stamp tokens). NOTES.md says what follows.
 //!
 //! Feature `rand` (default): key generation from the operating system's
 //! random source; without it the crate verifies and signs with keys it is
@@ -25,4 +26,5 @@ pub mod identity;
 pub mod merkle;
 pub mod note;
 pub mod text;
+pub mod tsa;
 pub mod vrf;

@@ -117,21 +117,12 @@ fn another_message_another_anchor_and_a_truncated_token_are_refused() {
     assert!(matches!(e, TsaError::Mismatch(_)), "{e}");
     let e = verify_token(&token(), &imprint(DATA), &[]).unwrap_err();
     assert!(e.to_string().contains("names no TSA"), "{e}");
-    // Another anchor: the scheme's own Ed25519 root is not this TSA's.
-    let other = crate::identity::issue_root(
-        "Other root",
-        "Other",
-        &crate::identity::generate_key(),
-        crate::identity::Validity {
-            not_before: 1_700_000_000,
-            not_after: 1_900_000_000,
-        },
-    )
-    .unwrap();
+    // Another anchor: the P-384 fixture's root is not this TSA's.
+    let other = include_bytes!("testdata/p384-root.pem");
     let e = verify_token(
         &token(),
         &imprint(DATA),
-        &[TsaTrust::from_bytes("other", other.der()).unwrap()],
+        &[TsaTrust::from_bytes("other", other).unwrap()],
     )
     .unwrap_err();
     assert!(matches!(e, TsaError::Untrusted(_)), "{e}");

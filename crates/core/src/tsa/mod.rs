@@ -45,6 +45,10 @@ pub use token::Timestamp;
 const SHA256: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 
+/// The largest anchor certificate file read (as the trust directory's
+/// other small files).
+const MAX_ANCHOR_SIZE: usize = 256 * 1024;
+
 /// The largest token or reply read (a token with a short chain is 1–4 KiB).
 pub const MAX_TOKEN_SIZE: usize = 64 << 10;
 
@@ -131,9 +135,16 @@ impl TsaTrust {
         names.sort();
         let mut out = Vec::new();
         for p in names {
-            let bytes = crate::input::read_optional(&p, crate::input::limit::SMALL)
-                .map_err(|e| (p.clone(), e.to_string()))?
-                .unwrap_or_default();
+            let bytes = std::fs::read(&p).map_err(|e| (p.clone(), e.to_string()))?;
+            if bytes.len() > MAX_ANCHOR_SIZE {
+                return Err((
+                    p.clone(),
+                    format!(
+                        "{} bytes, over the {MAX_ANCHOR_SIZE}-byte limit of a certificate",
+                        bytes.len()
+                    ),
+                ));
+            }
             let name = p
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -185,6 +196,7 @@ pub fn request(imprint: &[u8; 32], nonce: u64) -> Vec<u8> {
 }
 
 /// A fresh random nonce for [`request`].
+#[cfg(feature = "rand")]
 pub fn new_nonce() -> u64 {
     use rand_core::RngCore;
     rand_core::OsRng.next_u64()
