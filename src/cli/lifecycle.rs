@@ -6,7 +6,6 @@ use std::path::Path;
 
 use triage_ledger::ledger::Ledger;
 use triage_ledger::remote::TsaClient;
-use triage_ledger::tsa::TsaTrust;
 
 use super::common::load_vkey;
 use super::failure::{CmdResult, Failure};
@@ -87,22 +86,14 @@ pub fn rotate(ledger: &Path, new_key: Option<&str>) -> CmdResult {
 }
 
 /// The TSA a round asks, with the anchors of `trust`'s `tsa/*.pem` that its
-/// tokens must chain to.
+/// tokens must chain to (the rule is the library's).
 pub fn tsa_client(url: &str, trust: &Path) -> Result<TsaClient, Failure> {
-    triage_ledger::remote::check_url(url).map_err(|e| Failure::from(e).flag("--tsa"))?;
-    let dir = trust.join("tsa");
-    let trusted = TsaTrust::load_dir(&dir)
-        .map_err(|(p, e)| Failure::input(format!("{}: {e}", p.display())))?;
-    if trusted.is_empty() {
-        return Err(Failure::input(format!(
-            "{} holds no TSA certificate: put the TSA's root (PEM) there as NAME.pem, so that its tokens are checked before they are kept",
-            dir.display()
-        ))
-        .flag("--trust"));
-    }
-    Ok(TsaClient {
-        url: url.to_string(),
-        trusted,
+    TsaClient::from_trust_dir(url, trust).map_err(|e| {
+        let flag = match e {
+            triage_ledger::remote::StampError::Net(_) => "--tsa",
+            _ => "--trust",
+        };
+        Failure::of(&e).flag(flag)
     })
 }
 

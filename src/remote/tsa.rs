@@ -22,6 +22,29 @@ pub struct TsaClient {
     pub trusted: Vec<TsaTrust>,
 }
 
+impl TsaClient {
+    /// The TSA at `url`, trusted through the anchors of the trust
+    /// directory `trust` (`trust/tsa/*.pem`, FORMATS §29): refused when
+    /// the URL is not one the clients can ask, or when there is no anchor
+    /// (a token could not be checked before it is kept).
+    pub fn from_trust_dir(url: &str, trust: &std::path::Path) -> Result<TsaClient, StampError> {
+        crate::remote::check_url(url)?;
+        let dir = trust.join("tsa");
+        let trusted = TsaTrust::load_dir(&dir)
+            .map_err(|(path, reason)| StampError::Trust { path, reason })?;
+        if trusted.is_empty() {
+            return Err(StampError::Trust {
+                path: dir,
+                reason: "holds no TSA certificate: put the TSA's root (PEM) there as NAME.pem, so that its tokens are checked before they are kept".into(),
+            });
+        }
+        Ok(TsaClient {
+            url: url.to_string(),
+            trusted,
+        })
+    }
+}
+
 /// Why a TSA round failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StampError {
@@ -46,6 +69,14 @@ pub enum StampError {
         /// What is wrong with it.
         source: TsaError,
     },
+    /// The trust directory names no usable TSA anchor.
+    #[error("{}: {reason}", path.display())]
+    Trust {
+        /// The file or directory at fault.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The ledger would not keep it.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -62,7 +93,7 @@ impl crate::class::Classify for StampError {
                 source: TsaError::Untrusted(_) | TsaError::Signature(_) | TsaError::Mismatch(_),
                 ..
             } => Class::VerificationFailed,
-            StampError::Token { .. } => Class::BadInput,
+            StampError::Token { .. } | StampError::Trust { .. } => Class::BadInput,
             StampError::Ledger(l) => l.class(),
         }
     }

@@ -198,3 +198,67 @@ pub(super) fn check_statement_time(
         ),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stamp over a tree of size 5 from OpenSSL's fixture token (genTime
+    /// 2026-12-06T19:17:40.891Z, accuracy ±1.5001 s: by 19:17:43Z).
+    fn stamp() -> Stamp {
+        let reply = include_bytes!("../../crates/core/src/tsa/testdata/openssl-reply.tsr");
+        let ca = include_bytes!("../../crates/core/src/tsa/testdata/openssl-ca.pem");
+        let data = include_bytes!("../../crates/core/src/tsa/testdata/data.txt");
+        let trusted = [crate::tsa::TsaTrust::from_bytes("openssl-test", ca).unwrap()];
+        let token = crate::tsa::token_of_reply(reply).unwrap();
+        let verified =
+            crate::tsa::verify_token(&token, &crate::tsa::imprint(data), &trusted).unwrap();
+        assert_eq!(utc(verified.timestamp.bound()), "2026-12-06T19:17:43Z");
+        Stamp { size: 5, verified }
+    }
+
+    fn judged(iat: u64, chain: &[crate::identity::Certificate]) -> Check {
+        let mut r = Report::default();
+        check_statement_time(&mut r, "statement 1 (entry 0)", iat, chain, &stamp());
+        assert_eq!(r.checks.len(), 1, "{:?}", r.checks);
+        r.checks.remove(0)
+    }
+
+    use super::super::Check;
+
+    #[test]
+    fn a_statement_is_judged_at_the_tsas_time() {
+        let by = stamp().verified.timestamp.bound();
+        let demo_root =
+            crate::identity::Certificate::from_pem(include_bytes!("../../keys/demo-root.pem"))
+                .unwrap();
+        // Signed before the TSA's time, its certificate valid then: passes.
+        let c = judged(by - 60, std::slice::from_ref(&demo_root));
+        assert!(
+            c.passed && c.detail.starts_with("logged by 2026-12-06T19:17:43Z"),
+            "{c:?}"
+        );
+        // An iat more than 300 s after the time the TSA says the log held it.
+        let c = judged(by + WITNESSED_TIME_SKEW + 1, &[]);
+        assert!(
+            !c.passed && c.detail.contains("its signing time is false"),
+            "{c:?}"
+        );
+        assert!(judged(by + WITNESSED_TIME_SKEW, &[]).passed);
+        // A certificate that had expired by the TSA's time.
+        let expired = crate::identity::issue_root(
+            "Expired root",
+            "Test",
+            &crate::identity::generate_key(),
+            crate::identity::Validity {
+                not_before: 1_700_000_000,
+                not_after: i64::try_from(by).unwrap() - 1,
+            },
+        )
+        .unwrap();
+        let c = judged(by - 3600, &[demo_root, expired]);
+        assert!(!c.passed, "{c:?}");
+        assert_eq!(c.code, Some(super::super::finding::AFTER_EXPIRY));
+        assert!(c.detail.contains("after the certificate of"), "{c:?}");
+    }
+}

@@ -222,6 +222,12 @@ pub fn token_from_reply(
     Ok((token, info.timestamp))
 }
 
+/// The token a `TimeStampResp` carries, once its status says granted (its
+/// imprint and nonce are not compared: [`token_from_reply`] does that).
+pub fn token_of_reply(reply: &[u8]) -> Result<Vec<u8>, TsaError> {
+    token::token_of_reply(reply)
+}
+
 /// The SHA-256 message imprint a token stamps (read, not verified).
 pub fn stamped_imprint(token_der: &[u8]) -> Result<Vec<u8>, TsaError> {
     if token_der.len() > MAX_TOKEN_SIZE {
