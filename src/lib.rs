@@ -56,29 +56,26 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use triage_ledger_core::{cbor, class, commitment, cose, hex, merkle, note, text, tsa, vrf};
+pub use triage_ledger_core::{
+    cbor, class, commitment, cose, hex, history, input, merkle, note, policy, record, status, text,
+    tsa, verify, vrf,
+};
 
 pub mod bundle;
 pub mod config;
-pub mod history;
 pub mod identity;
-pub mod input;
 pub mod inspect;
 pub mod ledger;
 pub mod monitor;
 pub mod os;
 pub mod output;
-pub mod policy;
-pub mod record;
 #[cfg(feature = "service")]
 pub mod remote;
 pub mod report;
 #[cfg(feature = "service")]
 pub mod server;
-pub mod status;
 pub mod store;
 pub mod tiles;
 #[cfg(feature = "service")]
 pub mod token;
-pub mod verify;
 pub mod witness;

@@ -20,11 +20,6 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> IdentityError + '_ {
     }
 }
 
-/// A fresh key from the operating system's random source.
-pub fn generate_key() -> SigningKey {
-    SigningKey::generate(&mut rand_core::OsRng)
-}
-
 /// A private key as PKCS#8 v1 PEM (RFC 8410 §7, no embedded public key:
 /// the form OpenSSL writes and every PKCS#8 reader accepts); zeroed when
 /// dropped.

@@ -695,4 +695,4 @@ pub(crate) fn naming(layout: &Layout) -> Result<crate::history::Naming, StoreErr
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::history::{Attribution, History, IndexEntry};
-use crate::policy::tests::{op, reg, root, seal, World};
+use crate::policy::testing::{op, reg, root, seal, World};
 use crate::record::{Record, Revocation};
 use crate::store::Writer;
 use crate::verify::{verify_misbehaviour, Trust};

@@ -2,8 +2,8 @@
 //! statement, a pack that fails says so, and the timeline's scale.
 
 use super::*;
+use crate::ledger::tests::verify::{story, Fixture, T};
 use crate::ledger::Selection;
-use crate::verify::tests::{story, Fixture, T};
 
 fn pack_report(f: &Fixture, pack: &Pack) -> FacilityReport {
     from_pack(

@@ -240,3 +240,13 @@ fn a_ledger_attaches_cosignatures_until_its_next_commit() {
     w.add_checkpoint(&request_for(&l, 3).unwrap(), 6).unwrap();
     crate::store::audit(&ledger).unwrap();
 }
+
+#[test]
+fn the_input_limits_are_their_formats_own() {
+    use crate::input::limit;
+    assert_eq!(
+        limit::WITNESS_REQUEST,
+        crate::witness::MAX_REQUEST_SIZE as u64
+    );
+    assert_eq!(limit::DISCLOSURE, crate::bundle::MAX_DISCLOSURE as u64);
+}

@@ -1,7 +1,9 @@
 //! The ledger handle: opened once, its signer read once and used for every
 //! signature the log makes; the persisted state index (`stored`).
 
+mod policy;
 mod stored;
+pub(crate) mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +12,7 @@ use std::sync::Arc;
 use super::{Ledger, LedgerError, Options, Selection};
 use crate::history::is_index_entry;
 use crate::note::{NoteError, SigType, Signer, SignerKey, VerifierKey};
-use crate::policy::tests::*;
+use crate::policy::testing::*;
 use crate::record::{Assessment, Outcome};
 use crate::store::{read_log_key, Layout, StoreError};
 

@@ -5,7 +5,7 @@
 use crate::history::is_index_entry;
 use crate::ledger::testing::{load_state, submit};
 use crate::ledger::{IndexCheck, Ledger};
-use crate::policy::tests::*;
+use crate::policy::testing::*;
 use crate::policy::Admission;
 use crate::record::Record;
 use crate::record::{Assessment, Outcome};

@@ -1,6 +1,6 @@
 //! Identities: X.509 certificates that bind a key to a role in the scheme,
-//! and validation of a signer's chain to the scheme root. (Key files and
-//! issuing certificates are the main crate's `identity`.)
+//! and validation of a signer's chain to the scheme root. (Key files are the
+//! main crate's `identity`; issuing certificates needs feature `issue`.)
 //!
 //! Roles are extended-key-usage OIDs under the project's UUID arc
 //! `2.25.323287340818552033492432305026199838632` (a UUID turned into an
@@ -8,6 +8,20 @@
 //! These certificates are the project's own; they never claim to be SMKI.
 
 mod cert;
+#[cfg(any(test, feature = "issue"))]
+mod issue;
+
+#[cfg(any(test, feature = "issue"))]
+#[doc(hidden)]
+pub use issue::issue_role_for;
+#[cfg(any(test, feature = "issue"))]
+pub use issue::{issue_role, issue_role_by, issue_root, issue_root_by, CertSigner, SignFn};
+
+/// A fresh Ed25519 key from the operating system's random source.
+#[cfg(any(test, feature = "rand"))]
+pub fn generate_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng)
+}
 
 #[doc(hidden)]
 pub use cert::{bad, OID_ORGANIZATION_IDENTIFIER};

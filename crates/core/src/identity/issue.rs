@@ -1,7 +1,6 @@
 //! Issuing the scheme root and role certificates (rcgen, signing with an
 //! Ed25519 key anywhere: a file read into memory, or a key in a token). The
-//! certificates' reading and validation are the core's
-//! (`triage_ledger_core::identity`).
+//! certificates' reading and validation are in `cert`. Feature `issue`.
 
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use rcgen::{
@@ -11,7 +10,7 @@ use rcgen::{
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::*;
 
-use triage_ledger_core::identity::{
+use super::{
     bad, check_party_id, Certificate, IdentityError, Role, Validity, OID_ORGANIZATION_IDENTIFIER,
 };
 
@@ -193,8 +192,9 @@ pub fn issue_role(
 
 /// [`issue_role`] with the party optional: tests use it to make the
 /// certificates without a party that the policy must refuse.
+#[doc(hidden)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn issue_role_for(
+pub fn issue_role_for(
     common_name: &str,
     organisation: &str,
     party: Option<&str>,

@@ -7,7 +7,7 @@
 //! scheme forbids), then a pack per facility.
 
 use super::*;
-use crate::policy::tests::{
+use crate::policy::testing::{
     ack, framework, honest_decision, honest_self_assessment, rival, ssc, Signer, OP_PARTY,
 };
 use crate::record::*;
@@ -75,7 +75,7 @@ fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
     let framework_ref = w
         .state
         .framework_in_force()
-        .map(|(i, _)| crate::policy::tests::entry_ref(w, i));
+        .map(|(i, _)| crate::policy::testing::entry_ref(w, i));
     let record = match action {
         0 => reg(&f),
         1 => {
@@ -198,7 +198,7 @@ fn act(w: &mut World, refs: &mut Refs, (action, fi, p): (u8, usize, u8)) {
                 .get(&f)
                 .is_some_and(|x| x.party == OP_PARTY);
             let to = if owned_by_op {
-                crate::policy::tests::RIVAL_PARTY
+                crate::policy::testing::RIVAL_PARTY
             } else {
                 OP_PARTY
             };
@@ -244,9 +244,9 @@ proptest! {
         let mut refs = Refs::default();
         w.by(op, reg("TF-A")).unwrap();
         // A revoked key, so every pack holds a revocation to leave out.
-        let gone = crate::policy::tests::role_signer(
+        let gone = crate::policy::testing::role_signer(
             &w.root, crate::identity::Role::Operator, "Gone", Some(OP_PARTY));
-        w.by(crate::policy::tests::root, Record::Revocation(Revocation {
+        w.by(crate::policy::testing::root, Record::Revocation(Revocation {
             certificate_sha256: crate::merkle::Hash::from_bytes(gone.cert.fingerprint()),
             reason: "lost".into(),
         })).unwrap();

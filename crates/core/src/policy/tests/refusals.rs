@@ -232,7 +232,7 @@ fn the_refusals_no_other_scenario_reaches() {
 #[test]
 fn the_formats_table_lists_every_code() {
     let formats =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/FORMATS.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../FORMATS.md")).unwrap();
     let section = formats
         .split("## 23. Refusal codes")
         .nth(1)

@@ -206,9 +206,9 @@ mod tests {
     /// A stamp over a tree of size 5 from OpenSSL's fixture token (genTime
     /// 2026-12-06T19:17:40.891Z, accuracy ±1.5001 s: by 19:17:43Z).
     fn stamp() -> Stamp {
-        let reply = include_bytes!("../../crates/core/src/tsa/testdata/openssl-reply.tsr");
-        let ca = include_bytes!("../../crates/core/src/tsa/testdata/openssl-ca.pem");
-        let data = include_bytes!("../../crates/core/src/tsa/testdata/data.txt");
+        let reply = include_bytes!("../tsa/testdata/openssl-reply.tsr");
+        let ca = include_bytes!("../tsa/testdata/openssl-ca.pem");
+        let data = include_bytes!("../tsa/testdata/data.txt");
         let trusted = [crate::tsa::TsaTrust::from_bytes("openssl-test", ca).unwrap()];
         let token = crate::tsa::token_of_reply(reply).unwrap();
         let verified =
@@ -229,9 +229,10 @@ mod tests {
     #[test]
     fn a_statement_is_judged_at_the_tsas_time() {
         let by = stamp().verified.timestamp.bound();
-        let demo_root =
-            crate::identity::Certificate::from_pem(include_bytes!("../../keys/demo-root.pem"))
-                .unwrap();
+        let demo_root = crate::identity::Certificate::from_pem(include_bytes!(
+            "../../../../keys/demo-root.pem"
+        ))
+        .unwrap();
         // Signed before the TSA's time, its certificate valid then: passes.
         let c = judged(by - 60, std::slice::from_ref(&demo_root));
         assert!(

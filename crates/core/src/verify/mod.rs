@@ -13,6 +13,8 @@ mod summary;
 mod time;
 mod trust;
 
+#[doc(hidden)]
+pub use check::verify_pack_state_in;
 pub use check::{
     verify_pack, verify_pack_state, verify_pack_with, Options, Require, WITNESSED_TIME_SKEW,
 };
@@ -36,6 +38,3 @@ pub fn old_checkpoint(bytes: &[u8]) -> Vec<u8> {
         Err(_) => bytes.to_vec(),
     }
 }
-
-#[cfg(test)]
-pub(crate) mod tests;

@@ -1,13 +1,13 @@
 //! Packs: an honest pack verifies; damage to each part fails the check that
 //! names it; `--since` proves extension or names the split.
 
-use super::*;
 use crate::ledger::testing::make_pack;
 use crate::ledger::Selection;
 use crate::note::Policy;
-use crate::policy::tests::{cio, decision, op, reg, seal, World};
+use crate::policy::testing::{cio, decision, op, reg, seal, World};
 use crate::record::{Assessment, Outcome};
 use crate::store::Snapshot;
+use crate::verify::*;
 use crate::witness::{request_for, Witness};
 
 mod confidential;
@@ -631,9 +631,10 @@ fn the_report_does_not_depend_on_how_many_statements_are_checked_at_once() {
     let mut unreadable = pack.clone();
     unreadable.statements[2] = vec![0xa0];
     for p in [&pack, &swapped, &twice, &broken, &unreadable] {
-        let (whole, _) = super::check::verify_pack_state_in(p, &t, &Options::default(), usize::MAX);
+        let (whole, _) =
+            crate::verify::verify_pack_state_in(p, &t, &Options::default(), usize::MAX);
         for at_once in [1, 2, 3, n - 1] {
-            let (r, _) = super::check::verify_pack_state_in(p, &t, &Options::default(), at_once);
+            let (r, _) = crate::verify::verify_pack_state_in(p, &t, &Options::default(), at_once);
             assert_eq!(r.checks, whole.checks, "{at_once} at once");
             assert_eq!(r.warnings, whole.warnings);
             assert_eq!(r.not_checked, whole.not_checked);

@@ -4,7 +4,9 @@
 
 use super::*;
 use crate::cose::{transparent_statement, Statement};
-use crate::policy::tests::{ack, cio, designation, framework, honest_decision, rival, ssc, World};
+use crate::policy::testing::{
+    ack, cio, designation, framework, honest_decision, rival, ssc, World,
+};
 use crate::record::*;
 
 /// Appends the World's whole log without the policy, has w1 cosign, and
@@ -63,7 +65,7 @@ fn dishonest_pack(world: World) -> (Pack, Trust) {
 }
 
 /// Signs `record` as `who` and appends it to the World's log unchecked.
-fn force(w: &mut World, who: fn(&World) -> &crate::policy::tests::Signer, record: Record) {
+fn force(w: &mut World, who: fn(&World) -> &crate::policy::testing::Signer, record: Record) {
     let b = World::sign_at(who(w), &record, T);
     w.log.push(b);
 }
@@ -270,7 +272,7 @@ fn a_statement_logged_after_its_signers_revocation_fails_offline() {
     w.by(op, reg("TF-1")).unwrap();
     let fp = crate::merkle::Hash::from_bytes(w.op.cert.fingerprint());
     w.by(
-        crate::policy::tests::root,
+        crate::policy::testing::root,
         Record::Revocation(Revocation {
             certificate_sha256: fp,
             reason: "key lost".into(),

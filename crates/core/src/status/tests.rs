@@ -2,7 +2,9 @@
 //! and warnings judged at a date.
 
 use super::*;
-use crate::policy::tests::{ack, cio, entry_ref, framework, honest_decision, op, reg, ssc, World};
+use crate::policy::testing::{
+    ack, cio, entry_ref, framework, honest_decision, op, reg, ssc, World,
+};
 use crate::record::*;
 
 fn world() -> World {

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::ledger::MakePackError;
-use crate::policy::tests::root;
+use crate::policy::testing::root;
 use crate::record::{Record, Revocation};
 use crate::store::Snapshot;
 

@@ -85,7 +85,8 @@ pub fn verify_pack_with(pack: &Pack, trust: &Trust, options: &Options) -> (Repor
 
 /// [`verify_pack_with`], parsing and admitting `at_once` statements at a
 /// time (the result does not depend on it; tests vary it).
-pub(crate) fn verify_pack_state_in(
+#[doc(hidden)]
+pub fn verify_pack_state_in(
     pack: &Pack,
     trust: &Trust,
     options: &Options,

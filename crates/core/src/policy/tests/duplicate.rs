@@ -4,7 +4,6 @@
 //! state refuses too; a replayed log that holds a repeat still opens.
 
 use super::*;
-use crate::history::is_index_entry;
 
 /// Signs `record` one second after the World's usual time: the same record
 /// as an earlier `by`, in different bytes.
@@ -49,29 +48,6 @@ fn transfer(f: &str, to: &str) -> Record {
         facility: f.into(),
         to_party: to.into(),
         reason: "sold".into(),
-    })
-}
-
-fn inventory(f: &str, serial: &str) -> Record {
-    Record::ToolInventory(ToolInventory {
-        facility: f.into(),
-        tools: vec![Tool {
-            make: "M".into(),
-            model: "X".into(),
-            serial: serial.into(),
-            firmware_sha256: crate::merkle::Hash::from_bytes([3; 32]),
-            cpa_certificate: "CPA-1".into(),
-            cpa_expires: "2029-01-01".into(),
-        }],
-        interfaces: vec![],
-    })
-}
-
-fn countersignature(f: &str, s: &Ref, note: &str) -> Record {
-    Record::Countersignature(Countersignature {
-        facility: f.into(),
-        seal: s.clone(),
-        note: note.into(),
     })
 }
 
@@ -400,79 +376,4 @@ pub(super) fn a_logged_repeat_replays_but_is_not_readmitted() {
     assert!(results[..4].iter().all(|r| r.is_ok()));
     let e = results[4].as_ref().unwrap_err();
     assert_eq!(e.rule(), "duplicate", "{e}");
-}
-
-/// A writer resumed from the persisted state index, which holds the
-/// facility's statements on disk only, refuses repeats too.
-#[test]
-pub(super) fn a_resumed_state_refuses_repeats() {
-    let mut w = World::new();
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = dir.path().join("ledger");
-    crate::store::init(&ledger, "example.org/duplicate").unwrap();
-    crate::store::install_trust_root(&ledger, w.root.cert.to_pem().as_bytes()).unwrap();
-    let now = T + 100;
-    w.by(op, reg("TF-1")).unwrap();
-    let s = w.by(op, seal("TF-1", 1)).unwrap();
-    w.by(op, seal("TF-1", 2)).unwrap();
-    let c = w.by(cio, countersignature("TF-1", &s, "ok")).unwrap();
-    w.by(op, inventory("TF-1", "A")).unwrap();
-    let batch: Vec<(String, Vec<u8>)> = w
-        .log
-        .iter()
-        .filter(|b| !is_index_entry(b))
-        .map(|b| ("first".to_string(), b.clone()))
-        .collect();
-    submit(&ledger, &batch, now, 300).unwrap();
-    assert!(ledger.join("index").join("state.redb").exists());
-    let repeats = [
-        (
-            "registration",
-            World::sign_at(&w.op, &reg("TF-1"), T + 1),
-            2,
-        ),
-        (
-            "seal",
-            World::sign_at(&w.op, &seal("TF-1", 1), T + 1),
-            s.index,
-        ),
-        (
-            "countersignature",
-            World::sign_at(&w.cio, &countersignature("TF-1", &s, "ok"), T + 1),
-            c.index,
-        ),
-        (
-            "tool-inventory",
-            World::sign_at(&w.op, &inventory("TF-1", "A"), T + 1),
-            6,
-        ),
-        (
-            "designation",
-            World::sign_at(&w.root, &designation(DesignatedRole::Ssc, SSC_PARTY), T + 1),
-            0,
-        ),
-    ];
-    for (kind, bytes, index) in repeats {
-        let fresh = World::sign_at(&w.op, &seal("TF-1", 9), T + 1);
-        let err = submit(
-            &ledger,
-            &[("fresh".into(), fresh), (kind.into(), bytes)],
-            now,
-            300,
-        )
-        .unwrap_err();
-        match &err {
-            LedgerError::Refused {
-                position, rule: r, ..
-            } => assert_eq!((*position, *r), (2, "duplicate"), "{kind}: {err}"),
-            other => panic!("{kind}: expected a refusal, got {other}"),
-        }
-        assert!(
-            err.to_string().contains(&format!("at entry {index}")),
-            "{kind}: {err}"
-        );
-    }
-    // A seal that repeats nothing is admitted.
-    let fresh = World::sign_at(&w.op, &seal("TF-1", 9), T + 1);
-    submit(&ledger, &[("fresh".into(), fresh)], now, 300).unwrap();
 }
