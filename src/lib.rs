@@ -57,8 +57,8 @@
 #![warn(missing_docs)]
 
 pub use triage_ledger_core::{
-    cbor, class, commitment, cose, hex, history, input, merkle, note, policy, record, status, text,
-    tsa, verify, vrf,
+    cbor, class, commitment, cose, hex, history, input, merkle, note, page, policy, record, status,
+    text, tsa, verify, vrf,
 };
 
 pub mod bundle;
@@ -78,4 +78,5 @@ pub mod store;
 pub mod tiles;
 #[cfg(feature = "service")]
 pub mod token;
+pub mod verifier_page;
 pub mod witness;

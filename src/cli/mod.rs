@@ -99,6 +99,8 @@ enum Command {
     History(HistoryArgs),
     /// One facility as a self-contained HTML page for people: verdict, timeline, coverage, tools, signers, digests.
     Report(ReportArgs),
+    /// Write the verifier page: one HTML file that verifies packs in a browser, offline.
+    VerifierPage(VerifierPageArgs),
     /// Each facility's lifecycle state.
     Status(StatusArgs),
     #[command(flatten)]
@@ -158,6 +160,7 @@ impl Command {
             Command::Inspect(a) => a.run(),
             Command::History(a) => a.run(),
             Command::Report(a) => a.run(),
+            Command::VerifierPage(a) => a.run(),
             Command::Status(a) => a.run(),
             Command::Verb(v) => statements::run_verb(v),
             Command::Keys(c) => identity::keys(c),

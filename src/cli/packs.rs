@@ -133,6 +133,7 @@ pub fn verify(
                 &Options {
                     since: old.as_deref(),
                     require,
+                    now: None,
                 },
             )
             .0;
@@ -196,6 +197,7 @@ pub fn filed(url: &str, trust: &Path, files: &[std::path::PathBuf]) -> CmdResult
             &Options {
                 since: None,
                 require: Require::Default,
+                now: None,
             },
         )
         .0;

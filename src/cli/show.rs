@@ -60,7 +60,7 @@ pub fn history(
             facility,
             &as_of,
         )
-        .map_err(report_failure)?
+        .map_err(|e| Failure::of(&e))?
     };
     if json {
         say!(
@@ -104,14 +104,6 @@ fn open_pack(
     Ok((pack, t, used.dir.display().to_string()))
 }
 
-fn report_failure(e: triage_ledger::report::ReportError) -> Failure {
-    use triage_ledger::report::ReportError;
-    match e {
-        ReportError::Ledger(s) => Failure::of(&s),
-        e => Failure::of(&e),
-    }
-}
-
 /// `report PACK|LEDGER --facility ID --out FILE.html [--trust DIR] [--force] [--as-of DATE]`.
 /// A pack that does not verify still gets its report (saying so on top),
 /// and the command exits 1.
@@ -129,6 +121,7 @@ pub fn report(
         triage_ledger::ledger::Ledger::open(source)
             .map_err(Into::into)
             .and_then(|l| triage_ledger::report::from_ledger(&l, facility, &as_of, now))
+            .map_err(|e| Failure::of(&e))
     } else {
         let (pack, t, trust_dir) = open_pack(source, trust)?;
         triage_ledger::report::from_pack(
@@ -140,8 +133,8 @@ pub fn report(
             &as_of,
             now,
         )
-    }
-    .map_err(report_failure)?;
+        .map_err(|e| Failure::of(&e))
+    }?;
     triage_ledger::output::write(out, r.to_html().as_bytes(), force, "--out")
         .map_err(super::common::out_failure)?;
     if !triage_ledger::output::is_stdout(out) {
@@ -154,6 +147,45 @@ pub fn report(
         ))),
         _ => Ok(()),
     }
+}
+
+/// `verifier-page --wasm FILE --out FILE.html [--trust DIR] [--force]`: the
+/// page, and its SHA-256 on standard output (what the SSC publishes).
+pub fn verifier_page(wasm: &Path, trust: Option<&Path>, out: &Path, force: bool) -> CmdResult {
+    use triage_ledger::verify::{Trust, TrustFiles};
+    let module = triage_ledger::input::read_bounded(wasm, 8 << 20)
+        .map_err(|e| Failure::input(format!("--wasm {e}")))?;
+    let files = match trust {
+        None => None,
+        Some(dir) => {
+            let files =
+                TrustFiles::read_dir(dir).map_err(|e| Failure::input(format!("--trust {e}")))?;
+            // The page carries only a trust the verifier can use.
+            Trust::from_files(&files).map_err(|e| Failure::input(format!("--trust {e}")))?;
+            let name = dir.file_name().map_or_else(
+                || dir.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            Some(TrustFiles {
+                dir: name.into(),
+                ..files
+            })
+        }
+    };
+    let page = triage_ledger::verifier_page::assemble(&module, files.as_ref())
+        .map_err(|e| Failure::input(format!("--wasm {}: {e}", wasm.display())))?;
+    triage_ledger::output::write(out, page.as_bytes(), force, "--out")
+        .map_err(super::common::out_failure)?;
+    if !triage_ledger::output::is_stdout(out) {
+        use sha2::Digest as _;
+        say!(
+            "{}: {} bytes, SHA-256 {}",
+            out.display(),
+            page.len(),
+            triage_ledger::hex::encode(&sha2::Sha256::digest(page.as_bytes()))
+        );
+    }
+    Ok(())
 }
 
 /// `--as-of DATE` checked as a calendar date, or today (UTC).

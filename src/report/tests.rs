@@ -4,6 +4,7 @@
 use super::*;
 use crate::ledger::tests::verify::{story, Fixture, T};
 use crate::ledger::Selection;
+use crate::verify::Pack;
 
 fn pack_report(f: &Fixture, pack: &Pack) -> FacilityReport {
     from_pack(
@@ -105,7 +106,7 @@ fn every_string_from_a_statement_is_escaped() {
     assert!(!html.contains("<img"), "unescaped");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("&quot;&#39;&amp;"));
-    assert_eq!(html::esc("a\u{1b}[2Jb"), "a\\u{001b}[2Jb");
+    assert_eq!(esc("a\u{1b}[2Jb"), "a\\u{001b}[2Jb");
 }
 
 #[test]
@@ -134,25 +135,6 @@ fn a_ledger_read_directly_is_labelled_as_its_operators_view() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("TF-9"), "{e}");
-}
-
-#[test]
-fn the_timeline_keeps_order_and_time() {
-    // Three statements on one day, one a year later, a due date between.
-    let s = svg::Scale::new(&[100, 100, 100, 465], [300].into_iter());
-    let xs: Vec<f64> = (0..4).map(|i| s.event(i)).collect();
-    assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
-    // Same-day statements are one unit apart; the year stretches further.
-    let unit = xs[1] - xs[0];
-    assert!((xs[2] - xs[1] - unit).abs() < 1e-9);
-    assert!(xs[3] - xs[2] > 2.0 * unit, "{xs:?}");
-    let due = s.day(300);
-    assert!(xs[2] < due && due < xs[3]);
-    // All inside the picture.
-    assert!(xs[0] > 0.0 && xs[3] < 960.0);
-    // One day only: still spread out.
-    let one = svg::Scale::new(&[7, 7, 7], std::iter::empty());
-    assert!(one.event(2) - one.event(0) > 100.0);
 }
 
 #[test]

@@ -30,3 +30,4 @@ mod suite;
 mod timestamps;
 mod token;
 mod trust_updates;
+mod verifier_page;

@@ -10,8 +10,8 @@
 //! (certificates, roles, chain validation), [`tsa`] (RFC 3161 time-stamp
 //! tokens), [`record`] (the scheme's records), [`policy`] (the
 //! registration rules), [`history`] (the committed index), [`status`] (a
-//! facility's standing), [`verify`] (packs and the offline verifier) and
-//! [`input`] (bounded reads and the size limits).
+//! facility's standing), [`verify`] (packs and the offline verifier), [`report`]
+//! (the facility report's data and HTML) and [`input`] (bounded reads and the size limits).
 //!
 //! Feature `rand` (default): key generation from the operating system's
 //! random source; feature `issue`: issuing certificates (rcgen); feature
@@ -31,8 +31,10 @@ pub mod identity;
 pub mod input;
 pub mod merkle;
 pub mod note;
+pub mod page;
 pub mod policy;
 pub mod record;
+pub mod report;
 pub mod status;
 pub mod text;
 pub mod tsa;

@@ -264,6 +264,29 @@ impl ReportArgs {
 }
 
 #[derive(clap::Args)]
+pub struct VerifierPageArgs {
+    /// The verifier's WebAssembly module (scripts/verifier-page builds it:
+    /// target/wasm32-unknown-unknown/wasm/triage_ledger_web.wasm).
+    #[arg(long)]
+    pub(crate) wasm: std::path::PathBuf,
+    /// A trust directory the page carries (the scheme's); without it the reader chooses one.
+    #[arg(long)]
+    pub(crate) trust: Option<std::path::PathBuf>,
+    /// The HTML file to write (`-` for standard output).
+    #[arg(long)]
+    pub(crate) out: std::path::PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+impl VerifierPageArgs {
+    pub(crate) fn run(self) -> CmdResult {
+        show::verifier_page(&self.wasm, self.trust.as_deref(), &self.out, self.force)
+    }
+}
+
+#[derive(clap::Args)]
 pub struct CompletionsArgs {
     /// The shell.
     pub(crate) shell: clap_complete::Shell,

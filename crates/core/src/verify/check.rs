@@ -50,6 +50,9 @@ pub struct Options<'a> {
     pub since: Option<&'a [u8]>,
     /// How much the pack must prove.
     pub require: Require,
+    /// The time (POSIX seconds) the summary judges what is overdue at;
+    /// `None`: the system clock (a web page, which has none here, gives it).
+    pub now: Option<u64>,
 }
 
 /// How far a statement's claimed signing time may be after the time by
@@ -73,7 +76,7 @@ pub fn verify_pack_state(pack: &Pack, trust: &Trust, since: Option<&[u8]>) -> (R
         trust,
         &Options {
             since,
-            require: Require::Default,
+            ..Options::default()
         },
     )
 }
@@ -172,7 +175,11 @@ pub fn verify_pack_state_in(
     r.not_checked.push(format!(
         "the wall-clock time of signing: each statement's iat is as its signer claimed, checked against its certificate's validity and, where witnesses cosigned, against the time they claim (within {WITNESSED_TIME_SKEW} s); an iat earlier than the truth is not detected"
     ));
-    r.summary = Some(super::summary::summarise(&state, cp.as_ref()));
+    r.summary = Some(super::summary::summarise_at(
+        &state,
+        cp.as_ref(),
+        options.now.unwrap_or_else(super::summary::system_now),
+    ));
     (r, state)
 }
 

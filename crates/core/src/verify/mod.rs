@@ -26,8 +26,8 @@ pub use misbehaviour::{
 };
 pub use pack::{Pack, PackConsistency, PackError, PackTimestamp, MAX_PACK_SIZE, PACK_TYPE};
 pub use report::{json_string, utc, Check, Report, Scope};
-pub use summary::{summarise, summarise_signers, Signer, Summary};
-pub use trust::{Trust, TrustError, TrustUsed, Windowed};
+pub use summary::{summarise, summarise_at, summarise_signers, Signer, Summary};
+pub use trust::{Trust, TrustError, TrustFiles, TrustUsed, Windowed, TRUST_DIRS, TRUST_FILES};
 
 /// The checkpoint note held by an "OLD" file given to `--since`: a pack's
 /// checkpoint if the file is a pack, else the file itself (a checkpoint note

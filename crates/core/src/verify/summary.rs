@@ -56,13 +56,22 @@ pub fn summarise_signers<'a>(logged: impl Iterator<Item = &'a Logged>) -> Vec<Si
     signers
 }
 
-/// The summary of what `state` (the pack's admitted statements) holds.
+/// The system clock, POSIX seconds.
+pub(crate) fn system_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The summary of what `state` (the pack's admitted statements) holds,
+/// judged today by the system clock.
 pub fn summarise(state: &State, cp: Option<&SignedCheckpoint>) -> Summary {
-    let today = crate::status::date_of(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    );
+    summarise_at(state, cp, system_now())
+}
+
+/// [`summarise`], judging what is overdue at `now` (POSIX seconds).
+pub fn summarise_at(state: &State, cp: Option<&SignedCheckpoint>, now: u64) -> Summary {
+    let today = crate::status::date_of(now);
     let size = cp.map(|c| c.root().size());
     let signers = summarise_signers(state.logged());
     Summary {

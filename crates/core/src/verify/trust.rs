@@ -143,12 +143,15 @@ impl Trust {
 
     /// Reads a trust directory (see the module documentation).
     pub fn load(dir: &Path) -> Result<Trust, TrustError> {
+        Trust::from_files(&TrustFiles::read_dir(dir)?)
+    }
+
+    /// A trust directory's files, already read (by [`TrustFiles::read_dir`],
+    /// or given to a web page): the one place they are parsed and checked.
+    pub fn from_files(files: &TrustFiles) -> Result<Trust, TrustError> {
+        let dir = files.dir.as_path();
         let read = |name: &str| -> Result<Option<Vec<u8>>, TrustError> {
-            let p = dir.join(name);
-            crate::input::read_optional(&p, crate::input::limit::SMALL).map_err(|e| match e {
-                crate::input::InputError::Io { source, .. } => terr(&p, source),
-                too_large => terr(&p, too_large),
-            })
+            Ok(files.files.get(name).cloned())
         };
         let root_path = dir.join("root.pem");
         let root =
@@ -211,26 +214,26 @@ impl Trust {
                 ));
             }
         }
-        let rotations_dir = dir.join("rotations");
         let mut rotations = Vec::new();
-        if rotations_dir.is_dir() {
-            let mut names: Vec<_> = std::fs::read_dir(&rotations_dir)
-                .map_err(|e| terr(&rotations_dir, e))?
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name())
-                .collect();
-            names.sort();
-            for n in names {
-                let rel = format!("rotations/{}", n.to_string_lossy());
-                if let Some(b) = read(&rel)? {
-                    crate::note::SignedRotation::open(&b).map_err(|e| terr(&dir.join(&rel), e))?;
-                    rotations.push(b);
-                }
-            }
+        for (rel, b) in files.within("rotations") {
+            crate::note::SignedRotation::open(b).map_err(|e| terr(&dir.join(rel), e))?;
+            rotations.push(b.clone());
         }
-        let tsas =
-            crate::tsa::TsaTrust::load_dir(&dir.join("tsa")).map_err(|(p, e)| terr(&p, e))?;
-        let updates = load_updates(dir, &root, &read)?;
+        let mut tsas = Vec::new();
+        for (rel, b) in files.within("tsa") {
+            let path = Path::new(rel);
+            if !path.extension().is_some_and(|x| x == "pem" || x == "der") {
+                continue;
+            }
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            tsas.push(
+                crate::tsa::TsaTrust::from_bytes(&name, b).map_err(|e| terr(&dir.join(rel), e))?,
+            );
+        }
+        let updates = load_updates(files, &root)?;
         Ok(Trust {
             root,
             policy,
@@ -282,31 +285,16 @@ impl Trust {
     }
 }
 
-type ReadFn<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, TrustError> + 'a;
-
 /// `TRUST/updates/*`: each signed by the scheme root of `root`, serials
 /// distinct; in serial order.
 fn load_updates(
-    dir: &Path,
+    files: &TrustFiles,
     root: &Certificate,
-    read: &ReadFn<'_>,
 ) -> Result<Vec<crate::note::SignedTrustUpdate>, TrustError> {
-    let updates_dir = dir.join("updates");
     let mut updates: Vec<crate::note::SignedTrustUpdate> = Vec::new();
-    if !updates_dir.is_dir() {
-        return Ok(updates);
-    }
-    let mut names: Vec<_> = std::fs::read_dir(&updates_dir)
-        .map_err(|e| terr(&updates_dir, e))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name())
-        .collect();
-    names.sort();
-    for n in names {
-        let rel = format!("updates/{}", n.to_string_lossy());
-        let path = dir.join(&rel);
-        let Some(b) = read(&rel)? else { continue };
-        let u = crate::note::SignedTrustUpdate::open(&b, root.key()).map_err(|e| {
+    for (rel, b) in files.within("updates") {
+        let path = files.dir.join(rel);
+        let u = crate::note::SignedTrustUpdate::open(b, root.key()).map_err(|e| {
             terr(
                 &path,
                 format!("{e} (a trust update must be signed by the scheme root of root.pem)"),
@@ -326,4 +314,95 @@ fn load_updates(
     }
     updates.sort_by_key(|u| u.update().serial);
     Ok(updates)
+}
+
+/// The files of a trust directory that [`Trust::from_files`] reads, each
+/// by its path inside the directory with `/` between names (`root.pem`,
+/// `tsa/NAME.pem`, `rotations/N`, `updates/N`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustFiles {
+    /// Where they came from, as errors name it: the directory, or a name
+    /// a web page gives.
+    pub dir: PathBuf,
+    /// The files' bytes by relative path.
+    pub files: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+/// The files of a trust directory at its top.
+pub const TRUST_FILES: [&str; 4] = ["root.pem", "log.vkey", "policy", "labels.vrf"];
+/// Its directories, each of files one level down.
+pub const TRUST_DIRS: [&str; 3] = ["rotations", "tsa", "updates"];
+
+impl TrustFiles {
+    /// Reads what a trust directory holds ([`TRUST_FILES`], and the files
+    /// of [`TRUST_DIRS`]), each bounded by `input::limit::SMALL`; a missing
+    /// file or directory is left out.
+    pub fn read_dir(dir: &Path) -> Result<TrustFiles, TrustError> {
+        let mut files = std::collections::BTreeMap::new();
+        let read = |rel: &str| -> Result<Option<Vec<u8>>, TrustError> {
+            let p = dir.join(rel);
+            crate::input::read_optional(&p, crate::input::limit::SMALL).map_err(|e| match e {
+                crate::input::InputError::Io { source, .. } => terr(&p, source),
+                too_large => terr(&p, too_large),
+            })
+        };
+        for name in TRUST_FILES {
+            if let Some(b) = read(name)? {
+                files.insert(name.to_string(), b);
+            }
+        }
+        for sub in TRUST_DIRS {
+            let d = dir.join(sub);
+            if !d.is_dir() {
+                continue;
+            }
+            let mut names: Vec<_> = std::fs::read_dir(&d)
+                .map_err(|e| terr(&d, e))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .collect();
+            names.sort();
+            for n in names {
+                let rel = format!("{sub}/{}", n.to_string_lossy());
+                // Only certificates are read from tsa/.
+                let cert = rel.ends_with(".pem") || rel.ends_with(".der");
+                if sub == "tsa" && !cert {
+                    continue;
+                }
+                if let Some(b) = read(&rel)? {
+                    files.insert(rel, b);
+                }
+            }
+        }
+        Ok(TrustFiles {
+            dir: dir.to_path_buf(),
+            files,
+        })
+    }
+
+    /// Files given by name (a web page's): each path relative to the trust
+    /// directory; only the names [`Trust::from_files`] reads are kept.
+    pub fn from_named(dir: &str, named: impl IntoIterator<Item = (String, Vec<u8>)>) -> TrustFiles {
+        let files = named
+            .into_iter()
+            .filter(|(rel, _)| {
+                TRUST_FILES.contains(&rel.as_str())
+                    || rel.split_once('/').is_some_and(|(d, n)| {
+                        TRUST_DIRS.contains(&d) && !n.is_empty() && !n.contains('/')
+                    })
+            })
+            .collect();
+        TrustFiles {
+            dir: PathBuf::from(dir),
+            files,
+        }
+    }
+
+    /// The files of directory `sub`, in name order: `(relative path, bytes)`.
+    fn within<'a>(&'a self, sub: &'a str) -> impl Iterator<Item = (&'a String, &'a Vec<u8>)> + 'a {
+        self.files.iter().filter(move |(rel, _)| {
+            rel.split_once('/')
+                .is_some_and(|(d, n)| d == sub && !n.contains('/'))
+        })
+    }
 }

@@ -273,6 +273,7 @@ fn a_ledger_from_before_committed_histories_verifies_as_before_then_upgrades() {
     let partial = Options {
         since: None,
         require: Require::Partial,
+        now: None,
     };
     let r = verify_pack_with(&old, &t, &partial).0;
     assert!(r.verified(), "{}", r.to_text());

@@ -79,6 +79,7 @@ fn only_the_forced_statement_fails(world: World, rule: &str) {
     let options = Options {
         since: None,
         require: Require::Partial,
+        now: None,
     };
     let r = verify_pack_with(&pack, &trust, &options).0;
     let bad: Vec<_> = r.checks.iter().filter(|c| !c.passed).collect();

@@ -50,6 +50,7 @@ fn a_facility_pack_without_its_history_fails_unless_partial_is_asked_for() {
     let partial = Options {
         since: None,
         require: Require::Partial,
+        now: None,
     };
     let r = verify_pack_with(&pack, &t, &partial).0;
     assert!(r.verified(), "{}", r.to_text());
@@ -82,6 +83,7 @@ fn a_pack_of_selected_entries_says_it_proves_those_only() {
     let strict = Options {
         since: None,
         require: Require::Complete,
+        now: None,
     };
     let r = verify_pack_with(&pack, &t, &strict).0;
     assert!(!r.verified());
@@ -106,6 +108,7 @@ fn every_byte_matters(what: &str, pack: &Pack, t: &Trust, since: Option<&[u8]>) 
     let options = Options {
         since,
         require: Require::Default,
+        now: None,
     };
     assert!(
         verify_pack_with(pack, t, &options).0.verified(),

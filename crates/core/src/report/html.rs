@@ -8,7 +8,7 @@ use super::svg::{self, colour};
 use super::FacilityReport;
 
 /// `s` escaped for HTML text and attribute values.
-pub(crate) fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

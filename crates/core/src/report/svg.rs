@@ -388,3 +388,27 @@ impl Scale {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeline_keeps_order_and_time() {
+        // Three statements on one day, one a year later, a due date between.
+        let s = Scale::new(&[100, 100, 100, 465], [300].into_iter());
+        let xs: Vec<f64> = (0..4).map(|i| s.event(i)).collect();
+        assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
+        // Same-day statements are one unit apart; the year stretches further.
+        let unit = xs[1] - xs[0];
+        assert!((xs[2] - xs[1] - unit).abs() < 1e-9);
+        assert!(xs[3] - xs[2] > 2.0 * unit, "{xs:?}");
+        let due = s.day(300);
+        assert!(xs[2] < due && due < xs[3]);
+        // All inside the picture.
+        assert!(xs[0] > 0.0 && xs[3] < 960.0);
+        // One day only: still spread out.
+        let one = Scale::new(&[7, 7, 7], std::iter::empty());
+        assert!(one.event(2) - one.event(0) > 100.0);
+    }
+}

@@ -1,0 +1,100 @@
+"""Drives Debian's headless Chromium over the DevTools protocol
+(websocket-client, pinned in interop/requirements.txt) to verify packs in
+the verifier page, as a reader would by opening `page#pack=BASE64URL`.
+
+    verifier_page.py PAGE PACK... > results (one JSON object per line)
+
+For each pack the page is loaded afresh with the pack in its URL fragment;
+the script waits until the page says it is done and prints what it shows:
+the page's JSON answer, the time the page measured around the verifier
+(`ms`), and every console message and exception (a Content-Security-Policy
+violation is one). Used by tests/it/verifier_page.rs and
+benches/verifier_page.sh.
+"""
+import base64
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import websocket
+
+
+def main():
+    page, packs = sys.argv[1], sys.argv[2:]
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.Popen(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+             "--no-first-run", "--remote-debugging-port=0",
+             "--user-data-dir=" + profile, "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            port = None
+            for line in proc.stderr:
+                if "DevTools listening on ws://" in line:
+                    port = line.split("ws://")[1].split("/")[0].split(":")[1]
+                    break
+            if port is None:
+                sys.exit("chromium did not start its DevTools endpoint")
+            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+            url = next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"]
+            ws = websocket.create_connection(url, suppress_origin=True, timeout=60)
+            run(ws, page, packs)
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+class Session:
+    def __init__(self, ws):
+        self.ws, self.n, self.events = ws, 0, []
+
+    def call(self, method, **params):
+        self.n += 1
+        self.ws.send(json.dumps({"id": self.n, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == self.n:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            self.events.append(msg)
+
+    def value(self, expr):
+        r = self.call("Runtime.evaluate", expression=expr, returnByValue=True)
+        return r.get("result", {}).get("value")
+
+
+def run(ws, page, packs):
+    s = Session(ws)
+    for domain in ("Runtime", "Log", "Page"):
+        s.call(domain + ".enable")
+    for pack in packs:
+        with open(pack, "rb") as f:
+            b64 = base64.urlsafe_b64encode(f.read()).decode().rstrip("=")
+        s.call("Page.navigate", url="about:blank")
+        s.events.clear()
+        s.call("Page.navigate", url=f"file://{page}#pack={b64}")
+        deadline = time.time() + 60
+        while s.value("document.body && document.body.dataset.state") != "done":
+            if time.time() > deadline:
+                sys.exit(f"{pack}: the page did not finish in 60 s")
+            time.sleep(0.02)
+        answer = json.loads(s.value("document.getElementById('json').textContent"))
+        ms = float(s.value("document.body.dataset.ms"))
+        console = []
+        for e in s.events:
+            m, p = e.get("method"), e.get("params", {})
+            if m == "Runtime.consoleAPICalled":
+                console.append(" ".join(str(a.get("value", a.get("description"))) for a in p.get("args", [])))
+            elif m == "Runtime.exceptionThrown":
+                console.append("exception: " + json.dumps(p.get("exceptionDetails", {}).get("exception", {}).get("description")))
+            elif m == "Log.entryAdded":
+                console.append(p["entry"].get("level", "") + ": " + p["entry"].get("text", ""))
+        print(json.dumps({"pack": pack, "answer": answer, "ms": ms, "console": console}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+//! The verifier page in a real browser (issue 27): the offline verifier
+//! compiled to WebAssembly (crates/web, built here for
+//! wasm32-unknown-unknown), inlined by `verifier-page`, and run by Debian's
+//! headless Chromium, driven over the DevTools protocol by
+//! tests/browser/verifier_page.py (websocket-client in the interop venv
+//! that scripts/test installs). Each pack is opened as a reader would:
+//! `verifier.html#pack=BASE64URL`.
+//!
+//! The page's verdict and checks must equal the CLI's `verify --json` for
+//! the demo's packs and for every pack of a byte-flip and tamper suite.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{bin, s};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The verifier's module, built as scripts/verifier-page builds it, in a
+/// target directory of its own (the test's `cargo` holds the other).
+fn wasm() -> PathBuf {
+    let target = root().join("target").join("verifier-page");
+    let home = std::env::var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap()));
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root())
+        .args([
+            "build",
+            "--locked",
+            "--quiet",
+            "-p",
+            "triage-ledger-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            format!(
+                "--remap-path-prefix={}=/triage-ledger --remap-path-prefix={home}=/cargo",
+                root().display()
+            ),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the wasm build failed (scripts/test adds the wasm32-unknown-unknown target): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    target.join("wasm32-unknown-unknown/wasm/triage_ledger_web.wasm")
+}
+
+/// The page's answers for `packs`, in order: (answer, ms, console).
+fn in_chromium(page: &Path, packs: &[PathBuf]) -> Vec<(Value, f64, Vec<String>)> {
+    let python = root().join("target/interop/venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: scripts/test installs it (scripts/interop-setup)",
+        python.display()
+    );
+    let out = Command::new(python)
+        .arg(root().join("tests/browser/verifier_page.py"))
+        .arg(page)
+        .args(packs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the browser run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<(Value, f64, Vec<String>)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let console = v["console"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect();
+            (v["answer"].clone(), v["ms"].as_f64().unwrap(), console)
+        })
+        .collect();
+    assert_eq!(lines.len(), packs.len());
+    lines
+}
+
+/// The CLI's `verify --json` of a file: (exit code, the report or None when
+/// the file is refused before verifying).
+fn cli(pack: &Path, trust: &Path) -> (i32, Option<Value>, String) {
+    let out = bin()
+        .args(["verify", s(pack), "--trust", s(trust), "--json"])
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (code, serde_json::from_slice(&out.stdout).ok(), stderr)
+}
+
+/// What must be equal: the verdict and every check, what was not checked,
+/// the warnings and the scope (the trust directory's path and the summary's
+/// "today" are the reader's).
+fn comparable(report: &Value) -> Value {
+    let mut r = report.clone();
+    let o = r.as_object_mut().unwrap();
+    o.remove("trust");
+    o.remove("summary");
+    r
+}
+
+fn demo(dir: &Path) -> PathBuf {
+    let d = dir.join("demo");
+    let out = bin().args(["demo", s(&d)]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    d
+}
+
+#[test]
+fn the_page_gives_the_clis_verdict_for_the_demo_and_every_tampered_pack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = demo(tmp.path());
+    let trust = d.join("trust");
+    let wasm = wasm();
+
+    // The page, carrying the demo's trust; reproducible; under 1 MiB.
+    let page = tmp.path().join("verifier.html");
+    let out = bin()
+        .args([
+            "verifier-page",
+            "--wasm",
+            s(&wasm),
+            "--trust",
+            s(&trust),
+            "--out",
+            s(&page),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read(&page).unwrap();
+    assert!(html.len() < 1 << 20, "the page is {} bytes", html.len());
+    let again = tmp.path().join("again.html");
+    let out = bin()
+        .args([
+            "verifier-page",
+            "--wasm",
+            s(&wasm),
+            "--trust",
+            s(&trust),
+            "--out",
+            s(&again),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::read(&again).unwrap(), html, "the same page twice");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("SHA-256 "), "{said}");
+
+    // The tamper suite: TF-0002's pack with one byte flipped at 40 places
+    // spread over it, cut short, and with a byte added; then the demo's own
+    // packs and a proof of misbehaviour, if the demo made one.
+    let good = std::fs::read(d.join("packs/TF-0002.pack")).unwrap();
+    let mut packs: Vec<PathBuf> = Vec::new();
+    for name in ["TF-0001.pack", "TF-0002.pack", "TF-0001-fusa.pack"] {
+        packs.push(d.join("packs").join(name));
+    }
+    let n = good.len();
+    for k in 0..40 {
+        let at = (k * (n - 1)) / 39;
+        let mut b = good.clone();
+        b[at] ^= 0x01;
+        let p = tmp.path().join(format!("flip-{at}.pack"));
+        std::fs::write(&p, b).unwrap();
+        packs.push(p);
+    }
+    let cut = tmp.path().join("cut.pack");
+    std::fs::write(&cut, &good[..n / 2]).unwrap();
+    packs.push(cut);
+    let longer = tmp.path().join("longer.pack");
+    std::fs::write(&longer, [good.as_slice(), &[0]].concat()).unwrap();
+    packs.push(longer);
+
+    let answers = in_chromium(&page, &packs);
+    let mut failed_in_both = 0;
+    for (pack, (answer, _ms, console)) in packs.iter().zip(&answers) {
+        let name = pack.file_name().unwrap().to_string_lossy();
+        assert!(console.is_empty(), "{name}: console: {console:#?}");
+        assert!(answer.get("error").is_none(), "{name}: {answer}");
+        let p = &answer["packs"][0];
+        let (code, report, stderr) = cli(pack, &trust);
+        match report {
+            Some(r) => {
+                assert_eq!(
+                    comparable(&r),
+                    comparable(&p["report"]),
+                    "{name}: the page and the CLI differ"
+                );
+                assert_eq!(p["verified"], r["verified"], "{name}");
+                assert_eq!(code == 0, r["verified"] == true, "{name}: exit {code}");
+                if r["verified"] == false {
+                    failed_in_both += 1;
+                    assert!(
+                        p["verdict"].as_str().unwrap().starts_with("NOT VERIFIED"),
+                        "{name}: {}",
+                        p["verdict"]
+                    );
+                }
+            }
+            None => {
+                // Refused before verifying (not a pack): exit 2 there, the
+                // same reason here (after the name the page gives the pack).
+                assert_eq!(code, 2, "{name}");
+                let e = p["error"].as_str().unwrap_or_default();
+                let reason = e.split_once(": ").map_or("", |(_, r)| r);
+                assert!(
+                    !reason.is_empty() && stderr.contains(reason),
+                    "{name}: the page says {e:?}, the CLI {stderr:?}"
+                );
+                failed_in_both += 1;
+            }
+        }
+    }
+    // The demo's packs verify in the page, with their facility's report.
+    for (answer, _, _) in &answers[..3] {
+        let p = &answer["packs"][0];
+        assert_eq!(p["verified"], true, "{p}");
+        assert!(p["verdict"].as_str().unwrap().starts_with("VERIFIED"));
+        let reports = p["facilities"].as_array().unwrap();
+        assert!(!reports.is_empty());
+        assert!(reports[0]["html"].as_str().unwrap().contains("Timeline"));
+    }
+    // Every change to TF-0002's pack fails somewhere (in both), or changes
+    // nothing the verifier reads; most fail.
+    assert!(
+        failed_in_both >= 30,
+        "only {failed_in_both} tampered packs failed"
+    );
+}
+
+#[test]
+fn a_page_without_trust_says_so_and_a_bad_module_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = demo(tmp.path());
+    let page = tmp.path().join("bare.html");
+    let out = bin()
+        .args(["verifier-page", "--wasm", s(&wasm()), "--out", s(&page)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers = in_chromium(&page, &[d.join("packs/TF-0001.pack")]);
+    let (answer, _, console) = &answers[0];
+    assert!(console.is_empty(), "{console:#?}");
+    assert!(
+        answer["error"].as_str().unwrap().starts_with("no trust"),
+        "{answer}"
+    );
+
+    let not_wasm = tmp.path().join("x.wasm");
+    std::fs::write(&not_wasm, b"<html>").unwrap();
+    let out = bin()
+        .args([
+            "verifier-page",
+            "--wasm",
+            s(&not_wasm),
+            "--out",
+            s(&tmp.path().join("y.html")),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("not a WebAssembly module"), "{e}");
+}
