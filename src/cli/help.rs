@@ -43,6 +43,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
         &[
             "verify",
             "report",
+            "verifier-page",
             "history",
             "status",
             "inspect",
@@ -82,6 +83,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("inspect", "triage-ledger inspect decision.cose\ntriage-ledger inspect decision.transparent.cose --vkey mp203/vkey\ntriage-ledger inspect tf1.pack --json\ntriage-ledger inspect mp203/log/checkpoint --vkey mp203/vkey"),
     ("history", "triage-ledger history mp203 --facility TF-0001\ntriage-ledger history tf1.pack --trust trust --facility TF-0001 --as-of 2028-04-01 --json"),
     ("report", "triage-ledger report tf1.pack --trust trust --facility TF-0001 --out TF-0001.html\ntriage-ledger report mp203 --facility TF-0001 --out - > TF-0001.html   # the operator's own view"),
+    ("verifier-page", "triage-ledger verifier-page --wasm target/wasm32-unknown-unknown/wasm/triage_ledger_web.wasm --trust trust --out verifier.html   # scripts/verifier-page builds the module and runs this"),
     ("status", "triage-ledger status mp203\ntriage-ledger status mp203 --facility TF-0001 --json --as-of 2028-04-01\ntriage-ledger status mp203 --overdue\ntriage-ledger status --url https://ledger.example.org --facility TF-0001"),
     ("register", "triage-ledger register $K --ledger mp203 --facility TF-0001 --name \"Bay 1\" --site \"Unit 4\""),
     ("seal", "triage-ledger seal evidence/reset-logs --facility TF-0001 $K --manifest reset-logs.manifest \\\n    --addresses G3.20,G3.21 --refs mp203 --out seal.cose"),
