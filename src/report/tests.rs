@@ -40,10 +40,16 @@ fn a_verified_pack_reports_its_facility_and_what_it_rests_on() {
     let html = r.to_html();
     assert!(html.contains("class=\"verdict ok\""));
     assert!(html.contains("<svg class=\"timeline\""));
-    // Self-contained: no reference to anything outside the page.
-    for bad in ["<script", "src=", "href=", "@import", "url("] {
+    // Self-contained: the page loads nothing. Its only links are two the
+    // reader may follow: the pack itself (data:) and a verifier.html beside
+    // the report.
+    for bad in ["<script", "src=", "@import", "url("] {
         assert!(!html.contains(bad), "the page holds {bad:?}");
     }
+    let links: Vec<&str> = html.split("href=\"").skip(1).collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links[0].starts_with("data:application/octet-stream;base64,"));
+    assert!(links[1].starts_with("verifier.html#pack="));
     assert!(html.contains("Content-Security-Policy"));
     // Every digest of the appendix is the statement's as logged.
     let l = crate::store::Snapshot::open(&f.ledger).unwrap();
@@ -156,4 +162,40 @@ fn the_commands_to_re_verify_keep_each_name_one_word() {
     assert_eq!(words, ["triage-ledger", "verify", source, "--trust", trust]);
     let words = shlex::split(&r.basis.reverify[2]).unwrap();
     assert_eq!(words[2], source);
+}
+
+#[test]
+fn a_report_of_a_pack_carries_the_pack_for_the_verifier_page() {
+    use base64::Engine as _;
+    let f = Fixture::new(story());
+    let pack = f.pack(Selection::Facility("TF-1".into()), None);
+    let html = pack_report(&f, &pack).to_html();
+    let href = html
+        .split("href=\"data:application/octet-stream;base64,")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a link that saves the pack");
+    let saved = base64::engine::general_purpose::STANDARD
+        .decode(href)
+        .unwrap();
+    assert_eq!(saved, pack.to_bytes().unwrap());
+    let fragment = html
+        .split("href=\"verifier.html#pack=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a link that opens it in the page");
+    let opened = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(fragment)
+        .unwrap();
+    assert_eq!(opened, saved);
+    assert!(html.contains("download=\"TF-1.pack\""));
+    // A ledger read directly has no pack to hand over.
+    let own = from_ledger(
+        &crate::ledger::Ledger::open(&f.ledger).unwrap(),
+        "TF-1",
+        "2026-12-02",
+        T + 300,
+    )
+    .unwrap();
+    assert!(!own.to_html().contains("verifier.html#pack="));
 }

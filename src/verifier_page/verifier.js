@@ -151,6 +151,15 @@
       for (const [f, b] of await readFiles(ev.dataTransfer.files)) packs.push([f.name, b]);
       verify();
     });
+    // A link to this page with other packs (or a reader editing the
+    // address) changes only the fragment: verify those.
+    window.addEventListener("hashchange", () => {
+      const linked = fragmentPacks();
+      if (!linked.length) return;
+      packs.length = 0;
+      for (const p of linked) packs.push(p);
+      verify();
+    });
     for (const p of fragmentPacks()) packs.push(p);
     if (packs.length) verify();
     else document.body.dataset.state = "ready";

@@ -2,9 +2,11 @@
 (websocket-client, pinned in interop/requirements.txt) to verify packs in
 the verifier page, as a reader would by opening `page#pack=BASE64URL`.
 
-    verifier_page.py PAGE PACK... > results (one JSON object per line)
+    verifier_page.py [--reuse] PAGE PACK... > results (one JSON object per line)
 
-For each pack the page is loaded afresh with the pack in its URL fragment;
+For each pack the page is loaded afresh with the pack in its URL fragment
+(with --reuse, only the first: the others are given by changing the
+fragment, as a second link to the page would);
 the script waits until the page says it is done and prints what it shows:
 the page's JSON answer, the time the page measured around the verifier
 (`ms`), the time from opening the page to its answer (`shown_ms`), and every console message and exception (a Content-Security-Policy
@@ -23,7 +25,11 @@ import websocket
 
 
 def main():
-    page, packs = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    reuse = bool(args) and args[0] == "--reuse"
+    if reuse:
+        args = args[1:]
+    page, packs = args[0], args[1:]
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.Popen(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
@@ -41,7 +47,7 @@ def main():
             targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
             url = next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"]
             ws = websocket.create_connection(url, suppress_origin=True, timeout=60)
-            run(ws, page, packs)
+            run(ws, page, packs, reuse)
         finally:
             proc.kill()
             proc.wait()
@@ -67,17 +73,25 @@ class Session:
         return r.get("result", {}).get("value")
 
 
-def run(ws, page, packs):
+def run(ws, page, packs, reuse):
     s = Session(ws)
     for domain in ("Runtime", "Log", "Page"):
         s.call(domain + ".enable")
+    last = None
     for pack in packs:
         with open(pack, "rb") as f:
             b64 = base64.urlsafe_b64encode(f.read()).decode().rstrip("=")
-        s.call("Page.navigate", url="about:blank")
         s.events.clear()
         opened = time.perf_counter()
-        s.call("Page.navigate", url=f"file://{page}#pack={b64}")
+        # The same fragment again would not change the page: load it afresh.
+        if reuse and last is not None and b64 != last:
+            s.value(f"document.body.dataset.state = 'waiting'; location.hash = 'pack={b64}'; 1")
+        else:
+            s.call("Page.navigate", url="about:blank")
+            s.events.clear()
+            opened = time.perf_counter()
+            s.call("Page.navigate", url=f"file://{page}#pack={b64}")
+        last = b64
         deadline = time.time() + 60
         while s.value("document.body && document.body.dataset.state") != "done":
             if time.time() > deadline:

@@ -185,7 +185,10 @@ fn the_core_crate_imports_only_itself() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let core = core_modules(root);
     assert!(core.contains("merkle") && core.contains("cbor"), "{core:?}");
-    let graph = module_imports(root);
+    // The core's own files only: the main crate has modules of the same
+    // name (`identity`, `report`) that add what needs the machine.
+    let mut graph = std::collections::BTreeMap::new();
+    add_imports(&root.join(CORE), &mut graph);
     for m in &core {
         for d in &graph[m] {
             assert!(

@@ -7,7 +7,8 @@
 //! `verifier.html#pack=BASE64URL`.
 //!
 //! The page's verdict and checks must equal the CLI's `verify --json` for
-//! the demo's packs and for every pack of a byte-flip and tamper suite.
+//! the demo's packs, the pack the demo's report carries, and every pack of
+//! a byte-flip and tamper suite (302 packs).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -57,8 +58,10 @@ fn wasm() -> PathBuf {
     target.join("wasm32-unknown-unknown/wasm/triage_ledger_web.wasm")
 }
 
-/// The page's answers for `packs`, in order: (answer, ms, console).
-fn in_chromium(page: &Path, packs: &[PathBuf]) -> Vec<(Value, f64, Vec<String>)> {
+/// The page's answers for `packs`, in order: (answer, ms, console). With
+/// `reuse`, the page is loaded once and each later pack given by changing
+/// the URL's fragment (as a second link would).
+fn in_chromium(page: &Path, packs: &[PathBuf], reuse: bool) -> Vec<(Value, f64, Vec<String>)> {
     let python = root().join("target/interop/venv/bin/python");
     assert!(
         python.exists(),
@@ -67,6 +70,7 @@ fn in_chromium(page: &Path, packs: &[PathBuf]) -> Vec<(Value, f64, Vec<String>)>
     );
     let out = Command::new(python)
         .arg(root().join("tests/browser/verifier_page.py"))
+        .args(reuse.then_some("--reuse"))
         .arg(page)
         .args(packs)
         .output()
@@ -173,22 +177,48 @@ fn the_page_gives_the_clis_verdict_for_the_demo_and_every_tampered_pack() {
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("SHA-256 "), "{said}");
 
-    // The tamper suite: TF-0002's pack with one byte flipped at 40 places
-    // spread over it, cut short, and with a byte added; then the demo's own
-    // packs and a proof of misbehaviour, if the demo made one.
-    let good = std::fs::read(d.join("packs/TF-0002.pack")).unwrap();
+    // The demo's packs, and the pack its TF-0001 report carries (the link
+    // that opens it in a verifier.html beside the report).
     let mut packs: Vec<PathBuf> = Vec::new();
     for name in ["TF-0001.pack", "TF-0002.pack", "TF-0001-fusa.pack"] {
         packs.push(d.join("packs").join(name));
     }
+    let report = std::fs::read_to_string(d.join("reports/TF-0001.html")).unwrap();
+    let fragment = report
+        .split("href=\"verifier.html#pack=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the report links its pack to the verifier page");
+    use base64::Engine as _;
+    let carried = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(fragment)
+        .unwrap();
+    assert_eq!(
+        carried,
+        std::fs::read(&packs[0]).unwrap(),
+        "the report carries the pack"
+    );
+    let from_report = tmp.path().join("from-report.pack");
+    std::fs::write(&from_report, carried).unwrap();
+    packs.push(from_report);
+
+    // The tamper suite: one byte flipped at 240 places spread over
+    // TF-0002's pack and 60 over TF-0001's (every part of each: checkpoint,
+    // statements, receipts, proofs, index, witnesses' cosignatures), each
+    // pack cut short, and one with a byte added.
+    let good = std::fs::read(d.join("packs/TF-0002.pack")).unwrap();
     let n = good.len();
-    for k in 0..40 {
-        let at = (k * (n - 1)) / 39;
-        let mut b = good.clone();
-        b[at] ^= 0x01;
-        let p = tmp.path().join(format!("flip-{at}.pack"));
-        std::fs::write(&p, b).unwrap();
-        packs.push(p);
+    for (name, count) in [("TF-0002.pack", 240), ("TF-0001.pack", 60)] {
+        let bytes = std::fs::read(d.join("packs").join(name)).unwrap();
+        let len = bytes.len();
+        for k in 0..count {
+            let at = (k * (len - 1)) / (count - 1);
+            let mut b = bytes.clone();
+            b[at] ^= 1 << (k % 8);
+            let p = tmp.path().join(format!("flip-{at}-{name}"));
+            std::fs::write(&p, b).unwrap();
+            packs.push(p);
+        }
     }
     let cut = tmp.path().join("cut.pack");
     std::fs::write(&cut, &good[..n / 2]).unwrap();
@@ -197,7 +227,7 @@ fn the_page_gives_the_clis_verdict_for_the_demo_and_every_tampered_pack() {
     std::fs::write(&longer, [good.as_slice(), &[0]].concat()).unwrap();
     packs.push(longer);
 
-    let answers = in_chromium(&page, &packs);
+    let answers = in_chromium(&page, &packs, true);
     let mut failed_in_both = 0;
     for (pack, (answer, _ms, console)) in packs.iter().zip(&answers) {
         let name = pack.file_name().unwrap().to_string_lossy();
@@ -238,7 +268,7 @@ fn the_page_gives_the_clis_verdict_for_the_demo_and_every_tampered_pack() {
         }
     }
     // The demo's packs verify in the page, with their facility's report.
-    for (answer, _, _) in &answers[..3] {
+    for (answer, _, _) in &answers[..4] {
         let p = &answer["packs"][0];
         assert_eq!(p["verified"], true, "{p}");
         assert!(p["verdict"].as_str().unwrap().starts_with("VERIFIED"));
@@ -268,7 +298,7 @@ fn a_page_without_trust_says_so_and_a_bad_module_is_refused() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let answers = in_chromium(&page, &[d.join("packs/TF-0001.pack")]);
+    let answers = in_chromium(&page, &[d.join("packs/TF-0001.pack")], false);
     let (answer, _, console) = &answers[0];
     assert!(console.is_empty(), "{console:#?}");
     assert!(

@@ -494,6 +494,7 @@ fn try_next(dir: &Path, told: &story::Told) {
     say!("  {b} verify {dd}/packs/TF-0002.pack --trust {dd}/trust --json");
     say!("  {b} history {dd}/packs/TF-0001.pack --trust {dd}/trust --facility TF-0001");
     say!("  open {dd}/reports/TF-0001.html   # the report for people: verdict, timeline, coverage, tools, signers");
+    say!("  scripts/verifier-page --trust {dd}/trust --out {dd}/reports/verifier.html   # the verifier in a web page: the report's \"open the pack in it\" link then works");
     say!("  {b} verify {dd}/lifecycle/after.pack --trust {dd}/lifecycle/trust -v   # a pack after the log key moved into a token");
     say!("  {b} witness status {dd}/witnesses/w1");
     say!("  {b} monitor {dd}/ledger --trust {dd}/trust --state {dd}/monitor.state --facility TF-0001");

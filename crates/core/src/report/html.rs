@@ -373,7 +373,11 @@ impl FacilityReport {
             .map(|c| esc(c))
             .collect::<Vec<_>>()
             .join("\n");
-        s += "</pre>\n<h3>Not checked</h3>\n<ul>\n";
+        s += "</pre>\n";
+        if let Some(pack) = &self.pack {
+            s += &self.verifier_page_html(pack);
+        }
+        s += "<h3>Not checked</h3>\n<ul>\n";
         for n in &b.not_checked {
             s += &format!("<li>{}</li>\n", esc(n));
         }
@@ -400,6 +404,25 @@ impl FacilityReport {
             esc(&self.generated_at)
         );
         s
+    }
+}
+
+impl FacilityReport {
+    /// How to re-check the pack in the verifier page, with the pack itself:
+    /// saved with one click, or opened in a `verifier.html` beside the
+    /// report (the pack in the link's fragment, which no server sees).
+    fn verifier_page_html(&self, pack: &[u8]) -> String {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(pack);
+        let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(pack);
+        let name = format!("{}.pack", self.facility.id);
+        format!(
+            "<h3 id=\"verifier-page\">Re-verify in a web page</h3>\n<p>The verifier page is this tool's verifier in one HTML file that runs offline in a browser (the SSC publishes it with its SHA-256; <code>scripts/verifier-page</code> rebuilds it from the source, byte for byte). Give it the pack this report was made from: <a id=\"save-pack\" download=\"{}\" href=\"data:application/octet-stream;base64,{b64}\">save the pack</a> ({} bytes, SHA-256 <span class=\"hex\">{}</span>) and drop it on the page; or, with the page saved as <code>verifier.html</code> beside this report, <a id=\"open-pack\" href=\"verifier.html#pack={b64url}\">open the pack in it</a>.</p>\n",
+            esc(&name),
+            pack.len(),
+            crate::hex::encode(&sha2::Sha256::digest(pack)),
+        )
     }
 }
 

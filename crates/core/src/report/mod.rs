@@ -102,6 +102,10 @@ pub struct FacilityReport {
     pub checkpoint_note: String,
     /// When the report was made (RFC 3339, UTC).
     pub generated_at: String,
+    /// The pack the report was made from (a report of a pack), carried so
+    /// that a reader can hand it to the verifier page with one action.
+    #[serde(skip)]
+    pub pack: Option<Vec<u8>>,
 }
 
 /// A report of `facility` from a pack, verified against `trust` first; a
@@ -150,7 +154,9 @@ pub fn from_verified(
         .and_then(|s| s.tree_size)
         .unwrap_or(0);
     let basis = pack_basis(report, source, trust_source, facility);
-    build(state, size, facility, as_of, now, basis, cp_note, source)
+    let mut r = build(state, size, facility, as_of, now, basis, cp_note, source)?;
+    r.pack = pack.to_bytes().ok();
+    Ok(r)
 }
 
 /// The timeline of `facility` in a pack that verifies against `trust`
@@ -302,6 +308,7 @@ pub fn build(
         statements,
         checkpoint_note,
         generated_at: crate::verify::utc(now),
+        pack: None,
     })
 }
 
