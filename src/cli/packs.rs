@@ -4,10 +4,7 @@
 use std::path::Path;
 
 use triage_ledger::ledger::{Ledger, MakePackError, Selection};
-use triage_ledger::verify::{
-    old_checkpoint, verify_misbehaviour, verify_pack_with, Misbehaviour, Options, Pack, Require,
-    Trust,
-};
+use triage_ledger::verify::{old_checkpoint, verify_pack_with, Options, Pack, Require, Trust};
 
 use super::common::{now, read};
 use super::failure::{CmdResult, Failure};
@@ -118,43 +115,31 @@ pub fn verify(
         mine.push((f.display().to_string(), read(f)?));
     }
     let bytes = read(file)?;
-    let parsed = Pack::parse(&bytes);
-    let mut report = match parsed {
-        Ok(p) => {
-            // The pack holds what it needs: the file need not stay.
-            drop(bytes);
-            let old = match since {
-                None => None,
-                Some(path) => Some(read_old(path)?),
-            };
-            let mut r = verify_pack_with(
-                &p,
-                &t,
-                &Options {
-                    since: old.as_deref(),
-                    require,
-                    now: None,
-                },
-            )
-            .0;
-            triage_ledger::verify::check_filed(&mut r, &p, &t, &mine);
-            r
-        }
-        Err(e) => match Misbehaviour::parse(&bytes) {
-            Ok(_) if !filed.is_empty() => {
-                return Err(Failure::input(
-                    "--filed applies to packs, not to proofs of misbehaviour",
-                ))
-            }
-            Ok(m) if since.is_none() => verify_misbehaviour(&m, &t),
-            Ok(_) => {
-                return Err(Failure::input(
-                    "--since applies to packs, not to proofs of misbehaviour",
-                ))
-            }
-            Err(_) => return Err(Failure::input(format!("{}: {e}", file.display()))),
-        },
+    let old = match since {
+        None => None,
+        Some(path) => Some(read_old(path)?),
     };
+    let options = Options {
+        since: old.as_deref(),
+        require,
+        now: None,
+    };
+    let (mut report, pack) = triage_ledger::verify::verify_file(bytes, &t, &options)
+        .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+    match &pack {
+        Some((p, _)) => triage_ledger::verify::check_filed(&mut report, p, &t, &mine),
+        None if !filed.is_empty() => {
+            return Err(Failure::input(
+                "--filed applies to packs, not to proofs of misbehaviour",
+            ))
+        }
+        None if since.is_some() => {
+            return Err(Failure::input(
+                "--since applies to packs, not to proofs of misbehaviour",
+            ))
+        }
+        None => {}
+    }
     if json {
         report.trust = Some(used);
         say!("{}", report.to_json());

@@ -136,9 +136,13 @@
     });
     $("trust").addEventListener("change", async (ev) => {
       const files = await readFiles(ev.target.files);
-      chosenTrust = files.map(([f, b]) => ["trust:" + (f.webkitRelativePath || f.name).split("/").slice(1).join("/"), b]);
+      // A directory chosen: paths below it (tsa/x.pem); files chosen: their names.
+      const rel = (f) => (f.webkitRelativePath ? f.webkitRelativePath.split("/").slice(1).join("/") : f.name);
+      chosenTrust = files.map(([f, b]) => ["trust:" + rel(f), b]);
       const top = files.length ? (files[0][0].webkitRelativePath || "").split("/")[0] : "";
-      chosenTrust.push(["trust-name", enc.encode(top || "the chosen directory")]);
+      const name = top || "the chosen files";
+      chosenTrust.push(["trust-name", enc.encode(name)]);
+      $("trust-used").textContent = "Trust: " + name + " (chosen in this page: " + files.length + " files)";
       if (packs.length) verify();
     });
     const drop = $("drop");

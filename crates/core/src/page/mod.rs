@@ -17,9 +17,7 @@
 
 use serde_json::{json, Value};
 
-use crate::verify::{
-    verify_misbehaviour, verify_pack_with, Misbehaviour, Options, Pack, Report, Trust, TrustFiles,
-};
+use crate::verify::{verify_file, Options, Trust, TrustFiles};
 
 /// The largest input the page hands over at once: a few packs and a trust
 /// directory.
@@ -106,30 +104,6 @@ pub fn decode_input(bytes: &[u8]) -> Result<PageInput, String> {
     Ok(input)
 }
 
-/// A file given to verify: a pack or a proof of misbehaviour, as `verify`
-/// reads it, judging what is overdue at `now`. Gives the report and, for a pack, the pack and the state its
-/// statements make (for the facility reports); the error is the pack's.
-pub fn verify_file(
-    bytes: &[u8],
-    trust: &Trust,
-    now: u64,
-) -> Result<(Report, Option<(Pack, crate::policy::State)>), crate::verify::PackError> {
-    match Pack::parse(bytes) {
-        Ok(p) => {
-            let options = Options {
-                now: Some(now),
-                ..Options::default()
-            };
-            let (r, state) = verify_pack_with(&p, trust, &options);
-            Ok((r, Some((p, state))))
-        }
-        Err(e) => match Misbehaviour::parse(bytes) {
-            Ok(m) => Ok((verify_misbehaviour(&m, trust), None)),
-            Err(_) => Err(e),
-        },
-    }
-}
-
 /// The page's one call: [`decode_input`], the trust, then each pack
 /// verified and reported. Always JSON: `{"error": …}` when the input or the
 /// trust cannot be used, else `{"trust": …, "packs": [{"name", "verified",
@@ -149,43 +123,46 @@ pub fn run(bytes: &[u8]) -> String {
     };
     let trust_name = input.trust.dir.to_string_lossy().into_owned();
     let as_of = crate::status::date_of(input.now);
+    let options = Options {
+        now: Some(input.now),
+        ..Options::default()
+    };
+    let now = input.now;
     let packs: Vec<Value> = input
         .packs
-        .iter()
-        .map(
-            |(name, bytes)| match verify_file(bytes, &trust, input.now) {
-                Err(e) => json!({ "name": name, "error": format!("{name}: {e}") }),
-                Ok((report, pack)) => {
-                    let mut facilities = Vec::new();
-                    if let Some((p, state)) = &pack {
-                        for id in state.facilities().keys() {
-                            if let Ok(f) = crate::report::from_verified(
-                                &report,
-                                state,
-                                p,
-                                name,
-                                &trust_name,
-                                id,
-                                &as_of,
-                                input.now,
-                            ) {
-                                facilities.push(json!({ "id": id, "html": f.to_html() }));
-                            }
+        .into_iter()
+        .map(|(name, bytes)| match verify_file(bytes, &trust, &options) {
+            Err(e) => json!({ "name": name, "error": format!("{name}: {e}") }),
+            Ok((report, pack)) => {
+                let mut facilities = Vec::new();
+                if let Some((p, state)) = &pack {
+                    for id in state.facilities().keys() {
+                        if let Ok(f) = crate::report::from_verified(
+                            &report,
+                            state,
+                            p,
+                            &name,
+                            &trust_name,
+                            id,
+                            &as_of,
+                            now,
+                        ) {
+                            facilities.push(json!({ "id": id, "html": f.to_html() }));
                         }
                     }
-                    let report_json: Value =
-                        serde_json::from_str(&report.to_json()).unwrap_or(Value::Null);
-                    json!({
-                        "name": name,
-                        "verified": report.verified(),
-                        "verdict": report.verdict(),
-                        "text": report.to_text(),
-                        "report": report_json,
-                        "facilities": facilities,
-                    })
                 }
-            },
-        )
+                let report_json: Value =
+                    serde_json::from_str(&report.to_json()).unwrap_or(Value::Null);
+                json!({
+                    "name": name,
+                    "verified": report.verified(),
+                    "verdict": report.verdict(),
+                    "text": report.to_text(),
+                    "report": report_json,
+                    "facilities": facilities,
+                })
+            }
+        })
         .collect();
     json!({
         "trust": {
