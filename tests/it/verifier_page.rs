@@ -120,6 +120,23 @@ fn comparable(report: &Value) -> Value {
     r
 }
 
+/// `verifier-page --wasm WASM [--trust DIR] --out PAGE`, which must
+/// succeed; what it said on standard output.
+fn make_page(wasm: &Path, trust: Option<&Path>, page: &Path) -> String {
+    let mut cmd = bin();
+    cmd.args(["verifier-page", "--wasm", s(wasm), "--out", s(page)]);
+    if let Some(t) = trust {
+        cmd.args(["--trust", s(t)]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn demo(dir: &Path) -> PathBuf {
     let d = dir.join("demo");
     let out = bin().args(["demo", s(&d)]).output().unwrap();
@@ -140,41 +157,12 @@ fn the_page_gives_the_clis_verdict_for_the_demo_and_every_tampered_pack() {
 
     // The page, carrying the demo's trust; reproducible; under 1 MiB.
     let page = tmp.path().join("verifier.html");
-    let out = bin()
-        .args([
-            "verifier-page",
-            "--wasm",
-            s(&wasm),
-            "--trust",
-            s(&trust),
-            "--out",
-            s(&page),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    make_page(&wasm, Some(&trust), &page);
     let html = std::fs::read(&page).unwrap();
     assert!(html.len() < 1 << 20, "the page is {} bytes", html.len());
     let again = tmp.path().join("again.html");
-    let out = bin()
-        .args([
-            "verifier-page",
-            "--wasm",
-            s(&wasm),
-            "--trust",
-            s(&trust),
-            "--out",
-            s(&again),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let said = make_page(&wasm, Some(&trust), &again);
     assert_eq!(std::fs::read(&again).unwrap(), html, "the same page twice");
-    let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("SHA-256 "), "{said}");
 
     // The demo's packs, and the pack its TF-0001 report carries (the link
@@ -295,15 +283,7 @@ fn a_page_without_trust_says_so_takes_the_readers_choice_and_a_bad_module_is_ref
     let tmp = tempfile::tempdir().unwrap();
     let d = demo(tmp.path());
     let page = tmp.path().join("bare.html");
-    let out = bin()
-        .args(["verifier-page", "--wasm", s(&wasm()), "--out", s(&page)])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    make_page(&wasm(), None, &page);
     let answers = in_chromium(&page, &[d.join("packs/TF-0001.pack")], false);
     let (answer, _, console) = &answers[0];
     assert!(console.is_empty(), "{console:#?}");
