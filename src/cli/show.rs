@@ -152,28 +152,17 @@ pub fn report(
 /// `verifier-page --wasm FILE --out FILE.html [--trust DIR] [--force]`: the
 /// page, and its SHA-256 on standard output (what the SSC publishes).
 pub fn verifier_page(wasm: &Path, trust: Option<&Path>, out: &Path, force: bool) -> CmdResult {
-    use triage_ledger::verify::{Trust, TrustFiles};
+    use triage_ledger::verifier_page::{assemble, read_trust, PageError};
     let module = triage_ledger::input::read_bounded(wasm, 8 << 20)
         .map_err(|e| Failure::input(format!("--wasm {e}")))?;
-    let files = match trust {
-        None => None,
-        Some(dir) => {
-            let files =
-                TrustFiles::read_dir(dir).map_err(|e| Failure::input(format!("--trust {e}")))?;
-            // The page carries only a trust the verifier can use.
-            Trust::from_files(&files).map_err(|e| Failure::input(format!("--trust {e}")))?;
-            let name = dir.file_name().map_or_else(
-                || dir.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            Some(TrustFiles {
-                dir: name.into(),
-                ..files
-            })
-        }
-    };
-    let page = triage_ledger::verifier_page::assemble(&module, files.as_ref())
-        .map_err(|e| Failure::input(format!("--wasm {}: {e}", wasm.display())))?;
+    let page = trust
+        .map(read_trust)
+        .transpose()
+        .and_then(|files| assemble(&module, files.as_ref()))
+        .map_err(|e| match e {
+            PageError::Trust(_) => Failure::of(&e).flag("--trust"),
+            e => Failure::input(format!("--wasm {}: {e}", wasm.display())),
+        })?;
     triage_ledger::output::write(out, page.as_bytes(), force, "--out")
         .map_err(super::common::out_failure)?;
     if !triage_ledger::output::is_stdout(out) {

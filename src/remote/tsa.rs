@@ -30,8 +30,13 @@ impl TsaClient {
     pub fn from_trust_dir(url: &str, trust: &std::path::Path) -> Result<TsaClient, StampError> {
         crate::remote::check_url(url)?;
         let dir = trust.join("tsa");
-        let trusted = TsaTrust::load_dir(&dir)
-            .map_err(|(path, reason)| StampError::Trust { path, reason })?;
+        let as_stamp = |e: crate::verify::TrustError| StampError::Trust {
+            path: e.path,
+            reason: e.reason,
+        };
+        let trusted = crate::verify::TrustFiles::read_dir(trust)
+            .and_then(|f| f.tsa_anchors())
+            .map_err(as_stamp)?;
         if trusted.is_empty() {
             return Err(StampError::Trust {
                 path: dir,

@@ -26,6 +26,10 @@ pub enum PageError {
     /// The module given is not WebAssembly, or not the verifier's.
     #[error("{0}")]
     NotTheVerifier(String),
+    /// The trust directory cannot be read, or the verifier could not use
+    /// it (the page carries only a trust that works).
+    #[error(transparent)]
+    Trust(#[from] crate::verify::TrustError),
 }
 
 impl crate::class::Classify for PageError {
@@ -34,13 +38,33 @@ impl crate::class::Classify for PageError {
     }
 }
 
+/// A trust directory for the page to carry: its files, named in the page
+/// by the directory's own name (not the path on the maker's machine, which
+/// would make the page differ from one machine to another).
+pub fn read_trust(dir: &std::path::Path) -> Result<TrustFiles, PageError> {
+    let files = TrustFiles::read_dir(dir)?;
+    let name = dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(TrustFiles {
+        dir: name.into(),
+        ..files
+    })
+}
+
 /// The exports the page's script calls.
 const EXPORTS: [&str; 4] = ["memory", "tl_input", "tl_run", "tl_output"];
 
 /// The page, for the module `wasm` (the `triage-ledger-web` crate built
 /// for `wasm32-unknown-unknown`) and, if given, the trust the page carries.
-/// The same inputs give the same bytes: the page has no date in it.
+/// The same inputs give the same bytes: the page has no date in it. A
+/// trust the verifier could not use is refused here, not in the reader's
+/// browser.
 pub fn assemble(wasm: &[u8], trust: Option<&TrustFiles>) -> Result<String, PageError> {
+    if let Some(t) = trust {
+        crate::verify::Trust::from_files(t)?;
+    }
     if !wasm.starts_with(b"\0asm\x01\0\0\0") {
         return Err(PageError::NotTheVerifier(
             "not a WebAssembly module (build it with scripts/verifier-page)".into(),
@@ -160,11 +184,28 @@ mod tests {
         assert!(page.contains(&format!("script-src 'sha256-{hash}' 'wasm-unsafe-eval'")));
         assert_eq!(page.matches("<script").count(), 1);
         // A trust directory's name cannot close the script.
+        let root = include_bytes!("../../keys/demo-root.pem").to_vec();
+        let log =
+            crate::note::SignerKey::generate("example.org/log", crate::note::SigType::Ed25519)
+                .unwrap()
+                .verifier()
+                .to_string();
         let t = TrustFiles::from_named(
             "</script><script>alert(1)",
-            [("root.pem".to_string(), vec![1])],
+            [
+                ("root.pem".to_string(), root.clone()),
+                ("log.vkey".to_string(), log.into_bytes()),
+            ],
         );
         let page = assemble(fake, Some(&t)).unwrap();
         assert_eq!(page.matches("<script").count(), 1, "{page}");
+        // A trust the verifier could not use is not carried.
+        let unusable = TrustFiles::from_named("t", [("root.pem".to_string(), root)]);
+        match assemble(fake, Some(&unusable)) {
+            Err(PageError::Trust(e)) => {
+                assert!(e.to_string().contains("neither policy nor log.vkey"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

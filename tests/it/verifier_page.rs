@@ -316,6 +316,28 @@ fn a_page_without_trust_says_so_takes_the_readers_choice_and_a_bad_module_is_ref
     // The directory as chosen, by its name.
     assert_eq!(chosen["answer"]["trust"]["name"], "trust");
 
+    // A trust directory the verifier could not use is not carried: exit 2,
+    // naming the file.
+    let bad = tmp.path().join("bad-trust");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::write(bad.join("root.pem"), b"not a certificate").unwrap();
+    let out = bin()
+        .args([
+            "verifier-page",
+            "--wasm",
+            s(&wasm()),
+            "--trust",
+            s(&bad),
+            "--out",
+            s(&tmp.path().join("z.html")),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("--trust") && e.contains("root.pem"), "{e}");
+    assert!(!tmp.path().join("z.html").exists());
+
     let not_wasm = tmp.path().join("x.wasm");
     std::fs::write(&not_wasm, b"<html>").unwrap();
     let out = bin()

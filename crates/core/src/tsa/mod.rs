@@ -35,8 +35,6 @@ mod crypto;
 mod tests;
 mod token;
 
-use std::path::{Path, PathBuf};
-
 use sha2::Digest;
 
 pub use token::Timestamp;
@@ -44,10 +42,6 @@ pub use token::Timestamp;
 /// The DER OID of SHA-256 (2.16.840.1.101.3.4.2.1).
 const SHA256: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-
-/// The largest anchor certificate file read (as the trust directory's
-/// other small files).
-const MAX_ANCHOR_SIZE: usize = 256 * 1024;
 
 /// The largest token or reply read (a token with a short chain is 1–4 KiB).
 pub const MAX_TOKEN_SIZE: usize = 64 << 10;
@@ -119,39 +113,6 @@ impl TsaTrust {
             name: name.to_string(),
             anchor: crypto::Anchor::parse(bytes)?,
         })
-    }
-
-    /// The anchors of a directory (`TRUST/tsa/*.pem`), in name order; none
-    /// if it does not exist.
-    pub fn load_dir(dir: &Path) -> Result<Vec<TsaTrust>, (PathBuf, String)> {
-        if !dir.is_dir() {
-            return Ok(Vec::new());
-        }
-        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| (dir.to_path_buf(), e.to_string()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "pem" || x == "der"))
-            .collect();
-        names.sort();
-        let mut out = Vec::new();
-        for p in names {
-            let bytes = std::fs::read(&p).map_err(|e| (p.clone(), e.to_string()))?;
-            if bytes.len() > MAX_ANCHOR_SIZE {
-                return Err((
-                    p.clone(),
-                    format!(
-                        "{} bytes, over the {MAX_ANCHOR_SIZE}-byte limit of a certificate",
-                        bytes.len()
-                    ),
-                ));
-            }
-            let name = p
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            out.push(TsaTrust::from_bytes(&name, &bytes).map_err(|e| (p.clone(), e.to_string()))?);
-        }
-        Ok(out)
     }
 
     /// SHA-256 of the anchor certificate's DER (how a trust update names

@@ -219,20 +219,7 @@ impl Trust {
             crate::note::SignedRotation::open(b).map_err(|e| terr(&dir.join(rel), e))?;
             rotations.push(b.clone());
         }
-        let mut tsas = Vec::new();
-        for (rel, b) in files.within("tsa") {
-            let path = Path::new(rel);
-            if !path.extension().is_some_and(|x| x == "pem" || x == "der") {
-                continue;
-            }
-            let name = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            tsas.push(
-                crate::tsa::TsaTrust::from_bytes(&name, b).map_err(|e| terr(&dir.join(rel), e))?,
-            );
-        }
+        let tsas = files.tsa_anchors()?;
         let updates = load_updates(files, &root)?;
         Ok(Trust {
             root,
@@ -396,6 +383,27 @@ impl TrustFiles {
             dir: PathBuf::from(dir),
             files,
         }
+    }
+
+    /// The time-stamping authorities of `tsa/*.pem` (and `.der`), in name
+    /// order, each named by its file's stem (FORMATS §29).
+    pub fn tsa_anchors(&self) -> Result<Vec<crate::tsa::TsaTrust>, TrustError> {
+        let mut tsas = Vec::new();
+        for (rel, b) in self.within("tsa") {
+            let path = Path::new(rel);
+            if !path.extension().is_some_and(|x| x == "pem" || x == "der") {
+                continue;
+            }
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            tsas.push(
+                crate::tsa::TsaTrust::from_bytes(&name, b)
+                    .map_err(|e| terr(&self.dir.join(rel), e))?,
+            );
+        }
+        Ok(tsas)
     }
 
     /// The files of directory `sub`, in name order: `(relative path, bytes)`.
